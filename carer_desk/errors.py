@@ -1,0 +1,78 @@
+"""Errors the core raises, each with a message a person can act on.
+
+Every error shown to a user derives from :class:`CarerDeskError`; the CLI and the UI
+print ``str(error)`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CarerDeskError(Exception):
+    """Base class: ``str(err)`` is a one-line, user-facing explanation."""
+
+
+class ValidationError(CarerDeskError):
+    """A record or input failed validation.
+
+    ``problems`` lists ``(field_path, message)`` pairs so a form can mark each field and a
+    bulk import can report them all at once.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]] | tuple[tuple[str, str], ...]):
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        text = "; ".join(f"{path}: {msg}" if path else msg for path, msg in self.problems)
+        super().__init__(text or "invalid input")
+
+
+class RuleViolation(CarerDeskError):
+    """A business rule refused an action (cap exceeded, wrong life-cycle step, ...)."""
+
+
+class NotFoundError(CarerDeskError):
+    """A record asked for does not exist."""
+
+
+# --- vault errors: raised by the storage layer through the core's ports ---------------
+
+
+class VaultError(CarerDeskError):
+    """Something is wrong with the local vault."""
+
+
+class VaultNotFound(VaultError):
+    """No vault exists at the given location."""
+
+
+class VaultExists(VaultError):
+    """A vault already exists where a new one was asked for."""
+
+
+class VaultLocked(VaultError):
+    """The vault is locked: unlock it with the passphrase first."""
+
+
+class WrongPassphrase(VaultError):
+    """The passphrase did not unlock the vault."""
+
+
+class UnlockThrottled(VaultError):
+    """Too many wrong passphrases: the caller must wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float):
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many wrong passphrases. Wait {int(retry_after + 0.999)} seconds and try again."
+        )
+
+
+class RecordIntegrityError(VaultError):
+    """A stored record failed its integrity check (tampered or corrupted)."""
+
+    def __init__(self, record_id: str, kind: str | None = None):
+        self.record_id = record_id
+        self.kind = kind
+        what = f"{kind} record {record_id}" if kind else f"record {record_id}"
+        super().__init__(
+            f"The {what} failed its integrity check: it has been altered or damaged. "
+            "The rest of the vault is usable; restore this record from the server or a backup."
+        )
