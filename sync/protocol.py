@@ -1,0 +1,309 @@
+"""The sync wire protocol, shared by the laptop client and the central server.
+
+Every request and response body is one of the pydantic models below, serialised as JSON.
+Keeping them in one module (imported by ``sync.client`` and ``sync.server``) means the two
+halves cannot drift apart silently: a field renamed here breaks both sides' tests.
+
+Conventions:
+
+* Paths are under :data:`API_PREFIX` (``/v1``). Every call except ``POST /v1/enrol``
+  authenticates with ``Authorization: Bearer <device_credential>``.
+* Records travel as ``kind`` + ``record_id`` + a JSON ``payload`` (the codec's dict form).
+  Field-level merge works on the payload's **top-level keys**: a nested value (an address,
+  a list of contacts) is one field and is merged or conflicted as a whole.
+* Request bodies may be gzip-compressed (``Content-Encoding: gzip``); large responses are
+  gzip-compressed when the client sends ``Accept-Encoding: gzip``.
+* Errors are ``ErrorBody`` JSON with a one-line ``detail`` a person can act on, and an
+  HTTP status: 400/422 malformed, 401 unknown or missing credential, 403 not allowed or
+  device revoked (``wipe`` true), 404 unknown, 409 refused by a rule (cap, budget, stale),
+  413 body too large.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "1"
+API_PREFIX = "/v1"
+
+#: The most changes one push may carry; the client drains its outbox in batches this big.
+MAX_BATCH_CHANGES = 500
+#: The largest request body accepted, after gzip decompression (413 above it).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Pull page size: the default and the most one page may hold.
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 2000
+#: Bodies larger than this are gzip-compressed by the server when the client accepts it.
+GZIP_MINIMUM_BYTES = 1024
+
+#: The cursor for "from the very beginning" (an empty ``since``).
+START_CURSOR = ""
+
+#: Header carrying the device credential, as ``Bearer <credential>``.
+AUTH_HEADER = "Authorization"
+
+#: A payload field that, in a conflict, stands for "the record was deleted".
+DELETED_FIELD = "_deleted"
+
+
+class Role(StrEnum):
+    """Server roles, spelled as on the ``carer-desk-server create-user --role`` line."""
+
+    OUTREACH_WORKER = "outreach-worker"
+    GROUP_FACILITATOR = "group-facilitator"
+    PAYMENTS_APPROVER = "payments-approver"
+    EMERGENCY_OPERATOR = "emergency-operator"
+    ADMIN = "admin"
+
+
+class Team(StrEnum):
+    """Locality teams (``Carer.team``); outreach workers belong to one."""
+
+    NORTH = "north"
+    CENTRAL = "central"
+    SOUTH = "south"
+    CITY = "city"
+
+
+class RecordKind(StrEnum):
+    """Kinds a device may push (the codec's kind strings)."""
+
+    CARER = "carer"
+    CONVERSATION = "conversation"
+    PAYMENT_REQUEST = "payment_request"
+    PLAN = "plan"
+    CARD = "card"
+    GROUP = "group"
+    SESSION = "session"
+    ATTENDANCE = "attendance"
+
+
+class ProjectionKind(StrEnum):
+    """Read-only views the server builds for roles that must not see a whole record.
+
+    They arrive by pull like records (``record_id`` is the carer's id) but are never
+    pushed back; a push of a projection kind is rejected.
+    """
+
+    #: For group facilitators: ``carer_id, display_name, phone, email, access_needs``.
+    REGISTER_ENTRY = "register_entry"
+    #: For payments approvers: ``carer_id, display_name, last_assessment_completed_on``.
+    CARER_SUMMARY = "carer_summary"
+
+
+#: Fields that are never merged automatically: when the client changed one of them in an
+#: edit based on a stale version, the change is a conflict for a person to resolve, even
+#: when the server did not touch that field (money and approvals must be looked at).
+NEVER_AUTO_MERGE: dict[str, frozenset[str]] = {
+    RecordKind.PAYMENT_REQUEST: frozenset(
+        {"amount_pence", "status", "decided_by", "decided_on", "decline_reason"}
+    ),
+    RecordKind.CARD: frozenset({"number"}),
+}
+
+
+class Op(StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class ChangeStatus(StrEnum):
+    APPLIED = "applied"  # stored; ``server_version`` is the new version
+    CONFLICT = "conflict"  # merged what could be; ``conflicts`` lists fields to resolve
+    REJECTED = "rejected"  # refused (validation/authorisation); ``reason`` says why
+
+
+class _Model(BaseModel):
+    # Unknown fields are refused so a typo in a client shows up as a 422, not as a field
+    # silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ChangeId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class ErrorBody(_Model):
+    """Every 4xx answer. ``wipe`` is true when the device was revoked."""
+
+    detail: str
+    wipe: bool = False
+
+
+# --- enrolment -------------------------------------------------------------------------
+
+
+class EnrolRequest(_Model):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    device_name: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class EnrolResponse(_Model):
+    """The ``device_credential`` is shown once; the server keeps only its hash."""
+
+    device_id: str
+    device_credential: str
+    username: str
+    role: Role
+    team: Team | None = None
+    api_version: str = API_VERSION
+
+
+class WhoAmIResponse(_Model):
+    """``GET /v1/me``: who this device belongs to (also a cheap reachability probe)."""
+
+    device_id: str
+    device_name: str
+    username: str
+    role: Role
+    team: Team | None = None
+    wipe: bool = False
+    api_version: str = API_VERSION
+
+
+# --- push ------------------------------------------------------------------------------
+
+
+class Change(_Model):
+    """One outbox change (``carer_desk.ports.OutboxChange`` on the wire)."""
+
+    change_id: ChangeId  # client-generated (uuid4 hex or str); the idempotency key
+    kind: Annotated[str, Field(min_length=1, max_length=32)]
+    record_id: RecordId
+    op: Op
+    base_version: Annotated[int, Field(ge=1)] | None = None  # None: a new record
+    payload: dict[str, Any] | None = None  # required for upsert, ignored for delete
+    priority: int = 100
+
+
+class PushRequest(_Model):
+    changes: Annotated[list[Change], Field(min_length=1, max_length=MAX_BATCH_CHANGES)]
+
+
+class FieldConflict(_Model):
+    """A field both sides changed differently (or a protected field changed on a stale
+    base). ``base`` is the value both started from (None when the record was new)."""
+
+    field: str
+    base: Any = None
+    server: Any = None
+    client: Any = None
+
+
+class ChangeResult(_Model):
+    change_id: str
+    record_id: str
+    kind: str
+    status: ChangeStatus
+    #: The record's server version after this change: the new version when applied; when
+    #: a conflict, the version holding the merged non-conflicting fields; None if rejected.
+    server_version: int | None = None
+    conflict_id: str | None = None
+    conflicts: list[FieldConflict] = Field(default_factory=list)
+    reason: str | None = None
+    #: True when the stored result was returned for a change already applied before.
+    replayed: bool = False
+
+
+class PushResponse(_Model):
+    results: list[ChangeResult]
+    wipe: bool = False
+
+
+# --- pull ------------------------------------------------------------------------------
+
+
+class PulledRecord(_Model):
+    kind: str  # a RecordKind or a ProjectionKind
+    record_id: str
+    server_version: int
+    deleted: bool = False
+    payload: dict[str, Any] | None = None  # None for a tombstone
+    open_conflict_id: str | None = None  # set while a conflict on it awaits a person
+
+
+class PullResponse(_Model):
+    records: list[PulledRecord]
+    next_cursor: str  # save it after applying this page; pass it as ``since`` next time
+    more: bool  # True: call again with next_cursor straight away
+    wipe: bool = False
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+
+class ConflictView(_Model):
+    conflict_id: str
+    kind: str
+    record_id: str
+    server_version: int  # the version the conflict was raised against
+    change_id: str
+    raised_by: str
+    raised_at: str  # ISO 8601 UTC
+    conflicts: list[FieldConflict]
+
+
+class ConflictList(_Model):
+    conflicts: list[ConflictView]
+
+
+class Choice(StrEnum):
+    SERVER = "server"
+    CLIENT = "client"
+
+
+class ResolveConflictRequest(_Model):
+    """Pick, for every conflicting field, which side's value to keep."""
+
+    choices: dict[str, Choice]
+
+
+class ResolveConflictResponse(_Model):
+    conflict_id: str
+    record_id: str
+    kind: str
+    server_version: int
+
+
+# --- wellbeing-payment decisions -------------------------------------------------------
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+class PaymentDecisionRequest(_Model):
+    decision: Decision
+    reason: Annotated[str, Field(max_length=2000)] | None = None  # required to decline
+    #: The version the approver looked at; a newer one answers 409 so they look again.
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+
+
+class PaymentDecisionResponse(_Model):
+    payment_id: str
+    status: str  # the request's new status: approved | declined
+    server_version: int
+    message: str
+    cap_pence: int
+    already_committed_pence: int  # within the rolling window, before this request
+    remaining_pence: int  # after this decision
+    budget_remaining_pence: int  # in the financial year, after this decision
+
+
+# --- card look-up for the 24-hour line -------------------------------------------------
+
+
+class CardLookupResponse(_Model):
+    number: str  # digits only
+    status: str  # the card's status: pending_print | printed | revoked
+    revoked: bool
+    message: str  # what the operator should do next, in plain words
+    current_card_number: str | None = None  # for a revoked card, the one that replaced it
+    carer_display_name: str | None = None
+    plan: dict[str, Any] | None = None  # read-only; None for a revoked card
+    plan_version: int | None = None
