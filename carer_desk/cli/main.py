@@ -1,0 +1,79 @@
+"""``carer-desk``: the scripted interface, in the manner of calibre's ``calibredb``.
+
+Exit codes: 0 ok; 1 a refused action or bad input (one-line reason on stderr); 2 bad
+command-line usage; 130 interrupted. A user never sees a traceback: unexpected errors are
+reported in one line and the details (code locations only, never data) go to the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from carer_desk import __version__
+from carer_desk.cli import commands
+from carer_desk.cli.context import CliContext, default_actor, default_data_dir
+from carer_desk.cli.passphrase import SecretReader
+from carer_desk.config import load_settings
+from carer_desk.errors import CarerDeskError
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carer-desk",
+        description="Carer Desk: encrypted local records for people who support unpaid carers.",
+        epilog="The vault passphrase comes from CARER_DESK_PASSPHRASE or standard input, "
+        "never from an argument.",
+    )
+    parser.add_argument("--version", action="version", version=f"carer-desk {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help=f"folder holding the vault (default: {default_data_dir()})",
+    )
+    parser.add_argument("--config", type=Path, default=None,
+                        help="settings file (TOML); default: the user config folder")
+    parser.add_argument("--user", default=None,
+                        help="who is acting, for the audit log (default: CARER_DESK_USER or "
+                        "the login name)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        settings = load_settings(args.config)
+        ctx = CliContext(
+            data_dir=args.data_dir or default_data_dir(),
+            settings=settings,
+            actor=args.user or default_actor(),
+            secrets=SecretReader(),
+        )
+        return int(args.handler(args, ctx) or 0)
+    except CarerDeskError as exc:
+        print(f"carer-desk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("carer-desk: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        # Log where it failed but not the message: messages can carry record contents.
+        log.error("unexpected %s at:\n%s", type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        print(f"carer-desk: unexpected error ({type(exc).__name__}); nothing was lost. "
+              "Please report it with the log above.", file=sys.stderr)
+        return 1

@@ -1,0 +1,29 @@
+"""The dependency direction of ARCHITECTURE.md, enforced by import-linter contracts
+declared in pyproject.toml (``[tool.importlinter]``)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_contracts_are_kept(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_core_contract_forbids_qt_databases_and_http():
+    # Guards against someone quietly weakening the contract: the core must stay pure.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    core = next(c for c in contracts if c["source_modules"] == ["carer_desk"])
+    assert {"PySide6", "sqlite_utils", "sqlite3", "httpx", "storage", "sync", "ui"} <= set(
+        core["forbidden_modules"]
+    )
+    # Only the composition root may reach outward.
+    for rule in core.get("ignore_imports", []):
+        assert rule.startswith(("carer_desk.__main__ ", "carer_desk.cli."))
