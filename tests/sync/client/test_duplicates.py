@@ -1,0 +1,96 @@
+"""Possible duplicates: likely matches are flagged with reasons; different people are not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.duplicates import (
+    PersonKey,
+    date_similarity,
+    find_possible_duplicates,
+    pair_key,
+    person_key,
+)
+
+
+def key(rid: str, name: str, dob: str | None, postcode: str | None) -> PersonKey:
+    return person_key(rid, {"name": name, "date_of_birth": dob, "postcode": postcode})
+
+
+EXISTING = [
+    key("c1", "Ann Smith", "1961-03-04", "OX4 1AA"),
+    key("c2", "Peter Jones", "1950-12-01", "OX28 4BH"),
+    key("c3", "Ann Smith", "1988-07-19", "OX16 9QQ"),  # same name, different person
+]
+
+
+def test_offline_registration_of_a_known_carer_is_flagged() -> None:
+    new = [key("n1", "Anne Smyth", "1961-03-04", "ox41aa")]
+    found = find_possible_duplicates(new, EXISTING)
+    assert [(c.record_id, c.other_id) for c in found] == [("n1", "c1")]
+    assert "same date of birth" in found[0].reasons
+    assert "same postcode" in found[0].reasons
+
+
+def test_same_name_but_different_birth_date_and_town_is_not_flagged() -> None:
+    new = [key("n1", "Ann Smith", "1961-03-04", "OX4 1AA")]
+    assert [c.other_id for c in find_possible_duplicates(new, EXISTING)] == ["c1"]
+
+
+def test_swapped_day_and_month_and_word_order_are_tolerated() -> None:
+    new = [key("n1", "Smith, Ann", "1961-04-03", "OX4 1AB")]
+    found = find_possible_duplicates(new, EXISTING)
+    assert [c.other_id for c in found] == ["c1"]
+    assert any("swapped" in r for r in found[0].reasons)
+
+
+def test_carer_who_moved_house_is_still_flagged() -> None:
+    new = [key("n1", "Peter Jones", "1950-12-01", "OX1 2JD")]
+    assert [c.other_id for c in find_possible_duplicates(new, EXISTING)] == ["c2"]
+
+
+def test_newcomer_without_birth_date_needs_the_postcode() -> None:
+    with_pc = [key("n1", "Peter Jones", None, "OX28 4BH")]
+    without = [key("n2", "Peter Jones", None, "SW1A 1AA")]
+    assert [c.other_id for c in find_possible_duplicates(with_pc, EXISTING)] == ["c2"]
+    assert find_possible_duplicates(without, EXISTING) == []
+
+
+def test_pair_kept_apart_by_a_person_is_not_flagged_again() -> None:
+    new = [key("n1", "Ann Smith", "1961-03-04", "OX4 1AA")]
+    assert find_possible_duplicates(new, EXISTING, kept_apart=[pair_key("c1", "n1")]) == []
+
+
+def test_two_offline_registrations_of_the_same_newcomer_are_flagged_once() -> None:
+    new = [
+        key("n1", "Mo Farah", "1970-01-01", "OX2 6GG"),
+        key("n2", "Mo Farrah", "1970-01-01", "OX2 6GG"),
+    ]
+    found = find_possible_duplicates(new, EXISTING)
+    assert len(found) == 1
+    assert {found[0].record_id, found[0].other_id} == {"n1", "n2"}
+
+
+def test_accents_and_structured_payloads() -> None:
+    k = person_key(
+        "x",
+        {
+            "given_name": "Zoë",
+            "family_name": "O'Brien",
+            "date_of_birth": "1970-02-03",
+            "address": {"postcode": "ox4 1aa"},
+        },
+    )
+    assert k.name == "zoe o brien"
+    assert k.postcode == "OX41AA"
+    assert k.date_of_birth == date(1970, 2, 3)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2010, 12, 31)))
+def test_date_similarity_is_symmetric_and_exact_on_itself(d: date) -> None:
+    assert date_similarity(d, d) == 1.0
+    other = date(d.year - 1 if d.year > 1900 else d.year + 1, d.month, min(d.day, 28))
+    assert date_similarity(d, other) == date_similarity(other, d)
