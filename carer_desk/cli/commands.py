@@ -38,30 +38,42 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
     vsub = vault.add_subparsers(dest="vault_command", metavar="ACTION", required=True)
 
     init = vsub.add_parser("init", help="create a new vault in the data folder")
-    init.add_argument("--recovery-public-key", type=Path, default=None,
-                      help="the organisation's recovery public key (PEM); strongly advised")
+    init.add_argument(
+        "--recovery-public-key",
+        type=Path,
+        default=None,
+        help="the organisation's recovery public key (PEM); strongly advised",
+    )
     init.set_defaults(handler=cmd_vault_init)
 
     check = vsub.add_parser("check", help="verify every record and the audit log")
     check.set_defaults(handler=cmd_vault_check)
 
-    change = vsub.add_parser("change-passphrase",
-                             help="set a new passphrase (current from CARER_DESK_PASSPHRASE, "
-                             "new from CARER_DESK_NEW_PASSPHRASE, or two lines on stdin)")
+    change = vsub.add_parser(
+        "change-passphrase",
+        help="set a new passphrase (current from CARER_DESK_PASSPHRASE, "
+        "new from CARER_DESK_NEW_PASSPHRASE, or two lines on stdin)",
+    )
     change.set_defaults(handler=cmd_vault_change_passphrase)
 
-    recover = vsub.add_parser("recover", help="set a new passphrase using the organisation's "
-                              "recovery private key (admins)")
-    recover.add_argument("--recovery-key", type=Path, required=True,
-                         help="recovery private key PEM; its password, if any, from "
-                         f"{RECOVERY_KEY_PASSWORD_ENV}")
+    recover = vsub.add_parser(
+        "recover",
+        help="set a new passphrase using the organisation's recovery private key (admins)",
+    )
+    recover.add_argument(
+        "--recovery-key",
+        type=Path,
+        required=True,
+        help=f"recovery private key PEM; its password, if any, from {RECOVERY_KEY_PASSWORD_ENV}",
+    )
     recover.set_defaults(handler=cmd_vault_recover)
 
     rotate = vsub.add_parser("rotate-key", help="re-encrypt everything under a new data key")
     rotate.set_defaults(handler=cmd_vault_rotate_key)
 
-    raise_kdf = vsub.add_parser("raise-kdf-cost", help="raise the Argon2id cost of the "
-                                "passphrase key")
+    raise_kdf = vsub.add_parser(
+        "raise-kdf-cost", help="raise the Argon2id cost of the passphrase key"
+    )
     raise_kdf.add_argument("--memory-kib", type=int, required=True)
     raise_kdf.add_argument("--iterations", type=int, required=True)
     raise_kdf.set_defaults(handler=cmd_vault_raise_kdf)
@@ -78,22 +90,31 @@ def cmd_vault_init(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.ensure_data_dir()
     recovery_pem = _read_file(args.recovery_public_key) if args.recovery_public_key else None
     passphrase = ctx.secrets.read(PASSPHRASE_ENV, "New vault passphrase")
-    vault = Vault.create(ctx.vault_path, passphrase, actor=ctx.actor,
-                         recovery_public_key_pem=recovery_pem, kdf=_kdf_from_settings(ctx))
+    vault = Vault.create(
+        ctx.vault_path,
+        passphrase,
+        actor=ctx.actor,
+        recovery_public_key_pem=recovery_pem,
+        kdf=_kdf_from_settings(ctx),
+    )
     vault.close()
     print(f"Created an encrypted vault at {ctx.vault_path}.")
     if recovery_pem is None:
-        print("Warning: no recovery key was given, so a forgotten passphrase cannot be "
-              "recovered. Use --recovery-public-key with your organisation's key.",
-              file=sys.stderr)
+        print(
+            "Warning: no recovery key was given, so a forgotten passphrase cannot be "
+            "recovered. Use --recovery-public-key with your organisation's key.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def cmd_vault_check(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         report = vault.check()
-    print(f"Records checked: {report.records_checked}; audit entries checked: "
-          f"{report.audit_entries_checked}.")
+    print(
+        f"Records checked: {report.records_checked}; audit entries checked: "
+        f"{report.audit_entries_checked}."
+    )
     for record_id, kind in report.damaged:
         print(f"DAMAGED: {kind} record {record_id} failed its integrity check.")
     if not report.audit_chain_ok:
@@ -101,8 +122,10 @@ def cmd_vault_check(args: argparse.Namespace, ctx: CliContext) -> int:
     if report.ok:
         print("The vault is sound.")
         return 0
-    print("Problems were found: restore the damaged records from the server or a backup.",
-          file=sys.stderr)
+    print(
+        "Problems were found: restore the damaged records from the server or a backup.",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -121,8 +144,9 @@ def cmd_vault_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     pem = _read_file(args.recovery_key)
     password = os.environ.get(RECOVERY_KEY_PASSWORD_ENV)
     new = ctx.secrets.read(NEW_PASSPHRASE_ENV, "New passphrase")
-    vault = Vault.recover(ctx.vault_path, pem, password.encode() if password else None, new,
-                          actor=ctx.actor)
+    vault = Vault.recover(
+        ctx.vault_path, pem, password.encode() if password else None, new, actor=ctx.actor
+    )
     vault.close()
     print("The vault was recovered with the organisation key and has a new passphrase.")
     return 0
@@ -138,11 +162,11 @@ def cmd_vault_rotate_key(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_vault_raise_kdf(args: argparse.Namespace, ctx: CliContext) -> int:
     with Vault.open(ctx.vault_path, actor=ctx.actor) as vault:
         passphrase = ctx.secrets.read(PASSPHRASE_ENV, "Vault passphrase")
-        params = KdfParams.default().with_cost(memory_kib=args.memory_kib,
-                                               iterations=args.iterations)
+        params = KdfParams.default().with_cost(
+            memory_kib=args.memory_kib, iterations=args.iterations
+        )
         vault.raise_kdf_cost(passphrase, params)
-    print(f"Passphrase key cost raised to {args.memory_kib} KiB, {args.iterations} "
-          "iterations.")
+    print(f"Passphrase key cost raised to {args.memory_kib} KiB, {args.iterations} iterations.")
     return 0
 
 
@@ -152,8 +176,11 @@ def cmd_vault_raise_kdf(args: argparse.Namespace, ctx: CliContext) -> int:
 def _register_recovery_key(sub: argparse._SubParsersAction) -> None:
     rk = sub.add_parser("recovery-key", help="the organisation's vault recovery key pair")
     rsub = rk.add_subparsers(dest="rk_command", metavar="ACTION", required=True)
-    create = rsub.add_parser("create", help="create a key pair; the private key is protected "
-                             f"with the password in {RECOVERY_KEY_PASSWORD_ENV} (or stdin)")
+    create = rsub.add_parser(
+        "create",
+        help="create a key pair; the private key is protected "
+        f"with the password in {RECOVERY_KEY_PASSWORD_ENV} (or stdin)",
+    )
     create.add_argument("--private-out", type=Path, required=True)
     create.add_argument("--public-out", type=Path, required=True)
     create.set_defaults(handler=cmd_recovery_key_create)
@@ -176,11 +203,16 @@ def cmd_recovery_key_create(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _register_records(sub: argparse._SubParsersAction) -> None:
-    imp = sub.add_parser("import", help="import carers from CSV (header row) or JSON Lines; "
-                         "all or nothing")
+    imp = sub.add_parser(
+        "import", help="import carers from CSV (header row) or JSON Lines; all or nothing"
+    )
     imp.add_argument("file", type=Path)
-    imp.add_argument("--format", choices=["csv", "jsonl"], default=None,
-                     help="default: from the file name's extension")
+    imp.add_argument(
+        "--format",
+        choices=["csv", "jsonl"],
+        default=None,
+        help="default: from the file name's extension",
+    )
     imp.set_defaults(handler=cmd_import)
 
     lst = sub.add_parser("list", help="list records")
@@ -204,8 +236,11 @@ def _register_records(sub: argparse._SubParsersAction) -> None:
     seed.add_argument("--seed", type=int, default=2026, help="random seed (repeatable data)")
     seed.set_defaults(handler=cmd_seed_demo)
 
-    demo = sub.add_parser("demo", help="create (once) a demo vault with synthetic data and "
-                          "show it; passphrase: " + repr(DEMO_PASSPHRASE))
+    demo = sub.add_parser(
+        "demo",
+        help="create (once) a demo vault with synthetic data and "
+        "show it; passphrase: " + repr(DEMO_PASSPHRASE),
+    )
     demo.add_argument("--carers", type=int, default=40)
     demo.set_defaults(handler=cmd_demo)
 
@@ -284,8 +319,9 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     os.environ.setdefault(PASSPHRASE_ENV, DEMO_PASSPHRASE)
     if not ctx.vault_path.exists():
         print(f"Creating a demo vault at {ctx.vault_path} (passphrase: {DEMO_PASSPHRASE!r}).")
-        vault = Vault.create(ctx.vault_path, os.environ[PASSPHRASE_ENV], actor=ctx.actor,
-                             kdf=_kdf_from_settings(ctx))
+        vault = Vault.create(
+            ctx.vault_path, os.environ[PASSPHRASE_ENV], actor=ctx.actor, kdf=_kdf_from_settings(ctx)
+        )
         with vault:
             print(seed_demo(vault, ctx.settings, carers=args.carers, seed=2026).describe())
     with ctx.open_vault() as vault:

@@ -33,14 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carer-desk {__version__}")
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir",
+        type=Path,
+        default=None,
         help=f"folder holding the vault (default: {default_data_dir()})",
     )
-    parser.add_argument("--config", type=Path, default=None,
-                        help="settings file (TOML); default: the user config folder")
-    parser.add_argument("--user", default=None,
-                        help="who is acting, for the audit log (default: CARER_DESK_USER or "
-                        "the login name)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="settings file (TOML); default: the user config folder",
+    )
+    parser.add_argument(
+        "--user",
+        default=None,
+        help="who is acting, for the audit log (default: CARER_DESK_USER or the login name)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.register_all(sub)
     return parser
@@ -72,8 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:
         # Log where it failed but not the message: messages can carry record contents.
-        log.error("unexpected %s at:\n%s", type(exc).__name__,
-                  "".join(traceback.format_tb(exc.__traceback__)))
-        print(f"carer-desk: unexpected error ({type(exc).__name__}); nothing was lost. "
-              "Please report it with the log above.", file=sys.stderr)
+        log.error(
+            "unexpected %s at:\n%s",
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        print(
+            f"carer-desk: unexpected error ({type(exc).__name__}); nothing was lost. "
+            "Please report it with the log above.",
+            file=sys.stderr,
+        )
         return 1

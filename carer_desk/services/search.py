@@ -1,0 +1,106 @@
+"""Search-as-you-type over carers, entirely in memory after unlock.
+
+Nothing here touches disk: the index is built from decrypted records and dropped with
+them when the vault locks. Matching is by word prefix, accent- and case-insensitive, so
+"zoe obr" finds "Zoë Ó'Brien-Wójcik" and "ox4" finds her postcode.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: 'Zoë Ó'Brien' -> 'zoe o'brien'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _words(text: str) -> list[str]:
+    # Apostrophes and hyphens split words too, so "obrien" and "brien" both match O'Brien.
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in fold(text))
+    return cleaned.split()
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """The searchable text of one carer, and the id to fetch the record by."""
+
+    id: str
+    texts: tuple[str, ...]  # names, postcode, town, phone numbers
+
+
+@dataclass
+class SearchIndex:
+    """Word-prefix index. Each entry's words are joined into one haystack string starting
+    with a space, so a prefix test is a single substring search (``" " + token``) — fast
+    enough to scan 20,000 carers per keystroke without a tokenised inverted index."""
+
+    _ids: list[str] = field(default_factory=list)
+    _haystacks: list[str] = field(default_factory=list)
+    _last_query: tuple[str, ...] = ()
+    _last_hits: list[int] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, entries: Iterable[SearchEntry]) -> SearchIndex:
+        index = cls()
+        for entry in entries:
+            index.add(entry)
+        return index
+
+    def add(self, entry: SearchEntry) -> None:
+        words: list[str] = []
+        for text in entry.texts:
+            for piece in text.split():
+                piece_words = _words(piece)
+                words.extend(piece_words)
+                # "O'Brien-Wójcik" is also found as "obrien" or "obrienwojcik".
+                if len(piece_words) > 1:
+                    words.append("".join(piece_words))
+            # A postcode or phone number is also matched without its spaces.
+            if len(text.split()) > 1:
+                words.append("".join(_words(text)))
+        self._ids.append(entry.id)
+        self._haystacks.append(" " + " ".join(words))
+        self._last_query = ()
+
+    def remove(self, record_id: str) -> None:
+        for pos, existing in enumerate(self._ids):
+            if existing == record_id:
+                del self._ids[pos]
+                del self._haystacks[pos]
+                break
+        self._last_query = ()
+
+    def replace(self, entry: SearchEntry) -> None:
+        self.remove(entry.id)
+        self.add(entry)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def search(self, query: str, limit: int | None = None) -> list[str]:
+        """Ids of entries where every query word starts some word of the entry."""
+        tokens = tuple(" " + word for word in _words(query))
+        if not tokens:
+            return list(self._ids[:limit] if limit else self._ids)
+        # Typing extends the last query, so narrow the last hits instead of rescanning.
+        if self._last_query and _extends(tokens, self._last_query):
+            candidates: Iterable[int] = self._last_hits
+        else:
+            candidates = range(len(self._ids))
+        haystacks = self._haystacks
+        hits = [i for i in candidates if all(t in haystacks[i] for t in tokens)]
+        self._last_query, self._last_hits = tokens, hits
+        ids = [self._ids[i] for i in hits]
+        return ids[:limit] if limit else ids
+
+
+def _extends(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
+    """True when every old token is a prefix of the corresponding new token, so the new
+    hits are a subset of the old ones."""
+    if len(new) < len(old):
+        return False
+    return all(n.startswith(o) for n, o in zip(new, old, strict=False))
