@@ -1,0 +1,335 @@
+"""The sync engine: push the outbox, then pull what changed, then report.
+
+Order and durability, which the tests check with real vaults and a real server:
+
+1. **Push before pull**, so the server merges our edits against what we based them on
+   before we overwrite our view with its newer versions.
+2. The outbox drains in batches, safeguarding concerns first (the vault orders it). Each
+   batch is marked *sending* before it leaves; if the answer is lost, the next push
+   resends the same change ids and the server returns its stored results (idempotent).
+3. Each result is settled in the vault on its own: applied → acknowledged, conflict →
+   kept with both values for a person, rejected → held with its reason. One bad record
+   never blocks the rest.
+4. Pull pages since the saved cursor; the cursor is saved after each page is applied, so
+   an interrupted pull resumes at the page it stopped on.
+5. A revoked device wipes its vault immediately (see :mod:`sync.client.wipe`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from carer_desk.ports import OutboxChange
+from sync.client.backoff import Backoff
+from sync.client.errors import DeviceRevoked, ProtocolMismatch
+from sync.client.transport import RevokedSignal
+from sync.client.vault_port import SyncVault
+from sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_BATCH_CHANGES,
+    Change,
+    ChangeResult,
+    ChangeStatus,
+    Op,
+    PulledRecord,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 200  # a day's work in one request; well under MAX_BATCH_CHANGES
+
+
+class Transport(Protocol):
+    def push(self, request: PushRequest) -> PushResponse: ...
+
+    def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse: ...
+
+
+@dataclass(frozen=True)
+class RejectedChange:
+    record_id: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConflictNote:
+    record_id: str
+    kind: str
+    fields: tuple[str, ...]
+    conflict_id: str | None
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    pushed: int = 0  # applied (first time or replayed)
+    replayed: int = 0  # of which the server had already applied before
+    batches: int = 0
+    conflicts: tuple[ConflictNote, ...] = ()
+    rejected: tuple[RejectedChange, ...] = ()
+    unanswered: int = 0  # sent but missing from the answer; resent next time
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    started_at: datetime
+    finished_at: datetime
+    pushed: int
+    replayed: int
+    pulled: int
+    pages: int
+    batches: int
+    conflicts: tuple[ConflictNote, ...]
+    rejected: tuple[RejectedChange, ...]
+    unanswered: int
+    states: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def lines(self) -> list[str]:
+        """What ``carer-desk sync`` prints: counts, then each problem with its reason.
+
+        Record ids only, never contents: the summary may be pasted into a support ticket.
+        """
+        out = [
+            f"pushed: {self.pushed}"
+            + (f" ({self.replayed} already on the server)" if self.replayed else ""),
+            f"pulled: {self.pulled}",
+            f"conflicts: {len(self.conflicts)}",
+            f"rejected: {len(self.rejected)}",
+        ]
+        for c in self.conflicts:
+            out.append(
+                f"  conflict on {c.kind} {c.record_id}: fields {', '.join(c.fields)} "
+                "changed on both sides; open the record to choose which to keep"
+            )
+        for r in self.rejected:
+            out.append(f"  rejected {r.kind} {r.record_id}: {r.reason}")
+        if self.unanswered:
+            out.append(f"  {self.unanswered} change(s) got no answer and will be resent")
+        if self.states:
+            waiting = ", ".join(f"{k} {v}" for k, v in sorted(self.states.items()) if v)
+            out.append(f"records: {waiting}")
+        return out
+
+
+def to_wire(change: OutboxChange) -> Change:
+    return Change(
+        change_id=change.change_id,
+        kind=change.kind,
+        record_id=change.record_id,
+        op=Op(change.op),
+        base_version=change.base_version,
+        payload=change.payload if change.op == Op.UPSERT else None,
+        priority=change.priority,
+    )
+
+
+def conflict_details(result: ChangeResult) -> dict[str, Any]:
+    """What the vault keeps beside a conflicted record so a person can choose per field."""
+    return {
+        "conflict_id": result.conflict_id,
+        "change_id": result.change_id,
+        "server_version": result.server_version,
+        "fields": [c.model_dump(mode="json") for c in result.conflicts],
+    }
+
+
+class SyncEngine:
+    """Runs one sync at a time; safe to call from the GUI's worker and the watcher thread.
+
+    ``on_revoked`` is called (with no arguments) when the server says this device is
+    revoked; the composition root passes a function that closes and wipes the vault.
+    """
+
+    def __init__(
+        self,
+        vault: SyncVault,
+        transport: Transport,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        page_size: int = DEFAULT_PULL_LIMIT,
+        backoff: Backoff | None = None,
+        on_revoked: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_CHANGES:
+            raise ValueError(f"batch_size must be 1..{MAX_BATCH_CHANGES}")
+        self.vault = vault
+        self.transport = transport
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self.backoff = backoff or Backoff()
+        self.on_revoked = on_revoked
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.last_summary: SyncSummary | None = None
+
+    def stop(self) -> None:
+        """Ask a running sync to stop retrying (it finishes the request in flight)."""
+        self._stop.set()
+
+    # --- the whole round ---------------------------------------------------------------
+
+    def sync_now(self) -> SyncSummary:
+        with self._lock:
+            self._stop.clear()
+            started = datetime.now(UTC)
+            try:
+                pushed = self.push()
+                pulled, pages = self.pull()
+            except RevokedSignal as signal:
+                raise self._revoked(signal) from None
+            summary = SyncSummary(
+                started_at=started,
+                finished_at=datetime.now(UTC),
+                pushed=pushed.pushed,
+                replayed=pushed.replayed,
+                pulled=pulled,
+                pages=pages,
+                batches=pushed.batches,
+                conflicts=pushed.conflicts,
+                rejected=pushed.rejected,
+                unanswered=pushed.unanswered,
+                states=dict(self.vault.count_by_state()),
+            )
+            self.last_summary = summary
+            log.info(
+                "sync done: pushed %d, pulled %d, %d conflict(s), %d rejected in %.2fs",
+                summary.pushed,
+                summary.pulled,
+                len(summary.conflicts),
+                len(summary.rejected),
+                summary.seconds,
+            )
+            return summary
+
+    def _revoked(self, signal: RevokedSignal) -> DeviceRevoked:
+        log.warning("server reports this device revoked; wiping the vault now")
+        if self.on_revoked is None:
+            return DeviceRevoked(wiped=False)
+        self.on_revoked()
+        return DeviceRevoked(wiped=True)
+
+    def _retrying(self, fn: Callable[[], Any]) -> Any:
+        return self.backoff.call(fn, sleep=self._sleep, should_stop=self._stop.is_set)
+
+    # --- push --------------------------------------------------------------------------
+
+    def push(self) -> PushOutcome:
+        pushed = replayed = batches = unanswered = 0
+        conflicts: list[ConflictNote] = []
+        rejected: list[RejectedChange] = []
+        # A change the server left out of its answer stays in the outbox; remembering it
+        # stops this round from resending it forever.
+        tried: set[str] = set()
+        while True:
+            changes = [
+                c for c in self.vault.outbox_pending(self.batch_size) if c.change_id not in tried
+            ]
+            if not changes:
+                break
+            ids = [c.change_id for c in changes]
+            tried.update(ids)
+            self.vault.outbox_mark_sending(ids)
+            request = PushRequest(changes=[to_wire(c) for c in changes])
+            response: PushResponse = self._retrying(lambda r=request: self.transport.push(r))
+            batches += 1
+            answered = self._settle(changes, response.results, conflicts, rejected)
+            for result in response.results:
+                if result.status == ChangeStatus.APPLIED:
+                    pushed += 1
+                    replayed += int(result.replayed)
+            missing = len(set(ids) - answered)
+            if missing:
+                log.warning(
+                    "server answered %d of %d changes; the rest will be resent",
+                    len(answered),
+                    len(ids),
+                )
+                unanswered += missing
+        return PushOutcome(pushed, replayed, batches, tuple(conflicts), tuple(rejected), unanswered)
+
+    def _settle(
+        self,
+        sent: Sequence[OutboxChange],
+        results: Sequence[ChangeResult],
+        conflicts: list[ConflictNote],
+        rejected: list[RejectedChange],
+    ) -> set[str]:
+        by_id = {c.change_id: c for c in sent}
+        answered: set[str] = set()
+        for result in results:
+            change = by_id.get(result.change_id)
+            if change is None:
+                log.warning("server answered a change this push did not send; ignored")
+                continue
+            answered.add(result.change_id)
+            if result.status == ChangeStatus.APPLIED:
+                if result.server_version is None:
+                    raise ProtocolMismatch("an applied change without a server version")
+                self.vault.outbox_acknowledge(result.change_id, result.server_version)
+            elif result.status == ChangeStatus.CONFLICT:
+                self.vault.mark_conflict(change.record_id, conflict_details(result))
+                conflicts.append(
+                    ConflictNote(
+                        change.record_id,
+                        change.kind,
+                        tuple(c.field for c in result.conflicts),
+                        result.conflict_id,
+                    )
+                )
+            else:
+                reason = result.reason or "refused by the server (no reason given)"
+                self.vault.outbox_reject(result.change_id, reason)
+                rejected.append(RejectedChange(change.record_id, change.kind, reason))
+        return answered
+
+    # --- pull --------------------------------------------------------------------------
+
+    def pull(self) -> tuple[int, int]:
+        """Pull every page since the saved cursor; returns (records applied, pages)."""
+        applied = pages = 0
+        cursor = self.vault.sync_cursor()
+        while True:
+            page: PullResponse = self._retrying(
+                lambda c=cursor: self.transport.pull(c, self.page_size)
+            )
+            self._apply_page(page.records, page.next_cursor)
+            applied += len(page.records)
+            pages += 1
+            if not page.more or page.next_cursor == cursor:
+                break
+            cursor = page.next_cursor
+        return applied, pages
+
+    def _apply_page(self, records: Sequence[PulledRecord], cursor: str) -> None:
+        apply_page = getattr(self.vault, "apply_remote_page", None)
+        if apply_page is not None:
+            # One transaction for the page and its cursor: a crash can neither skip a
+            # record nor apply one twice.
+            apply_page([_as_tuple(r) for r in records], cursor)
+            return
+        for r in records:
+            self.vault.apply_remote(
+                r.kind, r.record_id, r.payload, r.server_version, deleted=r.deleted
+            )
+        # Applying a record twice is harmless (same server version), so saving the cursor
+        # after the page keeps resume correct even without one shared transaction.
+        self.vault.set_sync_cursor(cursor)
+
+
+def _as_tuple(r: PulledRecord) -> tuple[str, str, dict[str, Any] | None, int, bool]:
+    return (r.kind, r.record_id, r.payload, r.server_version, r.deleted)

@@ -1,0 +1,201 @@
+"""HTTP transport to the central server (httpx, synchronous).
+
+The engine speaks in protocol models; this module turns them into HTTP calls and turns
+every way HTTP can fail into one of three outcomes the engine understands:
+
+* :class:`ServerUnreachable` — no connection, connection cut, timeout, or a 5xx: retry.
+* :class:`RevokedSignal` — the server says this device is revoked (``wipe``): wipe now.
+* :class:`ServerRefused` — any other 4xx: retrying will not help; say why.
+
+Request bodies are gzip-compressed (rural links are slow; JSON records shrink 5-10x), and
+bytes on the wire are counted so the benchmark and the sync summary can report them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sync.client.errors import ProtocolMismatch, ServerRefused, ServerUnreachable
+from sync.protocol import (
+    API_PREFIX,
+    AUTH_HEADER,
+    DEFAULT_PULL_LIMIT,
+    GZIP_MINIMUM_BYTES,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WhoAmIResponse,
+)
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+ENROL_PATH = f"{API_PREFIX}/enrol"
+ME_PATH = f"{API_PREFIX}/me"
+PUSH_PATH = f"{API_PREFIX}/push"
+PULL_PATH = f"{API_PREFIX}/pull"
+
+
+class RevokedSignal(Exception):
+    """Internal: the server told this device to wipe itself. The engine catches it,
+    wipes, and raises the user-facing :class:`~sync.client.errors.DeviceRevoked`."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass
+class WireStats:
+    """Bytes actually sent and received (after compression), for the summary and bench."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+    def add(self, sent: int, received: int) -> None:
+        self.requests += 1
+        self.bytes_sent += sent
+        self.bytes_received += received
+
+
+class HttpTransport:
+    """One server, one device credential. Thread-safe for sequential use from any thread
+    (the reachability watcher probes from its own thread)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | None = None,
+        *,
+        client: httpx.Client | None = None,
+        compress: bool = True,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential
+        self._owns_client = client is None
+        self._client = client or httpx.Client(
+            base_url=self.base_url, timeout=timeout, follow_redirects=False
+        )
+        self.compress = compress
+        self.stats = WireStats()
+        self._lock = threading.Lock()
+
+    # --- calls -------------------------------------------------------------------------
+
+    def enrol(self, request: EnrolRequest) -> EnrolResponse:
+        return self._call("POST", ENROL_PATH, EnrolResponse, body=request, auth=False)
+
+    def whoami(self) -> WhoAmIResponse:
+        return self._call("GET", ME_PATH, WhoAmIResponse)
+
+    def push(self, request: PushRequest) -> PushResponse:
+        return self._call("POST", PUSH_PATH, PushResponse, body=request)
+
+    def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
+        return self._call("GET", PULL_PATH, PullResponse, params={"since": since, "limit": limit})
+
+    def reachable(self) -> bool:
+        """True when the server answers at all (a revoked answer counts: the sync that
+        follows must hear it and wipe)."""
+        try:
+            self.whoami()
+        except ServerUnreachable:
+            return False
+        except (RevokedSignal, ServerRefused, ProtocolMismatch):
+            return True
+        return True
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _headers(self, auth: bool) -> dict[str, str]:
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        if auth:
+            if not self._credential:
+                raise ServerRefused(401, "this laptop has no device credential; enrol it first")
+            headers[AUTH_HEADER] = f"Bearer {self._credential}"
+        return headers
+
+    def _encode(self, body: BaseModel, headers: dict[str, str]) -> bytes:
+        raw = body.model_dump_json(exclude_none=False).encode()
+        headers["Content-Type"] = "application/json"
+        if self.compress and len(raw) >= GZIP_MINIMUM_BYTES:
+            headers["Content-Encoding"] = "gzip"
+            # Level 6 is gzip's default: most of the saving at a fraction of level 9's cost.
+            return gzip.compress(raw, compresslevel=6)
+        return raw
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        body: BaseModel | None = None,
+        params: dict[str, object] | None = None,
+        auth: bool = True,
+    ) -> M:
+        headers = self._headers(auth)
+        content = self._encode(body, headers) if body is not None else None
+        try:
+            with self._lock:
+                response = self._client.request(
+                    method, self._url(path), content=content, params=params, headers=headers
+                )
+                data = response.read()
+        except httpx.TransportError as exc:
+            # Connect refused, connection reset or cut mid-body, timeouts, bad gzip stream.
+            raise ServerUnreachable(type(exc).__name__) from exc
+        except httpx.DecodingError as exc:
+            raise ServerUnreachable("answer cut short") from exc
+        self.stats.add(len(content or b""), response.num_bytes_downloaded)
+        return self._interpret(response, data, model)
+
+    def _url(self, path: str) -> str:
+        # A caller-supplied client (an in-process test client) may carry its own base URL.
+        return path if str(self._client.base_url) else self.base_url + path
+
+    def _interpret(self, response: httpx.Response, data: bytes, model: type[M]) -> M:
+        status = response.status_code
+        if status >= 500:
+            raise ServerUnreachable(f"server error {status}")
+        if status >= 400:
+            error = _error_body(data)
+            if error.wipe:
+                raise RevokedSignal(error.detail)
+            raise ServerRefused(status, error.detail)
+        try:
+            parsed = model.model_validate_json(data)
+        except ValidationError as exc:
+            raise ProtocolMismatch(
+                f"unexpected {model.__name__}: {exc.error_count()} problem(s)"
+            ) from exc
+        if getattr(parsed, "wipe", False):
+            raise RevokedSignal("the server asked this device to wipe itself")
+        return parsed
+
+
+def _error_body(data: bytes) -> ErrorBody:
+    try:
+        return ErrorBody.model_validate_json(data)
+    except ValidationError:
+        # FastAPI's own 422 bodies carry a list in ``detail``; keep the text readable.
+        text = data.decode("utf-8", "replace")[:300] or "no reason given"
+        return ErrorBody(detail=text)

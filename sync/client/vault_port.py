@@ -1,0 +1,55 @@
+"""What the sync engine needs from the laptop vault (``storage.vault.Vault`` provides it).
+
+Declared here rather than imported so the engine can be read, and its dependency checked,
+without the storage package: the sync client never imports ``storage``; the composition
+root hands it a vault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from carer_desk.ports import OutboxChange
+
+
+@runtime_checkable
+class SyncVault(Protocol):
+    def outbox_pending(self, limit: int) -> list[OutboxChange]:
+        """Changes not yet acknowledged nor rejected (including ones left 'sending' by an
+        interrupted push), safeguarding first, then in order of creation."""
+        ...
+
+    def outbox_mark_sending(self, change_ids: list[str]) -> None: ...
+
+    def outbox_acknowledge(self, change_id: str, server_version: int) -> None: ...
+
+    def outbox_reject(self, change_id: str, reason: str) -> None: ...
+
+    def mark_conflict(self, record_id: str, details: Mapping[str, Any]) -> None: ...
+
+    def apply_remote(
+        self,
+        kind: str,
+        record_id: str,
+        payload: Mapping[str, Any] | None,
+        server_version: int,
+        deleted: bool = False,
+    ) -> None: ...
+
+    def sync_cursor(self) -> str: ...
+
+    def set_sync_cursor(self, cursor: str) -> None: ...
+
+    def count_by_state(self) -> Mapping[str, int]: ...
+
+
+@runtime_checkable
+class WipeableVault(Protocol):
+    """A vault the engine can wipe when the device is revoked."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def close(self) -> None: ...
