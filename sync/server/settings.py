@@ -1,0 +1,69 @@
+"""Where the server keeps its data and the limits it enforces.
+
+The embedded default needs no configuration: a SQLite file and a key file under the
+platform's user data directory (``platformdirs.user_data_dir("carer-desk-server")``).
+Production points ``database_url`` at PostgreSQL; the key file always stays a separate
+file so a database dump alone never holds the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from sync.protocol import MAX_BODY_BYTES
+
+DATABASE_FILE = "server.sqlite3"
+KEY_FILE = "server.key"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8470
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("carer-desk-server"))
+
+
+@dataclass(frozen=True)
+class PasswordCost:
+    """Argon2id cost. The defaults are the RFC 9106 "second recommended" profile; tests
+    lower them so enrolling a hundred users takes milliseconds, not minutes."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class PaymentRules:
+    """Authoritative wellbeing-payment limits (BRIEF §3); amounts in integer pence."""
+
+    cap_pence: int = 30000
+    window_months: int = 12
+    annual_budget_pence: int = 52525000
+    financial_year_start_month: int = 4
+    financial_year_start_day: int = 1
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path
+    database_url: str
+    key_file: Path
+    max_body_bytes: int = MAX_BODY_BYTES
+    password_cost: PasswordCost = field(default_factory=PasswordCost)
+    payments: PaymentRules = field(default_factory=PaymentRules)
+
+    @classmethod
+    def for_data_dir(
+        cls,
+        data_dir: Path | None = None,
+        database_url: str | None = None,
+        **overrides: object,
+    ) -> ServerSettings:
+        """Settings for ``data_dir`` (the platform default when None): SQLite in it unless
+        ``database_url`` is given; the key file always in it."""
+        base = Path(data_dir) if data_dir is not None else default_data_dir()
+        url = database_url or f"sqlite:///{base / DATABASE_FILE}"
+        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,969 @@
+"""The server store: one interface (:class:`ServerStore`) and its SQLAlchemy Core
+implementation (:class:`SqlStore`) that runs on SQLite (the embedded default) and on
+PostgreSQL (production). The contract test suite runs against both.
+
+The store seals and opens payloads with the server :class:`~sync.server.keyring.Keyring`,
+so callers deal in plain dicts and nothing above this module sees ciphertext. It knows
+nothing of roles; authorisation decides a :class:`PullScope` and the store turns that into
+SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from sync.server import schema as t
+from sync.server.errors import AdminError
+from sync.server.keyring import Keyring, SealedDataError
+from sync.server.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back naive; every one we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class DatabaseUnavailable(AdminError):
+    """The database could not be opened or reached."""
+
+
+class DuplicateChange(Exception):
+    """A change id was recorded by a concurrent transaction first (unique constraint)."""
+
+
+# --- rows handed out by the store -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    username: str
+    role: str
+    team: str | None
+    password_hash: str
+    created_at: datetime
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device_id: str
+    username: str
+    name: str
+    enrolled_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Clear routing columns written beside a record, used to authorise and to pull."""
+
+    team: str | None = None
+    carer_id: str | None = None
+    group_id: str | None = None
+    owner: str | None = None
+    lookup: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    record_id: str
+    kind: str
+    version: int
+    deleted: bool
+    seq: int
+    payload: JSONDict | None  # None for a tombstone
+    ownership: Ownership
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    record_id: str
+    kind: str
+    version: int
+    deleted: bool
+    changed_fields: tuple[str, ...]
+    actor: str
+    device_id: str | None
+    change_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StoredConflict:
+    conflict_id: str
+    record_id: str
+    kind: str
+    server_version: int
+    change_id: str
+    raised_by: str
+    raised_at: datetime
+    details: JSONDict
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor: str
+    device_id: str | None
+    action: str
+    kind: str | None
+    record_id: str | None
+    details: JSONDict
+
+
+@dataclass(frozen=True)
+class PullScope:
+    """Which records a pull may return, as decided by authorisation.
+
+    Exactly one of: ``everything``; ``team`` (records owned by that team, of
+    ``team_kinds``); ``facilitator`` (groups they run, those groups' sessions and
+    attendance, and the carers on those registers); ``approver`` (payment requests, and
+    the carers and conversations of carers who have one).
+    """
+
+    everything: bool = False
+    team: str | None = None
+    team_kinds: frozenset[str] = frozenset()
+    facilitator: str | None = None
+    approver: bool = False
+
+
+# --- the interface ----------------------------------------------------------------------
+
+
+class StoreTransaction(Protocol):
+    """Reads and writes inside one database transaction."""
+
+    def get_record(self, record_id: str) -> StoredRecord | None: ...
+
+    def version_payload(self, record_id: str, version: int) -> JSONDict | None: ...
+
+    def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]: ...
+
+    def records_in_group(self, kind: str, group_id: str) -> list[StoredRecord]: ...
+
+    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None: ...
+
+    def write_record(
+        self,
+        *,
+        kind: str,
+        record_id: str,
+        payload: JSONDict | None,
+        ownership: Ownership,
+        changed_fields: Sequence[str],
+        actor: str,
+        device_id: str | None,
+        change_id: str | None,
+    ) -> StoredRecord: ...
+
+    def retag_carer_records(self, carer_id: str, team: str | None) -> int: ...
+
+    def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None: ...
+
+    def save_applied(
+        self, *, change_id: str, username: str, device_id: str, record_id: str, result: JSONDict
+    ) -> None: ...
+
+    def add_conflict(
+        self,
+        *,
+        record_id: str,
+        kind: str,
+        server_version: int,
+        change_id: str,
+        raised_by: str,
+        details: JSONDict,
+    ) -> str: ...
+
+    def get_conflict(self, conflict_id: str) -> StoredConflict | None: ...
+
+    def open_conflicts(self, record_ids: Sequence[str] | None = None) -> list[StoredConflict]: ...
+
+    def resolve_conflict(self, conflict_id: str, resolved_by: str) -> None: ...
+
+    def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]: ...
+
+    def max_seq(self) -> int: ...
+
+    def versions(self, record_id: str) -> list[VersionInfo]: ...
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        device_id: str | None = None,
+        kind: str | None = None,
+        record_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+
+class ServerStore(Protocol):
+    """Everything the server keeps. ``transaction(write=True)`` serialises writers."""
+
+    def transaction(self, *, write: bool = False) -> Any: ...  # context manager -> tx
+
+    def create_user(
+        self, username: str, role: str, team: str | None, password_hash: str
+    ) -> UserRow: ...
+
+    def get_user(self, username: str) -> UserRow | None: ...
+
+    def list_users(self) -> list[UserRow]: ...
+
+    def add_device(self, username: str, name: str, credential_hash: str) -> DeviceRow: ...
+
+    def device_by_credential(self, credential_hash: str) -> DeviceRow | None: ...
+
+    def get_device(self, device_id: str) -> DeviceRow | None: ...
+
+    def list_devices(self) -> list[DeviceRow]: ...
+
+    def revoke_device(self, device_id: str, by: str) -> DeviceRow: ...
+
+    def touch_device(self, device_id: str) -> None: ...
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        device_id: str | None = None,
+        kind: str | None = None,
+        record_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    def iter_audit(self) -> Iterator[AuditRow]: ...
+
+    def iter_versions(self) -> Iterator[VersionInfo]: ...
+
+    def rotate_key(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+# --- SQLAlchemy implementation ------------------------------------------------------------
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 (the driver we ship), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take over transaction control so a writer can BEGIN IMMEDIATE (below).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            # A writer takes the write lock up front: two deferred transactions that both
+            # read then write would otherwise deadlock and one would fail with "locked".
+            write = conn.get_execution_options().get("carer_desk_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _record_ad(kind: str, record_id: str, version: int) -> str:
+    return f"record|{kind}|{record_id}|{version}"
+
+
+class SqlTransaction:
+    def __init__(self, conn: Connection, keyring: Keyring):
+        self.conn = conn
+        self.keyring = keyring
+
+    # --- records --------------------------------------------------------------------------
+
+    def _open_payload(self, row: Any) -> JSONDict | None:
+        if row.payload is None:
+            return None
+        try:
+            value = self.keyring.open_json(
+                row.payload, row.key_gen, _record_ad(row.kind, row.record_id, row.version)
+            )
+        except SealedDataError:
+            log.error("record %s version %s failed to decrypt", row.record_id, row.version)
+            raise
+        assert isinstance(value, dict)
+        return value
+
+    def _record(self, row: Any) -> StoredRecord:
+        return StoredRecord(
+            record_id=row.record_id,
+            kind=row.kind,
+            version=row.version,
+            deleted=row.deleted,
+            seq=row.seq,
+            payload=self._open_payload(row),
+            ownership=Ownership(row.team, row.carer_id, row.group_id, row.owner, row.lookup),
+            updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
+            updated_by=row.updated_by,
+        )
+
+    def get_record(self, record_id: str) -> StoredRecord | None:
+        row = self.conn.execute(select(t.records).where(t.records.c.record_id == record_id)).first()
+        return self._record(row) if row else None
+
+    def version_payload(self, record_id: str, version: int) -> JSONDict | None:
+        row = self.conn.execute(
+            select(t.record_versions).where(
+                t.record_versions.c.record_id == record_id,
+                t.record_versions.c.version == version,
+            )
+        ).first()
+        if row is None or row.payload is None:
+            return None
+        return self._open_payload(row)
+
+    def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]:
+        rows = self.conn.execute(
+            select(t.records)
+            .where(t.records.c.kind == kind, t.records.c.carer_id == carer_id)
+            .order_by(t.records.c.seq)
+        )
+        return [self._record(r) for r in rows]
+
+    def records_in_group(self, kind: str, group_id: str) -> list[StoredRecord]:
+        rows = self.conn.execute(
+            select(t.records)
+            .where(t.records.c.kind == kind, t.records.c.group_id == group_id)
+            .order_by(t.records.c.seq)
+        )
+        return [self._record(r) for r in rows]
+
+    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None:
+        row = self.conn.execute(
+            select(t.records)
+            .where(t.records.c.kind == kind, t.records.c.lookup == lookup)
+            .order_by(t.records.c.seq.desc())
+        ).first()
+        return self._record(row) if row else None
+
+    def _next_seq(self) -> int:
+        # The UPDATE takes the counter's row lock until commit: writers queue here, so
+        # sequence numbers become visible in order.
+        return int(
+            self.conn.execute(
+                update(t.counters)
+                .where(t.counters.c.name == "change_seq")
+                .values(value=t.counters.c.value + 1)
+                .returning(t.counters.c.value)
+            ).scalar_one()
+        )
+
+    def write_record(
+        self,
+        *,
+        kind: str,
+        record_id: str,
+        payload: JSONDict | None,
+        ownership: Ownership,
+        changed_fields: Sequence[str],
+        actor: str,
+        device_id: str | None,
+        change_id: str | None,
+    ) -> StoredRecord:
+        current = self.conn.execute(
+            select(t.records.c.version).where(t.records.c.record_id == record_id)
+        ).scalar_one_or_none()
+        version = (current or 0) + 1
+        seq = self._next_seq()
+        now = utcnow()
+        sealed, gen = (None, None)
+        if payload is not None:
+            sealed, gen = self.keyring.seal_json(payload, _record_ad(kind, record_id, version))
+        values = {
+            "kind": kind,
+            "version": version,
+            "deleted": payload is None,
+            "seq": seq,
+            "team": ownership.team,
+            "carer_id": ownership.carer_id,
+            "group_id": ownership.group_id,
+            "owner": ownership.owner,
+            "lookup": ownership.lookup,
+            "payload": sealed,
+            "key_gen": gen,
+            "updated_at": now,
+            "updated_by": actor,
+        }
+        if current is None:
+            self.conn.execute(insert(t.records).values(record_id=record_id, **values))
+        else:
+            self.conn.execute(
+                update(t.records).where(t.records.c.record_id == record_id).values(**values)
+            )
+        self.conn.execute(
+            insert(t.record_versions).values(
+                record_id=record_id,
+                kind=kind,
+                version=version,
+                deleted=payload is None,
+                payload=sealed,
+                key_gen=gen,
+                changed_fields=_dumps(sorted(changed_fields)),
+                actor=actor,
+                device_id=device_id,
+                change_id=change_id,
+                at=now,
+            )
+        )
+        return StoredRecord(
+            record_id, kind, version, payload is None, seq, payload, ownership, now, actor
+        )
+
+    def retag_carer_records(self, carer_id: str, team: str | None) -> int:
+        """Move every record linked to a carer to ``team`` and give each a new sequence
+        number, so the new team's devices pull them (the versions do not change)."""
+        ids = list(
+            self.conn.execute(
+                select(t.records.c.record_id)
+                .where(t.records.c.carer_id == carer_id, t.records.c.record_id != carer_id)
+                .order_by(t.records.c.seq)
+            ).scalars()
+        )
+        for record_id in ids:
+            self.conn.execute(
+                update(t.records)
+                .where(t.records.c.record_id == record_id)
+                .values(team=team, seq=self._next_seq())
+            )
+        return len(ids)
+
+    # --- idempotency ledger ---------------------------------------------------------------
+
+    def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None:
+        row = self.conn.execute(
+            select(t.applied_changes).where(t.applied_changes.c.change_id == change_id)
+        ).first()
+        if row is None:
+            return None
+        result = self.keyring.open_json(row.result, row.key_gen, f"change|{change_id}")
+        assert isinstance(result, dict)
+        return row.username, result
+
+    def save_applied(
+        self, *, change_id: str, username: str, device_id: str, record_id: str, result: JSONDict
+    ) -> None:
+        sealed, gen = self.keyring.seal_json(result, f"change|{change_id}")
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    insert(t.applied_changes).values(
+                        change_id=change_id,
+                        username=username,
+                        device_id=device_id,
+                        record_id=record_id,
+                        result=sealed,
+                        key_gen=gen,
+                        at=utcnow(),
+                    )
+                )
+        except IntegrityError:
+            raise DuplicateChange(change_id) from None
+
+    # --- conflicts ------------------------------------------------------------------------
+
+    def add_conflict(
+        self,
+        *,
+        record_id: str,
+        kind: str,
+        server_version: int,
+        change_id: str,
+        raised_by: str,
+        details: JSONDict,
+    ) -> str:
+        conflict_id = uuid.uuid4().hex
+        sealed, gen = self.keyring.seal_json(details, f"conflict|{conflict_id}")
+        self.conn.execute(
+            insert(t.conflicts).values(
+                conflict_id=conflict_id,
+                record_id=record_id,
+                kind=kind,
+                server_version=server_version,
+                change_id=change_id,
+                raised_by=raised_by,
+                raised_at=utcnow(),
+                details=sealed,
+                key_gen=gen,
+            )
+        )
+        return conflict_id
+
+    def _conflict(self, row: Any) -> StoredConflict:
+        details = self.keyring.open_json(row.details, row.key_gen, f"conflict|{row.conflict_id}")
+        assert isinstance(details, dict)
+        return StoredConflict(
+            row.conflict_id,
+            row.record_id,
+            row.kind,
+            row.server_version,
+            row.change_id,
+            row.raised_by,
+            _aware(row.raised_at),
+            details,  # type: ignore[arg-type]
+            _aware(row.resolved_at),
+            row.resolved_by,
+        )
+
+    def get_conflict(self, conflict_id: str) -> StoredConflict | None:
+        row = self.conn.execute(
+            select(t.conflicts).where(t.conflicts.c.conflict_id == conflict_id)
+        ).first()
+        return self._conflict(row) if row else None
+
+    def open_conflicts(self, record_ids: Sequence[str] | None = None) -> list[StoredConflict]:
+        query = select(t.conflicts).where(t.conflicts.c.resolved_at.is_(None))
+        if record_ids is not None:
+            if not record_ids:
+                return []
+            query = query.where(t.conflicts.c.record_id.in_(list(record_ids)))
+        return [
+            self._conflict(r) for r in self.conn.execute(query.order_by(t.conflicts.c.raised_at))
+        ]
+
+    def resolve_conflict(self, conflict_id: str, resolved_by: str) -> None:
+        self.conn.execute(
+            update(t.conflicts)
+            .where(t.conflicts.c.conflict_id == conflict_id)
+            .values(resolved_at=utcnow(), resolved_by=resolved_by)
+        )
+
+    # --- pull -----------------------------------------------------------------------------
+
+    def _scope_clause(self, scope: PullScope) -> Any:
+        r = t.records.c
+        if scope.everything:
+            return None
+        if scope.team is not None:
+            return (r.team == scope.team) & r.kind.in_(sorted(scope.team_kinds))
+        if scope.facilitator is not None:
+            groups = select(t.records.c.record_id).where(
+                r.kind == "group", r.owner == scope.facilitator
+            )
+            attendance = t.records.alias("attendance")
+            register_carers = select(attendance.c.carer_id).where(
+                attendance.c.kind == "attendance", attendance.c.group_id.in_(groups)
+            )
+            return or_(
+                (r.kind == "group") & (r.owner == scope.facilitator),
+                r.kind.in_(["session", "attendance"]) & r.group_id.in_(groups),
+                (r.kind == "carer") & r.record_id.in_(register_carers),
+            )
+        if scope.approver:
+            payments = t.records.alias("payments")
+            with_requests = select(payments.c.carer_id).where(payments.c.kind == "payment_request")
+            return or_(
+                r.kind == "payment_request",
+                r.kind.in_(["carer", "conversation"]) & r.carer_id.in_(with_requests),
+            )
+        return r.record_id.is_(None)  # nothing
+
+    def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]:
+        query = select(t.records).where(t.records.c.seq > since)
+        clause = self._scope_clause(scope)
+        if clause is not None:
+            query = query.where(clause)
+        rows = self.conn.execute(query.order_by(t.records.c.seq).limit(limit))
+        return [self._record(r) for r in rows]
+
+    def max_seq(self) -> int:
+        return int(
+            self.conn.execute(
+                select(t.counters.c.value).where(t.counters.c.name == "change_seq")
+            ).scalar_one()
+        )
+
+    def versions(self, record_id: str) -> list[VersionInfo]:
+        rows = self.conn.execute(
+            select(t.record_versions)
+            .where(t.record_versions.c.record_id == record_id)
+            .order_by(t.record_versions.c.version)
+        )
+        return [_version_info(r) for r in rows]
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        device_id: str | None = None,
+        kind: str | None = None,
+        record_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.conn.execute(
+            insert(t.audit).values(
+                at=utcnow(),
+                actor=actor,
+                device_id=device_id,
+                action=action,
+                kind=kind,
+                record_id=record_id,
+                details=_dumps(dict(details or {})),
+            )
+        )
+
+
+def _version_info(r: Any) -> VersionInfo:
+    return VersionInfo(
+        r.record_id,
+        r.kind,
+        r.version,
+        r.deleted,
+        tuple(_loads(r.changed_fields)),
+        r.actor,
+        r.device_id,
+        r.change_id,
+        _aware(r.at),
+    )  # type: ignore[arg-type]
+
+
+def _user(r: Any) -> UserRow:
+    return UserRow(
+        r.username,
+        r.role,
+        r.team,
+        r.password_hash,
+        _aware(r.created_at),  # type: ignore[arg-type]
+        r.disabled,
+    )
+
+
+def _device(r: Any) -> DeviceRow:
+    return DeviceRow(
+        r.device_id,
+        r.username,
+        r.name,
+        _aware(r.enrolled_at),  # type: ignore[arg-type]
+        _aware(r.last_seen_at),
+        _aware(r.revoked_at),
+        r.revoked_by,
+    )
+
+
+class SqlStore:
+    """:class:`ServerStore` on SQLAlchemy Core; migrates the database when opened."""
+
+    def __init__(self, database_url: str, keyring: Keyring):
+        self.keyring = keyring
+        self.engine = make_engine(database_url)
+        self.dialect = self.engine.dialect.name
+        try:
+            upgrade(self.engine)
+        except (OperationalError, DBAPIError) as exc:
+            self.engine.dispose()
+            raise DatabaseUnavailable(
+                f"Cannot open the server database ({type(exc.orig).__name__}: "
+                f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}). "
+                "Check --database and that the database server is running."
+            ) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[SqlTransaction]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(carer_desk_write=write)
+            with conn.begin():
+                yield SqlTransaction(conn, self.keyring)
+
+    # --- users and devices ----------------------------------------------------------------
+
+    def create_user(
+        self, username: str, role: str, team: str | None, password_hash: str
+    ) -> UserRow:
+        with self.transaction(write=True) as tx:
+            exists = tx.conn.execute(
+                select(t.users.c.username).where(t.users.c.username == username)
+            ).first()
+            if exists:
+                raise AdminError(f"A user called {username!r} already exists.")
+            tx.conn.execute(
+                insert(t.users).values(
+                    username=username,
+                    role=role,
+                    team=team,
+                    password_hash=password_hash,
+                    created_at=utcnow(),
+                    disabled=False,
+                )
+            )
+            tx.audit(
+                actor="admin-cli",
+                action="create-user",
+                details={"username": username, "role": role, "team": team},
+            )
+        user = self.get_user(username)
+        assert user is not None
+        return user
+
+    def get_user(self, username: str) -> UserRow | None:
+        with self.transaction() as tx:
+            row = tx.conn.execute(select(t.users).where(t.users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[UserRow]:
+        with self.transaction() as tx:
+            return [_user(r) for r in tx.conn.execute(select(t.users).order_by(t.users.c.username))]
+
+    def add_device(self, username: str, name: str, credential_hash: str) -> DeviceRow:
+        device_id = uuid.uuid4().hex
+        with self.transaction(write=True) as tx:
+            tx.conn.execute(
+                insert(t.devices).values(
+                    device_id=device_id,
+                    username=username,
+                    name=name,
+                    credential_hash=credential_hash,
+                    enrolled_at=utcnow(),
+                )
+            )
+            tx.audit(
+                actor=username, action="enrol", device_id=device_id, details={"device_name": name}
+            )
+        device = self.get_device(device_id)
+        assert device is not None
+        return device
+
+    def device_by_credential(self, credential_hash: str) -> DeviceRow | None:
+        with self.transaction() as tx:
+            row = tx.conn.execute(
+                select(t.devices).where(t.devices.c.credential_hash == credential_hash)
+            ).first()
+        return _device(row) if row else None
+
+    def get_device(self, device_id: str) -> DeviceRow | None:
+        with self.transaction() as tx:
+            row = tx.conn.execute(
+                select(t.devices).where(t.devices.c.device_id == device_id)
+            ).first()
+        return _device(row) if row else None
+
+    def list_devices(self) -> list[DeviceRow]:
+        with self.transaction() as tx:
+            rows = tx.conn.execute(
+                select(t.devices).order_by(t.devices.c.username, t.devices.c.enrolled_at)
+            )
+            return [_device(r) for r in rows]
+
+    def revoke_device(self, device_id: str, by: str) -> DeviceRow:
+        with self.transaction(write=True) as tx:
+            row = tx.conn.execute(
+                select(t.devices).where(t.devices.c.device_id == device_id)
+            ).first()
+            if row is None:
+                raise AdminError(
+                    f"No device with id {device_id!r}. Run list-devices to see the ids."
+                )
+            if row.revoked_at is None:
+                tx.conn.execute(
+                    update(t.devices)
+                    .where(t.devices.c.device_id == device_id)
+                    .values(revoked_at=utcnow(), revoked_by=by)
+                )
+                tx.audit(
+                    actor=by,
+                    action="revoke-device",
+                    device_id=device_id,
+                    details={"username": row.username, "device_name": row.name},
+                )
+        device = self.get_device(device_id)
+        assert device is not None
+        return device
+
+    def touch_device(self, device_id: str) -> None:
+        with self.transaction() as tx:
+            tx.conn.execute(
+                update(t.devices)
+                .where(t.devices.c.device_id == device_id)
+                .values(last_seen_at=utcnow())
+            )
+
+    # --- audit ----------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        device_id: str | None = None,
+        kind: str | None = None,
+        record_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        with self.transaction() as tx:
+            tx.audit(
+                actor=actor,
+                action=action,
+                device_id=device_id,
+                kind=kind,
+                record_id=record_id,
+                details=details,
+            )
+
+    def iter_audit(self) -> Iterator[AuditRow]:
+        with self.transaction() as tx:
+            for r in tx.conn.execute(select(t.audit).order_by(t.audit.c.seq)):
+                yield AuditRow(
+                    r.seq,
+                    _aware(r.at),
+                    r.actor,
+                    r.device_id,
+                    r.action,  # type: ignore[arg-type]
+                    r.kind,
+                    r.record_id,
+                    _loads(r.details),
+                )
+
+    def iter_versions(self) -> Iterator[VersionInfo]:
+        with self.transaction() as tx:
+            rows = tx.conn.execute(select(t.record_versions).order_by(t.record_versions.c.id))
+            for r in rows:
+                yield _version_info(r)
+
+    def count(self, table: str) -> int:
+        with self.transaction() as tx:
+            return int(
+                tx.conn.execute(
+                    select(func.count()).select_from(t.metadata.tables[table])
+                ).scalar_one()
+            )
+
+    # --- key rotation ---------------------------------------------------------------------
+
+    def rotate_key(self) -> int:
+        """Add a key generation, re-seal every ciphertext with it, then drop the old ones.
+
+        The new key is saved to the key file BEFORE any row is re-sealed, and the old keys
+        are dropped only after the re-sealing transaction commits, so a crash at any point
+        leaves every row readable. Returns the number of ciphertexts re-sealed.
+        """
+        rotated = self.keyring.with_new_generation()
+        rotated.save()
+        count = 0
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(carer_desk_write=True)
+            with conn.begin():
+                count += _reseal(
+                    conn,
+                    t.record_versions,
+                    rotated,
+                    lambda r: _record_ad(r.kind, r.record_id, r.version),
+                    t.record_versions.c.id,
+                )
+                count += _reseal(
+                    conn,
+                    t.records,
+                    rotated,
+                    lambda r: _record_ad(r.kind, r.record_id, r.version),
+                    t.records.c.record_id,
+                )
+                count += _reseal(
+                    conn,
+                    t.applied_changes,
+                    rotated,
+                    lambda r: f"change|{r.change_id}",
+                    t.applied_changes.c.change_id,
+                    column="result",
+                )
+                count += _reseal(
+                    conn,
+                    t.conflicts,
+                    rotated,
+                    lambda r: f"conflict|{r.conflict_id}",
+                    t.conflicts.c.conflict_id,
+                    column="details",
+                )
+                SqlTransaction(conn, rotated).audit(
+                    actor="admin-cli",
+                    action="rotate-key",
+                    details={"generation": rotated.current, "resealed": count},
+                )
+        final = rotated.without_old_generations()
+        final.save()
+        self.keyring = final
+        log.info(
+            "server key rotated to generation %d; %d ciphertexts re-sealed", final.current, count
+        )
+        return count
+
+
+def _reseal(
+    conn: Connection, table: Any, keyring: Keyring, ad_of: Any, pk: Any, column: str = "payload"
+) -> int:
+    count = 0
+    rows = conn.execute(
+        select(table).where(table.c[column].is_not(None), table.c.key_gen != keyring.current)
+    ).all()
+    for row in rows:
+        ad = ad_of(row).encode("utf-8")
+        plain = keyring.open(getattr(row, column), row.key_gen, ad)
+        sealed, gen = keyring.seal(plain, ad)
+        conn.execute(
+            update(table)
+            .where(pk == getattr(row, pk.name))
+            .values({column: sealed, "key_gen": gen})
+        )
+        count += 1
+    return count
