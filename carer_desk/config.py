@@ -1,0 +1,366 @@
+"""Settings: every amount, window, cap, age band and template choice the rules use.
+
+The defaults below are the service's current figures (BRIEF §3-§4). A TOML file may
+override any subset of them; unknown keys and wrong types are refused with a message that
+names the key and the file, because a silently ignored typo in a payment cap is worse
+than a refusal to start. Every setting is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from carer_desk.errors import ValidationError
+from carer_desk.records.common import Problems, join_path
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "carer-desk"
+CONFIG_FILE_NAME = "config.toml"
+
+# The card's 24-hour number until the real one is configured. It is a deliberately
+# unallocated-looking Freephone number; printing code can check
+# CardSettings.emergency_line_configured and warn before cards leave the building.
+PLACEHOLDER_EMERGENCY_LINE = "0800 000 0000"
+
+
+class ConfigError(ValidationError):
+    """The settings file could not be used; the message names the file and each key."""
+
+    def __init__(self, source: Path | str, problems: list[tuple[str, str]]):
+        super().__init__(problems)
+        self.source = Path(source)
+        self.args = (
+            f"Settings file {self.source}: {self.args[0]}. "
+            "Correct these settings (see docs/configuration.md) or remove them to use "
+            "the defaults.",
+        )
+
+
+def _positive_int(p: Problems, path: str, value: object, *, minimum: int = 1) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        p.add(path, "must be a whole number")
+        return False
+    if value < minimum:
+        p.add(path, f"must be at least {minimum}, not {value}")
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentSettings:
+    cap_pence: int = 30_000  # £300 per carer in any rolling window
+    window_months: int = 12
+    # A payment needs an assessment completed within this many months.
+    assessment_valid_months: int = 12
+    # A second request for the same purpose within this many days is flagged.
+    duplicate_purpose_days: int = 90
+    annual_budget_pence: int = 52_525_000  # £525,250
+    funder_split: tuple[tuple[str, int], ...] = (
+        ("Oxfordshire County Council", 50),
+        ("NHS Buckinghamshire, Oxfordshire and Berkshire West ICB", 50),
+    )
+    financial_year_start_month: int = 4
+    financial_year_start_day: int = 1
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _positive_int(p, "cap_pence", self.cap_pence)
+        _positive_int(p, "window_months", self.window_months)
+        _positive_int(p, "assessment_valid_months", self.assessment_valid_months)
+        _positive_int(p, "duplicate_purpose_days", self.duplicate_purpose_days, minimum=0)
+        _positive_int(p, "annual_budget_pence", self.annual_budget_pence)
+        if not self.funder_split:
+            p.add("funder_split", "name at least one funder and its percentage share")
+        else:
+            shares = [share for _, share in self.funder_split]
+            if any(isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in shares):
+                p.add("funder_split", "each share must be a whole percentage above 0")
+            elif sum(shares) != 100:
+                p.add("funder_split", f"shares must add up to 100, not {sum(shares)}")
+            names = [name for name, _ in self.funder_split]
+            if any(not isinstance(n, str) or not n.strip() for n in names):
+                p.add("funder_split", "each funder needs a name")
+            elif len(set(names)) != len(names):
+                p.add("funder_split", "a funder is named twice")
+        month_ok = _positive_int(p, "financial_year_start_month", self.financial_year_start_month)
+        if month_ok and self.financial_year_start_month > 12:
+            p.add("financial_year_start_month", "must be a month from 1 to 12")
+        elif month_ok and _positive_int(
+            p, "financial_year_start_day", self.financial_year_start_day
+        ):
+            try:
+                # 2023 is not a leap year, so 29 February is refused: a year must start on
+                # a day every year has.
+                date(2023, self.financial_year_start_month, self.financial_year_start_day)
+            except ValueError:
+                p.add("financial_year_start_day", "is not a day of that month in every year")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgeBandSettings:
+    young_carer_under: int = 18
+    # Young adult carers are 18 up to and including this age (some services use 24).
+    young_adult_carer_up_to: int = 25
+    # Children's Services refer young carers to adult services at 17½ (210 months).
+    transition_referral_months: int = 210
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        under_ok = _positive_int(p, "young_carer_under", self.young_carer_under)
+        if _positive_int(p, "young_adult_carer_up_to", self.young_adult_carer_up_to) and (
+            under_ok and self.young_adult_carer_up_to < self.young_carer_under
+        ):
+            p.add(
+                "young_adult_carer_up_to",
+                f"must be at least young_carer_under ({self.young_carer_under})",
+            )
+        if (
+            _positive_int(p, "transition_referral_months", self.transition_referral_months)
+            and under_ok
+            and self.transition_referral_months > self.young_carer_under * 12
+        ):
+            p.add("transition_referral_months", "must come before the young carer turns adult")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkingDaySettings:
+    # A file of England bank holidays replacing the bundled list (one ISO date per line
+    # or the gov.uk JSON); relative paths are taken from the settings file's folder.
+    bank_holidays_file: str | None = None
+    extra_holidays: tuple[date, ...] = ()  # e.g. office closure days
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        p.optional_text("bank_holidays_file", self.bank_holidays_file)
+        for index, day in enumerate(self.extra_holidays):
+            p.require_date(f"extra_holidays[{index}]", day)
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanSettings:
+    review_months: int = 12
+    reminder_days_before: int = 30
+    min_contacts: int = 2
+    max_contacts: int = 4
+
+    def __post_init__(self) -> None:
+        # Imported here: plan records do not depend on settings, only the reverse.
+        from carer_desk.records.plan import MAX_EMERGENCY_CONTACTS
+
+        p = Problems()
+        _positive_int(p, "review_months", self.review_months)
+        _positive_int(p, "reminder_days_before", self.reminder_days_before, minimum=0)
+        min_ok = _positive_int(p, "min_contacts", self.min_contacts)
+        if _positive_int(p, "max_contacts", self.max_contacts):
+            if self.max_contacts > MAX_EMERGENCY_CONTACTS:
+                p.add(
+                    "max_contacts",
+                    f"cannot be more than {MAX_EMERGENCY_CONTACTS}: the card and the line's "
+                    "screen hold four contacts",
+                )
+            elif min_ok and self.min_contacts > self.max_contacts:
+                p.add("min_contacts", f"must not exceed max_contacts ({self.max_contacts})")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardSettings:
+    emergency_line_phone: str = PLACEHOLDER_EMERGENCY_LINE
+    number_length: int = 12  # digits including the check digit
+    group_size: int = 4  # digits are read out in groups: "1234 5678 9012"
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        p.require_text("emergency_line_phone", self.emergency_line_phone, "the 24-hour number")
+        if _positive_int(p, "number_length", self.number_length, minimum=6) and (
+            self.number_length > 20
+        ):
+            p.add("number_length", "must be at most 20 digits, to be read over the phone")
+        _positive_int(p, "group_size", self.group_size)
+        p.raise_if_any()
+
+    @property
+    def emergency_line_configured(self) -> bool:
+        return self.emergency_line_phone.strip() != PLACEHOLDER_EMERGENCY_LINE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VaultSettings:
+    idle_lock_minutes: int = 10
+    # Argon2id cost for new vaults; stored with each vault so it can be raised later.
+    argon2_memory_kib: int = 65_536
+    argon2_iterations: int = 3
+    argon2_lanes: int = 4
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        _positive_int(p, "idle_lock_minutes", self.idle_lock_minutes)
+        lanes_ok = _positive_int(p, "argon2_lanes", self.argon2_lanes)
+        _positive_int(p, "argon2_iterations", self.argon2_iterations)
+        # Below 19 MiB Argon2id stops being memory-hard enough (OWASP's floor).
+        _positive_int(p, "argon2_memory_kib", self.argon2_memory_kib, minimum=19_456)
+        if lanes_ok and self.argon2_lanes > 255:
+            p.add("argon2_lanes", "must be at most 255")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateSettings:
+    default_conversation_template: str = "guided-conversation"
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        p.require_text(
+            "default_conversation_template", self.default_conversation_template, "a template id"
+        )
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
+    age_bands: AgeBandSettings = field(default_factory=AgeBandSettings)
+    working_days: WorkingDaySettings = field(default_factory=WorkingDaySettings)
+    plans: PlanSettings = field(default_factory=PlanSettings)
+    cards: CardSettings = field(default_factory=CardSettings)
+    vault: VaultSettings = field(default_factory=VaultSettings)
+    templates: TemplateSettings = field(default_factory=TemplateSettings)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def default_config_path() -> Path:
+    """Where the settings file lives for this user (e.g. ~/.config/carer-desk/config.toml)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults overridden by the TOML file at ``path`` (default: :func:`default_config_path`).
+
+    A missing file means the defaults. Raises :class:`ConfigError` naming the file and
+    every bad key when the file cannot be used.
+    """
+    source = Path(path) if path is not None else default_config_path()
+    if not source.exists():
+        logger.info("No settings file at %s; using the defaults", source)
+        return Settings()
+    try:
+        with source.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [("", f"is not valid TOML ({exc})")]) from exc
+    except OSError as exc:
+        raise ConfigError(source, [("", f"cannot be read ({exc.strerror})")]) from exc
+    problems = Problems()
+    settings = _build(Settings, data, "", problems)
+    if problems.items or settings is None:
+        raise ConfigError(source, problems.items)
+    settings = _resolve_paths(settings, source.parent)
+    logger.info("Settings loaded from %s", source)
+    return settings
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    file = settings.working_days.bank_holidays_file
+    if file is None or Path(file).is_absolute():
+        return settings
+    working_days = dataclasses.replace(settings.working_days, bank_holidays_file=str(base / file))
+    return dataclasses.replace(settings, working_days=working_days)
+
+
+def _build(cls: type, data: object, prefix: str, problems: Problems) -> Any:
+    """Build settings dataclass ``cls`` from a TOML table, adding every problem found."""
+    if not isinstance(data, dict):
+        problems.add(prefix, "must be a table of settings")
+        return None
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            known = ", ".join(sorted(names))
+            problems.add(join_path(prefix, key), f"is not a setting; settings here: {known}")
+    kwargs: dict[str, Any] = {}
+    ok = True
+    for name in (n for n in names if n in data):
+        path = join_path(prefix, name)
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            value = _build(hint, data[name], path, problems)
+            ok = ok and value is not None
+        else:
+            value, good = _convert(hint, data[name], path, problems)
+            ok = ok and good
+        kwargs[name] = value
+    if not ok or problems.items:
+        return None
+    try:
+        return cls(**kwargs)
+    except ValidationError as exc:
+        problems.extend(prefix, exc.problems)
+        return None
+
+
+def _convert(hint: Any, value: object, path: str, problems: Problems) -> tuple[Any, bool]:
+    """Check a TOML value against a settings field's type; TOML has no arrays of tuples,
+    so arrays become tuples here."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):  # "X | None": TOML has no null
+        inner = next(a for a in args if a is not type(None))
+        return _convert(inner, value, path, problems)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value, True
+        problems.add(path, f"must be true or false, not {value!r}")
+        return None, False
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, True
+        problems.add(path, f"must be a whole number, not {value!r}")
+        return None, False
+    if hint is str:
+        if isinstance(value, str):
+            return value, True
+        problems.add(path, f"must be text in quotes, not {value!r}")
+        return None, False
+    if hint is date:
+        if isinstance(value, date) and not hasattr(value, "hour"):
+            return value, True
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value), True
+            except ValueError:
+                pass
+        problems.add(path, f"must be a date like 2025-12-24, not {value!r}")
+        return None, False
+    if origin is tuple:
+        if not isinstance(value, list):
+            problems.add(path, "must be a list in square brackets")
+            return None, False
+        if len(args) == 2 and args[1] is Ellipsis:
+            items = [_convert(args[0], v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+        else:
+            if len(value) != len(args):
+                problems.add(path, f"must have {len(args)} items, not {len(value)}")
+                return None, False
+            items = [
+                _convert(a, v, f"{path}[{i}]", problems)
+                for i, (a, v) in enumerate(zip(args, value, strict=True))
+            ]
+        return tuple(v for v, _ in items), all(good for _, good in items)
+    raise TypeError(f"settings field type {hint!r} has no TOML conversion")  # a bug, not input
