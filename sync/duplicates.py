@@ -209,3 +209,119 @@ def find_possible_duplicates(
         "duplicate check: %d new carer(s), %d possible duplicate(s)", len(new_keys), len(result)
     )
     return result
+
+
+# --- merging two records of the same carer ----------------------------------------------
+
+#: Record kinds that point at a carer through ``carer_id`` (at the top level or inside a
+#: list, e.g. a group's members). A merge moves every one of them to the surviving carer.
+LINKED_KINDS: tuple[str, ...] = (
+    "conversation",
+    "payment_request",
+    "plan",
+    "card",
+    "group",
+    "session",
+    "attendance",
+)
+#: Lists of people inside a carer record: merged as a union, never one replacing the other.
+_PEOPLE_LISTS = ("cared_for", "contacts")
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging ``absorb_id`` into ``keep_id`` writes: the merged carer and every
+    linked record re-pointed at it. Nothing is dropped: every linked record of both
+    carers survives, and the absorbed carer's details fill the gaps in the survivor."""
+
+    keep_id: str
+    absorb_id: str
+    carer_payload: dict[str, Any]
+    moved: tuple[tuple[str, str, dict[str, Any]], ...]  # (kind, record_id, payload)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _person_marker(person: Mapping[str, Any]) -> tuple[str, str]:
+    return (
+        normalise_name(str(person.get("name", ""))),
+        normalise_name(str(person.get("relationship", ""))),
+    )
+
+
+def _union_people(keep: list[Any], absorb: list[Any]) -> list[Any]:
+    out = list(keep)
+    ids = {p.get("id") for p in keep if isinstance(p, Mapping)}
+    markers = {_person_marker(p) for p in keep if isinstance(p, Mapping)}
+    for person in absorb:
+        if not isinstance(person, Mapping):
+            continue
+        if person.get("id") in ids or _person_marker(person) in markers:
+            continue  # the same cared-for person or contact, recorded on both
+        out.append(person)
+    return out
+
+
+def _fill(keep: Mapping[str, Any], absorb: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(keep)
+    for key, value in absorb.items():
+        current = merged.get(key)
+        if key in _PEOPLE_LISTS and isinstance(current, list) and isinstance(value, list):
+            merged[key] = _union_people(current, value)
+        elif isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = _fill(current, value)
+        elif _empty(current) and not _empty(value):
+            merged[key] = value
+    return merged
+
+
+def merge_carer_payloads(keep: Mapping[str, Any], absorb: Mapping[str, Any]) -> dict[str, Any]:
+    """The surviving carer's details win; what only the absorbed record knows fills the
+    gaps; cared-for people and contacts are a union. The survivor keeps its id and the
+    earlier registration time (it has been known to the service since then)."""
+    merged = _fill(keep, {k: v for k, v in absorb.items() if k != "id"})
+    merged["id"] = keep.get("id", merged.get("id"))
+    created = [c for c in (keep.get("created_at"), absorb.get("created_at")) if c]
+    if created:
+        merged["created_at"] = min(created)
+    if absorb.get("safeguarding_flag"):
+        merged["safeguarding_flag"] = True  # a concern on either record stays raised
+    return merged
+
+
+def repoint(value: Any, absorb_id: str, keep_id: str) -> tuple[Any, bool]:
+    """Replace every ``carer_id == absorb_id`` inside ``value`` (at any depth)."""
+    if isinstance(value, Mapping):
+        changed = False
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k == "carer_id" and v == absorb_id:
+                out[k] = keep_id
+                changed = True
+            else:
+                out[k], sub = repoint(v, absorb_id, keep_id)
+                changed = changed or sub
+        return out, changed
+    if isinstance(value, list):
+        items = [repoint(v, absorb_id, keep_id) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    return value, False
+
+
+def plan_merge(
+    keep_id: str,
+    keep: Mapping[str, Any],
+    absorb_id: str,
+    absorb: Mapping[str, Any],
+    linked: Iterable[tuple[str, str, Mapping[str, Any]]],
+) -> MergePlan:
+    if keep_id == absorb_id:
+        raise ValueError("a carer cannot be merged with itself")
+    moved = []
+    for kind, record_id, payload in linked:
+        new_payload, changed = repoint(payload, absorb_id, keep_id)
+        if changed:
+            moved.append((kind, record_id, new_payload))
+    return MergePlan(keep_id, absorb_id, merge_carer_payloads(keep, absorb), tuple(moved))

@@ -94,3 +94,55 @@ def test_date_similarity_is_symmetric_and_exact_on_itself(d: date) -> None:
     assert date_similarity(d, d) == 1.0
     other = date(d.year - 1 if d.year > 1900 else d.year + 1, d.month, min(d.day, 28))
     assert date_similarity(d, other) == date_similarity(other, d)
+
+
+# --- merging --------------------------------------------------------------------------
+
+
+def test_merge_keeps_every_record_and_detail_of_both() -> None:
+    from sync.duplicates import plan_merge
+
+    keep = {
+        "id": "c1",
+        "given_name": "Ann",
+        "family_name": "Smith",
+        "date_of_birth": None,
+        "contact": {"phone": "01865 000000", "email": None},
+        "cared_for": [{"id": "p1", "name": "Bob Smith", "relationship": "husband"}],
+        "contacts": [],
+        "created_at": "2026-02-01T10:00:00+00:00",
+        "safeguarding_flag": False,
+    }
+    absorb = {
+        "id": "n1",
+        "given_name": "Anne",
+        "family_name": "Smith",
+        "date_of_birth": "1961-03-04",
+        "contact": {"phone": "07700 900000", "email": "ann@example.org"},
+        "cared_for": [
+            {"id": "p9", "name": "bob smith", "relationship": "Husband"},
+            {"id": "p8", "name": "Joan Smith", "relationship": "mother"},
+        ],
+        "contacts": [{"id": "k1", "name": "Sue", "relationship": "neighbour"}],
+        "created_at": "2026-01-05T09:00:00+00:00",
+        "safeguarding_flag": True,
+    }
+    linked = [
+        ("conversation", "v1", {"id": "v1", "carer_id": "n1"}),
+        ("conversation", "v2", {"id": "v2", "carer_id": "c1"}),
+        ("group", "g1", {"id": "g1", "members": [{"carer_id": "n1"}, {"carer_id": "x"}]}),
+    ]
+    plan = plan_merge("c1", keep, "n1", absorb, linked)
+    merged = plan.carer_payload
+    assert merged["id"] == "c1"
+    assert merged["given_name"] == "Ann"  # the survivor's own value wins
+    assert merged["date_of_birth"] == "1961-03-04"  # a gap filled from the other record
+    assert merged["contact"] == {"phone": "01865 000000", "email": "ann@example.org"}
+    assert [p["name"] for p in merged["cared_for"]] == ["Bob Smith", "Joan Smith"]
+    assert [c["name"] for c in merged["contacts"]] == ["Sue"]
+    assert merged["created_at"] == "2026-01-05T09:00:00+00:00"
+    assert merged["safeguarding_flag"] is True
+    moved = {rid: p for _, rid, p in plan.moved}
+    assert set(moved) == {"v1", "g1"}
+    assert moved["v1"]["carer_id"] == "c1"
+    assert moved["g1"]["members"] == [{"carer_id": "c1"}, {"carer_id": "x"}]
