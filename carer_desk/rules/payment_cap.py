@@ -1,0 +1,339 @@
+"""The wellbeing-payment cap: up to £300 for a carer in any 12-month period.
+
+What counts: every request for the carer that is not declined or cancelled — drafts and
+requests waiting for a decision included, so two requests in flight cannot together go
+over the cap. The request being checked is left out by id (it is the amount being asked
+about), so re-checking an edited draft, or checking at approval, does not count it twice.
+
+The window: "any 12-month period" is rolling. A request dated D counts the requests dated
+after D less 12 months, up to D: for D = 15 March 2025 that is 16 March 2024 to 15 March
+2025, both inclusive, so a request exactly 12 months after another is a fresh period.
+Months are whole calendar months, clamped at month ends (see
+:func:`carer_desk.rules.financial_year.add_months`).
+
+Because requests can be recorded out of date order (a laptop syncs late, a draft is
+back-dated), a new request must also fit every later 12-month period it falls in, not only
+the one ending on its own date; otherwise a later, already-counted request could end up in
+a window that is over the cap. The check takes the fullest of those periods.
+
+Two callers: a laptop (advisory, may not have every request synced: pass
+``complete_knowledge=False`` and the message says so) and the server at approval
+(authoritative).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple, Protocol
+
+from carer_desk.errors import RuleViolation, ValidationError
+from carer_desk.rules.financial_year import add_months
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CAP_PENCE = 30_000
+DEFAULT_WINDOW_MONTHS = 12
+DEFAULT_ASSESSMENT_VALID_MONTHS = 12
+DEFAULT_DUPLICATE_PURPOSE_DAYS = 90
+
+# The only statuses that free up the cap again. Values match PaymentStatus, a StrEnum,
+# so its members compare equal to these strings.
+NOT_COUNTED_STATUSES = frozenset({"declined", "cancelled"})
+
+LAPTOP_CAVEAT = "This is based on what this laptop knows; the office will confirm at approval."
+
+
+class PaymentLike(Protocol):
+    """The fields of a wellbeing payment request the cap reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def carer_id(self) -> str: ...
+    @property
+    def amount_pence(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def requested_on(self) -> date: ...
+    @property
+    def purpose(self) -> str: ...
+
+
+class ConversationLike(Protocol):
+    """The fields of a guided conversation the assessment rule reads."""
+
+    @property
+    def carer_id(self) -> str: ...
+    @property
+    def completed_on(self) -> date | None: ...
+    @property
+    def assessment_completed(self) -> bool: ...
+
+
+def format_pounds(pence: int) -> str:
+    """Integer pence as "£1,234.56" (no floats on the way)."""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def counts_towards_cap(status: str) -> bool:
+    """Whether a request in this status uses up part of the carer's cap."""
+    return status not in NOT_COUNTED_STATUSES
+
+
+@dataclass(frozen=True)
+class CapCheck:
+    """The answer to "can this carer be given this amount on this date?"."""
+
+    allowed: bool
+    amount_pence: int
+    cap_pence: int
+    already_committed_pence: int  # counted requests in the fullest window the date is in
+    remaining_pence: int  # what could still be requested (never below 0)
+    window_start: date  # first day of that window (inclusive)
+    window_end: date  # last day of that window (inclusive)
+    counted_request_ids: tuple[str, ...]
+    message: str
+    complete_knowledge: bool
+
+    def raise_if_refused(self) -> None:
+        """For the server at approval: refusing is a rule violation, not advice."""
+        if not self.allowed:
+            raise RuleViolation(self.message)
+
+
+def _window_for(end: date, window_months: int) -> tuple[date, date]:
+    """First and last day (inclusive) of the window that ends on ``end``."""
+    return add_months(end, -window_months) + timedelta(days=1), end
+
+
+def _validate(amount_pence: int, cap_pence: int, window_months: int) -> None:
+    problems: list[tuple[str, str]] = []
+    if isinstance(amount_pence, bool) or not isinstance(amount_pence, int) or amount_pence < 0:
+        problems.append(("amount_pence", "enter the amount as a whole number of pence, 0 or more"))
+    if isinstance(cap_pence, bool) or not isinstance(cap_pence, int) or cap_pence <= 0:
+        problems.append(("payments.cap_pence", "the payment cap must be more than £0"))
+    if not isinstance(window_months, int) or window_months < 1:
+        problems.append(("payments.window_months", "the cap window must be at least 1 month"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def check_payment_cap(
+    *,
+    carer_id: str,
+    amount_pence: int,
+    requested_on: date,
+    others: Iterable[PaymentLike],
+    request_id: str | None = None,
+    cap_pence: int = DEFAULT_CAP_PENCE,
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    complete_knowledge: bool = True,
+) -> CapCheck:
+    """Check ``amount_pence`` for ``carer_id`` on ``requested_on`` against the cap.
+
+    ``others`` may hold any requests (other carers' are ignored); the one with
+    ``request_id`` is left out. An ``amount_pence`` of 0 asks only how much is left.
+    """
+    _validate(amount_pence, cap_pence, window_months)
+    counted = sorted(
+        (
+            r
+            for r in others
+            if r.carer_id == carer_id and r.id != request_id and counts_towards_cap(r.status)
+        ),
+        key=lambda r: (r.requested_on, r.id),
+    )
+    # Candidate windows: the one ending on the new date, and each one ending on a later
+    # request's date that still reaches back to the new date. Totals only change at
+    # request dates, so these are the only windows whose fullness can differ.
+    ends = [requested_on]
+    ends.extend(
+        r.requested_on
+        for r in counted
+        if r.requested_on > requested_on
+        and _window_for(r.requested_on, window_months)[0] <= requested_on
+    )
+    best: tuple[int, date, date, tuple[str, ...]] | None = None
+    for end in sorted(set(ends)):
+        start, _ = _window_for(end, window_months)
+        inside = [r for r in counted if start <= r.requested_on <= end]
+        total = sum(r.amount_pence for r in inside)
+        if best is None or total > best[0]:
+            best = (total, start, end, tuple(r.id for r in inside))
+    assert best is not None  # the window ending on the new date is always a candidate
+    committed, window_start, window_end, ids = best
+    remaining = max(0, cap_pence - committed)
+    allowed = amount_pence <= remaining
+    message = _cap_message(
+        allowed, amount_pence, cap_pence, committed, remaining, window_start, window_end, len(ids)
+    )
+    if not complete_knowledge:
+        message = f"{message} {LAPTOP_CAVEAT}"
+    log.debug("cap check: allowed=%s counted=%d requests", allowed, len(ids))
+    return CapCheck(
+        allowed=allowed,
+        amount_pence=amount_pence,
+        cap_pence=cap_pence,
+        already_committed_pence=committed,
+        remaining_pence=remaining,
+        window_start=window_start,
+        window_end=window_end,
+        counted_request_ids=ids,
+        message=message,
+        complete_knowledge=complete_knowledge,
+    )
+
+
+def check_request_cap(
+    request: PaymentLike,
+    others: Iterable[PaymentLike],
+    *,
+    cap_pence: int = DEFAULT_CAP_PENCE,
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    complete_knowledge: bool = True,
+) -> CapCheck:
+    """:func:`check_payment_cap` for an existing request (left out of ``others`` by id)."""
+    return check_payment_cap(
+        carer_id=request.carer_id,
+        amount_pence=request.amount_pence,
+        requested_on=request.requested_on,
+        others=others,
+        request_id=request.id,
+        cap_pence=cap_pence,
+        window_months=window_months,
+        complete_knowledge=complete_knowledge,
+    )
+
+
+def _cap_message(
+    allowed: bool,
+    amount: int,
+    cap: int,
+    committed: int,
+    remaining: int,
+    start: date,
+    end: date,
+    count: int,
+) -> str:
+    period = f"{_day(start)} to {_day(end)}"
+    if count == 0:
+        already = f"nothing else is counted between {period}"
+    else:
+        plural = "request" if count == 1 else "requests"
+        already = (
+            f"{format_pounds(committed)} is already counted in {count} {plural} between {period}"
+        )
+    if amount == 0:
+        return f"{format_pounds(remaining)} of the {format_pounds(cap)} limit is left; {already}."
+    if allowed:
+        return (
+            f"{format_pounds(amount)} is within the {format_pounds(cap)} limit: {already}, "
+            f"leaving {format_pounds(remaining - amount)} after this request."
+        )
+    if remaining == 0:
+        return (
+            f"{format_pounds(amount)} cannot be given: {already}, so none of the "
+            f"{format_pounds(cap)} limit is left for this period."
+        )
+    return (
+        f"{format_pounds(amount)} is more than the {format_pounds(remaining)} left of the "
+        f"{format_pounds(cap)} limit: {already}. The most that can be requested is "
+        f"{format_pounds(remaining)}."
+    )
+
+
+# --- the assessment a payment follows from ------------------------------------------
+
+
+class AssessmentCheck(NamedTuple):
+    ok: bool
+    message: str
+
+
+def requires_recent_assessment(
+    conversations: Iterable[ConversationLike],
+    on: date,
+    valid_months: int = DEFAULT_ASSESSMENT_VALID_MONTHS,
+    carer_id: str | None = None,
+) -> AssessmentCheck:
+    """A payment on ``on`` needs a carer's assessment completed within ``valid_months``
+    before it (same window convention as the cap: completed on 15 March 2024, it is valid
+    up to 14 March 2025). Pass ``carer_id`` to ignore other carers' conversations."""
+    earliest, _ = _window_for(on, valid_months)
+    completed = [
+        c.completed_on
+        for c in conversations
+        if (carer_id is None or c.carer_id == carer_id)
+        and c.assessment_completed
+        and c.completed_on is not None
+        and c.completed_on <= on
+    ]
+    if not completed:
+        return AssessmentCheck(
+            False,
+            "This carer has no completed carer's assessment; complete stage 3 of a guided "
+            "conversation before requesting a wellbeing payment.",
+        )
+    latest = max(completed)
+    if latest < earliest:
+        return AssessmentCheck(
+            False,
+            f"This carer's last assessment was completed on {_day(latest)}, more than "
+            f"{valid_months} months before {_day(on)}; review the assessment before "
+            "requesting a wellbeing payment.",
+        )
+    return AssessmentCheck(True, f"Assessment completed on {_day(latest)} is current.")
+
+
+# --- the same purpose twice ---------------------------------------------------------
+
+
+def _purpose_label(purpose: str) -> str:
+    label = getattr(purpose, "label", None)
+    return str(label) if label else str(purpose).replace("_", " ")
+
+
+def duplicate_purpose_warning(
+    requests: Sequence[PaymentLike] | Iterable[PaymentLike],
+    new: PaymentLike,
+    days: int = DEFAULT_DUPLICATE_PURPOSE_DAYS,
+) -> str | None:
+    """A warning (never a refusal) when the carer has another request for the same
+    purpose within ``days`` days either side of ``new``; ``None`` when there is none.
+    Declined and cancelled requests are not counted, as for the cap."""
+    near = [
+        r
+        for r in requests
+        if r.carer_id == new.carer_id
+        and r.id != new.id
+        and r.purpose == new.purpose
+        and counts_towards_cap(r.status)
+        and abs((r.requested_on - new.requested_on).days) <= days
+    ]
+    if not near:
+        return None
+    closest = min(near, key=lambda r: (abs((r.requested_on - new.requested_on).days), r.id))
+    gap = (new.requested_on - closest.requested_on).days
+    when = (
+        "on the same day"
+        if gap == 0
+        else f"{abs(gap)} day{'s' if abs(gap) != 1 else ''} {'before' if gap > 0 else 'after'}"
+        " this one"
+    )
+    status = getattr(closest.status, "label", closest.status)
+    others = f" (and {len(near) - 1} more)" if len(near) > 1 else ""
+    return (
+        f"This carer already has a request for “{_purpose_label(new.purpose)}” dated "
+        f"{_day(closest.requested_on)}, {when} ({format_pounds(closest.amount_pence)}, "
+        f"{str(status).lower()}){others}. Check it is not a duplicate before going ahead."
+    )
