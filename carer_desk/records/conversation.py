@@ -37,11 +37,6 @@ class ConversationMode(LabelledEnum):
     SELF_ASSESSMENT = ("self_assessment", "Self-assessment (online portal)")
 
 
-class ConversationKind(LabelledEnum):
-    FIRST = ("first", "First conversation")
-    REVIEW = ("review", "Review")
-
-
 class CarerOutcome(LabelledEnum):
     """The eight carer outcomes of the Care and Support (Eligibility Criteria) Regulations
     2015, reg. 3(3)(a)-(h), in the regulation's order."""
@@ -327,7 +322,7 @@ class GuidedConversation:
     started_on: date
     worker: str  # username of the person holding the conversation
     mode: ConversationMode = ConversationMode.IN_PERSON
-    kind: ConversationKind = ConversationKind.FIRST
+    is_review: bool = False  # a review of an earlier assessment (counted in reports)
     seen_alone: bool | None = None  # seen without the person they care for?
     stage1: ListenAndConnect = field(default_factory=ListenAndConnect)
     stage2: UrgentSupport | None = None
@@ -357,7 +352,7 @@ class GuidedConversation:
             problems.add("started_on", "must not be in the future")
         problems.require_text("worker", self.worker, "the worker's username")
         problems.require_enum("mode", self.mode, ConversationMode)
-        problems.require_enum("kind", self.kind, ConversationKind)
+        problems.require_bool("is_review", self.is_review)
         if self.seen_alone is not None and not isinstance(self.seen_alone, bool):
             problems.add("seen_alone", "must be yes, no or not recorded")
         if not isinstance(self.stage1, ListenAndConnect):

@@ -1,0 +1,252 @@
+"""Records to JSON-compatible payloads and back: what the vault seals and sync sends.
+
+``to_payload`` gives plain dicts (dates as ISO strings, enums as their values, tuples as
+lists, timestamps as UTC ISO strings). ``from_payload`` is strict about what it reads and
+lenient about what it does not know: keys it does not recognise are ignored, so a record
+written by a newer version still loads here, and a missing optional key takes its default.
+Anything malformed raises :class:`ValidationError` with the path of every bad field
+("cared_for[1].date_of_birth: ..."), never a bare TypeError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import cattrs
+
+from carer_desk.errors import ValidationError
+from carer_desk.records.carer import Carer
+from carer_desk.records.common import LabelledEnum, join_path
+from carer_desk.records.conversation import GuidedConversation
+from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
+from carer_desk.records.payment import WellbeingPaymentRequest
+from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+
+logger = logging.getLogger(__name__)
+
+# The kind strings are part of the stored and wire format: never rename one.
+KINDS: dict[str, type] = {
+    "carer": Carer,
+    "conversation": GuidedConversation,
+    "payment_request": WellbeingPaymentRequest,
+    "plan": EmergencyPlan,
+    "card": EmergencyCard,
+    "group": PeerGroup,
+    "session": GroupSession,
+    "attendance": Attendance,
+    "group_member": GroupMember,
+}
+_KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
+
+# Fields that have a default in code (a fresh id, "now") but must be present in a stored
+# payload: defaulting them while decoding would silently give a record a new identity.
+_REQUIRED_IN_PAYLOAD = frozenset({"id", "created_at"})
+
+
+def _problem(message: str) -> ValidationError:
+    return ValidationError([("", message)])
+
+
+# --- leaf hooks -----------------------------------------------------------------------------
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _problem(f"must be text, not {type(value).__name__}")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    # JSON has one number type; refuse 2.5 and true rather than truncating them.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _problem(f"must be a whole number, not {value!r}")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _problem(f"must be true or false, not {value!r}")
+    return value
+
+
+def _structure_date(value: object, _: type) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _problem(f"{value!r} is not a date; use YYYY-MM-DD")
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                raise _problem(f"{value!r} has no time zone; timestamps are stored in UTC")
+            return parsed.astimezone(UTC)
+    raise _problem(f"{value!r} is not a timestamp; use ISO 8601 with a time zone")
+
+
+def _structure_time(value: object, _: type) -> time:
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _problem(f"{value!r} is not a time of day; use HH:MM")
+
+
+def _structure_enum(value: object, cls: type[Enum]) -> Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(str(m.value) for m in cls)
+        raise _problem(f"{value!r} is not one of: {choices}") from None
+
+
+# --- container hooks ------------------------------------------------------------------------
+
+
+def _is_optional(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    return origin in (types.UnionType, typing.Union) and type(None) in typing.get_args(hint)
+
+
+def _is_tuple(hint: Any) -> bool:
+    return typing.get_origin(hint) is tuple
+
+
+def _is_record(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(unstruct_collection_overrides={tuple: list})
+
+    converter.register_unstructure_hook(datetime, lambda v: v.astimezone(UTC).isoformat())
+    converter.register_unstructure_hook(date, lambda v: v.isoformat())
+    converter.register_unstructure_hook(time, lambda v: v.isoformat())
+
+    # cattrs dispatches on the class (most specific in the MRO wins): bool before int,
+    # datetime before date, and our vocabularies (str subclasses) before str.
+    for cls, hook in (
+        (str, _structure_str),
+        (int, _structure_int),
+        (bool, _structure_bool),
+        (datetime, _structure_datetime),
+        (date, _structure_date),
+        (time, _structure_time),
+    ):
+        converter.register_structure_hook(cls, hook)
+    # cattrs dispatches on the class first, and our vocabularies are str subclasses, so the
+    # enum hook is registered on the classes themselves, which sit before str in the MRO.
+    converter.register_structure_hook(LabelledEnum, _structure_enum)
+    converter.register_structure_hook(Enum, _structure_enum)
+
+    def optional_hook(hint: Any) -> Callable[[object, type], Any]:
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+
+        def structure(value: object, _: type) -> Any:
+            return None if value is None else converter.structure(value, inner)
+
+        return structure
+
+    def tuple_hook(hint: Any) -> Callable[[object, type], tuple[Any, ...]]:
+        args = typing.get_args(hint)
+        homogeneous = len(args) == 2 and args[1] is Ellipsis
+
+        def structure(value: object, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list | tuple):
+                raise _problem(f"must be a list, not {type(value).__name__}")
+            if not homogeneous and len(value) != len(args):
+                raise _problem(f"must have {len(args)} items, not {len(value)}")
+            items: list[Any] = []
+            problems: list[tuple[str, str]] = []
+            for index, item in enumerate(value):
+                item_type = args[0] if homogeneous else args[index]
+                try:
+                    items.append(converter.structure(item, item_type))
+                except ValidationError as exc:
+                    problems.extend((join_path(f"[{index}]", p), m) for p, m in exc.problems)
+            if problems:
+                raise ValidationError(problems)
+            return tuple(items)
+
+        return structure
+
+    def record_hook(cls: type) -> Callable[[object, type], Any]:
+        hints = typing.get_type_hints(cls)
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+
+        def structure(value: object, _: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise _problem(f"must be an object, not {type(value).__name__}")
+            kwargs: dict[str, Any] = {}
+            problems: list[tuple[str, str]] = []
+            for f in fields:
+                has_default = (
+                    f.default is not dataclasses.MISSING
+                    or f.default_factory is not dataclasses.MISSING
+                )
+                if f.name not in value:
+                    if not has_default or f.name in _REQUIRED_IN_PAYLOAD:
+                        problems.append((f.name, "is missing"))
+                    continue
+                try:
+                    kwargs[f.name] = converter.structure(value[f.name], hints[f.name])
+                except ValidationError as exc:
+                    problems.extend((join_path(f.name, p), m) for p, m in exc.problems)
+            if problems:
+                raise ValidationError(problems)
+            return cls(**kwargs)  # the record's own checks raise ValidationError
+
+        return structure
+
+    # Registered last so they take precedence over cattrs' own handling of these shapes.
+    converter.register_structure_hook_factory(_is_optional, optional_hook)
+    converter.register_structure_hook_factory(_is_tuple, tuple_hook)
+    converter.register_structure_hook_factory(_is_record, record_hook)
+    return converter
+
+
+@cache
+def _converter() -> cattrs.Converter:
+    return _make_converter()
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+def kind_of(record: object) -> str:
+    """The kind string a record is stored under ("carer", "plan", ...)."""
+    try:
+        return _KIND_OF_CLASS[type(record)]
+    except KeyError:
+        raise TypeError(f"{type(record).__name__} is not a stored record kind") from None
+
+
+def to_payload(record: object) -> dict[str, Any]:
+    """The record as a JSON-compatible dict (see the module docstring for the format)."""
+    kind_of(record)  # only whole records are stored; catches a part passed by mistake
+    return _converter().unstructure(record, unstructure_as=type(record))
+
+
+def from_payload(kind: str, payload: Mapping[str, Any]) -> Any:
+    """The record of ``kind`` a payload holds; ValidationError naming every bad field."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        known = ", ".join(KINDS)
+        raise ValidationError([("kind", f"{kind!r} is not a record kind; known kinds: {known}")])
+    return _converter().structure(payload, cls)
