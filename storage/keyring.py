@@ -1,0 +1,51 @@
+"""The unlocked keys held in memory, and how they are dropped.
+
+Python cannot guarantee a secret is erased: ``bytes`` are immutable, the garbage collector
+may have copied objects, and OpenSSL keeps its own expanded key schedule inside each AESGCM
+context. What we *can* do, we do: raw keys are kept only in ``bytearray`` objects which
+``wipe()`` overwrites with zeros, and every reference to the AESGCM contexts is dropped so
+OpenSSL frees (and clears) them. docs/security.md states this limit plainly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+def zero(buffer: bytearray | None) -> None:
+    if buffer is not None:
+        for i in range(len(buffer)):
+            buffer[i] = 0
+
+
+@dataclass
+class Keyring:
+    """Data keys by generation, plus the passphrase-derived key-encryption key (KEK).
+
+    The KEK is kept while unlocked so ``rotate_data_key`` can wrap a new data key without
+    asking for the passphrase again; it unlocks nothing the data keys do not already.
+    """
+
+    kek: bytearray
+    raw: dict[int, bytearray] = field(default_factory=dict)
+    aead: dict[int, AESGCM] = field(default_factory=dict)
+
+    def add(self, generation: int, key: bytearray) -> None:
+        self.raw[generation] = key
+        self.aead[generation] = AESGCM(bytes(key))
+
+    def discard(self, generation: int) -> None:
+        zero(self.raw.pop(generation, None))
+        self.aead.pop(generation, None)
+
+    def replace_kek(self, kek: bytearray) -> None:
+        zero(self.kek)
+        self.kek = kek
+
+    def wipe(self) -> None:
+        for generation in list(self.raw):
+            self.discard(generation)
+        zero(self.kek)
+        self.aead.clear()

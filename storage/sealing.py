@@ -1,0 +1,96 @@
+"""AES-256-GCM sealing of payloads, with associated data that pins each ciphertext to its row.
+
+A sealed blob is ``nonce (12 bytes) || ciphertext+tag``. The associated data is a
+length-prefixed list naming what the blob belongs to: moving a blob to another row, version
+or key generation makes it fail to open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+NONCE_BYTES = 12
+
+
+class SealBroken(Exception):
+    """Internal: a blob failed authentication. Callers turn it into a user-facing error."""
+
+
+def associated_data(*parts: str | int | None) -> bytes:
+    # Netstring-style length prefixes keep the encoding unambiguous whatever characters an
+    # id holds ("a|b" + "c" never equals "a" + "b|c"), and it is several times faster than
+    # JSON, which matters when 10,000 records are sealed in one batch.
+    out = []
+    for part in parts:
+        if part is None:
+            out.append("~")  # cannot collide: every other part starts with a digit
+        else:
+            text = str(part)
+            out.append(f"{len(text)}:{text}")
+    return "|".join(out).encode("utf-8")
+
+
+def record_ad(record_id: str, kind: str, version: int, generation: int) -> bytes:
+    # Inlined form of associated_data("record", ...): this runs once per record in bulk
+    # writes and rotation. tests/storage/test_sealing.py checks the two agree.
+    v, g = str(version), str(generation)
+    return (
+        f"6:record|{len(record_id)}:{record_id}|{len(kind)}:{kind}|{len(v)}:{v}|{len(g)}:{g}"
+    ).encode()
+
+
+def outbox_ad(change_id: str, record_id: str, kind: str, generation: int) -> bytes:
+    return associated_data("outbox", change_id, record_id, kind, generation)
+
+
+def reason_ad(change_id: str, generation: int) -> bytes:
+    return associated_data("reject-reason", change_id, generation)
+
+
+def conflict_ad(record_id: str, generation: int) -> bytes:
+    return associated_data("conflict", record_id, generation)
+
+
+def audit_ad(seq: int, generation: int) -> bytes:
+    return associated_data("audit", seq, generation)
+
+
+def wrap_ad(vault_id: str, generation: int) -> bytes:
+    return associated_data("data-key", vault_id, generation)
+
+
+def encode_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def seal(aead: AESGCM, plaintext: bytes, ad: bytes) -> bytes:
+    # A fresh random 96-bit nonce per write; with far fewer than 2^32 writes per key the
+    # collision risk is negligible, and rotate_data_key resets the count.
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, ad)
+
+
+def unseal(aead: AESGCM, blob: bytes, ad: bytes) -> bytes:
+    if blob is None or len(blob) < NONCE_BYTES + 16:
+        raise SealBroken("blob too short")
+    try:
+        return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], ad)
+    except InvalidTag as exc:
+        raise SealBroken("authentication failed") from exc
+
+
+def seal_json(aead: AESGCM, value: Any, ad: bytes) -> bytes:
+    return seal(aead, encode_json(value), ad)
+
+
+def unseal_json(aead: AESGCM, blob: bytes, ad: bytes) -> Any:
+    raw = unseal(aead, blob, ad)
+    try:
+        return json.loads(raw)
+    except ValueError as exc:  # authenticated but not JSON: written by something else
+        raise SealBroken("not JSON") from exc
