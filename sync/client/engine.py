@@ -20,14 +20,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from carer_desk.errors import NotFoundError
 from carer_desk.ports import OutboxChange
 from sync.client.backoff import Backoff
-from sync.client.errors import DeviceRevoked, ProtocolMismatch
+from sync.client.errors import DeviceRevoked, ProtocolMismatch, ServerRefused
 from sync.client.transport import RevokedSignal
 from sync.client.vault_port import SyncVault
 from sync.protocol import (
@@ -46,6 +47,9 @@ from sync.protocol import (
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 200  # a day's work in one request; well under MAX_BATCH_CHANGES
+# Statuses that refuse a batch for its content (malformed, invalid, too large): the batch
+# is split to find the culprit. Authentication and revocation answers are not.
+_BATCH_REFUSALS = frozenset({400, 413, 422})
 
 
 class Transport(Protocol):
@@ -244,23 +248,46 @@ class SyncEngine:
             ids = [c.change_id for c in changes]
             tried.update(ids)
             self.vault.outbox_mark_sending(ids)
-            request = PushRequest(changes=[to_wire(c) for c in changes])
-            response: PushResponse = self._retrying(lambda r=request: self.transport.push(r))
-            batches += 1
-            answered = self._settle(changes, response.results, conflicts, rejected)
-            for result in response.results:
-                if result.status == ChangeStatus.APPLIED:
-                    pushed += 1
-                    replayed += int(result.replayed)
-            missing = len(set(ids) - answered)
-            if missing:
-                log.warning(
-                    "server answered %d of %d changes; the rest will be resent",
-                    len(answered),
-                    len(ids),
-                )
-                unanswered += missing
+            for sent, response in self._send(changes, rejected):
+                batches += 1
+                answered = self._settle(sent, response.results, conflicts, rejected)
+                for result in response.results:
+                    if result.status == ChangeStatus.APPLIED:
+                        pushed += 1
+                        replayed += int(result.replayed)
+                missing = len(sent) - len(answered)
+                if missing:
+                    log.warning(
+                        "server answered %d of %d changes; the rest will be resent",
+                        len(answered),
+                        len(sent),
+                    )
+                    unanswered += missing
         return PushOutcome(pushed, replayed, batches, tuple(conflicts), tuple(rejected), unanswered)
+
+    def _send(
+        self, changes: Sequence[OutboxChange], rejected: list[RejectedChange]
+    ) -> Iterator[tuple[Sequence[OutboxChange], PushResponse]]:
+        """Push a batch; if the server refuses the whole batch as malformed or too large,
+        split it in halves until the one bad change is found and held back with the
+        server's reason, so it cannot block the rest of the outbox."""
+        request = PushRequest(changes=[to_wire(c) for c in changes])
+        try:
+            response: PushResponse = self._retrying(lambda: self.transport.push(request))
+        except ServerRefused as exc:
+            if exc.status not in _BATCH_REFUSALS:
+                raise
+            if len(changes) == 1:
+                change = changes[0]
+                log.warning("server refused change %s (%d)", change.change_id, exc.status)
+                self.vault.outbox_reject(change.change_id, exc.reason)
+                rejected.append(RejectedChange(change.record_id, change.kind, exc.reason))
+                return
+            half = len(changes) // 2
+            yield from self._send(changes[:half], rejected)
+            yield from self._send(changes[half:], rejected)
+            return
+        yield changes, response
 
     def _settle(
         self,
@@ -282,6 +309,16 @@ class SyncEngine:
                     raise ProtocolMismatch("an applied change without a server version")
                 self.vault.outbox_acknowledge(result.change_id, result.server_version)
             elif result.status == ChangeStatus.CONFLICT:
+                # The server has stored our edit inside its conflict record (with both
+                # values), so the change is delivered: take it off the outbox, then mark
+                # the record so the person sees both values. Acknowledging at the merged
+                # version stops the next pull from overwriting our values with the merge.
+                if result.server_version is not None:
+                    self.vault.outbox_acknowledge(result.change_id, result.server_version)
+                else:
+                    self.vault.outbox_reject(
+                        result.change_id, "conflict: the server holds a newer version"
+                    )
                 self.vault.mark_conflict(change.record_id, conflict_details(result))
                 conflicts.append(
                     ConflictNote(
@@ -300,36 +337,49 @@ class SyncEngine:
     # --- pull --------------------------------------------------------------------------
 
     def pull(self) -> tuple[int, int]:
-        """Pull every page since the saved cursor; returns (records applied, pages)."""
+        """Pull every page since the saved cursor; returns (records changed here, pages)."""
         applied = pages = 0
         cursor = self.vault.sync_cursor()
         while True:
             page: PullResponse = self._retrying(
                 lambda c=cursor: self.transport.pull(c, self.page_size)
             )
-            self._apply_page(page.records, page.next_cursor)
-            applied += len(page.records)
+            applied += self._apply_page(page.records, page.next_cursor)
             pages += 1
             if not page.more or page.next_cursor == cursor:
                 break
             cursor = page.next_cursor
         return applied, pages
 
-    def _apply_page(self, records: Sequence[PulledRecord], cursor: str) -> None:
-        apply_page = getattr(self.vault, "apply_remote_page", None)
-        if apply_page is not None:
-            # One transaction for the page and its cursor: a crash can neither skip a
-            # record nor apply one twice.
-            apply_page([_as_tuple(r) for r in records], cursor)
-            return
+    def _apply_page(self, records: Sequence[PulledRecord], cursor: str) -> int:
+        """Apply one page and save its cursor; returns how many records changed here
+        (our own changes coming back, and versions already held, are not counted)."""
+        count = 0
         for r in records:
-            self.vault.apply_remote(
+            kept = self._own_conflict(r)
+            applied = self.vault.apply_remote(
                 r.kind, r.record_id, r.payload, r.server_version, deleted=r.deleted
             )
-        # Applying a record twice is harmless (same server version), so saving the cursor
-        # after the page keeps resume correct even without one shared transaction.
+            count += int(applied is not False)
+            if applied is not False and kept is not None:
+                # A colleague's edit arrived while our conflict is still open on the
+                # server: keep showing it, with the values we were shown before.
+                self.vault.mark_conflict(r.record_id, kept)
+        # The vault offers no transaction spanning a page and its cursor; applying a
+        # record twice is harmless (an old or equal server version is ignored), so saving
+        # the cursor after the page still resumes correctly after a crash.
         self.vault.set_sync_cursor(cursor)
+        return count
 
-
-def _as_tuple(r: PulledRecord) -> tuple[str, str, dict[str, Any] | None, int, bool]:
-    return (r.kind, r.record_id, r.payload, r.server_version, r.deleted)
+    def _own_conflict(self, r: PulledRecord) -> dict[str, Any] | None:
+        """The details of a conflict this device raised that is still open on the server."""
+        details_of = getattr(self.vault, "conflict_details", None)
+        if r.open_conflict_id is None or r.deleted or details_of is None:
+            return None
+        try:
+            details = details_of(r.record_id)
+        except NotFoundError:
+            return None
+        if details and details.get("conflict_id") == r.open_conflict_id:
+            return details
+        return None

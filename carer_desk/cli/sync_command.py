@@ -1,0 +1,361 @@
+"""``carer-desk enrol`` and ``carer-desk sync``: the laptop's side of the central server.
+
+Part of the composition root: this module wires the vault (``storage``) to the sync client
+(``sync.client``). The device credential the server hands out at enrolment is kept sealed
+inside the vault, never in a plain file, and the user's server password is never stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+
+import httpx
+
+from carer_desk.errors import CarerDeskError
+from carer_desk.ports import SyncState
+from sync.client.backoff import Backoff
+from sync.client.engine import SyncEngine, SyncSummary
+from sync.client.errors import EnrolmentRefused, NotEnrolled, ServerRefused, ServerUnreachable
+from sync.client.reachability import ReachabilityWatcher, WatchSettings
+from sync.client.transport import HttpTransport
+from sync.client.wipe import safe_to_decommission, unsynced_count, wipe_vault_files
+from sync.duplicates import DuplicateCandidate, find_possible_duplicates, person_key
+from sync.protocol import EnrolRequest
+
+log = logging.getLogger(__name__)
+
+PASSWORD_ENV = "CARER_DESK_PASSWORD"
+_ENROLMENT_NAME = "sync.enrolment"
+
+
+# --- the enrolment, sealed in the vault ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    server: str
+    device_id: str
+    username: str
+    role: str
+    credential: str
+    team: str | None = None
+
+
+def save_enrolment(vault: Any, enrolment: Enrolment) -> None:
+    _put_secret(vault, _ENROLMENT_NAME, json.dumps(asdict(enrolment)))
+
+
+def load_enrolment(vault: Any) -> Enrolment | None:
+    raw = _get_secret(vault, _ENROLMENT_NAME)
+    if raw is None:
+        return None
+    try:
+        return Enrolment(**json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise CarerDeskError(
+            "This laptop's enrolment record could not be read. Enrol it again with "
+            "'carer-desk enrol --server URL --username NAME'."
+        ) from exc
+
+
+def _put_secret(vault: Any, name: str, value: str) -> None:
+    put = getattr(vault, "put_secret", None)
+    if put is not None:
+        put(name, value)
+        return
+    _sealed_header_put(vault, name, value)
+
+
+def _get_secret(vault: Any, name: str) -> str | None:
+    get = getattr(vault, "get_secret", None)
+    if get is not None:
+        return get(name)
+    return _sealed_header_get(vault, name)
+
+
+# Until the vault offers put_secret/get_secret (asked for in the sync report), the secret is
+# sealed with the vault's active data key into its header table, with associated data that
+# pins it to its name and key generation. Rotating the data key retires the old generation,
+# after which the sealed value no longer opens and the laptop must be enrolled again: the
+# credential is re-issuable, so losing it costs an enrolment, never data.
+
+
+def _sealed_header_put(vault: Any, name: str, value: str) -> None:
+    from storage.sealing import associated_data, seal
+
+    keys = vault._require_keys()
+    gen = vault._write_gen()
+    blob = seal(keys.aead[gen], value.encode(), associated_data("secret", name, gen))
+    vault._set_header({f"secret:{name}": json.dumps({"gen": gen, "blob": blob.hex()})})
+
+
+def _sealed_header_get(vault: Any, name: str) -> str | None:
+    from storage.sealing import SealBroken, associated_data, unseal
+
+    keys = vault._require_keys()
+    stored = vault._header(f"secret:{name}")
+    if not stored:
+        return None
+    item = json.loads(stored)
+    gen = int(item["gen"])
+    try:
+        raw = unseal(
+            keys.aead[gen], bytes.fromhex(item["blob"]), associated_data("secret", name, gen)
+        )
+    except (SealBroken, KeyError):
+        return None
+    return raw.decode()
+
+
+# --- wiring -------------------------------------------------------------------------------
+
+
+def wipe_vault(vault: Any) -> None:
+    """Close the vault and securely delete its files (the revoked-device policy)."""
+    path = vault.path
+    vault.close()
+    wipe_vault_files(path)
+
+
+def build_engine(
+    vault: Any,
+    enrolment: Enrolment,
+    *,
+    client: httpx.Client | None = None,
+    backoff: Backoff | None = None,
+    batch_size: int | None = None,
+) -> tuple[SyncEngine, HttpTransport]:
+    transport = HttpTransport(enrolment.server, enrolment.credential, client=client)
+    kwargs: dict[str, Any] = {}
+    if batch_size is not None:
+        kwargs["batch_size"] = batch_size
+    engine = SyncEngine(
+        vault, transport, backoff=backoff, on_revoked=lambda: wipe_vault(vault), **kwargs
+    )
+    return engine, transport
+
+
+def new_carer_ids(vault: Any) -> set[str]:
+    """Carers registered on this laptop and never synced: the ones to check for duplicates."""
+    ids = set()
+    for record_id, _ in vault.iter_kind("carer"):
+        if vault.meta(record_id).server_version is None:
+            ids.add(record_id)
+    return ids
+
+
+def possible_duplicates(vault: Any, new_ids: Iterable[str]) -> list[DuplicateCandidate]:
+    wanted = set(new_ids)
+    if not wanted:
+        return []
+    keys = [person_key(rid, payload) for rid, payload in vault.iter_kind("carer")]
+    return find_possible_duplicates([k for k in keys if k.record_id in wanted], keys)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def add_sync_parsers(sub: argparse._SubParsersAction) -> None:
+    enrol = sub.add_parser(
+        "enrol",
+        help="enrol this laptop with the Carer Desk server (once)",
+        description="Log in to the server once; the laptop gets its own device credential, "
+        f"kept sealed in the vault. Password from {PASSWORD_ENV} or standard input (after "
+        "the vault passphrase).",
+    )
+    enrol.add_argument(
+        "--server", required=True, help="server address, e.g. https://carerdesk.example.org"
+    )
+    enrol.add_argument("--username", required=True, help="your server user name")
+    enrol.add_argument(
+        "--device-name",
+        default=None,
+        help="name shown to administrators (default: this computer's name)",
+    )
+    enrol.set_defaults(handler=cmd_enrol)
+
+    sync = sub.add_parser(
+        "sync",
+        help="send your changes and fetch your colleagues' now",
+        description="Push the outbox, then pull; prints what happened.",
+    )
+    sync.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: sync again whenever the server becomes reachable (stop with Ctrl+C)",
+    )
+    sync.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
+    sync.set_defaults(handler=cmd_sync)
+
+    sign_out = sub.add_parser(
+        "sign-out", help="remove this laptop's vault, only if nothing unsynced would be lost"
+    )
+    sign_out.add_argument("--yes", action="store_true", help="confirm the removal")
+    sign_out.set_defaults(handler=cmd_sign_out)
+
+
+def cmd_enrol(args: argparse.Namespace, ctx: Any) -> int:
+    vault = ctx.open_vault()
+    try:
+        return run_enrol(args, vault, secrets=ctx.secrets)
+    finally:
+        vault.close()
+
+
+def run_enrol(
+    args: argparse.Namespace,
+    vault: Any,
+    *,
+    secrets: Any,
+    client: httpx.Client | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    server = str(args.server).rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        raise CarerDeskError(f"{server!r} is not a server address; give it as https://host")
+    password = secrets.read(PASSWORD_ENV, f"Server password for {args.username}")
+    transport = HttpTransport(server, None, client=client)
+    try:
+        answer = transport.enrol(
+            EnrolRequest(
+                username=args.username,
+                password=password,
+                device_name=args.device_name or platform.node() or "laptop",
+            )
+        )
+    except ServerRefused as exc:
+        raise EnrolmentRefused(
+            f"The server refused the enrolment: {exc.reason}. Check the user name and "
+            "password, or ask your administrator."
+        ) from exc
+    finally:
+        transport.close()
+    save_enrolment(
+        vault,
+        Enrolment(
+            server=server,
+            device_id=answer.device_id,
+            username=answer.username,
+            role=str(answer.role),
+            credential=answer.device_credential,
+            team=str(answer.team) if answer.team else None,
+        ),
+    )
+    vault.audit("enrol", details={"server": server, "device_id": answer.device_id})
+    print(
+        f"enrolled as {answer.username} ({answer.role}) on {server}; device {answer.device_id}",
+        file=out,
+    )
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, ctx: Any) -> int:
+    vault = ctx.open_vault()
+    try:
+        return run_sync(args, vault)
+    finally:
+        vault.close()
+
+
+def run_sync(
+    args: argparse.Namespace,
+    vault: Any,
+    *,
+    client: httpx.Client | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    enrolment = load_enrolment(vault)
+    if enrolment is None:
+        raise NotEnrolled()
+    engine, transport = build_engine(
+        vault, enrolment, client=client, batch_size=getattr(args, "batch_size", None)
+    )
+    try:
+        if getattr(args, "watch", False):
+            return _watch(engine, transport, vault, out)
+        _print_summary(_sync_once(engine, vault), vault, out)
+        return 0
+    finally:
+        transport.close()
+
+
+def _sync_once(engine: SyncEngine, vault: Any) -> tuple[SyncSummary, list[DuplicateCandidate]]:
+    fresh = new_carer_ids(vault)
+    summary = engine.sync_now()
+    return summary, possible_duplicates(vault, fresh)
+
+
+def _print_summary(
+    result: tuple[SyncSummary, list[DuplicateCandidate]], vault: Any, out: TextIO
+) -> None:
+    summary, duplicates = result
+    for line in summary.lines():
+        print(line, file=out)
+    if duplicates:
+        print(f"possible duplicates: {len(duplicates)}", file=out)
+        for d in duplicates:
+            print(
+                f"  new carer {d.record_id} may be carer {d.other_id}: {'; '.join(d.reasons)}",
+                file=out,
+            )
+
+
+def _watch(engine: SyncEngine, transport: HttpTransport, vault: Any, out: TextIO) -> int:
+    done = threading.Event()
+
+    def on_reachable() -> None:
+        try:
+            _print_summary(_sync_once(engine, vault), vault, out)
+        except ServerUnreachable:
+            watcher.mark_unreachable()
+        except CarerDeskError as exc:
+            print(f"carer-desk: {exc}", file=sys.stderr)
+            if "revoked" in str(exc):
+                done.set()
+
+    watcher = ReachabilityWatcher(
+        transport.reachable,
+        on_reachable,
+        WatchSettings(),
+        on_change=lambda ok: print("server reachable" if ok else "server unreachable", file=out),
+    )
+    watcher.start()
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.stop()
+        watcher.stop()
+    return 0
+
+
+def cmd_sign_out(args: argparse.Namespace, ctx: Any) -> int:
+    vault = ctx.open_vault()
+    states = {str(k): v for k, v in vault.count_by_state().items()}
+    waiting = unsynced_count(states)
+    if not safe_to_decommission(states):
+        vault.close()
+        raise CarerDeskError(
+            f"{waiting} record(s) are not synced yet ({_describe(states)}). Run "
+            "'carer-desk sync', resolve conflicts and rejections, then sign out again."
+        )
+    if not args.yes:
+        vault.close()
+        raise CarerDeskError("Everything is synced. Add --yes to remove this laptop's vault.")
+    wipe_vault(vault)
+    print("vault removed: everything was synced first", file=sys.stdout)
+    return 0
+
+
+def _describe(states: dict[str, int]) -> str:
+    order = [s.value for s in SyncState if s is not SyncState.SYNCED]
+    return ", ".join(f"{states[s]} {s}" for s in order if states.get(s))
