@@ -37,18 +37,21 @@ def add_months(d: date, months: int) -> date:
 
 
 def _check_start(start_month: int, start_day: int) -> None:
-    # Day 29-31 would not exist in every month a quarter starts in; no real financial
-    # year starts that late in a month, so refuse rather than invent a convention.
-    if not (1 <= start_month <= 12 and 1 <= start_day <= 28):
+    # The start must be a day every year has (so not 29 February); 2023 is not a leap
+    # year, which makes it the test. Quarters starting on a day a shorter month lacks are
+    # clamped to that month's end by add_months.
+    try:
+        date(2023, start_month, start_day)
+    except (ValueError, TypeError):
         raise ValidationError(
             [
                 (
                     "payments.financial_year_start",
                     f"the financial year cannot start on day {start_day} of month "
-                    f"{start_month}; use a month from 1 to 12 and a day from 1 to 28",
+                    f"{start_month}; choose a day that every year has",
                 )
             ]
-        )
+        ) from None
 
 
 @dataclass(frozen=True)

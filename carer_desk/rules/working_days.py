@@ -160,20 +160,54 @@ class BankHolidayCalendar:
     @classmethod
     def from_file(cls, path: str | Path) -> BankHolidayCalendar:
         """Read a bank-holiday file: ours (``{"covers_from", "covers_to", "events"}``), a
-        bare list of ``{"date", "title"}``, or the GOV.UK ``bank-holidays.json``
-        download (its England and Wales division is used)."""
+        bare JSON list of ``{"date", "title"}``, the GOV.UK ``bank-holidays.json``
+        download (its England and Wales division is used), or plain text with one
+        YYYY-MM-DD date per line (blank lines and ``#`` comments ignored). Without an
+        explicit coverage, the file is taken to cover whole years, first to last."""
         path = Path(path)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ValidationError(
                 [("bank_holidays_file", f"bank holiday file {path} does not exist")]
             ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(
-                [("bank_holidays_file", f"bank holiday file {path} is not readable JSON ({exc})")]
+                [("bank_holidays_file", f"bank holiday file {path} cannot be read ({exc})")]
             ) from None
-        return cls._from_json(raw, str(path))
+        if text.lstrip()[:1] in ("[", "{"):
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(
+                    [("bank_holidays_file", f"bank holiday file {path} is not valid JSON ({exc})")]
+                ) from None
+            return cls._from_json(raw, str(path))
+        return cls._from_lines(text, str(path))
+
+    @classmethod
+    def _from_lines(cls, text: str, source: str) -> BankHolidayCalendar:
+        dates = set()
+        for number, line in enumerate(text.splitlines(), start=1):
+            entry = line.split("#", 1)[0].strip()
+            if not entry:
+                continue
+            try:
+                dates.add(date.fromisoformat(entry))
+            except ValueError:
+                raise ValidationError(
+                    [
+                        (
+                            "bank_holidays_file",
+                            f"{source} line {number}: {entry!r} is not a YYYY-MM-DD date",
+                        )
+                    ]
+                ) from None
+        if not dates:
+            raise ValidationError(
+                [("bank_holidays_file", f"{source} holds no list of bank holidays")]
+            )
+        return cls(frozenset(dates), source=source)
 
     @classmethod
     def default(cls) -> BankHolidayCalendar:
@@ -243,6 +277,20 @@ class BankHolidayCalendar:
     def holidays_in(self, after: date, up_to: date) -> int:
         """How many weekday holidays lie in (after, up_to]."""
         return bisect.bisect_right(self._sorted, up_to) - bisect.bisect_right(self._sorted, after)
+
+
+def calendar_for(
+    bank_holidays_file: str | Path | None = None, extra_holidays: Iterable[date] = ()
+) -> BankHolidayCalendar:
+    """The calendar the settings ask for (``Settings.working_days``): the bundled list or
+    ``bank_holidays_file``, plus any extra closed days."""
+    cal = (
+        BankHolidayCalendar.from_file(bank_holidays_file)
+        if bank_holidays_file
+        else BankHolidayCalendar.default()
+    )
+    extra = frozenset(extra_holidays)
+    return cal.with_extra(extra) if extra else cal
 
 
 def _parse_date(value: object, source: str, what: str) -> date | None:

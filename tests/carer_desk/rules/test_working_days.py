@@ -15,6 +15,7 @@ from carer_desk.rules.working_days import (
     BankHolidayCalendar,
     BankHolidayDataMissing,
     add_working_days,
+    calendar_for,
     easter_sunday,
     is_working_day,
     regular_bank_holidays,
@@ -149,7 +150,9 @@ def test_a_bare_list_file_is_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("not json", "not readable JSON"),
+        ("[not json", "not valid JSON"),
+        ("2031-01-01\nnot a date\n", "line 2: 'not a date' is not a YYYY-MM-DD date"),
+        ("# only a comment\n", "no list of bank holidays"),
         ("[]", "no list of bank holidays"),
         ('[{"date": "5 May 2031"}]', "not a YYYY-MM-DD date"),
         ('[{"title": "no date"}]', 'needs a "date"'),
@@ -160,6 +163,24 @@ def test_a_broken_file_gets_a_clear_message(tmp_path: Path, content: str, expect
     path.write_text(content)
     with pytest.raises(ValidationError, match=expected):
         BankHolidayCalendar.from_file(path)
+
+
+def test_a_plain_text_file_of_dates_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.txt"
+    path.write_text("# office list\n2031-01-01\n\n2031-04-11  # Good Friday\n")
+    cal = BankHolidayCalendar.from_file(path)
+    assert cal.dates == {date(2031, 1, 1), date(2031, 4, 11)}
+    assert cal.covers_to == date(2031, 12, 31)
+    assert not is_working_day(date(2031, 4, 11), cal)
+
+
+def test_calendar_for_settings_uses_the_file_and_extra_days(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.txt"
+    path.write_text("2031-01-01\n")
+    cal = calendar_for(str(path), [date(2031, 12, 24)])
+    assert not is_working_day(date(2031, 12, 24), cal)
+    assert calendar_for() == CAL
+    assert not is_working_day(date(2025, 12, 24), calendar_for(None, [date(2025, 12, 24)]))
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
