@@ -12,8 +12,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from carer_desk.errors import ValidationError
+from carer_desk.errors import RuleViolation, ValidationError
 from carer_desk.printing.fonts import isolate
+from carer_desk.records.carer import Carer
+from carer_desk.records.plan import CardHolder as RecordCardHolder
+from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.rules.card_numbers import DEFAULT_GROUP_SIZE, format_card_number
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 QR_PREFIX = "CARERCARD"
@@ -83,3 +87,41 @@ def parse_qr_payload(text: str) -> tuple[str, str]:
     if not match:
         raise ValidationError([("qr", "this QR code is not from a carer emergency card")])
     return match.group(1), match.group(2)
+
+
+def card_content_for(
+    card: EmergencyCard,
+    plan: EmergencyPlan,
+    carer: Carer,
+    *,
+    emergency_phone: str,
+    group_size: int = DEFAULT_GROUP_SIZE,
+) -> CardContent:
+    """What to print for a stored card, honouring what the carer chose for the back."""
+    if not card.is_live:
+        raise RuleViolation(
+            f"Card {format_card_number(card.number, group_size)} has been revoked and must "
+            "not be printed; issue a new card instead."
+        )
+    holder = (
+        CardHolder.CARED_FOR if card.holder == RecordCardHolder.CARED_FOR else (CardHolder.CARER)
+    )
+    first_name = None
+    if plan.card_first_name_on_back:
+        if holder is CardHolder.CARER:
+            # A first name only: "Mary Ann" would show as "Mary", which is enough for a
+            # paramedic to call someone by, and the rest of a long name stays private.
+            first_name = carer.preferred_name or carer.given_name.split()[0]
+        else:
+            person = next((p for p in plan.cared_for if p.id == card.plan_person_id), None)
+            first_name = person.name.split()[0] if person else None
+    contact = plan.card_back_contact
+    return CardContent(
+        card_number=card.number,
+        card_number_display=format_card_number(card.number, group_size),
+        emergency_phone=emergency_phone,
+        holder=holder,
+        first_name=first_name,
+        contact_name=contact.first_name if contact else None,
+        contact_phone=contact.phone if contact else None,
+    )

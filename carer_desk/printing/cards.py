@@ -93,13 +93,21 @@ def draw_crop_marks(canvas: Canvas, layout: GridLayout) -> None:
 
 def render_card(card: CardContent) -> bytes:
     """One card for a CR80 card printer: page 1 the front, page 2 the back."""
+    return render_cr80_cards([card])
+
+
+def render_cr80_cards(cards: Sequence[CardContent]) -> bytes:
+    """Cards for a CR80 card printer: each card's front page followed by its back page."""
+    if not cards:
+        raise ValidationError([("cards", "there are no cards to print")])
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, (CR80_WIDTH, CR80_HEIGHT), "Carer emergency card")
     box = Box(0, 0, CR80_WIDTH, CR80_HEIGHT)
-    draw_front(canvas, card, box)
-    canvas.showPage()
-    draw_back(canvas, card, box)
-    canvas.showPage()
+    for card in cards:
+        draw_front(canvas, card, box)
+        canvas.showPage()
+        draw_back(canvas, card, box)
+        canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 

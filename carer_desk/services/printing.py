@@ -1,0 +1,389 @@
+"""Printing use cases: fetch the records, render, record who printed what for whom.
+
+Rendering returns a :class:`Rendered` (PDF bytes plus what it is and for whom) and never
+writes anything: the UI previews and prints it from memory, and only when the person
+confirms the print dialog does :meth:`PrintService.record_printed` write the audit
+entries and mark cards printed. Files are written only by :meth:`PrintService.save`, to
+the path the person chose, atomically (a temporary file in the same folder, then
+``os.replace``), so a half-written PDF never lies around.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from carer_desk.config import Settings
+from carer_desk.errors import CarerDeskError, NotFoundError, RuleViolation, ValidationError
+from carer_desk.ports import RecordStore, RecordWrite
+from carer_desk.printing.card_content import CardContent, card_content_for
+from carer_desk.printing.cards import Duplex, render_card_sheets, render_cr80_cards
+from carer_desk.printing.document import Layout, render_document
+from carer_desk.printing.letter import DecisionLetter, render_decision_letter
+from carer_desk.printing.plan import plan_document
+from carer_desk.printing.protect import protect_pdf
+from carer_desk.printing.sign_in import SignInSheet, render_sign_in_sheet
+from carer_desk.printing.support_plan import support_plan_document
+from carer_desk.records.carer import Carer
+from carer_desk.records.codec import from_payload, to_payload
+from carer_desk.records.conversation import ConversationStatus, GuidedConversation
+from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup, build_register
+from carer_desk.records.payment import PaidTo, PaymentStatus, WellbeingPaymentRequest
+from carer_desk.records.plan import CardStatus, EmergencyCard, EmergencyPlan
+
+logger = logging.getLogger(__name__)
+
+
+class OutputFileError(CarerDeskError):
+    """The PDF could not be written where the person asked."""
+
+
+@dataclass(frozen=True)
+class LetterSender:
+    """Who letters come from. Not yet in Settings; the defaults are the service's name."""
+
+    name: str = "Carers Oxfordshire"
+    address: tuple[str, ...] = ()
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered document and what the audit log must say about it."""
+
+    pdf: bytes
+    document: str  # "card", "card-sheet", "plan", "support-plan", "letter", "sign-in", ...
+    subjects: tuple[tuple[str, str, str], ...]  # (carer_id, record kind, record id)
+    cards: tuple[str, ...] = ()  # card ids to mark printed once really printed
+    details: tuple[tuple[str, str], ...] = ()  # layout, duplex...
+
+    @property
+    def carer_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for c, _, _ in self.subjects if c))
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``.
+
+    The temp file is created 0600 and removed if anything fails, so a crash or a full
+    disk leaves either the old file or the new one, never a fragment.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputFileError(f"The folder {folder} does not exist; choose an existing folder.")
+    if path.is_dir():
+        raise OutputFileError(f"{path} is a folder; give a file name ending in .pdf.")
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise OutputFileError(f"Cannot write in {folder}: {exc.strerror}.") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise OutputFileError(f"Cannot write {path}: {exc.strerror}.") from exc
+        raise
+
+
+class PrintService:
+    """Every printed document, from the records in a :class:`RecordStore`."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        settings: Settings,
+        *,
+        today: Callable[[], date] = date.today,
+        sender: LetterSender | None = None,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._today = today
+        self._sender = sender or LetterSender()
+
+    # --- loading ---------------------------------------------------------------------
+
+    def _load(self, kind: str, record_id: str):
+        return from_payload(kind, self._store.get(kind, record_id))
+
+    def _all(self, kind: str) -> Iterable:
+        for _, payload in self._store.iter_kind(kind):
+            yield from_payload(kind, payload)
+
+    def _carer(self, carer_id: str) -> Carer:
+        try:
+            return self._load("carer", carer_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"There is no carer with id {carer_id}; 'carer-desk list carers --json' "
+                "shows the ids."
+            ) from None
+
+    def _plan_for(self, carer: Carer) -> EmergencyPlan:
+        plans = [p for p in self._all("plan") if p.carer_id == carer.id]
+        if not plans:
+            raise NotFoundError(
+                f"{carer.display_name} has no emergency plan yet; write one before printing."
+            )
+        return max(plans, key=lambda p: (p.updated_on or p.created_on, p.created_on, p.id))
+
+    def _emergency_phone(self) -> str:
+        cards = self._settings.cards
+        if not cards.emergency_line_configured:
+            raise RuleViolation(
+                "The 24-hour emergency line number is not set: set cards.emergency_line_phone "
+                "in the settings file before printing cards."
+            )
+        return cards.emergency_line_phone
+
+    # --- cards -----------------------------------------------------------------------
+
+    def pending_cards(self) -> list[EmergencyCard]:
+        """The print queue: cards issued and not yet printed, oldest first."""
+        queue = [c for c in self._all("card") if c.status == CardStatus.PENDING_PRINT]
+        return sorted(queue, key=lambda c: (c.issued_on, c.id))
+
+    def live_cards_of(self, carer_ids: Sequence[str]) -> list[EmergencyCard]:
+        wanted = list(dict.fromkeys(carer_ids))
+        cards = [c for c in self._all("card") if c.carer_id in wanted and c.is_live]
+        by_carer = {cid: [c for c in cards if c.carer_id == cid] for cid in wanted}
+        for carer_id, found in by_carer.items():
+            if not found:
+                carer = self._carer(carer_id)
+                raise NotFoundError(
+                    f"{carer.display_name} has no card to print; issue a card first."
+                )
+        # Keep the order asked for, the carer's own card before the cared-for person's.
+        return [
+            c
+            for cid in wanted
+            for c in sorted(by_carer[cid], key=lambda c: (c.holder != "carer", c.issued_on, c.id))
+        ]
+
+    def _card_contents(self, cards: Sequence[EmergencyCard]) -> list[CardContent]:
+        phone = self._emergency_phone()
+        plans: dict[str, EmergencyPlan] = {}
+        carers: dict[str, Carer] = {}
+        out = []
+        for card in cards:
+            if card.plan_id not in plans:
+                plans[card.plan_id] = self._load("plan", card.plan_id)
+            if card.carer_id not in carers:
+                carers[card.carer_id] = self._carer(card.carer_id)
+            out.append(
+                card_content_for(
+                    card,
+                    plans[card.plan_id],
+                    carers[card.carer_id],
+                    emergency_phone=phone,
+                    group_size=self._settings.cards.group_size,
+                )
+            )
+        return out
+
+    def _card_rendered(
+        self,
+        pdf: bytes,
+        document: str,
+        cards: Sequence[EmergencyCard],
+        details: tuple[tuple[str, str], ...] = (),
+    ) -> Rendered:
+        return Rendered(
+            pdf=pdf,
+            document=document,
+            subjects=tuple((c.carer_id, "card", c.id) for c in cards),
+            cards=tuple(c.id for c in cards),
+            details=details,
+        )
+
+    def card(self, carer_id: str) -> Rendered:
+        """The carer's live cards, one CR80 front/back pair each, for a card printer."""
+        cards = self.live_cards_of([carer_id])
+        return self._card_rendered(render_cr80_cards(self._card_contents(cards)), "card", cards)
+
+    def card_sheet(
+        self,
+        *,
+        carer_ids: Sequence[str] | None = None,
+        all_pending: bool = False,
+        duplex: Duplex = Duplex.LONG_EDGE,
+    ) -> Rendered:
+        """A4 sheets of ten for the given carers, or for the whole print queue."""
+        if bool(carer_ids) == bool(all_pending):
+            raise ValidationError([("cards", "choose either some carers or all pending cards")])
+        cards = self.pending_cards() if all_pending else self.live_cards_of(carer_ids or [])
+        if not cards:
+            raise NotFoundError("There are no cards waiting to be printed.")
+        pdf = render_card_sheets(self._card_contents(cards), duplex=duplex)
+        return self._card_rendered(pdf, "card-sheet", cards, (("duplex", str(duplex)),))
+
+    # --- documents -------------------------------------------------------------------
+
+    def plan(self, carer_id: str, layout: Layout = Layout.STANDARD) -> Rendered:
+        carer = self._carer(carer_id)
+        plan = self._plan_for(carer)
+        cards = self._settings.cards
+        phone = cards.emergency_line_phone if cards.emergency_line_configured else None
+        doc = plan_document(plan, carer, printed_on=self._today(), emergency_phone=phone)
+        return Rendered(
+            render_document(doc, layout),
+            "plan",
+            ((carer.id, "plan", plan.id),),
+            details=(("layout", str(layout)),),
+        )
+
+    def support_plan(self, carer_id: str, *, large_print: bool = False) -> Rendered:
+        carer = self._carer(carer_id)
+        conversations = [c for c in self._all("conversation") if c.carer_id == carer.id]
+        if not conversations:
+            raise NotFoundError(
+                f"{carer.display_name} has no guided conversation yet, so there is no "
+                "support plan to print."
+            )
+        conversation: GuidedConversation = max(
+            conversations,
+            key=lambda c: (
+                c.status == ConversationStatus.COMPLETE,
+                c.completed_on or c.started_on,
+                c.id,
+            ),
+        )
+        doc = support_plan_document(conversation, carer, printed_on=self._today())
+        layout = Layout.LARGE_PRINT if large_print else Layout.STANDARD
+        return Rendered(
+            render_document(doc, layout),
+            "support-plan",
+            ((carer.id, "conversation", conversation.id),),
+            details=(("layout", str(layout)),),
+        )
+
+    def letter(self, request_id: str, *, large_print: bool = False) -> Rendered:
+        request: WellbeingPaymentRequest = self._load("payment_request", request_id)
+        decided = {
+            PaymentStatus.APPROVED: True,
+            PaymentStatus.PAID: True,
+            PaymentStatus.DECLINED: False,
+        }
+        if request.status not in decided:
+            raise RuleViolation(
+                f"This request is '{request.status.label}'; a decision letter can be printed "
+                "once it is approved or declined."
+            )
+        carer = self._carer(request.carer_id)
+        sender = self._sender
+        phone = sender.phone or self._settings.cards.emergency_line_phone
+        letter = DecisionLetter(
+            service_name=sender.name,
+            service_address=sender.address,
+            service_phone=phone,
+            carer_name=carer.display_name,
+            carer_address=carer.address.lines() if carer.address else (),
+            dated=self._today(),
+            approved=decided[request.status],
+            amount_pence=request.amount_pence,
+            purpose=request.purpose.label,
+            paid_to="you" if request.paid_to == PaidTo.CARER else request.supplier_name,
+            decline_reason=request.decline_reason,
+            signed_by=None,
+            large_print=large_print,
+        )
+        return Rendered(
+            render_decision_letter(letter), "letter", ((carer.id, "payment_request", request.id),)
+        )
+
+    def sign_in(self, session_id: str, *, blank_rows: int = 8) -> Rendered:
+        session: GroupSession = self._load("session", session_id)
+        group: PeerGroup = self._load("group", session.group_id)
+        members: list[GroupMember] = [
+            m
+            for m in self._all("group_member")
+            if m.group_id == group.id and m.is_member_on(session.on)
+        ]
+        carers = []
+        for member in members:
+            try:
+                carers.append(self._carer(member.carer_id))
+            except NotFoundError:
+                logger.warning("group member %s has no carer record here", member.id)
+        register = build_register(carers)
+        sheet = SignInSheet(
+            group_name=group.name,
+            session_on=session.on,
+            starts_at=session.starts_at.strftime("%H:%M") if session.starts_at else None,
+            venue=session.venue or group.venue,
+            facilitator=group.facilitator,
+            names=tuple(e.display_name for e in register),
+            blank_rows=blank_rows,
+        )
+        return Rendered(
+            render_sign_in_sheet(sheet),
+            "sign-in",
+            tuple((e.carer_id, "session", session.id) for e in register),
+            details=(("session", session.id),),
+        )
+
+    # --- recording and saving --------------------------------------------------------
+
+    def record_printed(
+        self, rendered: Rendered, *, action: str = "print", extra: dict[str, str] | None = None
+    ) -> None:
+        """Audit the print (one entry per record, naming the carer) and mark cards printed."""
+        today = self._today()
+        if rendered.cards:
+            writes = []
+            for card_id in dict.fromkeys(rendered.cards):
+                card: EmergencyCard = self._load("card", card_id)
+                updated = card.mark_printed(today)
+                if updated != card:
+                    writes.append(RecordWrite("card", card.id, to_payload(updated)))
+            if writes:
+                self._store.put_many(
+                    writes,
+                    action="edit",
+                    audit_details={"reason": "cards marked printed", "cards": len(writes)},
+                )
+        for carer_id, kind, record_id in rendered.subjects:
+            details = {
+                "document": rendered.document,
+                "for": carer_id,
+                **dict(rendered.details),
+                **(extra or {}),
+            }
+            self._store.audit(action, record_id=record_id, kind=kind, details=details)
+        if not rendered.subjects:
+            self._store.audit(
+                action,
+                details={"document": rendered.document, **dict(rendered.details), **(extra or {})},
+            )
+        logger.info("%s %s: %d records", action, rendered.document, len(rendered.subjects))
+
+    def save(
+        self, rendered: Rendered, path: Path, *, password: str | None = None, action: str = "print"
+    ) -> Path:
+        """Write the PDF where the person chose (optionally password-protected) and audit it.
+
+        ``action`` is "print" for a document saved to be printed (cards are then marked
+        printed) and "export" for a copy leaving the system, such as a subject-access
+        export.
+        """
+        pdf = protect_pdf(rendered.pdf, password) if password else rendered.pdf
+        write_file_atomically(Path(path), pdf)
+        extra = {"file": Path(path).name, "protected": "yes" if password else "no"}
+        if action == "print":
+            self.record_printed(rendered, extra=extra)
+        else:
+            self.record_printed(replace(rendered, cards=()), action=action, extra=extra)
+        return Path(path)
