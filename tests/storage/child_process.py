@@ -1,0 +1,57 @@
+"""Child process for the kill tests (not a test module).
+
+Usage:
+  child_process.py write VAULT_PATH START   -- put records in a loop, printing each id after
+                                               its transaction committed
+  child_process.py rotate VAULT_PATH        -- rotate the data key in small batches, printing
+                                               progress after each batch
+The parent kills this process with SIGKILL at random moments.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from carer_desk.ports import RecordWrite
+from storage.vault import Vault
+
+PASSPHRASE = "correct horse battery"
+
+
+def payload_for(record_id: str) -> dict[str, object]:
+    # Deterministic from the id, so the parent can check every byte survived.
+    return {"name": f"Name of {record_id}", "notes": f"notes for {record_id} " * 40}
+
+
+def main() -> None:
+    command, path = sys.argv[1], Path(sys.argv[2])
+    vault = Vault.open(path, actor="child")
+    vault.unlock(PASSPHRASE)
+    if command == "write":
+        start = int(sys.argv[3])
+        i = start
+        while True:
+            record_id = f"r{i:06d}"
+            if i % 5 == 0:
+                batch = [
+                    RecordWrite("carer", f"{record_id}-{j}", payload_for(f"{record_id}-{j}"))
+                    for j in range(20)
+                ]
+                vault.put_many(batch)
+                print(" ".join(w.id for w in batch), flush=True)
+            else:
+                vault.put("carer", record_id, payload_for(record_id))
+                print(record_id, flush=True)
+            i += 1
+    elif command == "rotate":
+        vault.rotate_data_key(
+            batch_size=int(sys.argv[3]), progress=lambda stage, n: print(f"{stage} {n}", flush=True)
+        )
+        print("finished", flush=True)
+    else:
+        raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main()
