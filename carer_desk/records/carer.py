@@ -24,6 +24,7 @@ from carer_desk.records.common import (
     check_phone,
     clean_optional_text,
     clean_text,
+    latest_today,
     new_id,
 )
 
@@ -188,7 +189,7 @@ class Referral:
         clean_optional_text(self, "source_detail")
         problems = Problems()
         ok = problems.require_date("date", self.date)
-        if ok and self.date > date.today():
+        if ok and self.date > latest_today():
             problems.add("date", "must not be in the future")
         problems.require_enum("source", self.source, ReferralSource)
         if (
@@ -212,7 +213,7 @@ class Consent:
         problems = Problems()
         problems.require_bool("given", self.given)
         problems.require_enum("lawful_basis", self.lawful_basis, LawfulBasis)
-        if problems.require_date("date", self.date, optional=True) and self.date > date.today():  # type: ignore[operator]
+        if problems.require_date("date", self.date, optional=True) and self.date > latest_today():  # type: ignore[operator]
             problems.add("date", "must not be in the future")
         if self.given is True and self.date is None:
             problems.add("date", "record the date consent was given")
@@ -269,7 +270,7 @@ class CaredForPerson:
         problems.require_text("relationship", self.relationship, "how you are related")
         if (
             problems.require_date("date_of_birth", self.date_of_birth, optional=True)
-            and self.date_of_birth > date.today()
+            and self.date_of_birth > latest_today()
         ):  # type: ignore[operator]
             problems.add("date_of_birth", "must be in the past")
         problems.require_enum_tuple("conditions", self.conditions, Condition)
@@ -302,7 +303,7 @@ class Contact:
         has_date = problems.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_given is True and self.consent_date is None:
             problems.add("consent_date", "record the date they agreed to be a contact")
-        if has_date and self.consent_date > date.today():  # type: ignore[operator]
+        if has_date and self.consent_date > latest_today():  # type: ignore[operator]
             problems.add("consent_date", "must not be in the future")
         problems.raise_if_any()
 
@@ -362,7 +363,7 @@ class Carer:
         problems.require_text("family_name", self.family_name, "the carer's family name")
         for name in ("preferred_name", "language", "gp_practice", "worker"):
             problems.optional_text(name, getattr(self, name))
-        today = date.today()
+        today = latest_today()
         if (
             problems.require_date("date_of_birth", self.date_of_birth, optional=True)
             and self.date_of_birth >= today

@@ -12,7 +12,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -328,3 +328,17 @@ class ContactDetails:
         if self.preferred_channel in (PreferredChannel.MOBILE, PreferredChannel.TEXT):
             return self.mobile or self.phone
         return self.phone or self.mobile
+
+
+# --- "not in the future" ------------------------------------------------------------------
+
+# Records are checked every time they are decoded, on laptops and on the server, whose
+# clocks and time zones differ (a record dated just after midnight BST is "tomorrow" to a
+# server on UTC). One day of slack keeps a stored record from becoming unreadable because
+# of where it is opened; forms can be stricter.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def latest_today() -> date:
+    """The latest date that may still be "today" somewhere the record is opened."""
+    return date.today() + FUTURE_SLACK

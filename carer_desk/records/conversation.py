@@ -17,6 +17,7 @@ from carer_desk.records.common import (
     Problems,
     clean_optional_text,
     clean_text,
+    latest_today,
     new_id,
 )
 
@@ -348,7 +349,7 @@ class GuidedConversation:
         ):
             problems.add("template_version", "must be a whole number from 1")
         started = problems.require_date("started_on", self.started_on)
-        if started and self.started_on > date.today():
+        if started and self.started_on > latest_today():
             problems.add("started_on", "must not be in the future")
         problems.require_text("worker", self.worker, "the worker's username")
         problems.require_enum("mode", self.mode, ConversationMode)

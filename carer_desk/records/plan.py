@@ -24,6 +24,7 @@ from carer_desk.records.common import (
     check_phone,
     clean_optional_text,
     clean_text,
+    latest_today,
     new_id,
 )
 
@@ -181,7 +182,7 @@ class EmergencyContact:
         p.require_bool("consent_given", self.consent_given)
         if (
             p.require_date("consent_date", self.consent_date, optional=True)
-            and self.consent_date > date.today()
+            and self.consent_date > latest_today()
         ):  # type: ignore[operator]
             p.add("consent_date", "must not be in the future")
         if self.consent_given is True and self.consent_date is None:
@@ -244,7 +245,7 @@ class EmergencyPlan:
         has_consent_date = p.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_to_share_with_emergency_service is True and self.consent_date is None:
             p.add("consent_date", "record the date the carer agreed to share the plan")
-        if has_consent_date and self.consent_date > date.today():  # type: ignore[operator]
+        if has_consent_date and self.consent_date > latest_today():  # type: ignore[operator]
             p.add("consent_date", "must not be in the future")
         created = p.require_date("created_on", self.created_on)
         if (
