@@ -225,14 +225,12 @@ def _cap_message(
     end: date,
     count: int,
 ) -> str:
-    period = f"{_day(start)} to {_day(end)}"
+    period = f"from {_day(start)} to {_day(end)}"
     if count == 0:
-        already = f"nothing else is counted between {period}"
+        already = f"nothing else is counted {period}"
     else:
         plural = "request" if count == 1 else "requests"
-        already = (
-            f"{format_pounds(committed)} is already counted in {count} {plural} between {period}"
-        )
+        already = f"{format_pounds(committed)} is already counted in {count} {plural} {period}"
     if amount == 0:
         return f"{format_pounds(remaining)} of the {format_pounds(cap)} limit is left; {already}."
     if allowed:

@@ -359,6 +359,17 @@ def add_working_days(start: date, n: int, cal: BankHolidayCalendar) -> date:
 
 
 def within_working_days(start: date, end: date, n: int, cal: BankHolidayCalendar) -> bool:
-    """True when ``end`` is no more than ``n`` working days after ``start``
-    (``end <= add_working_days(start, n)``); an ``end`` before ``start`` is within."""
-    return working_days_between(start, end, cal) <= n
+    """True when ``end`` is on or before the ``n``-th working day after ``start``
+    (``end <= add_working_days(start, n)``); an ``end`` before ``start`` is within.
+
+    A weekend day just after the deadline is late: with a Friday deadline, a contact on
+    the Saturday is outside 5 working days even though no working day has been added.
+    """
+    if end <= start:
+        cal.require(start)
+        cal.require(end)
+        return True
+    counted = working_days_between(start, end, cal)
+    if counted != n:
+        return counted < n
+    return is_working_day(end, cal)  # otherwise the n-th working day came before end

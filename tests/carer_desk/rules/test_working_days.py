@@ -228,6 +228,13 @@ def test_five_working_days_from_a_monday_is_the_next_monday() -> None:
     assert working_days_between(referral, referral, CAL) == 0
 
 
+def test_a_weekend_contact_after_a_friday_deadline_is_late() -> None:
+    referral = date(2025, 3, 7)  # Friday: 5 working days later is Friday 14 March
+    assert within_working_days(referral, date(2025, 3, 14), 5, CAL)
+    assert not within_working_days(referral, date(2025, 3, 15), 5, CAL)
+    assert within_working_days(referral, date(2025, 3, 2), 5, CAL)  # before the referral
+
+
 def test_easter_and_weekend_are_skipped() -> None:
     # Referred on Maundy Thursday 2026: Good Friday, the weekend and Easter Monday
     # do not count, so 2 working days later is Wednesday 8 April.
