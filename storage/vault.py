@@ -923,7 +923,8 @@ class Vault:
                 )
                 conn.execute(
                     "UPDATE records SET server_version = ?, sync_state = CASE "
-                    "WHEN sync_state = 'sending' THEN 'changed' ELSE sync_state END WHERE id = ?",
+                    "WHEN sync_state IN ('sending', 'new') THEN 'changed' ELSE sync_state END "
+                    "WHERE id = ?",
                     (server_version, record_id),
                 )
                 return
