@@ -165,11 +165,17 @@ class PullScope:
 class StoreTransaction(Protocol):
     """Reads and writes inside one database transaction."""
 
+    def savepoint(self) -> Any: ...  # context manager: roll back inside on error
+
+    def lookup_key(self, value: str) -> str: ...
+
     def get_record(self, record_id: str) -> StoredRecord | None: ...
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None: ...
 
     def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]: ...
+
+    def records_of_kind(self, kind: str) -> list[StoredRecord]: ...
 
     def records_in_group(self, kind: str, group_id: str) -> list[StoredRecord]: ...
 
@@ -358,6 +364,15 @@ class SqlTransaction:
             updated_by=row.updated_by,
         )
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo everything inside when it raises, keep the outer transaction going."""
+        with self.conn.begin_nested():
+            yield
+
+    def lookup_key(self, value: str) -> str:
+        return self.keyring.index(value)
+
     def get_record(self, record_id: str) -> StoredRecord | None:
         row = self.conn.execute(select(t.records).where(t.records.c.record_id == record_id)).first()
         return self._record(row) if row else None
@@ -378,6 +393,12 @@ class SqlTransaction:
             select(t.records)
             .where(t.records.c.kind == kind, t.records.c.carer_id == carer_id)
             .order_by(t.records.c.seq)
+        )
+        return [self._record(r) for r in rows]
+
+    def records_of_kind(self, kind: str) -> list[StoredRecord]:
+        rows = self.conn.execute(
+            select(t.records).where(t.records.c.kind == kind).order_by(t.records.c.seq)
         )
         return [self._record(r) for r in rows]
 
@@ -726,6 +747,14 @@ class SqlStore:
         with self.engine.connect() as conn:
             conn = conn.execution_options(carer_desk_write=write)
             with conn.begin():
+                if write and self.dialect != "sqlite":
+                    # Take the writers' lock first, before reading anything, so what this
+                    # transaction reads is what it writes over (see schema.counters).
+                    conn.execute(
+                        select(t.counters.c.value)
+                        .where(t.counters.c.name == "change_seq")
+                        .with_for_update()
+                    )
                 yield SqlTransaction(conn, self.keyring)
 
     # --- users and devices ----------------------------------------------------------------

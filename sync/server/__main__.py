@@ -1,0 +1,283 @@
+"""``carer-desk-server``: run the sync server and administer it.
+
+    carer-desk-server [--data-dir DIR] [--database URL] [serve [--host H] [--port P]]
+    carer-desk-server create-user --username U --role ROLE [--team TEAM]
+    carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
+    carer-desk-server audit-export --out FILE
+    carer-desk-server seed-demo
+
+Passwords come from the environment variable CARER_DESK_PASSWORD or standard input, never
+from an argument (arguments show up in ``ps`` and shell history). Exit status 0 on
+success; otherwise 1 with a one-line reason on standard error (2 for a usage mistake).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from carer_desk.errors import CarerDeskError
+from sync.protocol import Role, Team
+from sync.server.errors import AdminError
+from sync.server.keyring import Keyring
+from sync.server.secrets_hashing import hash_password, password_hasher
+from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings
+from sync.server.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+PASSWORD_ENV = "CARER_DESK_PASSWORD"
+MIN_PASSWORD_LENGTH = 10
+
+#: ``seed-demo`` users, one per role, for trying the embedded default out. The password is
+#: published in docs/operations.md: never seed a server that holds real records.
+DEMO_PASSWORD = "carer-desk-demo"
+DEMO_USERS: tuple[tuple[str, Role, Team | None], ...] = (
+    ("demo-worker", Role.OUTREACH_WORKER, Team.NORTH),
+    ("demo-facilitator", Role.GROUP_FACILITATOR, None),
+    ("demo-approver", Role.PAYMENTS_APPROVER, None),
+    ("demo-operator", Role.EMERGENCY_OPERATOR, None),
+    ("demo-admin", Role.ADMIN, None),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carer-desk-server", description="Carer Desk central sync server."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the SQLite database and server.key live "
+        "(default: the platform's user data directory)",
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="database URL, e.g. postgresql://user@host/carerdesk "
+        "(default: SQLite in the data directory)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the HTTP server (the default)")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    create = sub.add_parser(
+        "create-user", help=f"add a user (password from {PASSWORD_ENV} or standard input)"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument(
+        "--team",
+        choices=[t.value for t in Team],
+        help="the locality team (required for outreach workers)",
+    )
+    sub.add_parser("list-users", help="list users and their roles")
+    sub.add_parser("list-devices", help="list enrolled devices")
+    revoke = sub.add_parser(
+        "revoke-device",
+        help="revoke a device: it wipes itself on next contact and its pushes are refused",
+    )
+    revoke.add_argument("device_id")
+    sub.add_parser("rotate-key", help="re-encrypt every stored payload under a new key")
+    export = sub.add_parser("audit-export", help="write the audit trail as JSON Lines")
+    export.add_argument("--out", type=Path, required=True)
+    sub.add_parser("seed-demo", help=f"add one demo user per role (password {DEMO_PASSWORD!r})")
+    return parser
+
+
+def read_password() -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password for the new user: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters; set "
+            f"{PASSWORD_ENV} or type it on standard input."
+        )
+    return password
+
+
+def _open_store(settings: ServerSettings) -> SqlStore:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqlStore(settings.database_url, Keyring.load_or_create(settings.key_file))
+
+
+def _create_user(
+    store: SqlStore,
+    settings: ServerSettings,
+    username: str,
+    role: Role,
+    team: Team | None,
+    password: str,
+) -> None:
+    if role == Role.OUTREACH_WORKER and team is None:
+        raise AdminError("An outreach worker needs a team: add --team north|central|south|city.")
+    if role != Role.OUTREACH_WORKER and team is not None:
+        raise AdminError("Only outreach workers belong to a team; leave --team out.")
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise AdminError("A username is 1 to 64 characters with no spaces.")
+    hashed = hash_password(password_hasher(settings.password_cost), password)
+    store.create_user(username, role.value, team.value if team else None, hashed)
+
+
+def _write_private(path: Path, lines: Sequence[str]) -> None:
+    """Write atomically, readable by the owner only (an audit trail names people)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for line in lines:
+                fh.write(line + "\n")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def audit_lines(store: SqlStore) -> list[str]:
+    lines = []
+    for row in store.iter_audit():
+        lines.append(
+            json.dumps(
+                {
+                    "type": "event",
+                    "seq": row.seq,
+                    "at": row.at.isoformat(),
+                    "actor": row.actor,
+                    "device_id": row.device_id,
+                    "action": row.action,
+                    "kind": row.kind,
+                    "record_id": row.record_id,
+                    "details": row.details,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
+    for v in store.iter_versions():
+        lines.append(
+            json.dumps(
+                {
+                    "type": "version",
+                    "record_id": v.record_id,
+                    "kind": v.kind,
+                    "version": v.version,
+                    "deleted": v.deleted,
+                    "changed_fields": list(v.changed_fields),
+                    "actor": v.actor,
+                    "device_id": v.device_id,
+                    "change_id": v.change_id,
+                    "at": v.at.isoformat(),
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
+    return lines
+
+
+def _serve(settings: ServerSettings, host: str, port: int) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    app = create_app(settings)
+    log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = ServerSettings.for_data_dir(args.data_dir, args.database)
+    command = args.command or "serve"
+    if command == "serve":
+        return _serve(
+            settings, getattr(args, "host", DEFAULT_HOST), getattr(args, "port", DEFAULT_PORT)
+        )
+    store = _open_store(settings)
+    try:
+        if command == "create-user":
+            password = read_password()
+            _create_user(
+                store,
+                settings,
+                args.username,
+                Role(args.role),
+                Team(args.team) if args.team else None,
+                password,
+            )
+            print(f"Created {args.role} {args.username}.")
+        elif command == "list-users":
+            for user in store.list_users():
+                team = f" ({user.team})" if user.team else ""
+                state = " [disabled]" if user.disabled else ""
+                print(f"{user.username}\t{user.role}{team}{state}")
+        elif command == "list-devices":
+            for d in store.list_devices():
+                state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M} UTC" if d.revoked_at else "active"
+                seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
+                print(f"{d.device_id}\t{d.username}\t{d.name}\t{state}\tlast seen {seen}")
+        elif command == "revoke-device":
+            device = store.revoke_device(args.device_id, by="admin-cli")
+            print(
+                f"Revoked {device.name} ({device.username}); it will wipe itself on its "
+                "next contact."
+            )
+        elif command == "rotate-key":
+            count = store.rotate_key()
+            print(
+                f"Rotated the server key: {count} stored values re-encrypted under "
+                f"generation {store.keyring.current}. Back up {settings.key_file} now."
+            )
+        elif command == "audit-export":
+            lines = audit_lines(store)
+            _write_private(args.out, lines)
+            store.audit(
+                actor="admin-cli",
+                action="audit-export",
+                details={"lines": len(lines), "file": str(args.out)},
+            )
+            print(f"Wrote {len(lines)} audit lines to {args.out}.")
+        elif command == "seed-demo":
+            existing = {u.username for u in store.list_users()}
+            for username, role, team in DEMO_USERS:
+                if username not in existing:
+                    _create_user(store, settings, username, role, team, DEMO_PASSWORD)
+                    print(f"Created {role.value} {username}.")
+            print(
+                f"Demo users share the password {DEMO_PASSWORD!r}; do not use them with "
+                "real records."
+            )
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Admin verbs print their own one-line results; only the running server logs.
+    level = logging.INFO if (args.command or "serve") == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except CarerDeskError as exc:
+        print(f"carer-desk-server: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""The HTTP API (FastAPI): routes, device authentication, errors as one-line JSON.
+
+``create_app(settings)`` opens (and migrates) the store and the key file and returns the
+ASGI app that uvicorn serves. The OpenAPI description is at ``/openapi.json`` (browsable
+at ``/docs``); docs/api.md points there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from carer_desk.errors import CarerDeskError
+from sync.protocol import (
+    API_PREFIX,
+    API_VERSION,
+    DEFAULT_PULL_LIMIT,
+    GZIP_MINIMUM_BYTES,
+    MAX_PULL_LIMIT,
+    CardLookupResponse,
+    ConflictList,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    PaymentDecisionRequest,
+    PaymentDecisionResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ResolveConflictRequest,
+    ResolveConflictResponse,
+    Role,
+    Team,
+    WhoAmIResponse,
+)
+from sync.server.access import Principal
+from sync.server.body_limits import RequestBodyLimits
+from sync.server.cards import CardLookup
+from sync.server.enrolment import Enrolment
+from sync.server.errors import DeviceRevoked, ServerError
+from sync.server.keyring import Keyring
+from sync.server.payments import PaymentDecisions, service_today
+from sync.server.secrets_hashing import password_hasher
+from sync.server.settings import ServerSettings
+from sync.server.store import SqlStore
+from sync.server.sync_service import SyncService
+
+log = logging.getLogger(__name__)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Malformed request"),
+        (401, "Missing or unknown device credential"),
+        (403, "Not allowed, or the device is revoked (wipe is true)"),
+        (404, "Not found"),
+        (409, "Refused by a rule"),
+        (413, "Body too large"),
+        (415, "Unsupported content encoding"),
+        (422, "A field is missing or has the wrong type"),
+    )
+}
+
+_bearer = HTTPBearer(auto_error=False, description="The device credential from enrolment.")
+
+
+def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    header = f"Bearer {credentials.credentials}" if credentials else None
+    services: Services = request.app.state.services
+    return services.enrolment.authenticate(header)
+
+
+Who = Annotated[Principal, Depends(_principal)]
+
+
+class Services:
+    """Everything a request handler needs, built once per app."""
+
+    def __init__(self, settings: ServerSettings, today: Callable[[], date] = service_today):
+        self.settings = settings
+        self.keyring = Keyring.load_or_create(settings.key_file)
+        self.store = SqlStore(settings.database_url, self.keyring)
+        self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
+        self.sync = SyncService(self.store)
+        self.payments = PaymentDecisions(self.store, settings.payments, today)
+        self.cards = CardLookup(self.store)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _error(status: int, detail: str, *, wipe: bool = False) -> JSONResponse:
+    return JSONResponse(ErrorBody(detail=detail, wipe=wipe).model_dump(), status_code=status)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "The request is not valid: " + "; ".join(parts) + "."
+
+
+def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_today) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = Services(settings, today)
+    app = FastAPI(
+        title="Carer Desk sync server",
+        version=API_VERSION,
+        description=(
+            "Central server for Carer Desk laptops: device enrolment, idempotent push with "
+            "field-level merge, paged pull, conflict resolution, wellbeing-payment "
+            "decisions and the 24-hour line's card look-up. Every call but enrol and health "
+            "authenticates with the device credential as a Bearer token."
+        ),
+    )
+    app.state.services = services
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(RequestBodyLimits, max_bytes=settings.max_body_bytes)
+
+    @app.exception_handler(ServerError)
+    async def _server_error(_: Request, exc: ServerError) -> JSONResponse:
+        return _error(exc.status_code, str(exc), wipe=isinstance(exc, DeviceRevoked))
+
+    @app.exception_handler(CarerDeskError)
+    async def _domain_error(_: Request, exc: CarerDeskError) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, _describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is no such address on this server; check the server URL."
+        return _error(exc.status_code, detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error handling a request")
+        return _error(500, "The server hit an unexpected error; it has been logged. Try again.")
+
+    @app.get(f"{API_PREFIX}/health", tags=["status"])
+    def health() -> dict[str, str]:
+        """Liveness probe for the reverse proxy and monitoring (no credential)."""
+        return {"status": "ok", "api_version": API_VERSION}
+
+    @app.post(
+        f"{API_PREFIX}/enrol", response_model=EnrolResponse, responses=_ERRORS, tags=["devices"]
+    )
+    def enrol(body: EnrolRequest) -> EnrolResponse:
+        """Log in once from a laptop; returns the device credential (shown only once)."""
+        return services.enrolment.enrol(body)
+
+    @app.get(f"{API_PREFIX}/me", response_model=WhoAmIResponse, responses=_ERRORS, tags=["devices"])
+    def me(who: Who) -> WhoAmIResponse:
+        device = services.store.get_device(who.device_id)
+        assert device is not None
+        return WhoAmIResponse(
+            device_id=who.device_id,
+            device_name=device.name,
+            username=who.username,
+            role=Role(who.role),
+            team=Team(who.team) if who.team else None,
+        )
+
+    @app.post(f"{API_PREFIX}/push", response_model=PushResponse, responses=_ERRORS, tags=["sync"])
+    def push(body: PushRequest, who: Who) -> PushResponse:
+        """Apply a batch of outbox changes; each gets applied, conflict or rejected."""
+        return services.sync.push(who, body)
+
+    @app.get(f"{API_PREFIX}/changes", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
+    def changes(
+        who: Who,
+        since: Annotated[str, Query(max_length=200)] = "",
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+    ) -> PullResponse:
+        """One page of records this user may see, changed since the cursor."""
+        return services.sync.pull(who, since, limit)
+
+    @app.get(
+        f"{API_PREFIX}/conflicts", response_model=ConflictList, responses=_ERRORS, tags=["sync"]
+    )
+    def conflicts(who: Who) -> ConflictList:
+        """Open conflicts on records this user may change."""
+        return services.sync.list_conflicts(who)
+
+    @app.post(
+        f"{API_PREFIX}/conflicts/{{conflict_id}}/resolve",
+        response_model=ResolveConflictResponse,
+        responses=_ERRORS,
+        tags=["sync"],
+    )
+    def resolve(
+        conflict_id: str, body: ResolveConflictRequest, who: Who
+    ) -> ResolveConflictResponse:
+        """Choose, per conflicting field, the server's or the client's value."""
+        return services.sync.resolve(who, conflict_id, body)
+
+    @app.post(
+        f"{API_PREFIX}/payments/{{payment_id}}/decision",
+        response_model=PaymentDecisionResponse,
+        responses=_ERRORS,
+        tags=["payments"],
+    )
+    def decide(payment_id: str, body: PaymentDecisionRequest, who: Who) -> PaymentDecisionResponse:
+        """Approve or decline a submitted wellbeing payment (payments approvers only);
+        the 12-month cap, a recent assessment and the annual budget are enforced here."""
+        return services.payments.decide(who, payment_id, body)
+
+    @app.get(
+        f"{API_PREFIX}/cards/{{number}}",
+        response_model=CardLookupResponse,
+        responses=_ERRORS,
+        tags=["emergency line"],
+    )
+    def card(number: str, who: Who) -> CardLookupResponse:
+        """Look a card up by its number (check digit validated); every look-up is logged."""
+        return services.cards.look_up(who, number)
+
+    return app
