@@ -79,6 +79,7 @@ class RecordKind(StrEnum):
     GROUP = "group"
     SESSION = "session"
     ATTENDANCE = "attendance"
+    GROUP_MEMBER = "group_member"
 
 
 class ProjectionKind(StrEnum):

@@ -5,8 +5,8 @@ The rules (BRIEF §1, §5 and issue 3):
 * **outreach worker** — their team's caseload: carers whose ``team`` is theirs and every
   record linked to those carers (conversations, payment requests, plans, cards,
   attendance). They may create and edit those; payment *decisions* are not theirs.
-* **group facilitator** — the groups they run, those groups' sessions and attendance,
-  and of each carer on those registers only the register fields (``register_entry``).
+* **group facilitator** — the groups they run, those groups' sessions, attendance and
+  members, and of each carer on those registers only the register fields (``register_entry``).
   They may add a newcomer carer (create only) and keep their groups' registers.
 * **payments approver** — every payment request, and what deciding one needs: the
   carer's display name and date of last completed assessment (``carer_summary``) and the
@@ -37,10 +37,13 @@ CARER_LINKED_KINDS = frozenset(
         RecordKind.PLAN,
         RecordKind.CARD,
         RecordKind.ATTENDANCE,
+        RecordKind.GROUP_MEMBER,
     }
 )
 WORKER_KINDS = frozenset({RecordKind.CARER} | CARER_LINKED_KINDS)
-FACILITATOR_KINDS = frozenset({RecordKind.GROUP, RecordKind.SESSION, RecordKind.ATTENDANCE})
+FACILITATOR_KINDS = frozenset(
+    {RecordKind.GROUP, RecordKind.SESSION, RecordKind.ATTENDANCE, RecordKind.GROUP_MEMBER}
+)
 
 #: Payment fields only the decision endpoint (or an admin) may set.
 DECISION_FIELDS = ("decided_by", "decided_on", "decline_reason")

@@ -623,11 +623,12 @@ class SqlTransaction:
             )
             attendance = t.records.alias("attendance")
             register_carers = select(attendance.c.carer_id).where(
-                attendance.c.kind == "attendance", attendance.c.group_id.in_(groups)
+                attendance.c.kind.in_(["attendance", "group_member"]),
+                attendance.c.group_id.in_(groups),
             )
             return or_(
                 (r.kind == "group") & (r.owner == scope.facilitator),
-                r.kind.in_(["session", "attendance"]) & r.group_id.in_(groups),
+                r.kind.in_(["session", "attendance", "group_member"]) & r.group_id.in_(groups),
                 (r.kind == "carer") & r.record_id.in_(register_carers),
             )
         if scope.approver:

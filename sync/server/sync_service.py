@@ -114,6 +114,11 @@ class SyncService:
         carer_id = str(payload.get("carer_id"))
         carer = tx.get_record(carer_id)
         team = carer.ownership.team if carer and carer.kind == RecordKind.CARER else None
+        if kind == RecordKind.GROUP_MEMBER:
+            group_id = str(payload.get("group_id"))
+            group = tx.get_record(group_id)
+            owner = group.ownership.owner if group and group.kind == RecordKind.GROUP else None
+            return Ownership(team=team, carer_id=carer_id, group_id=group_id), owner
         if kind == RecordKind.ATTENDANCE:
             session = tx.get_record(str(payload.get("session_id")))
             group_id = session.ownership.group_id if session else None
@@ -142,7 +147,7 @@ class SyncService:
         if (
             existing is not None
             and payload is not None
-            and change.kind in (RecordKind.SESSION, RecordKind.ATTENDANCE)
+            and change.kind in (RecordKind.SESSION, RecordKind.ATTENDANCE, RecordKind.GROUP_MEMBER)
         ):
             # Moving a session or attendance needs rights over the group it leaves too.
             old_owner = self._group_owner(tx, existing)
@@ -518,7 +523,10 @@ class SyncService:
                     add(self._register_entry(row))
                     continue
                 add(_whole(row))
-                if row.kind == RecordKind.ATTENDANCE and row.ownership.carer_id:
+                if (
+                    row.kind in (RecordKind.ATTENDANCE, RecordKind.GROUP_MEMBER)
+                    and row.ownership.carer_id
+                ):
                     carer = tx.get_record(row.ownership.carer_id)
                     if carer is not None:
                         add(self._register_entry(carer))

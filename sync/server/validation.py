@@ -26,6 +26,7 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
     RecordKind.CARD: ("carer_id", "plan_id", "number"),
     RecordKind.SESSION: ("group_id",),
     RecordKind.ATTENDANCE: ("session_id", "carer_id"),
+    RecordKind.GROUP_MEMBER: ("group_id", "carer_id"),
 }
 
 _KNOWN_KINDS = frozenset(str(k) for k in RecordKind)
