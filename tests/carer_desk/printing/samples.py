@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from carer_desk.records.carer import Carer, CaredForPerson, Condition, Consent, Referral, \
-    ReferralSource
+from carer_desk.records.carer import (
+    CaredForPerson,
+    Carer,
+    Condition,
+    Consent,
+    Referral,
+    ReferralSource,
+)
 from carer_desk.records.common import Address, ContactDetails
 from carer_desk.records.conversation import (
     ActionTag,
@@ -42,12 +48,19 @@ def carer(given: str = "Zoë", family: str = "Ó'Brien-Wójcik", **extra) -> Car
         given_name=given,
         family_name=family,
         contact=ContactDetails(phone="01865 123456", mobile="07700 900123"),
-        address=Address(line1="Flat 3, The Old Forge, 27 Long Wittenham Road",
-                        line2="North Moreton", town="Didcot", postcode="ox11 9ax"),
+        address=Address(
+            line1="Flat 3, The Old Forge, 27 Long Wittenham Road",
+            line2="North Moreton",
+            town="Didcot",
+            postcode="ox11 9ax",
+        ),
         referral=Referral(date=date(2025, 3, 4), source=ReferralSource.GP_PRACTICE),
         consent=Consent(given=True, date=date(2025, 3, 4)),
-        cared_for=(CaredForPerson(name="Ægir Þórsson", relationship="husband",
-                                  conditions=(Condition.DEMENTIA,)),),
+        cared_for=(
+            CaredForPerson(
+                name="Ægir Þórsson", relationship="husband", conditions=(Condition.DEMENTIA,)
+            ),
+        ),
     )
     fields.update(extra)
     return Carer(**fields)
@@ -55,45 +68,68 @@ def carer(given: str = "Zoë", family: str = "Ó'Brien-Wójcik", **extra) -> Car
 
 def contacts() -> tuple[EmergencyContact, ...]:
     return (
-        EmergencyContact(name=f"{RTL_NAME} خان", role="daughter", phone="07700 900456",
-                         availability="any time", holds_key=True, consent_given=True,
-                         consent_date=date(2025, 4, 1)),
-        EmergencyContact(name="Nguyễn Văn An", role="neighbour at number 29",
-                         phone="01865 654321", availability="weekdays after 5pm",
-                         consent_given=True, consent_date=date(2025, 4, 1)),
+        EmergencyContact(
+            name=f"{RTL_NAME} خان",
+            role="daughter",
+            phone="07700 900456",
+            availability="any time",
+            holds_key=True,
+            consent_given=True,
+            consent_date=date(2025, 4, 1),
+        ),
+        EmergencyContact(
+            name="Nguyễn Văn An",
+            role="neighbour at number 29",
+            phone="01865 654321",
+            availability="weekdays after 5pm",
+            consent_given=True,
+            consent_date=date(2025, 4, 1),
+        ),
     )
 
 
-def plan_for(c: Carer, *, medicines: int = 3, first_name_on_back: bool = True,
-             contact_on_back: int | None = 0) -> EmergencyPlan:
+def plan_for(
+    c: Carer,
+    *,
+    medicines: int = 3,
+    first_name_on_back: bool = True,
+    contact_on_back: int | None = 0,
+) -> EmergencyPlan:
     meds = tuple(
-        Medication(name=f"Medicine {i + 1} (Donepezil hydrochloride {5 * (i + 1)} mg)",
-                   dose=f"{i % 3 + 1} tablet{'s' if i % 3 else ''}",
-                   when="8am and 6pm with food" if i % 2 else "at bedtime",
-                   where_kept="blue dosette box on the kitchen windowsill, behind the kettle")
+        Medication(
+            name=f"Medicine {i + 1} (Donepezil hydrochloride {5 * (i + 1)} mg)",
+            dose=f"{i % 3 + 1} tablet{'s' if i % 3 else ''}",
+            when="8am and 6pm with food" if i % 2 else "at bedtime",
+            where_kept="blue dosette box on the kitchen windowsill, behind the kettle",
+        )
         for i in range(medicines)
     )
     return EmergencyPlan(
         carer_id=c.id,
-        cared_for=(PlanPerson(
-            name="Ægir Þórsson",
-            conditions_and_care_needed="Moderate dementia. Needs help to wash, dress and eat. "
-            "Must not be left alone for more than an hour; may try to go out at night.",
-            medication=meds,
-            allergies="Penicillin (rash and swelling). No nuts.",
-            gp="Didcot Health Centre, 01235 000000",
-            pharmacy="Boots, Broadway, Didcot",
-            daily_routine="Up at 7. Breakfast at 8: porridge. Walk after lunch. Bed at 9.",
-            likes="Radio 3, the garden, tea with two sugars",
-            dislikes="Loud television, being rushed",
-            mobility_aids="Walking frame upstairs; wheelchair for longer trips",
-            communication_needs="Hard of hearing on the left: speak slowly on his right.",
-            behaviour_that_may_worry_a_stranger="May shout when confused in the evening; "
-            "sit with him and play music.",
-        ),),
-        access=HomeAccess(key_safe=True, key_safe_code_held_by="the emergency line",
-                          who_holds_keys=f"{RTL_NAME} خان (daughter)",
-                          how_to_get_in="Side gate, then the back door."),
+        cared_for=(
+            PlanPerson(
+                name="Ægir Þórsson",
+                conditions_and_care_needed="Moderate dementia. Needs help to wash, dress and eat. "
+                "Must not be left alone for more than an hour; may try to go out at night.",
+                medication=meds,
+                allergies="Penicillin (rash and swelling). No nuts.",
+                gp="Didcot Health Centre, 01235 000000",
+                pharmacy="Boots, Broadway, Didcot",
+                daily_routine="Up at 7. Breakfast at 8: porridge. Walk after lunch. Bed at 9.",
+                likes="Radio 3, the garden, tea with two sugars",
+                dislikes="Loud television, being rushed",
+                mobility_aids="Walking frame upstairs; wheelchair for longer trips",
+                communication_needs="Hard of hearing on the left: speak slowly on his right.",
+                behaviour_that_may_worry_a_stranger="May shout when confused in the evening; "
+                "sit with him and play music.",
+            ),
+        ),
+        access=HomeAccess(
+            key_safe=True,
+            key_safe_code_held_by="the emergency line",
+            who_holds_keys=f"{RTL_NAME} خان (daughter)",
+            how_to_get_in="Side gate, then the back door.",
+        ),
         pets="A cat, Mitten: food under the sink.",
         alarms_and_assistive_technology="Pendant alarm; falls sensor in the bedroom.",
         services_in_place="Home care visits at 8am and 7pm (Example Care Ltd).",
@@ -111,7 +147,10 @@ def plan_for(c: Carer, *, medicines: int = 3, first_name_on_back: bool = True,
 
 def card_for(plan: EmergencyPlan, holder: CardHolder = CardHolder.CARER) -> EmergencyCard:
     return EmergencyCard(
-        plan_id=plan.id, carer_id=plan.carer_id, number=generate_card_number(), holder=holder,
+        plan_id=plan.id,
+        carer_id=plan.carer_id,
+        number=generate_card_number(),
+        holder=holder,
         plan_person_id=plan.cared_for[0].id if holder == CardHolder.CARED_FOR else None,
         issued_on=date(2025, 4, 2),
     )
@@ -119,19 +158,31 @@ def card_for(plan: EmergencyPlan, holder: CardHolder = CardHolder.CARER) -> Emer
 
 def conversation_for(c: Carer) -> GuidedConversation:
     return GuidedConversation(
-        carer_id=c.id, template_id="guided-conversation", template_version=1,
-        started_on=date(2025, 5, 1), worker="sam",
-        stage1=ListenAndConnect(what_matters="Keeping Ægir at home. Singing in the choir again.",
-                                strengths="Close to my daughter. Good neighbours.",
-                                circle_of_support="Daughter, neighbour, the church choir"),
-        stage2=UrgentSupport(what_must_change_now="Sleep: up three times a night.",
-                             safeguarding_concern=True,
-                             safeguarding_details="SECRET-SAFEGUARDING-NOTE"),
+        carer_id=c.id,
+        template_id="guided-conversation",
+        template_version=1,
+        started_on=date(2025, 5, 1),
+        worker="sam",
+        stage1=ListenAndConnect(
+            what_matters="Keeping Ægir at home. Singing in the choir again.",
+            strengths="Close to my daughter. Good neighbours.",
+            circle_of_support="Daughter, neighbour, the church choir",
+        ),
+        stage2=UrgentSupport(
+            what_must_change_now="Sleep: up three times a night.",
+            safeguarding_concern=True,
+            safeguarding_details="SECRET-SAFEGUARDING-NOTE",
+        ),
         stage3=BuildAGoodLife(
             goals=(Goal(description="One evening a week for choir practice"),),
-            actions=(SupportAction(description="Ask about a sitting service on Tuesdays",
-                                   tag=ActionTag.SUPPORT_NOW, owner="Sam (Carers Oxfordshire)",
-                                   due=date(2025, 6, 1)),),
+            actions=(
+                SupportAction(
+                    description="Ask about a sitting service on Tuesdays",
+                    tag=ActionTag.SUPPORT_NOW,
+                    owner="Sam (Carers Oxfordshire)",
+                    due=date(2025, 6, 1),
+                ),
+            ),
         ),
         review_date=date(2025, 11, 1),
     )
@@ -139,18 +190,29 @@ def conversation_for(c: Carer) -> GuidedConversation:
 
 def declined_request(c: Carer) -> WellbeingPaymentRequest:
     return WellbeingPaymentRequest(
-        carer_id=c.id, amount_pence=30000, purpose=PaymentPurpose.SHORT_BREAK,
-        wellbeing_outcome="A weekend away to rest", requested_by="sam",
-        requested_on=date(2025, 5, 2), status=PaymentStatus.DECLINED,
-        submitted_on=date(2025, 5, 2), decided_by="manager", decided_on=date(2025, 5, 9),
+        carer_id=c.id,
+        amount_pence=30000,
+        purpose=PaymentPurpose.SHORT_BREAK,
+        wellbeing_outcome="A weekend away to rest",
+        requested_by="sam",
+        requested_on=date(2025, 5, 2),
+        status=PaymentStatus.DECLINED,
+        submitted_on=date(2025, 5, 2),
+        decided_by="manager",
+        decided_on=date(2025, 5, 9),
         decline_reason="You had a payment of £300.00 on 4 March 2025, within the last 12 months.",
     )
 
 
 def group_with_session(carers: list[Carer]) -> tuple[PeerGroup, GroupSession, list[GroupMember]]:
-    group = PeerGroup(name="Didcot dementia carers' café", town="Didcot",
-                      venue="Cornerstone, Didcot", facilitator="priya")
+    group = PeerGroup(
+        name="Didcot dementia carers' café",
+        town="Didcot",
+        venue="Cornerstone, Didcot",
+        facilitator="priya",
+    )
     session = GroupSession(group_id=group.id, on=date(2025, 6, 3), starts_at=time(10, 30))
-    members = [GroupMember(group_id=group.id, carer_id=c.id, joined_on=date(2025, 1, 1))
-               for c in carers]
+    members = [
+        GroupMember(group_id=group.id, carer_id=c.id, joined_on=date(2025, 1, 1)) for c in carers
+    ]
     return group, session, members
