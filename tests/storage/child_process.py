@@ -10,18 +10,21 @@ The parent kills this process with SIGKILL at random moments.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from carer_desk.ports import RecordWrite
 from storage.vault import Vault
 
-PASSPHRASE = "correct horse battery"
+PASSPHRASE = os.environ.get("VAULT_PASSPHRASE", "correct horse battery")
 
 
 def payload_for(record_id: str) -> dict[str, object]:
-    # Deterministic from the id, so the parent can check every byte survived.
-    return {"name": f"Name of {record_id}", "notes": f"notes for {record_id} " * 40}
+    # Deterministic from the id, so the parent can check every byte survived. The canary
+    # test sets VAULT_CANARY so the child's records carry a string it then looks for.
+    marker = os.environ.get("VAULT_CANARY", "")
+    return {"name": f"Name of {record_id}{marker}", "notes": f"notes for {record_id} " * 40}
 
 
 def main() -> None:
