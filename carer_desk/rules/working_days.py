@@ -263,14 +263,14 @@ class BankHolidayCalendar:
             return
         if self.covers_to is not None and d > self.covers_to:
             raise BankHolidayDataMissing(
-                f"Bank holiday data ends {self.covers_to.year} ({self.covers_to:%d %B %Y}), "
-                f"so working days cannot be counted for {d:%d %B %Y}; add later years to "
+                f"Bank holiday data ends {self.covers_to.year} ({_long(self.covers_to)}), "
+                f"so working days cannot be counted for {_long(d)}; add later years to "
                 f"{self.source} or configure bank_holidays_file to point at a newer list."
             )
         assert self.covers_from is not None
         raise BankHolidayDataMissing(
-            f"Bank holiday data starts {self.covers_from.year} ({self.covers_from:%d %B %Y}), "
-            f"so working days cannot be counted for {d:%d %B %Y}; add earlier years to "
+            f"Bank holiday data starts {self.covers_from.year} ({_long(self.covers_from)}), "
+            f"so working days cannot be counted for {_long(d)}; add earlier years to "
             f"{self.source} or configure bank_holidays_file to point at a longer list."
         )
 
@@ -291,6 +291,10 @@ def calendar_for(
     )
     extra = frozenset(extra_holidays)
     return cal.with_extra(extra) if extra else cal
+
+
+def _long(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 def _parse_date(value: object, source: str, what: str) -> date | None:

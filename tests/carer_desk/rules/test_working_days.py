@@ -40,7 +40,7 @@ ONE_OFF = {
 }
 
 # Leaves room either side so a few hundred days of arithmetic stay inside the data.
-in_coverage = st.dates(min_value=date(2011, 3, 1), max_value=date(2030, 10, 31))
+in_coverage = st.dates(min_value=date(2011, 3, 1), max_value=date(2030, 8, 31))
 
 
 # --- the data and the rules ---------------------------------------------------------
