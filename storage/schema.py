@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from carer_desk.errors import VaultError
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("carer_desk_vault")
@@ -116,6 +118,13 @@ def migrate(
 
     Returns the names applied.
     """
+    known = set(migration_names())
+    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+    if unknown:
+        raise VaultError(
+            "This vault was last opened by a newer version of Carer Desk (its schema has "
+            f"{', '.join(unknown)}). Update Carer Desk on this laptop before opening it."
+        )
     pending = pending_names(db)
     if not pending:
         return []

@@ -95,6 +95,11 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
 
 
 def _damaged(path: Path, exc: BaseException) -> VaultError:
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return VaultError(
+            f"The vault {path} is busy: another Carer Desk window or command is writing to "
+            "it. Wait a moment and try again."
+        )
     return VaultError(
         f"The vault file {path} is damaged ({exc}). Restore it from your latest backup "
         f"(the {path.name}.bak-* files beside it, or your IT backup) or ask your "
@@ -1185,6 +1190,12 @@ class Vault:
 
     @_guarded
     def _rotate_batch_records(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
+        # Read and rewrite in one transaction, so a write from another process between
+        # the two cannot be overwritten with the stale copy read here.
+        with self._db.atomic():
+            return self._rotate_batch_records_tx(gen, after, batch_size)
+
+    def _rotate_batch_records_tx(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
         keys = self._require_keys()
         conn = self._db.conn
         rows = conn.execute(
@@ -1238,6 +1249,12 @@ class Vault:
 
     @_guarded
     def _rotate_batch_outbox(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
+        # Read and rewrite in one transaction, so a write from another process between
+        # the two cannot be overwritten with the stale copy read here.
+        with self._db.atomic():
+            return self._rotate_batch_outbox_tx(gen, after, batch_size)
+
+    def _rotate_batch_outbox_tx(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
         keys = self._require_keys()
         conn = self._db.conn
         rows = conn.execute(

@@ -6,8 +6,10 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
+from carer_desk.errors import VaultError
 from storage import schema
 from storage.vault import Vault
 
@@ -68,3 +70,15 @@ def test_opening_an_up_to_date_vault_makes_no_backup(vault: Vault, vault_path: P
     vault.close()
     Vault.open(vault_path, actor="amy").close()
     assert list(vault_path.parent.glob("*.bak-*")) == []
+
+
+def test_a_vault_from_a_newer_version_is_refused_clearly(vault: Vault, vault_path: Path) -> None:
+    vault.close()
+    conn = sqlite3.connect(str(vault_path), isolation_level=None)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('carer_desk_vault', 'm999_from_the_future', '2030-01-01')"
+    )
+    conn.close()
+    with pytest.raises(VaultError, match="newer version of Carer Desk"):
+        Vault.open(vault_path, actor="amy")
