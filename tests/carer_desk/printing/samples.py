@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
 
 from carer_desk.records.carer import (
@@ -216,3 +217,63 @@ def group_with_session(carers: list[Carer]) -> tuple[PeerGroup, GroupSession, li
         GroupMember(group_id=group.id, carer_id=c.id, joined_on=date(2025, 1, 1)) for c in carers
     ]
     return group, session, members
+
+
+# --- a real vault holding a small world ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class World:
+    long_name: Carer
+    rtl: Carer
+    plain: Carer
+    plans: dict[str, EmergencyPlan]
+    cards: list[EmergencyCard]
+    conversation: GuidedConversation
+    declined: WellbeingPaymentRequest
+    session: GroupSession
+    group: PeerGroup
+
+
+def open_vault(path):
+    from storage.kdf import KdfParams
+    from storage.vault import Vault
+
+    return Vault.create(
+        path / "vault.db",
+        "a long test passphrase",
+        actor="sam",
+        kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1),
+    )
+
+
+def seed(store) -> World:
+    from carer_desk.records.codec import to_payload
+
+    long_name = carer(LONG_NAME_GIVEN, LONG_NAME_FAMILY)
+    rtl = carer(RTL_NAME, "خان")
+    plain = carer("Ægir", "Nguyễn", address=None)
+    plans = {c.id: plan_for(c, medicines=14 if c is long_name else 2) for c in (long_name, rtl)}
+    cards = [
+        card_for(plans[long_name.id]),
+        card_for(plans[long_name.id], CardHolder.CARED_FOR),
+        card_for(plans[rtl.id]),
+    ]
+    conversation = conversation_for(long_name)
+    declined = declined_request(long_name)
+    group, session, members = group_with_session([long_name, rtl, plain])
+    records = [
+        ("carer", long_name),
+        ("carer", rtl),
+        ("carer", plain),
+        *(("plan", p) for p in plans.values()),
+        *(("card", c) for c in cards),
+        ("conversation", conversation),
+        ("payment_request", declined),
+        ("group", group),
+        ("session", session),
+        *(("group_member", m) for m in members),
+    ]
+    for kind, record in records:
+        store.put(kind, record.id, to_payload(record), action="create")
+    return World(long_name, rtl, plain, plans, cards, conversation, declined, session, group)

@@ -1,0 +1,217 @@
+"""Subject-access export: one carer's whole record, as JSON and as a readable PDF.
+
+UK GDPR gives a person a copy of everything held about them within a month. The export
+gathers the carer record (with the people they care for and their contacts),
+conversations, payment requests, plans, cards, group memberships, attendance and every
+audit entry about them, straight from the decrypted payloads so nothing is summarised
+away. The PDF is the same data laid out for a person to read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from carer_desk.errors import NotFoundError, ValidationError
+from carer_desk.ports import AuditEntry, RecordStore
+from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
+from carer_desk.printing.protect import protect_pdf
+from carer_desk.services.printing import write_file_atomically
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "carer-desk-subject-access/1"
+# Record kinds that belong to a carer through their "carer_id", in the export's order.
+LINKED_KINDS = (
+    ("conversation", "conversations", "Guided conversations"),
+    ("payment_request", "payment_requests", "Wellbeing payment requests"),
+    ("plan", "plans", "Emergency plans"),
+    ("card", "cards", "Emergency cards"),
+    ("group_member", "group_memberships", "Peer-support groups"),
+    ("attendance", "attendance", "Group attendance"),
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SubjectAccessExport:
+    carer_id: str
+    pdf_path: Path | None
+    json_path: Path | None
+    records: int
+    audit_entries: int
+
+
+def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.astimezone(UTC).isoformat(),
+        "by": entry.actor,
+        "action": entry.action,
+        "record_id": entry.record_id,
+        "kind": entry.kind,
+        "details": json.loads(json.dumps(dict(entry.details), default=str)),
+    }
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def _flatten(value: Any, label: str, out: list[Entry]) -> None:
+    """Nested payload values as labelled lines; missing values are left out, not "None"."""
+    if value is None or value == [] or value == {} or value == "":
+        return
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _flatten(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
+    elif isinstance(value, list):
+        if all(not isinstance(v, Mapping | list) for v in value):
+            out.append(Entry(label, ", ".join(str(v) for v in value)))
+        else:
+            for index, inner in enumerate(value, start=1):
+                _flatten(inner, f"{label} {index}", out)
+    elif isinstance(value, bool):
+        out.append(Entry(label, "Yes" if value else "No"))
+    else:
+        out.append(Entry(label, str(value)))
+
+
+def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Document:
+    """The gathered data as a readable document, one section per kind of record."""
+    carer = data["carer"]
+    name = " ".join(p for p in (carer.get("given_name"), carer.get("family_name")) if p)
+    about: list[Entry] = []
+    _flatten({k: v for k, v in carer.items() if k != "id"}, "", about)
+    sections = [Section("Your details", tuple(about))]
+    for _, key, title in LINKED_KINDS:
+        records = data.get(key) or []
+        if not records:
+            sections.append(Section(title, (Entry(None, "We hold none."),)))
+            continue
+        lines: list[Entry] = []
+        for index, record in enumerate(records, start=1):
+            lines.append(Entry(None, f"Record {index} of {len(records)}"))
+            _flatten({k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines)
+        sections.append(Section(title, tuple(lines)))
+    audit = [
+        Entry(
+            f"{e['at'][:16].replace('T', ' ')} UTC",
+            f"{e['by']}: {e['action']} "
+            f"{(e['kind'] or 'record').replace('_', ' ')}"
+            + (f" ({e['details']['document']})" if e["details"].get("document") else ""),
+        )
+        for e in data.get("audit", [])
+    ]
+    sections.append(
+        Section(
+            "Who has looked at or changed your record",
+            tuple(audit) or (Entry(None, "No entries."),),
+        )
+    )
+    return Document(
+        title="Your record: subject access copy",
+        about=name or "Carer",
+        printed_on=printed_on,
+        sections=tuple(sections),
+        intro="This is a copy of everything Carers Oxfordshire holds about you in Carer Desk, "
+        "as it stood on the date printed below. Dates are written year-month-day.",
+        footer_note="Personal and confidential.",
+    )
+
+
+class SubjectAccessService:
+    """Gathers and exports one carer's full record."""
+
+    def __init__(self, store: RecordStore, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._store = store
+        self._clock = clock
+
+    def gather(self, carer_id: str) -> dict[str, Any]:
+        """Everything held about the carer, JSON-compatible."""
+        try:
+            carer = self._store.get("carer", carer_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"There is no carer with id {carer_id}; 'carer-desk list carers --json' "
+                "shows the ids."
+            ) from None
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "generated_at": self._clock().astimezone(UTC).isoformat(),
+            "generated_by": self._store.actor,
+            "carer_id": carer_id,
+            "carer": carer,
+        }
+        record_ids = {carer_id}
+        for kind, key, _ in LINKED_KINDS:
+            found = [
+                payload
+                for _, payload in self._store.iter_kind(kind)
+                if payload.get("carer_id") == carer_id
+            ]
+            found.sort(key=lambda p: json.dumps(p, sort_keys=True, default=str))
+            data[key] = found
+            record_ids.update(p["id"] for p in found if "id" in p)
+        data["audit"] = [
+            _audit_dict(e)
+            for e in self._store.audit_entries()
+            if e.record_id in record_ids or dict(e.details).get("for") == carer_id
+        ]
+        return data
+
+    def render_pdf(self, data: Mapping[str, Any], *, large_print: bool = False) -> bytes:
+        doc = subject_access_document(data, self._clock().date())
+        return render_document(doc, Layout.LARGE_PRINT if large_print else Layout.STANDARD)
+
+    def export(
+        self,
+        carer_id: str,
+        *,
+        pdf_path: Path | None,
+        json_path: Path | None = None,
+        password: str | None = None,
+        large_print: bool = False,
+    ) -> SubjectAccessExport:
+        """Write the PDF (optionally password-protected) and/or the JSON, then audit it."""
+        if pdf_path is None and json_path is None:
+            raise ValidationError([("out", "say where to write the export (a .pdf or .json)")])
+        data = self.gather(carer_id)
+        if pdf_path is not None:
+            pdf = self.render_pdf(data, large_print=large_print)
+            write_file_atomically(Path(pdf_path), protect_pdf(pdf, password) if password else pdf)
+        if json_path is not None:
+            text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+            write_file_atomically(Path(json_path), text.encode("utf-8"))
+        records = 1 + sum(len(data[key]) for _, key, _ in LINKED_KINDS)
+        files = [Path(p).name for p in (pdf_path, json_path) if p is not None]
+        self._store.audit(
+            "export",
+            record_id=carer_id,
+            kind="carer",
+            details={
+                "document": "subject-access",
+                "for": carer_id,
+                "files": files,
+                "records": records,
+                "protected": "yes" if password else "no",
+            },
+        )
+        logger.info(
+            "subject-access export: %d records, %d audit entries", records, len(data["audit"])
+        )
+        return SubjectAccessExport(
+            carer_id,
+            pdf_path and Path(pdf_path),
+            json_path and Path(json_path),
+            records,
+            len(data["audit"]),
+        )
