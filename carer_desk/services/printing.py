@@ -23,7 +23,12 @@ from carer_desk.config import Settings
 from carer_desk.errors import CarerDeskError, NotFoundError, RuleViolation, ValidationError
 from carer_desk.ports import RecordStore, RecordWrite
 from carer_desk.printing.card_content import CardContent, card_content_for
-from carer_desk.printing.cards import Duplex, render_card_sheets, render_cr80_cards
+from carer_desk.printing.cards import (
+    Duplex,
+    render_card_sheets,
+    render_cr80_cards,
+    render_key_fob_inserts,
+)
 from carer_desk.printing.document import Layout, render_document
 from carer_desk.printing.letter import DecisionLetter, render_decision_letter
 from carer_desk.printing.plan import plan_document
@@ -229,6 +234,21 @@ class PrintService:
             raise NotFoundError("There are no cards waiting to be printed.")
         pdf = render_card_sheets(self._card_contents(cards), duplex=duplex)
         return self._card_rendered(pdf, "card-sheet", cards, (("duplex", str(duplex)),))
+
+    def key_fobs(
+        self, *, carer_ids: Sequence[str] | None = None, all_pending: bool = False
+    ) -> Rendered:
+        """Key-fob inserts for the given carers' live cards (or the print queue).
+
+        The fob is an extra to the wallet card, so printing it does not mark cards printed.
+        """
+        if bool(carer_ids) == bool(all_pending):
+            raise ValidationError([("cards", "choose either some carers or all pending cards")])
+        cards = self.pending_cards() if all_pending else self.live_cards_of(carer_ids or [])
+        if not cards:
+            raise NotFoundError("There are no cards waiting to be printed.")
+        pdf = render_key_fob_inserts(self._card_contents(cards))
+        return Rendered(pdf, "key-fobs", tuple((c.carer_id, "card", c.id) for c in cards))
 
     # --- documents -------------------------------------------------------------------
 
