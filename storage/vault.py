@@ -183,9 +183,9 @@ class Vault:
         self._lock = threading.RLock()
         self._keys: Keyring | None = None
         self._damaged: dict[str, str] = {}
-        self._vault_id = self._header("vault_id")
-        if self._vault_id is None:
-            raise VaultError(f"The file {path} is not a Carer Desk vault (it has no header).")
+        self._vault_id = self._header("vault_id") or ""
+        if not self._vault_id or not (self._header("format") or "").startswith("carer-desk-vault/"):
+            raise _damaged(path, ValueError("no Carer Desk vault header"))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1131,6 +1131,24 @@ class Vault:
                 "lanes": kdf.lanes,
             },
         )
+
+    @_guarded
+    def set_recovery_public_key(self, public_pem: bytes) -> None:
+        """Install a new organisation recovery public key: every live data key is wrapped
+        to it and the old wrapping is replaced. Follow with rotate_data_key() so a backup
+        copy wrapped to the old key no longer matches the data key in use."""
+        keys = self._require_keys()
+        recovery.load_public_key(public_pem)
+        with self._db.atomic():
+            self._db.conn.executemany(
+                "UPDATE data_keys SET recovery_wrapped = ? WHERE generation = ?",
+                [
+                    (recovery.wrap_for_recovery(public_pem, key), gen)
+                    for gen, key in keys.raw.items()
+                ],
+            )
+            self._set_header({"recovery_public_key": public_pem.decode("ascii")})
+            self._append_audit("set-recovery-key", None, None, {})
 
     def _adopt(self, keys: dict[int, bytearray], kek: bytearray) -> None:
         if self._keys is not None:

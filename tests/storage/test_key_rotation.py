@@ -151,3 +151,31 @@ def test_rotation_killed_mid_way_resumes_with_every_record_intact(
     assert dict(v.iter_kind("carer")) == expected
     assert v.check().ok
     v.close()
+
+
+def test_writes_from_another_thread_during_rotation_are_kept(
+    vault: Vault, vault_path: Path
+) -> None:
+    """The UI runs vault work off the GUI thread: a rotation and edits may overlap."""
+    import threading
+
+    vault.put_many(RecordWrite("carer", f"c{i:03d}", carer(i)) for i in range(300))
+    written: dict[str, dict[str, object]] = {}
+
+    def edit_while_rotating() -> None:
+        for i in range(0, 300, 7):
+            payload = carer(i, name=f"edited {i}")
+            vault.put("carer", f"c{i:03d}", payload)
+            written[f"c{i:03d}"] = payload
+
+    editor = threading.Thread(target=edit_while_rotating)
+    editor.start()
+    vault.rotate_data_key(batch_size=10)
+    editor.join()
+    stored = dict(vault.iter_kind("carer"))
+    for rid, payload in written.items():
+        assert stored[rid] == payload
+    assert len(stored) == 300
+    assert vault.check().ok
+    vault.rotate_data_key(batch_size=10)  # finishes cleanly whatever the interleaving was
+    assert generations(vault_path)["records"] == generations(vault_path)["keys"]

@@ -194,3 +194,23 @@ def test_a_small_or_malformed_recovery_key_is_refused(tmp_path: Path) -> None:
             recovery_public_key_pem=b"hello",
         )
     assert not (tmp_path / "a.db").exists()
+
+
+def test_a_new_recovery_key_replaces_the_old_one(
+    tmp_path: Path, org_keypair: tuple[bytes, bytes]
+) -> None:
+    old_private, old_public = org_keypair
+    new_private, new_public = generate_recovery_keypair(None)
+    path = tmp_path / "vault.db"
+    v = Vault.create(
+        path, PASSPHRASE, actor="amy", kdf=FAST_KDF, recovery_public_key_pem=old_public
+    )
+    v.put("carer", "c1", carer(1))
+    v.set_recovery_public_key(new_public)
+    v.rotate_data_key()  # the rotation wraps the new key to the new recovery key too
+    v.close()
+    with pytest.raises(VaultError, match="does not match"):
+        Vault.recover(path, old_private, b"admin secret", "new passphrase here", "admin")
+    recovered = Vault.recover(path, new_private, None, "new passphrase here", "admin")
+    assert recovered.get("carer", "c1")["name"] == "Carer Number 1"
+    recovered.close()
