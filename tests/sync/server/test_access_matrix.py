@@ -1,0 +1,289 @@
+"""Each role gets exactly what it should and nothing else, on pull and on push.
+
+One world of records (two teams' carers with their linked records, two facilitators'
+groups) is built by an admin; then every role × record kind × operation is tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from sync.protocol import Role
+from tests.sync.server import records as r
+from tests.sync.server.harness import Device, Harness
+
+KINDS = [
+    "carer",
+    "conversation",
+    "payment_request",
+    "plan",
+    "card",
+    "group",
+    "session",
+    "attendance",
+    "group_member",
+]
+ROLES = ["worker", "facilitator", "approver", "operator", "admin"]
+USERS = {
+    "worker": ("worker-north", Role.OUTREACH_WORKER, "north"),
+    "facilitator": ("fay", Role.GROUP_FACILITATOR, None),
+    "approver": ("approver", Role.PAYMENTS_APPROVER, None),
+    "operator": ("operator", Role.EMERGENCY_OPERATOR, None),
+    "admin": ("admin", Role.ADMIN, None),
+}
+REGISTER_FIELDS = {"carer_id", "display_name", "phone", "email", "access_needs"}
+SUMMARY_FIELDS = {"carer_id", "display_name", "last_assessment_completed_on"}
+
+
+@dataclass
+class World:
+    harness: Harness
+    devices: dict[str, Device]
+    # (kind, id) of every record, and whose side it is on
+    north: dict[str, str]  # kind -> id of the north carer's records (the worker's team)
+    south: dict[str, str]  # kind -> id of the south carer's records (fay's group)
+    groups: dict[str, str]  # "fay"/"gil" -> group id
+    sessions: dict[str, str]
+
+
+def _push_all(device: Device, *records: object) -> None:
+    results = device.push(*[r.change(x) for x in records])
+    assert {x["status"] for x in results} == {"applied"}, results
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    harness = Harness(tmp_path_factory.mktemp("matrix"))
+    devices = {role: harness.device(*USERS[role]) for role in ROLES}
+    admin = devices["admin"]
+    g_fay, g_gil = r.group("fay"), r.group("gil")
+    s_fay, s_gil = r.session(g_fay.id), r.session(g_gil.id)
+    _push_all(admin, g_fay, g_gil, s_fay, s_gil)
+    sides = {}
+    for team, session_id, group_id in (
+        ("north", s_gil.id, g_gil.id),
+        ("south", s_fay.id, g_fay.id),
+    ):
+        carer = r.carer(team, given=team.title())
+        conversation = r.assessment(carer.id)
+        plan = r.plan(carer.id)
+        linked = [
+            conversation,
+            r.payment(carer.id, conversation.id, 10000, requested_by="worker-north"),
+            plan,
+            r.card(plan),
+            r.attendance(session_id, carer.id),
+            r.member(group_id, carer.id),
+        ]
+        _push_all(admin, carer, *linked)
+        sides[team] = {"carer": carer.id} | {
+            kind: rec.id
+            for kind, rec in zip(
+                ["conversation", "payment_request", "plan", "card", "attendance", "group_member"],
+                linked,
+                strict=True,
+            )
+        }
+    yield World(
+        harness,
+        devices,
+        sides["north"],
+        sides["south"],
+        {"fay": g_fay.id, "gil": g_gil.id},
+        {"fay": s_fay.id, "gil": s_gil.id},
+    )
+    harness.close()
+
+
+def expected_pull(world: World, role: str) -> set[tuple[str, str]]:
+    n, s = world.north, world.south
+    everything = {(k, v) for side in (n, s) for k, v in side.items()}
+    everything |= {("group", g) for g in world.groups.values()}
+    everything |= {("session", x) for x in world.sessions.values()}
+    if role == "admin":
+        return everything
+    if role == "worker":
+        return {(k, v) for k, v in n.items()}
+    if role == "facilitator":
+        return {
+            ("group", world.groups["fay"]),
+            ("session", world.sessions["fay"]),
+            ("attendance", s["attendance"]),
+            ("group_member", s["group_member"]),
+            ("register_entry", s["carer"]),
+        }
+    if role == "approver":
+        return {
+            ("payment_request", n["payment_request"]),
+            ("payment_request", s["payment_request"]),
+            ("carer_summary", n["carer"]),
+            ("carer_summary", s["carer"]),
+        }
+    return set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pull_gives_each_role_exactly_its_records(world: World, role: str) -> None:
+    device = world.devices[role]
+    if role == "operator":
+        response = device.pull_page()
+        assert response.status_code == 403 and "card number" in response.json()["detail"]
+        return
+    assert set(device.pull_all()) == expected_pull(world, role)
+
+
+def test_facilitators_see_only_register_fields(world: World) -> None:
+    pulled = world.devices["facilitator"].pull_all()
+    entry = pulled[("register_entry", world.south["carer"])]["payload"]
+    assert set(entry) == REGISTER_FIELDS
+    assert entry == {
+        "carer_id": world.south["carer"],
+        "display_name": "South Smith",
+        "phone": "01295 000111",
+        "email": "ann@example.org",
+        "access_needs": ["Large print"],
+    }
+
+
+def test_approvers_see_what_a_decision_needs_and_no_more(world: World) -> None:
+    pulled = world.devices["approver"].pull_all()
+    summary = pulled[("carer_summary", world.north["carer"])]["payload"]
+    assert set(summary) == SUMMARY_FIELDS
+    assert summary["display_name"] == "North Smith"
+    assert summary["last_assessment_completed_on"] == "2026-02-01"
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+def _build(kind: str, world: World, role: str, in_scope: bool) -> object:
+    """A new record of ``kind`` inside (or outside) what ``role`` looks after."""
+    side = world.south if role == "facilitator" else world.north
+    other = world.north if role == "facilitator" else world.south
+    links = side if in_scope else other
+    mine = "fay" if role == "facilitator" else "gil"
+    theirs = "gil" if mine == "fay" else "fay"
+    group_key = mine if in_scope else theirs
+    carer_id = links["carer"]
+    match kind:
+        case "carer":
+            team = None if role == "facilitator" else ("north" if in_scope else "south")
+            return r.carer(team)
+        case "conversation":
+            return r.assessment(carer_id, None)
+        case "payment_request":
+            return r.payment(carer_id, links["conversation"], 5000, submitted=False)
+        case "plan":
+            return r.plan(carer_id)
+        case "card":
+            return r.card(replace(r.plan(carer_id), id=links["plan"]))
+        case "group":
+            return r.group(USERS["facilitator"][0] if in_scope and role == "facilitator" else "gil")
+        case "session":
+            return r.session(world.groups[group_key])
+        case "attendance":
+            return r.attendance(world.sessions[group_key], carer_id)
+        case "group_member":
+            return r.member(world.groups[group_key], carer_id)
+    raise AssertionError(kind)
+
+
+def _edited(record: Any) -> object:
+    field = {
+        "Carer": {"preferred_name": "Nan"},
+        "GuidedConversation": {"is_review": True},
+        "WellbeingPaymentRequest": {"wellbeing_outcome": "A rest"},
+        "EmergencyPlan": {"pets": "None now"},
+        "PeerGroup": {"name": "Renamed"},
+        "GroupSession": {"notes": "Room 2"},
+        "Attendance": {"follow_up_requested": True},
+        "GroupMember": {"wants_buddy": True},
+    }
+    if type(record).__name__ == "EmergencyCard":
+        return record.mark_printed(record.issued_on)
+    return replace(record, **field[type(record).__name__])
+
+
+def allowed(role: str, kind: str, op: str, in_scope: bool) -> bool:
+    if role == "admin":
+        return True
+    if role == "worker":
+        return in_scope and kind not in ("group", "session")
+    if role == "facilitator":
+        if kind == "carer":
+            return op == "create"
+        return in_scope and kind in ("group", "session", "attendance", "group_member")
+    return False
+
+
+CASES = [
+    (role, kind, op, scope)
+    for role in ROLES
+    for kind in KINDS
+    for op in ("create", "update", "delete")
+    for scope in (True, False)
+    if scope or role in ("worker", "facilitator")
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "op", "in_scope"),
+    CASES,
+    ids=[f"{a}-{b}-{c}-{'own' if d else 'other'}" for a, b, c, d in CASES],
+)
+def test_push_allows_each_role_exactly_its_changes(
+    world: World, role: str, kind: str, op: str, in_scope: bool
+) -> None:
+    record = _build(kind, world, role, in_scope)
+    device = world.devices[role]
+    if op == "create":
+        change = r.change(record)
+    else:
+        _push_all(world.devices["admin"], record)
+        change = (
+            r.change(_edited(record), base_version=1)
+            if op == "update"
+            else r.change(record, base_version=1, op="delete")
+        )
+    result = device.push_one(change)
+    if allowed(role, kind, op, in_scope):
+        assert result["status"] == "applied", result
+        assert result["server_version"] == (1 if op == "create" else 2)
+    else:
+        assert result["status"] == "rejected", result
+        assert not result["reason"].startswith("The record is not valid"), result["reason"]
+        with world.harness.store.transaction() as tx:
+            stored = tx.get_record(record.id)  # type: ignore[attr-defined]
+        # Nothing changed on the server.
+        assert stored is None if op == "create" else stored.version == 1
+
+
+def test_a_worker_cannot_move_a_carer_out_of_their_team(world: World) -> None:
+    carer = r.carer("north")
+    _push_all(world.devices["worker"], carer)
+    result = world.devices["worker"].push_one(
+        r.change(replace(carer, team=r.LocalityTeam("south")), base_version=1)
+    )
+    assert result["status"] == "rejected" and "team" in result["reason"]
+
+
+def test_a_worker_cannot_approve_a_payment_by_editing_it(world: World) -> None:
+    worker = world.devices["worker"]
+    request = r.payment(world.north["carer"], world.north["conversation"], 2000)
+    _push_all(worker, request)
+    approved = request.approve("worker-boss", request.requested_on)
+    result = worker.push_one(r.change(approved, base_version=1))
+    assert result["status"] == "rejected" and "approver" in result["reason"]
+
+
+def test_a_credential_only_acts_as_its_own_user(world: World) -> None:
+    # The worker's device pushes a record of the south team: it acts as worker-north, so
+    # it is refused even though an admin could make the same change.
+    south_plan = r.plan(world.south["carer"])
+    result = world.devices["worker"].push_one(r.change(south_plan))
+    assert result["status"] == "rejected"
+    assert "not in your team" in result["reason"]
