@@ -723,3 +723,52 @@ def test_times_and_pair_tuples_survive() -> None:
     with pytest.raises(ValidationError) as caught:
         from_payload("conversation", payload)
     assert caught.value.problems == (("stage1.answers[0]", "must have 2 items, not 1"),)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+def _set(payload: object, path: tuple, new: object) -> object:
+    if not path:
+        return new
+    parent = payload
+    for step in path[:-1]:
+        parent = parent[step]  # type: ignore[index]
+    parent[path[-1]] = new  # type: ignore[index]
+    return payload
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), record=any_record, junk=json_values)
+def test_a_corrupted_payload_gives_a_validation_error_or_a_valid_record(
+    data: st.DataObject, record: object, junk: object
+) -> None:
+    """Whatever a buggy client or a hand-edited export puts anywhere in a payload, decoding
+    either succeeds or raises ValidationError with field paths; never a bare TypeError."""
+    payload = to_payload(record)
+    path = data.draw(st.sampled_from(_paths(payload)))
+    corrupted = _set(payload, path, junk)
+    try:
+        back = from_payload(kind_of(record), corrupted)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        assert exc.problems
+        assert all(isinstance(p, str) and m for p, m in exc.problems)
+    else:
+        assert type(back) is type(record)
