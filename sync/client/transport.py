@@ -45,7 +45,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 ENROL_PATH = f"{API_PREFIX}/enrol"
 ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
-PULL_PATH = f"{API_PREFIX}/pull"
+PULL_PATH = f"{API_PREFIX}/changes"
 
 
 class RevokedSignal(Exception):
