@@ -15,7 +15,7 @@ from carer_desk.errors import CarerDeskError
 from carer_desk.importer import read_carers
 from carer_desk.records.codec import to_payload
 from carer_desk.services.carers import CarerService
-from storage.keys import KdfParams
+from storage.kdf import KdfParams
 from storage.recovery import generate_recovery_keypair
 from storage.vault import Vault
 
@@ -81,7 +81,7 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
 
 def _kdf_from_settings(ctx: CliContext) -> KdfParams:
     v = ctx.settings.vault
-    return KdfParams.default().with_cost(
+    return KdfParams(
         memory_kib=v.argon2_memory_kib, iterations=v.argon2_iterations, lanes=v.argon2_lanes
     )
 
@@ -162,8 +162,10 @@ def cmd_vault_rotate_key(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_vault_raise_kdf(args: argparse.Namespace, ctx: CliContext) -> int:
     with Vault.open(ctx.vault_path, actor=ctx.actor) as vault:
         passphrase = ctx.secrets.read(PASSPHRASE_ENV, "Vault passphrase")
-        params = KdfParams.default().with_cost(
-            memory_kib=args.memory_kib, iterations=args.iterations
+        params = KdfParams(
+            memory_kib=args.memory_kib,
+            iterations=args.iterations,
+            lanes=ctx.settings.vault.argon2_lanes,
         )
         vault.raise_kdf_cost(passphrase, params)
     print(f"Passphrase key cost raised to {args.memory_kib} KiB, {args.iterations} iterations.")

@@ -1,0 +1,554 @@
+"""Realistic synthetic data for demos, training and benchmarks (``seed-demo``).
+
+Everything is invented: names are drawn from lists, never from real people. The mix
+covers every state the screens and reports must handle — conversations at every stage,
+payments in every state, plans complete and incomplete with cards waiting to print, and
+groups with sessions and registers. A fixed seed gives the same data every time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from carer_desk.config import Settings
+from carer_desk.ports import RecordStore
+from carer_desk.records.carer import (
+    AccessibleFormat,
+    CaredForPerson,
+    Carer,
+    CarerType,
+    Condition,
+    Consent,
+    Contact,
+    EmploymentStatus,
+    LawfulBasis,
+    Referral,
+    ReferralSource,
+)
+from carer_desk.records.common import (
+    Address,
+    ContactDetails,
+    District,
+    LocalityTeam,
+    PreferredChannel,
+)
+from carer_desk.records.conversation import (
+    ActionTag,
+    BuildAGoodLife,
+    CarerOutcome,
+    ConversationStatus,
+    Goal,
+    GoalAttainment,
+    GuidedConversation,
+    ListenAndConnect,
+    OutcomeAssessment,
+    SupportAction,
+    UnableReason,
+    UrgentSupport,
+    WellbeingAnswer,
+    WellbeingScale,
+)
+from carer_desk.records.groups import (
+    Attendance,
+    GroupKind,
+    GroupMember,
+    GroupSession,
+    PeerGroup,
+    SessionFormat,
+)
+from carer_desk.records.payment import PaidTo, PaymentPurpose, WellbeingPaymentRequest
+from carer_desk.records.plan import (
+    CardHolder,
+    CardStatus,
+    EmergencyCard,
+    EmergencyContact,
+    EmergencyPlan,
+    HomeAccess,
+    LegalArrangements,
+    Medication,
+    PlanPerson,
+)
+from carer_desk.rules.card_numbers import generate_unique_card_number
+from carer_desk.services.repository import Repository
+from carer_desk.templates import latest_template
+
+BATCH_CARERS = 500  # carers (with all their records) written per transaction
+
+GIVEN = (
+    "Margaret", "Peggy", "David", "Susan", "Priya", "Tomasz", "Aisha", "Gareth", "Zoë",
+    "Ægir", "Siobhán", "Kwame", "Linh", "Fatima", "Robert", "Janet", "Oluwaseun", "Eilidh",
+    "Hannah", "Mohammed", "Agnieszka", "Chidi", "Rosemary", "Patrick", "Mei", "Yusuf",
+    "Bethan", "Graham", "Sandra", "Imran", "عائشة", "Dorothy", "Keith", "Ngozi", "Ruth",
+)  # fmt: skip
+FAMILY = (
+    "Wilson", "Ó'Brien-Wójcik", "Nguyễn", "Patel", "Kowalski", "Khan", "Hughes", "Okafor",
+    "Smith", "Jones", "Taylor", "Brown", "Davies", "Evans", "Thomas", "Roberts", "Walker",
+    "Wright", "Thompson", "White", "Green", "Hall", "Wood", "Clarke", "Mensah", "Ahmed",
+    "MacDonald", "Fitzgerald", "Abara", "Chen", "Begum", "Harris", "Lewis", "Young",
+)  # fmt: skip
+PLACES = (
+    ("Banbury", "OX16", District.CHERWELL, LocalityTeam.NORTH),
+    ("Bicester", "OX26", District.CHERWELL, LocalityTeam.NORTH),
+    ("Kidlington", "OX5", District.CHERWELL, LocalityTeam.NORTH),
+    ("Deddington", "OX15", District.CHERWELL, LocalityTeam.NORTH),
+    ("Oxford", "OX4", District.OXFORD_CITY, LocalityTeam.CITY),
+    ("Oxford", "OX3", District.OXFORD_CITY, LocalityTeam.CITY),
+    ("Witney", "OX28", District.WEST_OXFORDSHIRE, LocalityTeam.CENTRAL),
+    ("Chipping Norton", "OX7", District.WEST_OXFORDSHIRE, LocalityTeam.CENTRAL),
+    ("Burford", "OX18", District.WEST_OXFORDSHIRE, LocalityTeam.CENTRAL),
+    ("Abingdon", "OX14", District.VALE_OF_WHITE_HORSE, LocalityTeam.SOUTH),
+    ("Wantage", "OX12", District.VALE_OF_WHITE_HORSE, LocalityTeam.SOUTH),
+    ("Faringdon", "SN7", District.VALE_OF_WHITE_HORSE, LocalityTeam.SOUTH),
+    ("Didcot", "OX11", District.SOUTH_OXFORDSHIRE, LocalityTeam.SOUTH),
+    ("Henley-on-Thames", "RG9", District.SOUTH_OXFORDSHIRE, LocalityTeam.SOUTH),
+    ("Thame", "OX9", District.SOUTH_OXFORDSHIRE, LocalityTeam.SOUTH),
+    ("Wallingford", "OX10", District.SOUTH_OXFORDSHIRE, LocalityTeam.SOUTH),
+)
+STREETS = (
+    "Church Lane",
+    "High Street",
+    "Mill Road",
+    "The Green",
+    "Station Road",
+    "Orchard Close",
+    "Manor Farm Cottages",
+    "Witney Road",
+    "Back Lane",
+)
+RELATIONSHIPS = (
+    "husband",
+    "wife",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "partner",
+    "brother",
+    "neighbour",
+)
+WORKERS = {
+    LocalityTeam.NORTH: ("asha.n", "ben.t"),
+    LocalityTeam.CITY: ("carla.o",),
+    LocalityTeam.CENTRAL: ("dev.p", "ellen.w"),
+    LocalityTeam.SOUTH: ("femi.a", "gail.h"),
+}
+MEDICINES = (
+    "Donepezil",
+    "Levodopa",
+    "Metformin",
+    "Amlodipine",
+    "Sertraline",
+    "Paracetamol",
+    "Warfarin",
+    "Omeprazole",
+    "Memantine",
+    "Atorvastatin",
+)
+GROUPS = (
+    ("Banbury carers' coffee morning", GroupKind.GENERAL, "Banbury", SessionFormat.IN_PERSON),
+    ("Witney dementia carers", GroupKind.DEMENTIA, "Witney", SessionFormat.HYBRID),
+    ("Parkinson's carers online", GroupKind.PARKINSONS, None, SessionFormat.ONLINE),
+    ("Abingdon parent carers", GroupKind.PARENT_CARERS, "Abingdon", SessionFormat.IN_PERSON),
+)
+
+
+@dataclass
+class SeedSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items()))
+        return f"Demo data written: {parts}."
+
+
+class _Maker:
+    def __init__(self, settings: Settings, rng: random.Random, today: date) -> None:
+        self.settings = settings
+        self.rng = rng
+        self.today = today
+        template = latest_template(settings.templates.default_conversation_template)
+        self.template_id, self.template_version = template.id, template.version
+        self.statement_ids = tuple(s.id for s in template.wellbeing_statements)
+        self.issued_numbers: set[str] = set()
+
+    def day(self, days_ago_max: int, days_ago_min: int = 0) -> date:
+        return self.today - timedelta(days=self.rng.randint(days_ago_min, days_ago_max))
+
+    def contact_details(self) -> ContactDetails:
+        rng = self.rng
+        mobile = f"07700 9{rng.randint(10000, 99999)}" if rng.random() < 0.7 else None
+        email = f"carer{rng.randint(1000, 99999)}@example.org" if rng.random() < 0.5 else None
+        channels = [PreferredChannel.PHONE, PreferredChannel.POST, PreferredChannel.IN_PERSON]
+        if mobile:
+            channels += [PreferredChannel.MOBILE, PreferredChannel.TEXT]
+        if email:
+            channels.append(PreferredChannel.EMAIL)
+        return ContactDetails(
+            phone=f"01865 {rng.randint(100000, 999999)}",
+            mobile=mobile,
+            email=email,
+            preferred_channel=rng.choice(channels),
+        )
+
+    def carer(self) -> Carer:
+        rng = self.rng
+        town, district_code, district, team = rng.choice(PLACES)
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        referral = Referral(date=self.day(900, 30), source=rng.choice(list(ReferralSource)))
+        outward = f"{district_code} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        postcode = outward + rng.choice("ABDEFGHJLNPQRSTUWXYZ")
+        person = CaredForPerson(
+            name=f"{rng.choice(GIVEN)} {family}",
+            relationship=rng.choice(RELATIONSHIPS),
+            conditions=tuple(rng.sample(list(Condition), rng.randint(1, 2))),
+        )
+        contact = Contact(
+            name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+            relationship="friend",
+            phone=f"07700 9{rng.randint(10000, 99999)}",
+            consent_given=True,
+            consent_date=referral.date,
+        )
+        return Carer(
+            given_name=given,
+            family_name=family,
+            preferred_name="Peggy" if given == "Margaret" and rng.random() < 0.5 else None,
+            date_of_birth=date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+            contact=self.contact_details(),
+            address=Address(
+                line1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                town=town,
+                postcode=postcode,
+                district=district,
+            ),
+            language="English" if rng.random() < 0.9 else "Polish",
+            accessible_formats=(AccessibleFormat.LARGE_PRINT,) if rng.random() < 0.1 else (),
+            gp_practice=f"{town} Health Centre",
+            registered_with_gp_as_carer=rng.choice((True, False, None)),
+            employment_status=rng.choice(list(EmploymentStatus)),
+            carer_types=tuple(rng.sample(list(CarerType), rng.randint(1, 2))),
+            hours_of_care_per_week=rng.choice((10, 20, 35, 50, 70, 100)),
+            lives_with_cared_for=rng.random() < 0.7,
+            referral=referral,
+            consent=Consent(given=True, date=referral.date, lawful_basis=LawfulBasis.CONSENT),
+            cared_for=(person,),
+            contacts=(contact,),
+            team=team,
+            worker=rng.choice(WORKERS[team]),
+            safeguarding_flag=rng.random() < 0.02,
+        )
+
+    def conversation(self, carer: Carer, stage: int) -> GuidedConversation:
+        """stage 0: draft; 1: complete at stage 1; 2: urgent support draft; 3: full."""
+        rng = self.rng
+        started = self.day(300, 1)
+        stage1 = ListenAndConnect(
+            answers=(
+                ("going_well", "My daughter helps at weekends."),
+                ("not_going_well", "Nights are hard; I am not sleeping."),
+            ),
+            what_matters="Keeping well enough to keep caring, and seeing my friends.",
+            strengths="Organised; good neighbours.",
+            circle_of_support="Daughter in Didcot; neighbour holds a key.",
+            community_assets="Village lunch club on Thursdays.",
+            signposting_given="Carers' card; local groups.",
+        )
+        base: dict[str, Any] = dict(
+            carer_id=carer.id,
+            template_id=self.template_id,
+            template_version=self.template_version,
+            started_on=started,
+            worker=carer.worker or "demo",
+            seen_alone=rng.choice((True, False)),
+            stage1=stage1,
+        )
+        if stage == 0:
+            return GuidedConversation(**base)
+        if stage == 1:
+            return GuidedConversation(
+                **base,
+                stage1_sufficient=True,
+                status=ConversationStatus.COMPLETE,
+                completed_on=started,
+            )
+        if stage == 2:
+            return GuidedConversation(
+                **base,
+                stage2=UrgentSupport(
+                    what_must_change_now="Respite this week; carer is exhausted.",
+                    emergency_plan_needed=True,
+                    safeguarding_concern=carer.safeguarding_flag,
+                    safeguarding_details="Concern raised with the office."
+                    if carer.safeguarding_flag
+                    else None,
+                ),
+            )
+        unable = rng.sample(list(CarerOutcome), rng.randint(0, 3))
+        outcomes = tuple(
+            OutcomeAssessment(
+                outcome=o,
+                unable=o in unable,
+                reasons=(rng.choice(list(UnableReason)),) if o in unable else (),
+            )
+            for o in CarerOutcome
+        )
+        stage3 = BuildAGoodLife(
+            outcomes=outcomes,
+            health_deteriorating_or_at_risk=rng.random() < 0.3,
+            significant_impact_on_wellbeing=bool(unable) or rng.random() < 0.2,
+            wellbeing_check=tuple(
+                WellbeingAnswer(statement_id=s, answer=rng.choice(list(WellbeingScale)))
+                for s in self.statement_ids
+            ),
+            goals=(
+                Goal(
+                    description="Get a full night's sleep twice a week",
+                    attainment=rng.choice((None, *GoalAttainment)),
+                ),
+                Goal(description="Rejoin the walking group"),
+            ),
+            actions=(
+                SupportAction(
+                    description="Refer for a sitting service",
+                    tag=ActionTag.SUPPORT_NOW,
+                    owner="worker",
+                ),
+                SupportAction(
+                    description="Talk to the GP about carer's health check",
+                    tag=ActionTag.PREVENT,
+                    owner="carer",
+                ),
+                SupportAction(description="Emergency plan and card", tag=ActionTag.DELAY),
+            ),
+            payment_recommended=True,
+        )
+        completed = min(started + timedelta(days=rng.randint(0, 14)), self.today)
+        return GuidedConversation(
+            **base,
+            stage3=stage3,
+            status=ConversationStatus.COMPLETE,
+            completed_on=completed,
+            review_date=completed + timedelta(days=365),
+        )
+
+    def payment(
+        self, carer: Carer, conv: GuidedConversation, state: int
+    ) -> WellbeingPaymentRequest:
+        rng = self.rng
+        requested = max(conv.completed_on or self.today, self.today - timedelta(days=200))
+        request = WellbeingPaymentRequest(
+            carer_id=carer.id,
+            conversation_id=conv.id,
+            amount_pence=rng.choice((7500, 12000, 15000, 20000, 30000)),
+            purpose=rng.choice(list(PaymentPurpose)),
+            wellbeing_outcome="A short break to rest and see friends.",
+            paid_to=(paid_to := rng.choice(list(PaidTo))),
+            supplier_name="Cotswold Breaks Ltd" if paid_to == PaidTo.SUPPLIER else None,
+            requested_by=conv.worker,
+            requested_on=requested,
+        )
+        steps = ("draft", "submitted", "approved", "declined", "paid", "cancelled")[state % 6]
+        on = requested
+        if steps == "draft":
+            return request
+        if steps == "cancelled":
+            return request.cancel(on, "Carer found another way to pay for it.")
+        request = request.submit(on)
+        if steps == "submitted":
+            return request
+        if steps == "declined":
+            return request.decline("manager.m", on, "Purpose is covered by another service.")
+        request = request.approve("manager.m", on)
+        return request.mark_paid(on) if steps == "paid" else request
+
+    def plan(self, carer: Carer, complete: bool) -> EmergencyPlan:
+        rng = self.rng
+        person = carer.cared_for[0]
+        meds = tuple(
+            Medication(name=m, dose="1 tablet", when="8am", where_kept="Kitchen cupboard, blue box")
+            for m in rng.sample(MEDICINES, rng.randint(1, 4))
+        )
+        contacts = (
+            EmergencyContact(
+                name=f"{rng.choice(GIVEN)} {carer.family_name}",
+                role="daughter",
+                phone=f"07700 9{rng.randint(10000, 99999)}",
+                availability="any time",
+                holds_key=True,
+                consent_given=True,
+                consent_date=self.today,
+            ),
+            EmergencyContact(
+                name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                role="neighbour",
+                phone=f"01865 {rng.randint(100000, 999999)}",
+                availability="weekdays",
+                consent_given=True,
+                consent_date=self.today,
+            ),
+        )
+        created = self.day(200, 1)
+        if not complete:
+            return EmergencyPlan(
+                carer_id=carer.id,
+                created_on=created,
+                cared_for=(PlanPerson(name=person.name, cared_for_id=person.id),),
+                emergency_contacts=contacts[:1],
+            )
+        return EmergencyPlan(
+            carer_id=carer.id,
+            created_on=created,
+            cared_for=(
+                PlanPerson(
+                    name=person.name,
+                    cared_for_id=person.id,
+                    conditions_and_care_needed="Needs help to wash, dress and with meals.",
+                    medication=meds,
+                    allergies="Penicillin",
+                    gp=carer.gp_practice,
+                    pharmacy="High Street Pharmacy",
+                    daily_routine="Up at 8, lunch at 12:30, bed 9pm.",
+                    likes="Radio 4, tea with two sugars",
+                    dislikes="Loud noises",
+                    mobility_aids="Walking frame",
+                    communication_needs="Hard of hearing: face them",
+                    continence_supplies="Pads in the bathroom cupboard",
+                    behaviour_that_may_worry_a_stranger="May call out at night; this is normal.",
+                ),
+            ),
+            access=HomeAccess(
+                key_safe=True,
+                key_safe_code_held_by="the emergency line",
+                who_holds_keys="Daughter and neighbour",
+                how_to_get_in="Side gate, back door.",
+            ),
+            pets="A cat (feed twice a day)",
+            alarms_and_assistive_technology="Pendant alarm",
+            services_in_place="Home care visits at 8am and 6pm",
+            legal=LegalArrangements(power_of_attorney="Daughter (health and welfare)"),
+            emergency_contacts=contacts,
+            longer_term_plan="Daughter would move in for a few weeks; then residential care.",
+            consent_to_share_with_emergency_service=True,
+            consent_date=created,
+            review_date=created + timedelta(days=365),
+            card_first_name_on_back=True,
+            card_contact_on_back=0,
+        )
+
+    def card(self, carer: Carer, plan: EmergencyPlan, status: CardStatus) -> EmergencyCard:
+        number = generate_unique_card_number(
+            self.issued_numbers, length=self.settings.cards.number_length
+        )
+        self.issued_numbers.add(number)
+        card = EmergencyCard(
+            plan_id=plan.id,
+            carer_id=carer.id,
+            number=number,
+            holder=CardHolder.CARER,
+            issued_on=plan.created_on,
+        )
+        if status == CardStatus.PRINTED:
+            card = card.mark_printed(plan.created_on)
+        return card
+
+
+def generate(
+    settings: Settings, *, carers: int, seed: int, today: date | None = None
+) -> Iterator[list[Any]]:
+    """Batches of records (each batch a list of whole carers with all their records)."""
+    rng = random.Random(seed)
+    maker = _Maker(settings, rng, today or date.today())
+    batch: list[Any] = []
+    all_carers: list[Carer] = []
+    for n in range(carers):
+        carer = maker.carer()
+        all_carers.append(carer)
+        batch.append(carer)
+        stage = n % 5 if n % 5 != 4 else 3
+        conv = maker.conversation(carer, stage)
+        batch.append(conv)
+        if conv.assessment_completed:
+            batch.append(maker.payment(carer, conv, n // 5))
+        if n % 3 != 2:
+            plan = maker.plan(carer, complete=n % 3 == 0)
+            batch.append(plan)
+            if plan.is_complete:
+                batch.append(
+                    maker.card(
+                        carer, plan, CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
+                    )
+                )
+        if len(batch) >= BATCH_CARERS * 4:
+            yield batch
+            batch = []
+    batch.extend(_groups(maker, all_carers))
+    yield batch
+
+
+def _groups(maker: _Maker, carers: list[Carer]) -> list[Any]:
+    rng, out = maker.rng, []
+    for name, kind, town, fmt in GROUPS:
+        group = PeerGroup(
+            name=name,
+            kind=kind,
+            town=town,
+            format=fmt,
+            venue=f"{town} Village Hall" if town else None,
+            online_link="https://meet.example.org/carers"
+            if fmt != SessionFormat.IN_PERSON
+            else None,
+            facilitator="facilitator.f",
+        )
+        out.append(group)
+        members = rng.sample(carers, min(len(carers), rng.randint(3, 8)))
+        out.extend(
+            GroupMember(group_id=group.id, carer_id=c.id, joined_on=maker.day(300, 60))
+            for c in members
+        )
+        for weeks_ago in (8, 4, 0):
+            session = GroupSession(
+                group_id=group.id,
+                on=maker.today - timedelta(weeks=weeks_ago),
+                format=fmt,
+                venue=group.venue,
+                online_link=group.online_link,
+            )
+            out.append(session)
+            if weeks_ago:  # past sessions have a register; the next one is to be taken
+                out.extend(
+                    Attendance(
+                        session_id=session.id,
+                        carer_id=c.id,
+                        attended=rng.random() < 0.85,
+                        follow_up_requested=rng.random() < 0.1,
+                    )
+                    for c in members
+                )
+    return out
+
+
+def seed_demo(
+    store: RecordStore,
+    settings: Settings,
+    *,
+    carers: int,
+    seed: int = 2026,
+    today: date | None = None,
+) -> SeedSummary:
+    """Write demo data in batches, each one transaction (a batch is whole carers)."""
+    from carer_desk.records.codec import kind_of
+
+    repo = Repository(store)
+    summary = SeedSummary()
+    for batch in generate(settings, carers=carers, seed=seed, today=today):
+        repo.save_many(batch, action="seed-demo", audit_details={"records": len(batch)})
+        for record in batch:
+            summary.add(kind_of(record))
+    return summary

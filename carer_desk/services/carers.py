@@ -1,0 +1,179 @@
+"""Carer use cases: register, update, import, list, find and show.
+
+Decrypted carers are held in memory only while the store is unlocked (the service is
+created per unlocked session and dropped on lock), so search-as-you-type never touches
+disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from carer_desk.config import Settings
+from carer_desk.errors import CarerDeskError, ValidationError
+from carer_desk.ports import RecordStore
+from carer_desk.records.carer import Carer
+from carer_desk.services.repository import Repository
+from carer_desk.services.search import SearchEntry, SearchIndex, fold
+
+
+def search_entry(carer: Carer) -> SearchEntry:
+    texts = [carer.given_name, carer.family_name]
+    if carer.preferred_name:
+        texts.append(carer.preferred_name)
+    if carer.address:
+        texts.extend(t for t in (carer.address.postcode, carer.address.town) if t)
+    texts.extend(p for p in (carer.contact.phone, carer.contact.mobile) if p)
+    return SearchEntry(carer.id, tuple(texts))
+
+
+def _sort_key(carer: Carer) -> tuple[str, str, str]:
+    return (fold(carer.family_name), fold(carer.given_name), carer.id)
+
+
+def identity_key(carer: Carer) -> tuple[str, str, date | None]:
+    """Same folded names and date of birth: the same person, for import purposes."""
+    return (fold(carer.given_name), fold(carer.family_name), carer.date_of_birth)
+
+
+class CarerService:
+    def __init__(
+        self,
+        store: RecordStore,
+        settings: Settings,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.today = today
+        self.repo = Repository(store)
+        self._carers: dict[str, Carer] | None = None
+        self._index: SearchIndex | None = None
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _loaded(self) -> dict[str, Carer]:
+        if self._carers is None:
+            self._carers = {c.id: c for c in self.repo.all(Carer)}
+        return self._carers
+
+    def list_carers(self) -> list[Carer]:
+        return sorted(self._loaded().values(), key=_sort_key)
+
+    def get_carer(self, carer_id: str) -> Carer:
+        """One carer's record; the view is written to the audit log."""
+        carer = self.repo.get(Carer, carer_id)
+        self.store.audit("view", record_id=carer_id, kind="carer")
+        return carer
+
+    def search(self, query: str, limit: int | None = None) -> list[Carer]:
+        if self._index is None:
+            self._index = SearchIndex.build(search_entry(c) for c in self._loaded().values())
+        carers = self._loaded()
+        return [carers[i] for i in self._index.search(query, limit=limit)]
+
+    def sync_state(self, carer_id: str) -> str:
+        return str(self.store.meta(carer_id).sync_state)
+
+    def damaged(self) -> list[tuple[str, str]]:
+        return self.repo.damaged()
+
+    # --- writing ---------------------------------------------------------------------
+
+    def register(self, carer: Carer) -> Carer:
+        """A new carer, e.g. met for the first time on a visit."""
+        if carer.id in self._loaded():
+            raise CarerDeskError(f"A carer with id {carer.id} already exists.")
+        self.repo.save(carer, action="create")
+        self._remember(carer)
+        return carer
+
+    def update(self, carer: Carer) -> Carer:
+        if carer.id not in self._loaded():
+            raise CarerDeskError(f"No carer with id {carer.id}: register them first.")
+        self.repo.save(carer, action="edit")
+        self._remember(carer)
+        return carer
+
+    def import_carers(self, carers: Iterable[Carer], *, source: str) -> int:
+        """Write every carer in ONE transaction, or none: a carer already in the vault
+        (same id, or same names and date of birth) refuses the whole import."""
+        carers = list(carers)
+        existing = self._loaded()
+        by_identity = {identity_key(c): c for c in existing.values()}
+        problems: list[tuple[str, str]] = []
+        for pos, carer in enumerate(carers, start=1):
+            if carer.id in existing:
+                problems.append((f"carer {pos}", f"id {carer.id} is already in the vault"))
+            elif (twin := by_identity.get(identity_key(carer))) is not None:
+                problems.append(
+                    (
+                        f"carer {pos}",
+                        f"{carer.full_name} (born "
+                        f"{carer.date_of_birth or 'date not recorded'}) is already in the vault "
+                        f"as {twin.id}",
+                    )
+                )
+        if problems:
+            raise ValidationError(problems)
+        written = self.repo.save_many(
+            carers, action="import", audit_details={"source": source, "count": len(carers)}
+        )
+        for carer in carers:
+            self._remember(carer)
+        return written
+
+    def _remember(self, carer: Carer) -> None:
+        self._loaded()[carer.id] = carer
+        if self._index is not None:
+            self._index.replace(search_entry(carer))
+
+    # --- showing ---------------------------------------------------------------------
+
+    def describe(self, carer: Carer) -> list[str]:
+        """Human-readable lines for `carer-desk show carer`, skipping what is not recorded."""
+        lines = [f"{carer.display_name}  ({carer.id})"]
+
+        def add(label: str, value: object) -> None:
+            if value not in (None, "", ()):
+                lines.append(f"  {label}: {value}")
+
+        add("Full name", carer.full_name if carer.preferred_name else None)
+        add("Born", carer.date_of_birth.isoformat() if carer.date_of_birth else None)
+        add(
+            "Age band",
+            (band.label if (band := carer.age_band(self.settings, self.today())) else None),
+        )
+        add("Phone", carer.contact.phone)
+        add("Mobile", carer.contact.mobile)
+        add("Email", carer.contact.email)
+        if carer.address:
+            add("Address", ", ".join(carer.address.lines()))
+            add("District", carer.address.district.label if carer.address.district else None)
+        add("Language", carer.language)
+        add("Interpreter needed", "yes" if carer.interpreter_needed else None)
+        add("Accessible formats", ", ".join(f.label for f in carer.accessible_formats))
+        add("GP practice", carer.gp_practice)
+        add("Carer types", ", ".join(t.label for t in carer.carer_types))
+        add("Hours of care a week", carer.hours_of_care_per_week)
+        add("Referred", f"{carer.referral.date.isoformat()} by {carer.referral.source.label}")
+        add(
+            "Consent",
+            f"{'given' if carer.consent.given else 'not given'}; lawful basis: "
+            f"{carer.consent.lawful_basis.label}",
+        )
+        add("Team", carer.team.label if carer.team else None)
+        add("Worker", carer.worker)
+        add("Safeguarding", "concern flagged" if carer.safeguarding_flag else None)
+        for person in carer.cared_for:
+            conditions = ", ".join(c.label for c in person.conditions)
+            add(
+                "Cares for",
+                f"{person.name} ({person.relationship})"
+                + (f": {conditions}" if conditions else ""),
+            )
+        for contact in carer.contacts:
+            add("Contact", f"{contact.name} ({contact.relationship})")
+        add("Sync", self.sync_state(carer.id))
+        return lines
