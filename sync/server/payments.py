@@ -111,34 +111,39 @@ class PaymentDecisions:
                     budget_after = position.remaining_pence
                     remaining_after = cap.remaining_pence
             except RuleViolation as exc:
+                # Audited after the transaction ends (below), as the refusal is raised.
+                refusal: str | None = str(exc)
+            else:
+                refusal = None
+                payload = to_payload(decided)
+                written = tx.write_record(
+                    kind=RecordKind.PAYMENT_REQUEST,
+                    record_id=payment_id,
+                    payload=payload,
+                    ownership=record.ownership,
+                    changed_fields=changed_fields(record.payload, payload),
+                    actor=principal.username,
+                    device_id=principal.device_id,
+                    change_id=None,
+                )
                 tx.audit(
                     actor=principal.username,
-                    action="payment-refused",
+                    action=f"payment-{request.decision}",
                     device_id=principal.device_id,
                     kind=RecordKind.PAYMENT_REQUEST,
                     record_id=payment_id,
-                    details={"decision": str(request.decision), "reason": str(exc)},
+                    details={"amount_pence": payment.amount_pence, "version": written.version},
                 )
-                raise Refused(str(exc)) from None
-            payload = to_payload(decided)
-            written = tx.write_record(
-                kind=RecordKind.PAYMENT_REQUEST,
-                record_id=payment_id,
-                payload=payload,
-                ownership=record.ownership,
-                changed_fields=changed_fields(record.payload, payload),
+        if refusal is not None:
+            self.store.audit(
                 actor=principal.username,
-                device_id=principal.device_id,
-                change_id=None,
-            )
-            tx.audit(
-                actor=principal.username,
-                action=f"payment-{request.decision}",
+                action="payment-refused",
                 device_id=principal.device_id,
                 kind=RecordKind.PAYMENT_REQUEST,
                 record_id=payment_id,
-                details={"amount_pence": payment.amount_pence, "version": written.version},
+                details={"decision": str(request.decision), "reason": refusal},
             )
+            raise Refused(refusal)
         message = (
             f"Approved {format_pounds(payment.amount_pence)}. {cap.message}"
             if request.decision == Decision.APPROVE

@@ -182,3 +182,16 @@ def test_simultaneous_approvals_cannot_both_slip_under_the_budget(
         assert sorted(outcomes) == ["approved", "refused", "refused"]
     finally:
         h.close()
+
+
+def test_refusals_and_decisions_are_in_the_audit_log(h: Harness, worker, approver) -> None:
+    (request,) = setup_carer(worker, 5000, assessed=False)
+    decide(approver, request.id)
+    (ok,) = setup_carer(worker, 5000)
+    decide(approver, ok.id)
+    actions = [
+        (row.action, row.record_id)
+        for row in h.store.iter_audit()
+        if row.action.startswith("payment-")
+    ]
+    assert actions == [("payment-refused", request.id), ("payment-approve", ok.id)]
