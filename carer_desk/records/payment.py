@@ -51,6 +51,11 @@ class PaymentPurpose(LabelledEnum):
     OTHER = ("other", "Something else")
 
 
+def _a(status: PaymentStatus) -> str:
+    """The status with its article, for messages: "an approved", "a paid"."""
+    return f"{'an' if status.value[0] in 'aeiou' else 'a'} {status.value}"
+
+
 class PaidTo(LabelledEnum):
     CARER = ("carer", "The carer")
     SUPPLIER = ("supplier", "A supplier")
@@ -142,14 +147,14 @@ class WellbeingPaymentRequest:
         )
         decided = s in (PaymentStatus.APPROVED, PaymentStatus.DECLINED, PaymentStatus.PAID)
         if reached_submitted and self.submitted_on is None:
-            p.add("submitted_on", f"a {s.value} request needs the date it was submitted")
+            p.add("submitted_on", f"{_a(s)} request needs the date it was submitted")
         if decided:
             if self.decided_by is None:
-                p.add("decided_by", f"a {s.value} request needs who decided it")
+                p.add("decided_by", f"{_a(s)} request needs who decided it")
             if self.decided_on is None:
-                p.add("decided_on", f"a {s.value} request needs the date it was decided")
+                p.add("decided_on", f"{_a(s)} request needs the date it was decided")
         elif s != PaymentStatus.CANCELLED and (self.decided_by or self.decided_on):
-            p.add("decided_on", f"a {s.value} request has not been decided yet")
+            p.add("decided_on", f"{_a(s)} request has not been decided yet")
         if s == PaymentStatus.DECLINED and self.decline_reason is None:
             p.add("decline_reason", "say why the request was declined")
         if s != PaymentStatus.DECLINED and self.decline_reason is not None:
