@@ -153,10 +153,16 @@ def _chain(previous: bytes, seq: int, sealed: bytes) -> bytes:
 
 
 def _connect(path: Path) -> Database:
+    """A connection with no pragmas yet: a file is checked to be a vault before anything
+    (such as switching it to WAL) is written to it."""
     # isolation_level=None: no implicit transactions; every multi-row change is an explicit
     # db.atomic() block, so what is committed together is visible in the code.
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    db = Database(conn, execute_plugins=False)
+    return Database(conn, execute_plugins=False)
+
+
+def _configure(db: Database) -> None:
+    conn = db.conn
     # WAL lets readers continue during a write and makes a commit one append.
     # synchronous=FULL (not NORMAL): an outreach worker's battery can die mid-visit, and
     # with NORMAL the last commits before a power cut may be lost; FULL costs one fsync per
@@ -169,7 +175,6 @@ def _connect(path: Path) -> Database:
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA secure_delete=ON")
     conn.execute("PRAGMA busy_timeout=5000")
-    return db
 
 
 class Vault:
@@ -227,6 +232,7 @@ class Vault:
         os.chmod(path, 0o600)
         db = _connect(path)
         try:
+            _configure(db)
             schema.migrate(db, None, stop_before=_stop_before)
             vault_id = str(uuid.uuid4())
             data_key = bytearray(os.urandom(KEY_BYTES))
@@ -277,7 +283,11 @@ class Vault:
         try:
             tables = set(db.table_names())
             if "header" not in tables:
-                raise _damaged(path, ValueError("no vault header"))
+                raise VaultError(
+                    f"{path} is not a Carer Desk vault, or the vault file is damaged. Check "
+                    "the path; if it is your vault, restore it from your latest backup."
+                )
+            _configure(db)
             schema.migrate(db, path)
             return cls(path, db, actor=actor, clock=clock)
         except sqlite3.DatabaseError as exc:

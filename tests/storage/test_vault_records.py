@@ -192,3 +192,18 @@ def test_default_kdf_cost_matches_the_documented_floor() -> None:
 
 def test_the_vault_file_is_readable_only_by_its_owner(vault: Vault, vault_path: Path) -> None:
     assert vault_path.stat().st_mode & 0o077 == 0
+
+
+def test_opening_some_other_database_leaves_it_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "budget.db"
+    conn = sqlite3.connect(str(other))
+    conn.execute("CREATE TABLE spend (amount_pence INTEGER)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(VaultError, match="not a Carer Desk vault"):
+        Vault.open(other, actor="amy")
+    assert other.read_bytes() == before
+    assert not Path(str(other) + "-wal").exists()
