@@ -253,3 +253,9 @@ def test_bad_card_content_is_refused_with_a_reason():
 def test_no_placeholder_text_anywhere_on_cards():
     text = all_text(render_card_sheets([make_card(), make_card(holder=CardHolder.CARED_FOR)]))
     assert "None" not in text and "null" not in text
+
+
+def test_every_qr_code_on_a_full_sheet_decodes_to_its_own_card():
+    cards = [make_card() for _ in range(10)]
+    decoded = barcodes(render_card_sheets(cards), page_index=0, dpi=200)
+    assert sorted(decoded) == sorted(qr_payload(c) for c in cards)

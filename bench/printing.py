@@ -1,0 +1,93 @@
+"""Printing benchmark: one card, a sheet of 10, a batch of 500, a 4-page plan.
+
+Prints wall time (median of several runs, after one warm-up that registers the fonts) and
+peak Python memory (tracemalloc) for each. Targets from the printing issue: a sheet under
+200 ms, 500 cards under 10 s, a plan under 300 ms.
+
+Run: python bench/printing.py
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pypdf import PdfReader
+
+from carer_desk.printing.card_content import CardContent
+from carer_desk.printing.cards import render_card, render_card_sheets
+from carer_desk.printing.document import Layout, render_document
+from carer_desk.printing.plan import plan_document
+from carer_desk.rules.card_numbers import format_card_number, generate_card_number
+from tests.carer_desk.printing import samples
+
+TARGETS = {"sheet of 10": 0.200, "500 cards": 10.0, "4-page plan": 0.300}
+
+
+def _cards(count: int) -> list[CardContent]:
+    out = []
+    for i in range(count):
+        number = generate_card_number()
+        out.append(
+            CardContent(
+                number,
+                format_card_number(number),
+                "0345 050 8725",
+                first_name="Zoë" if i % 2 else None,
+                contact_name="عائشة" if i % 3 else None,
+                contact_phone="07700 900123" if i % 3 else None,
+            )
+        )
+    return out
+
+
+def _measure(name: str, work: Callable[[], bytes], runs: int) -> None:
+    work()  # warm-up: fonts registered, modules imported
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    pdf = work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    median = statistics.median(times)
+    target = TARGETS.get(name)
+    verdict = (
+        ""
+        if target is None
+        else (" (target < %.0f ms: %s)" % (target * 1000, "met" if median < target else "MISSED"))
+    )
+    print(
+        f"{name:<14} median {median * 1000:8.1f} ms  min {min(times) * 1000:8.1f} ms  "
+        f"peak {peak / 1e6:6.1f} MB  pdf {len(pdf) / 1e3:7.1f} kB{verdict}"
+    )
+
+
+def main() -> None:
+    one = _cards(1)[0]
+    ten = _cards(10)
+    five_hundred = _cards(500)
+    carer = samples.carer(samples.LONG_NAME_GIVEN, samples.LONG_NAME_FAMILY)
+    plan = samples.plan_for(carer, medicines=34)  # four A4 pages
+    doc = plan_document(plan, carer, printed_on=date(2025, 6, 1), emergency_phone="0345 050 8725")
+    pages = len(PdfReader(io.BytesIO(render_document(doc))).pages)
+    print(f"Python {sys.version.split()[0]}; the plan has {pages} pages")
+    _measure("one card", lambda: render_card(one), runs=20)
+    _measure("sheet of 10", lambda: render_card_sheets(ten), runs=10)
+    _measure("500 cards", lambda: render_card_sheets(five_hundred), runs=3)
+    _measure("4-page plan", lambda: render_document(doc, Layout.STANDARD), runs=10)
+    _measure("plan, large", lambda: render_document(doc, Layout.LARGE_PRINT), runs=5)
+
+
+if __name__ == "__main__":
+    main()
