@@ -213,7 +213,8 @@ class Consent:
         problems = Problems()
         problems.require_bool("given", self.given)
         problems.require_enum("lawful_basis", self.lawful_basis, LawfulBasis)
-        if problems.require_date("date", self.date, optional=True) and self.date > latest_today():  # type: ignore[operator]
+        has_date = problems.require_date("date", self.date, optional=True)
+        if has_date and self.date > latest_today():  # type: ignore[operator]
             problems.add("date", "must not be in the future")
         if self.given is True and self.date is None:
             problems.add("date", "record the date consent was given")

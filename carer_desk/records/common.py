@@ -315,9 +315,10 @@ class ContactDetails:
             PreferredChannel.EMAIL: ("email", self.email),
         }.get(self.preferred_channel)  # type: ignore[arg-type]
         if needed is not None and needed[1] is None:
+            label = PreferredChannel(self.preferred_channel).label
             problems.add(
                 "preferred_channel",
-                f"{self.preferred_channel.label} is preferred but no {needed[0]} is recorded;"  # type: ignore[union-attr]
+                f"{label} is preferred but no {needed[0]} is recorded;"
                 f" add the {needed[0]} or choose another way to get in touch",
             )
         problems.raise_if_any()

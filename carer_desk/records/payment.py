@@ -132,7 +132,8 @@ class WellbeingPaymentRequest:
         for (earlier, d1), (later, d2) in itertools.pairwise(known):
             if d2 < d1:
                 p.add(later, f"must not be before {earlier.replace('_', ' ')}")
-        if dates["cancelled_on"] and requested and self.cancelled_on < self.requested_on:  # type: ignore[operator]
+        cancelled = dates["cancelled_on"] and requested
+        if cancelled and self.cancelled_on < self.requested_on:  # type: ignore[operator]
             p.add("cancelled_on", "must not be before requested on")
         p.raise_if_any()
 
