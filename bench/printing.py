@@ -62,11 +62,10 @@ def _measure(name: str, work: Callable[[], bytes], runs: int) -> None:
     tracemalloc.stop()
     median = statistics.median(times)
     target = TARGETS.get(name)
-    verdict = (
-        ""
-        if target is None
-        else (" (target < %.0f ms: %s)" % (target * 1000, "met" if median < target else "MISSED"))
-    )
+    verdict = ""
+    if target is not None:
+        met = "met" if median < target else "MISSED"
+        verdict = f" (target < {target * 1000:.0f} ms: {met})"
     print(
         f"{name:<14} median {median * 1000:8.1f} ms  min {min(times) * 1000:8.1f} ms  "
         f"peak {peak / 1e6:6.1f} MB  pdf {len(pdf) / 1e3:7.1f} kB{verdict}"
