@@ -237,10 +237,41 @@ def kind_of(record: object) -> str:
         raise TypeError(f"{type(record).__name__} is not a stored record kind") from None
 
 
-def to_payload(record: object) -> dict[str, Any]:
-    """The record as a JSON-compatible dict (see the module docstring for the format)."""
+def to_payload(
+    record: object, *, keep_unknown_from: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The record as a JSON-compatible dict (see the module docstring for the format).
+
+    ``keep_unknown_from`` is the payload the record was read from. Keys in it that this
+    version does not know (written by a newer version of Carer Desk) are carried over, so
+    an older laptop editing a record does not silently strip fields a newer one added.
+    """
     kind_of(record)  # only whole records are stored; catches a part passed by mistake
-    return _converter().unstructure(record, unstructure_as=type(record))
+    payload = _converter().unstructure(record, unstructure_as=type(record))
+    if keep_unknown_from is not None:
+        _carry_unknown(keep_unknown_from, payload)
+    return payload
+
+
+def _carry_unknown(old: Mapping[str, Any], new: dict[str, Any]) -> None:
+    """Copy keys of ``old`` that ``new`` lacks; recurse into objects, and into lists of
+    objects matched by their ``id`` (positions may change when items are removed)."""
+    for key, old_value in old.items():
+        if key not in new:
+            new[key] = old_value
+            continue
+        new_value = new[key]
+        if isinstance(old_value, Mapping) and isinstance(new_value, dict):
+            _carry_unknown(old_value, new_value)
+        elif isinstance(old_value, list) and isinstance(new_value, list):
+            old_by_id = {
+                item["id"]: item
+                for item in old_value
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+            }
+            for item in new_value:
+                if isinstance(item, dict) and item.get("id") in old_by_id:
+                    _carry_unknown(old_by_id[item["id"]], item)
 
 
 def from_payload(kind: str, payload: Mapping[str, Any]) -> Any:

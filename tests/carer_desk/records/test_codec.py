@@ -255,3 +255,32 @@ def test_a_corrupted_payload_gives_a_validation_error_or_a_valid_record(
         assert all(isinstance(p, str) and m for p, m in exc.problems)
     else:
         assert type(back) is type(record)
+
+
+def test_an_older_version_keeps_fields_it_does_not_know_when_it_saves() -> None:
+    """A newer laptop wrote fields this version does not know; editing here and saving
+    must not strip them (the newer laptop would lose them at the next sync)."""
+    stored = to_payload(_carer())
+    stored["pronouns"] = "she/her"
+    stored["address"]["uprn"] = "100120812345"
+    stored["cared_for"][0]["nhs_number"] = "943 476 5919"
+    stored["contacts"] = []
+    carer = from_payload("carer", stored)
+    edited = replace(
+        carer,
+        preferred_name="Peggy",
+        cared_for=(
+            CaredForPerson(id="0" * 31 + "3", name="Ann", relationship="daughter"),
+            *carer.cared_for,
+        ),
+    )
+    saved = to_payload(edited, keep_unknown_from=stored)
+    assert saved["preferred_name"] == "Peggy"
+    assert saved["pronouns"] == "she/her"
+    assert saved["address"]["uprn"] == "100120812345"
+    # Matched by id, not position: the new first person gets nothing of Sam's.
+    assert "nhs_number" not in saved["cared_for"][0]
+    assert saved["cared_for"][1]["nhs_number"] == "943 476 5919"
+    assert from_payload("carer", saved) == edited
+    # Without the original payload, only what this version knows is written.
+    assert "pronouns" not in to_payload(edited)
