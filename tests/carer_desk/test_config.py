@@ -207,3 +207,11 @@ def test_settings_built_in_code_are_checked_too() -> None:
         AgeBandSettings(transition_referral_months=300)
     with pytest.raises(ValidationError):
         PlanSettings(min_contacts=0)
+
+
+def test_the_shipped_example_file_states_exactly_the_defaults() -> None:
+    """resources/config/defaults.toml is what operators copy from; it must not drift."""
+    from importlib import resources
+
+    example = Path(str(resources.files("resources").joinpath("config", "defaults.toml")))
+    assert load_settings(example) == Settings()
