@@ -543,6 +543,14 @@ class Vault:
                 chunk,
             ):
                 pending[rid] = change_id
+        # Changes of one record must reach the server in the order they were made, whatever
+        # their priority: an urgent edit lifts its record's earlier changes to its priority
+        # (they then drain by seq), rather than overtaking them.
+        lifts = [(priority, rid, priority) for rid, _k, _b, priority, exists in items if exists]
+        if lifts:
+            conn.executemany(
+                "UPDATE outbox SET priority = ? WHERE record_id = ? AND priority > ?", lifts
+            )
         gen = self._write_gen()
         inserts = []
         updates = []

@@ -267,3 +267,16 @@ OutboxAgainstAServer.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_outbox_against_a_server = OutboxAgainstAServer.TestCase
+
+
+def test_an_urgent_edit_never_overtakes_an_earlier_change_of_the_same_record(vault: Vault) -> None:
+    """Found by the state machine: a safeguarding edit made while the record's previous
+    change was in flight drained first, so the server ended with the older payload."""
+    vault.put("carer", "other", carer(0))
+    vault.put("concern", "s1", {"text": "first"})
+    (first,) = [c for c in vault.outbox_pending() if c.record_id == "s1"]
+    vault.outbox_mark_sending([first.change_id])
+    vault.put("concern", "s1", {"text": "second"}, priority=Priority.SAFEGUARDING)
+    order = [(c.record_id, c.payload) for c in vault.outbox_pending()]
+    assert order[:2] == [("s1", {"text": "first"}), ("s1", {"text": "second"})]
+    assert order[2][0] == "other"
