@@ -33,6 +33,11 @@ HEADLINES = {
     CardHolder.CARER: ("I am a carer", "someone depends on me"),
     CardHolder.CARED_FOR: ("I am looked after by a carer", "they have an emergency plan for me"),
 }
+# The fob is a third of a card: the headline must stay short enough to read at 9 pt.
+FOB_HEADLINES = {
+    CardHolder.CARER: "I am a carer — call",
+    CardHolder.CARED_FOR: "I have a carer — call",
+}
 
 
 def safe_area(card_box: Box) -> Box:
@@ -218,7 +223,7 @@ def draw_fob(canvas: Canvas, card: CardContent, fob_box: Box) -> None:
     canvas.setFillColor(white)
     draw_fitted(
         canvas,
-        HEADLINES[card.holder][0] + " — call",
+        FOB_HEADLINES[card.holder],
         band.inset(1.2 * mm, 0.8 * mm),
         BOLD,
         max_size=9,

@@ -96,7 +96,9 @@ def visual(text: str) -> str:
         return text.translate(_BIDI_CONTROLS)
     # The controls have done their work once the line is in visual order; the font has
     # no glyph for them, so they must not reach the page.
-    return get_display(arabic_reshaper.reshape(text)).translate(_BIDI_CONTROLS)
+    # Every document is English, so lines run left to right; an Arabic name inside one
+    # ("عائشة خان (daughter)") is reversed as a run and the brackets stay in place.
+    return get_display(arabic_reshaper.reshape(text), base_dir="L").translate(_BIDI_CONTROLS)
 
 
 def string_width(text: str, font: str, size: float) -> float:

@@ -31,7 +31,7 @@ from carer_desk.printing.money import format_pence
 class DecisionLetter:
     service_name: str
     service_address: tuple[str, ...]
-    service_phone: str
+    service_phone: str | None  # the office number; left out when not configured
     carer_name: str  # as the carer likes to be addressed
     carer_address: tuple[str, ...]  # may be empty when not recorded
     dated: date
@@ -53,6 +53,12 @@ class DecisionLetter:
             raise ValidationError(problems)
 
 
+def _reach_us(letter: DecisionLetter) -> str:
+    if letter.service_phone:
+        return f"please ring us on {letter.service_phone}"
+    return "please get in touch with the person you spoke to"
+
+
 def _paragraphs(letter: DecisionLetter) -> list[str]:
     amount = format_pence(letter.amount_pence)
     if letter.approved:
@@ -66,15 +72,14 @@ def _paragraphs(letter: DecisionLetter) -> list[str]:
             f"We are pleased to tell you that we have agreed a payment of {amount} "
             f"for: {letter.purpose}.",
             f"We will pay the money {to}. We hope it gives you some time for yourself.",
-            f"If anything changes, or you would like to talk, please ring us on "
-            f"{letter.service_phone}.",
+            f"If anything changes, or you would like to talk, {_reach_us(letter)}.",
         ]
     return [
         "Thank you for talking to us about a carer's wellbeing payment.",
         f"We are sorry, but we cannot agree the payment of {amount} for: {letter.purpose}.",
         f"This is why: {letter.decline_reason.strip()}",  # type: ignore[union-attr]
         "This does not stop us helping you in other ways. If you would like to talk about "
-        f"this decision or about other support, please ring us on {letter.service_phone}.",
+        f"this decision or about other support, {_reach_us(letter)}.",
     ]
 
 
@@ -106,7 +111,8 @@ def render_decision_letter(letter: DecisionLetter) -> bytes:
         )
     ]
     story += [Paragraph(markup(line), right) for line in letter.service_address if line]
-    story.append(Paragraph(markup(f"Phone {letter.service_phone}"), right))
+    if letter.service_phone:
+        story.append(Paragraph(markup(f"Phone {letter.service_phone}"), right))
     story.append(Spacer(1, size * 2))
     story += [
         Paragraph(markup(line), address)

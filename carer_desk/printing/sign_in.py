@@ -145,7 +145,7 @@ def _page(canvas, sheet: SignInSheet, rows: Sequence[str | None], number: int, t
                 cells[0].inset(CELL_PAD),
                 REGULAR,
                 max_size=11,
-                min_size=6.5,
+                min_size=8,
                 max_lines=2,
                 valign_middle=True,
             )

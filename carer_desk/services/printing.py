@@ -304,7 +304,8 @@ class PrintService:
             )
         carer = self._carer(request.carer_id)
         sender = self._sender
-        phone = sender.phone or self._settings.cards.emergency_line_phone
+        # Never the 24-hour emergency line: that is for emergencies, not for questions.
+        phone = sender.phone
         letter = DecisionLetter(
             service_name=sender.name,
             service_address=sender.address,

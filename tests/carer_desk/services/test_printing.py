@@ -102,6 +102,8 @@ def test_support_plan_letter_and_sign_in(world, service):
     assert "Your support plan" in support and "SECRET" not in support
     letter = all_text(service.letter(world.declined.id).pdf).replace("\n", " ")
     assert "within the last 12 months" in letter and "£300.00" in letter
+    # The 24-hour line is for emergencies; a letter never sends questions there.
+    assert LINE not in letter and "get in touch" in letter
     sign_in = service.sign_in(world.session.id)
     text = all_text(sign_in.pdf)
     for carer in (world.long_name, world.rtl, world.plain):
