@@ -7,25 +7,38 @@ disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from carer_desk.config import Settings
 from carer_desk.errors import CarerDeskError, ValidationError
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
+from carer_desk.records.codec import from_payload, to_payload
 from carer_desk.services.repository import Repository
 from carer_desk.services.search import SearchEntry, SearchIndex, fold
 
 
 def search_entry(carer: Carer) -> SearchEntry:
-    texts = [carer.given_name, carer.family_name]
-    if carer.preferred_name:
-        texts.append(carer.preferred_name)
-    if carer.address:
-        texts.extend(t for t in (carer.address.postcode, carer.address.town) if t)
-    texts.extend(p for p in (carer.contact.phone, carer.contact.mobile) if p)
-    return SearchEntry(carer.id, tuple(texts))
+    return search_entry_from_payload(carer.id, to_payload(carer))
+
+
+def search_entry_from_payload(carer_id: str, payload: Mapping[str, Any]) -> SearchEntry:
+    """Searchable text straight from the stored payload: building the index this way
+    skips constructing and validating 20,000 Carer objects before the first keystroke."""
+    address = payload.get("address") or {}
+    contact = payload.get("contact") or {}
+    texts = (
+        payload.get("given_name"),
+        payload.get("family_name"),
+        payload.get("preferred_name"),
+        address.get("postcode"),
+        address.get("town"),
+        contact.get("phone"),
+        contact.get("mobile"),
+    )
+    return SearchEntry(carer_id, tuple(t for t in texts if isinstance(t, str) and t))
 
 
 def _sort_key(carer: Carer) -> tuple[str, str, str]:
@@ -48,15 +61,29 @@ class CarerService:
         self.settings = settings
         self.today = today
         self.repo = Repository(store)
-        self._carers: dict[str, Carer] | None = None
+        # Decrypted payloads, and the Carer objects built from them on demand: search
+        # needs only the payloads, so the first keystroke does not wait for 20,000
+        # records to be validated.
+        self._payloads: dict[str, dict[str, Any]] | None = None
+        self._carers: dict[str, Carer] = {}
         self._index: SearchIndex | None = None
 
     # --- reading ---------------------------------------------------------------------
 
+    def _stored(self) -> dict[str, dict[str, Any]]:
+        if self._payloads is None:
+            self._payloads = dict(self.store.iter_kind("carer"))
+        return self._payloads
+
+    def _carer(self, carer_id: str) -> Carer:
+        carer = self._carers.get(carer_id)
+        if carer is None:
+            carer = from_payload("carer", self._stored()[carer_id])
+            self._carers[carer_id] = carer
+        return carer
+
     def _loaded(self) -> dict[str, Carer]:
-        if self._carers is None:
-            self._carers = {c.id: c for c in self.repo.all(Carer)}
-        return self._carers
+        return {carer_id: self._carer(carer_id) for carer_id in self._stored()}
 
     def list_carers(self) -> list[Carer]:
         return sorted(self._loaded().values(), key=_sort_key)
@@ -68,10 +95,12 @@ class CarerService:
         return carer
 
     def search(self, query: str, limit: int | None = None) -> list[Carer]:
+        """Carers matching what has been typed so far; only the hits are built."""
         if self._index is None:
-            self._index = SearchIndex.build(search_entry(c) for c in self._loaded().values())
-        carers = self._loaded()
-        return [carers[i] for i in self._index.search(query, limit=limit)]
+            self._index = SearchIndex.build(
+                search_entry_from_payload(i, p) for i, p in self._stored().items()
+            )
+        return [self._carer(i) for i in self._index.search(query, limit=limit)]
 
     def sync_state(self, carer_id: str) -> str:
         return str(self.store.meta(carer_id).sync_state)
@@ -83,14 +112,14 @@ class CarerService:
 
     def register(self, carer: Carer) -> Carer:
         """A new carer, e.g. met for the first time on a visit."""
-        if carer.id in self._loaded():
+        if carer.id in self._stored():
             raise CarerDeskError(f"A carer with id {carer.id} already exists.")
         self.repo.save(carer, action="create")
         self._remember(carer)
         return carer
 
     def update(self, carer: Carer) -> Carer:
-        if carer.id not in self._loaded():
+        if carer.id not in self._stored():
             raise CarerDeskError(f"No carer with id {carer.id}: register them first.")
         self.repo.save(carer, action="edit")
         self._remember(carer)
@@ -100,7 +129,7 @@ class CarerService:
         """Write every carer in ONE transaction, or none: a carer already in the vault
         (same id, or same names and date of birth) refuses the whole import."""
         carers = list(carers)
-        existing = self._loaded()
+        existing = self._loaded()  # every carer is validated here, once, before the import
         by_identity = {identity_key(c): c for c in existing.values()}
         problems: list[tuple[str, str]] = []
         for pos, carer in enumerate(carers, start=1):
@@ -125,7 +154,8 @@ class CarerService:
         return written
 
     def _remember(self, carer: Carer) -> None:
-        self._loaded()[carer.id] = carer
+        self._stored()[carer.id] = to_payload(carer)
+        self._carers[carer.id] = carer
         if self._index is not None:
             self._index.replace(search_entry(carer))
 

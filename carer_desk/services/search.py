@@ -92,7 +92,11 @@ class SearchIndex:
         else:
             candidates = range(len(self._ids))
         haystacks = self._haystacks
-        hits = [i for i in candidates if all(t in haystacks[i] for t in tokens)]
+        # One tight comprehension per word is several times faster than a generator per
+        # entry; the rarest words usually come last, on already-narrowed hits.
+        hits = list(candidates)
+        for token in tokens:
+            hits = [i for i in hits if token in haystacks[i]]
         self._last_query, self._last_hits = tokens, hits
         ids = [self._ids[i] for i in hits]
         return ids[:limit] if limit else ids

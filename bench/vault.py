@@ -1,0 +1,198 @@
+"""Vault benchmark: prints the figures the foundation issue asks for.
+
+    .venv/bin/python bench/vault.py [--carers 10000] [--search-carers 20000]
+
+Targets (ARCHITECTURE/issue): unlock < 1 s with Argon2id >= 64 MiB; encrypted insert
+within 2x of plain sqlite-utils inserts of the same JSON; search < 30 ms per keystroke over
+20,000 carers; open one record < 20 ms; < 300 MB resident with 20,000 carers unlocked.
+Timings are printed, not asserted: a noisy machine must not fail a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psutil
+import sqlite_utils
+
+from carer_desk.config import Settings
+from carer_desk.demo import _Maker
+from carer_desk.ports import RecordWrite
+from carer_desk.records.carer import Carer
+from carer_desk.records.codec import from_payload, kind_of, to_payload
+from carer_desk.services.carers import CarerService
+from storage.kdf import KdfParams
+from storage.vault import Vault
+
+PASSPHRASE = "benchmark passphrase"
+KEYSTROKES = [
+    "m",
+    "ma",
+    "mar",
+    "marg",
+    "marga",
+    "margaret",
+    "margaret w",
+    "margaret wi",
+    "margaret wil",
+    "ox",
+    "ox1",
+    "ox16",
+    "ox16 ",
+    "ban",
+    "banb",
+    "banbury",
+    "z",
+    "zo",
+    "zoë",
+    "zoë ó",
+    "nguy",
+    "01865",
+    "01865 7",
+]
+
+
+def records(settings: Settings, carers: int, seed: int) -> list[RecordWrite]:
+    import random
+
+    maker = _Maker(settings, random.Random(seed), date.today())
+    writes = []
+    for _ in range(carers):
+        carer = maker.carer()
+        conv = maker.conversation(carer, 3)
+        for rec in (carer, conv):
+            writes.append(RecordWrite(kind_of(rec), rec.id, to_payload(rec)))
+    return writes
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--carers", type=int, default=10_000)
+    parser.add_argument("--search-carers", type=int, default=20_000)
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.measure)
+        return
+    settings = Settings()
+    kdf = KdfParams.default()
+    print(f"Argon2id: {kdf.memory_kib // 1024} MiB, {kdf.iterations} iterations, {kdf.lanes} lanes")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        writes = records(settings, args.carers, seed=1)
+        json_bytes = sum(len(json.dumps(w.payload)) for w in writes)
+        print(
+            f"Data: {args.carers} carers with a conversation each = {len(writes)} records, "
+            f"{json_bytes / len(writes):.0f} bytes of JSON per record on average"
+        )
+
+        # Plain sqlite-utils baseline: the same JSON, one transaction, no encryption.
+        plain = sqlite_utils.Database(tmpdir / "plain.sqlite")
+        plain.execute("PRAGMA journal_mode=WAL")
+        rows = [{"id": w.id, "kind": w.kind, "payload": json.dumps(w.payload)} for w in writes]
+        plain_s, _ = timed(lambda: plain["records"].insert_all(rows, pk="id", batch_size=1000))
+        plain.close()
+
+        vault_path = tmpdir / "vault.sqlite"
+        create_s, vault = timed(
+            lambda: Vault.create(vault_path, PASSPHRASE, actor="bench", kdf=kdf)
+        )
+        enc_s, _ = timed(lambda: vault.put_many(writes, action="import"))
+        vault.close()
+        print(
+            f"Insert {len(writes)} records: encrypted {enc_s:.2f} s, plain sqlite-utils "
+            f"{plain_s:.2f} s, ratio {enc_s / plain_s:.2f}x (target <= 2x)"
+        )
+
+        vault = Vault.open(vault_path, actor="bench")
+        unlock_times = []
+        for _ in range(3):
+            vault.lock()
+            t, _ = timed(lambda: vault.unlock(PASSPHRASE))
+            unlock_times.append(t)
+        print(
+            f"Unlock: median {statistics.median(unlock_times) * 1000:.0f} ms over 3 "
+            f"(target < 1000 ms); create took {create_s * 1000:.0f} ms"
+        )
+
+        ids = [w.id for w in writes if w.kind == "carer"][:200]
+        open_times = []
+        for record_id in ids:
+            t, _ = timed(lambda: from_payload("carer", vault.get("carer", record_id)))  # noqa: B023
+            open_times.append(t)
+        print(
+            f"Open one carer (decrypt + validate): median "
+            f"{statistics.median(open_times) * 1000:.2f} ms, max "
+            f"{max(open_times) * 1000:.2f} ms (target < 20 ms)"
+        )
+        vault.close()
+
+        # Search over a vault of --search-carers carers, measured in a fresh process so
+        # the benchmark's own generated data does not count towards the app's memory.
+        extra = args.search_carers - args.carers
+        if extra > 0:
+            vault = Vault.open(vault_path, actor="bench")
+            vault.unlock(PASSPHRASE)
+            more = [w for w in records(settings, extra, seed=2) if w.kind == "carer"]
+            vault.put_many(more, action="import")
+            vault.close()
+        subprocess.run([sys.executable, __file__, "--measure", str(vault_path)], check=True)
+
+
+def measure(vault_path: Path) -> None:
+    """Unlock, list and search as the app would, then report time and memory."""
+    settings = Settings()
+    process = psutil.Process()
+    vault = Vault.open(vault_path, actor="bench")
+    vault.unlock(PASSPHRASE)
+    service = CarerService(vault, settings)
+    first_s, hits = timed(lambda: service.search("margaret"))
+    print(
+        f"First keystroke after unlock (decrypt all carers, build the index): "
+        f"{first_s * 1000:.0f} ms, {len(service._stored())} carers"
+    )
+    per_key = []
+    for _ in range(3):
+        for keystroke in KEYSTROKES:
+            t, _ = timed(lambda: service.search(keystroke, limit=200))  # noqa: B023
+            per_key.append(t)
+    print(
+        f"Search as you type over {len(service._stored())} carers (first 200 hits "
+        f"shown): median {statistics.median(per_key) * 1000:.2f} ms, 95th percentile "
+        f"{statistics.quantiles(per_key, n=20)[-1] * 1000:.2f} ms per keystroke "
+        "(target < 30 ms)"
+    )
+    list_s, carers = timed(service.list_carers)
+    print(f"Full sorted list of {len(carers)} carers (every record validated): {list_s:.2f} s")
+    rss = process.memory_info().rss
+    print(
+        f"Resident memory with {len(carers)} carers unlocked and listed: "
+        f"{rss / 2**20:.0f} MB; peak {_peak_rss() / 2**20:.0f} MB (target < 300 MB)"
+    )
+    assert all(isinstance(c, Carer) for c in hits)
+    vault.close()
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""Guided-conversation use cases: start, answer, add goals and actions, record the
+wellbeing check, complete, and read back (list, wellbeing trajectory, eligibility).
+
+Every change is one write through the :class:`Repository`, so a conversation holding a
+safeguarding concern is queued with safeguarding priority the moment it is saved. A
+completed conversation is a record of what was agreed: it is not edited afterwards; a
+review is held as a new conversation (``is_review=True``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+from carer_desk.config import Settings
+from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.ports import RecordStore
+from carer_desk.records.carer import Carer
+from carer_desk.records.conversation import (
+    ActionTag,
+    BuildAGoodLife,
+    ConversationMode,
+    ConversationStatus,
+    Goal,
+    GoalAttainment,
+    GuidedConversation,
+    ListenAndConnect,
+    SupportAction,
+    UrgentSupport,
+    WellbeingAnswer,
+    WellbeingScale,
+)
+from carer_desk.rules.eligibility import EligibilityResult, assess_eligibility
+from carer_desk.rules.financial_year import add_months
+from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
+from carer_desk.services.repository import Repository
+from carer_desk.templates import ConversationTemplate, Root, latest_template, template_for
+
+logger = logging.getLogger(__name__)
+
+KIND = "conversation"
+
+
+@dataclass(frozen=True, slots=True)
+class WellbeingPoint:
+    """One completed wellbeing check, as a point on the carer's trajectory."""
+
+    conversation_id: str
+    on: date  # the day the conversation was completed
+    score: int  # sum of the answers' scores (never 0, sometimes 1, most of the time 2, always 3)
+    max_score: int  # 3 x the number of statements answered, so partial checks compare fairly
+    answered: int
+    scores: tuple[tuple[str, int], ...]  # (statement id, 0-3) in the order answered
+
+
+class ConversationService:
+    def __init__(
+        self,
+        store: RecordStore,
+        settings: Settings,
+        clock: ClockLike = SYSTEM_CLOCK,
+        *,
+        template_root: Root | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.repo = Repository(store)
+        self._template_root = template_root
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _load(self, conversation_id: str) -> GuidedConversation:
+        try:
+            return self.repo.get(GuidedConversation, conversation_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"There is no guided conversation with id {conversation_id} on this laptop; "
+                "it may not have synced yet."
+            ) from None
+
+    def get(self, conversation_id: str) -> GuidedConversation:
+        """One conversation, for reading; the view is audited."""
+        conversation = self._load(conversation_id)
+        self.store.audit(
+            "view", record_id=conversation_id, kind=KIND, details={"carer": conversation.carer_id}
+        )
+        return conversation
+
+    def template(self, conversation: GuidedConversation) -> ConversationTemplate:
+        """The template version the conversation was held with (never a newer one)."""
+        return template_for(conversation, self._template_root)
+
+    def list_for_carer(self, carer_id: str) -> list[GuidedConversation]:
+        """A carer's conversations, oldest first; audited as one view of the carer."""
+        found = sorted(
+            self.repo.where(GuidedConversation, carer_id=carer_id),
+            key=lambda c: (c.started_on, c.completed_on or c.started_on, c.id),
+        )
+        self.store.audit(
+            "view", record_id=carer_id, kind="carer", details={"list": KIND, "count": len(found)}
+        )
+        return found
+
+    def wellbeing_trajectory(self, carer_id: str) -> tuple[WellbeingPoint, ...]:
+        """The scores of each completed wellbeing check, in date order.
+
+        Drafts are left out: a check half-way through a visit is not a result yet.
+        """
+        points = []
+        for conversation in self.repo.where(GuidedConversation, carer_id=carer_id):
+            if conversation.status != ConversationStatus.COMPLETE or conversation.stage3 is None:
+                continue
+            answers = conversation.stage3.wellbeing_check
+            if not answers:
+                continue
+            scores = tuple((a.statement_id, a.answer.score) for a in answers)
+            points.append(
+                WellbeingPoint(
+                    conversation_id=conversation.id,
+                    on=conversation.completed_on or conversation.started_on,
+                    score=sum(s for _, s in scores),
+                    max_score=3 * len(scores),
+                    answered=len(scores),
+                    scores=scores,
+                )
+            )
+        self.store.audit(
+            "view", record_id=carer_id, kind="carer", details={"list": "wellbeing trajectory"}
+        )
+        return tuple(sorted(points, key=lambda p: (p.on, p.conversation_id)))
+
+    def eligibility(self, conversation_id: str) -> EligibilityResult:
+        """Care Act eligibility (reg. 3) from what stage 3 records."""
+        conversation = self._load(conversation_id)
+        if conversation.stage3 is None:
+            raise RuleViolation(
+                "Eligibility is decided from stage 3 (the carer's assessment), which has not "
+                "been recorded for this conversation; fill in stage 3 first."
+            )
+        return assess_eligibility(conversation.stage3)
+
+    # --- starting and answering ------------------------------------------------------
+
+    def start(
+        self,
+        carer_id: str,
+        *,
+        mode: ConversationMode = ConversationMode.IN_PERSON,
+        is_review: bool = False,
+        worker: str | None = None,
+    ) -> GuidedConversation:
+        """A new draft from the latest version of the configured default template."""
+        try:
+            self.repo.get(Carer, carer_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"There is no carer with id {carer_id} on this laptop; register the carer "
+                "before starting a conversation."
+            ) from None
+        template = latest_template(
+            self.settings.templates.default_conversation_template, self._template_root
+        )
+        conversation = GuidedConversation(
+            carer_id=carer_id,
+            template_id=template.id,
+            template_version=template.version,
+            started_on=self.clock.today(),
+            worker=worker or self.store.actor,
+            mode=mode,
+            is_review=is_review,
+        )
+        self.repo.save(conversation, action="create")
+        logger.info("conversation %s started (template %s v%d)", conversation.id,
+                    template.id, template.version)
+        return conversation
+
+    def _draft(self, conversation_id: str) -> GuidedConversation:
+        conversation = self._load(conversation_id)
+        if conversation.status != ConversationStatus.DRAFT:
+            raise RuleViolation(
+                "This conversation is complete and is kept as it was agreed; start a review "
+                "conversation to record what has changed."
+            )
+        return conversation
+
+    def _save(self, conversation: GuidedConversation) -> GuidedConversation:
+        self.repo.save(conversation, action="edit")
+        return conversation
+
+    def answer(self, conversation_id: str, prompt_id: str, text: str) -> GuidedConversation:
+        """Record the answer to one stage-1 prompt (replacing an earlier answer)."""
+        conversation = self._draft(conversation_id)
+        stage = self.template(conversation).stage(1)
+        known = [p.id for p in stage.prompts]
+        if prompt_id not in known:
+            raise ValidationError(
+                [
+                    (
+                        "stage1.answers",
+                        f"{prompt_id!r} is not a stage 1 prompt of this conversation's "
+                        f"template; prompts: {', '.join(known)}",
+                    )
+                ]
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError([("stage1.answers", "the answer is blank; write what was said")])
+        return self._save(
+            replace(conversation, stage1=conversation.stage1.with_answer(prompt_id, text.strip()))
+        )
+
+    def save_stage1(self, conversation_id: str, stage1: ListenAndConnect) -> GuidedConversation:
+        conversation = self._draft(conversation_id)
+        self._check_prompts(conversation, stage1)
+        return self._save(replace(conversation, stage1=stage1))
+
+    def _check_prompts(self, conversation: GuidedConversation, stage1: ListenAndConnect) -> None:
+        known = {p.id for p in self.template(conversation).stage(1).prompts}
+        unknown = [(f"stage1.answers[{i}]", f"{pid!r} is not a stage 1 prompt of this template")
+                   for i, (pid, _) in enumerate(stage1.answers) if pid not in known]
+        if unknown:
+            raise ValidationError(unknown)
+
+    def save_stage2(self, conversation_id: str, stage2: UrgentSupport | None) -> GuidedConversation:
+        """Urgent support; a safeguarding concern makes the save jump the sync queue."""
+        conversation = self._draft(conversation_id)
+        saved = self._save(replace(conversation, stage2=stage2))
+        if saved.has_safeguarding_concern:
+            logger.info("conversation %s holds a safeguarding concern: queued first", saved.id)
+        return saved
+
+    def save_stage3(self, conversation_id: str, stage3: BuildAGoodLife | None) -> GuidedConversation:
+        conversation = self._draft(conversation_id)
+        if stage3 is not None:
+            self._check_statements(conversation, stage3.wellbeing_check)
+        return self._save(replace(conversation, stage3=stage3))
+
+    def set_seen_alone(self, conversation_id: str, seen_alone: bool | None) -> GuidedConversation:
+        conversation = self._draft(conversation_id)
+        return self._save(replace(conversation, seen_alone=seen_alone))
+
+    def _stage3_of(self, conversation: GuidedConversation) -> BuildAGoodLife:
+        return conversation.stage3 if conversation.stage3 is not None else BuildAGoodLife()
+
+    def add_goal(self, conversation_id: str, description: str) -> Goal:
+        """A goal in the carer's own words (stage 3 is started if it was not)."""
+        conversation = self._draft(conversation_id)
+        goal = Goal(description=description)
+        stage3 = self._stage3_of(conversation)
+        self._save(replace(conversation, stage3=replace(stage3, goals=(*stage3.goals, goal))))
+        return goal
+
+    def rate_goal(
+        self, conversation_id: str, goal_id: str, attainment: GoalAttainment
+    ) -> GuidedConversation:
+        conversation = self._draft(conversation_id)
+        stage3 = self._stage3_of(conversation)
+        if goal_id not in {g.id for g in stage3.goals}:
+            raise NotFoundError(f"This conversation has no goal with id {goal_id}.")
+        goals = tuple(
+            replace(g, attainment=GoalAttainment(attainment)) if g.id == goal_id else g
+            for g in stage3.goals
+        )
+        return self._save(replace(conversation, stage3=replace(stage3, goals=goals)))
+
+    def add_action(
+        self,
+        conversation_id: str,
+        description: str,
+        tag: ActionTag,
+        *,
+        owner: str | None = None,
+        due: date | None = None,
+    ) -> SupportAction:
+        """A support-plan action tagged prevent / reduce / delay / support now."""
+        conversation = self._draft(conversation_id)
+        action = SupportAction(description=description, tag=tag, owner=owner, due=due)
+        stage3 = self._stage3_of(conversation)
+        self._save(
+            replace(conversation, stage3=replace(stage3, actions=(*stage3.actions, action)))
+        )
+        return action
+
+    def record_wellbeing_check(
+        self, conversation_id: str, answers: Mapping[str, WellbeingScale | str]
+    ) -> GuidedConversation:
+        """The wellbeing check: statement id -> never / sometimes / most of the time /
+        always, for the statements of this conversation's template version. A carer may
+        leave a statement out; the trajectory compares scores against what was answered.
+        """
+        conversation = self._draft(conversation_id)
+        problems = []
+        check = []
+        for statement_id, value in answers.items():
+            try:
+                scale = WellbeingScale(value)
+            except ValueError:
+                choices = ", ".join(m.value for m in WellbeingScale)
+                problems.append(
+                    (f"wellbeing_check.{statement_id}", f"{value!r} is not one of: {choices}")
+                )
+                continue
+            check.append(WellbeingAnswer(statement_id=statement_id, answer=scale))
+        if problems:
+            raise ValidationError(problems)
+        if not check:
+            raise ValidationError([("wellbeing_check", "no statements were answered")])
+        self._check_statements(conversation, tuple(check))
+        stage3 = self._stage3_of(conversation)
+        return self._save(
+            replace(conversation, stage3=replace(stage3, wellbeing_check=tuple(check)))
+        )
+
+    def _check_statements(
+        self, conversation: GuidedConversation, check: tuple[WellbeingAnswer, ...]
+    ) -> None:
+        known = {s.id for s in self.template(conversation).wellbeing_statements}
+        unknown = [
+            (f"wellbeing_check.{a.statement_id}", "is not a statement of this template's check")
+            for a in check
+            if a.statement_id not in known
+        ]
+        if unknown:
+            raise ValidationError(unknown)
+
+    # --- completing ------------------------------------------------------------------
+
+    def complete(
+        self, conversation_id: str, *, stage1_sufficient: bool = False
+    ) -> GuidedConversation:
+        """Mark the conversation complete today, with a review date from the settings.
+
+        Needs stage 3 (the assessment), or ``stage1_sufficient=True``: the worker's record
+        that listening and connecting was all the carer needed. The review date is
+        ``payments.assessment_valid_months`` after completion, because that is when the
+        assessment stops supporting a wellbeing payment.
+        """
+        conversation = self._draft(conversation_id)
+        if conversation.stage3 is None and not stage1_sufficient:
+            raise RuleViolation(
+                "This conversation cannot be completed yet: fill in stage 3 (the carer's "
+                "assessment), or record that listening and connecting was all the carer needed."
+            )
+        today = self.clock.today()
+        if today < conversation.started_on:
+            raise RuleViolation(
+                f"This conversation started on {conversation.started_on:%d %B %Y}, after "
+                "today's date on this laptop; check the laptop's date before completing it."
+            )
+        completed = replace(
+            conversation,
+            stage1_sufficient=bool(stage1_sufficient) or conversation.stage1_sufficient,
+            status=ConversationStatus.COMPLETE,
+            completed_on=today,
+            review_date=add_months(today, self.settings.payments.assessment_valid_months),
+        )
+        self.repo.save(completed, action="edit")
+        logger.info("conversation %s completed", completed.id)
+        return completed

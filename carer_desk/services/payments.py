@@ -1,0 +1,338 @@
+"""Wellbeing-payment use cases: draft, submit, cancel, decide, mark paid, and the cap and
+budget positions the screens show.
+
+The laptop's cap check is advisory: it only knows the requests synced to it, and every
+message says so (``complete_knowledge=False``). The server enforces the cap at approval.
+Approval normally happens on the server and reaches this laptop as a synced record; a
+payments approver working offline may record a decision here, which the server checks
+again when it syncs (money and approvals are never merged automatically).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+
+from carer_desk.config import Settings
+from carer_desk.errors import NotFoundError, RuleViolation
+from carer_desk.ports import RecordStore
+from carer_desk.records.carer import Carer
+from carer_desk.records.conversation import GuidedConversation
+from carer_desk.records.payment import (
+    OPEN_STATUSES,
+    PaidTo,
+    PaymentPurpose,
+    PaymentStatus,
+    WellbeingPaymentRequest,
+)
+from carer_desk.rules.budget import BudgetPosition, budget_position
+from carer_desk.rules.financial_year import FinancialYear, add_months, financial_year_of
+from carer_desk.rules.payment_cap import (
+    LAPTOP_CAVEAT,
+    CapCheck,
+    check_payment_cap,
+    check_request_cap,
+    duplicate_purpose_warning,
+    format_pounds,
+    requires_recent_assessment,
+)
+from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
+from carer_desk.services.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+KIND = "payment_request"
+
+# The value of sync.protocol.Role.PAYMENTS_APPROVER (a StrEnum, so it compares equal);
+# the core cannot import the sync layer, so the role arrives as a plain string.
+APPROVER_ROLE = "payments-approver"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A submitted request, the advisory cap check it passed, and any warning to show."""
+
+    request: WellbeingPaymentRequest
+    cap: CapCheck
+    warning: str | None  # a request for the same purpose soon before or after this one
+
+
+@dataclass(frozen=True, slots=True)
+class CapPosition:
+    """What is left of a carer's cap on a day, as this laptop knows it."""
+
+    carer_id: str
+    on: date
+    cap_pence: int
+    counted_pence: int
+    remaining_pence: int
+    # The day the oldest counted request drops out of the window and frees money up;
+    # None when nothing is counted.
+    until: date | None
+    message: str
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+class PaymentService:
+    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.repo = Repository(store)
+
+    @property
+    def _rules(self):
+        return self.settings.payments
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _load(self, request_id: str) -> WellbeingPaymentRequest:
+        try:
+            return self.repo.get(WellbeingPaymentRequest, request_id)
+        except NotFoundError:
+            raise NotFoundError(
+                f"There is no payment request with id {request_id} on this laptop; it may "
+                "not have synced yet."
+            ) from None
+
+    def get(self, request_id: str) -> WellbeingPaymentRequest:
+        request = self._load(request_id)
+        self.store.audit("view", record_id=request_id, kind=KIND, details={"carer": request.carer_id})
+        return request
+
+    def _all(self) -> list[WellbeingPaymentRequest]:
+        return list(self.repo.all(WellbeingPaymentRequest))
+
+    def list_for_carer(self, carer_id: str) -> list[WellbeingPaymentRequest]:
+        found = sorted(
+            self.repo.where(WellbeingPaymentRequest, carer_id=carer_id),
+            key=lambda r: (r.requested_on, r.id),
+        )
+        self.store.audit(
+            "view", record_id=carer_id, kind="carer", details={"list": KIND, "count": len(found)}
+        )
+        return found
+
+    def waiting_for_decision(self) -> list[WellbeingPaymentRequest]:
+        """The approver's queue: submitted requests, oldest first."""
+        return sorted(
+            (r for r in self._all() if r.status == PaymentStatus.SUBMITTED),
+            key=lambda r: (r.submitted_on or r.requested_on, r.id),
+        )
+
+    # --- drafting and submitting -----------------------------------------------------
+
+    def _assessment_for(self, carer_id: str, on: date, conversation_id: str | None) -> str:
+        conversations = self.repo.where(GuidedConversation, carer_id=carer_id)
+        check = requires_recent_assessment(
+            conversations, on, self._rules.assessment_valid_months, carer_id=carer_id
+        )
+        if not check.ok:
+            raise RuleViolation(check.message)
+        if conversation_id is not None:
+            linked = next((c for c in conversations if c.id == conversation_id), None)
+            if linked is None or not linked.assessment_completed:
+                raise RuleViolation(
+                    "The linked conversation is not a completed carer's assessment for this "
+                    "carer; link the assessment the payment follows from."
+                )
+            return conversation_id
+        completed = [c for c in conversations if c.assessment_completed and c.completed_on <= on]
+        return max(completed, key=lambda c: (c.completed_on, c.id)).id
+
+    def create_request(
+        self,
+        carer_id: str,
+        *,
+        amount_pence: int,
+        purpose: PaymentPurpose,
+        wellbeing_outcome: str,
+        paid_to: PaidTo = PaidTo.CARER,
+        supplier_name: str | None = None,
+        conversation_id: str | None = None,
+    ) -> WellbeingPaymentRequest:
+        """A draft request, linked to the carer's latest completed assessment unless
+        ``conversation_id`` names one. Refused without an assessment completed within
+        ``payments.assessment_valid_months``."""
+        try:
+            self.repo.get(Carer, carer_id)
+        except NotFoundError:
+            raise NotFoundError(f"There is no carer with id {carer_id} on this laptop.") from None
+        today = self.clock.today()
+        linked = self._assessment_for(carer_id, today, conversation_id)
+        request = WellbeingPaymentRequest(
+            carer_id=carer_id,
+            conversation_id=linked,
+            amount_pence=amount_pence,
+            purpose=purpose,
+            wellbeing_outcome=wellbeing_outcome,
+            paid_to=paid_to,
+            supplier_name=supplier_name,
+            requested_by=self.store.actor,
+            requested_on=today,
+        )
+        self.repo.save(request, action="create")
+        logger.info("payment request %s drafted", request.id)
+        return request
+
+    def amend_draft(
+        self,
+        request_id: str,
+        *,
+        amount_pence: int | None = None,
+        purpose: PaymentPurpose | None = None,
+        wellbeing_outcome: str | None = None,
+    ) -> WellbeingPaymentRequest:
+        request = self._load(request_id)
+        if request.status != PaymentStatus.DRAFT:
+            raise RuleViolation(
+                "Only a draft can be changed; cancel this request and make a new one."
+            )
+        changes = {
+            k: v
+            for k, v in (
+                ("amount_pence", amount_pence),
+                ("purpose", purpose),
+                ("wellbeing_outcome", wellbeing_outcome),
+            )
+            if v is not None
+        }
+        amended = replace(request, **changes)
+        self.repo.save(amended, action="edit")
+        return amended
+
+    def _cap_check(self, request: WellbeingPaymentRequest) -> CapCheck:
+        return check_request_cap(
+            request,
+            self._all(),
+            cap_pence=self._rules.cap_pence,
+            window_months=self._rules.window_months,
+            complete_knowledge=False,
+        )
+
+    def submit(self, request_id: str) -> Submitted:
+        """Submit a draft for a decision after the advisory cap check.
+
+        A request that would take the carer over the cap (as far as this laptop knows) is
+        refused with the rule's message, which says how much is left. A request for the
+        same purpose shortly before or after another is allowed, with a warning to show.
+        """
+        request = self._load(request_id)
+        today = self.clock.today()
+        self._assessment_for(request.carer_id, today, request.conversation_id)
+        cap = self._cap_check(request)
+        if not cap.allowed:
+            raise RuleViolation(cap.message)
+        submitted = request.submit(today)
+        warning = duplicate_purpose_warning(
+            self._all(), submitted, self._rules.duplicate_purpose_days
+        )
+        self.repo.save(submitted, action="edit")
+        logger.info("payment request %s submitted", request_id)
+        return Submitted(submitted, cap, warning)
+
+    def cancel(self, request_id: str, reason: str) -> WellbeingPaymentRequest:
+        cancelled = self._load(request_id).cancel(self.clock.today(), reason)
+        self.repo.save(cancelled, action="edit")
+        return cancelled
+
+    # --- decisions recorded on this laptop -------------------------------------------
+
+    def _require_approver(self, role: str, what: str) -> None:
+        if role != APPROVER_ROLE:
+            raise RuleViolation(
+                f"Only a payments approver can {what} a wellbeing payment; the request waits "
+                "for the office to decide."
+            )
+
+    def approve(self, request_id: str, *, role: str) -> WellbeingPaymentRequest:
+        """An approver's decision recorded here (e.g. while offline). The cap is checked
+        again from what this laptop knows; the server checks it again authoritatively."""
+        self._require_approver(role, "approve")
+        request = self._load(request_id)
+        cap = self._cap_check(request)
+        if not cap.allowed:
+            raise RuleViolation(cap.message)
+        approved = request.approve(self.store.actor, self.clock.today())
+        self.repo.save(approved, action="edit")
+        return approved
+
+    def decline(self, request_id: str, reason: str, *, role: str) -> WellbeingPaymentRequest:
+        self._require_approver(role, "decline")
+        declined = self._load(request_id).decline(self.store.actor, self.clock.today(), reason)
+        self.repo.save(declined, action="edit")
+        return declined
+
+    def mark_paid(self, request_id: str, *, role: str) -> WellbeingPaymentRequest:
+        self._require_approver(role, "record payment of")
+        paid = self._load(request_id).mark_paid(self.clock.today())
+        self.repo.save(paid, action="edit")
+        return paid
+
+    # --- positions -------------------------------------------------------------------
+
+    def cap_position(self, carer_id: str, on: date | None = None) -> CapPosition:
+        """"£120.00 left of the £300.00 limit until 3 May 2027", from what this laptop knows."""
+        on = on or self.clock.today()
+        requests = self._all()
+        check = check_payment_cap(
+            carer_id=carer_id,
+            amount_pence=0,
+            requested_on=on,
+            others=requests,
+            cap_pence=self._rules.cap_pence,
+            window_months=self._rules.window_months,
+            complete_knowledge=False,
+        )
+        counted = [r for r in requests if r.id in set(check.counted_request_ids)]
+        until = (
+            add_months(min(r.requested_on for r in counted), self._rules.window_months)
+            if counted
+            else None
+        )
+        left = f"{format_pounds(check.remaining_pence)} left of the {format_pounds(check.cap_pence)} limit"
+        if until is not None:
+            text = f"{left} until {_day(until)}, when the oldest counted request drops out."
+        else:
+            text = f"{left}: nothing is counted in the last {self._rules.window_months} months."
+        return CapPosition(
+            carer_id=carer_id,
+            on=on,
+            cap_pence=check.cap_pence,
+            counted_pence=check.already_committed_pence,
+            remaining_pence=check.remaining_pence,
+            until=until,
+            message=f"{text} {LAPTOP_CAVEAT}",
+        )
+
+    def financial_year(self, on: date | None = None) -> FinancialYear:
+        return financial_year_of(
+            on or self.clock.today(),
+            self._rules.financial_year_start_month,
+            self._rules.financial_year_start_day,
+        )
+
+    def budget_position(self, fy: FinancialYear | None = None) -> BudgetPosition:
+        """The budget position of ``fy`` (default: the current year) by funder, quarter,
+        purpose and district, from the requests on this laptop."""
+        district_of = {
+            c.id: c.address.district.value
+            for c in self.repo.all(Carer)
+            if c.address is not None and c.address.district is not None
+        }
+        return budget_position(
+            self._all(),
+            fy or self.financial_year(),
+            as_of=self.clock.today(),
+            annual_budget_pence=self._rules.annual_budget_pence,
+            funder_split=self._rules.funder_split,
+            district_of=district_of,
+        )
+
+    def open_requests(self, carer_id: str) -> list[WellbeingPaymentRequest]:
+        """Drafts and requests waiting for a decision (shown on the carer's screen)."""
+        return [r for r in self.list_for_carer(carer_id) if r.status in OPEN_STATUSES]
