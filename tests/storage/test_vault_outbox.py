@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from carer_desk.errors import NotFoundError
+from carer_desk.errors import NotFoundError, ValidationError
 from carer_desk.ports import Priority, SyncState
 from storage.vault import Vault
 
@@ -266,7 +266,8 @@ OutboxAgainstAServer.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-test_outbox_against_a_server = OutboxAgainstAServer.TestCase
+# Marked slow: every step is a committed (fsync'd) transaction.
+test_outbox_against_a_server = pytest.mark.slow(OutboxAgainstAServer.TestCase)
 
 
 def test_an_urgent_edit_never_overtakes_an_earlier_change_of_the_same_record(vault: Vault) -> None:
@@ -280,3 +281,30 @@ def test_an_urgent_edit_never_overtakes_an_earlier_change_of_the_same_record(vau
     order = [(c.record_id, c.payload) for c in vault.outbox_pending()]
     assert order[:2] == [("s1", {"text": "first"}), ("s1", {"text": "second"})]
     assert order[2][0] == "other"
+
+
+def test_a_pulled_page_and_its_cursor_are_saved_together(vault: Vault, vault_path: Path) -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Pulled:
+        kind: str
+        record_id: str
+        payload: dict[str, object] | None
+        server_version: int
+        deleted: bool = False
+
+    vault.put("carer", "mine", carer(1))  # unsent: a pull must not overwrite it
+    page = [Pulled("carer", f"r{i}", carer(i), 10 + i) for i in range(50)]
+    page.append(Pulled("carer", "mine", carer(1, name="theirs"), 3))
+    applied = vault.apply_remote_page(page, "cursor-after-page-1")
+    assert applied == [True] * 50 + [False]
+    vault.close()
+    with Vault.open(vault_path, actor="amy") as v:
+        v.unlock(PASSPHRASE)
+        assert v.sync_cursor() == "cursor-after-page-1"
+        assert v.get("carer", "r7") == carer(7)
+        assert v.get("carer", "mine")["name"] == "Carer Number 1"
+        with pytest.raises(ValidationError):
+            v.apply_remote_page([Pulled("carer", "", {}, 1)], "cursor-2")
+        assert v.sync_cursor() == "cursor-after-page-1"  # nothing of a failed page kept
