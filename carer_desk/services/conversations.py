@@ -173,8 +173,12 @@ class ConversationService:
             is_review=is_review,
         )
         self.repo.save(conversation, action="create")
-        logger.info("conversation %s started (template %s v%d)", conversation.id,
-                    template.id, template.version)
+        logger.info(
+            "conversation %s started (template %s v%d)",
+            conversation.id,
+            template.id,
+            template.version,
+        )
         return conversation
 
     def _draft(self, conversation_id: str) -> GuidedConversation:
@@ -218,8 +222,11 @@ class ConversationService:
 
     def _check_prompts(self, conversation: GuidedConversation, stage1: ListenAndConnect) -> None:
         known = {p.id for p in self.template(conversation).stage(1).prompts}
-        unknown = [(f"stage1.answers[{i}]", f"{pid!r} is not a stage 1 prompt of this template")
-                   for i, (pid, _) in enumerate(stage1.answers) if pid not in known]
+        unknown = [
+            (f"stage1.answers[{i}]", f"{pid!r} is not a stage 1 prompt of this template")
+            for i, (pid, _) in enumerate(stage1.answers)
+            if pid not in known
+        ]
         if unknown:
             raise ValidationError(unknown)
 
@@ -231,7 +238,9 @@ class ConversationService:
             logger.info("conversation %s holds a safeguarding concern: queued first", saved.id)
         return saved
 
-    def save_stage3(self, conversation_id: str, stage3: BuildAGoodLife | None) -> GuidedConversation:
+    def save_stage3(
+        self, conversation_id: str, stage3: BuildAGoodLife | None
+    ) -> GuidedConversation:
         conversation = self._draft(conversation_id)
         if stage3 is not None:
             self._check_statements(conversation, stage3.wellbeing_check)
@@ -278,9 +287,7 @@ class ConversationService:
         conversation = self._draft(conversation_id)
         action = SupportAction(description=description, tag=tag, owner=owner, due=due)
         stage3 = self._stage3_of(conversation)
-        self._save(
-            replace(conversation, stage3=replace(stage3, actions=(*stage3.actions, action)))
-        )
+        self._save(replace(conversation, stage3=replace(stage3, actions=(*stage3.actions, action))))
         return action
 
     def record_wellbeing_check(

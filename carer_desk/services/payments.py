@@ -101,7 +101,9 @@ class PaymentService:
 
     def get(self, request_id: str) -> WellbeingPaymentRequest:
         request = self._load(request_id)
-        self.store.audit("view", record_id=request_id, kind=KIND, details={"carer": request.carer_id})
+        self.store.audit(
+            "view", record_id=request_id, kind=KIND, details={"carer": request.carer_id}
+        )
         return request
 
     def _all(self) -> list[WellbeingPaymentRequest]:
@@ -276,7 +278,7 @@ class PaymentService:
     # --- positions -------------------------------------------------------------------
 
     def cap_position(self, carer_id: str, on: date | None = None) -> CapPosition:
-        """"£120.00 left of the £300.00 limit until 3 May 2027", from what this laptop knows."""
+        """ "£120.00 left of the £300.00 limit until 3 May 2027", from what this laptop knows."""
         on = on or self.clock.today()
         requests = self._all()
         check = check_payment_cap(
@@ -294,7 +296,10 @@ class PaymentService:
             if counted
             else None
         )
-        left = f"{format_pounds(check.remaining_pence)} left of the {format_pounds(check.cap_pence)} limit"
+        left = (
+            f"{format_pounds(check.remaining_pence)} left of the "
+            f"{format_pounds(check.cap_pence)} limit"
+        )
         if until is not None:
             text = f"{left} until {_day(until)}, when the oldest counted request drops out."
         else:
