@@ -20,6 +20,7 @@ from typing import Any
 from carer_desk.errors import NotFoundError, ValidationError
 from carer_desk.ports import AuditEntry, RecordStore
 from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
+from carer_desk.printing.money import format_pence
 from carer_desk.printing.protect import protect_pdf
 from carer_desk.services.printing import write_file_atomically
 
@@ -72,6 +73,11 @@ def _flatten(value: Any, label: str, out: list[Entry]) -> None:
         return
     if isinstance(value, Mapping):
         for key, inner in value.items():
+            if key.endswith("_pence") and isinstance(inner, int) and not isinstance(inner, bool):
+                # Money is stored in pence; a person reads pounds.
+                name = _humanise(key.removesuffix("_pence"))
+                out.append(Entry(f"{label} › {name}" if label else name, format_pence(inner)))
+                continue
             _flatten(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
     elif isinstance(value, list):
         if all(not isinstance(v, Mapping | list) for v in value):

@@ -71,6 +71,7 @@ def test_export_writes_protected_pdf_and_json_and_audits_the_export(store, world
     assert reader.is_encrypted and reader.decrypt("correct horse battery")
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Rochefoucauld" in text and "Penicillin" in text
+    assert "Amount: £300.00" in text and "30000" not in text
     loaded = json.loads((tmp_path / "sar.json").read_text("utf-8"))
     assert loaded["carer_id"] == world.long_name.id
     assert result.records == 1 + sum(
