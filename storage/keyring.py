@@ -34,7 +34,7 @@ class Keyring:
 
     def add(self, generation: int, key: bytearray) -> None:
         self.raw[generation] = key
-        self.aead[generation] = AESGCM(bytes(key))
+        self.aead[generation] = AESGCM(key)  # takes the bytearray itself: no immutable copy
 
     def discard(self, generation: int) -> None:
         zero(self.raw.pop(generation, None))

@@ -61,6 +61,8 @@ def load_public_key(public_pem: bytes) -> rsa.RSAPublicKey:
 
 
 def wrap_for_recovery(public_pem: bytes, data_key: bytes | bytearray) -> bytes:
+    # The RSA binding only takes bytes: this short-lived copy cannot be wiped (see
+    # docs/security.md on Python's limits).
     return load_public_key(public_pem).encrypt(bytes(data_key), _OAEP)
 
 

@@ -68,7 +68,7 @@ def encode_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def seal(aead: AESGCM, plaintext: bytes, ad: bytes) -> bytes:
+def seal(aead: AESGCM, plaintext: bytes | bytearray, ad: bytes) -> bytes:
     # A fresh random 96-bit nonce per write; with far fewer than 2^32 writes per key the
     # collision risk is negligible, and rotate_data_key resets the count.
     nonce = os.urandom(NONCE_BYTES)

@@ -1478,7 +1478,7 @@ class Vault:
             (
                 gen,
                 state,
-                seal(AESGCM(bytes(kek)), bytes(data_key), wrap_ad(vault_id, gen)),
+                seal(AESGCM(kek), data_key, wrap_ad(vault_id, gen)),
                 recovery.wrap_for_recovery(recovery_pem, data_key) if recovery_pem else None,
             ),
         )
@@ -1493,7 +1493,7 @@ class Vault:
             if wait > 0:
                 raise UnlockThrottled(wait)
             kek = derive_key(passphrase, self._kdf())
-            wrapper = AESGCM(bytes(kek))
+            wrapper = AESGCM(kek)
             keys: dict[int, bytearray] = {}
             try:
                 for gen, blob in self._db.conn.execute(
@@ -1539,12 +1539,12 @@ class Vault:
         *,
         reset_throttle: bool = False,
     ) -> None:
-        wrapper = AESGCM(bytes(kek))
+        wrapper = AESGCM(kek)
         with self._db.atomic():
             self._db.conn.executemany(
                 "UPDATE data_keys SET passphrase_wrapped = ? WHERE generation = ?",
                 [
-                    (seal(wrapper, bytes(key), wrap_ad(self._vault_id, gen)), gen)
+                    (seal(wrapper, key, wrap_ad(self._vault_id, gen)), gen)
                     for gen, key in keys.items()
                 ],
             )
