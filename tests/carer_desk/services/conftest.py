@@ -1,0 +1,32 @@
+"""Fixtures for the use-case service tests (helpers in service_support.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from carer_desk.config import Settings
+from carer_desk.records.carer import Carer
+from carer_desk.services.clock import SettableClock
+from tests.carer_desk.services.service_support import TODAY, add_carer, make_settings, make_vault
+
+
+@pytest.fixture
+def vault(tmp_path):
+    store = make_vault(tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(TODAY)
+
+
+@pytest.fixture
+def carer(vault) -> Carer:
+    return add_carer(vault)
