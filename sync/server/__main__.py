@@ -26,6 +26,7 @@ from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.errors import AdminError
 from sync.server.keyring import Keyring
+from sync.server.run_lock import hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
 from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings
 from sync.server.store import SqlStore
@@ -236,7 +237,8 @@ def run(args: argparse.Namespace) -> int:
                 "next contact."
             )
         elif command == "rotate-key":
-            count = store.rotate_key()
+            with hold_exclusive(settings.data_dir):
+                count = store.rotate_key()
             print(
                 f"Rotated the server key: {count} stored values re-encrypted under "
                 f"generation {store.keyring.current}. Back up {settings.key_file} now."

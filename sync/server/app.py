@@ -49,6 +49,7 @@ from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.keyring import Keyring
 from sync.server.payments import PaymentDecisions, service_today
+from sync.server.run_lock import hold_shared
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
 from sync.server.store import SqlStore
@@ -90,6 +91,8 @@ class Services:
 
     def __init__(self, settings: ServerSettings, today: Callable[[], date] = service_today):
         self.settings = settings
+        # Held while this process serves, so rotate-key cannot run underneath it.
+        self.run_lock = hold_shared(settings.data_dir)
         self.keyring = Keyring.load_or_create(settings.key_file)
         self.store = SqlStore(settings.database_url, self.keyring)
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
@@ -99,6 +102,7 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+        self.run_lock.close()
 
 
 def _error(status: int, detail: str, *, wipe: bool = False) -> JSONResponse:

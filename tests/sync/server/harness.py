@@ -93,7 +93,7 @@ class Harness:
 
     def close(self) -> None:
         self.client.close()
-        self.store.close()
+        self.app.state.services.close()
 
     def user(self, username: str, role: Role | str, team: str | None = None) -> None:
         self.store.create_user(username, str(role), team, hash_password(self._hasher, PASSWORD))

@@ -268,3 +268,15 @@ def test_a_bare_command_serves_on_the_defaults(tmp_path: Path, monkeypatch) -> N
     )
     assert main(["--data-dir", str(tmp_path)]) == 0
     assert calls == [(tmp_path, "127.0.0.1", 8470)]
+
+
+def test_rotate_key_refuses_while_a_server_is_running(data_dir: Path, capsys) -> None:
+    h = Harness(data_dir)
+    try:
+        before = Keyring.load(data_dir / "server.key")
+        assert cli(data_dir, "rotate-key") == 1
+        assert "stop it first" in capsys.readouterr().err
+        assert Keyring.load(data_dir / "server.key") == before
+    finally:
+        h.close()
+    assert cli(data_dir, "rotate-key") == 0
