@@ -923,12 +923,13 @@ class Vault:
                     f"AND state = 'pending'",
                     chunk,
                 )
-                # A record shows 'sending' only when nothing newer is waiting behind it.
+                # A record shows 'sending' only when nothing newer is waiting behind it, and
+                # never hides an open conflict.
                 conn.execute(
                     f"UPDATE records SET sync_state = 'sending' WHERE id IN "
                     f"(SELECT record_id FROM outbox WHERE change_id IN ({marks})) "
                     f"AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = records.id "
-                    f"AND o.state != 'sending')",
+                    f"AND o.state != 'sending') AND conflict_sealed IS NULL",
                     chunk,
                 )
 
@@ -969,7 +970,10 @@ class Vault:
                 conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
             else:
                 conn.execute(
-                    "UPDATE records SET server_version = ?, sync_state = 'synced' WHERE id = ?",
+                    # An open conflict stays visible until the person resolves it.
+                    "UPDATE records SET server_version = ?, sync_state = CASE "
+                    "WHEN conflict_sealed IS NOT NULL THEN 'conflict' ELSE 'synced' END "
+                    "WHERE id = ?",
                     (server_version, record_id),
                 )
 

@@ -308,3 +308,21 @@ def test_a_pulled_page_and_its_cursor_are_saved_together(vault: Vault, vault_pat
         with pytest.raises(ValidationError):
             v.apply_remote_page([Pulled("carer", "", {}, 1)], "cursor-2")
         assert v.sync_cursor() == "cursor-after-page-1"  # nothing of a failed page kept
+
+
+def test_an_open_conflict_stays_visible_while_other_changes_drain(vault: Vault) -> None:
+    vault.put("carer", "c1", carer(1))
+    push_all(vault, 1)
+    vault.put("carer", "c1", carer(1, name="first edit"))
+    (first,) = vault.outbox_pending()
+    vault.outbox_mark_sending([first.change_id])
+    vault.put("carer", "c1", carer(1, name="second edit"))
+    # The server merged the first edit but found a field both sides changed.
+    vault.outbox_acknowledge(first.change_id, 3)
+    vault.mark_conflict("c1", {"name": {"mine": "first edit", "theirs": "Other"}})
+    (second,) = vault.outbox_pending()
+    vault.outbox_mark_sending([second.change_id])
+    assert vault.meta("c1").sync_state == SyncState.CONFLICT
+    vault.outbox_acknowledge(second.change_id, 4)
+    assert vault.meta("c1").sync_state == SyncState.CONFLICT
+    assert vault.conflict_details("c1") is not None
