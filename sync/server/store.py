@@ -196,6 +196,8 @@ class StoreTransaction(Protocol):
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int: ...
 
+    def resend_group_records(self, group_id: str) -> int: ...
+
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None: ...
 
     def save_applied(
@@ -506,6 +508,24 @@ class SqlTransaction:
                 update(t.records)
                 .where(t.records.c.record_id == record_id)
                 .values(team=team, seq=self._next_seq())
+            )
+        return len(ids)
+
+    def resend_group_records(self, group_id: str) -> int:
+        """Give every record in a group a new sequence number (not a new version), so a
+        facilitator who has just taken the group over pulls its sessions and registers."""
+        ids = list(
+            self.conn.execute(
+                select(t.records.c.record_id)
+                .where(t.records.c.group_id == group_id, t.records.c.record_id != group_id)
+                .order_by(t.records.c.seq)
+            ).scalars()
+        )
+        for record_id in ids:
+            self.conn.execute(
+                update(t.records)
+                .where(t.records.c.record_id == record_id)
+                .values(seq=self._next_seq())
             )
         return len(ids)
 

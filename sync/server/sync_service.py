@@ -315,6 +315,12 @@ class SyncService:
             existing is None or existing.ownership.team != ownership.team
         ):
             tx.retag_carer_records(change.record_id, ownership.team)
+        if (
+            change.kind == RecordKind.GROUP
+            and existing is not None
+            and existing.ownership.owner != ownership.owner
+        ):
+            tx.resend_group_records(change.record_id)
         return written
 
     def _applied(self, change: Change, version: int) -> ChangeResult:

@@ -295,3 +295,34 @@ def test_a_revoked_device_is_told_to_wipe_and_its_pushes_are_refused(harness: Ha
     assert pulled.status_code == 403 and pulled.json()["wipe"] is True
     # The user can still enrol a replacement laptop.
     assert harness.enrol("ann").status_code == 200
+
+
+def test_a_carer_moved_to_another_team_arrives_with_their_records(harness: Harness) -> None:
+    admin = harness.device("admin", Role.ADMIN)
+    south = harness.device("south-worker", Role.OUTREACH_WORKER, "south")
+    cursor = south.pull_page().json()["next_cursor"]
+    carer = r.carer("north")
+    plan = r.plan(carer.id)
+    admin.push(r.change(carer), r.change(plan))
+    assert south.pull_page(cursor).json()["records"] == []
+    admin.push_one(r.change(r.replace(carer, team=r.LocalityTeam("south")), base_version=1))
+    got = {(x["kind"], x["record_id"]) for x in south.pull_page(cursor).json()["records"]}
+    assert got == {("carer", carer.id), ("plan", plan.id)}
+
+
+def test_a_facilitator_taking_over_a_group_receives_its_register(harness: Harness) -> None:
+    admin = harness.device("admin", Role.ADMIN)
+    newcomer = harness.device("gil", Role.GROUP_FACILITATOR)
+    cursor = newcomer.pull_page().json()["next_cursor"]
+    group = r.group("fay")
+    session = r.session(group.id)
+    carer = r.carer("north")
+    admin.push(
+        r.change(group),
+        r.change(session),
+        r.change(carer),
+        r.change(r.attendance(session.id, carer.id)),
+    )
+    admin.push_one(r.change(r.replace(group, facilitator="gil"), base_version=1))
+    kinds = sorted(x["kind"] for x in newcomer.pull_page(cursor).json()["records"])
+    assert kinds == ["attendance", "group", "register_entry", "session"]
