@@ -8,8 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from carer_desk.cli.context import CliContext
+from carer_desk.cli.context import DATA_DIR_CONFIG, CliContext
 from carer_desk.cli.passphrase import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV
+from carer_desk.config import load_settings
 from carer_desk.demo import seed_demo
 from carer_desk.errors import CarerDeskError
 from carer_desk.importer import read_carers
@@ -21,6 +22,12 @@ from storage.vault import Vault
 
 RECOVERY_KEY_PASSWORD_ENV = "CARER_DESK_RECOVERY_KEY_PASSWORD"
 DEMO_PASSPHRASE = "demo passphrase"  # documented in the README; demo data only
+# Ofcom reserves 0808 157 0000-0999 for drama, so the demo's cards can never ring anyone.
+DEMO_SETTINGS = """\
+# Settings for the demo vault only (invented data).
+[cards]
+emergency_line_phone = "0808 157 0192"  # a fictional number (Ofcom drama range)
+"""
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:
@@ -319,6 +326,10 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 
     ctx.ensure_data_dir()
     os.environ.setdefault(PASSPHRASE_ENV, DEMO_PASSPHRASE)
+    demo_config = ctx.data_dir / DATA_DIR_CONFIG
+    if not ctx.vault_path.exists() and not demo_config.exists():
+        demo_config.write_text(DEMO_SETTINGS, encoding="utf-8")
+        ctx.settings = load_settings(demo_config)
     if not ctx.vault_path.exists():
         print(f"Creating a demo vault at {ctx.vault_path} (passphrase: {DEMO_PASSPHRASE!r}).")
         vault = Vault.create(

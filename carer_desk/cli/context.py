@@ -20,6 +20,7 @@ from storage.vault import Vault
 log = logging.getLogger(__name__)
 
 VAULT_FILENAME = "vault.sqlite"
+DATA_DIR_CONFIG = "config.toml"  # settings kept with a vault (the demo's, for example)
 USER_ENV = "CARER_DESK_USER"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from carer_desk import __version__
 from carer_desk.cli import commands
-from carer_desk.cli.context import CliContext, default_actor, default_data_dir
+from carer_desk.cli.context import DATA_DIR_CONFIG, CliContext, default_actor, default_data_dir
 from carer_desk.cli.passphrase import SecretReader
 from carer_desk.config import load_settings
 from carer_desk.errors import CarerDeskError
@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_path(explicit: Path | None, data_dir: Path) -> Path | None:
+    """--config if given (it must exist); else a config.toml kept with the vault (how the
+    demo vault carries its own settings); else the user's config folder (None)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise CarerDeskError(f"The settings file {explicit} does not exist.")
+        return explicit
+    beside_vault = data_dir / DATA_DIR_CONFIG
+    return beside_vault if beside_vault.is_file() else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Only errors reach the terminal: a command's answer is its output and its one-line
     # reason, not a stream of warnings (wrong passphrases are already reported as errors).
@@ -64,9 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        settings = load_settings(args.config)
+        data_dir = args.data_dir or default_data_dir()
+        settings = load_settings(settings_path(args.config, data_dir))
         ctx = CliContext(
-            data_dir=args.data_dir or default_data_dir(),
+            data_dir=data_dir,
             settings=settings,
             actor=args.user or default_actor(),
             secrets=SecretReader(),
