@@ -65,6 +65,10 @@ def audit_ad(seq: int, generation: int) -> bytes:
     return associated_data("audit", seq, generation)
 
 
+def secret_ad(name: str, generation: int) -> bytes:
+    return associated_data("secret", name, generation)
+
+
 def wrap_ad(vault_id: str, generation: int) -> bytes:
     return associated_data("data-key", vault_id, generation)
 

@@ -61,6 +61,7 @@ from storage.sealing import (
     record_ad,
     seal,
     seal_json,
+    secret_ad,
     unseal,
     unseal_json,
     wrap_ad,
@@ -1145,6 +1146,60 @@ class Vault:
             counts[SyncState(state)] = n
         return counts
 
+    # ------------------------------------------------------------------ small secrets
+
+    @_guarded
+    def put_secret(self, name: str, value: str) -> None:
+        """Keep a small secret (e.g. the sync device credential) sealed in the vault
+        header. It is re-encrypted by rotate_data_key like everything else."""
+        keys = self._require_keys()
+        gen = self._write_gen()
+        blob = seal(keys.aead[gen], value.encode("utf-8"), secret_ad(name, gen))
+        self._set_header({f"secret:{name}": json.dumps({"gen": gen, "blob": blob.hex()})})
+
+    @_guarded
+    def get_secret(self, name: str) -> str | None:
+        """The secret, or None when there is none — or it fails its integrity check, in
+        which case a warning is logged and the caller re-creates it (a device credential
+        is re-issued by enrolling again)."""
+        keys = self._require_keys()
+        stored = self._header(f"secret:{name}")
+        if not stored:
+            return None
+        try:
+            item = json.loads(stored)
+            gen = int(item["gen"])
+            raw = unseal(keys.aead[gen], bytes.fromhex(item["blob"]), secret_ad(name, gen))
+        except (SealBroken, KeyError, ValueError, TypeError):
+            logger.warning("stored secret %r failed its integrity check", name)
+            return None
+        return raw.decode("utf-8")
+
+    @_guarded
+    def delete_secret(self, name: str) -> None:
+        with self._db.atomic():
+            self._db.conn.execute("DELETE FROM header WHERE name = ?", (f"secret:{name}",))
+
+    def _reseal_secrets(self, keys: Keyring, gen: int) -> None:
+        """Inside the rotation's final transaction: move every secret to generation gen."""
+        updates = []
+        for header_name, stored in self._db.conn.execute(
+            "SELECT name, value FROM header WHERE name LIKE 'secret:%'"
+        ).fetchall():
+            name = header_name[len("secret:") :]
+            try:
+                item = json.loads(stored)
+                old = int(item["gen"])
+                if old == gen:
+                    continue
+                raw = unseal(keys.aead[old], bytes.fromhex(item["blob"]), secret_ad(name, old))
+            except (SealBroken, KeyError, ValueError, TypeError):
+                logger.warning("stored secret %r failed its integrity check", name)
+                continue  # left as is: get_secret reports it missing
+            blob = seal(keys.aead[gen], raw, secret_ad(name, gen))
+            updates.append((json.dumps({"gen": gen, "blob": blob.hex()}), header_name))
+        self._db.conn.executemany("UPDATE header SET value = ? WHERE name = ?", updates)
+
     # ------------------------------------------------------------------ keys
 
     @_guarded
@@ -1416,6 +1471,7 @@ class Vault:
             conn.executemany(
                 "UPDATE audit SET key_gen = ?, sealed = ?, chain = ? WHERE seq = ?", updates
             )
+            self._reseal_secrets(keys, gen)
             retired = [
                 g
                 for (g,) in conn.execute(

@@ -214,3 +214,36 @@ def test_a_new_recovery_key_replaces_the_old_one(
     recovered = Vault.recover(path, new_private, None, "new passphrase here", "admin")
     assert recovered.get("carer", "c1")["name"] == "Carer Number 1"
     recovered.close()
+
+
+def test_a_secret_survives_reopening_and_key_rotation(vault: Vault, vault_path: Path) -> None:
+    assert vault.get_secret("device-credential") is None
+    vault.put_secret("device-credential", "tok-Ωmega-123")
+    vault.rotate_data_key()
+    vault.close()
+    v = Vault.open(vault_path, actor="amy")
+    v.unlock(PASSPHRASE)
+    assert v.get_secret("device-credential") == "tok-Ωmega-123"
+    v.delete_secret("device-credential")
+    assert v.get_secret("device-credential") is None
+    v.close()
+
+
+def test_a_secret_is_not_stored_in_clear_and_cannot_be_moved(
+    vault: Vault, vault_path: Path
+) -> None:
+    import sqlite3
+
+    vault.put_secret("a", "first-secret-value")
+    vault.put_secret("b", "second-secret-value")
+    vault.close()
+    conn = sqlite3.connect(str(vault_path), isolation_level=None)
+    values = dict(conn.execute("SELECT name, value FROM header WHERE name LIKE 'secret:%'"))
+    assert all("secret-value" not in v for v in values.values())
+    conn.execute("UPDATE header SET value = ? WHERE name = 'secret:b'", (values["secret:a"],))
+    conn.close()
+    v = Vault.open(vault_path, actor="amy")
+    v.unlock(PASSPHRASE)
+    assert v.get_secret("a") == "first-secret-value"
+    assert v.get_secret("b") is None  # a's sealed value does not open under b's name
+    v.close()
