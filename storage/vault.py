@@ -652,6 +652,10 @@ class Vault:
             except sqlite3.DatabaseError as exc:
                 raise _damaged(self._path, exc) from exc
         for record_id, version, gen, sealed in rows:
+            if self._keys is not keys:
+                # Locked (idle auto-lock) while the caller was still iterating: stop, rather
+                # than report every remaining record as damaged.
+                raise VaultLocked("The vault was locked: unlock it with your passphrase first.")
             try:
                 payload = self._open_record(keys, record_id, kind, version, gen, sealed)
             except RecordIntegrityError:

@@ -207,3 +207,16 @@ def test_opening_some_other_database_leaves_it_untouched(tmp_path: Path) -> None
         Vault.open(other, actor="amy")
     assert other.read_bytes() == before
     assert not Path(str(other) + "-wal").exists()
+
+
+def test_locking_during_a_listing_stops_it_without_marking_records_damaged(vault: Vault
+                                                                          ) -> None:
+    vault.put_many(RecordWrite("carer", f"c{i}", carer(i)) for i in range(5))
+    listing = vault.iter_kind("carer")
+    next(listing)
+    vault.lock()
+    with pytest.raises(VaultLocked):
+        next(listing)
+    vault.unlock(PASSPHRASE)
+    assert vault.damaged_records() == []
+    assert len(list(vault.iter_kind("carer"))) == 5
