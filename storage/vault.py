@@ -107,6 +107,11 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
 
 
 def _damaged(path: Path, exc: BaseException) -> VaultError:
+    if isinstance(exc, OSError) or "unable to open" in str(exc) or "readonly" in str(exc):
+        return VaultError(
+            f"Carer Desk cannot read and write the vault at {path} ({exc}). Check that the "
+            "folder exists, that you may write to it, and that the disk is not full."
+        )
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
         return VaultError(
             f"The vault {path} is busy: another Carer Desk window or command is writing to "
@@ -237,11 +242,14 @@ class Vault:
                 f"A vault already exists at {path}. Open it with your passphrase, or choose "
                 "another location."
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Owner-only before the first byte is written; SQLite gives the -wal and -shm files
-        # the same permissions as the database file.
-        path.touch(mode=0o600, exist_ok=True)
-        os.chmod(path, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only before the first byte is written; SQLite gives the -wal and -shm
+            # files the same permissions as the database file.
+            path.touch(mode=0o600, exist_ok=True)
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise _damaged(path, exc) from exc
         db = _connect(path)
         try:
             _configure(db)

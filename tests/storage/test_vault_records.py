@@ -220,3 +220,10 @@ def test_locking_during_a_listing_stops_it_without_marking_records_damaged(vault
     vault.unlock(PASSPHRASE)
     assert vault.damaged_records() == []
     assert len(list(vault.iter_kind("carer"))) == 5
+
+
+def test_a_vault_where_one_may_not_write_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    with pytest.raises(VaultError, match="cannot read and write the vault"):
+        Vault.create(blocker / "vault.db", PASSPHRASE, actor="amy", kdf=FAST_KDF)
