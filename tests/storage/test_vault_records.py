@@ -209,8 +209,7 @@ def test_opening_some_other_database_leaves_it_untouched(tmp_path: Path) -> None
     assert not Path(str(other) + "-wal").exists()
 
 
-def test_locking_during_a_listing_stops_it_without_marking_records_damaged(vault: Vault
-                                                                          ) -> None:
+def test_locking_during_a_listing_stops_it_without_marking_records_damaged(vault: Vault) -> None:
     vault.put_many(RecordWrite("carer", f"c{i}", carer(i)) for i in range(5))
     listing = vault.iter_kind("carer")
     next(listing)
