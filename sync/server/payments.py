@@ -125,6 +125,7 @@ class PaymentDecisions:
                     actor=principal.username,
                     device_id=principal.device_id,
                     change_id=None,
+                    previous_version=record.version,
                 )
                 tx.audit(
                     actor=principal.username,

@@ -70,7 +70,7 @@ records = Table(
     Column("key_gen", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(64), nullable=False),
-    Index("ix_records_kind_carer", "kind", "carer_id"),
+    Index("ix_records_carer_kind", "carer_id", "kind"),
     Index("ix_records_team_seq", "team", "seq"),
     Index("ix_records_group", "group_id"),
     Index("ix_records_lookup", "lookup"),

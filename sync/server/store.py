@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sync.server import schema as t
@@ -192,6 +203,7 @@ class StoreTransaction(Protocol):
         actor: str,
         device_id: str | None,
         change_id: str | None,
+        previous_version: int | None,
     ) -> StoredRecord: ...
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int: ...
@@ -199,6 +211,8 @@ class StoreTransaction(Protocol):
     def resend_group_records(self, group_id: str) -> int: ...
 
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None: ...
+
+    def known_change_ids(self, change_ids: Sequence[str]) -> set[str]: ...
 
     def save_applied(
         self, *, change_id: str, username: str, device_id: str, record_id: str, result: JSONDict
@@ -329,6 +343,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
+_NEXT_SEQ = (
+    update(t.counters)
+    .where(t.counters.c.name == "change_seq")
+    .values(value=t.counters.c.value + 1)
+    .returning(t.counters.c.value)
+)
+_GET_RECORD = select(t.records).where(t.records.c.record_id == bindparam("rid"))
+_APPLIED_RESULT = select(t.applied_changes).where(t.applied_changes.c.change_id == bindparam("cid"))
+_INSERT_RECORD = insert(t.records)
+_UPDATE_RECORD = update(t.records).where(t.records.c.record_id == bindparam("rid"))
+_INSERT_VERSION = insert(t.record_versions)
+_INSERT_APPLIED = insert(t.applied_changes)
+
+
 def _record_ad(kind: str, record_id: str, version: int) -> str:
     return f"record|{kind}|{record_id}|{version}"
 
@@ -376,7 +404,7 @@ class SqlTransaction:
         return self.keyring.index(value)
 
     def get_record(self, record_id: str) -> StoredRecord | None:
-        row = self.conn.execute(select(t.records).where(t.records.c.record_id == record_id)).first()
+        row = self.conn.execute(_GET_RECORD, {"rid": record_id}).first()
         return self._record(row) if row else None
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None:
@@ -423,14 +451,7 @@ class SqlTransaction:
     def _next_seq(self) -> int:
         # The UPDATE takes the counter's row lock until commit: writers queue here, so
         # sequence numbers become visible in order.
-        return int(
-            self.conn.execute(
-                update(t.counters)
-                .where(t.counters.c.name == "change_seq")
-                .values(value=t.counters.c.value + 1)
-                .returning(t.counters.c.value)
-            ).scalar_one()
-        )
+        return int(self.conn.execute(_NEXT_SEQ).scalar_one())
 
     def write_record(
         self,
@@ -443,10 +464,12 @@ class SqlTransaction:
         actor: str,
         device_id: str | None,
         change_id: str | None,
+        previous_version: int | None,
     ) -> StoredRecord:
-        current = self.conn.execute(
-            select(t.records.c.version).where(t.records.c.record_id == record_id)
-        ).scalar_one_or_none()
+        """Store a new version. ``previous_version`` is the version the caller read in
+        this transaction (None for a new record); the unique (record, version) constraint
+        turns a caller's mistake into an error instead of a lost version."""
+        current = previous_version
         version = (current or 0) + 1
         seq = self._next_seq()
         now = utcnow()
@@ -468,26 +491,27 @@ class SqlTransaction:
             "updated_at": now,
             "updated_by": actor,
         }
+        # Statements are built once (module level) and executed with parameters: building
+        # them per call cost more than running them.
         if current is None:
-            self.conn.execute(insert(t.records).values(record_id=record_id, **values))
+            self.conn.execute(_INSERT_RECORD, {"record_id": record_id, **values})
         else:
-            self.conn.execute(
-                update(t.records).where(t.records.c.record_id == record_id).values(**values)
-            )
+            self.conn.execute(_UPDATE_RECORD, {"rid": record_id, **values})
         self.conn.execute(
-            insert(t.record_versions).values(
-                record_id=record_id,
-                kind=kind,
-                version=version,
-                deleted=payload is None,
-                payload=sealed,
-                key_gen=gen,
-                changed_fields=_dumps(sorted(changed_fields)),
-                actor=actor,
-                device_id=device_id,
-                change_id=change_id,
-                at=now,
-            )
+            _INSERT_VERSION,
+            {
+                "record_id": record_id,
+                "kind": kind,
+                "version": version,
+                "deleted": payload is None,
+                "payload": sealed,
+                "key_gen": gen,
+                "changed_fields": _dumps(sorted(changed_fields)),
+                "actor": actor,
+                "device_id": device_id,
+                "change_id": change_id,
+                "at": now,
+            },
         )
         return StoredRecord(
             record_id, kind, version, payload is None, seq, payload, ownership, now, actor
@@ -531,10 +555,17 @@ class SqlTransaction:
 
     # --- idempotency ledger ---------------------------------------------------------------
 
+    def known_change_ids(self, change_ids: Sequence[str]) -> set[str]:
+        """Which of these change ids are already in the ledger (one query per batch)."""
+        if not change_ids:
+            return set()
+        query = select(t.applied_changes.c.change_id).where(
+            t.applied_changes.c.change_id.in_(list(change_ids))
+        )
+        return set(self.conn.execute(query).scalars())
+
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None:
-        row = self.conn.execute(
-            select(t.applied_changes).where(t.applied_changes.c.change_id == change_id)
-        ).first()
+        row = self.conn.execute(_APPLIED_RESULT, {"cid": change_id}).first()
         if row is None:
             return None
         result = self.keyring.open_json(row.result, row.key_gen, f"change|{change_id}")
@@ -544,20 +575,22 @@ class SqlTransaction:
     def save_applied(
         self, *, change_id: str, username: str, device_id: str, record_id: str, result: JSONDict
     ) -> None:
+        """Record a change's result. A change id already recorded raises
+        :class:`DuplicateChange`; the caller's savepoint rolls the change back."""
         sealed, gen = self.keyring.seal_json(result, f"change|{change_id}")
         try:
-            with self.conn.begin_nested():
-                self.conn.execute(
-                    insert(t.applied_changes).values(
-                        change_id=change_id,
-                        username=username,
-                        device_id=device_id,
-                        record_id=record_id,
-                        result=sealed,
-                        key_gen=gen,
-                        at=utcnow(),
-                    )
-                )
+            self.conn.execute(
+                _INSERT_APPLIED,
+                {
+                    "change_id": change_id,
+                    "username": username,
+                    "device_id": device_id,
+                    "record_id": record_id,
+                    "result": sealed,
+                    "key_gen": gen,
+                    "at": utcnow(),
+                },
+            )
         except IntegrityError:
             raise DuplicateChange(change_id) from None
 

@@ -198,8 +198,11 @@ class SyncService:
             return PushResponse(results=[self._rejected(c, reason) for c in request.changes])
         results: list[ChangeResult] = []
         with self.store.transaction(write=True) as tx:
+            # One query finds the resends; new changes skip the per-change ledger look-up.
+            known = tx.known_change_ids([c.change_id for c in request.changes])
             for change in request.changes:
-                results.append(self._push_one(tx, principal, change))
+                results.append(self._push_one(tx, principal, change, known))
+                known.add(change.change_id)
         applied = sum(r.status == ChangeStatus.APPLIED for r in results)
         log.info(
             "push from %s/%s: %d changes, %d applied, %d conflicts, %d rejected",
@@ -222,8 +225,10 @@ class SyncService:
             reason=reason,
         )
 
-    def _push_one(self, tx: Any, principal: Principal, change: Change) -> ChangeResult:
-        stored = tx.applied_result(change.change_id)
+    def _push_one(
+        self, tx: Any, principal: Principal, change: Change, known: set[str]
+    ) -> ChangeResult:
+        stored = tx.applied_result(change.change_id) if change.change_id in known else None
         if stored is not None:
             return self._replay(principal, change, stored)
         try:
@@ -310,9 +315,15 @@ class SyncService:
             actor=principal.username,
             device_id=principal.device_id,
             change_id=change.change_id,
+            previous_version=existing.version if existing is not None else None,
         )
-        if change.kind == RecordKind.CARER and (
-            existing is None or existing.ownership.team != ownership.team
+        # A carer who moves team takes their linked records along. (A new carer has none:
+        # linked records are refused until their carer is on the server, except from an
+        # admin, whose records need no team to be seen.)
+        if (
+            change.kind == RecordKind.CARER
+            and existing is not None
+            and existing.ownership.team != ownership.team
         ):
             tx.retag_carer_records(change.record_id, ownership.team)
         if (

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from sync.server import schema as t
 from sync.server.errors import AdminError
@@ -42,7 +43,9 @@ def write(
     actor: str = "ann",
 ) -> object:
     with store.transaction(write=True) as tx:
+        current = tx.get_record(record_id)
         return tx.write_record(
+            previous_version=current.version if current else None,
             kind=kind,
             record_id=record_id,
             payload=payload,
@@ -79,6 +82,7 @@ def test_every_write_is_a_new_version_with_who_and_what_changed(store: SqlStore)
     write(store, "c1", {"name": "Ann", "town": "Bicester"}, actor="bob")
     with store.transaction(write=True) as tx:
         tx.write_record(
+            previous_version=2,
             kind="carer",
             record_id="c1",
             payload=None,
@@ -223,7 +227,7 @@ def test_change_ledger_holds_one_result_per_change_id(store: SqlStore) -> None:
             record_id="c1",
             result={"status": "applied", "note": CANARY},
         )
-        with pytest.raises(DuplicateChange):
+        with pytest.raises(DuplicateChange), tx.savepoint():
             tx.save_applied(
                 change_id="ch-1",
                 username="ann",
@@ -311,3 +315,28 @@ def test_rotating_the_key_reseals_everything_and_drops_the_old_key(
     reopened.close()
     assert record is not None and record.payload == {"name": "Annie"}
     assert gens == {2}
+
+
+def test_a_stale_previous_version_is_an_error_not_a_lost_version(store: SqlStore) -> None:
+    write(store, "c1", {"n": 1})
+    with pytest.raises(IntegrityError), store.transaction(write=True) as tx:
+        tx.write_record(
+            kind="carer",
+            record_id="c1",
+            payload={"n": 2},
+            ownership=Ownership(),
+            changed_fields=["n"],
+            actor="x",
+            device_id=None,
+            change_id=None,
+            previous_version=None,
+        )
+    with store.transaction() as tx:
+        assert [v.version for v in tx.versions("c1")] == [1]
+
+
+def test_known_change_ids_finds_resends_in_one_go(store: SqlStore) -> None:
+    with store.transaction(write=True) as tx:
+        tx.save_applied(change_id="ch-1", username="ann", device_id="d", record_id="c1", result={})
+        assert tx.known_change_ids(["ch-1", "ch-2"]) == {"ch-1"}
+        assert tx.known_change_ids([]) == set()

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("updated_at", _TS, nullable=False),
         sa.Column("updated_by", sa.String(64), nullable=False),
     )
-    op.create_index("ix_records_kind_carer", "records", ["kind", "carer_id"])
+    op.create_index("ix_records_carer_kind", "records", ["carer_id", "kind"])
     op.create_index("ix_records_team_seq", "records", ["team", "seq"])
     op.create_index("ix_records_group", "records", ["group_id"])
     op.create_index("ix_records_lookup", "records", ["lookup"])
