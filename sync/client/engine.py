@@ -150,6 +150,24 @@ def conflict_details(result: ChangeResult) -> dict[str, Any]:
     }
 
 
+def _ack_version(change: OutboxChange, result: ChangeResult) -> int:
+    """The server version to record for an acknowledged change.
+
+    When the server's new version is not the one right after our base, somebody else
+    wrote in between and the server *merged*: it now holds a payload we have never seen.
+    Recording the merged version would make the vault ignore that very version when the
+    pull brings it (it skips versions it already holds), leaving this laptop without the
+    colleague's fields for good. Recording our base version instead is exact about what
+    we hold — our edit on top of the base — so the pull applies the merge, and any edit
+    made before that pull is merged against the right base by the server.
+    """
+    assert result.server_version is not None
+    base = change.base_version
+    if change.op == Op.UPSERT and base is not None and result.server_version != base + 1:
+        return base
+    return result.server_version
+
+
 class SyncEngine:
     """Runs one sync at a time; safe to call from the GUI's worker and the watcher thread.
 
@@ -307,14 +325,14 @@ class SyncEngine:
             if result.status == ChangeStatus.APPLIED:
                 if result.server_version is None:
                     raise ProtocolMismatch("an applied change without a server version")
-                self.vault.outbox_acknowledge(result.change_id, result.server_version)
+                self.vault.outbox_acknowledge(result.change_id, _ack_version(change, result))
             elif result.status == ChangeStatus.CONFLICT:
                 # The server has stored our edit inside its conflict record (with both
                 # values), so the change is delivered: take it off the outbox, then mark
-                # the record so the person sees both values. Acknowledging at the merged
-                # version stops the next pull from overwriting our values with the merge.
+                # the record so the person sees both values. The pull that follows brings
+                # the server's merged version; the conflict stays marked (_own_conflict).
                 if result.server_version is not None:
-                    self.vault.outbox_acknowledge(result.change_id, result.server_version)
+                    self.vault.outbox_acknowledge(result.change_id, _ack_version(change, result))
                 else:
                     self.vault.outbox_reject(
                         result.change_id, "conflict: the server holds a newer version"

@@ -92,7 +92,9 @@ class InProcessServer:
         from sync.server.app import create_app
 
         self.app = create_app(self.settings)
-        self.client = TestClient(self.app, base_url="http://testserver")
+        self.client = TestClient(
+            self.app, base_url="http://testserver", raise_server_exceptions=False
+        )
 
     @property
     def store(self) -> Any:

@@ -139,16 +139,17 @@ def test_same_field_changed_on_two_laptops_becomes_a_conflict(
     details = bob.vault.conflict_details(rid)
     (field,) = details["fields"]
     assert (field["server"], field["client"]) == ("Annie", "Nan")
-    # Bob still sees his own value until a person chooses; nothing was overwritten.
-    assert bob.vault.get("carer", rid)["preferred_name"] == "Nan"
-    # The field only Bob changed was merged on the server and reaches Ann.
-    ann.engine.sync_now()
-    mine = ann.vault.get("carer", rid)
-    assert (mine["language"], mine["gp_practice"], mine["preferred_name"]) == (
+    # Bob's laptop shows the server's merged record (with Ann's value and his own
+    # language), and keeps his value in the conflict until a person chooses.
+    mine = bob.vault.get("carer", rid)
+    assert (mine["preferred_name"], mine["language"], mine["gp_practice"]) == (
+        "Annie",
         "Welsh",
         "Banbury Cross",
-        "Annie",
     )
+    # The field only Bob changed was merged on the server and reaches Ann.
+    ann.engine.sync_now()
+    assert ann.vault.get("carer", rid) == mine
     # A later sync does not resend the conflicted change or clear the conflict.
     again = bob.engine.sync_now()
     assert again.pushed == 0 and not again.conflicts
@@ -268,3 +269,21 @@ def test_oversized_batch_is_split_and_only_the_huge_record_held(tmp_path: Path) 
     finally:
         dev.vault.close()
         srv.stop()
+
+
+def test_edits_to_different_fields_merge_and_both_laptops_see_the_merge(
+    ann: Device, bob: Device
+) -> None:
+    rid = ann.add_carer()
+    ann.engine.sync_now()
+    bob.engine.sync_now()
+    ann.edit(rid, preferred_name="Annie")
+    bob.edit(rid, language="Welsh")
+    ann.engine.sync_now()
+    summary = bob.engine.sync_now()
+    assert not summary.conflicts
+    ann.engine.sync_now()
+    for device in (ann, bob):
+        record = device.vault.get("carer", rid)
+        assert (record["preferred_name"], record["language"]) == ("Annie", "Welsh")
+        assert device.state(rid) == SyncState.SYNCED

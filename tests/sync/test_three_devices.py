@@ -1,0 +1,286 @@
+"""Three laptops and one server, driven by hypothesis through random days of work.
+
+Real parts only: three encrypted vaults in temporary folders, the real FastAPI server on
+its SQLite backend (called in process), the real HTTP transport and sync engine. Faults
+are injected at the transport boundary *after* the server has acted — a lost answer, as a
+dropped mobile connection produces — and by re-opening a vault (a client killed and
+started again) or the server (a restart).
+
+Invariants:
+* every change the server acknowledged is in its ledger, and no change id ever produced
+  two versions (nothing applied twice);
+* after a final sync of every laptop, all laptops hold exactly the server's version of
+  every record, except where a laptop shows a conflict for a person to resolve;
+* no edit is lost: the last value each laptop wrote to each field is in the server's
+  history of that record or held in a conflict record.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from carer_desk.cli.sync_command import load_enrolment
+from carer_desk.errors import NotFoundError
+from carer_desk.ports import Priority, SyncState
+from sync.client.backoff import NO_RETRY
+from sync.client.engine import SyncEngine
+from sync.client.errors import ServerUnreachable
+from sync.client.transport import HttpTransport
+from sync.protocol import ChangeStatus, PullResponse, PushRequest, PushResponse
+from tests.sync.support import (
+    InProcessServer,
+    carer_payload,
+    enrol_device,
+    new_vault,
+    reopen_vault,
+)
+
+PASSWORD = "a long enough password"
+NAMES = ("ann", "bob", "cat")
+# preferred_name is weighted so two laptops often change the same field (a conflict), and
+# the others so they often change different fields of one record (a field-level merge).
+FIELDS = ("preferred_name", "preferred_name", "gp_practice", "language")
+DEVICE = st.integers(min_value=0, max_value=len(NAMES) - 1)
+
+
+class RecordingTransport(HttpTransport):
+    """The real HTTP transport, which notes every answer the engine received and can lose
+    the next answer after the server has acted on the request."""
+
+    def __init__(self, *args: Any, acked: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acked = acked
+        self.lose_push = False
+        self.lose_pull = False
+
+    def push(self, request: PushRequest) -> PushResponse:
+        answer = super().push(request)
+        if self.lose_push:
+            self.lose_push = False
+            raise ServerUnreachable("response lost")
+        for r in answer.results:
+            if r.status != ChangeStatus.REJECTED:
+                self.acked[r.change_id] = r.record_id
+        return answer
+
+    def pull(self, since: str, limit: int = 500) -> PullResponse:
+        answer = super().pull(since, limit)
+        if self.lose_pull:
+            self.lose_pull = False
+            raise ServerUnreachable("response lost")
+        return answer
+
+
+class ThreeDevices(RuleBasedStateMachine):
+    @initialize()
+    def setup(self) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="carer-desk-3dev-"))
+        self.server = InProcessServer(self.tmp / "server")
+        self.acked: dict[str, str] = {}
+        self.ids: list[str] = []
+        # (device, record, field) -> the last value that device wrote there
+        self.written: dict[tuple[int, str, str], str] = {}
+        self.counter = 0
+        self.vaults = []
+        for name in NAMES:
+            self.server.create_user(name, PASSWORD)
+            vault = new_vault(self.tmp / name / "vault.sqlite", actor=name)
+            enrol_device(self.server, vault, name, PASSWORD)
+            self.vaults.append(vault)
+        self.engines: list[SyncEngine] = []
+        self.transports: list[RecordingTransport] = []
+        for i in range(len(NAMES)):
+            self._connect(i)
+        # One carer every laptop already knows, as after the morning's sync.
+        self.register_carer(0, False)
+        for engine in self.engines:
+            engine.sync_now()
+
+    def _connect(self, i: int) -> None:
+        enrolment = load_enrolment(self.vaults[i])
+        assert enrolment is not None
+        transport = RecordingTransport(
+            enrolment.server, enrolment.credential, client=self.server.client, acked=self.acked
+        )
+        engine = SyncEngine(self.vaults[i], transport, backoff=NO_RETRY, page_size=4, batch_size=3)
+        if len(self.engines) > i:
+            self.engines[i], self.transports[i] = engine, transport
+        else:
+            self.engines.append(engine)
+            self.transports.append(transport)
+
+    def _token(self) -> str:
+        self.counter += 1
+        return f"v{self.counter}"
+
+    # --- rules --------------------------------------------------------------------------
+
+    @rule(dev=DEVICE, safeguarding=st.booleans())
+    def register_carer(self, dev: int, safeguarding: bool) -> None:
+        token = self._token()
+        payload = carer_payload(given=f"Carer{token}", safeguarding=safeguarding)
+        payload["preferred_name"] = token
+        priority = Priority.SAFEGUARDING if safeguarding else Priority.NORMAL
+        self.vaults[dev].put("carer", payload["id"], payload, priority=priority)
+        self.ids.append(payload["id"])
+        self.written[(dev, payload["id"], "preferred_name")] = token
+
+    @precondition(lambda self: self.ids)
+    @rule(dev=DEVICE, pick=st.integers(min_value=0), field=st.sampled_from(FIELDS))
+    def edit_offline(self, dev: int, pick: int, field: str) -> None:
+        rid = self.ids[pick % len(self.ids)]
+        try:
+            payload = self.vaults[dev].get("carer", rid)
+        except NotFoundError:
+            return  # this laptop has not pulled that carer yet
+        token = self._token()
+        payload[field] = token
+        self.vaults[dev].put("carer", rid, payload)
+        self.written[(dev, rid, field)] = token
+
+    @precondition(lambda self: self.ids)
+    @rule(
+        a=DEVICE,
+        b=DEVICE,
+        pick=st.integers(min_value=0),
+        field_a=st.sampled_from(FIELDS),
+        field_b=st.sampled_from(FIELDS),
+    )
+    def same_record_edited_on_two_laptops(
+        self, a: int, b: int, pick: int, field_a: str, field_b: str
+    ) -> None:
+        """Two colleagues update the same carer the same day, each offline."""
+        both = [i for i, rid in enumerate(self.ids) if self._has(a, rid) and self._has(b, rid)]
+        if not both:
+            return
+        index = both[pick % len(both)]
+        self.edit_offline(a, index, field_a)
+        if b != a:
+            self.edit_offline(b, index, field_b)
+
+    def _has(self, dev: int, rid: str) -> bool:
+        try:
+            self.vaults[dev].get("carer", rid)
+        except NotFoundError:
+            return False
+        return True
+
+    @rule(dev=DEVICE)
+    def sync(self, dev: int) -> None:
+        summary = self.engines[dev].sync_now()
+        if summary.conflicts:
+            event("a conflict was raised")
+        if summary.replayed:
+            event("a lost answer was replayed")
+
+    @rule(dev=DEVICE, where=st.sampled_from(("push", "pull")))
+    def sync_losing_an_answer(self, dev: int, where: str) -> None:
+        t = self.transports[dev]
+        t.lose_push, t.lose_pull = where == "push", where == "pull"
+        try:
+            self.engines[dev].sync_now()
+        except ServerUnreachable:
+            pass
+        t.lose_push = t.lose_pull = False
+
+    @rule(dev=DEVICE)
+    def kill_client_mid_push(self, dev: int) -> None:
+        """The answer is lost and the app dies: a fresh process opens the vault again."""
+        self.transports[dev].lose_push = True
+        try:
+            self.engines[dev].sync_now()
+        except ServerUnreachable:
+            pass
+        self.transports[dev].lose_push = False
+        path = self.vaults[dev].path
+        self.vaults[dev].close()
+        self.vaults[dev] = reopen_vault(path, actor=NAMES[dev])
+        self._connect(dev)
+
+    @rule()
+    def restart_server(self) -> None:
+        self.server.restart()
+        for i in range(len(NAMES)):
+            self._connect(i)
+
+    # --- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def acknowledged_changes_exist_exactly_once(self) -> None:
+        if not hasattr(self, "server"):
+            return
+        per_change = Counter(v.change_id for v in self.server.store.iter_versions() if v.change_id)
+        assert all(n == 1 for n in per_change.values()), "a change was applied twice"
+        with self.server.store.transaction() as tx:
+            for change_id in self.acked:
+                assert tx.applied_result(change_id) is not None, change_id
+
+    def teardown(self) -> None:
+        if not hasattr(self, "server"):
+            return
+        try:
+            # The final sync: everyone pushes, then everyone pulls what the others pushed.
+            for _round in range(2):
+                for engine in self.engines:
+                    engine.sync_now()
+            self.acknowledged_changes_exist_exactly_once()
+            self._check_convergence()
+            self._check_nothing_lost()
+        finally:
+            for vault in self.vaults:
+                vault.close()
+            self.server.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _server_record(self, rid: str) -> Any:
+        with self.server.store.transaction() as tx:
+            return tx.get_record(rid)
+
+    def _check_convergence(self) -> None:
+        for i, vault in enumerate(self.vaults):
+            assert vault.outbox_pending(1000) == [], f"{NAMES[i]} still has changes to send"
+            assert vault.rejected_changes() == []
+            for rid in self.ids:
+                stored = self._server_record(rid)
+                assert stored is not None, f"{rid} never reached the server"
+                meta = vault.meta(rid)
+                if meta.sync_state == SyncState.CONFLICT:
+                    assert vault.conflict_details(rid) is not None
+                    continue
+                assert meta.sync_state == SyncState.SYNCED, (NAMES[i], rid, meta.sync_state)
+                assert meta.server_version == stored.version, (NAMES[i], rid)
+                assert vault.get("carer", rid) == stored.payload, (NAMES[i], rid)
+
+    def _check_nothing_lost(self) -> None:
+        with self.server.store.transaction() as tx:
+            for (dev, rid, field), token in self.written.items():
+                history = [tx.version_payload(rid, v.version) or {} for v in tx.versions(rid)]
+                if any(p.get(field) == token for p in history):
+                    continue
+                held = [c.details.get("client_payload") or {} for c in tx.open_conflicts([rid])]
+                assert any(p.get(field) == token for p in held), (
+                    f"{NAMES[dev]}'s edit of {field} on {rid} was lost without a conflict"
+                )
+
+
+ThreeDevices.TestCase.settings = settings(
+    max_examples=12,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_three_devices = ThreeDevices.TestCase
