@@ -17,6 +17,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections import Counter
@@ -191,20 +192,16 @@ class ThreeDevices(RuleBasedStateMachine):
     def sync_losing_an_answer(self, dev: int, where: str) -> None:
         t = self.transports[dev]
         t.lose_push, t.lose_pull = where == "push", where == "pull"
-        try:
+        with contextlib.suppress(ServerUnreachable):
             self.engines[dev].sync_now()
-        except ServerUnreachable:
-            pass
         t.lose_push = t.lose_pull = False
 
     @rule(dev=DEVICE)
     def kill_client_mid_push(self, dev: int) -> None:
         """The answer is lost and the app dies: a fresh process opens the vault again."""
         self.transports[dev].lose_push = True
-        try:
+        with contextlib.suppress(ServerUnreachable):
             self.engines[dev].sync_now()
-        except ServerUnreachable:
-            pass
         self.transports[dev].lose_push = False
         path = self.vaults[dev].path
         self.vaults[dev].close()
