@@ -61,3 +61,51 @@ def complete_assessment(store, settings, clock, carer_id: str):
     service.add_goal(conversation.id, "Get a full night's sleep once a week")
     service.add_action(conversation.id, "Book a sitting service", ActionTag.SUPPORT_NOW)
     return service.complete(conversation.id)
+
+
+def full_plan(carer_id: str, created_on: date = TODAY, **changes):
+    """A plan with every required section filled in and consent to share it."""
+    from carer_desk.records.plan import (
+        EmergencyContact,
+        EmergencyPlan,
+        HomeAccess,
+        Medication,
+        PlanPerson,
+    )
+
+    agreed = date(2025, 1, 6)
+    fields = dict(
+        carer_id=carer_id,
+        cared_for=(
+            PlanPerson(
+                name="Joe Lee",
+                conditions_and_care_needed="Dementia; needs help to wash and dress",
+                medication=(Medication(name="Donepezil", where_kept="Kitchen cupboard"),),
+                allergies="none known",
+                gp="Windrush Surgery",
+            ),
+        ),
+        access=HomeAccess(who_holds_keys="Neighbour at number 3"),
+        emergency_contacts=(
+            EmergencyContact(
+                name="Mary Lee",
+                role="daughter",
+                phone="07700 900123",
+                consent_given=True,
+                consent_date=agreed,
+            ),
+            EmergencyContact(
+                name="Tom Hill",
+                role="neighbour",
+                phone="01993 700700",
+                consent_given=True,
+                consent_date=agreed,
+                holds_key=True,
+            ),
+        ),
+        consent_to_share_with_emergency_service=True,
+        consent_date=agreed,
+        created_on=created_on,
+    )
+    fields.update(changes)
+    return EmergencyPlan(**fields)
