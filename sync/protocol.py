@@ -208,6 +208,9 @@ class ChangeResult(_Model):
     reason: str | None = None
     #: True when the stored result was returned for a change already applied before.
     replayed: bool = False
+    #: True when the server's copy now differs from the payload sent (other people's
+    #: fields merged in, or conflicting fields kept): pull to get what the server holds.
+    merged: bool = False
 
 
 class PushResponse(_Model):

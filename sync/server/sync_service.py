@@ -334,13 +334,14 @@ class SyncService:
             tx.resend_group_records(change.record_id)
         return written
 
-    def _applied(self, change: Change, version: int) -> ChangeResult:
+    def _applied(self, change: Change, version: int, *, merged: bool = False) -> ChangeResult:
         return ChangeResult(
             change_id=change.change_id,
             record_id=change.record_id,
             kind=change.kind,
             status=ChangeStatus.APPLIED,
             server_version=version,
+            merged=merged,
         )
 
     def _apply_new(self, tx: Any, principal: Principal, change: Change) -> ChangeResult:
@@ -432,6 +433,7 @@ class SyncService:
         )
         conflicts = list(merge.conflicts)
         version = existing.version
+        stored = existing.payload
         if merge.changed_fields:
             try:
                 check_payload(change.kind, change.record_id, merge.merged)
@@ -456,8 +458,9 @@ class SyncService:
                     tx, principal, change, merge.merged, ownership, merge.changed_fields, existing
                 )
                 version = written.version
+                stored = merge.merged
         if not conflicts:
-            return self._applied(change, version)
+            return self._applied(change, version, merged=stored != client)
         return self._conflict(tx, principal, change, existing, version, conflicts)
 
     def _conflict(
@@ -498,6 +501,7 @@ class SyncService:
             server_version=version,
             conflict_id=conflict_id,
             conflicts=conflicts,
+            merged=True,
         )
 
     # --- pull -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def test_a_new_record_is_applied_and_pulled_back(any_harness: Harness) -> None:
     carer = r.carer()
     result = device.push_one(r.change(carer))
     assert result["status"] == "applied" and result["server_version"] == 1
+    assert result["merged"] is False
     pulled = device.pull_all()[("carer", carer.id)]
     assert pulled["server_version"] == 1
     assert r.decode("carer", pulled["payload"]) == carer
@@ -109,6 +110,7 @@ def test_edits_to_different_fields_on_two_laptops_both_land(harness: Harness) ->
     one.push_one(r.change(r.replace(carer, gp_practice="Windrush Surgery"), base_version=1))
     result = two.push_one(r.change(r.replace(carer, preferred_name="Annie"), base_version=1))
     assert result["status"] == "applied" and result["server_version"] == 3
+    assert result["merged"] is True  # the laptop must pull to see the other edit
     merged = r.decode("carer", one.pull_all()[("carer", carer.id)]["payload"])
     assert merged.gp_practice == "Windrush Surgery" and merged.preferred_name == "Annie"
 
