@@ -137,3 +137,116 @@ def enrol_device(server: InProcessServer, vault: Vault, username: str, password:
     )
     save_enrolment(vault, enrolment)
     return enrolment
+
+
+# --- a real server, in its own process ---------------------------------------------------------
+
+
+class ServerProcess:
+    """``carer-desk-server serve`` as a uvicorn subprocess on a free loopback port."""
+
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = free_port()
+        self.proc: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _base(self) -> list[str]:
+        import sys
+
+        cmd = [sys.executable, "-m", "sync.server", "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            cmd += ["--database", self.database_url]
+        return cmd
+
+    def create_user(
+        self, username: str, password: str, role: str = "outreach-worker", team: str | None = TEAM
+    ) -> None:
+        import os
+        import subprocess
+
+        cmd = [*self._base(), "create-user", "--username", username, "--role", role]
+        if team:
+            cmd += ["--team", team]
+        env = {**os.environ, "CARER_DESK_PASSWORD": password}
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=60)
+
+    def start(self, timeout: float = 30.0) -> None:
+        import subprocess
+        import time
+
+        import httpx
+
+        self.proc = subprocess.Popen(
+            [*self._base(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing — a crash or a pulled plug."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+            self.proc = None
+
+
+def enrol_over_http(url: str, vault: Vault, username: str, password: str) -> Any:
+    from carer_desk.cli.sync_command import Enrolment, save_enrolment
+    from sync.client.transport import HttpTransport
+    from sync.protocol import EnrolRequest
+
+    transport = HttpTransport(url)
+    try:
+        answer = transport.enrol(
+            EnrolRequest(username=username, password=password, device_name=f"{username}-pc")
+        )
+    finally:
+        transport.close()
+    enrolment = Enrolment(
+        url,
+        answer.device_id,
+        answer.username,
+        str(answer.role),
+        answer.device_credential,
+        str(answer.team) if answer.team else None,
+    )
+    save_enrolment(vault, enrolment)
+    return enrolment
+
+
+def add_carers(vault: Vault, count: int, prefix: str = "P") -> list[str]:
+    """``count`` new carers written in one transaction, as an import would."""
+    from carer_desk.ports import RecordWrite
+
+    writes = []
+    for i in range(count):
+        payload = carer_payload(given=f"{prefix}{i}", family=f"Family{i % 97}")
+        writes.append(RecordWrite("carer", payload["id"], payload))
+    vault.put_many(writes, action="create")
+    return [w.id for w in writes]
