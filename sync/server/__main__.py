@@ -25,11 +25,10 @@ from pathlib import Path
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.errors import AdminError
-from sync.server.keyring import Keyring
 from sync.server.run_lock import hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
 from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings
-from sync.server.store import SqlStore
+from sync.server.store import SqlStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +109,7 @@ def read_password() -> str:
 
 def _open_store(settings: ServerSettings) -> SqlStore:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqlStore(settings.database_url, Keyring.load_or_create(settings.key_file))
+    return open_store(settings.database_url, settings.key_file)
 
 
 def _create_user(

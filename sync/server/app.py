@@ -47,12 +47,11 @@ from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
-from sync.server.keyring import Keyring
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.run_lock import hold_shared
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
-from sync.server.store import SqlStore
+from sync.server.store import open_store
 from sync.server.sync_service import SyncService
 
 log = logging.getLogger(__name__)
@@ -93,8 +92,12 @@ class Services:
         self.settings = settings
         # Held while this process serves, so rotate-key cannot run underneath it.
         self.run_lock = hold_shared(settings.data_dir)
-        self.keyring = Keyring.load_or_create(settings.key_file)
-        self.store = SqlStore(settings.database_url, self.keyring)
+        try:
+            self.store = open_store(settings.database_url, settings.key_file)
+        except BaseException:
+            self.run_lock.close()
+            raise
+        self.keyring = self.store.keyring
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
         self.sync = SyncService(self.store)
         self.payments = PaymentDecisions(self.store, settings.payments, today)

@@ -73,6 +73,16 @@ class Keyring:
         return keyring
 
     @classmethod
+    def unsaved(cls, path: Path) -> Keyring:
+        """A fresh keyring not written anywhere (to open a database before its key)."""
+        return cls(
+            path=path,
+            current=1,
+            keys={1: AESGCM.generate_key(256)},
+            index_key=secrets.token_bytes(32),
+        )
+
+    @classmethod
     def load(cls, path: Path) -> Keyring:
         try:
             data = json.loads(path.read_text("utf-8"))
@@ -92,6 +102,11 @@ class Keyring:
             raise KeyFileError(
                 f"The server key file {path} is damaged ({exc}). Restore it from the key backup."
             ) from None
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            log.warning(
+                "the server key file %s is readable by others (mode %o); chmod 600 it", path, mode
+            )
         return cls(path=path, current=current, keys=keys, index_key=index_key)
 
     def save(self) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -35,7 +36,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sync.server import schema as t
 from sync.server.errors import AdminError
-from sync.server.keyring import Keyring, SealedDataError
+from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,24 @@ class ServerStore(Protocol):
     def rotate_key(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+def open_store(database_url: str, key_file: Path) -> SqlStore:
+    """Open (and migrate) the database with its key file, creating the key file only for
+    a database that holds nothing encrypted yet: a new key for old data would make the
+    server write records nobody could read alongside ones it cannot read."""
+    if not key_file.exists():
+        probe = SqlStore(database_url, Keyring.unsaved(key_file))
+        try:
+            if probe.holds_sealed_data():
+                raise KeyFileError(
+                    f"The server key file {key_file} is missing but the database holds "
+                    "encrypted records. Restore server.key from its backup; do not start the "
+                    "server without it."
+                )
+        finally:
+            probe.close()
+    return SqlStore(database_url, Keyring.load_or_create(key_file))
 
 
 # --- SQLAlchemy implementation ------------------------------------------------------------
@@ -964,6 +983,15 @@ class SqlStore:
             rows = tx.conn.execute(select(t.record_versions).order_by(t.record_versions.c.id))
             for r in rows:
                 yield _version_info(r)
+
+    def holds_sealed_data(self) -> bool:
+        """Whether anything here was encrypted with a server key (records, stored
+        results, conflicts). Users and devices are hashes and need no key."""
+        with self.transaction() as tx:
+            for table in (t.record_versions, t.applied_changes, t.conflicts):
+                if tx.conn.execute(select(table).limit(1)).first() is not None:
+                    return True
+        return False
 
     def count(self, table: str) -> int:
         with self.transaction() as tx:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sync.server.__main__ import DEMO_PASSWORD, main
-from sync.server.keyring import Keyring
+from sync.server.keyring import KeyFileError, Keyring
 from sync.server.settings import ServerSettings
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
@@ -280,3 +280,29 @@ def test_rotate_key_refuses_while_a_server_is_running(data_dir: Path, capsys) ->
     finally:
         h.close()
     assert cli(data_dir, "rotate-key") == 0
+
+
+def test_a_missing_key_file_is_never_silently_replaced(data_dir: Path, capsys) -> None:
+    h = Harness(data_dir)
+    try:
+        h.device("admin", "admin").push(r.change(r.carer()))
+    finally:
+        h.close()
+    (data_dir / "server.key").unlink()
+    assert cli(data_dir, "list-users") == 1
+    assert "Restore server.key" in capsys.readouterr().err
+    assert not (data_dir / "server.key").exists()
+    with pytest.raises(KeyFileError, match=r"Restore server\.key"):
+        Harness(data_dir)
+
+
+def test_a_key_file_is_created_while_nothing_is_encrypted_yet(data_dir: Path, monkeypatch) -> None:
+    assert (
+        cli(
+            data_dir, "create-user", "--username", "ann", "--role", "admin", monkeypatch=monkeypatch
+        )
+        == 0
+    )
+    (data_dir / "server.key").unlink()
+    assert cli(data_dir, "list-users") == 0
+    assert stat.S_IMODE(os.stat(data_dir / "server.key").st_mode) == 0o600
