@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
-from carer_desk.config import Settings
+from carer_desk.config import PaymentSettings, Settings
 from carer_desk.errors import NotFoundError, RuleViolation
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
@@ -85,7 +85,7 @@ class PaymentService:
         self.repo = Repository(store)
 
     @property
-    def _rules(self):
+    def _rules(self) -> PaymentSettings:
         return self.settings.payments
 
     # --- reading ---------------------------------------------------------------------
