@@ -259,3 +259,32 @@ def test_random_payment_sequences_never_exceed_the_cap_through_the_service(
         start = add_months(end.requested_on, -12)
         total = sum(r.amount_pence for r in live if start < r.requested_on <= end.requested_on)
         assert total <= CAP
+
+
+def test_a_request_synced_from_another_laptop_counts_towards_the_cap_here(
+    vault, settings, clock, service, carer
+):
+    from carer_desk.records.codec import to_payload
+    from carer_desk.records.payment import WellbeingPaymentRequest
+
+    assessment = complete_assessment(vault, settings, clock, carer.id)
+    # Approved at the office and pulled down: no call on this service is needed.
+    elsewhere = WellbeingPaymentRequest(
+        carer_id=carer.id,
+        conversation_id=assessment.id,
+        amount_pence=22_000,
+        purpose=PaymentPurpose.SHORT_BREAK,
+        wellbeing_outcome="A week by the sea",
+        requested_by="another.worker",
+        requested_on=TODAY - timedelta(days=30),
+        status=PaymentStatus.APPROVED,
+        submitted_on=TODAY - timedelta(days=30),
+        decided_by="manager",
+        decided_on=TODAY - timedelta(days=29),
+    )
+    assert service.cap_position(carer.id).remaining_pence == CAP
+    vault.apply_remote("payment_request", elsewhere.id, to_payload(elsewhere), server_version=1)
+    assert service.cap_position(carer.id).remaining_pence == 8_000
+    with pytest.raises(RuleViolation, match=r"£80\.00 left"):
+        service.submit(_request(service, carer.id, 10_000, PaymentPurpose.DAY_OUT).id)
+    assert service.get(elsewhere.id).status == PaymentStatus.APPROVED
