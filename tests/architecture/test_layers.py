@@ -3,6 +3,7 @@ declared in pyproject.toml (``[tool.importlinter]``)."""
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 
@@ -13,7 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_import_contracts_are_kept(monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+    # import-linter reconfigures logging and disables every logger that already exists;
+    # put them back so later tests (the canary scan of log files) still see log output.
+    loggers = [
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    disabled = {lg: lg.disabled for lg in loggers}
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+    finally:
+        for lg, was in disabled.items():
+            lg.disabled = was
 
 
 def test_core_contract_forbids_qt_databases_and_http():
