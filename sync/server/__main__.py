@@ -253,9 +253,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"Wrote {len(lines)} audit lines to {args.out}.")
         elif command == "seed-demo":
             existing = {u.username for u in store.list_users()}
-            for username, role, team in DEMO_USERS:
+            for username, role, demo_team in DEMO_USERS:
                 if username not in existing:
-                    _create_user(store, settings, username, role, team, DEMO_PASSWORD)
+                    _create_user(store, settings, username, role, demo_team, DEMO_PASSWORD)
                     print(f"Created {role.value} {username}.")
             print(
                 f"Demo users share the password {DEMO_PASSWORD!r}; do not use them with "

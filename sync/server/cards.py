@@ -18,7 +18,7 @@ from sync.protocol import CardLookupResponse, RecordKind, Role
 from sync.server.access import Principal
 from sync.server.errors import BadRequest, Forbidden, NotFound
 from sync.server.projections import display_name
-from sync.server.store import ServerStore, StoredRecord
+from sync.server.store import ServerStore, StoredRecord, StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class CardLookup:
         )
 
     def _answer(
-        self, tx: Any, number: str, card: StoredRecord
+        self, tx: StoreTransaction, number: str, card: StoredRecord
     ) -> tuple[CardLookupResponse, dict[str, Any]]:
         payload = card.payload or {}
         carer = tx.get_record(str(payload.get("carer_id")))

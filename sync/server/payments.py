@@ -13,7 +13,9 @@ the cap.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from carer_desk.errors import RuleViolation, ValidationError
@@ -22,6 +24,7 @@ from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
 from carer_desk.rules.budget import budget_position
 from carer_desk.rules.financial_year import financial_year_of
 from carer_desk.rules.payment_cap import (
+    CapCheck,
     check_request_cap,
     format_pounds,
     requires_recent_assessment,
@@ -37,7 +40,7 @@ from sync.server.access import Principal
 from sync.server.errors import BadRequest, Forbidden, NotFound, Refused
 from sync.server.merge import changed_fields
 from sync.server.settings import PaymentRules
-from sync.server.store import ServerStore
+from sync.server.store import ServerStore, StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,12 @@ def service_today() -> date:
 
 
 class PaymentDecisions:
-    def __init__(self, store: ServerStore, rules: PaymentRules, today=service_today):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        store: ServerStore,
+        rules: PaymentRules,
+        today: Callable[[], date] = service_today,
+    ) -> None:
         self.store = store
         self.rules = rules
         self.today = today
@@ -164,10 +172,10 @@ class PaymentDecisions:
 
     def _check_approval(
         self,
-        tx,
+        tx: StoreTransaction,
         payment: WellbeingPaymentRequest,
-        cap,
-        budget_remaining: int,  # type: ignore[no-untyped-def]
+        cap: CapCheck,
+        budget_remaining: int,
     ) -> None:
         if not cap.allowed:
             raise RuleViolation(cap.message)
@@ -193,7 +201,7 @@ class PaymentDecisions:
             )
 
 
-def _decode_payment(payload: dict, record_id: str) -> WellbeingPaymentRequest:  # type: ignore[type-arg]
+def _decode_payment(payload: dict[str, Any], record_id: str) -> WellbeingPaymentRequest:
     try:
         return from_payload(RecordKind.PAYMENT_REQUEST, {**payload, "id": record_id})
     except ValidationError as exc:

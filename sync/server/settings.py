@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -60,10 +61,10 @@ class ServerSettings:
         cls,
         data_dir: Path | None = None,
         database_url: str | None = None,
-        **overrides: object,
+        **overrides: Any,
     ) -> ServerSettings:
         """Settings for ``data_dir`` (the platform default when None): SQLite in it unless
         ``database_url`` is given; the key file always in it."""
         base = Path(data_dir) if data_dir is not None else default_data_dir()
         url = database_url or f"sqlite:///{base / DATABASE_FILE}"
-        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **overrides)  # type: ignore[arg-type]
+        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **overrides)

@@ -48,11 +48,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def _utc(value: datetime) -> datetime:
     # SQLite hands timestamps back naive; every one we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
 
 
 class DatabaseUnavailable(AdminError):
@@ -409,7 +411,7 @@ class SqlTransaction:
             seq=row.seq,
             payload=self._open_payload(row),
             ownership=Ownership(row.team, row.carer_id, row.group_id, row.owner, row.lookup),
-            updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
+            updated_at=_utc(row.updated_at),
             updated_by=row.updated_by,
         )
 
@@ -652,9 +654,9 @@ class SqlTransaction:
             row.server_version,
             row.change_id,
             row.raised_by,
-            _aware(row.raised_at),
-            details,  # type: ignore[arg-type]
-            _aware(row.resolved_at),
+            _utc(row.raised_at),
+            details,
+            _utc_or_none(row.resolved_at),
             row.resolved_by,
         )
 
@@ -768,8 +770,8 @@ def _version_info(r: Any) -> VersionInfo:
         r.actor,
         r.device_id,
         r.change_id,
-        _aware(r.at),
-    )  # type: ignore[arg-type]
+        _utc(r.at),
+    )
 
 
 def _user(r: Any) -> UserRow:
@@ -778,7 +780,7 @@ def _user(r: Any) -> UserRow:
         r.role,
         r.team,
         r.password_hash,
-        _aware(r.created_at),  # type: ignore[arg-type]
+        _utc(r.created_at),
         r.disabled,
     )
 
@@ -788,9 +790,9 @@ def _device(r: Any) -> DeviceRow:
         r.device_id,
         r.username,
         r.name,
-        _aware(r.enrolled_at),  # type: ignore[arg-type]
-        _aware(r.last_seen_at),
-        _aware(r.revoked_at),
+        _utc(r.enrolled_at),
+        _utc_or_none(r.last_seen_at),
+        _utc_or_none(r.revoked_at),
         r.revoked_by,
     )
 
@@ -969,10 +971,10 @@ class SqlStore:
             for r in tx.conn.execute(select(t.audit).order_by(t.audit.c.seq)):
                 yield AuditRow(
                     r.seq,
-                    _aware(r.at),
+                    _utc(r.at),
                     r.actor,
                     r.device_id,
-                    r.action,  # type: ignore[arg-type]
+                    r.action,
                     r.kind,
                     r.record_id,
                     _loads(r.details),

@@ -50,7 +50,13 @@ from sync.server import projections
 from sync.server.access import Principal, authorise_write, check_payment_edit, pull_scope
 from sync.server.errors import BadRequest, Forbidden, NotFound, Refused
 from sync.server.merge import apply_choices, changed_fields, three_way_merge
-from sync.server.store import DuplicateChange, Ownership, ServerStore, StoredRecord
+from sync.server.store import (
+    DuplicateChange,
+    Ownership,
+    ServerStore,
+    StoredRecord,
+    StoreTransaction,
+)
 from sync.server.validation import check_kind, check_payload
 
 log = logging.getLogger(__name__)
@@ -95,7 +101,7 @@ class SyncService:
     # --- ownership ------------------------------------------------------------------------
 
     def _ownership(
-        self, tx: Any, kind: str, record_id: str, payload: Mapping[str, Any]
+        self, tx: StoreTransaction, kind: str, record_id: str, payload: Mapping[str, Any]
     ) -> tuple[Ownership, str | None]:
         """The routing columns for this payload, and the owner of its group (for
         sessions and attendance), looked up from the records it links to."""
@@ -121,10 +127,10 @@ class SyncService:
             return Ownership(team=team, carer_id=carer_id, group_id=group_id), owner
         if kind == RecordKind.ATTENDANCE:
             session = tx.get_record(str(payload.get("session_id")))
-            group_id = session.ownership.group_id if session else None
-            group = tx.get_record(group_id) if group_id else None
+            session_group = session.ownership.group_id if session else None
+            group = tx.get_record(session_group) if session_group else None
             owner = group.ownership.owner if group else None
-            return Ownership(team=team, carer_id=carer_id, group_id=group_id), owner
+            return Ownership(team=team, carer_id=carer_id, group_id=session_group), owner
         lookup = None
         if kind == RecordKind.CARD and isinstance(payload.get("number"), str):
             lookup = tx.lookup_key(payload["number"])
@@ -132,7 +138,7 @@ class SyncService:
 
     def _authorise(
         self,
-        tx: Any,
+        tx: StoreTransaction,
         principal: Principal,
         change: Change,
         existing: StoredRecord | None,
@@ -178,7 +184,7 @@ class SyncService:
             )
         return new
 
-    def _group_owner(self, tx: Any, record: StoredRecord | None) -> str | None:
+    def _group_owner(self, tx: StoreTransaction, record: StoredRecord | None) -> str | None:
         if record is None or not record.ownership.group_id:
             return None
         group = tx.get_record(record.ownership.group_id)
@@ -226,7 +232,7 @@ class SyncService:
         )
 
     def _push_one(
-        self, tx: Any, principal: Principal, change: Change, known: set[str]
+        self, tx: StoreTransaction, principal: Principal, change: Change, known: set[str]
     ) -> ChangeResult:
         stored = tx.applied_result(change.change_id) if change.change_id in known else None
         if stored is not None:
@@ -269,7 +275,7 @@ class SyncService:
             )
         return ChangeResult.model_validate({**ledger["result"], "replayed": True})
 
-    def _apply(self, tx: Any, principal: Principal, change: Change) -> ChangeResult:
+    def _apply(self, tx: StoreTransaction, principal: Principal, change: Change) -> ChangeResult:
         check_kind(change.kind)
         existing = tx.get_record(change.record_id)
         if existing is not None and existing.kind != change.kind:
@@ -298,7 +304,7 @@ class SyncService:
 
     def _write(
         self,
-        tx: Any,
+        tx: StoreTransaction,
         principal: Principal,
         change: Change,
         payload: JSONDict | None,
@@ -344,7 +350,9 @@ class SyncService:
             merged=merged,
         )
 
-    def _apply_new(self, tx: Any, principal: Principal, change: Change) -> ChangeResult:
+    def _apply_new(
+        self, tx: StoreTransaction, principal: Principal, change: Change
+    ) -> ChangeResult:
         if change.op == Op.DELETE:
             # Nothing to delete; record the tombstone so every device agrees it is gone.
             if principal.role != Role.ADMIN:
@@ -370,7 +378,7 @@ class SyncService:
         return self._applied(change, written.version)
 
     def _apply_on_tombstone(
-        self, tx: Any, principal: Principal, change: Change, existing: StoredRecord
+        self, tx: StoreTransaction, principal: Principal, change: Change, existing: StoredRecord
     ) -> ChangeResult:
         self._authorise(tx, principal, change, existing, None, None)
         if change.op == Op.DELETE:
@@ -392,7 +400,7 @@ class SyncService:
         return self._conflict(tx, principal, change, existing, existing.version, [conflict])
 
     def _apply_delete(
-        self, tx: Any, principal: Principal, change: Change, existing: StoredRecord
+        self, tx: StoreTransaction, principal: Principal, change: Change, existing: StoredRecord
     ) -> ChangeResult:
         self._authorise(tx, principal, change, existing, None, None)
         base = (
@@ -409,7 +417,7 @@ class SyncService:
         return self._conflict(tx, principal, change, existing, existing.version, [conflict])
 
     def _apply_edit(
-        self, tx: Any, principal: Principal, change: Change, existing: StoredRecord
+        self, tx: StoreTransaction, principal: Principal, change: Change, existing: StoredRecord
     ) -> ChangeResult:
         assert change.payload is not None and existing.payload is not None
         client = dict(change.payload)
@@ -465,7 +473,7 @@ class SyncService:
 
     def _conflict(
         self,
-        tx: Any,
+        tx: StoreTransaction,
         principal: Principal,
         change: Change,
         existing: StoredRecord,
@@ -530,7 +538,7 @@ class SyncService:
         return PullResponse(records=out, next_cursor=encode_cursor(next_seq), more=more)
 
     def _present(
-        self, tx: Any, principal: Principal, rows: list[StoredRecord]
+        self, tx: StoreTransaction, principal: Principal, rows: list[StoredRecord]
     ) -> list[PulledRecord]:
         """Turn stored rows into what this role receives (whole records or views)."""
         out: dict[tuple[str, str], PulledRecord] = {}
@@ -578,7 +586,7 @@ class SyncService:
         )
 
     @staticmethod
-    def _carer_summary(tx: Any, carer_id: str | None) -> PulledRecord | None:
+    def _carer_summary(tx: StoreTransaction, carer_id: str | None) -> PulledRecord | None:
         if not carer_id:
             return None
         carer = tx.get_record(carer_id)
@@ -601,7 +609,9 @@ class SyncService:
 
     # --- conflicts ------------------------------------------------------------------------
 
-    def _may_resolve(self, tx: Any, principal: Principal, record: StoredRecord) -> bool:
+    def _may_resolve(
+        self, tx: StoreTransaction, principal: Principal, record: StoredRecord
+    ) -> bool:
         change = Change(
             change_id="resolve-check",
             kind=record.kind,

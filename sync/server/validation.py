@@ -1,19 +1,19 @@
 """Checks a pushed payload must pass before the server stores it.
 
 The shape checks here are what routing and authorisation rely on (the link fields that
-say whose record it is). When the core's codec is available, the payload is also decoded
-into its domain record, so the server refuses exactly what a laptop would refuse, with the
-same field-by-field messages.
+say whose record it is). The payload is then decoded into its domain record by the core's
+codec, so the server refuses exactly what a laptop would refuse, with the same
+field-by-field messages.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from carer_desk.errors import ValidationError
+from carer_desk.records.codec import from_payload
 from sync.protocol import ProjectionKind, RecordKind
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,6 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 _KNOWN_KINDS = frozenset(str(k) for k in RecordKind)
-
-
-def _codec_decoder() -> Callable[[str, dict[str, Any]], object] | None:
-    try:
-        codec = importlib.import_module("carer_desk.records.codec")
-    except ImportError:
-        return None
-    return getattr(codec, "from_payload", None)
-
-
-_decode = _codec_decoder()
 
 
 def check_kind(kind: str) -> None:
@@ -68,10 +57,10 @@ def check_payload(kind: str, record_id: str, payload: Mapping[str, Any] | None) 
             problems.append(("amount_pence", "must be a whole number of pence above 0"))
     if problems:
         raise ValidationError(problems)
-    if _decode is not None:
-        try:
-            _decode(kind, {**payload, "id": record_id})
-        except ValidationError:
-            raise
-        except (TypeError, ValueError, KeyError) as exc:
-            raise ValidationError([("", f"the {kind} record is malformed: {exc}")]) from None
+    try:
+        from_payload(kind, {**payload, "id": record_id})
+    except ValidationError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # The codec names bad fields itself; anything else is still the payload's fault.
+        raise ValidationError([("", f"the {kind} record is malformed: {exc}")]) from None
