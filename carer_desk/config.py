@@ -231,6 +231,20 @@ class TemplateSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LetterSettings:
+    """Who letters (e.g. wellbeing-payment decisions) come from and how to reply."""
+
+    sender_name: str = "Carers Oxfordshire"
+    sender_address: tuple[str, ...] = ()  # printed lines, e.g. ("PO Box 123", "Oxford")
+    sender_phone: str | None = None  # the office number for questions about a letter
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        p.require_text("sender_name", self.sender_name, "the name letters come from")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     payments: PaymentSettings = field(default_factory=PaymentSettings)
     age_bands: AgeBandSettings = field(default_factory=AgeBandSettings)
@@ -239,6 +253,7 @@ class Settings:
     cards: CardSettings = field(default_factory=CardSettings)
     vault: VaultSettings = field(default_factory=VaultSettings)
     templates: TemplateSettings = field(default_factory=TemplateSettings)
+    letters: LetterSettings = field(default_factory=LetterSettings)
 
 
 # --- loading --------------------------------------------------------------------------------

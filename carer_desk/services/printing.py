@@ -51,7 +51,7 @@ class OutputFileError(CarerDeskError):
 
 @dataclass(frozen=True)
 class LetterSender:
-    """Who letters come from. Not yet in Settings; the defaults are the service's name."""
+    """Who letters come from; built from ``Settings.letters`` unless given."""
 
     name: str = "Carers Oxfordshire"
     address: tuple[str, ...] = ()
@@ -117,7 +117,10 @@ class PrintService:
         self._store = store
         self._settings = settings
         self._today = today
-        self._sender = sender or LetterSender()
+        letters = settings.letters
+        self._sender = sender or LetterSender(
+            name=letters.sender_name, address=letters.sender_address, phone=letters.sender_phone
+        )
 
     # --- loading ---------------------------------------------------------------------
 

@@ -199,3 +199,21 @@ def test_queue_and_statuses_stay_consistent_under_interleaved_prints(tmp_path_fa
             assert len([e for e in vault.audit_entries() if e.action == "print"]) == printed_audits
     finally:
         vault.close()
+
+
+def test_letters_carry_the_configured_office_address_and_phone(store, world):
+    from carer_desk.config import LetterSettings
+
+    settings = Settings(
+        cards=CardSettings(emergency_line_phone=LINE),
+        letters=LetterSettings(
+            sender_name="Carers Oxfordshire",
+            sender_address=("Unit 9, Example Park", "Oxford OX4 9ZZ"),
+            sender_phone="01865 000111",
+        ),
+    )
+    service = PrintService(store, settings, today=lambda: TODAY)
+    letter = all_text(service.letter(world.declined.id).pdf).replace("\n", " ")
+    assert "Unit 9, Example Park" in letter
+    assert "01865 000111" in letter
+    assert LINE not in letter
