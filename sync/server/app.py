@@ -67,6 +67,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "Body too large"),
         (415, "Unsupported content encoding"),
         (422, "A field is missing or has the wrong type"),
+        (429, "Too many wrong passwords for this account; wait"),
     )
 }
 

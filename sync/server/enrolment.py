@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 
 from sync.protocol import EnrolRequest, EnrolResponse, Role, Team
 from sync.server.access import Principal
-from sync.server.errors import DeviceRevoked, Forbidden, NotAuthenticated
+from sync.server.errors import DeviceRevoked, Forbidden, NotAuthenticated, TooManyAttempts
 from sync.server.secrets_hashing import (
     credential_hash,
     hash_password,
@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 # "Last seen" is for administrators spotting dormant laptops; minute precision is plenty
 # and saves a write on every call.
 _TOUCH_EVERY = timedelta(minutes=1)
+# Password guessing through enrolment: after this many refusals for one username within
+# the window, enrolment for it pauses until the window has moved on. Counted from the
+# audit log, so it holds across restarts and several server processes. Devices already
+# enrolled are unaffected, so a guesser can delay a new laptop, never lock anyone out.
+MAX_FAILED_ENROLMENTS = 5
+FAILED_ENROLMENT_WINDOW = timedelta(minutes=15)
 _BAD_LOGIN = "The username or password is not right. Check them and try again."
 
 
@@ -36,6 +42,15 @@ class Enrolment:
         self._decoy_hash = hash_password(hasher, new_device_credential())
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
+        since = datetime.now(UTC) - FAILED_ENROLMENT_WINDOW
+        if self.store.count_audit("enrol-refused", request.username, since) >= (
+            MAX_FAILED_ENROLMENTS
+        ):
+            raise TooManyAttempts(
+                f"Too many wrong passwords for this account; wait "
+                f"{int(FAILED_ENROLMENT_WINDOW.total_seconds() // 60)} minutes and try again, "
+                "or ask an administrator."
+            )
         user = self.store.get_user(request.username)
         stored_hash = user.password_hash if user else self._decoy_hash
         ok = verify_password(self.hasher, stored_hash, request.password)

@@ -46,5 +46,9 @@ class PayloadTooLarge(ServerError):
     status_code = 413
 
 
+class TooManyAttempts(ServerError):
+    status_code = 429
+
+
 class AdminError(CarerDeskError):
     """An admin command could not do what was asked (printed as one line, exit 1)."""

@@ -294,6 +294,8 @@ class ServerStore(Protocol):
 
     def iter_audit(self) -> Iterator[AuditRow]: ...
 
+    def count_audit(self, action: str, actor: str, since: datetime) -> int: ...
+
     def iter_versions(self) -> Iterator[VersionInfo]: ...
 
     def rotate_key(self) -> int: ...
@@ -965,6 +967,13 @@ class SqlStore:
                 record_id=record_id,
                 details=details,
             )
+
+    def count_audit(self, action: str, actor: str, since: datetime) -> int:
+        with self.transaction() as tx:
+            query = select(func.count()).where(
+                t.audit.c.action == action, t.audit.c.actor == actor, t.audit.c.at >= since
+            )
+            return int(tx.conn.execute(query).scalar_one())
 
     def iter_audit(self) -> Iterator[AuditRow]:
         with self.transaction() as tx:

@@ -328,3 +328,13 @@ def test_a_facilitator_taking_over_a_group_receives_its_register(harness: Harnes
     admin.push_one(r.change(r.replace(group, facilitator="gil"), base_version=1))
     kinds = sorted(x["kind"] for x in newcomer.pull_page(cursor).json()["records"])
     assert kinds == ["attendance", "group", "register_entry", "session"]
+
+
+def test_password_guessing_through_enrolment_is_slowed_down(harness: Harness) -> None:
+    harness.user("ann", Role.OUTREACH_WORKER, "north")
+    for _ in range(5):
+        assert harness.enrol("ann", password="guess guess guess").status_code == 401
+    paused = harness.enrol("ann")  # even the right password waits now
+    assert paused.status_code == 429 and "wait 15 minutes" in paused.json()["detail"]
+    harness.user("bob", Role.OUTREACH_WORKER, "north")
+    assert harness.enrol("bob").status_code == 200  # other accounts are unaffected
