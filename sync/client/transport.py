@@ -126,7 +126,10 @@ class HttpTransport:
     # --- plumbing ----------------------------------------------------------------------
 
     def _headers(self, auth: bool) -> dict[str, str]:
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip" if self.compress else "identity",
+        }
         if auth:
             if not self._credential:
                 raise ServerRefused(401, "this laptop has no device credential; enrol it first")

@@ -1,0 +1,104 @@
+"""``carer-desk enrol``, ``sync`` and ``sign-out`` as a person uses them."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carer_desk.cli.main import main
+from carer_desk.cli.passphrase import SecretReader
+from carer_desk.cli.sync_command import load_enrolment, run_enrol, run_sync
+from sync.client.errors import EnrolmentRefused, NotEnrolled
+from tests.sync.support import PASSPHRASE, InProcessServer, carer_payload, new_vault
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    srv = InProcessServer(tmp_path / "server")
+    srv.create_user("ann", PASSWORD)
+    yield srv
+    srv.stop()
+
+
+def _enrol(server: InProcessServer, vault, password: str = PASSWORD) -> str:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    args = argparse.Namespace(server="http://testserver/", username="ann", device_name="pc1")
+    secrets = SecretReader(environ={"CARER_DESK_PASSWORD": password}, stdin=io.StringIO())
+    run_enrol(args, vault, secrets=secrets, client=server.client, out=out)
+    return out.getvalue()
+
+
+def test_enrol_then_sync_prints_a_summary(server: InProcessServer, tmp_path: Path) -> None:
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        assert "enrolled as ann (outreach-worker)" in _enrol(server, vault)
+        assert load_enrolment(vault).server == "http://testserver"  # type: ignore[union-attr]
+        good = carer_payload(given="Ann")
+        bad = carer_payload(given="Bea", team="south")
+        for p in (good, bad):
+            vault.put("carer", p["id"], p)
+        out = io.StringIO()
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=out) == 0
+        text = out.getvalue()
+        assert "pushed: 1" in text
+        assert "rejected: 1" in text
+        assert f"rejected carer {bad['id']}:" in text
+        assert "records: rejected 1, synced 1" in text
+        assert "Bea" not in text  # ids only: the summary may go into a support ticket
+    finally:
+        vault.close()
+
+
+def test_wrong_password_is_refused_clearly(server: InProcessServer, tmp_path: Path) -> None:
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        with pytest.raises(EnrolmentRefused, match="Check the user name and password"):
+            _enrol(server, vault, password="not the password")
+        assert load_enrolment(vault) is None
+    finally:
+        vault.close()
+
+
+def test_sync_before_enrolling_says_what_to_do(tmp_path: Path) -> None:
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        with pytest.raises(NotEnrolled, match="carer-desk enrol"):
+            run_sync(argparse.Namespace(), vault)
+    finally:
+        vault.close()
+
+
+def test_sign_out_refuses_while_anything_is_unsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CARER_DESK_PASSPHRASE", PASSPHRASE)
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    p = carer_payload()
+    vault.put("carer", p["id"], p)
+    vault.close()
+    assert main(["--data-dir", str(tmp_path), "sign-out", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "1 record(s) are not synced yet (1 new)" in err
+    assert (tmp_path / "vault.sqlite").exists()
+
+
+def test_sign_out_removes_a_fully_synced_vault(
+    server: InProcessServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARER_DESK_PASSPHRASE", PASSPHRASE)
+    data = tmp_path / "laptop"
+    vault = new_vault(data / "vault.sqlite", actor="ann")
+    _enrol(server, vault)
+    p = carer_payload()
+    vault.put("carer", p["id"], p)
+    run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO())
+    vault.close()
+    assert main(["--data-dir", str(data), "sign-out"]) == 1  # asks for --yes first
+    assert main(["--data-dir", str(data), "sign-out", "--yes"]) == 0
+    assert not any(f.name.startswith("vault.sqlite") for f in data.iterdir())
