@@ -358,14 +358,14 @@ def bench_many(
 
 
 def main() -> int:
+    global BATCH_SIZE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--per-device", type=int, default=200)
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args()
-    global BATCH_SIZE
     BATCH_SIZE = args.batch_size
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="carer-desk-bench-") as tmp, ExitStack() as stack:
