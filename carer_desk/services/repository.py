@@ -41,13 +41,17 @@ class Repository:
         self.store = store
 
     def save(self, record: Any, *, action: str = "edit") -> int:
-        return self.store.put(
-            kind_of(record),
-            record.id,
-            to_payload(record),
-            priority=priority_of(record),
-            action=action,
-        )
+        """Write one record. An edit keeps fields a newer Carer Desk added to the stored
+        payload, so an older laptop never silently strips them."""
+        kind = kind_of(record)
+        previous = None
+        if action != "create":
+            try:
+                previous = self.store.get(kind, record.id)
+            except NotFoundError:
+                previous = None
+        payload = to_payload(record, keep_unknown_from=previous)
+        return self.store.put(kind, record.id, payload, priority=priority_of(record), action=action)
 
     def save_many(
         self,
