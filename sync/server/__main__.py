@@ -195,7 +195,8 @@ def _serve(settings: ServerSettings, host: str, port: int) -> int:
 
     app = create_app(settings)
     log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # The app writes its own access log (card numbers masked); uvicorn's would not mask.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     return 0
 
 

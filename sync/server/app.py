@@ -43,7 +43,7 @@ from sync.protocol import (
     WhoAmIResponse,
 )
 from sync.server.access import Principal
-from sync.server.body_limits import RequestBodyLimits
+from sync.server.body_limits import AccessLog, RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
@@ -140,6 +140,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
     app.state.services = services
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.add_middleware(RequestBodyLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
 
     @app.exception_handler(ServerError)
     async def _server_error(_: Request, exc: ServerError) -> JSONResponse:

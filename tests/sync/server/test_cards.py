@@ -3,6 +3,8 @@ pointing to the current one, and every look-up in the audit log."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from carer_desk.rules.card_numbers import format_card_number, generate_card_number
@@ -84,3 +86,14 @@ def test_only_operators_and_admins_look_cards_up(harness, admin) -> None:
     worker = harness.device("worker", Role.OUTREACH_WORKER, "north")
     assert worker.get(f"/v1/cards/{card.number}").status_code == 403
     assert admin.get(f"/v1/cards/{card.number}").status_code == 200
+
+
+def test_the_access_log_never_shows_a_card_number(
+    harness, admin, operator, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, _, card = register_card(admin)
+    with caplog.at_level(logging.INFO, logger="sync.server.access"):
+        operator.get(f"/v1/cards/{card.number}")
+    lines = [rec.getMessage() for rec in caplog.records if rec.name == "sync.server.access"]
+    assert lines and lines[-1].startswith("GET /v1/cards/{number} 200")
+    assert card.number not in caplog.text
