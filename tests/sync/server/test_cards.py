@@ -97,3 +97,15 @@ def test_the_access_log_never_shows_a_card_number(
     lines = [rec.getMessage() for rec in caplog.records if rec.name == "sync.server.access"]
     assert lines and lines[-1].startswith("GET /v1/cards/{number} 200")
     assert card.number not in caplog.text
+
+
+def test_a_card_number_cannot_be_changed_by_an_edit(harness, admin) -> None:
+    worker = harness.device("worker", Role.OUTREACH_WORKER, "north")
+    carer = r.carer("north")
+    plan = r.plan(carer.id)
+    card = r.card(plan)
+    worker.push(r.change(carer), r.change(plan), r.change(card))
+    result = worker.push_one(
+        r.change(r.replace(card, number=generate_card_number()), base_version=1)
+    )
+    assert result["status"] == "rejected" and "reissue" in result["reason"]
