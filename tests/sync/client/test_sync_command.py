@@ -102,3 +102,28 @@ def test_sign_out_removes_a_fully_synced_vault(
     assert main(["--data-dir", str(data), "sign-out"]) == 1  # asks for --yes first
     assert main(["--data-dir", str(data), "sign-out", "--yes"]) == 0
     assert not any(f.name.startswith("vault.sqlite") for f in data.iterdir())
+
+
+def test_sync_flags_a_new_carer_who_may_already_be_known(
+    server: InProcessServer, tmp_path: Path
+) -> None:
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        _enrol(server, vault)
+        known = carer_payload(given="Ann", family="Smith", postcode="OX16 5AA")
+        vault.put("carer", known["id"], known)
+        run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO())
+        met_today = carer_payload(given="Anne", family="Smyth", postcode="OX16 5AA")
+        stranger = carer_payload(given="Peter", family="Jones", postcode="OX1 2JD")
+        for p in (met_today, stranger):
+            vault.put("carer", p["id"], p)
+        out = io.StringIO()
+        run_sync(argparse.Namespace(), vault, client=server.client, out=out)
+        text = out.getvalue()
+        assert "possible duplicates: 1" in text
+        assert f"new carer {met_today['id']} may be carer {known['id']}" in text
+        assert "same date of birth" in text
+        # Flagged, never merged: both records are still there.
+        assert {known["id"], met_today["id"]} <= {rid for rid, _ in vault.iter_kind("carer")}
+    finally:
+        vault.close()
