@@ -179,6 +179,8 @@ class PullScope:
 class StoreTransaction(Protocol):
     """Reads and writes inside one database transaction."""
 
+    write_count: int  # rows written so far in this transaction
+
     def savepoint(self) -> Any: ...  # context manager: roll back inside on error
 
     def lookup_key(self, value: str) -> str: ...
@@ -366,12 +368,10 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-_NEXT_SEQ = (
-    update(t.counters)
-    .where(t.counters.c.name == "change_seq")
-    .values(value=t.counters.c.value + 1)
-    .returning(t.counters.c.value)
+_SET_SEQ = (
+    update(t.counters).where(t.counters.c.name == "change_seq").values(value=bindparam("value"))
 )
+_READ_SEQ = select(t.counters.c.value).where(t.counters.c.name == "change_seq")
 _GET_RECORD = select(t.records).where(t.records.c.record_id == bindparam("rid"))
 _APPLIED_RESULT = select(t.applied_changes).where(t.applied_changes.c.change_id == bindparam("cid"))
 _INSERT_RECORD = insert(t.records)
@@ -385,9 +385,16 @@ def _record_ad(kind: str, record_id: str, version: int) -> str:
 
 
 class SqlTransaction:
-    def __init__(self, conn: Connection, keyring: Keyring):
+    def __init__(self, conn: Connection, keyring: Keyring, *, last_seq: int | None = None):
         self.conn = conn
         self.keyring = keyring
+        # Sequence numbers are handed out in memory from the counter read when the writing
+        # transaction began (it holds the writers' lock) and written back once at the end.
+        self._seq = last_seq
+        self._seq_taken = False
+        #: How many rows this transaction has written: lets a caller check that a change
+        #: it refuses left nothing behind.
+        self.write_count = 0
 
     # --- records --------------------------------------------------------------------------
 
@@ -472,9 +479,16 @@ class SqlTransaction:
         return self._record(row) if row else None
 
     def _next_seq(self) -> int:
-        # The UPDATE takes the counter's row lock until commit: writers queue here, so
-        # sequence numbers become visible in order.
-        return int(self.conn.execute(_NEXT_SEQ).scalar_one())
+        if self._seq is None:
+            raise RuntimeError("records are only written in a transaction(write=True)")
+        self._seq += 1
+        self._seq_taken = True
+        return self._seq
+
+    def finish(self) -> None:
+        """Store the last sequence number handed out (before the commit)."""
+        if self._seq_taken:
+            self.conn.execute(_SET_SEQ, {"value": self._seq})
 
     def write_record(
         self,
@@ -494,6 +508,7 @@ class SqlTransaction:
         turns a caller's mistake into an error instead of a lost version."""
         current = previous_version
         version = (current or 0) + 1
+        self.write_count += 1
         seq = self._next_seq()
         now = utcnow()
         sealed, gen = (None, None)
@@ -556,6 +571,7 @@ class SqlTransaction:
                 .where(t.records.c.record_id == record_id)
                 .values(team=team, seq=self._next_seq())
             )
+        self.write_count += len(ids)
         return len(ids)
 
     def resend_group_records(self, group_id: str) -> int:
@@ -574,6 +590,7 @@ class SqlTransaction:
                 .where(t.records.c.record_id == record_id)
                 .values(seq=self._next_seq())
             )
+        self.write_count += len(ids)
         return len(ids)
 
     # --- idempotency ledger ---------------------------------------------------------------
@@ -602,6 +619,7 @@ class SqlTransaction:
         :class:`DuplicateChange`; the caller's savepoint rolls the change back."""
         sealed, gen = self.keyring.seal_json(result, f"change|{change_id}")
         try:
+            self.write_count += 1
             self.conn.execute(
                 _INSERT_APPLIED,
                 {
@@ -630,6 +648,7 @@ class SqlTransaction:
         details: JSONDict,
     ) -> str:
         conflict_id = uuid.uuid4().hex
+        self.write_count += 1
         sealed, gen = self.keyring.seal_json(details, f"conflict|{conflict_id}")
         self.conn.execute(
             insert(t.conflicts).values(
@@ -824,15 +843,19 @@ class SqlStore:
         with self.engine.connect() as conn:
             conn = conn.execution_options(carer_desk_write=write)
             with conn.begin():
-                if write and self.dialect != "sqlite":
-                    # Take the writers' lock first, before reading anything, so what this
-                    # transaction reads is what it writes over (see schema.counters).
-                    conn.execute(
-                        select(t.counters.c.value)
-                        .where(t.counters.c.name == "change_seq")
-                        .with_for_update()
-                    )
-                yield SqlTransaction(conn, self.keyring)
+                if not write:
+                    yield SqlTransaction(conn, self.keyring)
+                    return
+                # Writers queue here: SQLite's BEGIN IMMEDIATE (see make_engine) or the
+                # counter row's lock on PostgreSQL, taken before anything is read, so what
+                # a writer reads is what it writes over, and sequence numbers become
+                # visible in the order they were handed out (see schema.counters).
+                query = _READ_SEQ if self.dialect == "sqlite" else _READ_SEQ.with_for_update()
+                tx = SqlTransaction(
+                    conn, self.keyring, last_seq=int(conn.execute(query).scalar_one())
+                )
+                yield tx
+                tx.finish()
 
     # --- users and devices ----------------------------------------------------------------
 
