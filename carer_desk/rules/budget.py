@@ -39,6 +39,7 @@ from typing import Protocol
 
 from carer_desk.errors import ValidationError
 from carer_desk.rules.financial_year import FinancialYear
+from carer_desk.rules.payment_cap import PaymentLike
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,10 @@ _APPROVED = "approved"
 _SUBMITTED = "submitted"
 
 
-class BudgetRequestLike(Protocol):
-    """The fields of a wellbeing payment request the budget reads."""
+class BudgetRequestLike(PaymentLike, Protocol):
+    """The fields of a wellbeing payment request the budget reads: the cap's, plus the
+    dates of the steps that decide which year a request counts in."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def carer_id(self) -> str: ...
-    @property
-    def amount_pence(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
-    def requested_on(self) -> date: ...
     @property
     def decided_on(self) -> date | None: ...
     @property
