@@ -43,7 +43,8 @@ from sync.protocol import (
     WhoAmIResponse,
 )
 from sync.server.access import Principal
-from sync.server.body_limits import AccessLog, RequestBodyLimits
+from sync.server.access_log import AccessLog
+from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError

@@ -1,4 +1,4 @@
-"""ASGI middleware: request body limits, gzip-compressed uploads, and the access log.
+"""ASGI middleware for request bodies: a size limit and gzip-compressed uploads.
 
 Rural links are slow, so laptops gzip their push batches (``Content-Encoding: gzip``).
 The limit applies to the body *after* decompression, and decompression stops as soon as
@@ -10,8 +10,6 @@ content encoding a 415 — each with a one-line JSON ``detail``.
 from __future__ import annotations
 
 import json
-import logging
-import time
 import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -118,46 +116,6 @@ class RequestBodyLimits:
         if len(out) > self.max_bytes:
             raise self._too_large()
         return out
-
-
-class AccessLog:
-    """One log line per request: method, path, status, time. Replaces uvicorn's access
-    log because that one writes the full path, and a card number in a look-up path is the
-    key to a carer's plan: here it is masked."""
-
-    def __init__(self, app: ASGIApp, logger_name: str = "sync.server.access"):
-        self.app = app
-        self.log = logging.getLogger(logger_name)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            path = str(scope.get("path", ""))
-            if path.startswith(_CARD_PATH):
-                path = _CARD_PATH + "{number}"
-            self.log.info(
-                "%s %s %d %.0f ms",
-                scope.get("method"),
-                path,
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-
-
-_CARD_PATH = "/v1/cards/"
 
 
 async def _send_error(send: Send, status: int, detail: str) -> None:
