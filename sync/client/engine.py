@@ -198,6 +198,8 @@ class SyncEngine:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.last_summary: SyncSummary | None = None
+        # Conflicts on our deletes, waiting for the pull to bring the record back.
+        self._stashed: dict[str, dict[str, Any]] = {}
 
     def stop(self) -> None:
         """Ask a running sync to stop retrying (it finishes the request in flight)."""
@@ -337,7 +339,13 @@ class SyncEngine:
                     self.vault.outbox_reject(
                         result.change_id, "conflict: the server holds a newer version"
                     )
-                self.vault.mark_conflict(change.record_id, conflict_details(result))
+                if change.op == Op.DELETE:
+                    # Acknowledging our delete removed the record here, but the server kept
+                    # it (a colleague changed it meanwhile): the pull that follows brings it
+                    # back, and the conflict is marked on it then.
+                    self._stashed[change.record_id] = conflict_details(result)
+                else:
+                    self.vault.mark_conflict(change.record_id, conflict_details(result))
                 conflicts.append(
                     ConflictNote(
                         change.record_id,
@@ -394,6 +402,9 @@ class SyncEngine:
         details_of = getattr(self.vault, "conflict_details", None)
         if r.open_conflict_id is None or r.deleted or details_of is None:
             return None
+        stashed = self._stashed.pop(r.record_id, None)
+        if stashed is not None and stashed.get("conflict_id") == r.open_conflict_id:
+            return stashed
         try:
             details = details_of(r.record_id)
         except NotFoundError:

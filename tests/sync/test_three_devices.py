@@ -180,6 +180,22 @@ class ThreeDevices(RuleBasedStateMachine):
             return False
         return True
 
+    @precondition(lambda self: self.ids)
+    @rule(dev=DEVICE, pick=st.integers(min_value=0))
+    def delete_offline(self, dev: int, pick: int) -> None:
+        rid = self.ids[pick % len(self.ids)]
+        if not self._has(dev, rid):
+            return
+        self.vaults[dev].delete("carer", rid)
+        # This laptop's own unsent edits of the record are superseded by its delete.
+        self.written = {k: v for k, v in self.written.items() if k[:2] != (dev, rid)}
+        try:
+            self.vaults[dev].meta(rid)
+        except NotFoundError:
+            # Never sent: the laptop forgets it at once and nobody else ever saw it.
+            self.ids.remove(rid)
+            self.written = {k: v for k, v in self.written.items() if k[1] != rid}
+
     @rule(dev=DEVICE)
     def sync(self, dev: int) -> None:
         summary = self.engines[dev].sync_now()
@@ -254,10 +270,15 @@ class ThreeDevices(RuleBasedStateMachine):
             for rid in self.ids:
                 stored = self._server_record(rid)
                 assert stored is not None, f"{rid} never reached the server"
-                meta = vault.meta(rid)
+                try:
+                    meta = vault.meta(rid)
+                except NotFoundError:
+                    assert stored.deleted, f"{NAMES[i]} lost {rid}, which the server still has"
+                    continue
                 if meta.sync_state == SyncState.CONFLICT:
                     assert vault.conflict_details(rid) is not None
                     continue
+                assert not stored.deleted, f"{NAMES[i]} still holds deleted {rid}"
                 assert meta.sync_state == SyncState.SYNCED, (NAMES[i], rid, meta.sync_state)
                 assert meta.server_version == stored.version, (NAMES[i], rid)
                 assert vault.get("carer", rid) == stored.payload, (NAMES[i], rid)
