@@ -287,3 +287,18 @@ def test_edits_to_different_fields_merge_and_both_laptops_see_the_merge(
         record = device.vault.get("carer", rid)
         assert (record["preferred_name"], record["language"]) == ("Annie", "Welsh")
         assert device.state(rid) == SyncState.SYNCED
+
+
+def test_deleting_a_record_a_colleague_changed_becomes_a_conflict(ann: Device, bob: Device) -> None:
+    rid = ann.add_carer()
+    ann.engine.sync_now()
+    bob.engine.sync_now()
+    ann.edit(rid, preferred_name="Annie")
+    ann.engine.sync_now()
+    bob.vault.delete("carer", rid)  # on an out-of-date copy
+    summary = bob.engine.sync_now()
+    assert [c.fields for c in summary.conflicts] == [("_deleted",)]
+    # The record is back on Bob's laptop with Ann's change, marked for a person to decide.
+    assert bob.vault.get("carer", rid)["preferred_name"] == "Annie"
+    assert bob.state(rid) == SyncState.CONFLICT
+    assert bob.vault.conflict_details(rid)["fields"][0]["field"] == "_deleted"
