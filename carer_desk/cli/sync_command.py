@@ -21,6 +21,7 @@ import httpx
 
 from carer_desk.errors import CarerDeskError
 from carer_desk.ports import SyncState
+from storage.vault import Vault
 from sync.client.backoff import Backoff
 from sync.client.engine import SyncEngine, SyncSummary
 from sync.client.errors import EnrolmentRefused, NotEnrolled, ServerRefused, ServerUnreachable
@@ -49,12 +50,13 @@ class Enrolment:
     team: str | None = None
 
 
-def save_enrolment(vault: Any, enrolment: Enrolment) -> None:
-    _put_secret(vault, _ENROLMENT_NAME, json.dumps(asdict(enrolment)))
+def save_enrolment(vault: Vault, enrolment: Enrolment) -> None:
+    """The device credential is kept sealed in the vault (re-sealed by key rotation)."""
+    vault.put_secret(_ENROLMENT_NAME, json.dumps(asdict(enrolment)))
 
 
-def load_enrolment(vault: Any) -> Enrolment | None:
-    raw = _get_secret(vault, _ENROLMENT_NAME)
+def load_enrolment(vault: Vault) -> Enrolment | None:
+    raw = vault.get_secret(_ENROLMENT_NAME)
     if raw is None:
         return None
     try:
@@ -64,55 +66,6 @@ def load_enrolment(vault: Any) -> Enrolment | None:
             "This laptop's enrolment record could not be read. Enrol it again with "
             "'carer-desk enrol --server URL --username NAME'."
         ) from exc
-
-
-def _put_secret(vault: Any, name: str, value: str) -> None:
-    put = getattr(vault, "put_secret", None)
-    if put is not None:
-        put(name, value)
-        return
-    _sealed_header_put(vault, name, value)
-
-
-def _get_secret(vault: Any, name: str) -> str | None:
-    get = getattr(vault, "get_secret", None)
-    if get is not None:
-        return get(name)
-    return _sealed_header_get(vault, name)
-
-
-# Until the vault offers put_secret/get_secret (asked for in the sync report), the secret is
-# sealed with the vault's active data key into its header table, with associated data that
-# pins it to its name and key generation. Rotating the data key retires the old generation,
-# after which the sealed value no longer opens and the laptop must be enrolled again: the
-# credential is re-issuable, so losing it costs an enrolment, never data.
-
-
-def _sealed_header_put(vault: Any, name: str, value: str) -> None:
-    from storage.sealing import associated_data, seal
-
-    keys = vault._require_keys()
-    gen = vault._write_gen()
-    blob = seal(keys.aead[gen], value.encode(), associated_data("secret", name, gen))
-    vault._set_header({f"secret:{name}": json.dumps({"gen": gen, "blob": blob.hex()})})
-
-
-def _sealed_header_get(vault: Any, name: str) -> str | None:
-    from storage.sealing import SealBroken, associated_data, unseal
-
-    keys = vault._require_keys()
-    stored = vault._header(f"secret:{name}")
-    if not stored:
-        return None
-    item = json.loads(stored)
-    gen = int(item["gen"])
-    try:
-        raw = unseal(
-            keys.aead[gen], bytes.fromhex(item["blob"]), associated_data("secret", name, gen)
-        )
-    except (SealBroken, KeyError):
-        return None
-    return raw.decode()
 
 
 # --- wiring -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ root hands it a vault.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -36,7 +36,11 @@ class SyncVault(Protocol):
         payload: Mapping[str, Any] | None,
         server_version: int,
         deleted: bool = False,
-    ) -> None: ...
+    ) -> bool: ...
+
+    def apply_remote_page(self, records: Sequence[Any], cursor: str) -> list[bool]:
+        """Apply a pulled page and save its cursor in one transaction."""
+        ...
 
     def sync_cursor(self) -> str: ...
 
