@@ -318,17 +318,28 @@ class SyncEngine:
     ) -> set[str]:
         by_id = {c.change_id: c for c in sent}
         answered: set[str] = set()
+        # Applied changes are acknowledged together, in one vault transaction; conflicts
+        # and refusals (rare) are settled one by one after them.
+        applied = [
+            (r, by_id[r.change_id])
+            for r in results
+            if r.status == ChangeStatus.APPLIED and r.change_id in by_id
+        ]
+        if any(result.server_version is None for result, _ in applied):
+            raise ProtocolMismatch("an applied change without a server version")
+        self.vault.outbox_acknowledge_many(
+            (result.change_id, _ack_version(change, result)) for result, change in applied
+        )
+        answered.update(result.change_id for result, _ in applied)
         for result in results:
+            if result.status == ChangeStatus.APPLIED:
+                continue
             change = by_id.get(result.change_id)
             if change is None:
                 log.warning("server answered a change this push did not send; ignored")
                 continue
             answered.add(result.change_id)
-            if result.status == ChangeStatus.APPLIED:
-                if result.server_version is None:
-                    raise ProtocolMismatch("an applied change without a server version")
-                self.vault.outbox_acknowledge(result.change_id, _ack_version(change, result))
-            elif result.status == ChangeStatus.CONFLICT:
+            if result.status == ChangeStatus.CONFLICT:
                 # The server has stored our edit inside its conflict record (with both
                 # values), so the change is delivered: take it off the outbox, then mark
                 # the record so the person sees both values. The pull that follows brings

@@ -7,7 +7,7 @@ root hands it a vault.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -24,6 +24,8 @@ class SyncVault(Protocol):
     def outbox_mark_sending(self, change_ids: list[str]) -> None: ...
 
     def outbox_acknowledge(self, change_id: str, server_version: int) -> None: ...
+
+    def outbox_acknowledge_many(self, acks: Iterable[tuple[str, int]]) -> None: ...
 
     def outbox_reject(self, change_id: str, reason: str) -> None: ...
 

@@ -326,3 +326,39 @@ def test_an_open_conflict_stays_visible_while_other_changes_drain(vault: Vault) 
     vault.outbox_acknowledge(second.change_id, 4)
     assert vault.meta("c1").sync_state == SyncState.CONFLICT
     assert vault.conflict_details("c1") is not None
+
+
+def test_acknowledging_a_batch_at_once_matches_one_by_one(tmp_path):
+    """A push batch acknowledged in one transaction ends in the same state as the same
+    acknowledgements made one at a time."""
+    from carer_desk.ports import SyncState
+    from storage.kdf import KdfParams
+    from storage.vault import Vault
+
+    def fresh(name):
+        v = Vault.create(
+            tmp_path / name,
+            "batch passphrase",
+            actor="t",
+            kdf=KdfParams(memory_kib=19456, iterations=1, lanes=1),
+        )
+        for i in range(5):
+            v.put("carer", f"{i:032x}", {"n": i})
+        v.put("carer", f"{0:032x}", {"n": 99})  # an edit on top of an unsent change
+        return v
+
+    one, many = fresh("one.db"), fresh("many.db")
+    for v in (one, many):
+        pending = v.outbox_pending(100)
+        v.outbox_mark_sending([c.change_id for c in pending])
+    acks = [(c.change_id, n + 1) for n, c in enumerate(one.outbox_pending(100))]
+    for change_id, version in acks:
+        one.outbox_acknowledge(change_id, version)
+    many.outbox_acknowledge_many(
+        (c.change_id, n + 1) for n, c in enumerate(many.outbox_pending(100))
+    )
+    assert one.count_by_state() == many.count_by_state()
+    assert many.count_by_state().get(SyncState.SYNCED) == 5
+    assert many.outbox_pending(100) == []
+    one.close()
+    many.close()
