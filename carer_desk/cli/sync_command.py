@@ -21,6 +21,7 @@ import httpx
 
 from carer_desk.errors import CarerDeskError
 from carer_desk.ports import SyncState
+from carer_desk.rules.duplicates import DuplicateCandidate, find_possible_duplicates, person_key
 from storage.vault import Vault
 from sync.client.backoff import Backoff
 from sync.client.engine import SyncEngine, SyncSummary
@@ -28,7 +29,6 @@ from sync.client.errors import EnrolmentRefused, NotEnrolled, ServerRefused, Ser
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
 from sync.client.transport import HttpTransport
 from sync.client.wipe import safe_to_decommission, unsynced_count, wipe_vault_files
-from sync.duplicates import DuplicateCandidate, find_possible_duplicates, person_key
 from sync.protocol import EnrolRequest
 
 log = logging.getLogger(__name__)

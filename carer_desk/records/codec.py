@@ -26,6 +26,7 @@ from carer_desk.errors import ValidationError
 from carer_desk.records.carer import Carer
 from carer_desk.records.common import LabelledEnum, join_path
 from carer_desk.records.conversation import GuidedConversation
+from carer_desk.records.duplicates import DuplicateDecision
 from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
 from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.records.plan import EmergencyCard, EmergencyPlan
@@ -43,6 +44,7 @@ KINDS: dict[str, type] = {
     "session": GroupSession,
     "attendance": Attendance,
     "group_member": GroupMember,
+    "duplicate_decision": DuplicateDecision,
 }
 _KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 

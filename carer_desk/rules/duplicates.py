@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,93 @@ def pair_key(a: str, b: str) -> frozenset[str]:
     return frozenset((a, b))
 
 
+def _date_blocks(d: date) -> list[tuple[str, ...]]:
+    """Keys two dates share when :func:`date_similarity` is 0.8 or more: the date with one
+    digit wild (a mistyped digit, or the same day) and the year with the day and month in
+    either order (swapped)."""
+    text = d.isoformat()
+    wild = [("d", text[:i] + "*" + text[i + 1 :]) for i, c in enumerate(text) if c.isdigit()]
+    low, high = sorted((d.month, d.day))
+    return [*wild, ("s", str(d.year), str(low), str(high))]
+
+
+def _postcode_blocks(postcode: str) -> list[tuple[str, ...]]:
+    """Keys two postcodes share when they are equal or one character apart (same length)."""
+    return [("p", postcode[:i] + "*" + postcode[i + 1 :]) for i in range(len(postcode))]
+
+
+def _candidate_pairs(keys: list[PersonKey]) -> set[tuple[int, int]]:
+    """Index pairs that could be flagged: every rule in :func:`compare` needs birth dates at
+    least 0.8 alike, or (a birth date missing) postcodes at least 0.8 alike. Blocking on
+    those keeps the name comparison to a handful of pairs per carer instead of all of them.
+    """
+    buckets: dict[tuple[str, ...], list[int]] = {}
+    by_postcode: dict[tuple[str, ...], list[int]] = {}
+    for index, key in enumerate(keys):
+        if key.date_of_birth is not None:
+            for block in _date_blocks(key.date_of_birth):
+                buckets.setdefault(block, []).append(index)
+        if key.postcode:
+            for block in _postcode_blocks(key.postcode):
+                by_postcode.setdefault(block, []).append(index)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        for pos, a in enumerate(members):
+            for b in members[pos + 1 :]:
+                pairs.add((min(a, b), max(a, b)))
+    # Only carers without a birth date are matched on postcode (rule 2 of compare).
+    for index, key in enumerate(keys):
+        if key.date_of_birth is not None or not key.postcode:
+            continue
+        for block in _postcode_blocks(key.postcode):
+            for other in by_postcode.get(block, ()):
+                if other != index:
+                    pairs.add((min(index, other), max(index, other)))
+    return pairs
+
+
+def find_duplicates_among(
+    keys: Iterable[PersonKey],
+    *,
+    new_ids: Iterable[str] | None = None,
+    kept_apart: Iterable[frozenset[str]] = (),
+) -> list[DuplicateCandidate]:
+    """Every pair of carers worth a person's look, best first.
+
+    With ``new_ids``, only pairs involving at least one of those carers are returned and
+    each candidate's ``record_id`` is the new one. ``kept_apart`` holds pairs a person
+    already decided are different people; they are never flagged again.
+    """
+    pool: dict[str, PersonKey] = {}
+    for key in keys:
+        pool.setdefault(key.record_id, key)
+    ordered = [k for k in pool.values() if k.name]
+    fresh = None if new_ids is None else set(new_ids)
+    rank = {k.record_id: i for i, k in enumerate(ordered)}
+    decided = set(kept_apart)
+    found: dict[frozenset[str], DuplicateCandidate] = {}
+    for a, b in _candidate_pairs(ordered):
+        first, second = ordered[a], ordered[b]
+        if fresh is not None:
+            if first.record_id not in fresh and second.record_id not in fresh:
+                continue
+            if second.record_id in fresh and first.record_id not in fresh:
+                first, second = second, first
+        pair = pair_key(first.record_id, second.record_id)
+        if pair in decided:
+            continue
+        # token_sort_ratio ignores word order ("Smith Ann" vs "Ann Smith").
+        name_score = fuzz.token_sort_ratio(first.name, second.name, score_cutoff=_NAME_CUTOFF)
+        if not name_score:
+            continue
+        candidate = compare(first, second, float(name_score))
+        if candidate is not None:
+            found[pair] = candidate
+    result = sorted(found.values(), key=lambda c: (-c.score, rank[c.record_id], rank[c.other_id]))
+    log.info("duplicate check: %d carer(s), %d possible duplicate(s)", len(ordered), len(result))
+    return result
+
+
 def find_possible_duplicates(
     new: Iterable[PersonKey],
     existing: Iterable[PersonKey],
@@ -173,155 +260,10 @@ def find_possible_duplicates(
 ) -> list[DuplicateCandidate]:
     """Every (new, existing) pair worth a person's look, best first.
 
-    ``kept_apart`` holds pairs a person already decided are different people; they are
-    never flagged again. A new carer is also compared with the other new carers (two
-    colleagues may both have met the same person offline).
+    A new carer is also compared with the other new carers (two colleagues may both have
+    met the same person offline).
     """
-    decided = set(kept_apart)
-    pool = {k.record_id: k for k in existing}
     new_keys = list(new)
-    for k in new_keys:
-        pool.setdefault(k.record_id, k)
-    ids = list(pool)
-    names = [pool[i].name for i in ids]
-    found: dict[frozenset[str], DuplicateCandidate] = {}
-    for key in new_keys:
-        if not key.name:
-            continue
-        # token_sort_ratio ignores word order ("Smith Ann" vs "Ann Smith").
-        matches = process.extract(
-            key.name,
-            names,
-            scorer=fuzz.token_sort_ratio,
-            score_cutoff=_NAME_CUTOFF,
-            limit=None,
-        )
-        for _, name_score, index in matches:
-            other = pool[ids[index]]
-            pair = pair_key(key.record_id, other.record_id)
-            if other.record_id == key.record_id or pair in decided or pair in found:
-                continue
-            candidate = compare(key, other, float(name_score))
-            if candidate is not None:
-                found[pair] = candidate
-    result = sorted(found.values(), key=lambda c: (-c.score, c.record_id, c.other_id))
-    log.info(
-        "duplicate check: %d new carer(s), %d possible duplicate(s)", len(new_keys), len(result)
+    return find_duplicates_among(
+        [*new_keys, *existing], new_ids=[k.record_id for k in new_keys], kept_apart=kept_apart
     )
-    return result
-
-
-# --- merging two records of the same carer ----------------------------------------------
-
-#: Record kinds that point at a carer through ``carer_id`` (at the top level or inside a
-#: list, e.g. a group's members). A merge moves every one of them to the surviving carer.
-LINKED_KINDS: tuple[str, ...] = (
-    "conversation",
-    "payment_request",
-    "plan",
-    "card",
-    "group",
-    "session",
-    "attendance",
-)
-#: Lists of people inside a carer record: merged as a union, never one replacing the other.
-_PEOPLE_LISTS = ("cared_for", "contacts")
-
-
-@dataclass(frozen=True)
-class MergePlan:
-    """What merging ``absorb_id`` into ``keep_id`` writes: the merged carer and every
-    linked record re-pointed at it. Nothing is dropped: every linked record of both
-    carers survives, and the absorbed carer's details fill the gaps in the survivor."""
-
-    keep_id: str
-    absorb_id: str
-    carer_payload: dict[str, Any]
-    moved: tuple[tuple[str, str, dict[str, Any]], ...]  # (kind, record_id, payload)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _person_marker(person: Mapping[str, Any]) -> tuple[str, str]:
-    return (
-        normalise_name(str(person.get("name", ""))),
-        normalise_name(str(person.get("relationship", ""))),
-    )
-
-
-def _union_people(keep: list[Any], absorb: list[Any]) -> list[Any]:
-    out = list(keep)
-    ids = {p.get("id") for p in keep if isinstance(p, Mapping)}
-    markers = {_person_marker(p) for p in keep if isinstance(p, Mapping)}
-    for person in absorb:
-        if not isinstance(person, Mapping):
-            continue
-        if person.get("id") in ids or _person_marker(person) in markers:
-            continue  # the same cared-for person or contact, recorded on both
-        out.append(person)
-    return out
-
-
-def _fill(keep: Mapping[str, Any], absorb: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(keep)
-    for key, value in absorb.items():
-        current = merged.get(key)
-        if key in _PEOPLE_LISTS and isinstance(current, list) and isinstance(value, list):
-            merged[key] = _union_people(current, value)
-        elif isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = _fill(current, value)
-        elif _empty(current) and not _empty(value):
-            merged[key] = value
-    return merged
-
-
-def merge_carer_payloads(keep: Mapping[str, Any], absorb: Mapping[str, Any]) -> dict[str, Any]:
-    """The surviving carer's details win; what only the absorbed record knows fills the
-    gaps; cared-for people and contacts are a union. The survivor keeps its id and the
-    earlier registration time (it has been known to the service since then)."""
-    merged = _fill(keep, {k: v for k, v in absorb.items() if k != "id"})
-    merged["id"] = keep.get("id", merged.get("id"))
-    created = [c for c in (keep.get("created_at"), absorb.get("created_at")) if c]
-    if created:
-        merged["created_at"] = min(created)
-    if absorb.get("safeguarding_flag"):
-        merged["safeguarding_flag"] = True  # a concern on either record stays raised
-    return merged
-
-
-def repoint(value: Any, absorb_id: str, keep_id: str) -> tuple[Any, bool]:
-    """Replace every ``carer_id == absorb_id`` inside ``value`` (at any depth)."""
-    if isinstance(value, Mapping):
-        changed = False
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if k == "carer_id" and v == absorb_id:
-                out[k] = keep_id
-                changed = True
-            else:
-                out[k], sub = repoint(v, absorb_id, keep_id)
-                changed = changed or sub
-        return out, changed
-    if isinstance(value, list):
-        items = [repoint(v, absorb_id, keep_id) for v in value]
-        return [v for v, _ in items], any(c for _, c in items)
-    return value, False
-
-
-def plan_merge(
-    keep_id: str,
-    keep: Mapping[str, Any],
-    absorb_id: str,
-    absorb: Mapping[str, Any],
-    linked: Iterable[tuple[str, str, Mapping[str, Any]]],
-) -> MergePlan:
-    if keep_id == absorb_id:
-        raise ValueError("a carer cannot be merged with itself")
-    moved = []
-    for kind, record_id, payload in linked:
-        new_payload, changed = repoint(payload, absorb_id, keep_id)
-        if changed:
-            moved.append((kind, record_id, new_payload))
-    return MergePlan(keep_id, absorb_id, merge_carer_payloads(keep, absorb), tuple(moved))

@@ -6,10 +6,13 @@ from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
-from sync.duplicates import (
+from carer_desk.rules.duplicates import (
     PersonKey,
+    compare,
     date_similarity,
+    find_duplicates_among,
     find_possible_duplicates,
     pair_key,
     person_key,
@@ -96,53 +99,66 @@ def test_date_similarity_is_symmetric_and_exact_on_itself(d: date) -> None:
     assert date_similarity(d, other) == date_similarity(other, d)
 
 
-# --- merging --------------------------------------------------------------------------
+# --- blocking never misses a pair ---------------------------------------------------------
+
+_NAMES = ["Ann Smith", "Anne Smyth", "Smith Ann", "Peter Jones", "Pete Jones", "Mo Farah"]
+_POSTCODES = ["OX4 1AA", "OX4 1AB", "OX41 1AA", "OX28 4BH", "SW1A 1AA", None]
 
 
-def test_merge_keeps_every_record_and_detail_of_both() -> None:
-    from sync.duplicates import plan_merge
+@st.composite
+def _people(draw: st.DrawFn) -> list[PersonKey]:
+    count = draw(st.integers(min_value=2, max_value=12))
+    people = []
+    for index in range(count):
+        dob = draw(st.none() | st.dates(min_value=date(1960, 1, 1), max_value=date(1961, 12, 31)))
+        people.append(
+            key(
+                f"c{index}",
+                draw(st.sampled_from(_NAMES)),
+                dob.isoformat() if dob else None,
+                draw(st.sampled_from(_POSTCODES)),
+            )
+        )
+    return people
 
-    keep = {
-        "id": "c1",
-        "given_name": "Ann",
-        "family_name": "Smith",
-        "date_of_birth": None,
-        "contact": {"phone": "01865 000000", "email": None},
-        "cared_for": [{"id": "p1", "name": "Bob Smith", "relationship": "husband"}],
-        "contacts": [],
-        "created_at": "2026-02-01T10:00:00+00:00",
-        "safeguarding_flag": False,
-    }
-    absorb = {
-        "id": "n1",
-        "given_name": "Anne",
-        "family_name": "Smith",
-        "date_of_birth": "1961-03-04",
-        "contact": {"phone": "07700 900000", "email": "ann@example.org"},
-        "cared_for": [
-            {"id": "p9", "name": "bob smith", "relationship": "Husband"},
-            {"id": "p8", "name": "Joan Smith", "relationship": "mother"},
-        ],
-        "contacts": [{"id": "k1", "name": "Sue", "relationship": "neighbour"}],
-        "created_at": "2026-01-05T09:00:00+00:00",
-        "safeguarding_flag": True,
-    }
-    linked = [
-        ("conversation", "v1", {"id": "v1", "carer_id": "n1"}),
-        ("conversation", "v2", {"id": "v2", "carer_id": "c1"}),
-        ("group", "g1", {"id": "g1", "members": [{"carer_id": "n1"}, {"carer_id": "x"}]}),
-    ]
-    plan = plan_merge("c1", keep, "n1", absorb, linked)
-    merged = plan.carer_payload
-    assert merged["id"] == "c1"
-    assert merged["given_name"] == "Ann"  # the survivor's own value wins
-    assert merged["date_of_birth"] == "1961-03-04"  # a gap filled from the other record
-    assert merged["contact"] == {"phone": "01865 000000", "email": "ann@example.org"}
-    assert [p["name"] for p in merged["cared_for"]] == ["Bob Smith", "Joan Smith"]
-    assert [c["name"] for c in merged["contacts"]] == ["Sue"]
-    assert merged["created_at"] == "2026-01-05T09:00:00+00:00"
-    assert merged["safeguarding_flag"] is True
-    moved = {rid: p for _, rid, p in plan.moved}
-    assert set(moved) == {"v1", "g1"}
-    assert moved["v1"]["carer_id"] == "c1"
-    assert moved["g1"]["members"] == [{"carer_id": "c1"}, {"carer_id": "x"}]
+
+def _brute_force(people: list[PersonKey]) -> set[frozenset[str]]:
+    """Every pair compared: what blocking must reproduce exactly."""
+    flagged = set()
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            score = fuzz.token_sort_ratio(a.name, b.name)
+            if score >= 70 and compare(a, b, float(score)) is not None:
+                flagged.add(pair_key(a.record_id, b.record_id))
+    return flagged
+
+
+@given(_people())
+def test_blocked_search_flags_exactly_the_pairs_a_full_comparison_flags(
+    people: list[PersonKey],
+) -> None:
+    found = find_duplicates_among(people)
+    assert {pair_key(c.record_id, c.other_id) for c in found} == _brute_force(people)
+    scores = [c.score for c in found]
+    assert scores == sorted(scores, reverse=True)
+
+
+@given(_people(), st.data())
+def test_only_pairs_with_a_new_carer_are_returned_and_the_new_one_comes_first(
+    people: list[PersonKey], data: st.DataObject
+) -> None:
+    new = set(data.draw(st.sets(st.sampled_from([p.record_id for p in people]))))
+    found = find_duplicates_among(people, new_ids=new)
+    expected = {p for p in _brute_force(people) if p & new}
+    assert {pair_key(c.record_id, c.other_id) for c in found} == expected
+    assert all(c.record_id in new for c in found)
+
+
+@given(_people())
+def test_pairs_kept_apart_are_never_flagged(people: list[PersonKey]) -> None:
+    everything = find_duplicates_among(people)
+    apart = {pair_key(c.record_id, c.other_id) for c in everything[::2]}
+    again = find_duplicates_among(people, kept_apart=apart)
+    assert {pair_key(c.record_id, c.other_id) for c in again} == (
+        {pair_key(c.record_id, c.other_id) for c in everything} - apart
+    )
