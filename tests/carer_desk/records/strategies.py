@@ -53,6 +53,7 @@ from carer_desk.records.conversation import (
     WellbeingAnswer,
     WellbeingScale,
 )
+from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome
 from carer_desk.records.groups import (
     Attendance,
     GroupKind,
@@ -525,6 +526,21 @@ def members(draw: st.DrawFn) -> GroupMember:
     )
 
 
+@st.composite
+def duplicate_decisions(draw: st.DrawFn) -> DuplicateDecision:
+    pair = tuple(draw(st.lists(ids, min_size=2, max_size=2, unique=True)))
+    outcome = draw(st.sampled_from(DuplicateOutcome))
+    return DuplicateDecision(
+        id=draw(ids),
+        carer_ids=pair,  # type: ignore[arg-type]
+        decision=outcome,
+        kept_id=draw(st.sampled_from(pair)) if outcome == DuplicateOutcome.MERGED else None,
+        decided_by=draw(text),
+        decided_on=draw(PAST),
+        note=draw(opt_text),
+    )
+
+
 RECORDS = {
     "carer": carers(),
     "conversation": conversations(),
@@ -535,5 +551,6 @@ RECORDS = {
     "session": sessions,
     "attendance": attendances,
     "group_member": members(),
+    "duplicate_decision": duplicate_decisions(),
 }
 any_record = st.one_of(*RECORDS.values())
