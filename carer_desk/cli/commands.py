@@ -348,10 +348,12 @@ def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _register_optional(sub: argparse._SubParsersAction) -> None:
     """Print and sync commands live in their own modules; they register themselves."""
-    from carer_desk.cli import print_command, sync_command
+    from carer_desk.cli import conflict_command, duplicates_command, print_command, sync_command
 
     print_command.add_print_parser(sub)
     sync_command.add_sync_parsers(sub)
+    conflict_command.add_conflict_parsers(sub)
+    duplicates_command.add_duplicates_parsers(sub)
 
 
 # --- files ------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ from __future__ import annotations
 import gzip
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -28,12 +30,16 @@ from sync.protocol import (
     AUTH_HEADER,
     DEFAULT_PULL_LIMIT,
     GZIP_MINIMUM_BYTES,
+    Choice,
+    ConflictList,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
     PullResponse,
     PushRequest,
     PushResponse,
+    ResolveConflictRequest,
+    ResolveConflictResponse,
     WhoAmIResponse,
 )
 
@@ -46,6 +52,7 @@ ENROL_PATH = f"{API_PREFIX}/enrol"
 ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
+CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
 
 
 class RevokedSignal(Exception):
@@ -107,6 +114,20 @@ class HttpTransport:
 
     def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
         return self._call("GET", PULL_PATH, PullResponse, params={"since": since, "limit": limit})
+
+    def list_conflicts(self) -> ConflictList:
+        """Open conflicts on records this device's user may change (the server's view is
+        the authoritative one: it holds both values until a person decides)."""
+        return self._call("GET", CONFLICTS_PATH, ConflictList)
+
+    def resolve_conflict(
+        self, conflict_id: str, choices: Mapping[str, Choice]
+    ) -> ResolveConflictResponse:
+        """Keep, per conflicting field, the server's or the raising device's value."""
+        body = ResolveConflictRequest(choices=dict(choices))
+        # The id goes into the path: quote it so an odd id cannot reach another endpoint.
+        path = f"{CONFLICTS_PATH}/{quote(conflict_id, safe='')}/resolve"
+        return self._call("POST", path, ResolveConflictResponse, body=body)
 
     def reachable(self) -> bool:
         """True when the server answers at all (a revoked answer counts: the sync that
