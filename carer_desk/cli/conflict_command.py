@@ -93,7 +93,11 @@ def run_conflicts(
         if transport is not None:
             transport.close()
     if getattr(args, "json", False):
-        body = {"offline": listing.offline, "conflicts": [e.as_json() for e in listing.entries]}
+        body = {
+            "offline": listing.offline,
+            "conflicts": [e.as_json() for e in listing.entries],
+            "resolved_elsewhere": [e.record_id for e in listing.settled_elsewhere],
+        }
         print(json.dumps(body, indent=2, ensure_ascii=False), file=out)
     else:
         _print_listing(listing, enrolled=enrolment is not None, out=out)
@@ -106,6 +110,12 @@ def _print_listing(listing: ConflictListing, *, enrolled: bool, out: TextIO) -> 
         print(
             f"offline: {why}; showing the conflicts this laptop recorded when it last "
             "synced (resolving needs the server)",
+            file=out,
+        )
+    for entry in listing.settled_elsewhere:
+        print(
+            f"resolved elsewhere: {entry.kind} {entry.record_id} — {entry.description}; "
+            f"take that decision with: carer-desk resolve {entry.record_id}",
             file=out,
         )
     if not listing.entries:
@@ -179,9 +189,16 @@ def run_resolve(
         )
     finally:
         transport.close()
-    print(
-        f"resolved {outcome.kind} {outcome.record_id}: {', '.join(outcome.fields)} "
-        f"(server version {outcome.server_version}); on this laptop: {outcome.state.value}",
-        file=out,
-    )
+    if outcome.settled_elsewhere:
+        print(
+            f"{outcome.kind} {outcome.record_id} was already resolved on another device; "
+            f"this laptop now holds that decision ({outcome.state.value})",
+            file=out,
+        )
+    else:
+        print(
+            f"resolved {outcome.kind} {outcome.record_id}: {', '.join(outcome.fields)} "
+            f"(server version {outcome.server_version}); on this laptop: {outcome.state.value}",
+            file=out,
+        )
     return 0

@@ -156,15 +156,22 @@ class ConflictListing:
     entries: tuple[ConflictEntry, ...]
     #: True when the server could not be reached and the list is this laptop's own record.
     offline: bool
+    #: Records this laptop still holds in CONFLICT that the server no longer lists:
+    #: somebody resolved them from another device. ``resolve RECORD_ID`` takes the decision.
+    settled_elsewhere: tuple[ConflictEntry, ...] = ()
 
 
 @dataclass(frozen=True)
 class ResolveOutcome:
     record_id: str
     kind: str
+    #: The fields this person decided; empty when the decision was made elsewhere.
     fields: tuple[str, ...]
-    server_version: int
+    #: The server's version after the decision; None when taken from another device's.
+    server_version: int | None
     state: SyncState
+    #: True when somebody had already resolved it elsewhere and this laptop took that on.
+    settled_elsewhere: bool = False
 
 
 # --- listing ------------------------------------------------------------------------------
@@ -178,7 +185,14 @@ def list_conflicts(vault: Any, transport: ConflictTransport | None) -> ConflictL
         except ServerUnreachable:
             log.info("server unreachable; listing this laptop's recorded conflicts")
         else:
-            return ConflictListing(tuple(_from_server(vault, v) for v in views), offline=False)
+            open_ids = {v.record_id for v in views}
+            return ConflictListing(
+                tuple(_from_server(vault, v) for v in views),
+                offline=False,
+                settled_elsewhere=tuple(
+                    e for e in local_conflicts(vault) if e.record_id not in open_ids
+                ),
+            )
     return ConflictListing(tuple(local_conflicts(vault)), offline=True)
 
 
@@ -382,6 +396,10 @@ def resolve(
     except ServerUnreachable as exc:
         raise ConflictError(OFFLINE_RESOLVE) from exc
     listing = ConflictListing(tuple(_from_server(vault, v) for v in views), offline=False)
+    if all(e.record_id != record_id for e in listing.entries) and _still_in_conflict(
+        vault, record_id
+    ):
+        return _take_decision_made_elsewhere(vault, transport, engine, record_id)
     entry = find_entry(listing, record_id)
     choices = decide(entry, keep, all_side)
     assert entry.conflict_id is not None  # every server entry carries its id
@@ -403,6 +421,28 @@ def resolve(
         fields=fields,
         server_version=answer.server_version,
         state=_state(vault, record_id),
+    )
+
+
+def _take_decision_made_elsewhere(
+    vault: Any, transport: ConflictTransport, engine: Syncer, record_id: str
+) -> ResolveOutcome:
+    """The server holds no open conflict on a record this laptop still marks: a colleague
+    decided it from their device. Their decision stands (every laptop must agree), so
+    this laptop takes the server's copy; no side is chosen here."""
+    kind = vault.meta(record_id).kind
+    engine.sync_now()
+    entry = ConflictEntry(record_id, kind, "", (), None, raised_here=True)
+    if _still_in_conflict(vault, record_id):
+        _adopt_server_copy(vault, transport, engine, entry)
+    vault.audit("take-resolved-conflict", record_id=record_id, kind=kind, details={})
+    return ResolveOutcome(
+        record_id=record_id,
+        kind=kind,
+        fields=(),
+        server_version=None,
+        state=_state(vault, record_id),
+        settled_elsewhere=True,
     )
 
 

@@ -296,3 +296,23 @@ def _reopen(path: Path) -> Vault:
     from tests.sync.support import reopen_vault
 
     return reopen_vault(path, actor="bob")
+
+
+def test_a_decision_made_on_another_laptop_is_taken_on_by_the_one_that_raised_it(
+    laptops: tuple[Laptop, Laptop],
+) -> None:
+    ann, bob = laptops
+    carer_id = _phone_conflict(ann, bob)
+    ann.resolve(carer_id, "contact=mine")  # Ann keeps the server's number, her own
+    bob.sync()
+    # Keeping the server's value writes no new version, so Bob's laptop is told here.
+    listing = bob.conflicts()
+    assert f"resolved elsewhere: carer {carer_id}" in listing
+    assert "no conflicts" in listing
+
+    said = bob.resolve(carer_id)  # no side to choose: the decision was Ann's
+    assert "already resolved on another device" in said
+    assert bob.state(carer_id) is SyncState.SYNCED
+    ann.sync()
+    assert _phone(bob, carer_id) == _phone(ann, carer_id) == "01295 111111"
+    assert bob.conflicts().strip() == "no conflicts"
