@@ -80,6 +80,7 @@ class RecordKind(StrEnum):
     SESSION = "session"
     ATTENDANCE = "attendance"
     GROUP_MEMBER = "group_member"
+    DUPLICATE_DECISION = "duplicate_decision"  # a person's merge / keep-apart decision
 
 
 class ProjectionKind(StrEnum):

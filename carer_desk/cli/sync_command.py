@@ -21,7 +21,12 @@ import httpx
 
 from carer_desk.errors import CarerDeskError
 from carer_desk.ports import SyncState
-from carer_desk.rules.duplicates import DuplicateCandidate, find_possible_duplicates, person_key
+from carer_desk.rules.duplicates import (
+    DuplicateCandidate,
+    find_duplicates_among,
+    pair_key,
+    person_key,
+)
 from storage.vault import Vault
 from sync.client.backoff import Backoff
 from sync.client.engine import SyncEngine, SyncSummary
@@ -110,7 +115,13 @@ def possible_duplicates(vault: Any, new_ids: Iterable[str]) -> list[DuplicateCan
     if not wanted:
         return []
     keys = [person_key(rid, payload) for rid, payload in vault.iter_kind("carer")]
-    return find_possible_duplicates([k for k in keys if k.record_id in wanted], keys)
+    # Pairs a person has already kept apart or merged (here or, synced, elsewhere).
+    decided = [
+        pair_key(*payload["carer_ids"])
+        for _, payload in vault.iter_kind("duplicate_decision")
+        if len(payload.get("carer_ids") or ()) == 2
+    ]
+    return find_duplicates_among(keys, new_ids=wanted, kept_apart=decided)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -259,6 +270,11 @@ def _print_summary(
                 f"  new carer {d.record_id} may be carer {d.other_id}: {'; '.join(d.reasons)}",
                 file=out,
             )
+        print(
+            "  decide with 'carer-desk merge-carers KEEP_ID ABSORB_ID' or "
+            "'carer-desk keep-apart ID ID'",
+            file=out,
+        )
 
 
 def _watch(engine: SyncEngine, transport: HttpTransport, vault: Any, out: TextIO) -> int:

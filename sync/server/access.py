@@ -4,7 +4,9 @@ The rules (BRIEF §1, §5 and issue 3):
 
 * **outreach worker** — their team's caseload: carers whose ``team`` is theirs and every
   record linked to those carers (conversations, payment requests, plans, cards,
-  attendance). They may create and edit those; payment *decisions* are not theirs.
+  attendance). They may create and edit those; payment *decisions* are not theirs. A
+  possible-duplicate decision (merge or keep apart) is theirs when BOTH carers are in
+  their team's caseload; a pair across teams is for an administrator.
 * **group facilitator** — the groups they run, those groups' sessions, attendance and
   members, and of each carer on those registers only the register fields (``register_entry``).
   They may add a newcomer carer (create only) and keep their groups' registers.
@@ -40,7 +42,7 @@ CARER_LINKED_KINDS = frozenset(
         RecordKind.GROUP_MEMBER,
     }
 )
-WORKER_KINDS = frozenset({RecordKind.CARER} | CARER_LINKED_KINDS)
+WORKER_KINDS = frozenset({RecordKind.CARER, RecordKind.DUPLICATE_DECISION} | CARER_LINKED_KINDS)
 FACILITATOR_KINDS = frozenset(
     {RecordKind.GROUP, RecordKind.SESSION, RecordKind.ATTENDANCE, RecordKind.GROUP_MEMBER}
 )
@@ -104,6 +106,12 @@ def authorise_write(
         if existing is not None and existing.team != team:
             raise Forbidden(f"This {kind} record is not in your team's caseload ({team}).")
         if new.team != team:
+            if kind == RecordKind.DUPLICATE_DECISION:
+                raise Forbidden(
+                    f"Both carers of a duplicate decision must be in your team's caseload "
+                    f"({team}) on the server. Sync them first, or ask an administrator to "
+                    "decide a pair across teams."
+                )
             if kind == RecordKind.CARER:
                 raise Forbidden(
                     f"A carer you add or edit must be in your team ({team}); set the team."

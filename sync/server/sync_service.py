@@ -111,6 +111,15 @@ class SyncService:
             owner = payload.get("facilitator")
             owner = owner if isinstance(owner, str) else None
             return Ownership(group_id=record_id, owner=owner), owner
+        if kind == RecordKind.DUPLICATE_DECISION:
+            # Owned by a team only when both carers are that team's: a worker may decide a
+            # pair within their caseload, and only they (and admins) pull the decision.
+            teams = set()
+            for carer_id in payload.get("carer_ids") or ():
+                carer = tx.get_record(str(carer_id))
+                is_carer = carer is not None and carer.kind == RecordKind.CARER
+                teams.add(carer.ownership.team if is_carer else None)  # type: ignore[union-attr]
+            return Ownership(team=teams.pop() if len(teams) == 1 else None), None
         if kind == RecordKind.SESSION:
             group_id = str(payload.get("group_id"))
             group = tx.get_record(group_id)

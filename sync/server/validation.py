@@ -51,6 +51,11 @@ def check_payload(kind: str, record_id: str, payload: Mapping[str, Any] | None) 
         value = payload.get(name)
         if not isinstance(value, str) or not value.strip():
             problems.append((name, "is required"))
+    if kind == RecordKind.DUPLICATE_DECISION:
+        # Routing reads both carers' teams (authorisation needs both in the caseload).
+        ids = payload.get("carer_ids")
+        if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
+            problems.append(("carer_ids", "must list the ids of the two carers"))
     if kind == RecordKind.PAYMENT_REQUEST:
         amount = payload.get("amount_pence")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import pytest
 
+from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome
 from sync.protocol import Role
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
@@ -26,6 +28,7 @@ KINDS = [
     "session",
     "attendance",
     "group_member",
+    "duplicate_decision",
 ]
 ROLES = ["worker", "facilitator", "approver", "operator", "admin"]
 USERS = {
@@ -48,6 +51,19 @@ class World:
     south: dict[str, str]  # kind -> id of the south carer's records (fay's group)
     groups: dict[str, str]  # "fay"/"gil" -> group id
     sessions: dict[str, str]
+    # "north"/"south" -> a second carer of that team, kept apart from the first by the
+    # side's duplicate_decision (a decision needs both carers in the worker's caseload).
+    twins: dict[str, str]
+
+
+def _decision(a: str, b: str) -> DuplicateDecision:
+    return DuplicateDecision(
+        carer_ids=(a, b),
+        decision=DuplicateOutcome.KEEP_APART,
+        decided_by="worker-north",
+        decided_on=date(2026, 2, 1),
+        note="Mother and daughter",
+    )
 
 
 def _push_all(device: Device, *records: object) -> None:
@@ -64,6 +80,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     s_fay, s_gil = r.session(g_fay.id), r.session(g_gil.id)
     _push_all(admin, g_fay, g_gil, s_fay, s_gil)
     sides = {}
+    twins = {}
     for team, session_id, group_id in (
         ("north", s_gil.id, g_gil.id),
         ("south", s_fay.id, g_fay.id),
@@ -79,8 +96,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             r.attendance(session_id, carer.id),
             r.member(group_id, carer.id),
         ]
-        _push_all(admin, carer, *linked)
-        sides[team] = {"carer": carer.id} | {
+        twin = r.carer(team, given=team.title(), preferred="Twin")
+        decision = _decision(carer.id, twin.id)
+        _push_all(admin, carer, *linked, twin, decision)
+        twins[team] = twin.id
+        sides[team] = {"carer": carer.id, "duplicate_decision": decision.id} | {
             kind: rec.id
             for kind, rec in zip(
                 ["conversation", "payment_request", "plan", "card", "attendance", "group_member"],
@@ -95,6 +115,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         sides["south"],
         {"fay": g_fay.id, "gil": g_gil.id},
         {"fay": s_fay.id, "gil": s_gil.id},
+        twins,
     )
     harness.close()
 
@@ -104,10 +125,11 @@ def expected_pull(world: World, role: str) -> set[tuple[str, str]]:
     everything = {(k, v) for side in (n, s) for k, v in side.items()}
     everything |= {("group", g) for g in world.groups.values()}
     everything |= {("session", x) for x in world.sessions.values()}
+    everything |= {("carer", x) for x in world.twins.values()}
     if role == "admin":
         return everything
     if role == "worker":
-        return {(k, v) for k, v in n.items()}
+        return {(k, v) for k, v in n.items()} | {("carer", world.twins["north"])}
     if role == "facilitator":
         return {
             ("group", world.groups["fay"]),
@@ -189,6 +211,9 @@ def _build(kind: str, world: World, role: str, in_scope: bool) -> object:
             return r.attendance(world.sessions[group_key], carer_id)
         case "group_member":
             return r.member(world.groups[group_key], carer_id)
+        case "duplicate_decision":
+            team = "south" if links is world.south else "north"
+            return _decision(carer_id, world.twins[team])
     raise AssertionError(kind)
 
 
@@ -202,6 +227,7 @@ def _edited(record: Any) -> object:
         "GroupSession": {"notes": "Room 2"},
         "Attendance": {"follow_up_requested": True},
         "GroupMember": {"wants_buddy": True},
+        "DuplicateDecision": {"note": "Checked again at the next visit"},
     }
     if type(record).__name__ == "EmergencyCard":
         return record.mark_printed(record.issued_on)
@@ -287,3 +313,12 @@ def test_a_credential_only_acts_as_its_own_user(world: World) -> None:
     result = world.devices["worker"].push_one(r.change(south_plan))
     assert result["status"] == "rejected"
     assert "not in your team" in result["reason"]
+
+
+def test_a_worker_cannot_decide_a_pair_of_carers_across_teams(world: World) -> None:
+    # One carer in the worker's team, one in another: an administrator's decision.
+    across = _decision(world.north["carer"], world.south["carer"])
+    result = world.devices["worker"].push_one(r.change(across))
+    assert result["status"] == "rejected"
+    assert "Both carers" in result["reason"] and "administrator" in result["reason"]
+    assert world.devices["admin"].push_one(r.change(across))["status"] == "applied"
