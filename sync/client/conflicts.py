@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from carer_desk.errors import CarerDeskError
+from carer_desk.errors import CarerDeskError, NotFoundError, RecordIntegrityError
 from carer_desk.ports import SyncState
 from sync.client.errors import ServerUnreachable
 from sync.protocol import (
@@ -240,7 +240,7 @@ def local_conflicts(vault: Any) -> list[ConflictEntry]:
 def _local_details(vault: Any, record_id: str) -> dict[str, Any] | None:
     try:
         return vault.conflict_details(record_id)
-    except CarerDeskError:
+    except (NotFoundError, RecordIntegrityError):
         # Not held here (another laptop's record the user may still resolve) or damaged.
         return None
 
@@ -301,7 +301,7 @@ def _payload(vault: Any, kind: str, record_id: Any) -> dict[str, Any] | None:
         return None
     try:
         return dict(vault.get(str(kind), record_id))
-    except CarerDeskError:
+    except (NotFoundError, RecordIntegrityError):
         return None
 
 
@@ -449,7 +449,7 @@ def _take_decision_made_elsewhere(
 def _state(vault: Any, record_id: str) -> SyncState:
     try:
         return vault.meta(record_id).sync_state
-    except CarerDeskError:
+    except NotFoundError:
         return SyncState.SYNCED  # resolved as deleted: nothing left here to sync
 
 

@@ -29,6 +29,7 @@ from tests.sync.support import (
     carer_payload,
     enrol_device,
     free_port,
+    live_records,
     new_vault,
 )
 
@@ -316,3 +317,29 @@ def test_a_decision_made_on_another_laptop_is_taken_on_by_the_one_that_raised_it
     ann.sync()
     assert _phone(bob, carer_id) == _phone(ann, carer_id) == "01295 111111"
     assert bob.conflicts().strip() == "no conflicts"
+
+
+@pytest.mark.parametrize(("side", "kept"), [("mine", False), ("theirs", True)])
+def test_a_delete_against_a_colleagues_edit_is_decided_by_a_person(
+    laptops: tuple[Laptop, Laptop], side: str, kept: bool
+) -> None:
+    ann, bob = laptops
+    carer_id = _shared_carer(ann, bob)
+    ann.edit("carer", carer_id, gp_practice="Horsefair Surgery")
+    bob.vault.delete("carer", carer_id)
+    ann.sync()
+    bob.sync()
+    assert bob.state(carer_id) is SyncState.CONFLICT  # back, until a person decides
+
+    listing = bob.conflicts()
+    assert "mine   (on this laptop): deleted" in listing
+    assert "theirs (on the server): kept" in listing
+
+    bob.resolve(carer_id, f"_deleted={side}")
+    ann.sync()
+    for laptop in (ann, bob):
+        held = live_records(laptop.vault)
+        assert (carer_id in held) is kept
+        if kept:
+            assert held[carer_id]["gp_practice"] == "Horsefair Surgery"
+            assert laptop.state(carer_id) is SyncState.SYNCED
