@@ -104,6 +104,16 @@ def person_key(record_id: str, payload: Mapping[str, Any]) -> PersonKey:
     )
 
 
+def name_similarity(a: str, b: str) -> float:
+    """0-100: how alike two normalised names are, in either word order.
+
+    Sorting the words first forgives "Smith Ann" / "Ann Smith", but a slip in a word's
+    first letters can move it to the other end ("jnes" sorts before "john"), so the plain
+    comparison is taken too, and the better of the two counts.
+    """
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+
 def date_similarity(a: date | None, b: date | None) -> float | None:
     """1.0 same day; 0.8 day and month swapped or one digit mistyped; 0.0 otherwise;
     None when either is unknown (a newcomer at a group may give no birth date)."""
@@ -240,11 +250,10 @@ def find_duplicates_among(
         pair = pair_key(first.record_id, second.record_id)
         if pair in decided:
             continue
-        # token_sort_ratio ignores word order ("Smith Ann" vs "Ann Smith").
-        name_score = fuzz.token_sort_ratio(first.name, second.name, score_cutoff=_NAME_CUTOFF)
-        if not name_score:
+        name_score = name_similarity(first.name, second.name)
+        if name_score < _NAME_CUTOFF:
             continue
-        candidate = compare(first, second, float(name_score))
+        candidate = compare(first, second, name_score)
         if candidate is not None:
             found[pair] = candidate
     result = sorted(found.values(), key=lambda c: (-c.score, rank[c.record_id], rank[c.other_id]))
