@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from carer_desk.cli.conflict_command import run_conflicts, run_resolve
 from carer_desk.cli.main import main
@@ -343,3 +346,70 @@ def test_a_delete_against_a_colleagues_edit_is_decided_by_a_person(
         if kept:
             assert held[carer_id]["gp_practice"] == "Horsefair Surgery"
             assert laptop.state(carer_id) is SyncState.SYNCED
+
+
+# --- any mix of fields, sides and deciding laptop converges on the person's choice ----------
+
+_EDITS = {
+    "gp_practice": ("Horsefair Surgery", "Banbury Cross Practice"),
+    "preferred_name": ("Maggie", "Peggy"),
+    "gp_phone": None,  # stands for contact.phone, edited inside the nested contact value
+}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fields=st.sets(st.sampled_from(sorted(_EDITS)), min_size=1),
+    sides=st.dictionaries(st.sampled_from(sorted(_EDITS)), st.sampled_from(["mine", "theirs"])),
+    resolver=st.sampled_from(["ann", "bob"]),
+)
+@pytest.mark.slow
+def test_both_laptops_end_with_what_the_person_chose(
+    fields: set[str], sides: dict[str, str], resolver: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = InProcessServer(Path(tmp) / "server")
+        server.create_user("ann", PASSWORD)
+        server.create_user("bob", PASSWORD)
+        pair = []
+        for name in ("ann", "bob"):
+            vault = new_vault(Path(tmp) / name / "vault.sqlite", actor=name)
+            enrol_device(server, vault, name, PASSWORD)
+            pair.append(Laptop(name, vault, server))
+        ann, bob = pair
+        try:
+            carer_id = _shared_carer(ann, bob)
+            for index, laptop in enumerate(pair):
+                for field in fields:
+                    if field == "gp_phone":
+                        _with_phone(laptop, carer_id, ("01295 111111", "01295 222222")[index])
+                    else:
+                        laptop.edit("carer", carer_id, **{field: _EDITS[field][index]})
+            ann.sync()
+            bob.sync()
+            deciding, other = (ann, bob) if resolver == "ann" else (bob, ann)
+            top = {"gp_phone": "contact"}
+            keep = [f"{top.get(f, f)}={sides.get(f, 'mine')}" for f in sorted(fields)]
+            deciding.resolve(carer_id, *keep)
+            other.sync()
+            if other.state(carer_id) is SyncState.CONFLICT:
+                other.resolve(carer_id)  # take on the decision made on the other laptop
+            deciding.sync()
+
+            for field in fields:
+                mine_index = 0 if deciding is ann else 1
+                index = mine_index if sides.get(field, "mine") == "mine" else 1 - mine_index
+                for laptop in pair:
+                    held = laptop.vault.get("carer", carer_id)
+                    if field == "gp_phone":
+                        want = ("01295 111111", "01295 222222")[index]
+                        assert held["contact"]["phone"] == want
+                    else:
+                        assert held[field] == _EDITS[field][index]
+            for laptop in pair:
+                assert laptop.state(carer_id) is SyncState.SYNCED
+            assert ann.conflicts().strip() == bob.conflicts().strip() == "no conflicts"
+        finally:
+            for laptop in pair:
+                laptop.vault.close()
+            server.stop()
