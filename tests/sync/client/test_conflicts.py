@@ -29,11 +29,14 @@ from tests.sync.server import records as r
 from tests.sync.support import (
     PASSPHRASE,
     InProcessServer,
+    ServerProcess,
     carer_payload,
     enrol_device,
+    enrol_over_http,
     free_port,
     live_records,
     new_vault,
+    reopen_vault,
 )
 
 PASSWORD = "a long enough password"
@@ -297,8 +300,6 @@ def _kind(record: object) -> str:
 
 
 def _reopen(path: Path) -> Vault:
-    from tests.sync.support import reopen_vault
-
     return reopen_vault(path, actor="bob")
 
 
@@ -413,3 +414,53 @@ def test_both_laptops_end_with_what_the_person_chose(
             for laptop in pair:
                 laptop.vault.close()
             server.stop()
+
+
+@pytest.mark.slow
+def test_through_the_command_line_against_a_server_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = ServerProcess(tmp_path / "server")
+    server.create_user("ann", PASSWORD)
+    server.create_user("bob", PASSWORD)
+    server.start()
+    try:
+        vaults = {}
+        for name in ("ann", "bob"):
+            vaults[name] = new_vault(tmp_path / name / "vault.sqlite", actor=name)
+            enrol_over_http(server.url, vaults[name], name, PASSWORD)
+        payload = carer_payload(given="Margaret", family="Okafor")
+        carer_id = payload["id"]
+        vaults["ann"].put("carer", carer_id, payload)
+        for name in ("ann", "bob"):
+            run_sync(argparse.Namespace(), vaults[name], out=io.StringIO())
+        for name, phone in (("ann", "01295 111111"), ("bob", "01295 222222")):
+            held = dict(vaults[name].get("carer", carer_id))
+            held["contact"] = {**held["contact"], "phone": phone}
+            vaults[name].put("carer", carer_id, held)
+            run_sync(argparse.Namespace(), vaults[name], out=io.StringIO())
+            vaults[name].close()
+        monkeypatch.setenv("CARER_DESK_PASSPHRASE", PASSPHRASE)
+        bob_dir = str(tmp_path / "bob")
+
+        assert main(["--data-dir", bob_dir, "conflicts", "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["offline"] is False
+        (field,) = shown["conflicts"][0]["fields"]
+        assert field["on_this_laptop"]["phone"] == "01295 222222"
+        assert field["on_the_server"]["phone"] == "01295 111111"
+
+        assert main(["--data-dir", bob_dir, "resolve", carer_id]) == 1
+        assert "--keep contact=mine|theirs" in capsys.readouterr().err
+        assert main(["--data-dir", bob_dir, "resolve", carer_id, "--all", "mine"]) == 0
+        assert "resolved carer" in capsys.readouterr().out
+        assert main(["--data-dir", str(tmp_path / "ann"), "sync"]) == 0
+        for name in ("ann", "bob"):
+            vault = reopen_vault(tmp_path / name / "vault.sqlite", actor=name)
+            try:
+                assert vault.get("carer", carer_id)["contact"]["phone"] == "01295 222222"
+                assert vault.meta(carer_id).sync_state is SyncState.SYNCED
+            finally:
+                vault.close()
+    finally:
+        server.stop()
