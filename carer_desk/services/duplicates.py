@@ -25,7 +25,7 @@ from typing import Any
 
 from carer_desk.config import Settings
 from carer_desk.errors import CarerDeskError, NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore, RecordWrite
+from carer_desk.ports import RecordStore, RecordWrite, SyncState
 from carer_desk.records.carer import Carer
 from carer_desk.records.codec import KINDS, from_payload, to_payload
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome, carer_pair
@@ -206,6 +206,7 @@ class DuplicateService:
             keep_id, absorb_id, absorb, plan, earlier, note
         )
         writes = self._writes(plan, keep, decision, new_decision=merged_before is None)
+        self._refuse_conflicts([w.id for w in writes] + ([absorb_id] if absorb else []))
         if writes:
             self.store.put_many(
                 writes,
@@ -231,6 +232,23 @@ class DuplicateService:
         )
 
     # --- merge steps -----------------------------------------------------------------
+
+    def _refuse_conflicts(self, record_ids: list[str]) -> None:
+        """A write replaces the laptop's copy of a conflict (both values, kept until a
+        person resolves it), so a merge waits until the records it touches are settled."""
+        waiting = []
+        for record_id in record_ids:
+            try:
+                if self.store.meta(record_id).sync_state == SyncState.CONFLICT:
+                    waiting.append(record_id)
+            except NotFoundError:
+                continue  # a new record (the decision): nothing to protect
+        if waiting:
+            raise RuleViolation(
+                f"{len(waiting)} record(s) this merge would change have a sync conflict "
+                f"waiting for a person ({', '.join(waiting)}). Resolve them first "
+                "('carer-desk conflicts'), then merge again."
+            )
 
     @staticmethod
     def _moved(

@@ -236,6 +236,20 @@ def test_merge_refusals_say_what_to_do(vault, clock, twins) -> None:
         service.keep_apart(known.id, met.id)
 
 
+def test_merge_waits_for_a_conflict_on_a_record_it_would_change(vault, clock, twins) -> None:
+    known, met = twins
+    request = _request(met.id, 5000)
+    Repository(vault).save(request, action="create")
+    vault.mark_conflict(request.id, {"fields": ["amount_pence"]})
+    with pytest.raises(RuleViolation, match="carer-desk conflicts"):
+        _service(vault, clock).merge(known.id, met.id)
+    # Nothing was written: the conflict and both carers are as they were.
+    assert vault.conflict_details(request.id) == {"fields": ["amount_pence"]}
+    assert vault.get("payment_request", request.id)["carer_id"] == met.id
+    assert {rid for rid, _ in vault.iter_kind("carer")} == {known.id, met.id}
+    assert _service(vault, clock).decisions() == []
+
+
 def test_a_pair_kept_apart_can_still_be_merged_later_with_one_decision(vault, clock, twins) -> None:
     known, met = twins
     service = _service(vault, clock)
