@@ -345,7 +345,14 @@ class SyncEngine:
                 # the record so the person sees both values. The pull that follows brings
                 # the server's merged version; the conflict stays marked (_own_conflict).
                 if result.server_version is not None:
-                    self.vault.outbox_acknowledge(result.change_id, _ack_version(change, result))
+                    # The server's copy is not ours (it kept its value for the conflicting
+                    # fields and may hold a colleague's other fields): record only the base
+                    # we built on, so the pull brings the server's copy instead of
+                    # skipping it as a version this laptop already holds.
+                    held = change.base_version
+                    self.vault.outbox_acknowledge(
+                        result.change_id, held if held is not None else result.server_version
+                    )
                 else:
                     self.vault.outbox_reject(
                         result.change_id, "conflict: the server holds a newer version"

@@ -464,3 +464,31 @@ def test_through_the_command_line_against_a_server_process(
                 vault.close()
     finally:
         server.stop()
+
+
+def test_a_conflict_never_hides_or_reverts_a_colleagues_other_fields(
+    laptops: tuple[Laptop, Laptop],
+) -> None:
+    """Ann changes the phone and the GP practice; Bob changes only the phone. Bob's push
+    is a conflict on the phone, but Ann's GP practice must still reach Bob's laptop, and
+    Bob's next, unrelated edit must not put the old GP practice back on the server."""
+    ann, bob = laptops
+    carer_id = _shared_carer(ann, bob)
+    contact = dict(ann.vault.get("carer", carer_id)["contact"])
+    ann.edit(
+        "carer",
+        carer_id,
+        contact={**contact, "phone": "01295 111111"},
+        gp_practice="Horsefair Surgery",
+    )
+    _with_phone(bob, carer_id, "01295 222222")
+    ann.sync()
+    assert "conflicts: 1" in bob.sync()
+    assert bob.vault.get("carer", carer_id)["gp_practice"] == "Horsefair Surgery"
+    assert bob.state(carer_id) is SyncState.CONFLICT
+
+    bob.edit("carer", carer_id, preferred_name="Peggy")
+    bob.sync()
+    ann.sync()
+    assert ann.vault.get("carer", carer_id)["gp_practice"] == "Horsefair Surgery"
+    assert ann.vault.get("carer", carer_id)["preferred_name"] == "Peggy"
