@@ -40,6 +40,8 @@ from carer_desk.services.repository import Repository, priority_of
 logger = logging.getLogger(__name__)
 
 KIND = "duplicate_decision"
+KIND_PAYMENT = "payment_request"
+KIND_PLAN = "plan"
 #: Kinds that are never re-pointed by a merge: the carers themselves, and the decisions
 #: (which name both carers on purpose).
 _NOT_LINKED = frozenset({"carer", KIND})
@@ -337,6 +339,14 @@ class DuplicateService:
             writes.append(RecordWrite(KIND, decision.id, to_payload(decision)))
         return writes
 
+    def _records_of(self, kind: str, carer_id: str) -> list[Any]:
+        # Filter on the payload before decoding: a caseload holds thousands of these.
+        return [
+            from_payload(kind, payload)
+            for _, payload in self.store.iter_kind(kind)
+            if payload.get("carer_id") == carer_id
+        ]
+
     def _warnings(self, carer: Carer, plan: MergePlan) -> tuple[str, ...]:
         warnings = []
         if plan.differences:
@@ -345,7 +355,7 @@ class DuplicateService:
                 "one; they are kept in the decision's note. Check the merged record."
             )
         rules = self.settings.payments
-        requests = [r for r in self.repo.all(WellbeingPaymentRequest) if r.carer_id == carer.id]
+        requests: list[WellbeingPaymentRequest] = self._records_of(KIND_PAYMENT, carer.id)
         worst = None
         for request in requests:
             check = check_payment_cap(
@@ -369,7 +379,7 @@ class DuplicateService:
                 f"{worst.window_end.isoformat()}. No request was changed; a payments approver "
                 f"must review them. {LAPTOP_CAVEAT}"
             )
-        plans = [p for p in self.repo.all(EmergencyPlan) if p.carer_id == carer.id]
+        plans: list[EmergencyPlan] = self._records_of(KIND_PLAN, carer.id)
         if len(plans) > 1:
             warnings.append(
                 f"{carer.display_name} now has {len(plans)} emergency plans; review them and "
