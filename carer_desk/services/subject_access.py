@@ -35,6 +35,8 @@ LINKED_KINDS = (
     ("card", "cards", "Emergency cards"),
     ("group_member", "group_memberships", "Peer-support groups"),
     ("attendance", "attendance", "Group attendance"),
+    # A merge's note can hold values from the absorbed record, so decisions are theirs too.
+    ("duplicate_decision", "duplicate_decisions", "Decisions about duplicate records"),
 )
 
 
@@ -163,6 +165,7 @@ class SubjectAccessService:
                 payload
                 for _, payload in self._store.iter_kind(kind)
                 if payload.get("carer_id") == carer_id
+                or carer_id in (payload.get("carer_ids") or ())
             ]
             found.sort(key=lambda p: json.dumps(p, sort_keys=True, default=str))
             data[key] = found

@@ -102,3 +102,17 @@ def test_pdf_reads_plainly_and_never_prints_none(store, world):
 def test_unknown_carer_is_a_clear_error(store, world):
     with pytest.raises(NotFoundError, match="no carer with id"):
         SubjectAccessService(store).gather("f" * 32)
+
+
+def test_decisions_about_duplicate_records_are_part_of_the_carers_record(store, world):
+    from carer_desk.services.duplicates import DuplicateService
+
+    DuplicateService(store, Settings()).keep_apart(
+        world.long_name.id, world.plain.id, note="Different people: checked by phone"
+    )
+    data = SubjectAccessService(store, clock=lambda: NOW).gather(world.long_name.id)
+    assert [d["note"] for d in data["duplicate_decisions"]] == [
+        "Different people: checked by phone"
+    ]
+    other = SubjectAccessService(store, clock=lambda: NOW).gather(world.rtl.id)
+    assert other["duplicate_decisions"] == []
