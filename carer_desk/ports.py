@@ -109,13 +109,25 @@ class RecordStore(Protocol):
 
     actor: str  # who is using the store (username), written into the audit log
 
-    def put(self, kind: str, record_id: str, payload: JSONDict, *,
-            priority: int = Priority.NORMAL, action: str = "edit") -> int:
+    def put(
+        self,
+        kind: str,
+        record_id: str,
+        payload: JSONDict,
+        *,
+        priority: int = Priority.NORMAL,
+        action: str = "edit",
+    ) -> int:
         """Create or replace a record; returns the new local version."""
         ...
 
-    def put_many(self, writes: Iterable[RecordWrite], *, action: str = "import",
-                 audit_details: Mapping[str, Any] | None = None) -> int:
+    def put_many(
+        self,
+        writes: Iterable[RecordWrite],
+        *,
+        action: str = "import",
+        audit_details: Mapping[str, Any] | None = None,
+    ) -> int:
         """Write many records in ONE transaction (all or nothing); one audit entry."""
         ...
 
@@ -123,28 +135,30 @@ class RecordStore(Protocol):
         """The decrypted payload; NotFoundError / RecordIntegrityError otherwise."""
         ...
 
-    def meta(self, record_id: str) -> RecordMeta:
-        ...
+    def meta(self, record_id: str) -> RecordMeta: ...
 
     def iter_kind(self, kind: str) -> Iterator[tuple[str, JSONDict]]:
         """Every live record of a kind as (id, payload); damaged ones are skipped and
         reported through ``damaged_records``."""
         ...
 
-    def damaged_records(self) -> list[tuple[str, str]]:
-        ...
+    def damaged_records(self) -> list[tuple[str, str]]: ...
 
     def delete(self, kind: str, record_id: str) -> None:
         """Tombstone the record (kept until the server acknowledges the delete)."""
         ...
 
-    def audit(self, action: str, *, record_id: str | None = None, kind: str | None = None,
-              details: Mapping[str, Any] | None = None) -> None:
+    def audit(
+        self,
+        action: str,
+        *,
+        record_id: str | None = None,
+        kind: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         """Append an audit entry (views, prints, exports...)."""
         ...
 
-    def audit_entries(self) -> list[AuditEntry]:
-        ...
+    def audit_entries(self) -> list[AuditEntry]: ...
 
-    def check(self) -> IntegrityReport:
-        ...
+    def check(self) -> IntegrityReport: ...
