@@ -363,7 +363,14 @@ class SyncEngine:
                     # back, and the conflict is marked on it then.
                     self._stashed[change.record_id] = conflict_details(result)
                 else:
-                    self.vault.mark_conflict(change.record_id, conflict_details(result))
+                    try:
+                        self.vault.mark_conflict(change.record_id, conflict_details(result))
+                    except NotFoundError:
+                        # The record is no longer on this laptop (a colleague's delete was
+                        # pulled after our edit was first sent). The server keeps our edit
+                        # inside its conflict for a person to decide; mark the record if a
+                        # later pull brings it back.
+                        self._stashed[change.record_id] = conflict_details(result)
                 conflicts.append(
                     ConflictNote(
                         change.record_id,
