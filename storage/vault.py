@@ -165,6 +165,17 @@ def _new_change_ids(count: int) -> list[str]:
     return ids
 
 
+def _reseal(
+    keys: Keyring, blob: bytes | None, old: int, new: int, ad: Callable[[int], bytes]
+) -> bytes | None:
+    """``blob`` opened under generation ``old`` and sealed again under ``new``; ``ad``
+    gives the associated data for a generation. Raises SealBroken / KeyError if the blob
+    does not open (the caller reports the record as damaged)."""
+    if blob is None:
+        return None
+    return seal(keys.aead[new], unseal(keys.aead[old], blob, ad(old)), ad(new))
+
+
 def _chain(previous: bytes, seq: int, sealed: bytes) -> bytes:
     return hashlib.sha256(previous + seq.to_bytes(8, "big") + sealed).digest()
 
@@ -1332,19 +1343,44 @@ class Vault:
                 logger.info("key rotation started: generation %d", pending)
             else:
                 logger.info("resuming key rotation to generation %d", pending)
-        self._rotate_records(pending, batch_size, progress)
-        self._rotate_outbox(pending, batch_size, progress)
+        self._rotate_table("records", self._rotate_batch_records_tx, pending, batch_size, progress)
+        self._rotate_table("outbox", self._rotate_batch_outbox_tx, pending, batch_size, progress)
         self._finish_rotation(pending)
         if progress:
             progress("done", 0)
         return pending
 
+    def _rotate_table(
+        self,
+        what: str,
+        batch_tx: Callable[[int, int, int], tuple[int, int]],
+        gen: int,
+        batch_size: int,
+        progress: Callable[[str, int], None] | None,
+    ) -> None:
+        """Re-seal one table under generation ``gen``, a batch per transaction, until no
+        row of an older generation is left (so a killed rotation simply resumes)."""
+        after, done = 0, 0
+        while True:
+            after, n = self._rotate_batch(batch_tx, gen, after, batch_size)
+            if n == 0:
+                return
+            done += n
+            if progress:
+                progress(what, done)
+
     @_guarded
-    def _rotate_batch_records(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
+    def _rotate_batch(
+        self,
+        batch_tx: Callable[[int, int, int], tuple[int, int]],
+        gen: int,
+        after: int,
+        batch_size: int,
+    ) -> tuple[int, int]:
         # Read and rewrite in one transaction, so a write from another process between
         # the two cannot be overwritten with the stale copy read here.
         with self._db.atomic():
-            return self._rotate_batch_records_tx(gen, after, batch_size)
+            return batch_tx(gen, after, batch_size)
 
     def _rotate_batch_records_tx(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
         keys = self._require_keys()
@@ -1357,53 +1393,26 @@ class Vault:
         updates = []
         for _rowid, rid, kind, version, old, sealed, conflict in rows:
             try:
-                plain = unseal(keys.aead[old], sealed, record_ad(rid, kind, version, old))
-                conflict_plain = (
-                    unseal(keys.aead[old], conflict, conflict_ad(rid, old))
-                    if conflict is not None
-                    else None
+                updates.append(
+                    (
+                        gen,
+                        _reseal(
+                            keys, sealed, old, gen, functools.partial(record_ad, rid, kind, version)
+                        ),
+                        _reseal(keys, conflict, old, gen, functools.partial(conflict_ad, rid)),
+                        rid,
+                        old,
+                    )
                 )
             except (SealBroken, KeyError):
                 # Cannot be re-sealed; left as it is and reported by check().
                 self._damaged[rid] = kind
-                continue
-            updates.append(
-                (
-                    gen,
-                    seal(keys.aead[gen], plain, record_ad(rid, kind, version, gen)),
-                    seal(keys.aead[gen], conflict_plain, conflict_ad(rid, gen))
-                    if conflict_plain is not None
-                    else None,
-                    rid,
-                    old,
-                )
-            )
-        with self._db.atomic():
-            conn.executemany(
-                "UPDATE records SET key_gen = ?, sealed = ?, conflict_sealed = ? "
-                "WHERE id = ? AND key_gen = ?",
-                updates,
-            )
+        conn.executemany(
+            "UPDATE records SET key_gen = ?, sealed = ?, conflict_sealed = ? "
+            "WHERE id = ? AND key_gen = ?",
+            updates,
+        )
         return (rows[-1][0] if rows else after), len(rows)
-
-    def _rotate_records(
-        self, gen: int, batch_size: int, progress: Callable[[str, int], None] | None
-    ) -> None:
-        after, done = 0, 0
-        while True:
-            after, n = self._rotate_batch_records(gen, after, batch_size)
-            if n == 0:
-                return
-            done += n
-            if progress:
-                progress("records", done)
-
-    @_guarded
-    def _rotate_batch_outbox(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
-        # Read and rewrite in one transaction, so a write from another process between
-        # the two cannot be overwritten with the stale copy read here.
-        with self._db.atomic():
-            return self._rotate_batch_outbox_tx(gen, after, batch_size)
 
     def _rotate_batch_outbox_tx(self, gen: int, after: int, batch_size: int) -> tuple[int, int]:
         keys = self._require_keys()
@@ -1416,51 +1425,29 @@ class Vault:
         updates = []
         for seq, change_id, rid, kind, old, sealed, reason in rows:
             try:
-                plain = (
-                    unseal(keys.aead[old], sealed, outbox_ad(change_id, rid, kind, old))
-                    if sealed is not None
-                    else None
-                )
-                reason_plain = (
-                    unseal(keys.aead[old], reason, reason_ad(change_id, old))
-                    if reason is not None
-                    else None
+                updates.append(
+                    (
+                        gen,
+                        _reseal(
+                            keys,
+                            sealed,
+                            old,
+                            gen,
+                            functools.partial(outbox_ad, change_id, rid, kind),
+                        ),
+                        _reseal(keys, reason, old, gen, functools.partial(reason_ad, change_id)),
+                        seq,
+                        old,
+                    )
                 )
             except (SealBroken, KeyError):
                 self._damaged[rid] = kind
-                continue
-            updates.append(
-                (
-                    gen,
-                    seal(keys.aead[gen], plain, outbox_ad(change_id, rid, kind, gen))
-                    if plain is not None
-                    else None,
-                    seal(keys.aead[gen], reason_plain, reason_ad(change_id, gen))
-                    if reason_plain is not None
-                    else None,
-                    seq,
-                    old,
-                )
-            )
-        with self._db.atomic():
-            conn.executemany(
-                "UPDATE outbox SET key_gen = ?, sealed = ?, reason_sealed = ? "
-                "WHERE seq = ? AND key_gen = ?",
-                updates,
-            )
+        conn.executemany(
+            "UPDATE outbox SET key_gen = ?, sealed = ?, reason_sealed = ? "
+            "WHERE seq = ? AND key_gen = ?",
+            updates,
+        )
         return (rows[-1][0] if rows else after), len(rows)
-
-    def _rotate_outbox(
-        self, gen: int, batch_size: int, progress: Callable[[str, int], None] | None
-    ) -> None:
-        after, done = 0, 0
-        while True:
-            after, n = self._rotate_batch_outbox(gen, after, batch_size)
-            if n == 0:
-                return
-            done += n
-            if progress:
-                progress("outbox", done)
 
     @_guarded
     def _finish_rotation(self, gen: int) -> None:
