@@ -375,7 +375,19 @@ class SyncService:
                 f"The edit is based on version {change.base_version} of a record the server "
                 "does not have. Ask the office: it may have been removed."
             )
-        ownership = self._authorise(tx, principal, change, None, change.payload, None)
+        return self._write_whole(tx, principal, change, None)
+
+    def _write_whole(
+        self,
+        tx: StoreTransaction,
+        principal: Principal,
+        change: Change,
+        existing: StoredRecord | None,
+    ) -> ChangeResult:
+        """Store the pushed payload as the record's whole new content (a new record, or
+        one brought back from a tombstone): every field counts as changed."""
+        assert change.payload is not None
+        ownership = self._authorise(tx, principal, change, existing, change.payload, None)
         written = self._write(
             tx,
             principal,
@@ -383,7 +395,7 @@ class SyncService:
             dict(change.payload),
             ownership,
             changed_fields(None, change.payload),
-            None,
+            existing,
         )
         return self._applied(change, written.version)
 
@@ -395,17 +407,7 @@ class SyncService:
             return self._applied(change, existing.version)
         assert change.payload is not None
         if change.base_version == existing.version:
-            ownership = self._authorise(tx, principal, change, existing, change.payload, None)
-            written = self._write(
-                tx,
-                principal,
-                change,
-                dict(change.payload),
-                ownership,
-                changed_fields(None, change.payload),
-                existing,
-            )
-            return self._applied(change, written.version)
+            return self._write_whole(tx, principal, change, existing)
         conflict = FieldConflict(field=DELETED_FIELD, base=False, server=True, client=False)
         return self._conflict(tx, principal, change, existing, existing.version, [conflict])
 
