@@ -65,11 +65,8 @@ def add_conflict_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_conflicts(args: argparse.Namespace, ctx: Any) -> int:
-    vault = ctx.open_vault()
-    try:
+    with ctx.open_vault() as vault:
         return run_conflicts(args, vault)
-    finally:
-        vault.close()
 
 
 def run_conflicts(
@@ -156,11 +153,8 @@ def _print_entry(entry: ConflictEntry, out: TextIO) -> None:
 
 
 def cmd_resolve(args: argparse.Namespace, ctx: Any) -> int:
-    vault = ctx.open_vault()
-    try:
+    with ctx.open_vault() as vault:
         return run_resolve(args, vault)
-    finally:
-        vault.close()
 
 
 def run_resolve(

@@ -50,11 +50,8 @@ def add_duplicates_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _with_service(ctx: Any, run: Any) -> int:
-    vault = ctx.open_vault()
-    try:
+    with ctx.open_vault() as vault:
         return run(DuplicateService(vault, ctx.settings))
-    finally:
-        vault.close()
 
 
 def cmd_duplicates(args: argparse.Namespace, ctx: Any) -> int:
@@ -71,8 +68,9 @@ def cmd_keep_apart(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def run_duplicates(
-    service: DuplicateService, *, as_json: bool = False, out: TextIO = sys.stdout
+    service: DuplicateService, *, as_json: bool = False, out: TextIO | None = None
 ) -> int:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
     found = service.possible_duplicates()
     unfinished = service.unfinished_merges()
     if as_json:
@@ -116,8 +114,9 @@ def run_merge(
     absorb_id: str,
     note: str | None = None,
     *,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
     result = service.merge(keep_id, absorb_id, note)
     verb = "Finished merging" if result.resumed else "Merged"
     print(
@@ -131,8 +130,9 @@ def run_merge(
 
 
 def run_keep_apart(
-    service: DuplicateService, a: str, b: str, note: str | None = None, *, out: TextIO = sys.stdout
+    service: DuplicateService, a: str, b: str, note: str | None = None, *, out: TextIO | None = None
 ) -> int:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
     service.keep_apart(a, b, note)
     print(f"Kept apart: {a} and {b} will not be flagged again.", file=out)
     return 0

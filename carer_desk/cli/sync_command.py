@@ -167,11 +167,8 @@ def add_sync_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace, ctx: Any) -> int:
-    vault = ctx.open_vault()
-    try:
+    with ctx.open_vault() as vault:
         return run_enrol(args, vault, secrets=ctx.secrets)
-    finally:
-        vault.close()
 
 
 def run_enrol(
@@ -180,8 +177,9 @@ def run_enrol(
     *,
     secrets: Any,
     client: httpx.Client | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
     server = str(args.server).rstrip("/")
     if not server.startswith(("http://", "https://")):
         raise CarerDeskError(f"{server!r} is not a server address; give it as https://host")
@@ -222,11 +220,8 @@ def run_enrol(
 
 
 def cmd_sync(args: argparse.Namespace, ctx: Any) -> int:
-    vault = ctx.open_vault()
-    try:
+    with ctx.open_vault() as vault:
         return run_sync(args, vault)
-    finally:
-        vault.close()
 
 
 def run_sync(
@@ -234,8 +229,9 @@ def run_sync(
     vault: Any,
     *,
     client: httpx.Client | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
     enrolment = load_enrolment(vault)
     if enrolment is None:
         raise NotEnrolled()
