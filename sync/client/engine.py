@@ -357,20 +357,14 @@ class SyncEngine:
                     self.vault.outbox_reject(
                         result.change_id, "conflict: the server holds a newer version"
                     )
-                if change.op == Op.DELETE:
-                    # Acknowledging our delete removed the record here, but the server kept
-                    # it (a colleague changed it meanwhile): the pull that follows brings it
-                    # back, and the conflict is marked on it then.
+                try:
+                    self.vault.mark_conflict(change.record_id, conflict_details(result))
+                except NotFoundError:
+                    # The record is not on this laptop any more: acknowledging our own
+                    # delete removed it, or a colleague's delete was pulled after our edit
+                    # was first sent. The server keeps the conflict for a person; the pull
+                    # that brings the record back marks it (see _own_conflict).
                     self._stashed[change.record_id] = conflict_details(result)
-                else:
-                    try:
-                        self.vault.mark_conflict(change.record_id, conflict_details(result))
-                    except NotFoundError:
-                        # The record is no longer on this laptop (a colleague's delete was
-                        # pulled after our edit was first sent). The server keeps our edit
-                        # inside its conflict for a person to decide; mark the record if a
-                        # later pull brings it back.
-                        self._stashed[change.record_id] = conflict_details(result)
                 conflicts.append(
                     ConflictNote(
                         change.record_id,
