@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from carer_desk.cli.sync_command import Enrolment, load_enrolment  # noqa: E402
 from carer_desk.ports import SyncState  # noqa: E402
+from carer_desk.wiring.enrolment import Enrolment, load_enrolment  # noqa: E402
 from sync.client.backoff import NO_RETRY, Backoff  # noqa: E402
 from sync.client.engine import SyncEngine  # noqa: E402
 from sync.client.errors import ServerUnreachable  # noqa: E402

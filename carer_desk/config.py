@@ -200,11 +200,14 @@ class CardSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VaultSettings:
-    idle_lock_minutes: int = 10
+    idle_lock_minutes: int = 5
     # Argon2id cost for new vaults; stored with each vault so it can be raised later.
     argon2_memory_kib: int = 65_536
     argon2_iterations: int = 3
     argon2_lanes: int = 4
+    # The organisation's recovery public key (PEM) that new vaults also wrap their key to,
+    # so a forgotten passphrase never loses unsynced work. Relative to the settings file.
+    recovery_public_key_file: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
@@ -292,10 +295,16 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
     file = settings.working_days.bank_holidays_file
-    if file is None or Path(file).is_absolute():
-        return settings
-    working_days = dataclasses.replace(settings.working_days, bank_holidays_file=str(base / file))
-    return dataclasses.replace(settings, working_days=working_days)
+    if file is not None and not Path(file).is_absolute():
+        working_days = dataclasses.replace(
+            settings.working_days, bank_holidays_file=str(base / file)
+        )
+        settings = dataclasses.replace(settings, working_days=working_days)
+    key = settings.vault.recovery_public_key_file
+    if key is not None and not Path(key).is_absolute():
+        vault = dataclasses.replace(settings.vault, recovery_public_key_file=str(base / key))
+        settings = dataclasses.replace(settings, vault=vault)
+    return settings
 
 
 def _build(cls: type, data: object, prefix: str, problems: Problems) -> Any:

@@ -76,6 +76,9 @@ from carer_desk.rules.card_numbers import generate_unique_card_number
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
 
+# The user name of the demo groups' facilitator (the demo office's facilitator signs in
+# with it, so their laptop pulls these groups).
+DEMO_FACILITATOR = "demo-facilitator"
 BATCH_CARERS = 500  # carers (with all their records) written per transaction
 
 GIVEN = (
@@ -460,7 +463,12 @@ class _Maker:
 
 
 def generate(
-    settings: Settings, *, carers: int, seed: int, today: date | None = None
+    settings: Settings,
+    *,
+    carers: int,
+    seed: int,
+    today: date | None = None,
+    facilitator: str = DEMO_FACILITATOR,
 ) -> Iterator[list[Any]]:
     """Batches of records (each batch a list of whole carers with all their records)."""
     rng = random.Random(seed)
@@ -488,11 +496,11 @@ def generate(
         if len(batch) >= BATCH_CARERS * 4:
             yield batch
             batch = []
-    batch.extend(_groups(maker, all_carers))
+    batch.extend(_groups(maker, all_carers, facilitator))
     yield batch
 
 
-def _groups(maker: _Maker, carers: list[Carer]) -> list[Any]:
+def _groups(maker: _Maker, carers: list[Carer], facilitator: str) -> list[Any]:
     rng, out = maker.rng, []
     for name, kind, town, fmt in GROUPS:
         group = PeerGroup(
@@ -504,7 +512,7 @@ def _groups(maker: _Maker, carers: list[Carer]) -> list[Any]:
             online_link="https://meet.example.org/carers"
             if fmt != SessionFormat.IN_PERSON
             else None,
-            facilitator="facilitator.f",
+            facilitator=facilitator,
         )
         out.append(group)
         members = rng.sample(carers, min(len(carers), rng.randint(3, 8)))
@@ -541,13 +549,17 @@ def seed_demo(
     carers: int,
     seed: int = 2026,
     today: date | None = None,
+    facilitator: str = DEMO_FACILITATOR,
 ) -> SeedSummary:
     """Write demo data in batches, each one transaction (a batch is whole carers)."""
     from carer_desk.records.codec import kind_of
 
     repo = Repository(store)
     summary = SeedSummary()
-    for batch in generate(settings, carers=carers, seed=seed, today=today):
+    batch_source = generate(
+        settings, carers=carers, seed=seed, today=today, facilitator=facilitator
+    )
+    for batch in batch_source:
         repo.save_many(batch, action="seed-demo", audit_details={"records": len(batch)})
         for record in batch:
             summary.add(kind_of(record))

@@ -14,6 +14,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from carer_desk.sync_status import (
+    ConflictListing,
+    Identity,
+    ProgressCallback,
+    RefusedChange,
+    SyncReport,
+    SyncStatus,
+)
+
 JSONDict = dict[str, Any]
 
 
@@ -162,3 +171,98 @@ class RecordStore(Protocol):
     def audit_entries(self) -> list[AuditEntry]: ...
 
     def check(self) -> IntegrityReport: ...
+
+
+# --- what the window may ask of the vault and of sync ---------------------------------
+#
+# The desktop (ui/) may not import storage/ or sync/; these two ports are how it reaches
+# them. The composition root (carer_desk.wiring) implements both; the types they speak are
+# the core's own (carer_desk.sync_status, carer_desk.changes).
+
+
+class VaultStatus(StrEnum):
+    ABSENT = "absent"  # no vault on this laptop yet: the first run
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+
+
+@runtime_checkable
+class VaultHandle(Protocol):
+    """The laptop's vault as the window sees it: create, unlock, lock, passphrase."""
+
+    @property
+    def status(self) -> VaultStatus: ...
+
+    @property
+    def location(self) -> str:
+        """Where the vault file lives, for Settings and About (a path, no contents)."""
+        ...
+
+    def create(
+        self, passphrase: str, *, recovery_public_key_pem: bytes | None = None
+    ) -> RecordStore:
+        """Create the vault and return it unlocked (VaultExists if there is one)."""
+        ...
+
+    def unlock(self, passphrase: str) -> RecordStore:
+        """The unlocked store; WrongPassphrase or UnlockThrottled otherwise."""
+        ...
+
+    def lock(self) -> None:
+        """Drop every key from memory (the store refuses reads until unlocked again)."""
+        ...
+
+    def change_passphrase(self, old: str, new: str) -> None: ...
+
+    def has_recovery_key(self) -> bool:
+        """Whether the organisation can recover this vault if the passphrase is lost."""
+        ...
+
+    def check(self) -> IntegrityReport: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class SyncGateway(Protocol):
+    """The central server as the window sees it, bound to one unlocked vault.
+
+    Calls may block on the network: the window runs them on its network pool, never on
+    the GUI thread. Values of records never pass through here except inside conflicts,
+    where the person must see both to choose.
+    """
+
+    def identity(self) -> Identity | None:
+        """Who this laptop is enrolled as, or None."""
+        ...
+
+    def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
+        """Log in once; the device credential is kept sealed in the vault."""
+        ...
+
+    def sync_now(self, progress: ProgressCallback | None = None) -> SyncReport:
+        """Push, then pull; ``progress`` is called as batches and pages go by. The report's
+        ``changes`` say which records the pull brought."""
+        ...
+
+    def status(self) -> SyncStatus:
+        """Where things stand from the vault alone (no network)."""
+        ...
+
+    def reachable(self) -> bool: ...
+
+    def conflicts(self) -> ConflictListing:
+        """From the server, or offline what this laptop recorded."""
+        ...
+
+    def resolve(self, record_id: str, choices: Mapping[str, str]) -> SyncReport:
+        """Decide every conflicting field ("mine" | "theirs") on the server, then sync."""
+        ...
+
+    def refused(self) -> list[RefusedChange]:
+        """Changes the server refused, each with its reason."""
+        ...
+
+    def stop(self) -> None:
+        """Stop retrying (on lock or quit); the request in flight finishes or times out."""
+        ...

@@ -397,6 +397,11 @@ class Vault:
     def path(self) -> Path:
         return self._path
 
+    @_guarded
+    def has_recovery_key(self) -> bool:
+        """Whether the data key is also wrapped to the organisation's recovery key."""
+        return self._recovery_pem() is not None
+
     def close(self) -> None:
         with self._lock:
             self.lock()

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 
 import httpx
 
-from carer_desk.cli.sync_command import build_engine, load_enrolment
+from carer_desk.wiring.enrolment import load_enrolment
+from carer_desk.wiring.sync_gateway import build_engine
 from sync.client.backoff import NO_RETRY
 from sync.client.conflicts import (
     MINE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -16,7 +17,13 @@ from pathlib import Path
 
 from carer_desk import __version__
 from carer_desk.cli import commands
-from carer_desk.cli.context import DATA_DIR_CONFIG, CliContext, default_actor, default_data_dir
+from carer_desk.cli.context import (
+    DATA_DIR_CONFIG,
+    USER_ENV,
+    CliContext,
+    default_actor,
+    default_data_dir,
+)
 from carer_desk.cli.passphrase import SecretReader
 from carer_desk.config import load_settings
 from carer_desk.errors import CarerDeskError
@@ -82,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings=settings,
             actor=args.user or default_actor(),
             secrets=SecretReader(),
+            actor_given=bool(args.user or os.environ.get(USER_ENV)),
         )
         return int(args.handler(args, ctx) or 0)
     except CarerDeskError as exc:

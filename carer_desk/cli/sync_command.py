@@ -8,13 +8,10 @@ inside the vault, never in a plain file, and the user's server password is never
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import platform
 import sys
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 import httpx
@@ -27,78 +24,22 @@ from carer_desk.rules.duplicates import (
     pair_key,
     person_key,
 )
-from storage.vault import Vault
-from sync.client.backoff import Backoff
+from carer_desk.wiring.enrolment import load_enrolment
+from carer_desk.wiring.sync_gateway import (
+    build_engine,
+    check_server_address,
+    enrol_laptop,
+    wipe_vault,
+)
 from sync.client.engine import SyncEngine, SyncSummary
-from sync.client.errors import EnrolmentRefused, NotEnrolled, ServerRefused, ServerUnreachable
+from sync.client.errors import NotEnrolled, ServerUnreachable
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
 from sync.client.transport import HttpTransport
-from sync.client.wipe import safe_to_decommission, unsynced_count, wipe_vault_files
-from sync.protocol import EnrolRequest
+from sync.client.wipe import safe_to_decommission, unsynced_count
 
 log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "CARER_DESK_PASSWORD"
-_ENROLMENT_NAME = "sync.enrolment"
-
-
-# --- the enrolment, sealed in the vault ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Enrolment:
-    server: str
-    device_id: str
-    username: str
-    role: str
-    credential: str
-    team: str | None = None
-
-
-def save_enrolment(vault: Vault, enrolment: Enrolment) -> None:
-    """The device credential is kept sealed in the vault (re-sealed by key rotation)."""
-    vault.put_secret(_ENROLMENT_NAME, json.dumps(asdict(enrolment)))
-
-
-def load_enrolment(vault: Vault) -> Enrolment | None:
-    raw = vault.get_secret(_ENROLMENT_NAME)
-    if raw is None:
-        return None
-    try:
-        return Enrolment(**json.loads(raw))
-    except (ValueError, TypeError) as exc:
-        raise CarerDeskError(
-            "This laptop's enrolment record could not be read. Enrol it again with "
-            "'carer-desk enrol --server URL --username NAME'."
-        ) from exc
-
-
-# --- wiring -------------------------------------------------------------------------------
-
-
-def wipe_vault(vault: Any) -> None:
-    """Close the vault and securely delete its files (the revoked-device policy)."""
-    path = vault.path
-    vault.close()
-    wipe_vault_files(path)
-
-
-def build_engine(
-    vault: Any,
-    enrolment: Enrolment,
-    *,
-    client: httpx.Client | None = None,
-    backoff: Backoff | None = None,
-    batch_size: int | None = None,
-) -> tuple[SyncEngine, HttpTransport]:
-    transport = HttpTransport(enrolment.server, enrolment.credential, client=client)
-    kwargs: dict[str, Any] = {}
-    if batch_size is not None:
-        kwargs["batch_size"] = batch_size
-    engine = SyncEngine(
-        vault, transport, backoff=backoff, on_revoked=lambda: wipe_vault(vault), **kwargs
-    )
-    return engine, transport
 
 
 def new_carer_ids(vault: Any) -> set[str]:
@@ -180,40 +121,19 @@ def run_enrol(
     out: TextIO | None = None,
 ) -> int:
     out = out or sys.stdout  # looked up per call: sys.stdout may be replaced
-    server = str(args.server).rstrip("/")
-    if not server.startswith(("http://", "https://")):
-        raise CarerDeskError(f"{server!r} is not a server address; give it as https://host")
+    server = check_server_address(args.server)
     password = secrets.read(PASSWORD_ENV, f"Server password for {args.username}")
-    transport = HttpTransport(server, None, client=client)
-    try:
-        answer = transport.enrol(
-            EnrolRequest(
-                username=args.username,
-                password=password,
-                device_name=args.device_name or platform.node() or "laptop",
-            )
-        )
-    except ServerRefused as exc:
-        raise EnrolmentRefused(
-            f"The server refused the enrolment: {exc.reason}. Check the user name and "
-            "password, or ask your administrator."
-        ) from exc
-    finally:
-        transport.close()
-    save_enrolment(
+    enrolment = enrol_laptop(
         vault,
-        Enrolment(
-            server=server,
-            device_id=answer.device_id,
-            username=answer.username,
-            role=str(answer.role),
-            credential=answer.device_credential,
-            team=str(answer.team) if answer.team else None,
-        ),
+        server,
+        args.username,
+        password,
+        device_name=args.device_name,
+        client=client,
     )
-    vault.audit("enrol", details={"server": server, "device_id": answer.device_id})
     print(
-        f"enrolled as {answer.username} ({answer.role}) on {server}; device {answer.device_id}",
+        f"enrolled as {enrolment.username} ({enrolment.role}) on {server}; "
+        f"device {enrolment.device_id}",
         file=out,
     )
     return 0

@@ -12,7 +12,13 @@ from datetime import date
 from typing import Any
 
 from carer_desk.config import Settings
-from carer_desk.errors import CarerDeskError, ValidationError
+from carer_desk.errors import (
+    CarerDeskError,
+    NotFoundError,
+    RecordIntegrityError,
+    ValidationError,
+    VaultLocked,
+)
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
 from carer_desk.records.codec import from_payload, to_payload
@@ -71,6 +77,11 @@ class CarerService:
     # --- reading ---------------------------------------------------------------------
 
     def _stored(self) -> dict[str, dict[str, Any]]:
+        # Lock means locked: once the store is locked, what was decrypted is dropped and
+        # nothing is answered from memory.
+        if not getattr(self.store, "is_unlocked", True):
+            self.forget()
+            raise VaultLocked("The vault is locked: unlock it with your passphrase first.")
         if self._payloads is None:
             self._payloads = dict(self.store.iter_kind("carer"))
         return self._payloads
@@ -84,6 +95,31 @@ class CarerService:
 
     def _loaded(self) -> dict[str, Carer]:
         return {carer_id: self._carer(carer_id) for carer_id in self._stored()}
+
+    def forget(self) -> None:
+        """Drop every decrypted payload, record and index entry held in memory."""
+        self._payloads = None
+        self._carers = {}
+        self._index = None
+
+    def refresh(self, carer_ids: Iterable[str]) -> None:
+        """Reload these carers from the store (written elsewhere: a pull, another
+        service); a carer gone from the store (deleted, merged away) is dropped."""
+        if self._payloads is None:
+            return  # nothing cached yet: the next read loads everything fresh
+        stored = self._stored()
+        for carer_id in carer_ids:
+            self._carers.pop(carer_id, None)
+            try:
+                payload = self.store.get("carer", carer_id)
+            except (NotFoundError, RecordIntegrityError):
+                stored.pop(carer_id, None)
+                if self._index is not None:
+                    self._index.remove(carer_id)
+                continue
+            stored[carer_id] = payload
+            if self._index is not None:
+                self._index.replace(search_entry_from_payload(carer_id, payload))
 
     def list_carers(self) -> list[Carer]:
         return sorted(self._loaded().values(), key=_sort_key)

@@ -40,7 +40,7 @@ def test_defaults_are_the_services_current_figures() -> None:
     assert s.age_bands.transition_referral_months == 210  # 17½ years
     assert (s.plans.min_contacts, s.plans.max_contacts) == (2, 4)
     assert s.cards.number_length == 12
-    assert s.vault.idle_lock_minutes == 10
+    assert s.vault.idle_lock_minutes == 5
     assert s.templates.default_conversation_template == "guided-conversation"
 
 

@@ -120,7 +120,7 @@ class InProcessServer:
 
 def enrol_device(server: InProcessServer, vault: Vault, username: str, password: str) -> Any:
     """Enrol over the real HTTP API and keep the credential sealed in the vault."""
-    from carer_desk.cli.sync_command import Enrolment, save_enrolment
+    from carer_desk.wiring.enrolment import Enrolment, save_enrolment
     from sync.client.transport import HttpTransport
     from sync.protocol import EnrolRequest
 
@@ -217,7 +217,7 @@ class ServerProcess:
 
 
 def enrol_over_http(url: str, vault: Vault, username: str, password: str) -> Any:
-    from carer_desk.cli.sync_command import Enrolment, save_enrolment
+    from carer_desk.wiring.enrolment import Enrolment, save_enrolment
     from sync.client.transport import HttpTransport
     from sync.protocol import EnrolRequest
 

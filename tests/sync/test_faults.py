@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from carer_desk.cli.sync_command import build_engine
 from carer_desk.ports import SyncState
+from carer_desk.wiring.sync_gateway import build_engine
 from sync.client.backoff import Backoff
 from sync.client.errors import ServerUnreachable
 from tests.sync.cutting_proxy import CuttingProxy
@@ -122,7 +122,7 @@ def test_connection_cut_mid_response_is_resent_without_duplicates(
 _KILL_AFTER_PUSH = textwrap.dedent(
     """
     import os, signal, sys
-    from carer_desk.cli.sync_command import load_enrolment
+    from carer_desk.wiring.enrolment import load_enrolment
     from sync.client.engine import SyncEngine
     from sync.client.transport import HttpTransport
     from storage.vault import Vault

@@ -34,9 +34,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from carer_desk.cli.sync_command import load_enrolment
 from carer_desk.errors import NotFoundError
 from carer_desk.ports import Priority, SyncState
+from carer_desk.wiring.enrolment import load_enrolment
 from sync.client.backoff import NO_RETRY
 from sync.client.engine import SyncEngine
 from sync.client.errors import ServerUnreachable

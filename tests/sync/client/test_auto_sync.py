@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from carer_desk.cli.sync_command import build_engine
 from carer_desk.ports import SyncState
+from carer_desk.wiring.sync_gateway import build_engine
 from sync.client.auto import AutoSync
 from sync.client.backoff import Backoff
 from sync.client.engine import SyncSummary

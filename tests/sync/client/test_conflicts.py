@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from carer_desk.cli.conflict_command import run_conflicts, run_resolve
 from carer_desk.cli.main import main
-from carer_desk.cli.sync_command import load_enrolment, run_sync, save_enrolment
+from carer_desk.cli.sync_command import run_sync
 from carer_desk.ports import SyncState
+from carer_desk.wiring.enrolment import load_enrolment, save_enrolment
 from storage.vault import Vault
 from sync.client.conflicts import ConflictError, UndecidedFields, describe_value
 from tests.sync.server import records as r

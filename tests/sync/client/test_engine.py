@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from carer_desk.cli.sync_command import build_engine, load_enrolment
 from carer_desk.ports import Priority, SyncState
+from carer_desk.wiring.enrolment import load_enrolment
+from carer_desk.wiring.sync_gateway import build_engine
 from sync.client.backoff import NO_RETRY, Backoff
 from sync.client.engine import SyncEngine
 from sync.client.errors import DeviceRevoked, ServerUnreachable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carer_desk.cli.sync_command import Enrolment, load_enrolment, save_enrolment
+from carer_desk.wiring.enrolment import Enrolment, load_enrolment, save_enrolment
 from storage.kdf import KdfParams
 from storage.vault import Vault
 

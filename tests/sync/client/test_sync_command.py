@@ -11,7 +11,8 @@ import pytest
 
 from carer_desk.cli.main import main
 from carer_desk.cli.passphrase import SecretReader
-from carer_desk.cli.sync_command import load_enrolment, run_enrol, run_sync
+from carer_desk.cli.sync_command import run_enrol, run_sync
+from carer_desk.wiring.enrolment import load_enrolment
 from sync.client.errors import EnrolmentRefused, NotEnrolled
 from tests.sync.support import PASSPHRASE, InProcessServer, carer_payload, new_vault
 

@@ -1,0 +1,82 @@
+"""What the window is given by the composition root: one laptop's settings and vault,
+and the way to open a session on it once unlocked.
+
+ui/ may not import storage/ or sync/; it receives a :class:`DeskEnvironment` (built by
+``carer_desk.wiring``) and works only through it, the session's services and the
+``SyncGateway`` port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from carer_desk.config import Settings
+from carer_desk.ports import SyncGateway, VaultHandle
+from carer_desk.roles import Role
+from carer_desk.session import DeskSession
+from carer_desk.sync_status import Identity
+
+
+@dataclass(frozen=True)
+class OpenDesk:
+    """An unlocked laptop: its session, its way to the server, and who it belongs to."""
+
+    session: DeskSession
+    sync: SyncGateway
+    identity: Identity | None
+
+    @property
+    def role(self) -> Role:
+        return self.session.role
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    role: Role
+    label: str
+
+
+class DeskEnvironment(Protocol):
+    settings: Settings
+    vault: VaultHandle
+    demo: bool
+    #: The demo's published passphrase (None for real work).
+    demo_passphrase: str | None
+
+    def recovery_public_key(self) -> bytes | None:
+        """The organisation's recovery key a new vault is wrapped to, if configured."""
+        ...
+
+    def open_desk(self) -> OpenDesk:
+        """The session and sync gateway for the unlocked vault."""
+        ...
+
+    def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
+        """First run: enrol the (just created, unlocked) vault with the office server."""
+        ...
+
+    def set_up_demo(self) -> OpenDesk:
+        """Demo only: create this demo user's laptop, enrol it and fetch its records."""
+        ...
+
+    def wipe(self) -> None:
+        """A revoked laptop: remove the vault (after the person was told why)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DeskLauncher(Protocol):
+    """Chooses the environment: real work, or the embedded demo office."""
+
+    demo_people: tuple[DemoPerson, ...]
+
+    def office(self) -> DeskEnvironment: ...
+
+    def demo(self, username: str) -> DeskEnvironment: ...
+
+    def shutdown(self) -> None:
+        """Stop whatever the launcher started (the demo office)."""
+        ...

@@ -1,0 +1,90 @@
+"""Who may do what on the laptop: each role's work areas and the one it opens on.
+
+The server decides what a role may read and write (it trusts no laptop); this table
+decides what the window offers, so a role's menus show only what it may do — never a
+greyed-out temptation (DESIGN.md, "Role first"). The role names are the server's
+(``carer-desk-server create-user --role``); a test keeps the two lists equal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OUTREACH_WORKER = "outreach-worker"
+    GROUP_FACILITATOR = "group-facilitator"
+    PAYMENTS_APPROVER = "payments-approver"
+    EMERGENCY_OPERATOR = "emergency-operator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Role.OUTREACH_WORKER: "Outreach worker",
+    Role.GROUP_FACILITATOR: "Group facilitator",
+    Role.PAYMENTS_APPROVER: "Payments approver",
+    Role.EMERGENCY_OPERATOR: "Emergency line operator",
+    Role.ADMIN: "Service manager",
+}
+
+
+class Area(StrEnum):
+    """A work area of the window (one entry of the navigation list)."""
+
+    CASELOAD = "caseload"
+    REVIEWS = "reviews"
+    PLANS = "plans"
+    CARDS = "cards"
+    GROUPS = "groups"
+    REQUESTS = "requests"
+    LOOKUP = "lookup"
+    REPORTS = "reports"
+    SYNC = "sync"  # conflicts and refused changes
+
+
+# In the order the navigation list shows them; the first is the role's home.
+AREAS: dict[Role, tuple[Area, ...]] = {
+    Role.OUTREACH_WORKER: (
+        Area.CASELOAD,
+        Area.REVIEWS,
+        Area.PLANS,
+        Area.CARDS,
+        Area.GROUPS,
+        Area.SYNC,
+    ),
+    Role.GROUP_FACILITATOR: (Area.GROUPS, Area.SYNC),
+    Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.CASELOAD, Area.SYNC),
+    Role.EMERGENCY_OPERATOR: (Area.LOOKUP,),
+    Role.ADMIN: (
+        Area.CASELOAD,
+        Area.REVIEWS,
+        Area.PLANS,
+        Area.CARDS,
+        Area.GROUPS,
+        Area.REQUESTS,
+        Area.SYNC,
+    ),
+}
+
+# A laptop used without a server (a vault made with ``carer-desk vault init``) works as an
+# outreach worker's own records.
+UNENROLLED_ROLE = Role.OUTREACH_WORKER
+
+# Roles that may register carers and edit their records on the laptop.
+EDITS_CARERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
+
+
+def areas_for(role: Role) -> tuple[Area, ...]:
+    return AREAS[role]
+
+
+def home_for(role: Role) -> Area:
+    return AREAS[role][0]
+
+
+def may(role: Role, area: Area) -> bool:
+    return area in AREAS[role]

@@ -1,0 +1,20 @@
+from carer_desk.roles import AREAS, Area, Role, home_for, may
+from sync.protocol import Role as ServerRole
+
+
+def test_the_laptop_knows_exactly_the_servers_roles():
+    assert {r.value for r in Role} == {r.value for r in ServerRole}
+    assert set(AREAS) == set(Role)
+
+
+def test_each_role_opens_on_its_own_home():
+    assert home_for(Role.OUTREACH_WORKER) is Area.CASELOAD
+    assert home_for(Role.GROUP_FACILITATOR) is Area.GROUPS
+    assert home_for(Role.PAYMENTS_APPROVER) is Area.REQUESTS
+    assert home_for(Role.EMERGENCY_OPERATOR) is Area.LOOKUP
+
+
+def test_a_facilitator_is_offered_no_caseload_and_an_operator_only_the_look_up():
+    assert not may(Role.GROUP_FACILITATOR, Area.CASELOAD)
+    assert not may(Role.GROUP_FACILITATOR, Area.PLANS)
+    assert AREAS[Role.EMERGENCY_OPERATOR] == (Area.LOOKUP,)

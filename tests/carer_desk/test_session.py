@@ -1,0 +1,92 @@
+"""The desktop's unit of work: lock means locked, and every operation says what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carer_desk.changes import Changes, ChangeSource
+from carer_desk.config import Settings
+from carer_desk.errors import VaultLocked
+from carer_desk.records.carer import Carer
+from carer_desk.records.codec import from_payload
+from carer_desk.roles import Role
+from carer_desk.services.carers import CarerService
+from carer_desk.session import DeskSession
+from storage.vault import Vault
+from tests.sync.support import CHEAP_KDF, PASSPHRASE, carer_payload
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Iterator[Vault]:
+    v = Vault.create(tmp_path / "vault.sqlite", PASSPHRASE, actor="asha", kdf=CHEAP_KDF)
+    yield v
+    v.close()
+
+
+def _carer(given: str, family: str, postcode: str = "OX16 5AA") -> Carer:
+    return from_payload("carer", carer_payload(given, family, postcode=postcode))
+
+
+def test_after_the_vault_locks_a_warmed_carer_service_answers_nothing(vault: Vault):
+    service = CarerService(vault, Settings())
+    service.register(_carer("Canary", "Wilson"))
+    assert [c.given_name for c in service.search("canary")] == ["Canary"]  # warmed
+    vault.lock()
+    with pytest.raises(VaultLocked):
+        service.list_carers()
+    with pytest.raises(VaultLocked):
+        service.search("canary")
+    # The caches went with the lock: nothing decrypted is left to read.
+    assert service._payloads is None and service._carers == {} and service._index is None
+
+
+def test_a_closed_session_refuses_every_call(vault: Vault):
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session.run(lambda s: s.carers.register(_carer("Mary", "Jones")))
+    session.carers.list_carers()
+    session.close()
+    assert not session.is_open
+    with pytest.raises(VaultLocked):
+        session.run(lambda s: s.carers.list_carers())
+    with pytest.raises(VaultLocked):
+        session.carers.list_carers()
+    with pytest.raises(VaultLocked):
+        session.payments.waiting_for_decision()
+
+
+def test_an_operation_reports_the_records_it_wrote(vault: Vault):
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    carer = _carer("Mary", "Jones")
+    result, changes = session.run(lambda s: s.carers.register(carer))
+    assert result.id == carer.id
+    assert changes.ids_of("carer") == {carer.id}
+    assert changes.sync_states
+    _, reading = session.run(lambda s: s.carers.list_carers())
+    assert reading.empty
+
+
+def test_a_carer_written_behind_the_session_appears_once_absorbed(vault: Vault):
+    """What a pull does: the vault gains a carer the warmed caseload has never seen."""
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session.run(lambda s: s.carers.register(_carer("Mary", "Jones")))
+    assert [c.given_name for c in session.carers.search("")] == ["Mary"]
+    pulled = carer_payload("Pat", "Brown", postcode="OX4 1AA")
+    vault.put("carer", pulled["id"], pulled, action="sync")
+    assert [c.given_name for c in session.carers.list_carers()] == ["Mary"]  # stale cache
+    session.absorb(Changes.of([("carer", pulled["id"])], source=ChangeSource.PULL))
+    assert sorted(c.given_name for c in session.carers.list_carers()) == ["Mary", "Pat"]
+    assert [c.given_name for c in session.carers.search("ox4")] == ["Pat"]
+
+
+def test_a_carer_removed_behind_the_session_disappears_once_absorbed(vault: Vault):
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    carer = _carer("Mary", "Jones")
+    session.run(lambda s: s.carers.register(carer))
+    session.carers.search("mary")
+    vault.delete("carer", carer.id)
+    session.absorb(Changes.of([("carer", carer.id)]))
+    assert session.carers.list_carers() == []
+    assert session.carers.search("mary") == []

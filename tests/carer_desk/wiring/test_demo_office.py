@@ -1,0 +1,57 @@
+"""The embedded demo office: a real server on loopback, demo people, invented carers,
+kept apart from real work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carer_desk.config import Settings
+from carer_desk.ports import VaultStatus
+from carer_desk.roles import Role
+from carer_desk.wiring.desk import Launcher
+
+
+@pytest.fixture
+def launcher(tmp_path: Path) -> Iterator[Launcher]:
+    launch = Launcher(tmp_path / "real", Settings(), actor="someone", demo_dir=tmp_path / "demo")
+    yield launch
+    launch.shutdown()
+
+
+def test_each_demo_person_gets_their_own_laptop_and_what_their_role_may_see(
+    launcher: Launcher, tmp_path: Path
+):
+    worker_env = launcher.demo("demo-worker")
+    assert worker_env.vault.status is VaultStatus.ABSENT
+    worker = worker_env.set_up_demo()
+    assert worker.identity is not None and worker.identity.demo
+    assert worker.role is Role.OUTREACH_WORKER
+    carers = worker.session.carers.list_carers()
+    assert carers and all(str(c.team) == "north" for c in carers)
+
+    facilitator = launcher.demo("demo-facilitator").set_up_demo()
+    assert facilitator.role is Role.GROUP_FACILITATOR
+    assert facilitator.session.groups.groups()  # the demo groups are theirs
+
+    # Kept apart: nothing in the real data folder, and the demo's own settings carry a
+    # fictional 24-hour number.
+    assert not (tmp_path / "real").exists()
+    assert worker_env.settings.cards.emergency_line_phone.startswith("0808 157")
+    assert Settings().cards.emergency_line_phone != worker_env.settings.cards.emergency_line_phone
+
+
+def test_a_demo_laptop_unlocks_again_with_the_published_passphrase(launcher: Launcher):
+    env = launcher.demo("demo-worker")
+    first = env.set_up_demo()
+    count = len(first.session.carers.list_carers())
+    first.session.close()
+    env.vault.lock()
+    assert env.vault.status is VaultStatus.LOCKED
+    assert env.demo_passphrase
+    env.vault.unlock(env.demo_passphrase)
+    again = env.open_desk()
+    assert len(again.session.carers.list_carers()) == count
+    assert again.sync.sync_now().pulled == 0
