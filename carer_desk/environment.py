@@ -9,13 +9,15 @@ ui/ may not import storage/ or sync/; it receives a :class:`DeskEnvironment` (bu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from carer_desk.config import Settings
 from carer_desk.ports import SyncGateway, VaultHandle
 from carer_desk.roles import Role
-from carer_desk.session import DeskSession
 from carer_desk.sync_status import Identity
+
+if TYPE_CHECKING:  # the session imports every service: not needed to show the unlock screen
+    from carer_desk.session import DeskSession
 
 
 @dataclass(frozen=True)

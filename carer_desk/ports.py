@@ -173,6 +173,18 @@ class RecordStore(Protocol):
     def check(self) -> IntegrityReport: ...
 
 
+@runtime_checkable
+class DraftStore(Protocol):
+    """Unsaved edits, sealed in the vault (never synced, never in clear on disk), so a
+    lock, a crash or a closed window loses at most the last few seconds of typing."""
+
+    def save_draft(self, key: str, payload: JSONDict) -> None: ...
+
+    def load_draft(self, key: str) -> JSONDict | None: ...
+
+    def discard_draft(self, key: str) -> None: ...
+
+
 # --- what the window may ask of the vault and of sync ---------------------------------
 #
 # The desktop (ui/) may not import storage/ or sync/; these two ports are how it reaches

@@ -27,6 +27,7 @@ from carer_desk.config import Settings
 from carer_desk.errors import VaultLocked
 from carer_desk.ports import (
     AuditEntry,
+    DraftStore,
     IntegrityReport,
     JSONDict,
     Priority,
@@ -60,10 +61,18 @@ class SessionStore:
     def __init__(self, inner: RecordStore) -> None:
         self._inner: RecordStore | None = inner
         self._written: set[tuple[str, str]] = set()
+        self._forbidden: Callable[[], bool] | None = None
+
+    def forbid_when(self, predicate: Callable[[], bool]) -> None:
+        """Refuse every call while ``predicate()`` is true (the window: on its GUI
+        thread, where a vault call would freeze the screen)."""
+        self._forbidden = predicate
 
     # --- the session's bookkeeping -----------------------------------------------------
 
     def _store(self) -> RecordStore:
+        if self._forbidden is not None and self._forbidden():
+            raise RuntimeError("vault work on a forbidden thread (the GUI thread)")
         inner = self._inner
         if inner is None or not getattr(inner, "is_unlocked", True):
             raise VaultLocked(LOCKED_MESSAGE)
@@ -146,6 +155,26 @@ class SessionStore:
         return self._store().check()
 
 
+class SessionDrafts:
+    """The session's drafts: sealed in the vault, refused once the session is closed."""
+
+    def __init__(self, store: SessionStore, drafts: DraftStore) -> None:
+        self._store = store
+        self._drafts = drafts
+
+    def save(self, key: str, payload: JSONDict) -> None:
+        self._store._store()  # the same guards as every record call
+        self._drafts.save_draft(key, payload)
+
+    def load(self, key: str) -> JSONDict | None:
+        self._store._store()
+        return self._drafts.load_draft(key)
+
+    def discard(self, key: str) -> None:
+        self._store._store()
+        self._drafts.discard_draft(key)
+
+
 class DeskSession:
     """The services of one unlocked vault, for one person in one role."""
 
@@ -155,6 +184,7 @@ class DeskSession:
         settings: Settings,
         *,
         role: Role,
+        drafts: DraftStore,
         clock: ClockLike = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
@@ -162,6 +192,7 @@ class DeskSession:
         self.clock = clock
         self.store = SessionStore(store)
         s = self.store
+        self.drafts = SessionDrafts(s, drafts)
         self.carers = CarerService(s, settings, clock.today)
         self.conversations = ConversationService(s, settings, clock)
         self.payments = PaymentService(s, settings, clock)

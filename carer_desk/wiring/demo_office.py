@@ -17,16 +17,15 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 
-from carer_desk.config import Settings, load_settings
+from carer_desk.config import Settings
 from carer_desk.demo import seed_demo
 from carer_desk.errors import CarerDeskError
-from carer_desk.roles import Role
-from carer_desk.wiring.locations import DATA_DIR_CONFIG, ensure_private_dir
+from carer_desk.wiring.demo_people import DEMO_PASSPHRASE
+from carer_desk.wiring.locations import ensure_private_dir
 from carer_desk.wiring.sync_gateway import ServerSyncGateway, wipe_vault
 from storage.kdf import KdfParams
 from storage.vault import Vault
@@ -38,58 +37,13 @@ from sync.server.store import open_store
 
 log = logging.getLogger(__name__)
 
-DEMO_PASSPHRASE = "demo passphrase"  # published: the demo holds invented people only
 DEMO_CARERS = 240
 DEMO_SEED = 2026
-# Ofcom reserves 0808 157 0000-0999 for drama, so the demo's cards can never ring anyone.
-DEMO_SETTINGS = """\
-# Settings for the demo only (invented data).
-[cards]
-emergency_line_phone = "0808 157 0192"  # a fictional number (Ofcom drama range)
-"""
 _SEEDED_MARKER = "seeded"
 # Demo users sign in quickly; the server's real cost protects real passwords.
 _DEMO_PASSWORD_COST = PasswordCost(time_cost=1, memory_kib=8192, parallelism=1)
 # The throwaway seeding laptop is wiped within the minute; its passphrase cost is moot.
 _SEEDING_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: Role
-    team: str | None
-
-    @property
-    def label(self) -> str:
-        team = f", {self.team.title()} team" if self.team else ""
-        return f"{self.role.label}{team} ({self.username})"
-
-
-DEMO_PEOPLE: tuple[DemoUser, ...] = tuple(
-    DemoUser(name, Role(str(role)), str(team) if team else None) for name, role, team in DEMO_USERS
-)
-
-
-def demo_user(username: str) -> DemoUser:
-    for user in DEMO_PEOPLE:
-        if user.username == username or user.role.value == username:
-            return user
-    known = ", ".join(u.username for u in DEMO_PEOPLE)
-    raise CarerDeskError(f"There is no demo user {username!r}; choose one of {known}.")
-
-
-def demo_settings(folder: Path) -> Settings:
-    """The demo's own settings file, written on first use."""
-    ensure_private_dir(folder)
-    path = folder / DATA_DIR_CONFIG
-    if not path.exists():
-        path.write_text(DEMO_SETTINGS, encoding="utf-8")
-    return load_settings(path)
-
-
-def laptop_vault_path(folder: Path, user: DemoUser) -> Path:
-    return folder / "laptops" / user.username / "vault.sqlite"
 
 
 class DemoOffice:

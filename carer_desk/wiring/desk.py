@@ -2,6 +2,10 @@
 
 Both implement ``carer_desk.environment.DeskEnvironment``; the window and the command
 line are given one and never see the vault or sync classes behind it.
+
+Imports of the sync client, the services and the demo server are deferred to the first
+call that needs them: the window must show its unlock screen within a second of start,
+and those are only needed once the vault is open (on a worker thread).
 """
 
 from __future__ import annotations
@@ -9,29 +13,38 @@ from __future__ import annotations
 import logging
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from carer_desk.config import Settings
 from carer_desk.environment import DemoPerson, OpenDesk
 from carer_desk.errors import CarerDeskError
-from carer_desk.roles import UNENROLLED_ROLE
+from carer_desk.roles import UNENROLLED_ROLE, Role
 from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.session import DeskSession
 from carer_desk.sync_status import Identity
-from carer_desk.wiring.demo_office import (
+from carer_desk.wiring.demo_people import (
     DEMO_PASSPHRASE,
     DEMO_PEOPLE,
-    DemoOffice,
     demo_settings,
     demo_user,
     laptop_vault_path,
 )
-from carer_desk.wiring.enrolment import load_enrolment
 from carer_desk.wiring.locations import VAULT_FILENAME, demo_data_dir
-from carer_desk.wiring.sync_gateway import ServerSyncGateway
-from carer_desk.wiring.vault_handle import LocalVaultHandle, kdf_from_settings
-from sync.server.__main__ import DEMO_PASSWORD
+from carer_desk.wiring.vault_handle import LocalVaultHandle, VaultDrafts, kdf_from_settings
+
+if TYPE_CHECKING:
+    from carer_desk.wiring.demo_office import DemoOffice
+    from carer_desk.wiring.sync_gateway import ServerSyncGateway
+    from sync.client.backoff import Backoff
 
 log = logging.getLogger(__name__)
+
+
+def _window_backoff() -> Backoff:
+    from sync.client.backoff import Backoff
+
+    # A person is watching: three tries over a few seconds, then "offline" (the
+    # reachability watcher syncs by itself when the office answers again).
+    return Backoff(base=0.5, factor=2.0, cap=4.0, max_attempts=3)
 
 
 class LaptopEnvironment:
@@ -75,17 +88,26 @@ class LaptopEnvironment:
         return None
 
     def gateway(self) -> ServerSyncGateway:
+        from carer_desk.wiring.sync_gateway import ServerSyncGateway
+
         vault = self.vault.vault
         if self._gateway is None or self._gateway_vault is not vault:
-            self._gateway = ServerSyncGateway(vault, server=self._server_override())
+            self._gateway = ServerSyncGateway(
+                vault, server=self._server_override(), backoff=_window_backoff()
+            )
             self._gateway_vault = vault
         return self._gateway
 
     def open_desk(self) -> OpenDesk:
+        from carer_desk.session import DeskSession
+
         gateway = self.gateway()
         identity = gateway.identity()
         role = identity.role if identity is not None else UNENROLLED_ROLE
-        session = DeskSession(self.vault.vault, self.settings, role=role, clock=self.clock)
+        vault = self.vault.vault
+        session = DeskSession(
+            vault, self.settings, role=role, drafts=VaultDrafts(vault), clock=self.clock
+        )
         return OpenDesk(session=session, sync=gateway, identity=identity)
 
     def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
@@ -112,22 +134,26 @@ class LaptopEnvironment:
 
 
 class DemoEnvironment(LaptopEnvironment):
-    """A demo user's laptop, syncing with the embedded demo office."""
+    """A demo person's laptop, syncing with the embedded demo office."""
 
     demo = True
     demo_passphrase = DEMO_PASSPHRASE
 
-    def __init__(self, office: DemoOffice, username: str, *, clock: ClockLike) -> None:
-        self.office = office
+    def __init__(self, launcher: Launcher, username: str, *, clock: ClockLike) -> None:
+        self._launcher = launcher
         self.user = demo_user(username)
-        settings = demo_settings(office.folder)
+        folder = launcher.demo_dir
         super().__init__(
-            office.folder,
-            settings,
+            folder,
+            demo_settings(folder),
             actor=self.user.username,
             clock=clock,
-            vault_path=laptop_vault_path(office.folder, self.user),
+            vault_path=laptop_vault_path(folder, self.user),
         )
+
+    @property
+    def office(self) -> DemoOffice:
+        return self._launcher.demo_office()
 
     def recovery_public_key(self) -> bytes | None:
         return None
@@ -136,14 +162,16 @@ class DemoEnvironment(LaptopEnvironment):
         return self.office.start()
 
     def set_up_demo(self) -> OpenDesk:
-        """Create this demo user's laptop, enrol it with the demo office and pull."""
-        self.office.seed(self.settings)
+        """Create this demo person's laptop, enrol it with the demo office and pull."""
+        from sync.server.__main__ import DEMO_PASSWORD
+
+        office = self.office
+        office.seed(self.settings)
         self.vault.create(DEMO_PASSPHRASE)
         gateway = self.gateway()
-        if load_enrolment(self.vault.vault) is None:
-            self.enrol(self.office.start(), self.user.username, DEMO_PASSWORD, platform.node())
+        self.enrol(office.start(), self.user.username, DEMO_PASSWORD, platform.node() or "demo")
         desk = self.open_desk()
-        if desk.role.value != "emergency-operator":  # the line looks plans up, never syncs
+        if desk.role is not Role.EMERGENCY_OPERATOR:  # the line looks plans up, never syncs
             report = gateway.sync_now()
             desk.session.absorb(report.changes)
         return desk
@@ -165,7 +193,7 @@ class Launcher:
         self._settings = settings
         self._actor = actor
         self._clock = clock
-        self._demo_dir = demo_dir or demo_data_dir()
+        self.demo_dir = demo_dir or demo_data_dir()
         self._office: DemoOffice | None = None
         self.demo_people = tuple(DemoPerson(u.username, u.role, u.label) for u in DEMO_PEOPLE)
 
@@ -175,9 +203,15 @@ class Launcher:
         )
 
     def demo(self, username: str) -> DemoEnvironment:
+        return DemoEnvironment(self, username, clock=self._clock)
+
+    def demo_office(self) -> DemoOffice:
+        """The one demo office of this run, started on first need."""
         if self._office is None:
-            self._office = DemoOffice(self._demo_dir)
-        return DemoEnvironment(self._office, username, clock=self._clock)
+            from carer_desk.wiring.demo_office import DemoOffice
+
+            self._office = DemoOffice(self.demo_dir)
+        return self._office
 
     def shutdown(self) -> None:
         if self._office is not None:

@@ -3,12 +3,13 @@ passphrase changes, over ``storage.vault.Vault``."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 from carer_desk.config import Settings
 from carer_desk.errors import VaultLocked
-from carer_desk.ports import IntegrityReport, VaultStatus
+from carer_desk.ports import IntegrityReport, JSONDict, VaultStatus
 from carer_desk.wiring.enrolment import load_enrolment
 from carer_desk.wiring.locations import ensure_private_dir
 from storage.kdf import KdfParams
@@ -29,6 +30,33 @@ def adopt_enrolled_actor(vault: Vault) -> None:
     enrolment = load_enrolment(vault)
     if enrolment is not None:
         vault.actor = enrolment.username
+
+
+_DRAFT_PREFIX = "draft:"
+
+
+class VaultDrafts:
+    """``DraftStore`` over the vault's sealed secrets (never synced, never in clear)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def save_draft(self, key: str, payload: JSONDict) -> None:
+        self._vault.put_secret(_DRAFT_PREFIX + key, json.dumps(payload))
+
+    def load_draft(self, key: str) -> JSONDict | None:
+        raw = self._vault.get_secret(_DRAFT_PREFIX + key)
+        if raw is None:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            log.warning("a draft could not be read; it is set aside")
+            return None
+        return value if isinstance(value, dict) else None
+
+    def discard_draft(self, key: str) -> None:
+        self._vault.delete_secret(_DRAFT_PREFIX + key)
 
 
 class LocalVaultHandle:

@@ -15,6 +15,7 @@ from carer_desk.records.codec import from_payload
 from carer_desk.roles import Role
 from carer_desk.services.carers import CarerService
 from carer_desk.session import DeskSession
+from carer_desk.wiring.vault_handle import VaultDrafts
 from storage.vault import Vault
 from tests.sync.support import CHEAP_KDF, PASSPHRASE, carer_payload
 
@@ -44,7 +45,7 @@ def test_after_the_vault_locks_a_warmed_carer_service_answers_nothing(vault: Vau
 
 
 def test_a_closed_session_refuses_every_call(vault: Vault):
-    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
     session.run(lambda s: s.carers.register(_carer("Mary", "Jones")))
     session.carers.list_carers()
     session.close()
@@ -58,7 +59,7 @@ def test_a_closed_session_refuses_every_call(vault: Vault):
 
 
 def test_an_operation_reports_the_records_it_wrote(vault: Vault):
-    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
     carer = _carer("Mary", "Jones")
     result, changes = session.run(lambda s: s.carers.register(carer))
     assert result.id == carer.id
@@ -70,7 +71,7 @@ def test_an_operation_reports_the_records_it_wrote(vault: Vault):
 
 def test_a_carer_written_behind_the_session_appears_once_absorbed(vault: Vault):
     """What a pull does: the vault gains a carer the warmed caseload has never seen."""
-    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
     session.run(lambda s: s.carers.register(_carer("Mary", "Jones")))
     assert [c.given_name for c in session.carers.search("")] == ["Mary"]
     pulled = carer_payload("Pat", "Brown", postcode="OX4 1AA")
@@ -82,7 +83,7 @@ def test_a_carer_written_behind_the_session_appears_once_absorbed(vault: Vault):
 
 
 def test_a_carer_removed_behind_the_session_disappears_once_absorbed(vault: Vault):
-    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER)
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
     carer = _carer("Mary", "Jones")
     session.run(lambda s: s.carers.register(carer))
     session.carers.search("mary")
@@ -90,3 +91,17 @@ def test_a_carer_removed_behind_the_session_disappears_once_absorbed(vault: Vaul
     session.absorb(Changes.of([("carer", carer.id)]))
     assert session.carers.list_carers() == []
     assert session.carers.search("mary") == []
+
+
+def test_drafts_are_sealed_in_the_vault_and_refused_after_close(vault: Vault):
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
+    session.drafts.save("carer-profile:x", {"given_name": "Canarydraft"})
+    assert session.drafts.load("carer-profile:x") == {"given_name": "Canarydraft"}
+    raw = vault.path.read_bytes() + Path(str(vault.path) + "-wal").read_bytes()
+    assert b"Canarydraft" not in raw
+    session.close()
+    with pytest.raises(VaultLocked):
+        session.drafts.load("carer-profile:x")
+    session2 = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
+    session2.drafts.discard("carer-profile:x")
+    assert session2.drafts.load("carer-profile:x") is None

@@ -55,3 +55,12 @@ def test_a_demo_laptop_unlocks_again_with_the_published_passphrase(launcher: Lau
     again = env.open_desk()
     assert len(again.session.carers.list_carers()) == count
     assert again.sync.sync_now().pulled == 0
+
+
+def test_the_window_offers_exactly_the_demo_users_the_office_seeds():
+    from carer_desk.wiring.demo_people import DEMO_PEOPLE
+    from sync.server.__main__ import DEMO_USERS
+
+    assert [(u.username, u.role.value, u.team) for u in DEMO_PEOPLE] == [
+        (name, str(role), str(team) if team else None) for name, role, team in DEMO_USERS
+    ]

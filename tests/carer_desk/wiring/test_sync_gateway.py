@@ -13,6 +13,7 @@ from carer_desk.session import DeskSession
 from carer_desk.sync_status import SyncPhase, SyncProgress
 from carer_desk.wiring.enrolment import load_enrolment
 from carer_desk.wiring.sync_gateway import LaptopRevoked, ServerSyncGateway
+from carer_desk.wiring.vault_handle import VaultDrafts
 from storage.vault import Vault
 from sync.client.backoff import NO_RETRY
 from tests.sync.support import InProcessServer, carer_payload, new_vault
@@ -36,7 +37,9 @@ class Laptop:
             self.vault, server="http://testserver", client=server.client, backoff=NO_RETRY
         )
         self.identity = self.sync.enrol("http://testserver", username, PASSWORD, "laptop")
-        self.session = DeskSession(self.vault, Settings(), role=self.identity.role)
+        self.session = DeskSession(
+            self.vault, Settings(), role=self.identity.role, drafts=VaultDrafts(self.vault)
+        )
 
     def add_carer(self, given: str, **kwargs) -> str:
         payload = carer_payload(given, **kwargs)

@@ -1,0 +1,66 @@
+"""Icons from one bundled, licensed family: Material Design Icons (Pictogrammers, Apache
+2.0), through qtawesome. Views ask for an icon by what it means, never by glyph name, so
+the family can change in one place.
+
+Status is never shown by colour alone: every sync state has an icon AND a word
+(DESIGN.md: synced ✓, waiting ↻, conflict ⚠, refused ✕).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+GLYPHS = {
+    "caseload": "mdi6.account-multiple",
+    "reviews": "mdi6.calendar-clock",
+    "plans": "mdi6.clipboard-text",
+    "cards": "mdi6.card-account-details",
+    "groups": "mdi6.account-group",
+    "requests": "mdi6.cash-check",
+    "lookup": "mdi6.phone-in-talk",
+    "reports": "mdi6.chart-bar",
+    "sync": "mdi6.sync",
+    "new-carer": "mdi6.account-plus",
+    "search": "mdi6.magnify",
+    "lock": "mdi6.lock",
+    "unlock": "mdi6.lock-open-variant",
+    "settings": "mdi6.cog",
+    "help": "mdi6.help-circle",
+    "save": "mdi6.content-save",
+    "add": "mdi6.plus",
+    "remove": "mdi6.minus-circle",
+    "edit": "mdi6.pencil",
+    "back": "mdi6.arrow-left",
+    "warning": "mdi6.alert",
+    "info": "mdi6.information",
+    "offline": "mdi6.wifi-off",
+    "online": "mdi6.wifi",
+    "print": "mdi6.printer",
+    # sync states
+    "state-synced": "mdi6.check-circle",
+    "state-new": "mdi6.sync",
+    "state-changed": "mdi6.sync",
+    "state-sending": "mdi6.upload",
+    "state-conflict": "mdi6.alert",
+    "state-rejected": "mdi6.close-circle",
+    "damaged": "mdi6.file-alert",
+}
+
+
+def _text_colour() -> str:
+    return QApplication.palette().color(QPalette.ColorRole.WindowText).name()
+
+
+@cache
+def _icon(glyph: str, colour: str) -> QIcon:
+    import qtawesome  # imported on first use: it loads icon fonts (start-up time)
+
+    return qtawesome.icon(glyph, color=colour)
+
+
+def icon(meaning: str) -> QIcon:
+    """The icon for ``meaning`` in the palette's text colour (light or dark)."""
+    return _icon(GLYPHS[meaning], _text_colour())

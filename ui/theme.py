@@ -1,0 +1,208 @@
+"""The look of the window, in one place: Fusion with a light and a dark palette that follow
+the system, one accent colour, a visible focus ring, and text that honours the system
+font size (and a larger-text setting on top).
+
+Views never name a colour: they use palette roles, and the few styled details (focus
+ring, headings, the DEMO badge, banners) come from the style sheet built here. Every text
+and control colour pair below is checked against WCAG 2.2 AA in the tests (4.5:1 for
+text, 3:1 for control borders and the focus ring).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+LARGE_TEXT_FACTOR = 1.25
+
+
+@dataclass(frozen=True)
+class Colours:
+    window: str
+    base: str
+    alternate: str
+    text: str
+    muted: str  # secondary text (captions, hints)
+    border: str  # control outlines
+    accent: str  # primary buttons, selection, focus ring
+    on_accent: str  # text on the accent
+    banner: str  # background of notices (offline, demo)
+    banner_text: str
+    warning_text: str  # the word beside a warning icon
+    danger_text: str
+    link: str
+
+
+LIGHT = Colours(
+    window="#F4F5F7",
+    base="#FFFFFF",
+    alternate="#F0F2F5",
+    text="#1B1F24",
+    muted="#4A5361",
+    border="#7A8392",
+    accent="#1D5AA6",
+    on_accent="#FFFFFF",
+    banner="#FFF4D6",
+    banner_text="#3D2E00",
+    warning_text="#7A4B00",
+    danger_text="#A1262B",
+    link="#1D5AA6",
+)
+
+DARK = Colours(
+    window="#1F2227",
+    base="#16181C",
+    alternate="#23272D",
+    text="#E9EBEE",
+    muted="#B4BBC6",
+    border="#7D8794",
+    accent="#8AB8F0",
+    on_accent="#0B1B30",
+    banner="#3A3015",
+    banner_text="#FBEFC9",
+    warning_text="#F5C879",
+    danger_text="#FF9C9C",
+    link="#8AB8F0",
+)
+
+
+def colours_for(dark: bool) -> Colours:
+    return DARK if dark else LIGHT
+
+
+def system_prefers_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def palette_for(c: Colours) -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    for r, value in (
+        (role.Window, c.window),
+        (role.WindowText, c.text),
+        (role.Base, c.base),
+        (role.AlternateBase, c.alternate),
+        (role.Text, c.text),
+        (role.Button, c.alternate),
+        (role.ButtonText, c.text),
+        (role.ToolTipBase, c.base),
+        (role.ToolTipText, c.text),
+        (role.PlaceholderText, c.muted),
+        (role.Highlight, c.accent),
+        (role.HighlightedText, c.on_accent),
+        (role.Link, c.link),
+        (role.BrightText, c.danger_text),
+        (role.Mid, c.border),
+        (role.Dark, c.border),
+        (role.Light, c.base),
+        (role.Midlight, c.alternate),
+        (role.Shadow, c.border),
+        (role.Accent, c.accent),
+    ):
+        p.setColor(r, QColor(value))
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(disabled, r, QColor(c.muted))
+    return p
+
+
+def style_sheet(c: Colours) -> str:
+    """The few styled details; sizes in em so they scale with the text."""
+    return f"""
+QWidget:focus {{ outline: none; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
+QDateEdit:focus, QAbstractItemView:focus, QPushButton:focus, QToolButton:focus,
+QCheckBox:focus, QRadioButton:focus, QTabBar::tab:focus {{
+    border: 2px solid {c.accent};
+}}
+QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDateEdit {{
+    border: 1px solid {c.border}; border-radius: 3px; padding: 0.2em 0.35em;
+    background: {c.base}; color: {c.text};
+}}
+QPushButton {{
+    border: 1px solid {c.border}; border-radius: 4px; padding: 0.35em 0.9em;
+    background: {c.alternate}; color: {c.text};
+}}
+QPushButton[primary="true"] {{
+    background: {c.accent}; color: {c.on_accent}; border: 1px solid {c.accent};
+    font-weight: bold;
+}}
+QPushButton[primary="true"]:focus {{ border: 2px solid {c.text}; }}
+QPushButton:disabled {{ color: {c.muted}; }}
+QLabel[role="heading"] {{ font-size: 1.45em; font-weight: bold; }}
+QLabel[role="subheading"] {{ font-size: 1.15em; font-weight: bold; }}
+QLabel[role="hint"] {{ color: {c.muted}; }}
+QLabel[role="field-error"] {{ color: {c.danger_text}; font-weight: bold; }}
+QLabel[role="warning"] {{ color: {c.warning_text}; font-weight: bold; }}
+QLabel[role="banner"], QFrame[role="banner"] {{
+    background: {c.banner}; color: {c.banner_text}; padding: 0.4em 0.7em; border-radius: 4px;
+}}
+QLabel[role="demo-badge"] {{
+    background: {c.banner}; color: {c.banner_text}; font-weight: bold;
+    padding: 0.1em 0.6em; border: 1px solid {c.banner_text}; border-radius: 3px;
+}}
+QListWidget#navigation {{ font-size: 1.05em; }}
+QListWidget#navigation::item {{ padding: 0.45em 0.6em; }}
+QListWidget#navigation::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
+QTableView {{ gridline-color: {c.alternate}; }}
+QTableView::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
+"""
+
+
+def base_font() -> QFont:
+    """The system's UI font at the system's size (never below it)."""
+    return QGuiApplication.font()
+
+
+class Theme:
+    """Applies the palette, style sheet and text size; re-applies when the system's
+    light/dark preference changes."""
+
+    def __init__(self, app: QApplication, *, large_text: bool = False) -> None:
+        self.app = app
+        self.large_text = large_text
+        self._system_font = QFont(app.font())
+        self.dark = False
+        app.setStyle("Fusion")
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.apply())
+        self.apply()
+
+    @property
+    def colours(self) -> Colours:
+        return colours_for(self.dark)
+
+    def set_large_text(self, on: bool) -> None:
+        self.large_text = on
+        self.apply()
+
+    def apply(self, *, dark: bool | None = None) -> None:
+        self.dark = system_prefers_dark() if dark is None else dark
+        c = self.colours
+        font = QFont(self._system_font)
+        if self.large_text:
+            size = font.pointSizeF()
+            if size > 0:
+                font.setPointSizeF(size * LARGE_TEXT_FACTOR)
+            else:
+                font.setPixelSize(round(font.pixelSize() * LARGE_TEXT_FACTOR))
+        self.app.setFont(font)
+        self.app.setPalette(palette_for(c))
+        self.app.setStyleSheet(style_sheet(c))
+
+
+def relative_luminance(colour: str) -> float:
+    q = QColor(colour)
+
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(q.redF()) + 0.7152 * channel(q.greenF()) + 0.0722 * channel(q.blueF())
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
