@@ -134,7 +134,8 @@ RELATIONSHIPS = (
     "neighbour",
 )
 WORKERS = {
-    LocalityTeam.NORTH: ("asha.n", "ben.t"),
+    # demo-worker is the demo office's North worker: "My caseload" shows theirs.
+    LocalityTeam.NORTH: ("demo-worker", "asha.n", "ben.t"),
     LocalityTeam.CITY: ("carla.o",),
     LocalityTeam.CENTRAL: ("dev.p", "ellen.w"),
     LocalityTeam.SOUTH: ("femi.a", "gail.h"),

@@ -52,7 +52,12 @@ class VaultLocked(VaultError):
 
 
 class WrongPassphrase(VaultError):
-    """The passphrase did not unlock the vault."""
+    """The passphrase did not unlock the vault; ``retry_after`` seconds before the next
+    try is allowed (0 while tries are free)."""
+
+    def __init__(self, message: str, retry_after: float = 0.0):
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class UnlockThrottled(VaultError):
@@ -76,3 +81,19 @@ class RecordIntegrityError(VaultError):
             f"The {what} failed its integrity check: it has been altered or damaged. "
             "The rest of the vault is usable; restore this record from the server or a backup."
         )
+
+
+class LaptopRevoked(CarerDeskError):
+    """The server says this laptop is revoked. The window explains, then wipes it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your administrator has revoked this laptop (it was reported lost, stolen or "
+            "retired), so its records are being removed from it. Everything that was synced "
+            "is safe at the office. Ask your administrator to set up a replacement."
+        )
+
+
+class OfficeUnreachable(CarerDeskError):
+    """The office server could not be reached; work stays on the laptop and is sent when
+    the connection returns."""

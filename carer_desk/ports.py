@@ -8,7 +8,7 @@ Keeping the port dict-shaped lets the storage layer stay ignorant of the domain 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -153,6 +153,10 @@ class RecordStore(Protocol):
 
     def damaged_records(self) -> list[tuple[str, str]]: ...
 
+    def sync_states(self, kind: str) -> dict[str, SyncState]:
+        """Every live record of a kind and its sync state (one query, for lists)."""
+        ...
+
     def delete(self, kind: str, record_id: str) -> None:
         """Tombstone the record (kept until the server acknowledges the delete)."""
         ...
@@ -275,6 +279,15 @@ class SyncGateway(Protocol):
         """Changes the server refused, each with its reason."""
         ...
 
+    def watch(self, on_reachable: Callable[[], None], on_change: Callable[[bool], None]) -> None:
+        """Probe the server in the background: ``on_reachable`` when it answers again (a
+        sync is due), ``on_change`` when reachability flips. Both run on another thread."""
+        ...
+
+    def poke(self) -> None:
+        """A sync just failed for want of a connection: probe for the way back."""
+        ...
+
     def stop(self) -> None:
-        """Stop retrying (on lock or quit); the request in flight finishes or times out."""
+        """Stop retrying and watching (on lock or quit)."""
         ...

@@ -57,7 +57,8 @@ AREAS: dict[Role, tuple[Area, ...]] = {
         Area.SYNC,
     ),
     Role.GROUP_FACILITATOR: (Area.GROUPS, Area.SYNC),
-    Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.CASELOAD, Area.SYNC),
+    # The approver's laptop holds requests and a summary of each carer, not the caseload.
+    Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.SYNC),
     Role.EMERGENCY_OPERATOR: (Area.LOOKUP,),
     Role.ADMIN: (
         Area.CASELOAD,

@@ -34,10 +34,12 @@ from carer_desk.ports import (
     RecordMeta,
     RecordStore,
     RecordWrite,
+    SyncState,
 )
 from carer_desk.roles import Role
 from carer_desk.services.cards import CardService
 from carer_desk.services.carers import CarerService
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
@@ -134,6 +136,9 @@ class SessionStore:
     def damaged_records(self) -> list[tuple[str, str]]:
         return self._store().damaged_records()
 
+    def sync_states(self, kind: str) -> dict[str, SyncState]:
+        return self._store().sync_states(kind)
+
     def delete(self, kind: str, record_id: str) -> None:
         self._store().delete(kind, record_id)
         self._written.add((kind, record_id))
@@ -194,6 +199,7 @@ class DeskSession:
         s = self.store
         self.drafts = SessionDrafts(s, drafts)
         self.carers = CarerService(s, settings, clock.today)
+        self.caseload = CaseloadService(s, settings, clock)
         self.conversations = ConversationService(s, settings, clock)
         self.payments = PaymentService(s, settings, clock)
         self.plans = PlanService(s, settings, clock)
@@ -234,8 +240,11 @@ class DeskSession:
     def _refresh(self, changes: Changes) -> None:
         if changes.everything:
             self.carers.forget()
-        elif changes.touches("carer"):
+            self.caseload.forget()
+            return
+        if changes.touches("carer"):
             self.carers.refresh(changes.ids_of("carer"))
+        self.caseload.refresh(changes)
 
     def close(self) -> None:
         """Drop every decrypted cache and refuse every later call (the lock)."""
@@ -243,5 +252,6 @@ class DeskSession:
             return
         self._closed = True
         self.carers.forget()
+        self.caseload.forget()
         self.store.close()
         logger.info("session closed: caches dropped")

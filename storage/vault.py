@@ -1175,6 +1175,16 @@ class Vault:
         self._set_header({"sync_cursor": cursor})
 
     @_guarded
+    def sync_states(self, kind: str) -> dict[str, SyncState]:
+        """Every live record of a kind and its sync state, in one query (for lists)."""
+        return {
+            record_id: SyncState(state)
+            for record_id, state in self._db.conn.execute(
+                "SELECT id, sync_state FROM records WHERE kind = ? AND deleted = 0", (kind,)
+            )
+        }
+
+    @_guarded
     def count_by_state(self) -> dict[SyncState, int]:
         counts = dict.fromkeys(SyncState, 0)
         for state, n in self._db.conn.execute(
@@ -1591,7 +1601,8 @@ class Vault:
                 raise WrongPassphrase(
                     "That passphrase is not right. Check Caps Lock and the keyboard layout and "
                     f"try again.{hint} If it is forgotten, your administrator can recover the "
-                    "vault with the organisation's recovery key."
+                    "vault with the organisation's recovery key.",
+                    retry_after=later,
                 ) from None
             if not keys:
                 raise VaultError(

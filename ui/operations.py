@@ -128,6 +128,8 @@ class OpRunner(QObject):
         busy: str | None,
     ) -> None:
         try:
+            if future.cancelled():  # the window is closing: nobody waits for the answer
+                return
             exc = future.exception()
             if exc is None:
                 on_success(future.result())

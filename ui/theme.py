@@ -110,8 +110,12 @@ def palette_for(c: Colours) -> QPalette:
     return p
 
 
-def style_sheet(c: Colours) -> str:
-    """The few styled details; sizes in em so they scale with the text."""
+def style_sheet(c: Colours, base_points: float = 10.0) -> str:
+    """The few styled details. Heading sizes follow the base text size (Qt's style
+    sheets take font sizes in points, not em), padding in em scales with the text."""
+    h1 = round(base_points * 1.45, 1)
+    h2 = round(base_points * 1.15, 1)
+    nav = round(base_points * 1.05, 1)
     return f"""
 QWidget:focus {{ outline: none; }}
 QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
@@ -133,8 +137,8 @@ QPushButton[primary="true"] {{
 }}
 QPushButton[primary="true"]:focus {{ border: 2px solid {c.text}; }}
 QPushButton:disabled {{ color: {c.muted}; }}
-QLabel[role="heading"] {{ font-size: 1.45em; font-weight: bold; }}
-QLabel[role="subheading"] {{ font-size: 1.15em; font-weight: bold; }}
+QLabel[role="heading"] {{ font-size: {h1}pt; font-weight: bold; }}
+QLabel[role="subheading"] {{ font-size: {h2}pt; font-weight: bold; }}
 QLabel[role="hint"] {{ color: {c.muted}; }}
 QLabel[role="field-error"] {{ color: {c.danger_text}; font-weight: bold; }}
 QLabel[role="warning"] {{ color: {c.warning_text}; font-weight: bold; }}
@@ -145,7 +149,7 @@ QLabel[role="demo-badge"] {{
     background: {c.banner}; color: {c.banner_text}; font-weight: bold;
     padding: 0.1em 0.6em; border: 1px solid {c.banner_text}; border-radius: 3px;
 }}
-QListWidget#navigation {{ font-size: 1.05em; }}
+QListWidget#navigation {{ font-size: {nav}pt; }}
 QListWidget#navigation::item {{ padding: 0.45em 0.6em; }}
 QListWidget#navigation::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
 QTableView {{ gridline-color: {c.alternate}; }}
@@ -191,7 +195,8 @@ class Theme:
                 font.setPixelSize(round(font.pixelSize() * LARGE_TEXT_FACTOR))
         self.app.setFont(font)
         self.app.setPalette(palette_for(c))
-        self.app.setStyleSheet(style_sheet(c))
+        points = font.pointSizeF() if font.pointSizeF() > 0 else font.pixelSize() * 0.75
+        self.app.setStyleSheet(style_sheet(c, points))
 
 
 def relative_luminance(colour: str) -> float:

@@ -8,9 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from carer_desk.cli.context import DATA_DIR_CONFIG, CliContext
+from carer_desk.cli.context import CliContext
 from carer_desk.cli.passphrase import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV
-from carer_desk.config import load_settings
 from carer_desk.demo import seed_demo
 from carer_desk.errors import CarerDeskError
 from carer_desk.importer import read_carers
@@ -21,13 +20,6 @@ from storage.recovery import generate_recovery_keypair
 from storage.vault import Vault
 
 RECOVERY_KEY_PASSWORD_ENV = "CARER_DESK_RECOVERY_KEY_PASSWORD"
-DEMO_PASSPHRASE = "demo passphrase"  # documented in the README; demo data only
-# Ofcom reserves 0808 157 0000-0999 for drama, so the demo's cards can never ring anyone.
-DEMO_SETTINGS = """\
-# Settings for the demo vault only (invented data).
-[cards]
-emergency_line_phone = "0808 157 0192"  # a fictional number (Ofcom drama range)
-"""
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:
@@ -245,14 +237,6 @@ def _register_records(sub: argparse._SubParsersAction) -> None:
     seed.add_argument("--seed", type=int, default=2026, help="random seed (repeatable data)")
     seed.set_defaults(handler=cmd_seed_demo)
 
-    demo = sub.add_parser(
-        "demo",
-        help="create (once) a demo vault with synthetic data and "
-        "show it; passphrase: " + repr(DEMO_PASSPHRASE),
-    )
-    demo.add_argument("--carers", type=int, default=40)
-    demo.set_defaults(handler=cmd_demo)
-
 
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     carers = read_carers(args.file, fmt=args.format)
@@ -320,40 +304,24 @@ def cmd_seed_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, ctx: CliContext) -> int:
-    """The README's first command: a ready-made demo vault, listed."""
-    import os
-
-    ctx.ensure_data_dir()
-    os.environ.setdefault(PASSPHRASE_ENV, DEMO_PASSPHRASE)
-    demo_config = ctx.data_dir / DATA_DIR_CONFIG
-    if not ctx.vault_path.exists() and not demo_config.exists():
-        demo_config.write_text(DEMO_SETTINGS, encoding="utf-8")
-        ctx.settings = load_settings(demo_config)
-    if not ctx.vault_path.exists():
-        print(f"Creating a demo vault at {ctx.vault_path} (passphrase: {DEMO_PASSPHRASE!r}).")
-        vault = Vault.create(
-            ctx.vault_path, os.environ[PASSPHRASE_ENV], actor=ctx.actor, kdf=_kdf_from_settings(ctx)
-        )
-        with vault:
-            print(seed_demo(vault, ctx.settings, carers=args.carers, seed=2026).describe())
-    with ctx.open_vault() as vault:
-        service = CarerService(vault, ctx.settings)
-        _print_carers(service.list_carers(), service, as_json=False)
-    return 0
-
-
 # --- optional command groups contributed by other packages -----------------------------
 
 
 def _register_optional(sub: argparse._SubParsersAction) -> None:
     """Print and sync commands live in their own modules; they register themselves."""
-    from carer_desk.cli import conflict_command, duplicates_command, print_command, sync_command
+    from carer_desk.cli import (
+        conflict_command,
+        duplicates_command,
+        print_command,
+        sync_command,
+        window_command,
+    )
 
     print_command.add_print_parser(sub)
     sync_command.add_sync_parsers(sub)
     conflict_command.add_conflict_parsers(sub)
     duplicates_command.add_duplicates_parsers(sub)
+    window_command.add_window_parsers(sub)
 
 
 # --- files ------------------------------------------------------------------------------

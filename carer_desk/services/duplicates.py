@@ -91,14 +91,24 @@ class DuplicateService:
         pair = carer_pair(a, b)
         return [d for d in self.decisions() if d.carer_ids == pair]
 
-    def possible_duplicates(self, new_ids: Iterable[str] | None = None) -> list[PossibleDuplicate]:
+    def possible_duplicates(
+        self,
+        new_ids: Iterable[str] | None = None,
+        *,
+        candidate: Carer | None = None,
+    ) -> list[PossibleDuplicate]:
         """Pairs of carers on this laptop a person should look at, best first.
 
         Every carer is compared with every other (a flag stays until someone decides),
         or, with ``new_ids``, only those carers with the rest. Pairs with a decision —
-        kept apart, or merged — are left out.
+        kept apart, or merged — are left out. ``candidate`` is a carer about to be
+        registered (not saved yet): only its pairs are returned, so the person sees them
+        before saving.
         """
         payloads = dict(self.store.iter_kind("carer"))
+        if candidate is not None:
+            payloads[candidate.id] = to_payload(candidate)
+            new_ids = {candidate.id}
         decided = {pair_key(*d.carer_ids) for d in self.decisions()}
         found = find_duplicates_among(
             (person_key(i, p) for i, p in payloads.items()),

@@ -117,6 +117,15 @@ class GroupService:
         day = on or self.clock.today()
         return [m for m in self.repo.where(GroupMember, group_id=group_id) if m.is_member_on(day)]
 
+    def groups_of(self, carer_id: str) -> list[tuple[PeerGroup, GroupMember]]:
+        """The groups a carer belongs to (or belonged to), with their membership."""
+        found = []
+        for member in self.repo.where(GroupMember, carer_id=carer_id):
+            group = self.repo.find(PeerGroup, member.group_id)
+            if group is not None:
+                found.append((group, member))
+        return sorted(found, key=lambda gm: (gm[0].name.casefold(), gm[1].joined_on))
+
     def _membership(self, group_id: str, carer_id: str, on: date) -> GroupMember | None:
         return next(
             (m for m in self.members(group_id, on) if m.carer_id == carer_id),

@@ -18,6 +18,7 @@ VAULT_FILENAME = "vault.sqlite"
 DATA_DIR_CONFIG = "config.toml"  # settings kept with a vault (the demo's, for example)
 USER_ENV = "CARER_DESK_USER"
 DATA_DIR_ENV = "CARER_DESK_DATA_DIR"
+DEMO_DIR_ENV = "CARER_DESK_DEMO_DIR"
 
 
 def default_data_dir() -> Path:
@@ -29,6 +30,9 @@ def default_data_dir() -> Path:
 
 def demo_data_dir() -> Path:
     """The demo office and its laptops: beside, never inside, the real data folder."""
+    explicit = os.environ.get(DEMO_DIR_ENV)
+    if explicit:
+        return Path(explicit)
     return default_data_dir().parent / "carer-desk-demo"
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from carer_desk.changes import Changes, ChangeSource
-from carer_desk.errors import CarerDeskError
+from carer_desk.errors import CarerDeskError, LaptopRevoked
 from carer_desk.ports import SyncState
 from carer_desk.sync_status import (
     ConflictField,
@@ -53,18 +53,6 @@ log = logging.getLogger(__name__)
 
 LAST_SYNCED_SECRET = "sync.last_synced_at"
 _WAITING_STATES = (SyncState.NEW, SyncState.CHANGED, SyncState.SENDING)
-
-
-class LaptopRevoked(CarerDeskError):
-    """The server says this laptop is revoked. The window explains, then wipes."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Your administrator has revoked this laptop (it was reported lost, stolen or "
-            "retired). Its records are being removed from this laptop now; everything that "
-            "was synced is safe at the office. Ask your administrator to set up a "
-            "replacement."
-        )
 
 
 def wipe_vault(vault: Vault) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from carer_desk.errors import CarerDeskError
+from carer_desk.errors import CarerDeskError, OfficeUnreachable
 
 
 class SyncError(CarerDeskError):
     """Sync could not finish; local work is kept."""
 
 
-class ServerUnreachable(SyncError):
+class ServerUnreachable(SyncError, OfficeUnreachable):
     """The server could not be reached (no network, server down, or it answered 5xx).
 
     Transient by nature: the engine retries with backoff, and the reachability watcher

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from carer_desk.config import Settings
+from carer_desk.errors import LaptopRevoked
 from carer_desk.roles import Role
 from carer_desk.session import DeskSession
 from carer_desk.sync_status import SyncPhase, SyncProgress
 from carer_desk.wiring.enrolment import load_enrolment
-from carer_desk.wiring.sync_gateway import LaptopRevoked, ServerSyncGateway
+from carer_desk.wiring.sync_gateway import ServerSyncGateway
 from carer_desk.wiring.vault_handle import VaultDrafts
 from storage.vault import Vault
 from sync.client.backoff import NO_RETRY
@@ -136,7 +137,7 @@ def test_a_revoked_laptop_is_told_first_and_wiped_only_when_asked(
     assert enrolment is not None
     server.store.revoke_device(enrolment.device_id, by="admin")
     path = ann.vault.path
-    with pytest.raises(LaptopRevoked, match="revoked this laptop"):
+    with pytest.raises(LaptopRevoked, match="has revoked this laptop"):
         ann.sync.sync_now()
     assert path.exists()  # not yet: the person is told first
     ann.sync.wipe()

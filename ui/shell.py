@@ -1,0 +1,167 @@
+"""Puts the window together: controllers, pages per work area, dialogs.
+
+The one place in ui/ that knows every screen; the tests build the same shell the
+application runs, over a real session on a temporary vault.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
+
+from carer_desk.environment import DeskEnvironment, DeskLauncher
+from carer_desk.errors import CarerDeskError
+from carer_desk.roles import Area
+from carer_desk.services.caseload import CaseloadFilter
+from ui.context import AppContext
+from ui.controllers.caseload import CaseloadController
+from ui.controllers.conflicts import ConflictsController
+from ui.controllers.first_run import FirstRunController
+from ui.controllers.session import SessionController
+from ui.controllers.settings import SettingsController
+from ui.controllers.sync import SyncController
+from ui.controllers.window import Place, WindowController
+from ui.events import EventHub, UserMessage
+from ui.operations import OpRunner
+from ui.preferences import Preferences
+from ui.resources import user_guide
+from ui.shell_records import carer_page
+from ui.theme import Theme
+from ui.views.about_dialog import AboutDialog
+from ui.views.caseload_page import CaseloadPage
+from ui.views.help_window import HelpWindow
+from ui.views.main_window import MainWindow
+from ui.views.settings_dialog import SettingsDialog
+from ui.views.sync_page import SyncPage
+from ui.views.workspace import Workspace
+
+
+class Shell:
+    """Everything one window needs, wired together."""
+
+    def __init__(
+        self,
+        app: QApplication,
+        launcher: DeskLauncher,
+        env: DeskEnvironment,
+        *,
+        prefs: Preferences | None = None,
+    ) -> None:
+        self.app = app
+        self.prefs = prefs or Preferences()
+        self.theme = Theme(app, large_text=self.prefs.large_text)
+        self.hub = EventHub()
+        self.runner = OpRunner(self.hub)
+        self.ctx = AppContext(self.hub, self.runner, launcher, env, self.prefs)
+        self.session = SessionController(self.ctx)
+        self.first_run = FirstRunController(self.ctx, self.session)
+        self.sync = SyncController(self.ctx, self.session)
+        self.conflicts = ConflictsController(self.ctx)
+        self.window_controller = WindowController(self.ctx, self.pages())
+        self.window = MainWindow(
+            self.ctx,
+            self.session,
+            self.first_run,
+            self.sync,
+            self.conflicts,
+            self.window_controller,
+            self.pages(),
+            self.records(),
+            open_help=self.open_help,
+            open_settings=self.open_settings,
+            open_about=self.open_about,
+            switch_demo=self.switch_demo,
+            preview=self.preview,
+        )
+        self.window.set_demo_choice(self.choose_demo)
+        self.window.large_text_action.toggled.connect(self.set_large_text)
+
+    # --- screens -----------------------------------------------------------------------
+
+    def pages(self) -> dict:
+        return {
+            Area.CASELOAD: lambda ws: self._caseload(ws, "My caseload", None),
+            Area.REVIEWS: lambda ws: self._caseload(ws, "Reviews due", CaseloadFilter.REVIEW_DUE),
+            Area.SYNC: self._sync_page,
+        }
+
+    def records(self) -> dict:
+        return {"carer": lambda ws, record_id, tab: carer_page(self, ws, record_id, tab)}
+
+    def _caseload(self, ws: Workspace, title: str, preset: CaseloadFilter | None) -> QWidget:
+        controller = CaseloadController(self.ctx, preset=preset)
+        page = CaseloadPage(
+            controller,
+            title,
+            lambda carer_id: ws.open_record("carer", carer_id, None),
+            parent=ws,
+        )
+        controller.setParent(page)
+        return page
+
+    def _sync_page(self, ws: Workspace) -> QWidget:
+        page = SyncPage(self.conflicts, parent=ws)
+        page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
+        self.conflicts.load()
+        return page
+
+    # --- commands ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.window.show()
+        self.session.start()
+
+    def open_help(self) -> None:
+        HelpWindow(user_guide(), self.window).show()
+
+    def open_settings(self) -> None:
+        controller = SettingsController(self.ctx, self._apply_large_text)
+        dialog = SettingsDialog(controller, self.window)
+        controller.setParent(dialog)
+        controller.large_text_changed.connect(self.window.large_text_action.setChecked)
+        dialog.open()
+
+    def open_about(self) -> None:
+        AboutDialog(self.ctx.env.vault.location, self.ctx.env.demo, self.window).open()
+
+    def preview(self, pdf: bytes, title: str) -> None:
+        from ui.print_preview import PrintPreviewDialog
+        from ui.print_preview_controller import PrintPreviewController
+
+        try:
+            controller = PrintPreviewController(pdf, title=title)
+        except CarerDeskError as exc:
+            self.hub.problem.emit(UserMessage(str(exc)))
+            return
+        PrintPreviewDialog(controller, self.window).open()
+
+    def set_large_text(self, on: bool) -> None:
+        self.prefs.large_text = on
+        self._apply_large_text(on)
+
+    def _apply_large_text(self, on: bool) -> None:
+        self.theme.set_large_text(on)
+
+    def choose_demo(self, username: str) -> None:
+        try:
+            self.session.use_environment(self.ctx.launcher.demo(username))
+        except CarerDeskError as exc:
+            self.hub.problem.emit(UserMessage(str(exc)))
+        self.window.environment_changed()
+
+    def switch_demo(self) -> None:
+        people = self.ctx.launcher.demo_people
+        labels = [p.label for p in people]
+        label, ok = QInputDialog.getItem(
+            self.window, "Try the demo as someone else", "Open the demo as:", labels, 0, False
+        )
+        if ok and label in labels:
+            self.choose_demo(people[labels.index(label)].username)
+
+    def go(self, place: Place) -> None:
+        self.window.go(place)
+
+    def shutdown(self) -> None:
+        self.session.lock("quit")
+        self.runner.shutdown(wait=True)
+        self.ctx.env.close()
+        self.ctx.launcher.shutdown()

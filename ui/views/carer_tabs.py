@@ -1,0 +1,180 @@
+"""The carer page's read-only tabs: conversations, payments, plan and card, groups, and
+the record's history (who viewed, changed, printed, when)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carer_desk.rules.card_numbers import format_card_number
+from carer_desk.rules.payment_cap import format_pounds
+from ui.controllers.carer import CarerRecord
+from ui.views.widgets import hint, paragraph, subheading
+
+
+def _table(
+    name: str, headers: Sequence[str], rows: Sequence[Sequence[str]], parent: QWidget
+) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers), parent)
+    table.setAccessibleName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    return table
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if value is not None else ""  # type: ignore[attr-defined]
+
+
+class ListTab(QWidget):
+    def __init__(
+        self,
+        title: str,
+        note: str,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        empty: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(subheading(title, self))
+        if note:
+            layout.addWidget(hint(note, self, name=f"About {title.lower()}"))
+        if rows:
+            layout.addWidget(_table(title, headers, rows, self), 1)
+        else:
+            layout.addWidget(paragraph(empty, self, name=f"No {title.lower()}"))
+            layout.addStretch(1)
+
+
+READ_ONLY_NOTE = "Shown here to read; recording these on the laptop comes with the visit screens."
+
+
+def conversations_tab(record: CarerRecord) -> QWidget:
+    rows = [
+        (
+            _iso(c.started_on),
+            str(c.status.label),
+            _iso(c.completed_on),
+            "Yes" if c.assessment_completed else "No",
+            _iso(c.review_date),
+        )
+        for c in sorted(record.conversations, key=lambda c: c.started_on, reverse=True)
+    ]
+    return ListTab(
+        "Conversations",
+        READ_ONLY_NOTE,
+        ("Started", "Status", "Completed", "Carer's assessment", "Review"),
+        rows,
+        "No guided conversation yet.",
+    )
+
+
+def payments_tab(record: CarerRecord) -> QWidget:
+    rows = [
+        (
+            _iso(p.requested_on),
+            format_pounds(p.amount_pence),
+            str(p.purpose.label),
+            str(p.status.label),
+        )
+        for p in sorted(record.payments, key=lambda p: p.requested_on, reverse=True)
+    ]
+    return ListTab(
+        "Wellbeing payments",
+        READ_ONLY_NOTE,
+        ("Requested", "Amount", "Purpose", "Status"),
+        rows,
+        "No wellbeing-payment request yet.",
+    )
+
+
+def plan_tab(record: CarerRecord, group_size: int) -> QWidget:
+    plan = record.plan
+    if plan is None:
+        state = "No emergency plan yet."
+    elif record.plan_missing:
+        state = "The plan is not complete. Missing: " + "; ".join(record.plan_missing) + "."
+    else:
+        review = f" Review by {_iso(plan.review_date)}." if plan.review_date else ""
+        state = f"The plan is complete.{review}"
+    rows = [
+        (
+            format_card_number(c.number, group_size),
+            str(c.holder.label),
+            str(c.status.label),
+            _iso(c.issued_on),
+        )
+        for c in record.cards
+    ]
+    tab = ListTab(
+        "Plan and card",
+        f"{state} {READ_ONLY_NOTE}",
+        ("Card number", "For", "Status", "Issued"),
+        rows,
+        "No card issued yet.",
+    )
+    return tab
+
+
+def groups_tab(record: CarerRecord) -> QWidget:
+    rows = [
+        (g.name, _iso(m.joined_on), _iso(getattr(m, "left_on", None))) for g, m in record.groups
+    ]
+    return ListTab(
+        "Groups",
+        "",
+        ("Group", "Joined", "Left"),
+        rows,
+        "Not in a peer-support group.",
+    )
+
+
+ACTION_WORDS = {
+    "view": "Viewed",
+    "create": "Created",
+    "edit": "Changed",
+    "delete": "Removed",
+    "print": "Printed",
+    "export": "Exported",
+    "import": "Imported",
+    "sync": "Received by sync",
+    "seed-demo": "Demo data written",
+}
+
+
+def history_tab(record: CarerRecord) -> QWidget:
+    rows = [
+        (
+            e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            e.actor,
+            ACTION_WORDS.get(e.action, e.action.replace("-", " ").capitalize()),
+            (e.kind or "").replace("_", " "),
+        )
+        for e in record.history
+    ]
+    return ListTab(
+        "History",
+        "Every time this record was viewed, changed or printed on this laptop, and by whom.",
+        ("When", "Who", "What", "Record"),
+        rows,
+        "Nothing recorded yet.",
+    )

@@ -1,0 +1,59 @@
+"""The status bar's permanent sync widget: where things stand, in words, with "Sync now"
+and a progress bar that shows while a long sync runs (it never blocks the window)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from carer_desk.sync_status import SyncProgress
+from ui.controllers.sync import SyncController
+from ui.views.widgets import button
+
+
+class SyncStatusWidget(QWidget):
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.text = QLabel("Locked", self)
+        self.text.setAccessibleName("Sync status")
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setMaximumWidth(self.fontMetrics().averageCharWidth() * 24)
+        self.progress.setVisible(False)
+        self.sync_button = button(
+            "Sync now (F5)",
+            name="Sync now",
+            description="Send your changes and fetch your colleagues' (F5)",
+            icon_name="sync",
+            parent=self,
+        )
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.sync_button)
+        self.sync_button.clicked.connect(lambda: controller.sync_now())
+        controller.status_text.connect(self._status)
+        controller.running_changed.connect(self._running)
+        controller.ctx.hub.sync_progress.connect(self._progress)
+
+    def _status(self, text: str) -> None:
+        self.text.setText(text)
+        self.text.setAccessibleDescription(text)
+
+    def _running(self, running: bool) -> None:
+        self.progress.setVisible(running)
+        self.sync_button.setEnabled(not running)
+        if running:
+            self.progress.setRange(0, 0)
+
+    def _progress(self, progress: SyncProgress) -> None:
+        self.text.setText(self.controller.progress_text(progress))
+        if progress.total:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
+        else:
+            self.progress.setRange(0, 0)
+
+    def set_unlocked(self, unlocked: bool) -> None:
+        self.sync_button.setVisible(unlocked)

@@ -1,0 +1,221 @@
+"""Conflicts and refused changes: both values side by side, decided per field; each
+refusal with the server's reason and what to do."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QRadioButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange
+from ui.controllers.conflicts import MINE, THEIRS, ConflictsController
+from ui.events import UserMessage
+from ui.views.widgets import banner, button, button_row, heading, hint, paragraph, subheading
+
+
+class ConflictDetail(QWidget):
+    """One record's conflicting fields, each with both values and a choice."""
+
+    def __init__(
+        self, controller: ConflictsController, item: ConflictItem, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.item = item
+        self.setAccessibleName(f"Conflict on {item.description}")
+        layout = QVBoxLayout(self)
+        layout.addWidget(subheading(item.description, self))
+        who = item.raised_by or "another device"
+        when = f" on {item.raised_at}" if item.raised_at else ""
+        layout.addWidget(
+            hint(
+                f"Changed differently on two devices; the other change came from {who}{when}. "
+                "Choose, for each part, which value to keep. Both stay in the history.",
+                self,
+                name="About this conflict",
+            )
+        )
+        self.groups: dict[str, QButtonGroup] = {}
+        for f in item.fields:
+            box = QGroupBox(f.field.replace("_", " ").capitalize(), self)
+            box.setAccessibleName(f"Field {f.field}")
+            grid = QGridLayout(box)
+            mine = QRadioButton(f"{item.mine_label}: {f.mine_text}", box)
+            mine.setAccessibleName(f"Keep {item.mine_label.lower()} for {f.field}")
+            theirs = QRadioButton(f"{item.theirs_label}: {f.theirs_text}", box)
+            theirs.setAccessibleName(f"Keep {item.theirs_label.lower()} for {f.field}")
+            for radio in (mine, theirs):
+                radio.setStyleSheet("text-align: left;")
+            group = QButtonGroup(box)
+            group.addButton(mine)
+            group.addButton(theirs)
+            chosen = controller.choices.get(item.record_id, {}).get(f.field)
+            mine.setChecked(chosen == MINE)
+            theirs.setChecked(chosen == THEIRS)
+            mine.toggled.connect(
+                lambda on, name=f.field: on and controller.choose(item.record_id, name, MINE)
+            )
+            theirs.toggled.connect(
+                lambda on, name=f.field: on and controller.choose(item.record_id, name, THEIRS)
+            )
+            grid.addWidget(mine, 0, 0)
+            grid.addWidget(theirs, 1, 0)
+            if f.parts:
+                grid.addWidget(
+                    hint(
+                        f"They differ in {', '.join(f.parts)}; this part is kept or replaced "
+                        "as a whole.",
+                        box,
+                        name="Which parts differ",
+                    ),
+                    2,
+                    0,
+                )
+            self.groups[f.field] = group
+            layout.addWidget(box)
+        self.resolve_button = button(
+            "&Keep these values",
+            name="Keep these values",
+            description="Send the decision to the office; every device then agrees",
+            primary=True,
+            parent=self,
+        )
+        self.resolve_button.clicked.connect(lambda: controller.resolve(item))
+        layout.addLayout(button_row(self.resolve_button))
+        layout.addStretch(1)
+
+
+class SyncPage(QWidget):
+    open_record = Signal(str, str)  # kind, record id
+
+    def __init__(self, controller: ConflictsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setAccessibleName("Sync problems")
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Conflicts and refused changes", self))
+        self.notice = banner(name="Sync notice", parent=self)
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Conflicts and refused changes")
+        layout.addWidget(self.tabs, 1)
+
+        # conflicts
+        conflicts = QWidget(self.tabs)
+        c_layout = QHBoxLayout(conflicts)
+        split = QSplitter(Qt.Orientation.Horizontal, conflicts)
+        self.conflict_list = QListWidget(split)
+        self.conflict_list.setAccessibleName("Records in conflict")
+        self.detail_area = QScrollArea(split)
+        self.detail_area.setWidgetResizable(True)
+        self.detail_area.setAccessibleName("Conflict details")
+        self.empty_conflicts = paragraph("No conflicts: every device agrees.", name="No conflicts")
+        self.detail_area.setWidget(self.empty_conflicts)
+        split.setStretchFactor(1, 3)
+        c_layout.addWidget(split)
+        self.tabs.addTab(conflicts, "Conflicts")
+
+        # refused
+        refused = QWidget(self.tabs)
+        r_layout = QVBoxLayout(refused)
+        self.refused_list = QListWidget(refused)
+        self.refused_list.setAccessibleName("Refused changes")
+        self.refused_list.setWordWrap(True)
+        r_layout.addWidget(self.refused_list, 1)
+        self.refused_reason = paragraph("", refused, name="Reason and what to do")
+        r_layout.addWidget(self.refused_reason)
+        self.open_button = button(
+            "&Open the record", name="Open the refused record", parent=refused
+        )
+        self.open_button.setEnabled(False)
+        r_layout.addLayout(button_row(self.open_button))
+        self.tabs.addTab(refused, "Refused changes")
+
+        self.conflict_list.currentRowChanged.connect(self._show_conflict)
+        self.refused_list.currentRowChanged.connect(self._show_refused)
+        self.refused_list.itemActivated.connect(lambda _i: self._open())
+        self.open_button.clicked.connect(self._open)
+        controller.conflicts_loaded.connect(self.show_conflicts)
+        controller.refused_loaded.connect(self.show_refused)
+        controller.problem.connect(self.show_problem)
+        self._items: list[ConflictItem] = []
+        self._refused: list[RefusedChange] = []
+
+    def show_conflicts(self, listing: ConflictListing) -> None:
+        self._items = list(listing.items)
+        self.conflict_list.clear()
+        for item in self._items:
+            entry = QListWidgetItem(f"⚠ {item.description}")
+            entry.setData(Qt.ItemDataRole.AccessibleTextRole, f"Conflict: {item.description}")
+            self.conflict_list.addItem(entry)
+        self.tabs.setTabText(0, f"Conflicts ({len(self._items)})")
+        if listing.offline:
+            self.notice.setText(
+                "Offline: these are the conflicts this laptop noted at its last sync. "
+                "Deciding them needs the office server."
+            )
+        elif listing.resolved_elsewhere:
+            self.notice.setText(
+                f"{len(listing.resolved_elsewhere)} conflict(s) were decided on another "
+                "device; the next sync brings the decision."
+            )
+        self.notice.setVisible(listing.offline or bool(listing.resolved_elsewhere))
+        if self._items:
+            self.conflict_list.setCurrentRow(0)
+        else:
+            self._show_conflict(-1)
+
+    def _show_conflict(self, row: int) -> None:
+        if 0 <= row < len(self._items):
+            self.detail_area.setWidget(ConflictDetail(self.controller, self._items[row]))
+        else:
+            self.empty_conflicts = paragraph(
+                "No conflicts: every device agrees.", name="No conflicts"
+            )
+            self.detail_area.setWidget(self.empty_conflicts)
+
+    def show_refused(self, refused: list) -> None:
+        self._refused = list(refused)
+        self.refused_list.clear()
+        for r in self._refused:
+            entry = QListWidgetItem(f"✕ {r.description}: {r.reason}")
+            entry.setData(Qt.ItemDataRole.AccessibleTextRole, f"Refused: {r.description}")
+            self.refused_list.addItem(entry)
+        self.tabs.setTabText(1, f"Refused changes ({len(self._refused)})")
+        if self._refused:
+            self.refused_list.setCurrentRow(0)
+        else:
+            self.refused_reason.setText("Nothing was refused.")
+            self.open_button.setEnabled(False)
+
+    def _show_refused(self, row: int) -> None:
+        if 0 <= row < len(self._refused):
+            r = self._refused[row]
+            self.refused_reason.setText(
+                f"The office refused this change: {r.reason}\nWhat to do: "
+                f"{self.controller.advice(r)}"
+            )
+            self.open_button.setEnabled(r.kind == "carer")
+
+    def _open(self) -> None:
+        row = self.refused_list.currentRow()
+        if 0 <= row < len(self._refused) and self._refused[row].kind == "carer":
+            r = self._refused[row]
+            self.open_record.emit(r.kind, r.record_id)
+
+    def show_problem(self, message: UserMessage) -> None:
+        self.notice.setText(message.text)
+        self.notice.setVisible(True)

@@ -1,0 +1,186 @@
+"""Small building blocks every view uses, so each screen looks and reads the same: headings,
+hints, primary buttons, form rows with their error line, and notices.
+
+Layout and styling only. Every control built here gets an accessible name; where a
+label is visible the name repeats it, so a screen reader says what the eye reads.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.icons import icon
+
+
+def _styled(label: QLabel, role: str) -> QLabel:
+    label.setProperty("role", role)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def heading(text: str, parent: QWidget | None = None) -> QLabel:
+    label = _styled(QLabel(text, parent), "heading")
+    label.setAccessibleName(text)
+    return label
+
+
+def subheading(text: str, parent: QWidget | None = None) -> QLabel:
+    label = _styled(QLabel(text, parent), "subheading")
+    label.setAccessibleName(text)
+    return label
+
+
+def hint(text: str, parent: QWidget | None = None, *, name: str | None = None) -> QLabel:
+    label = _styled(QLabel(text, parent), "hint")
+    label.setAccessibleName(name or "Hint")
+    return label
+
+
+def paragraph(text: str = "", parent: QWidget | None = None, *, name: str) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAccessibleName(name)
+    return label
+
+
+def banner(text: str = "", parent: QWidget | None = None, *, name: str) -> QLabel:
+    """A notice across the top of a page (offline, demo, a refusal's reason)."""
+    label = _styled(QLabel(text, parent), "banner")
+    label.setAccessibleName(name)
+    return label
+
+
+def field_error(parent: QWidget | None = None, *, for_field: str) -> QLabel:
+    """The message under a field; hidden while empty."""
+    label = _styled(QLabel("", parent), "field-error")
+    label.setAccessibleName(f"Problem with {for_field}")
+    label.setVisible(False)
+    return label
+
+
+def show_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+    label.setAccessibleDescription(message or "")
+
+
+def button(
+    text: str,
+    *,
+    name: str,
+    description: str = "",
+    icon_name: str | None = None,
+    primary: bool = False,
+    parent: QWidget | None = None,
+) -> QPushButton:
+    b = QPushButton(text, parent)
+    b.setAccessibleName(name)
+    if description:
+        b.setAccessibleDescription(description)
+        b.setToolTip(description)
+    if icon_name:
+        b.setIcon(icon(icon_name))
+    if primary:
+        b.setProperty("primary", True)
+        b.setDefault(True)
+        b.setAutoDefault(True)
+    return b
+
+
+def line_edit(
+    *, name: str, placeholder: str = "", password: bool = False, parent: QWidget | None = None
+) -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setAccessibleName(name)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # No completion, no drag-out, no context-menu copy of a secret.
+        edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        edit.setDragEnabled(False)
+    return edit
+
+
+class FormRow(QWidget):
+    """A field with its error message underneath (both in the form's second column)."""
+
+    def __init__(self, field: QWidget, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.error = field_error(self, for_field=label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        layout.addWidget(self.error)
+
+    def set_error(self, message: str | None) -> None:
+        show_error(self.error, message)
+
+
+def add_row(form: QFormLayout, label: str, field: QWidget) -> FormRow:
+    """Add ``label: field`` with an error line, the label a buddy of the field (Alt+key)."""
+    row = FormRow(field, label.replace("&", ""))
+    caption = QLabel(label)
+    caption.setBuddy(field)
+    caption.setAccessibleName(label.replace("&", ""))
+    if not field.accessibleName():
+        field.setAccessibleName(label.replace("&", ""))
+    form.addRow(caption, row)
+    return row
+
+
+def form_layout() -> QFormLayout:
+    form = QFormLayout()
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return form
+
+
+def button_row(*buttons: QWidget, stretch_first: bool = True) -> QHBoxLayout:
+    row = QHBoxLayout()
+    if stretch_first:
+        row.addStretch(1)
+    for b in buttons:
+        row.addWidget(b)
+    return row
+
+
+def centred_panel(content: QWidget, parent: QWidget | None = None, *, max_em: int = 36) -> QWidget:
+    """``content`` centred at a readable width (in text units, so it scales)."""
+    outer = QWidget(parent)
+    layout = QHBoxLayout(outer)
+    layout.addStretch(1)
+    width = content.fontMetrics().averageCharWidth() * max_em * 2
+    content.setMaximumWidth(width)
+    content.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    layout.addWidget(content, 10)
+    layout.addStretch(1)
+    wrapper = QWidget(parent)
+    v = QVBoxLayout(wrapper)
+    v.addStretch(1)
+    v.addWidget(outer)
+    v.addStretch(2)
+    return wrapper
+
+
+def rule(parent: QWidget | None = None) -> QFrame:
+    line = QFrame(parent)
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setAccessibleName("Separator")
+    return line

@@ -1,0 +1,138 @@
+"""The unlocked workspace: the navigation list of the role's work areas and the page area.
+
+Built when the vault unlocks, for that person's role, and destroyed when it locks — so
+no page, model or field holding a decrypted value outlives the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QStackedWidget,
+    QWidget,
+)
+
+from carer_desk.environment import OpenDesk
+from carer_desk.roles import Area
+from ui.controllers.window import Place, WindowController
+from ui.icons import icon
+
+PageFactory = Callable[["Workspace"], QWidget]
+RecordFactory = Callable[["Workspace", str, str | None], QWidget]  # (workspace, id, tab)
+
+
+class Workspace(QWidget):
+    def __init__(
+        self,
+        desk: OpenDesk,
+        window: WindowController,
+        pages: Mapping[Area, PageFactory],
+        records: Mapping[str, RecordFactory],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.window = window
+        self._record_factories = dict(records)
+        self.setAccessibleName("Workspace")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Work areas")
+        self.nav.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Expanding)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget(self)
+        self.stack.setAccessibleName("Page")
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.areas = window.areas(desk)
+        self.area_pages: dict[Area, QWidget] = {}
+        for area in self.areas:
+            label = window.label(area)
+            item = QListWidgetItem(icon(area.value), label)
+            item.setData(Qt.ItemDataRole.UserRole, area.value)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, label)
+            self.nav.addItem(item)
+            page = pages[area](self)
+            self.area_pages[area] = page
+            self.stack.addWidget(page)
+        self._fit_navigation()
+        self.record_page: QWidget | None = None
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+    def _fit_navigation(self) -> None:
+        """Wide enough for the longest label at the text size in use (the style sheet's
+        navigation font included): no fixed pixel widths that clip at 200 % or large text."""
+        self.nav.ensurePolished()
+        fm = self.nav.fontMetrics()
+        widest = max((fm.horizontalAdvance(self.window.label(a)) for a in self.areas), default=0)
+        self.nav.setFixedWidth(widest + self.nav.iconSize().width() + fm.averageCharWidth() * 8)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._fit_navigation()
+
+    # --- moving around -----------------------------------------------------------------
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.areas):
+            self.go(Place(self.areas[row]))
+
+    def go(self, place: Place) -> None:
+        if place.area not in self.area_pages:
+            return
+        row = self.areas.index(place.area)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+        if place.record_id is not None and place.record_kind in self._record_factories:
+            self.open_record(place.record_kind, place.record_id, place.tab, area=place.area)
+            return
+        self._close_record()
+        page = self.area_pages[place.area]
+        self.stack.setCurrentWidget(page)
+        self.window.arrived(place)
+        shown = getattr(page, "shown", None)
+        if callable(shown):
+            shown()
+
+    def open_record(
+        self, kind: str, record_id: str, tab: str | None = None, *, area: Area | None = None
+    ) -> None:
+        area = area or (self.window.place.area if self.window.place else self.areas[0])
+        self._close_record()
+        page = self._record_factories[kind](self, record_id, tab)
+        self.record_page = page
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        self.window.arrived(Place(area, kind, record_id, tab))
+
+    def back(self) -> None:
+        place = self.window.place
+        self.go(Place(place.area if place else self.areas[0]))
+
+    def _close_record(self) -> None:
+        if self.record_page is not None:
+            self.stack.removeWidget(self.record_page)
+            self.record_page.deleteLater()
+            self.record_page = None
+
+    def current_page(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def page_for(self, area: Area) -> QWidget | None:
+        return self.area_pages.get(area)
+
+    def tab_changed(self, tab: str) -> None:
+        """A record page moved to another tab: remember it for after a lock."""
+        if self.window.place is not None:
+            self.window.arrived(self.window.place.with_tab(tab))
