@@ -113,12 +113,13 @@ class Shell:
     def open_help(self) -> None:
         HelpWindow(user_guide(), self.window).show()
 
-    def open_settings(self) -> None:
+    def open_settings(self) -> SettingsDialog:
         controller = SettingsController(self.ctx, self._apply_large_text)
         dialog = SettingsDialog(controller, self.window)
         controller.setParent(dialog)
         controller.large_text_changed.connect(self.window.large_text_action.setChecked)
         dialog.open()
+        return dialog
 
     def open_about(self) -> None:
         AboutDialog(self.ctx.env.vault.location, self.ctx.env.demo, self.window).open()

@@ -119,7 +119,7 @@ class CaseloadPage(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == event.Type.FontChange:
+        if event.type() == QEvent.Type.FontChange:
             self._size_columns()
 
     def shown(self) -> None:

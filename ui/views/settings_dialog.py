@@ -75,8 +75,8 @@ class SettingsDialog(QDialog):
             "Change &passphrase", name="Change passphrase", parent=passphrase
         )
         p_form.addRow("", self.change_button)
-        self.done = paragraph("", passphrase, name="Passphrase change result")
-        p_form.addRow("", self.done)
+        self.outcome = paragraph("", passphrase, name="Passphrase change result")
+        p_form.addRow("", self.outcome)
         passphrase.setLayout(p_form)
         layout.addWidget(passphrase)
 
@@ -106,9 +106,9 @@ class SettingsDialog(QDialog):
     def _errors(self, problems: dict) -> None:
         for name, row in self.rows.items():
             row.set_error(problems.get(name))
-        self.done.setText("")
+        self.outcome.setText("")
 
     def _changed(self, sentence: str) -> None:
         for edit in (self.old, self.new, self.again):
             edit.clear()
-        self.done.setText(sentence)
+        self.outcome.setText(sentence)

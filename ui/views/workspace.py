@@ -38,7 +38,7 @@ class Workspace(QWidget):
     ) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.window = window
+        self.window_controller = window
         self._record_factories = dict(records)
         self.setAccessibleName("Workspace")
         layout = QHBoxLayout(self)
@@ -72,12 +72,14 @@ class Workspace(QWidget):
         navigation font included): no fixed pixel widths that clip at 200 % or large text."""
         self.nav.ensurePolished()
         fm = self.nav.fontMetrics()
-        widest = max((fm.horizontalAdvance(self.window.label(a)) for a in self.areas), default=0)
+        widest = max(
+            (fm.horizontalAdvance(self.window_controller.label(a)) for a in self.areas), default=0
+        )
         self.nav.setFixedWidth(widest + self.nav.iconSize().width() + fm.averageCharWidth() * 8)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._fit_navigation()
 
     # --- moving around -----------------------------------------------------------------
@@ -100,7 +102,7 @@ class Workspace(QWidget):
         self._close_record()
         page = self.area_pages[place.area]
         self.stack.setCurrentWidget(page)
-        self.window.arrived(place)
+        self.window_controller.arrived(place)
         shown = getattr(page, "shown", None)
         if callable(shown):
             shown()
@@ -108,16 +110,18 @@ class Workspace(QWidget):
     def open_record(
         self, kind: str, record_id: str, tab: str | None = None, *, area: Area | None = None
     ) -> None:
-        area = area or (self.window.place.area if self.window.place else self.areas[0])
+        area = area or (
+            self.window_controller.place.area if self.window_controller.place else self.areas[0]
+        )
         self._close_record()
         page = self._record_factories[kind](self, record_id, tab)
         self.record_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
-        self.window.arrived(Place(area, kind, record_id, tab))
+        self.window_controller.arrived(Place(area, kind, record_id, tab))
 
     def back(self) -> None:
-        place = self.window.place
+        place = self.window_controller.place
         self.go(Place(place.area if place else self.areas[0]))
 
     def _close_record(self) -> None:
@@ -134,5 +138,5 @@ class Workspace(QWidget):
 
     def tab_changed(self, tab: str) -> None:
         """A record page moved to another tab: remember it for after a lock."""
-        if self.window.place is not None:
-            self.window.arrived(self.window.place.with_tab(tab))
+        if self.window_controller.place is not None:
+            self.window_controller.arrived(self.window_controller.place.with_tab(tab))

@@ -123,11 +123,16 @@ def test_usage_errors_exit_2(cli):
     assert cli("list", "dragons").returncode == 2
 
 
-def test_demo_command_creates_and_lists_once(cli):
-    first = cli("demo", "--carers", "6", passphrase=None)
+def test_demo_sets_up_its_own_office_apart_from_real_work_and_lists_once(cli, tmp_path):
+    env = {"CARER_DESK_DEMO_DIR": str(tmp_path / "demo")}
+    first = cli("demo", "--list", passphrase=None, env=env)
     assert first.returncode == 0, first.stderr
-    assert "6 carers." in first.stdout
-    again = cli("demo", passphrase=None)
-    assert again.returncode == 0
-    assert "Creating" not in again.stdout
-    assert "6 carers." in again.stdout
+    assert "Setting up the demo office" in first.stdout
+    count = first.stdout.strip().splitlines()[-1]
+    assert count.endswith(" carers.") and int(count.split()[0]) > 0
+    again = cli("demo", "--list", passphrase=None, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "Setting up" not in again.stdout
+    assert again.stdout.strip().splitlines()[-1] == count
+    # Nothing of the demo lands in the real data folder.
+    assert not (cli.data_dir / "vault.sqlite").exists()

@@ -27,7 +27,7 @@ def test_every_carer_has_a_row_sorted_by_family_name(vault, settings, clock):
 def test_search_finds_a_carer_by_card_number_postcode_and_name(vault, settings, clock):
     seed_demo(vault, settings, carers=12, seed=7, today=TODAY)
     service = CaseloadService(vault, settings, clock)
-    card_id, card = next(iter(vault.iter_kind("card")))
+    _card_id, card = next(iter(vault.iter_kind("card")))
     spaced = " ".join(card["number"][i : i + 4] for i in range(0, len(card["number"]), 4))
     assert card["carer_id"] in service.search(spaced)
     assert card["carer_id"] in service.search(card["number"])

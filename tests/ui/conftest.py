@@ -1,0 +1,116 @@
+"""The real window over real parts: a real vault in a temporary folder, the real demo
+office (a Carer Desk server on loopback), driven through pytest-qt as a person would.
+
+Nothing here is a mock: the shell is the one the application runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from carer_desk.config import Settings
+from carer_desk.wiring.desk import Launcher
+from ui.controllers.session import Gate
+from ui.preferences import Preferences
+from ui.shell import Shell
+
+WAIT_MS = 30_000
+
+
+@dataclass
+class Desk:
+    shell: Shell
+    launcher: Launcher
+    root: Path
+
+    @property
+    def window(self):
+        return self.shell.window
+
+    def idle(self, qtbot, timeout: int = WAIT_MS) -> None:
+        """Wait until every background operation has finished and been shown."""
+        qtbot.waitUntil(lambda: self.shell.runner.pending == 0, timeout=timeout)
+        QApplication.processEvents()
+
+    def at(self, qtbot, gate: Gate, timeout: int = WAIT_MS) -> None:
+        qtbot.waitUntil(lambda: self.shell.session.gate is gate, timeout=timeout)
+        self.idle(qtbot, timeout)
+
+
+def make_shell(qtbot, root: Path, env_for: Callable[[Launcher], object]) -> Desk:
+    launcher = Launcher(root / "real", Settings(), actor="tester", demo_dir=root / "demo")
+    prefs = Preferences(QSettings(str(root / "prefs.ini"), QSettings.Format.IniFormat))
+    shell = Shell(QApplication.instance(), launcher, env_for(launcher), prefs=prefs)
+    qtbot.addWidget(shell.window)
+    shell.start()
+    return Desk(shell, launcher, root)
+
+
+@pytest.fixture
+def fresh_laptop(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """A laptop on its first run: no vault yet."""
+    desk = make_shell(qtbot, tmp_path, lambda launcher: launcher.office())
+    yield desk
+    desk.shell.shutdown()
+
+
+@pytest.fixture
+def worker(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's outreach worker, set up and unlocked on the caseload."""
+    desk = make_shell(qtbot, tmp_path, lambda launcher: launcher.demo("worker"))
+    desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
+    yield desk
+    desk.shell.shutdown()
+
+
+def visible_texts(root: QWidget | None = None) -> list[str]:
+    """Every piece of text a widget holds or shows, for the lock and canary checks."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+        QTextEdit,
+    )
+
+    widgets = QApplication.allWidgets() if root is None else [root, *root.findChildren(QWidget)]
+    texts: list[str] = []
+    for w in widgets:
+        texts += [w.windowTitle(), w.toolTip(), w.accessibleName(), w.accessibleDescription()]
+        if isinstance(w, QLabel | QAbstractButton):
+            texts.append(w.text())
+        if isinstance(w, QLineEdit):
+            texts += [w.text(), w.placeholderText()]
+        if isinstance(w, QPlainTextEdit):
+            texts.append(w.toPlainText())
+        if isinstance(w, QTextEdit):
+            texts.append(w.toPlainText())
+        if isinstance(w, QComboBox):
+            texts += [w.itemText(i) for i in range(w.count())]
+        if isinstance(w, QAbstractItemView) and w.model() is not None:
+            model = w.model()
+            for r in range(min(model.rowCount(), 5000)):
+                for c in range(model.columnCount()):
+                    value = model.data(model.index(r, c))
+                    if value is not None:
+                        texts.append(str(value))
+    return texts
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()

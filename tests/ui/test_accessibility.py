@@ -1,0 +1,75 @@
+"""Every window and dialog: each control has an accessible name and is reachable by Tab."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from carer_desk.roles import Area
+from tests.ui.accessibility import walk
+from tests.ui.conftest import Desk
+from ui.controllers.session import Gate
+from ui.controllers.window import Place
+from ui.views.about_dialog import AboutDialog
+from ui.views.carer_page import CarerPage
+from ui.views.help_window import HelpWindow
+
+
+def _clean(result, where: str) -> None:
+    assert result.checked >= 1, f"{where}: the walk found no controls to check"
+    assert not result.unnamed, f"{where}: controls without an accessible name: {result.unnamed}"
+    assert not result.unreachable, f"{where}: controls Tab never reaches: {result.unreachable}"
+
+
+def test_first_run_screens(fresh_laptop: Desk, qtbot):
+    d = fresh_laptop
+    d.at(qtbot, Gate.WELCOME)
+    _clean(walk(d.window), "welcome")
+    d.window.welcome.connect_chosen.emit()
+    QApplication.processEvents()
+    _clean(walk(d.window), "connect")
+
+
+def test_unlock_screen(worker: Desk, qtbot):
+    worker.shell.session.lock("test")
+    worker.at(qtbot, Gate.UNLOCK)
+    _clean(walk(worker.window), "unlock")
+
+
+def test_workspace_pages_and_the_carer_record(worker: Desk, qtbot):
+    window = worker.window
+    for area in window.workspace.areas:
+        window.go(Place(area))
+        worker.idle(qtbot)
+        _clean(walk(window), f"page {area.value}")
+    window.go(Place(Area.CASELOAD))
+    worker.idle(qtbot)
+    page = window.workspace.page_for(Area.CASELOAD)
+    window.workspace.open_record("carer", page.controller.carer_id_at(0))
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, CarerPage))
+    worker.idle(qtbot)
+    record = window.workspace.record_page
+    qtbot.waitUntil(lambda: record.tabs.count() == 6)
+    for index in range(record.tabs.count()):
+        record.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        _clean(walk(window), f"carer tab {record.tabs.tabText(index)}")
+    window.new_carer_action.trigger()
+    worker.idle(qtbot)
+    _clean(walk(window), "new carer")
+
+
+def test_dialogs(worker: Desk, qtbot):
+    shell = worker.shell
+    for make in (
+        lambda: HelpWindow(None, shell.window),
+        lambda: AboutDialog("/tmp/vault", True, shell.window),
+    ):
+        dialog = make()
+        dialog.show()
+        QApplication.processEvents()
+        _clean(walk(dialog), type(dialog).__name__)
+        dialog.close()
+    dialog = shell.open_settings()
+    worker.idle(qtbot)
+    _clean(walk(dialog), "settings")
+    dialog.close()
