@@ -8,10 +8,11 @@ Status is never shown by colour alone: every sync state has an icon AND a word
 
 from __future__ import annotations
 
+import weakref
 from functools import cache
 
-from PySide6.QtGui import QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction, QIcon, QPalette
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 GLYPHS = {
     "caseload": "mdi6.account-multiple",
@@ -64,3 +65,22 @@ def _icon(glyph: str, colour: str) -> QIcon:
 def icon(meaning: str) -> QIcon:
     """The icon for ``meaning`` in the palette's text colour (light or dark)."""
     return _icon(GLYPHS[meaning], _text_colour())
+
+
+# Buttons and actions showing an icon, so a switch between light and dark redraws them in
+# the new text colour (weak: a widget that goes takes its entry with it).
+_SHOWN: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+
+
+def set_icon(target: QAction | QAbstractButton, meaning: str) -> None:
+    target.setIcon(icon(meaning))
+    _SHOWN[target] = meaning
+
+
+def refresh_icons() -> None:
+    """After a palette change: every registered icon again, in the new colour."""
+    for target, meaning in list(_SHOWN.items()):
+        try:
+            target.setIcon(icon(meaning))
+        except RuntimeError:  # the C++ object is gone
+            continue

@@ -171,6 +171,9 @@ class Theme:
         self.large_text = large_text
         self._system_font = QFont(app.font())
         self.dark = False
+        # None follows the system; True or False fixes the palette (screenshots, and
+        # platforms that cannot say which the person prefers).
+        self.forced_dark: bool | None = None
         app.setStyle("Fusion")
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.apply())
         self.apply()
@@ -183,8 +186,12 @@ class Theme:
         self.large_text = on
         self.apply()
 
-    def apply(self, *, dark: bool | None = None) -> None:
-        self.dark = system_prefers_dark() if dark is None else dark
+    def force_dark(self, dark: bool | None) -> None:
+        self.forced_dark = dark
+        self.apply()
+
+    def apply(self) -> None:
+        self.dark = system_prefers_dark() if self.forced_dark is None else self.forced_dark
         c = self.colours
         font = QFont(self._system_font)
         if self.large_text:
@@ -197,6 +204,9 @@ class Theme:
         self.app.setPalette(palette_for(c))
         points = font.pointSizeF() if font.pointSizeF() > 0 else font.pixelSize() * 0.75
         self.app.setStyleSheet(style_sheet(c, points))
+        from ui.icons import refresh_icons  # icons are drawn in the palette's text colour
+
+        refresh_icons()
 
 
 def relative_luminance(colour: str) -> float:

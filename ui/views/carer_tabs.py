@@ -161,13 +161,24 @@ ACTION_WORDS = {
 }
 
 
+def _what_of(kind: str | None, details: dict) -> str:
+    what = (kind or "").replace("_", " ")
+    listed = details.get("list")
+    if listed:  # a list shown on the record's page: its requests, its conversations
+        what = f"{what}: its {str(listed).replace('_', ' ')}s listed"
+    document = details.get("document")
+    if document:
+        what = f"{what}: {document}"
+    return what
+
+
 def history_tab(record: CarerRecord) -> QWidget:
     rows = [
         (
             e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
             e.actor,
             ACTION_WORDS.get(e.action, e.action.replace("-", " ").capitalize()),
-            (e.kind or "").replace("_", " "),
+            _what_of(e.kind, dict(e.details or {})),
         )
         for e in record.history
     ]

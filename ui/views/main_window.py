@@ -28,7 +28,7 @@ from ui.controllers.session import Gate, SessionController
 from ui.controllers.sync import SyncController
 from ui.controllers.window import Chrome, Place, WindowController
 from ui.events import UserMessage
-from ui.icons import icon
+from ui.icons import set_icon
 from ui.views.gate.connect import ConnectView
 from ui.views.gate.revoked import RevokedView
 from ui.views.gate.setting_up import SettingUpView
@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
             action.setToolTip(f"{text.replace('&', '')} ({shortcut})")
         if icon_name:
-            action.setIcon(icon(icon_name))
+            set_icon(action, icon_name)
         action.setCheckable(checkable)
         if slot is not None:
             action.triggered.connect(lambda _checked=False: slot())

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.icons import icon
+from ui.icons import set_icon
 
 
 def _styled(label: QLabel, role: str) -> QLabel:
@@ -92,7 +92,7 @@ def button(
         b.setAccessibleDescription(description)
         b.setToolTip(description)
     if icon_name:
-        b.setIcon(icon(icon_name))
+        set_icon(b, icon_name)
     if primary:
         b.setProperty("primary", True)
         b.setDefault(True)

@@ -62,8 +62,10 @@ class WelcomeView(QWidget):
         self.people = QButtonGroup(self)
         self.person_buttons: list[QRadioButton] = []
         for pos, person in enumerate(demo_people):
-            radio = QRadioButton(f"As a {person.label.lower()}", panel)
-            radio.setAccessibleName(f"Try the demo as a {person.label.lower()}")
+            role = person.label.lower()
+            article = "an" if role[0] in "aeiou" else "a"
+            radio = QRadioButton(f"As {article} {role}", panel)
+            radio.setAccessibleName(f"Try the demo as {article} {role}")
             radio.setProperty("username", person.username)
             radio.setChecked(pos == 0)
             self.people.addButton(radio, pos)
