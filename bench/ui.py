@@ -147,7 +147,8 @@ def in_window(folder: Path) -> dict[str, float]:
     unlock = time.perf_counter() - started
     page.filter.setCurrentIndex(page.filter.findData(CaseloadFilter.ALL))
     spin(lambda: shell.runner.pending == 0)
-    listed = page.controller.proxy.rowCount()
+    spin(lambda: page.controller.linked and shell.runner.pending == 0)
+    listed = page.controller.model.rowCount()
 
     keystrokes = []
     for text in KEYSTROKES * 3:

@@ -38,6 +38,7 @@ from carer_desk.ports import (
 )
 from carer_desk.roles import Role
 from carer_desk.services.cards import CardService
+from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
 from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
@@ -205,6 +206,9 @@ class DeskSession:
         self.plans = PlanService(s, settings, clock)
         self.cards = CardService(s, settings, clock)
         self.groups = GroupService(s, settings, clock)
+        self.files = CarerFileService(
+            s, settings, clock, caseload=self.caseload, groups=self.groups
+        )
         self.duplicates = DuplicateService(s, settings, clock)
         self.printing = PrintService(s, settings, today=clock.today)
         self.subject_access = SubjectAccessService(s, clock=clock.now)

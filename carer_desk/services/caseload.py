@@ -9,7 +9,7 @@ touched, so a pull of one colleague's edit does not rebuild the list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -153,16 +153,17 @@ def district_label(value: str | None) -> str:
         return value
 
 
-@dataclass
-class _Linked:
-    """What a carer's other records contribute to the row."""
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """What one linked record tells the caseload row (kept instead of its payload: a
+    conversation's text is never needed to list a carer)."""
 
+    kind: str
+    at: date  # when it was last written (plans) or completed (conversations)
     review: date | None = None
-    review_from: date | None = None  # completion date of the conversation it came from
-    plan_state: PlanState = PlanState.NONE
-    plan_at: date | None = None
+    plan_state: PlanState | None = None
     payment_pending: bool = False
-    card_numbers: tuple[str, ...] = ()
+    card_number: str | None = None
 
 
 def _day(value: Any) -> date | None:
@@ -176,8 +177,34 @@ def _day(value: Any) -> date | None:
     return None
 
 
+def _summary(facts: Iterable[_Fact]) -> tuple[date | None, PlanState, bool, tuple[str, ...]]:
+    """(next review, plan state, payment pending, live card numbers) of one carer."""
+    review, review_at = None, None
+    plan, plan_at = PlanState.NONE, None
+    pending, cards = False, []
+    for f in facts:
+        if f.kind == "conversation" and f.review is not None:
+            if review_at is None or f.at >= review_at:  # the latest completed sets it
+                review, review_at = f.review, f.at
+        elif f.kind == "plan" and f.plan_state is not None:
+            if plan_at is None or f.at >= plan_at:
+                plan, plan_at = f.plan_state, f.at
+        elif f.kind == "payment_request":
+            pending = pending or f.payment_pending
+        elif f.kind == "card" and f.card_number:
+            cards.append(f.card_number)
+    return review, plan, pending, tuple(cards)
+
+
 class CaseloadService:
-    """Light caseload rows and search-as-you-type over them."""
+    """Light caseload rows, search-as-you-type over them, and an index of each carer's
+    records (so opening one carer reads only that carer's records).
+
+    Loading is in two steps so the list is usable at once: :meth:`rows` builds rows from
+    the carers alone; :meth:`link` (run next, in the background) reads the carers'
+    conversations, plans, requests and cards and fills the review, plan and payment
+    columns. ``linked`` says whether that has happened.
+    """
 
     def __init__(
         self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK
@@ -186,12 +213,11 @@ class CaseloadService:
         self.settings = settings
         self.clock = clock
         self._rows: dict[str, CaseloadRow] | None = None
+        self._texts: dict[str, tuple[str, ...]] = {}  # each carer's searchable text
         self._index: SearchIndex | None = None
-        self._payloads: dict[str, Mapping[str, Any]] = {}
-        self._linked: dict[str, _Linked] = {}
-        # A carer's conversations, plans, requests and cards, and whose each record is.
-        self._records: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = {}
-        self._owner: dict[tuple[str, str], str] = {}
+        self._facts: dict[str, dict[tuple[str, str], _Fact]] = {}  # carer id -> its records
+        self._owner: dict[tuple[str, str], str] = {}  # (kind, id) -> carer id
+        self.linked = False
 
     # --- reading -----------------------------------------------------------------------
 
@@ -203,14 +229,12 @@ class CaseloadService:
     def _load(self) -> dict[str, CaseloadRow]:
         self._check_open()
         if self._rows is None:
-            self._payloads = dict(self.store.iter_kind("carer"))
-            self._linked = self._link_all()
             states = self.store.sync_states("carer")
-            self._rows = {
-                cid: self._row(cid, payload, states.get(cid, SyncState.SYNCED))
-                for cid, payload in self._payloads.items()
-            }
-            self._index = None
+            rows: dict[str, CaseloadRow] = {}
+            for carer_id, payload in self.store.iter_kind("carer"):
+                self._texts[carer_id] = _carer_texts(payload)
+                rows[carer_id] = self._row(carer_id, payload, states.get(carer_id))
+            self._rows = rows
         return self._rows
 
     def rows(self) -> list[CaseloadRow]:
@@ -220,85 +244,79 @@ class CaseloadService:
     def row(self, carer_id: str) -> CaseloadRow | None:
         return self._load().get(carer_id)
 
+    def link(self) -> list[CaseloadRow]:
+        """Read every carer's linked records once and fill their rows' columns; builds
+        the search index too. Returns the rows again, sorted."""
+        rows = self._load()
+        if not self.linked:
+            for kind in ROW_KINDS:
+                for record_id, payload in self.store.iter_kind(kind):
+                    self._hold(kind, record_id, payload)
+            for carer_id in rows:
+                rows[carer_id] = self._with_links(rows[carer_id])
+            self.linked = True
+            self._index = None  # built again with the card numbers it now knows
+        self._search_index()
+        return self.rows()
+
+    def records_of(self, carer_id: str, kind: str) -> list[str]:
+        """Ids of a carer's records of one kind (once :meth:`link` has run)."""
+        return [rid for (k, rid) in self._facts.get(carer_id, {}) if k == kind]
+
     def search(self, query: str) -> list[str]:
         """Ids of carers matching what has been typed: name, preferred name, postcode,
         town, phone, or card number (with or without its spaces)."""
-        rows = self._load()
+        self._load()
+        return self._search_index().search(query)
+
+    def _search_index(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex.build(self._entry(cid) for cid in rows)
-        return self._index.search(query)
+            self._index = SearchIndex.build(self._entry(cid) for cid in self._load())
+        return self._index
 
     def _entry(self, carer_id: str) -> SearchEntry:
-        payload = self._payloads.get(carer_id) or {}
-        address = payload.get("address") or {}
-        contact = payload.get("contact") or {}
-        texts = [
-            payload.get("given_name"),
-            payload.get("family_name"),
-            payload.get("preferred_name"),
-            address.get("postcode"),
-            address.get("town"),
-            contact.get("phone"),
-            contact.get("mobile"),
-        ]
-        linked = self._linked.get(carer_id)
-        if linked is not None:
-            # As read out over the phone ("6488 1294 1587") and as typed in one run.
-            group = self.settings.cards.group_size
-            texts.extend(format_card_number(n, group) for n in linked.card_numbers)
-        return SearchEntry(carer_id, tuple(t for t in texts if isinstance(t, str) and t))
+        texts = list(self._texts.get(carer_id, ()))
+        group = self.settings.cards.group_size
+        for f in self._facts.get(carer_id, {}).values():
+            if f.card_number:
+                # As read out over the phone ("6488 1294 1587") and as typed in one run.
+                texts.append(format_card_number(f.card_number, group))
+        return SearchEntry(carer_id, tuple(texts))
 
     # --- building ----------------------------------------------------------------------
 
-    def _link_all(self) -> dict[str, _Linked]:
-        self._records = {}
-        self._owner = {}
-        for kind in ROW_KINDS:
-            for record_id, payload in self.store.iter_kind(kind):
-                self._hold(kind, record_id, payload)
-        return {carer_id: self._link(carer_id) for carer_id in self._records}
-
     def _hold(self, kind: str, record_id: str, payload: Mapping[str, Any] | None) -> set[str]:
-        """Keep (or drop, for None) one linked record; returns the carers it concerns."""
+        """Keep (or drop, for None) one linked record's facts; returns the carers it
+        concerns (its owner before and after)."""
         key = (kind, record_id)
         owners = set()
         old = self._owner.pop(key, None)
         if old is not None:
-            self._records.get(old, {}).pop(key, None)
+            self._facts.get(old, {}).pop(key, None)
             owners.add(old)
         carer_id = payload.get("carer_id") if payload is not None else None
-        if isinstance(carer_id, str):
-            self._records.setdefault(carer_id, {})[key] = payload
+        if payload is not None and isinstance(carer_id, str):
+            self._facts.setdefault(carer_id, {})[key] = self._fact(kind, payload)
             self._owner[key] = carer_id
             owners.add(carer_id)
         return owners
 
-    def _link(self, carer_id: str) -> _Linked:
-        link = _Linked()
-        for (kind, _rid), payload in self._records.get(carer_id, {}).items():
-            self._add_link(link, kind, payload)
-        return link
-
-    def _add_link(self, link: _Linked, kind: str, payload: Mapping[str, Any]) -> None:
+    def _fact(self, kind: str, payload: Mapping[str, Any]) -> _Fact:
         if kind == "conversation":
-            completed = _day(payload.get("completed_on"))
-            review = _day(payload.get("review_date"))
-            # The latest completed conversation sets the next review.
-            if review is not None and (
-                link.review_from is None or (completed or date.min) >= link.review_from
-            ):
-                link.review, link.review_from = review, completed or date.min
-        elif kind == "plan":
+            at = _day(payload.get("completed_on")) or date.min
+            return _Fact(kind, at, review=_day(payload.get("review_date")))
+        if kind == "plan":
             at = _day(payload.get("updated_on")) or _day(payload.get("created_on")) or date.min
-            if link.plan_at is None or at >= link.plan_at:
-                link.plan_state, link.plan_at = self._plan_state(payload), at
-        elif kind == "payment_request":
-            if payload.get("status") in _PENDING_PAYMENT:
-                link.payment_pending = True
-        elif kind == "card":
-            number = payload.get("number")
-            if isinstance(number, str) and payload.get("status") != "revoked":
-                link.card_numbers = (*link.card_numbers, number)
+            return _Fact(kind, at, plan_state=self._plan_state(payload))
+        if kind == "payment_request":
+            return _Fact(kind, date.min, payment_pending=payload.get("status") in _PENDING_PAYMENT)
+        number = payload.get("number")
+        live = isinstance(number, str) and payload.get("status") != "revoked"
+        return _Fact(kind, date.min, card_number=number if live else None)
+
+    def _with_links(self, row: CaseloadRow) -> CaseloadRow:
+        review, plan, pending, _cards = _summary(self._facts.get(row.carer_id, {}).values())
+        return replace(row, next_review=review, plan_state=plan, payment_pending=pending)
 
     def _plan_state(self, payload: Mapping[str, Any]) -> PlanState:
         try:
@@ -317,9 +335,11 @@ class CaseloadService:
             return PlanState.REVIEW_DUE
         return PlanState.IN_PLACE
 
-    def _row(self, carer_id: str, payload: Mapping[str, Any], state: SyncState) -> CaseloadRow:
+    def _row(
+        self, carer_id: str, payload: Mapping[str, Any], state: SyncState | None
+    ) -> CaseloadRow:
         address = payload.get("address") or {}
-        link = self._linked.get(carer_id) or _Linked()
+        review, plan, pending, _cards = _summary(self._facts.get(carer_id, {}).values())
         return CaseloadRow(
             carer_id=carer_id,
             given_name=str(payload.get("given_name") or ""),
@@ -330,14 +350,14 @@ class CaseloadService:
             town=address.get("town") or None,
             team=payload.get("team") or None,
             worker=payload.get("worker") or None,
-            next_review=link.review,
-            plan_state=link.plan_state,
-            payment_pending=link.payment_pending,
-            sync_state=state,
+            next_review=review,
+            plan_state=plan,
+            payment_pending=pending,
+            sync_state=state or SyncState.SYNCED,
             safeguarding=bool(payload.get("safeguarding_flag")),
         )
 
-    # --- keeping up --------------------------------------------------------------------
+    # --- keeping up ---------------------------------------------------------------------
 
     def refresh(self, changes: Changes) -> set[str]:
         """Rebuild the rows a change touched; returns the carer ids whose rows changed."""
@@ -347,23 +367,21 @@ class CaseloadService:
             self.forget()
             return set()
         touched = set(changes.ids_of("carer"))
-        for kind in ROW_KINDS:
-            for record_id in changes.ids_of(kind):
-                touched |= self._hold(kind, record_id, self._fetch(kind, record_id))
+        if self.linked:
+            for kind in ROW_KINDS:
+                for record_id in changes.ids_of(kind):
+                    touched |= self._hold(kind, record_id, self._fetch(kind, record_id))
         states = self.store.sync_states("carer") if (touched or changes.sync_states) else {}
         for carer_id in touched:
             payload = self._fetch("carer", carer_id)
             if payload is None:
                 self._rows.pop(carer_id, None)
-                self._payloads.pop(carer_id, None)
-                self._linked.pop(carer_id, None)
+                self._texts.pop(carer_id, None)
                 if self._index is not None:
                     self._index.remove(carer_id)
                 continue
-            self._payloads[carer_id] = payload
-            self._linked[carer_id] = self._link(carer_id)
-            state = states.get(carer_id, SyncState.SYNCED)
-            self._rows[carer_id] = self._row(carer_id, payload, state)
+            self._texts[carer_id] = _carer_texts(payload)
+            self._rows[carer_id] = self._row(carer_id, payload, states.get(carer_id))
             if self._index is not None:
                 self._index.replace(self._entry(carer_id))
         if changes.sync_states:  # a push moves the states of rows nobody edited
@@ -382,8 +400,23 @@ class CaseloadService:
 
     def forget(self) -> None:
         self._rows = None
+        self._texts = {}
         self._index = None
-        self._payloads = {}
-        self._linked = {}
-        self._records = {}
+        self._facts = {}
         self._owner = {}
+        self.linked = False
+
+
+def _carer_texts(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    address = payload.get("address") or {}
+    contact = payload.get("contact") or {}
+    texts = (
+        payload.get("given_name"),
+        payload.get("family_name"),
+        payload.get("preferred_name"),
+        address.get("postcode"),
+        address.get("town"),
+        contact.get("phone"),
+        contact.get("mobile"),
+    )
+    return tuple(t for t in texts if isinstance(t, str) and t)

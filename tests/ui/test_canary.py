@@ -24,7 +24,7 @@ CANARIES = {
 DRAFT_CANARY = "Canarydraftonly"
 
 
-def _type(widget, text: str) -> None:  # noqa: ANN001
+def _type(widget, text: str) -> None:
     widget.setFocus()
     if hasattr(widget, "selectAll"):
         widget.selectAll()

@@ -46,8 +46,8 @@ def _carer_page(qtbot, desk: Desk) -> CarerPage:
 
 
 def _names(desk: Desk) -> list[str]:
-    proxy = _caseload(desk).controller.proxy
-    return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    model = _caseload(desk).controller.model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
 
 
 def test_first_run_offers_the_demo_and_opens_it_marked_demo(fresh_laptop: Desk, qtbot):
@@ -128,6 +128,7 @@ def test_an_edit_survives_an_auto_lock_and_comes_back_after_unlock(worker: Desk,
     worker.shell.session.idle.set_idle_minutes(0.005)  # 300 ms without a key press
     worker.shell.session.idle.arm()
     worker.at(qtbot, Gate.UNLOCK, timeout=10_000)
+    worker.shell.session.idle.set_idle_minutes(5)  # back to normal for the rest
     texts = visible_texts()
     assert not any("Canarypreferred" in t for t in texts)
     assert not any(carer_name in t for t in texts)
@@ -139,7 +140,6 @@ def test_an_edit_survives_an_auto_lock_and_comes_back_after_unlock(worker: Desk,
     assert page.title.text() == carer_name
     assert page.profile.fields["preferred_name"].widget.text() == "Canarypreferred"
     assert "unsaved changes were kept" in page.notice.text()
-    worker.shell.session.idle.set_idle_minutes(5)
     page.save_now()
     worker.idle(qtbot)
     assert "Saved" in page.saved_label.text()

@@ -9,7 +9,6 @@ read-only here; the history tab lists this record's audit trail.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,13 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from carer_desk.changes import Changes
 from carer_desk.environment import OpenDesk
 from carer_desk.errors import NotFoundError
-from carer_desk.ports import AuditEntry, SyncState
 from carer_desk.records.carer import Carer
-from carer_desk.records.conversation import GuidedConversation
-from carer_desk.records.groups import GroupMember, PeerGroup
-from carer_desk.records.payment import WellbeingPaymentRequest
-from carer_desk.records.plan import EmergencyCard, EmergencyPlan
 from carer_desk.roles import EDITS_CARERS
+from carer_desk.services.carer_file import CarerFile
 from carer_desk.services.duplicates import PossibleDuplicate
 from carer_desk.session import DeskSession
 from ui.context import AppContext
@@ -39,47 +34,8 @@ AUTOSAVE_MS = 2_000  # a pause in typing this long seals a draft
 NEW_CARER = ""  # the record id of a carer not registered yet
 
 
-@dataclass(frozen=True)
-class CarerRecord:
-    """Everything the page shows, loaded in one trip to the vault lane."""
-
-    carer: Carer
-    sync_state: SyncState
-    conversations: tuple[GuidedConversation, ...]
-    payments: tuple[WellbeingPaymentRequest, ...]
-    plan: EmergencyPlan | None
-    plan_missing: tuple[str, ...]
-    cards: tuple[EmergencyCard, ...]
-    groups: tuple[tuple[PeerGroup, GroupMember], ...]
-    history: tuple[AuditEntry, ...]
-
-
-def _load(session: DeskSession, carer_id: str) -> CarerRecord:
-    carer = session.carers.get_carer(carer_id)  # audited as a view
-    plan = session.plans.find_for_carer(carer_id)
-    related = {carer_id}
-    conversations = tuple(session.conversations.list_for_carer(carer_id))
-    payments = tuple(session.payments.list_for_carer(carer_id))
-    cards = tuple(session.cards.cards_of(carer_id))
-    related |= {c.id for c in conversations} | {p.id for p in payments} | {c.id for c in cards}
-    if plan is not None:
-        related.add(plan.id)
-    history = tuple(
-        e
-        for e in session.store.audit_entries()
-        if e.record_id in related or (e.details or {}).get("carer") == carer_id
-    )
-    return CarerRecord(
-        carer=carer,
-        sync_state=session.store.meta(carer_id).sync_state,
-        conversations=conversations,
-        payments=payments,
-        plan=plan,
-        plan_missing=session.plans.missing_sections(plan) if plan else (),
-        cards=cards,
-        groups=tuple(session.groups.groups_of(carer_id)),
-        history=tuple(reversed(history)),  # newest first
-    )
+# The page shows a carer's whole file, read in one trip to the vault lane.
+CarerRecord = CarerFile
 
 
 class CarerController(QObject):
@@ -133,7 +89,7 @@ class CarerController(QObject):
         QueryOp(
             self.ctx.runner,
             self.session,
-            lambda s: (_load(s, carer_id), s.drafts.load(key)),
+            lambda s: (s.files.open(carer_id), s.drafts.load(key)),
         ).success(self._loaded).failure(self._load_failed).busy("Opening the record…").run()
 
     def _new_loaded(self, draft: dict | None) -> None:

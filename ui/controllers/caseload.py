@@ -1,20 +1,20 @@
-"""The caseload screen's logic: loading rows off the GUI thread, search as you type, the
-filters, and keeping the list current when records change here or arrive by sync."""
+"""The caseload screen's logic: loading rows off the GUI thread (usable at once, then the
+review, plan and payment columns filled in), search as you type, the filters, and keeping
+the list current when records change here or arrive by sync."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.changes import Changes
-from carer_desk.services.caseload import ROW_KINDS, CaseloadFilter, CaseloadRow, Viewer
+from carer_desk.services.caseload import ROW_KINDS, CaseloadFilter, CaseloadRow, Viewer, matches
 from carer_desk.session import DeskSession
 from ui.context import AppContext
-from ui.models.caseload_filter import CaseloadFilterModel
 from ui.models.caseload_model import CaseloadModel
 from ui.operations import QueryOp
 
-# Which filters each role is offered, first = the default.
-WORKER_FILTERS = (
+# The filters offered, in order; the first is the default.
+FILTERS = (
     CaseloadFilter.MINE,
     CaseloadFilter.TEAM,
     CaseloadFilter.ALL,
@@ -24,12 +24,16 @@ WORKER_FILTERS = (
     CaseloadFilter.NOT_SYNCED,
     CaseloadFilter.CONFLICT,
 )
+# Filters that need the carers' other records (conversations, plans, requests).
+NEEDS_LINKS = frozenset(
+    {CaseloadFilter.REVIEW_DUE, CaseloadFilter.PLAN_NEEDED, CaseloadFilter.PAYMENT_PENDING}
+)
 
 
 class CaseloadController(QObject):
     loaded = Signal(int)  # how many carers are on this laptop
     shown_count = Signal(int, int)  # shown, of total
-    searching = Signal(bool)
+    linking = Signal(bool)  # the review, plan and payment columns are being worked out
 
     def __init__(
         self,
@@ -48,21 +52,22 @@ class CaseloadController(QObject):
             team=identity.team if identity else None,
             today=self.session.clock.today(),
         )
-        rest = tuple(f for f in WORKER_FILTERS if f is not preset)
-        self.filters = (preset, *rest) if preset else WORKER_FILTERS
+        rest = tuple(f for f in FILTERS if f is not preset)
+        self.filters = (preset, *rest) if preset else FILTERS
+        self.which = self.filters[0]
+        self.district: str | None = None
         self.model = CaseloadModel(self)
-        self.proxy = CaseloadFilterModel(self.viewer, self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.set_filter(self.filters[0], None)
+        self.rows: list[CaseloadRow] = []
+        self.hits: frozenset[str] | None = None  # None: nothing typed
         self.query = ""
         self._asked = ""  # the newest search sent to the vault lane
-        self.total = 0
         self.ready = False
+        self.linked = False
         ctx.hub.changes_applied.connect(self._changes)
-        self.proxy.rowsInserted.connect(self._count)
-        self.proxy.rowsRemoved.connect(self._count)
-        self.proxy.modelReset.connect(self._count)
-        self.proxy.layoutChanged.connect(self._count)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
 
     # --- loading -----------------------------------------------------------------------
 
@@ -72,53 +77,83 @@ class CaseloadController(QObject):
         ).busy("Opening the caseload…").run()
 
     def _rows(self, rows: list[CaseloadRow]) -> None:
-        self.model.set_rows(rows)
-        self.total = len(rows)
+        self.rows = rows
         self.ready = True
         self.loaded.emit(self.total)
-        self._count()
-        if self.query:
-            self.set_search(self.query)
+        self._apply()
+        if not self.linked:
+            self.linking.emit(True)
+            QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.link()).success(
+                self._linked
+            ).run()
+
+    def _linked(self, rows: list[CaseloadRow]) -> None:
+        self.linked = True
+        self.linking.emit(False)
+        self.rows = rows
+        self._apply()
 
     def _changes(self, changes: Changes) -> None:
         if not self.ready or not (changes.touches("carer", *ROW_KINDS) or changes.sync_states):
             return
-        self.load()  # rows come from the session's refreshed cache: no decryption here
+        # Rows come from the session's refreshed cache: nothing is decrypted again here.
+        QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.rows()).success(
+            self._refreshed
+        ).run()
+
+    def _refreshed(self, rows: list[CaseloadRow]) -> None:
+        self.rows = rows
+        if self.query:
+            self.set_search(self.query)  # the index changed with the rows
+        else:
+            self._apply()
 
     # --- search and filters ------------------------------------------------------------
 
     def set_search(self, text: str) -> None:
         self.query = text
         if not text.strip():
-            self.proxy.set_hits(None)
-            self.searching.emit(False)
+            self.hits = None
+            self._apply()
             return
         self._asked = text
-        self.searching.emit(True)
         QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.search(text)).success(
-            lambda ids: self._hits(text, ids)
+            lambda ids: self._found(text, ids)
         ).run()
 
-    def _hits(self, text: str, ids: list[str]) -> None:
+    def _found(self, text: str, ids: list[str]) -> None:
         if text != self._asked:
             return  # a later keystroke's answer is on its way
-        self.proxy.set_hits(frozenset(ids))
-        self.searching.emit(False)
+        self.hits = frozenset(ids)
+        self._apply()
 
     def set_filter(self, which: CaseloadFilter, district: str | None = None) -> None:
-        self.proxy.set_filter(which, district)
+        self.which, self.district = which, district
+        self._apply()
 
-    def _count(self, *_args: object) -> None:
-        self.shown_count.emit(self.proxy.rowCount(), self.total)
+    def _apply(self) -> None:
+        hits, district, which, viewer = self.hits, self.district, self.which, self.viewer
+        shown = [
+            r
+            for r in self.rows
+            if (hits is None or r.carer_id in hits)
+            and (district is None or r.district == district)
+            and matches(r, which, viewer)
+        ]
+        self.model.set_rows(shown)
+        self.shown_count.emit(len(shown), self.total)
+
+    # --- what the page says ------------------------------------------------------------
 
     def empty_sentence(self) -> str:
         if self.total == 0:
             return "No carers yet — add a carer (Ctrl+N), or sync to fetch your team's caseload."
+        if self.which in NEEDS_LINKS and not self.linked:
+            return "Working out reviews, plans and payments… one moment."
         if self.query:
             return f"No carer matches “{self.query}” with this filter. Try fewer letters."
         return "Nobody here with this filter. Choose “Everyone on this laptop” to see all."
 
-    def carer_id_at(self, proxy_row: int) -> str | None:
-        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
-        row = self.model.carer_at(source.row())
-        return row.carer_id if row else None
+    def carer_id_at(self, row: int) -> str | None:
+        found = self.model.carer_at(row)
+        return found.carer_id if found else None

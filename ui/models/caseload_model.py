@@ -1,7 +1,9 @@
 """The caseload as a Qt table: one row per carer, columns as DESIGN.md lists them.
 
-The model holds light ``CaseloadRow`` values only (no full records), keyed by carer id
-so an update from a sync changes the rows it names without resetting the view.
+The model holds light ``CaseloadRow`` values only (no full records): the rows the
+controller's search and filter let through, sorted here by the column the person chose.
+Sorting and filtering are plain Python over the list — a proxy model would call ``data()``
+hundreds of thousands of times for 20,000 carers on every keystroke.
 """
 
 from __future__ import annotations
@@ -56,13 +58,20 @@ class CaseloadModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[CaseloadRow] = []
         self._pos: dict[str, int] = {}
+        self._sort_column = Column.NAME
+        self._descending = False
 
     # --- contents ----------------------------------------------------------------------
 
+    def _sorted(self, rows: Sequence[CaseloadRow]) -> list[CaseloadRow]:
+        column = self._sort_column
+        return sorted(rows, key=lambda r: self._sort_value(r, column), reverse=self._descending)
+
     def set_rows(self, rows: Sequence[CaseloadRow]) -> None:
-        """Replace the rows; when the same carers are listed in the same order, only the
-        changed rows are redrawn (selection and scroll stay put)."""
-        rows = list(rows)
+        """Replace the rows (sorted by the current column); when the same carers are
+        listed in the same order, only the changed rows are redrawn (selection and
+        scroll stay put)."""
+        rows = self._sorted(rows)
         if [r.carer_id for r in rows] == [r.carer_id for r in self._rows]:
             for i, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
                 if old != new:
@@ -76,6 +85,14 @@ class CaseloadModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.set_rows([])
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column = Column(column)
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        self._rows = self._sorted(self._rows)
+        self._pos = {r.carer_id: i for i, r in enumerate(self._rows)}
+        self.layoutChanged.emit()
 
     def row_of(self, carer_id: str) -> int | None:
         return self._pos.get(carer_id)

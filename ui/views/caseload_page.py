@@ -67,7 +67,7 @@ class CaseloadPage(QWidget):
         self.table = QTableView(self.states)
         self.table.setAccessibleName("Carers")
         self.table.setAccessibleDescription("Press Enter to open the selected carer")
-        self.table.setModel(controller.proxy)
+        self.table.setModel(controller.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -94,6 +94,7 @@ class CaseloadPage(QWidget):
         self.filter.currentIndexChanged.connect(self._filter_changed)
         self.district.currentIndexChanged.connect(self._filter_changed)
         controller.shown_count.connect(self._shown)
+        controller.linking.connect(self._linking)
         controller.load()
 
     def _size_columns(self) -> None:
@@ -144,6 +145,12 @@ class CaseloadPage(QWidget):
         else:
             self.empty.setText(self.controller.empty_sentence())
             self.states.setCurrentWidget(self.empty)
+
+    def _linking(self, busy: bool) -> None:
+        if busy:
+            self.count.setText(f"{self.controller.total} carers · working out reviews and plans…")
+        else:
+            self._shown(self.controller.model.rowCount(), self.controller.total)
 
     def _activated(self, index: QModelIndex) -> None:
         carer_id = self.controller.carer_id_at(index.row())

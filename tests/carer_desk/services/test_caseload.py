@@ -16,8 +16,12 @@ from tests.carer_desk.services.service_support import TODAY, add_carer
 
 def test_every_carer_has_a_row_sorted_by_family_name(vault, settings, clock):
     summary = seed_demo(vault, settings, carers=12, seed=7, today=TODAY)
-    rows = CaseloadService(vault, settings, clock).rows()
+    service = CaseloadService(vault, settings, clock)
+    rows = service.rows()
     assert len(rows) == summary.counts["carer"] == 12
+    # Usable at once from the carers alone; the other columns once linked.
+    assert {r.plan_state for r in rows} == {PlanState.NONE}
+    rows = service.link()
     assert [r.sort_key for r in rows] == sorted(r.sort_key for r in rows)
     assert all(r.sync_state is SyncState.NEW for r in rows)
     # The demo mixes every plan state a list must show.
@@ -27,6 +31,8 @@ def test_every_carer_has_a_row_sorted_by_family_name(vault, settings, clock):
 def test_search_finds_a_carer_by_card_number_postcode_and_name(vault, settings, clock):
     seed_demo(vault, settings, carers=12, seed=7, today=TODAY)
     service = CaseloadService(vault, settings, clock)
+    service.search("x")  # an index built before linking learns the card numbers after
+    service.link()
     _card_id, card = next(iter(vault.iter_kind("card")))
     spaced = " ".join(card["number"][i : i + 4] for i in range(0, len(card["number"]), 4))
     assert card["carer_id"] in service.search(spaced)
@@ -42,6 +48,7 @@ def test_a_new_plan_written_elsewhere_moves_the_row_once_refreshed(vault, settin
     carer = maker.carer()
     vault.put("carer", carer.id, to_payload(carer), action="create")
     service = CaseloadService(vault, settings, SettableClock(TODAY))
+    service.link()
     assert service.row(carer.id).plan_state is PlanState.NONE
     plan = maker.plan(carer, complete=True)
     vault.put("plan", plan.id, to_payload(plan), action="create")
@@ -49,6 +56,7 @@ def test_a_new_plan_written_elsewhere_moves_the_row_once_refreshed(vault, settin
     touched = service.refresh(Changes.of([("plan", plan.id)], source=ChangeSource.PULL))
     assert touched == {carer.id}
     assert service.row(carer.id).plan_state in {PlanState.IN_PLACE, PlanState.REVIEW_DUE}
+    assert service.records_of(carer.id, "plan") == [plan.id]
 
 
 def test_a_deleted_carer_leaves_the_list_and_the_search(vault, settings, clock):
