@@ -72,13 +72,29 @@ def icon(meaning: str) -> QIcon:
 _SHOWN: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
 
 
+_ready = False  # icons drawn yet? (not before the first window is on screen)
+
+
 def set_icon(target: QAction | QAbstractButton, meaning: str) -> None:
-    target.setIcon(icon(meaning))
+    """Give ``target`` the icon for ``meaning``, redrawn whenever the palette changes.
+    Until the first window is up, the icon is only noted: loading the icon fonts would
+    hold up the unlock window."""
     _SHOWN[target] = meaning
+    if _ready:
+        target.setIcon(icon(meaning))
+
+
+def enable_icons() -> None:
+    """The first window is on screen: draw every icon noted so far, and from now on."""
+    global _ready
+    _ready = True
+    refresh_icons()
 
 
 def refresh_icons() -> None:
     """After a palette change: every registered icon again, in the new colour."""
+    if not _ready:
+        return
     for target, meaning in list(_SHOWN.items()):
         try:
             target.setIcon(icon(meaning))

@@ -36,7 +36,7 @@ class IdleWatch(QObject):
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(lambda: self.lock_now.emit("idle"))
+        self._timer.timeout.connect(self._idle_timeout)
         self.set_idle_minutes(idle_minutes)
         self._armed = False
         app = QGuiApplication.instance()
@@ -44,6 +44,11 @@ class IdleWatch(QObject):
             app.installEventFilter(self)
             app.applicationStateChanged.connect(self._app_state)
         self._connect_system_bus()
+
+    @Slot()
+    def _idle_timeout(self) -> None:
+        if self._armed:
+            self.lock_now.emit("idle")
 
     def set_idle_minutes(self, minutes: float) -> None:
         self._timer.setInterval(max(1, int(minutes * 60_000)))

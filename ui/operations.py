@@ -23,13 +23,15 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.errors import CarerDeskError, VaultLocked
-from carer_desk.session import DeskSession
 from ui.events import EventHub, UserMessage
+
+if TYPE_CHECKING:  # the session imports every service: not needed for the first screen
+    from carer_desk.session import DeskSession
 
 log = logging.getLogger(__name__)
 

@@ -6,33 +6,29 @@ application runs, over a real session on a temporary vault.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
 from carer_desk.environment import DeskEnvironment, DeskLauncher
 from carer_desk.errors import CarerDeskError
 from carer_desk.roles import Area
-from carer_desk.services.caseload import CaseloadFilter
 from ui.context import AppContext
-from ui.controllers.caseload import CaseloadController
 from ui.controllers.conflicts import ConflictsController
 from ui.controllers.first_run import FirstRunController
 from ui.controllers.session import SessionController
-from ui.controllers.settings import SettingsController
 from ui.controllers.sync import SyncController
 from ui.controllers.window import Place, WindowController
 from ui.events import EventHub, UserMessage
-from ui.operations import OpRunner
+from ui.icons import enable_icons
+from ui.operations import Lane, OpRunner
 from ui.preferences import Preferences
 from ui.resources import user_guide
-from ui.shell_records import carer_page
 from ui.theme import Theme
-from ui.views.about_dialog import AboutDialog
-from ui.views.caseload_page import CaseloadPage
-from ui.views.help_window import HelpWindow
 from ui.views.main_window import MainWindow
-from ui.views.settings_dialog import SettingsDialog
-from ui.views.sync_page import SyncPage
-from ui.views.workspace import Workspace
+from ui.views.workspace import PageFactory, RecordFactory, Workspace
+
+# The work areas this window has screens for (ui/pages.py builds them).
+PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.SYNC)
 
 
 class Shell:
@@ -56,7 +52,7 @@ class Shell:
         self.first_run = FirstRunController(self.ctx, self.session)
         self.sync = SyncController(self.ctx, self.session)
         self.conflicts = ConflictsController(self.ctx)
-        self.window_controller = WindowController(self.ctx, self.pages())
+        self.window_controller = WindowController(self.ctx, PAGE_AREAS)
         self.window = MainWindow(
             self.ctx,
             self.session,
@@ -77,43 +73,43 @@ class Shell:
 
     # --- screens -----------------------------------------------------------------------
 
-    def pages(self) -> dict:
-        return {
-            Area.CASELOAD: lambda ws: self._caseload(ws, "My caseload", None),
-            Area.REVIEWS: lambda ws: self._caseload(ws, "Reviews due", CaseloadFilter.REVIEW_DUE),
-            Area.SYNC: self._sync_page,
-        }
+    def pages(self) -> dict[Area, PageFactory]:
+        return {area: (lambda ws, area=area: self._page(area, ws)) for area in PAGE_AREAS}
 
-    def records(self) -> dict:
-        return {"carer": lambda ws, record_id, tab: carer_page(self, ws, record_id, tab)}
+    def records(self) -> dict[str, RecordFactory]:
+        return {"carer": lambda ws, record_id, tab: self._record("carer", ws, record_id, tab)}
 
-    def _caseload(self, ws: Workspace, title: str, preset: CaseloadFilter | None) -> QWidget:
-        controller = CaseloadController(self.ctx, preset=preset)
-        page = CaseloadPage(
-            controller,
-            title,
-            lambda carer_id: ws.open_record("carer", carer_id, None),
-            parent=ws,
-        )
-        controller.setParent(page)
-        return page
+    def _page(self, area: Area, ws: Workspace) -> QWidget:
+        # The work areas' screens (and the services behind them) are imported at the
+        # first unlock, not at start: the unlock window must be up within a second.
+        from ui import pages
 
-    def _sync_page(self, ws: Workspace) -> QWidget:
-        page = SyncPage(self.conflicts, parent=ws)
-        page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
-        self.conflicts.load()
-        return page
+        return pages.area_page(self.ctx, self.conflicts, area, ws)
+
+    def _record(self, kind: str, ws: Workspace, record_id: str, tab: str | None) -> QWidget:
+        from ui import pages
+
+        return pages.record_page(self.ctx, kind, ws, record_id, tab)
 
     # --- commands ----------------------------------------------------------------------
 
     def start(self) -> None:
         self.window.show()
         self.session.start()
+        QTimer.singleShot(0, enable_icons)  # after the first paint
+        # While the person types their passphrase, load what the unlocked window needs
+        # (the services and the work areas' screens), so unlocking does not wait for it.
+        self.runner.submit(Lane.VAULT, _warm_up, lambda _r: None, lambda _e: None)
 
     def open_help(self) -> None:
+        from ui.views.help_window import HelpWindow
+
         HelpWindow(user_guide(), self.window).show()
 
-    def open_settings(self) -> SettingsDialog:
+    def open_settings(self) -> QWidget:
+        from ui.controllers.settings import SettingsController
+        from ui.views.settings_dialog import SettingsDialog
+
         controller = SettingsController(self.ctx, self._apply_large_text)
         dialog = SettingsDialog(controller, self.window)
         controller.setParent(dialog)
@@ -122,6 +118,8 @@ class Shell:
         return dialog
 
     def open_about(self) -> None:
+        from ui.views.about_dialog import AboutDialog
+
         AboutDialog(self.ctx.env.vault.location, self.ctx.env.demo, self.window).open()
 
     def preview(self, pdf: bytes, title: str) -> None:
@@ -166,3 +164,8 @@ class Shell:
         self.runner.shutdown(wait=True)
         self.ctx.env.close()
         self.ctx.launcher.shutdown()
+
+
+def _warm_up() -> None:
+    import carer_desk.session  # noqa: F401 - imported for its side effect: loaded once
+    import ui.pages  # noqa: F401

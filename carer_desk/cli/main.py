@@ -12,11 +12,10 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from carer_desk import __version__
-from carer_desk.cli import commands
 from carer_desk.cli.context import (
     DATA_DIR_CONFIG,
     USER_ENV,
@@ -31,7 +30,27 @@ from carer_desk.errors import CarerDeskError
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Global options that take a value: skipped when looking for the command's name.
+_VALUED = {"--data-dir", "--config", "--user"}
+WINDOW_COMMANDS = {"window", "demo"}
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the line (after any global options), or None."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(
+    register: Callable[[argparse._SubParsersAction], None] | None = None,
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carer-desk",
         description="Carer Desk: encrypted local records for people who support unpaid carers.",
@@ -57,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="who is acting, for the audit log (default: CARER_DESK_USER or the login name)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.register_all(sub)
+    if register is None:
+        from carer_desk.cli import commands  # every command, and what each imports
+
+        register = commands.register_all
+    register(sub)
     return parser
 
 
@@ -76,7 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only errors reach the terminal: a command's answer is its output and its one-line
     # reason, not a stream of warnings (wrong passphrases are already reported as errors).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    register = None
+    if command_of(argv) in WINDOW_COMMANDS and "--list" not in argv:
+        # Opening the window: register only its commands, so the unlock window is not
+        # held up by importing the printing, sync and import machinery it does not need.
+        from carer_desk.cli.window_command import add_window_parsers
+
+        register = add_window_parsers
+    parser = build_parser(register)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Signal
 from carer_desk.environment import OpenDesk
 from carer_desk.errors import CarerDeskError
 from carer_desk.passphrase_strength import Strength, assess
-from carer_desk.printing.recovery_note import RecoveryNote, render_recovery_note
 from carer_desk.sync_status import Identity
 from ui.context import AppContext
 from ui.controllers.session import SessionController
@@ -152,6 +151,9 @@ class FirstRunController(QObject):
         identity = desk.identity if desk is not None else self.identity
 
         def render() -> bytes:
+            # ReportLab is imported here, on the vault lane, not at start-up.
+            from carer_desk.printing.recovery_note import RecoveryNote, render_recovery_note
+
             return render_recovery_note(
                 RecoveryNote(
                     username=identity.username if identity else None,

@@ -1,0 +1,66 @@
+"""The work areas' pages and the record pages, built with their controllers.
+
+Imported at the first unlock (not at start-up): these pull in the services, the forms
+and the renderers behind them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from carer_desk.roles import Area
+from carer_desk.services.caseload import CaseloadFilter
+from ui.context import AppContext
+from ui.controllers.carer import CarerController
+from ui.controllers.caseload import CaseloadController
+from ui.controllers.conflicts import ConflictsController
+from ui.views.carer_page import CarerPage
+from ui.views.caseload_page import CaseloadPage
+from ui.views.sync_page import SyncPage
+from ui.views.workspace import Workspace
+
+CASELOAD_TITLES = {
+    Area.CASELOAD: ("My caseload", None),
+    Area.REVIEWS: ("Reviews due", CaseloadFilter.REVIEW_DUE),
+}
+
+
+def area_page(
+    ctx: AppContext, conflicts: ConflictsController, area: Area, ws: Workspace
+) -> QWidget:
+    if area in CASELOAD_TITLES:
+        title, preset = CASELOAD_TITLES[area]
+        controller = CaseloadController(ctx, preset=preset)
+        page = CaseloadPage(
+            controller,
+            title,
+            lambda carer_id: ws.open_record("carer", carer_id, None),
+            parent=ws,
+        )
+        controller.setParent(page)
+        return page
+    if area is Area.SYNC:
+        sync_page = SyncPage(conflicts, parent=ws)
+        sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
+        conflicts.load()
+        return sync_page
+    raise KeyError(area)
+
+
+def record_page(
+    ctx: AppContext, kind: str, ws: Workspace, record_id: str, tab: str | None
+) -> QWidget:
+    if kind != "carer":
+        raise KeyError(kind)
+    controller = CarerController(ctx, record_id)
+    page = CarerPage(
+        controller,
+        back=ws.back,
+        open_carer=lambda carer_id: ws.open_record("carer", carer_id, None),
+        tab_changed=ws.tab_changed,
+        card_group_size=ctx.env.settings.cards.group_size,
+        tab=tab,
+        parent=ws,
+    )
+    controller.setParent(page)
+    return page
