@@ -14,12 +14,27 @@ from storage.sealing import encode_json, record_ad, seal_many
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.outbox import Outbox
-from storage.vault.records import RecordTable, check_ids, check_same_kind, edit_event
+from storage.vault.records import (
+    RecordTable,
+    StoredRow,
+    check_ids,
+    check_same_kind,
+    edit_event,
+)
 from storage.vault.transitions import ChangeState, RecordEvent, sync_state_after
 
 logger = logging.getLogger(__name__)
 
 _NEW = sync_state_after(None, RecordEvent.EDITED_UNSEEN).value  # what a new record shows
+
+
+def _versioned(w: RecordWrite, held: StoredRow | None) -> tuple[str, str, int, int | None, str]:
+    """(id, kind, version, server_version, sync state) of ``w`` once written over ``held``."""
+    if held is None:
+        return w.id, w.kind, 1, None, _NEW
+    check_same_kind(w.id, held.kind, w.kind)
+    state = sync_state_after(held.sync_state, edit_event(held.server_version))
+    return w.id, w.kind, held.version + 1, held.server_version, state.value
 
 
 class LocalEdits:
@@ -94,30 +109,23 @@ class LocalEdits:
         aead = ctx.keys().aead[gen]
         with ctx.db.atomic():
             held = self._records.stored_many([w.id for w in batch])
-            # Serialising and sealing is most of the CPU time of a large import: one pass,
-            # no call per record beyond the encoder and the cipher.
-            rows = []
-            queued = []
-            plaintexts = []
-            ads = []
-            for w in batch:
-                old = held.get(w.id)
-                if old is None:
-                    version, server_version, state = 1, None, _NEW
-                else:
-                    check_same_kind(w.id, old.kind, w.kind)
-                    version, server_version = old.version + 1, old.server_version
-                    state = sync_state_after(old.sync_state, edit_event(server_version)).value
-                plaintexts.append(encode_json(w.payload))
-                ads.append(record_ad(w.id, w.kind, version, gen))
-                rows.append((w.id, w.kind, version, server_version, state, 0, gen))
-                queued.append((w.id, w.kind, server_version, w.priority, old is not None))
-            self._outbox.queue_upserts(queued)
-            self._records.write(
+            # (id, kind, version, server_version, sync state) of each record after the write
+            rows = [_versioned(w, held.get(w.id)) for w in batch]
+            self._outbox.queue_upserts(
                 [
-                    (*row, sealed)
-                    for row, sealed in zip(rows, seal_many(aead, plaintexts, ads), strict=True)
+                    (w.id, w.kind, r[3], w.priority, w.id in held)
+                    for w, r in zip(batch, rows, strict=True)
                 ]
+            )
+            # Serialising and sealing are most of the CPU time of a large import: one pass
+            # each, no call per record beyond the encoder and the cipher.
+            sealed = seal_many(
+                aead,
+                [encode_json(w.payload) for w in batch],
+                [record_ad(rid, kind, version, gen) for rid, kind, version, _sv, _st in rows],
+            )
+            self._records.write(
+                [(*row, 0, gen, blob) for row, blob in zip(rows, sealed, strict=True)]
             )
             details: dict[str, Any] = {
                 "count": len(batch),
