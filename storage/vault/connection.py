@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -64,6 +64,23 @@ def damaged(path: Path, exc: BaseException) -> VaultError:
 def chunks(items: Sequence[T], size: int = SQL_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``insert`` (an ``INSERT ... VALUES`` with one ``(...)`` group) for every row,
+    many rows per statement. For a table with AUTOINCREMENT this is far cheaper than one
+    statement per row (SQLite updates the sequence once per statement), and rows are still
+    inserted, and numbered, in the order given."""
+    if not rows:
+        return
+    head, group = insert.rsplit("VALUES", 1)
+    width = len(rows[0])
+    per_statement = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    for chunk in chunks(rows, per_statement):
+        conn.execute(
+            f"{head}VALUES {','.join([group.strip()] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def marks(count: int) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from carer_desk.errors import NotFoundError
 from carer_desk.ports import OutboxChange, Priority
 from storage.sealing import encode_json, outbox_ad, reason_ad, record_ad
-from storage.vault.connection import chunks, marks
+from storage.vault.connection import chunks, insert_rows, marks
 from storage.vault.context import VaultContext
 from storage.vault.records import RecordTable
 from storage.vault.transitions import (
@@ -111,7 +111,7 @@ class Outbox:
                 updates,
             )
         if inserts:
-            conn.executemany(_INSERT, inserts)
+            insert_rows(conn, _INSERT, inserts)
 
     def queue_delete(self, record_id: str, kind: str, base_version: int | None) -> None:
         conn = self._ctx.conn

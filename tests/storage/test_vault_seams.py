@@ -130,3 +130,20 @@ def test_recovery_and_reopening_keep_working_through_the_facade(
         v.actor = "bea"
         v.audit("view", record_id="c1", kind="carer")
         assert v.audit_entries()[-1].actor == "bea"
+
+
+def test_a_mixed_batch_keeps_its_order_per_kind_and_in_the_outbox(vault: Vault) -> None:
+    """put_many writes the rows of each kind together (fewer pages to write); what a
+    person or the server sees keeps the batch's order."""
+    from carer_desk.ports import RecordWrite
+
+    batch = [
+        RecordWrite("carer" if i % 3 else "conversation", f"r{i:02d}", {"n": i}) for i in range(30)
+    ]
+    vault.put_many(reversed(batch))
+    expected = [w.id for w in reversed(batch)]
+    assert [c.record_id for c in vault.outbox_pending(100)] == expected
+    for kind in ("carer", "conversation"):
+        assert [rid for rid, _ in vault.iter_kind(kind)] == [
+            rid for rid in expected if any(w.id == rid and w.kind == kind for w in batch)
+        ]
