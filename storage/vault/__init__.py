@@ -7,8 +7,8 @@ RSA-OAEP to the organisation's recovery key. Clear columns hold only sync bookke
 See docs/security.md for the scheme and docs/threat-model.md for what it does not stop.
 
 One module per job, behind the :class:`Vault` facade (docs/development.md has the map):
-connection, header, context (shared key state), records, outbox and transitions, edits,
-pulls, audit, secrets, keys, rotation, recover, integrity, layout.
+files, connection, header, context (shared key state), records, outbox and transitions,
+edits, pulls, audit, secrets, keys, rotation, recover, integrity, layout.
 """
 
 from storage.vault.audit import GENESIS_CHAIN

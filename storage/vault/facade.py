@@ -9,11 +9,7 @@ into a VaultError a person can act on (:meth:`VaultContext.guard`).
 from __future__ import annotations
 
 import functools
-import logging
-import os
-import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -21,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlite_utils import Database
 
-from carer_desk.errors import ValidationError, VaultError, VaultExists, VaultNotFound
+from carer_desk.errors import ValidationError
 from carer_desk.ports import (
     AuditEntry,
     IntegrityReport,
@@ -32,24 +28,21 @@ from carer_desk.ports import (
     RecordWrite,
     SyncState,
 )
-from storage import recovery, schema
-from storage.kdf import KEY_BYTES, KdfParams, derive_key
+from storage import recovery
+from storage.kdf import KdfParams
 from storage.keyring import Keyring
+from storage.vault import files
 from storage.vault import recover as recovering
 from storage.vault.audit import AuditLog
-from storage.vault.connection import configure, connect, damaged
 from storage.vault.context import Clock, VaultContext
 from storage.vault.edits import LocalEdits
-from storage.vault.header import Header
 from storage.vault.integrity import IntegrityCheck
-from storage.vault.keys import DataKeys, check_passphrase, insert_data_key
+from storage.vault.keys import DataKeys, check_passphrase
 from storage.vault.outbox import Outbox
 from storage.vault.pulls import PulledRecordLike, Pulls
 from storage.vault.records import RecordTable
 from storage.vault.rotation import Progress, Rotation
 from storage.vault.secrets import Secrets
-
-logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -108,70 +101,23 @@ class Vault:
         kdf = kdf.with_fresh_salt()
         if recovery_public_key_pem is not None:
             recovery.load_public_key(recovery_public_key_pem)
-        if path.exists() and path.stat().st_size > 0:
-            raise VaultExists(
-                f"A vault already exists at {path}. Open it with your passphrase, or choose "
-                "another location."
-            )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Owner-only before the first byte is written; SQLite gives the -wal and -shm
-            # files the same permissions as the database file.
-            path.touch(mode=0o600, exist_ok=True)
-            os.chmod(path, 0o600)
-        except OSError as exc:
-            raise damaged(path, exc) from exc
-        db = connect(path)
-        try:
-            configure(db)
-            schema.migrate(db, None, stop_before=_stop_before)
-            vault_id = str(uuid.uuid4())
-            data_key = bytearray(os.urandom(KEY_BYTES))
-            kek = derive_key(passphrase, kdf)
-            with db.atomic():
-                Header(db).write_initial(Header.initial(vault_id, kdf, recovery_public_key_pem))
-                insert_data_key(db, vault_id, 1, "active", data_key, kek, recovery_public_key_pem)
+        with files.creating(
+            path, passphrase, kdf, recovery_public_key_pem, stop_before=_stop_before
+        ) as (db, data_key, kek):
             vault = cls(path, db, actor=actor, clock=clock)
-            vault._ctx.adopt({1: data_key}, kek)
+            vault._ctx.adopt({files.FIRST_GENERATION: data_key}, kek)
             vault.audit(
                 "vault-create", details={"recovery_key": recovery_public_key_pem is not None}
             )
-            logger.info("created vault %s", path)
-            return vault
-        except BaseException:
-            db.close()
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            raise
+        return vault
 
     @classmethod
     def open(cls, path: Path, *, actor: str, clock: Clock = time.time) -> Vault:
         """Open an existing vault, locked. Applies pending schema migrations (after a
         backup copy)."""
         path = Path(path)
-        if not path.exists():
-            raise VaultNotFound(
-                f"There is no vault at {path}. Run `carer-desk vault init` to create one."
-            )
-        try:
-            db = connect(path)
-        except sqlite3.DatabaseError as exc:
-            raise damaged(path, exc) from exc
-        try:
-            if "header" not in set(db.table_names()):
-                raise VaultError(
-                    f"{path} is not a Carer Desk vault, or the vault file is damaged. Check "
-                    "the path; if it is your vault, restore it from your latest backup."
-                )
-            configure(db)
-            schema.migrate(db, path)
+        with files.opening(path) as db:
             return cls(path, db, actor=actor, clock=clock)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise damaged(path, exc) from exc
-        except BaseException:
-            db.close()
-            raise
 
     @classmethod
     def recover(
@@ -187,7 +133,11 @@ class Vault:
         """Unlock a vault whose passphrase is lost with the organisation's recovery private
         key, set ``new_passphrase``, and return it unlocked."""
         return recovering.recover(
-            cls, path, private_key_pem, key_password, new_passphrase, actor, clock
+            lambda p: cls.open(p, actor=actor, clock=clock),
+            Path(path),
+            private_key_pem,
+            key_password,
+            new_passphrase,
         )
 
     def unlock(self, passphrase: str) -> None:

@@ -1,7 +1,8 @@
 """The ``records`` table: each record's clear bookkeeping beside its sealed payload.
 
-Every write of a record row goes through :data:`UPSERT` (or :meth:`RecordTable.remove`),
-and every sync state written comes from :mod:`storage.vault.transitions`. This module does
+Every write of a record's payload (a local edit, a tombstone, a pulled version) goes
+through the one statement :data:`UPSERT`, and every sync state written comes from
+:mod:`storage.vault.transitions`. This module does
 not know the outbox; :mod:`storage.vault.edits` and :mod:`storage.vault.outbox` combine the
 two.
 """

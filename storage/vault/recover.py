@@ -8,33 +8,43 @@ setting a new passphrase, and record that in the audit log. (The RSA wrapping it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from storage import recovery
-from storage.vault.context import Clock
 from storage.vault.keys import check_passphrase
-
-if TYPE_CHECKING:
-    from storage.vault.facade import Vault
 
 logger = logging.getLogger(__name__)
 
 
+class Recoverable(Protocol):
+    """What recovery needs of an opened vault (``Vault`` provides it)."""
+
+    def unlock_with_recovery_key(self, private: rsa.RSAPrivateKey, new_passphrase: str) -> None: ...
+
+    def audit(self, action: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+V = TypeVar("V", bound=Recoverable)
+
+
 def recover(
-    vault_class: type[Vault],
+    open_vault: Callable[[Path], V],
     path: Path,
     private_key_pem: bytes,
     key_password: bytes | None,
     new_passphrase: str,
-    actor: str,
-    clock: Clock,
-) -> Vault:
-    """The vault at ``path`` unlocked with the recovery key, its passphrase now
-    ``new_passphrase``. Nothing changes on disk if any step fails."""
+) -> V:
+    """The vault at ``path`` (opened with ``open_vault``) unlocked with the recovery key,
+    its passphrase now ``new_passphrase``. Nothing changes on disk if any step fails."""
     check_passphrase(new_passphrase)
     private = recovery.load_private_key(private_key_pem, key_password)
-    vault = vault_class.open(path, actor=actor, clock=clock)
+    vault = open_vault(path)
     try:
         vault.unlock_with_recovery_key(private, new_passphrase)
         vault.audit("recover")
