@@ -245,12 +245,9 @@ class Outbox:
                 payload = ctx.open_json(gen, sealed, outbox_ad(change_id, rid, kind, gen))
                 opened = payload is not None
             elif op == "upsert":
-                # No snapshot: the payload is the record's own (None if it has none).
-                payload = (
-                    ctx.open_json(r_gen, r_sealed, record_ad(rid, kind, r_version, r_gen))
-                    if r_sealed is not None
-                    else None
-                )
+                # No snapshot: the payload is the record's own (a change whose record is
+                # missing does not open either).
+                payload = ctx.open_json(r_gen, r_sealed, record_ad(rid, kind, r_version, r_gen))
                 opened = payload is not None
             if opened and reason is not None:
                 text = ctx.open_json(gen, reason, reason_ad(change_id, gen))
