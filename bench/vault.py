@@ -3,7 +3,9 @@
     .venv/bin/python bench/vault.py [--carers 10000] [--search-carers 20000]
 
 Targets (ARCHITECTURE/issue): unlock < 1 s with Argon2id >= 64 MiB; encrypted insert
-within 2x of plain sqlite-utils inserts of the same JSON; search < 30 ms per keystroke over
+<= 1.5x plain sqlite-utils inserts of the same JSON, measured in the same run (best of
+interleaved rounds, so a busy moment on a shared machine does not decide the figure);
+search < 30 ms per keystroke over
 20,000 carers; open one record < 20 ms; < 300 MB resident with 20,000 carers unlocked.
 Timings are printed, not asserted: a noisy machine must not fail a build.
 """
@@ -73,6 +75,51 @@ def records(settings: Settings, carers: int, seed: int) -> list[RecordWrite]:
     return writes
 
 
+INSERT_ROUNDS = 3
+INSERT_TARGET = 1.5  # encrypted / plain sqlite-utils, same data, same run
+
+
+def insert_figures(tmpdir: Path, writes: list[RecordWrite], kdf: KdfParams) -> tuple[Path, float]:
+    """Time the bulk insert against plain sqlite-utils, rounds interleaved so both see the
+    same machine load; prints best-of figures and the ratio. Returns the last vault
+    written (for the figures that follow) and how long creating it took."""
+    # Plain sqlite-utils baseline: the same JSON, one transaction, no encryption.
+    rows = [{"id": w.id, "kind": w.kind, "payload": json.dumps(w.payload)} for w in writes]
+    plain_times, enc_times = [], []
+    vault_path = tmpdir / "vault.sqlite"
+    create_s = 0.0
+    for round_no in range(INSERT_ROUNDS):
+        plain_path = tmpdir / "plain.sqlite"
+        plain = sqlite_utils.Database(plain_path)
+        plain.execute("PRAGMA journal_mode=WAL")
+        plain_s, _ = timed(lambda: plain["records"].insert_all(rows, pk="id", batch_size=1000))  # noqa: B023
+        plain.close()
+        _remove(plain_path)
+        if round_no:
+            _remove(vault_path)
+        create_s, vault = timed(
+            lambda: Vault.create(vault_path, PASSPHRASE, actor="bench", kdf=kdf)
+        )
+        enc_s, _ = timed(lambda: vault.put_many(writes, action="import"))  # noqa: B023
+        vault.close()
+        plain_times.append(plain_s)
+        enc_times.append(enc_s)
+    best_plain, best_enc = min(plain_times), min(enc_times)
+    ratios = sorted(e / p for e, p in zip(enc_times, plain_times, strict=True))
+    print(
+        f"Insert {len(writes)} records (best of {INSERT_ROUNDS} interleaved rounds): encrypted "
+        f"{best_enc:.2f} s, plain sqlite-utils {best_plain:.2f} s, ratio "
+        f"{best_enc / best_plain:.2f}x (target <= {INSERT_TARGET}x); per-round ratios "
+        + ", ".join(f"{r:.2f}x" for r in ratios)
+    )
+    return vault_path, create_s
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 def timed(fn):
     start = time.perf_counter()
     result = fn()
@@ -101,23 +148,7 @@ def main() -> None:
             f"{json_bytes / len(writes):.0f} bytes of JSON per record on average"
         )
 
-        # Plain sqlite-utils baseline: the same JSON, one transaction, no encryption.
-        plain = sqlite_utils.Database(tmpdir / "plain.sqlite")
-        plain.execute("PRAGMA journal_mode=WAL")
-        rows = [{"id": w.id, "kind": w.kind, "payload": json.dumps(w.payload)} for w in writes]
-        plain_s, _ = timed(lambda: plain["records"].insert_all(rows, pk="id", batch_size=1000))
-        plain.close()
-
-        vault_path = tmpdir / "vault.sqlite"
-        create_s, vault = timed(
-            lambda: Vault.create(vault_path, PASSPHRASE, actor="bench", kdf=kdf)
-        )
-        enc_s, _ = timed(lambda: vault.put_many(writes, action="import"))
-        vault.close()
-        print(
-            f"Insert {len(writes)} records: encrypted {enc_s:.2f} s, plain sqlite-utils "
-            f"{plain_s:.2f} s, ratio {enc_s / plain_s:.2f}x (target <= 2x)"
-        )
+        vault_path, create_s = insert_figures(tmpdir, writes, kdf)
 
         vault = Vault.open(vault_path, actor="bench")
         unlock_times = []
@@ -189,6 +220,16 @@ def measure(vault_path: Path) -> None:
 
 
 def _peak_rss() -> int:
+    """This process's own peak resident memory. On Linux ru_maxrss survives fork and exec,
+    so a child started by this benchmark would report the parent's peak (the generated
+    data) as its own; VmHWM belongs to the current address space only."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

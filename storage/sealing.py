@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -83,10 +84,13 @@ def encode_json(value: Any) -> bytes:
     library too, because orjson would silently read such an integer back as a float.
     """
     if orjson is not None:
-        try:
-            return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-        except TypeError:  # orjson.JSONEncodeError is a TypeError
-            pass
+        # Without options first: OPT_NON_STR_KEYS makes orjson a fifth slower, and payloads
+        # written by the core have text keys only. Both give the same bytes for those.
+        for option in (0, orjson.OPT_NON_STR_KEYS):
+            try:
+                return orjson.dumps(value, option=option)
+            except TypeError:  # orjson.JSONEncodeError is a TypeError
+                continue
     return b" " + json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -101,6 +105,21 @@ def seal(aead: AESGCM, plaintext: bytes | bytearray, ad: bytes) -> bytes:
     # collision risk is negligible, and rotate_data_key resets the count.
     nonce = os.urandom(NONCE_BYTES)
     return nonce + aead.encrypt(nonce, plaintext, ad)
+
+
+def seal_many(
+    aead: AESGCM, plaintexts: Sequence[bytes | bytearray], ads: Sequence[bytes]
+) -> list[bytes]:
+    """``seal`` of each plaintext with its associated data, in one pass: every blob still
+    gets its own random nonce, all drawn from the OS in one call (one call per record was
+    a visible share of a 20,000-record import)."""
+    nonces = os.urandom(NONCE_BYTES * len(plaintexts))
+    encrypt = aead.encrypt
+    out = []
+    for i, (plaintext, ad) in enumerate(zip(plaintexts, ads, strict=True)):
+        nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+        out.append(nonce + encrypt(nonce, plaintext, ad))
+    return out
 
 
 def unseal(aead: AESGCM, blob: bytes, ad: bytes) -> bytes:

@@ -1,0 +1,301 @@
+"""The ``records`` table: each record's clear bookkeeping beside its sealed payload.
+
+Every write of a record's payload (a local edit, a tombstone, a pulled version) goes
+through the one statement :data:`UPSERT`, and every sync state written comes from
+:mod:`storage.vault.transitions`. This module does
+not know the outbox; :mod:`storage.vault.edits` and :mod:`storage.vault.outbox` combine the
+two.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationError, VaultLocked
+from carer_desk.ports import JSONDict, RecordMeta, SyncState
+from storage.sealing import conflict_ad, encode_json, record_ad
+from storage.vault.connection import chunks, damaged, marks
+from storage.vault.context import VaultContext
+from storage.vault.transitions import RecordEvent, sync_state_after
+
+logger = logging.getLogger(__name__)
+
+# The one statement that writes a record row: a local edit, a tombstone, a pulled version.
+# Parameters: id, kind, version, server_version, sync_state, deleted, key_gen, sealed.
+# An edit passes the row's own kind and server version, so updating them changes nothing.
+UPSERT = (
+    "INSERT INTO records (id, kind, version, server_version, sync_state, deleted, key_gen, "
+    "sealed, conflict_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) "
+    "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, version = excluded.version, "
+    "server_version = excluded.server_version, sync_state = excluded.sync_state, "
+    "deleted = excluded.deleted, key_gen = excluded.key_gen, sealed = excluded.sealed, "
+    "conflict_sealed = NULL"
+)
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """The clear columns of a record row, as an edit needs them."""
+
+    kind: str
+    version: int
+    server_version: int | None
+    sync_state: SyncState
+    deleted: bool
+
+
+def check_ids(kind: str, record_id: str) -> None:
+    problems = []
+    if not isinstance(kind, str) or not kind:
+        problems.append(("kind", "must be a non-empty text"))
+    if not isinstance(record_id, str) or not record_id:
+        problems.append(("id", "must be a non-empty text"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def check_same_kind(record_id: str, held: str, kind: str) -> None:
+    if held != kind:
+        raise ValidationError([("id", f"{record_id} already holds a {held} record, not a {kind}")])
+
+
+def edit_event(server_version: int | None) -> RecordEvent:
+    return RecordEvent.EDITED_UNSEEN if server_version is None else RecordEvent.EDITED
+
+
+class RecordTable:
+    def __init__(self, ctx: VaultContext) -> None:
+        self._ctx = ctx
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Upsert rows shaped as :data:`UPSERT`'s parameters."""
+        self._ctx.conn.executemany(UPSERT, rows)
+
+    def sealed_row(
+        self,
+        record_id: str,
+        kind: str,
+        version: int,
+        server_version: int | None,
+        state: SyncState,
+        plaintext: bytes | bytearray,
+        *,
+        deleted: bool = False,
+    ) -> tuple[Any, ...]:
+        """One :data:`UPSERT` parameter row, the payload sealed under the write key."""
+        gen = self._ctx.write_gen()
+        sealed = self._ctx.seal(gen, plaintext, record_ad(record_id, kind, version, gen))
+        return (record_id, kind, version, server_version, state.value, int(deleted), gen, sealed)
+
+    def remove(self, record_id: str) -> None:
+        self._ctx.conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
+
+    def set_sync_states(self, states: Iterable[tuple[str, SyncState]]) -> None:
+        self._ctx.conn.executemany(
+            "UPDATE records SET sync_state = ? WHERE id = ?",
+            [(state.value, record_id) for record_id, state in states],
+        )
+
+    def acknowledged(self, record_id: str, server_version: int, *, more_waiting: bool) -> None:
+        """The server applied a change of ``record_id`` as ``server_version``."""
+        row = self._ctx.conn.execute(
+            "SELECT sync_state, deleted, conflict_sealed IS NOT NULL FROM records WHERE id = ?",
+            (record_id,),
+        ).fetchone()
+        if row is None:
+            return
+        state, deleted, conflict_open = SyncState(row[0]), bool(row[1]), bool(row[2])
+        if more_waiting:
+            # Later local edits were built on top of the change just acknowledged.
+            event = RecordEvent.PARTLY_ACKNOWLEDGED
+        elif deleted:
+            self.remove(record_id)  # the server has the delete: nothing left to keep
+            return
+        else:
+            # An open conflict stays visible until the person resolves it.
+            event = (
+                RecordEvent.ACKNOWLEDGED_IN_CONFLICT if conflict_open else RecordEvent.ACKNOWLEDGED
+            )
+        self._ctx.conn.execute(
+            "UPDATE records SET server_version = ?, sync_state = ? WHERE id = ?",
+            (server_version, sync_state_after(state, event).value, record_id),
+        )
+
+    def move_many(self, record_ids: list[str], event: RecordEvent) -> None:
+        """Move the sync state of each of ``record_ids`` held here on ``event``."""
+        conn = self._ctx.conn
+        for chunk in chunks(record_ids):
+            rows = conn.execute(
+                f"SELECT id, sync_state FROM records WHERE id IN ({marks(len(chunk))})", chunk
+            ).fetchall()
+            self.set_sync_states(
+                (rid, sync_state_after(SyncState(state), event)) for rid, state in rows
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def stored(self, record_id: str) -> StoredRow | None:
+        row = self._ctx.conn.execute(
+            "SELECT kind, version, server_version, sync_state, deleted FROM records WHERE id = ?",
+            (record_id,),
+        ).fetchone()
+        return (
+            None
+            if row is None
+            else StoredRow(row[0], row[1], row[2], SyncState(row[3]), bool(row[4]))
+        )
+
+    def stored_many(self, record_ids: list[str]) -> dict[str, StoredRow]:
+        found: dict[str, StoredRow] = {}
+        conn = self._ctx.conn
+        for chunk in chunks(record_ids):
+            for rid, kind, version, server_version, state, deleted in conn.execute(
+                "SELECT id, kind, version, server_version, sync_state, deleted FROM records "
+                f"WHERE id IN ({marks(len(chunk))})",
+                chunk,
+            ):
+                found[rid] = StoredRow(
+                    kind, version, server_version, SyncState(state), bool(deleted)
+                )
+        return found
+
+    def _live(self, record_id: str, kind: str) -> tuple[int, int, bytes] | None:
+        return self._ctx.conn.execute(
+            "SELECT version, key_gen, sealed FROM records WHERE id = ? AND kind = ? "
+            "AND deleted = 0",
+            (record_id, kind),
+        ).fetchone()
+
+    def payload_plaintext(self, record_id: str, kind: str) -> bytes | None:
+        """The live payload's plaintext, or None if it does not open (or there is none)."""
+        row = self._live(record_id, kind)
+        if row is None:
+            return None
+        version, gen, sealed = row
+        return self._ctx.open(gen, sealed, record_ad(record_id, kind, version, gen))
+
+    def live_payload(self, record_id: str, kind: str) -> Any | None:
+        """The live payload, or None if it does not open (or there is none)."""
+        row = self._live(record_id, kind)
+        if row is None:
+            return None
+        version, gen, sealed = row
+        return self._ctx.open_json(gen, sealed, record_ad(record_id, kind, version, gen))
+
+    def get(self, kind: str, record_id: str) -> JSONDict:
+        self._ctx.keys()
+        row = self._live(record_id, kind)
+        if row is None:
+            raise NotFoundError(f"There is no {kind} record with id {record_id}.")
+        version, gen, sealed = row
+        payload = self._ctx.open_json(gen, sealed, record_ad(record_id, kind, version, gen))
+        if payload is None:
+            raise self._damaged(record_id, kind)
+        return payload
+
+    def meta(self, record_id: str) -> RecordMeta:
+        row = self._ctx.conn.execute(
+            "SELECT kind, version, server_version, sync_state, deleted FROM records WHERE id = ?",
+            (record_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no record with id {record_id}.")
+        return RecordMeta(record_id, row[0], row[1], row[2], SyncState(row[3]), bool(row[4]))
+
+    def iter_kind(self, kind: str) -> Iterator[tuple[str, JSONDict]]:
+        """Every live record of ``kind`` as (id, payload), in the order they were first
+        written; a damaged one is skipped and reported through damaged_records().
+
+        One query fetches every row (no query per record), under the lock only while it
+        runs; payloads are opened as the caller iterates, and each sealed blob is let go
+        as soon as its payload is handed out, so a listing of 20,000 carers never holds
+        every ciphertext beside every decoded payload.
+        """
+        ctx = self._ctx
+        with ctx.lock:
+            keys = ctx.keys()
+            try:
+                rows = ctx.conn.execute(
+                    "SELECT id, version, key_gen, sealed FROM records WHERE kind = ? "
+                    "AND deleted = 0 ORDER BY rowid",
+                    (kind,),
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(ctx.path, exc) from exc
+        rows.reverse()  # pop() from the end hands rows out in rowid order
+        while rows:
+            record_id, version, gen, sealed = rows.pop()
+            if ctx.keyring is not keys:
+                # Locked (idle auto-lock) while the caller was still iterating: stop, rather
+                # than report every remaining record as damaged.
+                raise VaultLocked("The vault was locked: unlock it with your passphrase first.")
+            payload = ctx.open_json(gen, sealed, record_ad(record_id, kind, version, gen))
+            if payload is None:
+                self._damaged(record_id, kind)
+                continue
+            yield record_id, payload
+
+    def sync_states(self, kind: str) -> dict[str, SyncState]:
+        """Every live record of a kind and its sync state, in one query (for lists)."""
+        return {
+            record_id: SyncState(state)
+            for record_id, state in self._ctx.conn.execute(
+                "SELECT id, sync_state FROM records WHERE kind = ? AND deleted = 0", (kind,)
+            )
+        }
+
+    def count_by_state(self) -> dict[SyncState, int]:
+        counts = dict.fromkeys(SyncState, 0)
+        for state, n in self._ctx.conn.execute(
+            "SELECT sync_state, COUNT(*) FROM records GROUP BY sync_state"
+        ):
+            counts[SyncState(state)] = n
+        return counts
+
+    # ------------------------------------------------------------------ conflicts
+
+    def mark_conflict(self, record_id: str, details: Mapping[str, Any]) -> None:
+        row = self._ctx.conn.execute(
+            "SELECT key_gen, sync_state FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no record with id {record_id}.")
+        gen = row[0]  # sealed under the row's own generation, like its payload
+        if gen not in self._ctx.keys().aead:
+            raise RecordIntegrityError(record_id)
+        state = sync_state_after(SyncState(row[1]), RecordEvent.CONFLICT_FOUND)
+        self._ctx.conn.execute(
+            "UPDATE records SET sync_state = ?, conflict_sealed = ? WHERE id = ?",
+            (
+                state.value,
+                self._ctx.seal(gen, encode_json(dict(details)), conflict_ad(record_id, gen)),
+                record_id,
+            ),
+        )
+
+    def conflict_details(self, record_id: str) -> dict[str, Any] | None:
+        self._ctx.keys()
+        row = self._ctx.conn.execute(
+            "SELECT kind, key_gen, conflict_sealed FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no record with id {record_id}.")
+        kind, gen, sealed = row
+        if sealed is None:
+            return None
+        details = self._ctx.open_json(gen, sealed, conflict_ad(record_id, gen))
+        if details is None:
+            self._ctx.note_damaged(record_id, kind)
+            raise RecordIntegrityError(record_id, kind)
+        return details
+
+    def _damaged(self, record_id: str, kind: str) -> RecordIntegrityError:
+        self._ctx.note_damaged(record_id, kind)
+        logger.warning("record %s (%s) failed its integrity check", record_id, kind)
+        return RecordIntegrityError(record_id, kind)
