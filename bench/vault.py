@@ -1,11 +1,14 @@
-"""Vault benchmark: prints the figures the foundation issue asks for.
+"""Vault benchmark: prints each figure beside its target.
 
     .venv/bin/python bench/vault.py [--carers 10000] [--search-carers 20000]
 
-Targets (ARCHITECTURE/issue): unlock < 1 s with Argon2id >= 64 MiB; encrypted insert
-within 2x of plain sqlite-utils inserts of the same JSON; search < 30 ms per keystroke over
-20,000 carers; open one record < 20 ms; < 300 MB resident with 20,000 carers unlocked.
-Timings are printed, not asserted: a noisy machine must not fail a build.
+Targets (foundation issue, issue 13): unlock < 1 s with Argon2id >= 64 MiB; encrypted
+insert <= 1.5x plain sqlite-utils inserts of the same JSON in the same run; the sorted
+caseload of 20,000 carers (every column a list shows) < 300 ms after unlock, without
+building the full records; the first keystroke after unlock < 300 ms; search < 30 ms per
+keystroke; open one record < 20 ms; peak resident memory < 300 MB with 20,000 carers
+unlocked and listed. Timings are printed, not asserted: a noisy machine must not fail a
+build. The data are the demo maker's (carer_desk.demo), made with the shared builders.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from pathlib import Path
 import psutil
 import sqlite_utils
 
+from carer_desk.clock import FixedClock
 from carer_desk.config import Settings
-from carer_desk.demo import _Maker
-from carer_desk.ports import RecordWrite
+from carer_desk.demo import DemoMaker
+from carer_desk.ports import RecordWrite, SyncStateIndex
 from carer_desk.records.carer import Carer
 from carer_desk.records.codec import from_payload, kind_of, to_payload
 from carer_desk.services.carers import CarerService
+from carer_desk.services.caseload import CARER, FACT_KINDS, CaseloadRow, sync_states_of
 from storage.kdf import KdfParams
 from storage.vault import Vault
 
@@ -63,7 +68,7 @@ KEYSTROKES = [
 def records(settings: Settings, carers: int, seed: int) -> list[RecordWrite]:
     import random
 
-    maker = _Maker(settings, random.Random(seed), date.today())
+    maker = DemoMaker(settings, random.Random(seed), FixedClock(date(2026, 3, 2)))
     writes = []
     for _ in range(carers):
         carer = maker.carer()
@@ -116,7 +121,7 @@ def main() -> None:
         vault.close()
         print(
             f"Insert {len(writes)} records: encrypted {enc_s:.2f} s, plain sqlite-utils "
-            f"{plain_s:.2f} s, ratio {enc_s / plain_s:.2f}x (target <= 2x)"
+            f"{plain_s:.2f} s, ratio {enc_s / plain_s:.2f}x (target <= 1.5x)"
         )
 
         vault = Vault.open(vault_path, actor="bench")
@@ -160,31 +165,63 @@ def measure(vault_path: Path) -> None:
     process = psutil.Process()
     vault = Vault.open(vault_path, actor="bench")
     vault.unlock(PASSPHRASE)
+
     service = CarerService(vault, settings)
-    first_s, hits = timed(lambda: service.search("margaret"))
+    list_s, rows = timed(service.caseload)
     print(
-        f"First keystroke after unlock (decrypt all carers, build the index): "
-        f"{first_s * 1000:.0f} ms, {len(service._stored())} carers"
+        f"Sorted caseload after unlock ({len(rows)} rows: name, preferred name, district, "
+        f"postcode, town, next review, plan state, payment pending, sync state; no full "
+        f"record built): {list_s * 1000:.0f} ms (target < 300 ms)"
     )
+
+    # How much of that is the store's: the same records read and decrypted, and every
+    # sync state asked for (one by one unless the store offers SyncStateIndex).
+    read_s, _ = timed(lambda: [sum(1 for _ in vault.iter_kind(k)) for k in (CARER, *FACT_KINDS)])
+    states_s, _ = timed(lambda: sync_states_of(vault, CARER, [r.id for r in rows]))
+    one_read = "in one read" if isinstance(vault, SyncStateIndex) else "one by one"
+    print(
+        f"  of which the store: reading and decrypting those records {read_s * 1000:.0f} ms, "
+        f"the sync states ({one_read}) {states_s * 1000:.0f} ms"
+    )
+
+    service.forget()  # as after a fresh unlock: nothing decrypted is held
+    first_s, found = timed(lambda: service.search_ids("margaret"))
+    print(
+        f"First keystroke after unlock (decrypt the carers, build the index, find "
+        f"{len(found)} matches): {first_s * 1000:.0f} ms (target < 300 ms)"
+    )
+    service.forget()
+    rows_s, hits = timed(lambda: service.search_caseload("margaret", limit=200))
+    print(
+        f"  ... or with the first 200 hits as rows, before any list was shown (their "
+        f"plans, conversations and payment requests read too): {rows_s * 1000:.0f} ms"
+    )
+    service.caseload()  # the list the person is searching is on screen
     per_key = []
     for _ in range(3):
         for keystroke in KEYSTROKES:
-            t, _ = timed(lambda: service.search(keystroke, limit=200))  # noqa: B023
+            t, _ = timed(lambda: service.search_caseload(keystroke, limit=200))  # noqa: B023
             per_key.append(t)
     print(
-        f"Search as you type over {len(service._stored())} carers (first 200 hits "
-        f"shown): median {statistics.median(per_key) * 1000:.2f} ms, 95th percentile "
+        f"Search as you type over {len(rows)} carers (first 200 hits as rows): median "
+        f"{statistics.median(per_key) * 1000:.2f} ms, 95th percentile "
         f"{statistics.quantiles(per_key, n=20)[-1] * 1000:.2f} ms per keystroke "
         "(target < 30 ms)"
     )
-    list_s, carers = timed(service.list_carers)
-    print(f"Full sorted list of {len(carers)} carers (every record validated): {list_s:.2f} s")
     rss = process.memory_info().rss
     print(
-        f"Resident memory with {len(carers)} carers unlocked and listed: "
-        f"{rss / 2**20:.0f} MB; peak {_peak_rss() / 2**20:.0f} MB (target < 300 MB)"
+        f"Resident memory with {len(rows)} carers unlocked, listed and searched: "
+        f"{rss / 2**20:.0f} MB now; peak {_peak_rss() / 2**20:.0f} MB (target < 300 MB)"
     )
-    assert all(isinstance(c, Carer) for c in hits)
+    assert all(isinstance(r, CaseloadRow) for r in hits)
+
+    # The old way, for comparison in the same run: every carer decoded and validated.
+    full_s, carers = timed(service.list_carers)
+    assert all(isinstance(c, Carer) for c in carers)
+    print(
+        f"For comparison, every full record decoded and validated: {full_s:.2f} s; the "
+        f"caseload took {list_s / full_s:.2f}x of that"
+    )
     vault.close()
 
 

@@ -14,13 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from carer_desk.errors import RuleViolation
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    clean_optional_text,
-    clean_text,
-    new_id,
-)
+from carer_desk.ids import new_id
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +34,9 @@ class PaymentStatus(LabelledEnum):
 # waiting, so two requests in flight cannot together exceed it.
 COMMITTED_STATUSES = frozenset({PaymentStatus.APPROVED, PaymentStatus.PAID})
 OPEN_STATUSES = frozenset({PaymentStatus.DRAFT, PaymentStatus.SUBMITTED})
+# Asked for and not yet settled: waiting for a decision, or approved and not yet paid
+# (what a caseload flags as "payment pending"; a draft is still the worker's to send).
+PENDING_STATUSES = frozenset({PaymentStatus.SUBMITTED, PaymentStatus.APPROVED})
 
 
 class PaymentPurpose(LabelledEnum):
