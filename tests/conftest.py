@@ -25,7 +25,6 @@ from tests.vaults import make_vault
 # act as "amy" on a clock they move by hand), never by making vaults their own way.
 
 
-
 @pytest.fixture
 def vault_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "vault.db"

@@ -253,7 +253,7 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
 def _carer_row(row: CaseloadRow) -> str:
     born = iso_date(row.date_of_birth) if row.date_of_birth else "-"
     place = row.postcode or "-"
-    return f"{row.id}  {row.display_name:<32.32}  {born:<10}  {place:<9}  {row.sync_state}"
+    return f"{row.carer_id}  {row.display_name:<32.32}  {born:<10}  {place:<9}  {row.sync_state}"
 
 
 def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -262,7 +262,7 @@ def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.json:
             _print_json(service.list_carers())
         else:
-            _print_rows(service.caseload())
+            _print_rows(service.caseload.rows())
     return 0
 
 
@@ -300,7 +300,8 @@ def cmd_search(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.json:
             _print_json(service.search(args.query))
         else:
-            _print_rows(service.search_caseload(args.query))
+            hits = set(service.caseload.search(args.query))
+            _print_rows([r for r in service.caseload.rows() if r.carer_id in hits])
     return 0
 
 

@@ -34,9 +34,6 @@ class PaymentStatus(LabelledEnum):
 # waiting, so two requests in flight cannot together exceed it.
 COMMITTED_STATUSES = frozenset({PaymentStatus.APPROVED, PaymentStatus.PAID})
 OPEN_STATUSES = frozenset({PaymentStatus.DRAFT, PaymentStatus.SUBMITTED})
-# Asked for and not yet settled: waiting for a decision, or approved and not yet paid
-# (what a caseload flags as "payment pending"; a draft is still the worker's to send).
-PENDING_STATUSES = frozenset({PaymentStatus.SUBMITTED, PaymentStatus.APPROVED})
 
 
 class PaymentPurpose(LabelledEnum):

@@ -15,10 +15,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from carer_desk.changes import Changes
 from carer_desk.clock import SYSTEM_CLOCK, Clock
@@ -62,8 +62,13 @@ _PLAN_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CaseloadRow:
+class CaseloadRow(NamedTuple):
+    """One carer as a caseload list shows them: what a table model needs, no more.
+
+    A named tuple rather than a dataclass: as light and as immutable, and made several
+    times faster, which counts when a whole caseload is made after every unlock.
+    """
+
     carer_id: str
     given_name: str
     family_name: str
@@ -96,6 +101,14 @@ class CaseloadRow:
         return self.next_review is not None and self.next_review <= today + timedelta(
             days=within_days
         )
+
+
+_NOTHING_LINKED: tuple[date | None, PlanState, bool, tuple[str, ...]] = (
+    None,
+    PlanState.NONE,
+    False,
+    (),
+)
 
 
 class CaseloadFilter(StrEnum):
@@ -295,11 +308,11 @@ class CaseloadService(Service):
                 for kind in ROW_KINDS:
                     for record_id, payload in self.store.iter_kind(kind):
                         self._hold(kind, record_id, payload)
-            for carer_id in rows:
-                rows[carer_id] = self._with_links(rows[carer_id])
+            for carer_id in self._facts:
+                if carer_id in rows:
+                    rows[carer_id] = self._with_links(rows[carer_id])
             self.linked = True
-            self._index = None  # built again with the card numbers it now knows
-        self._search_index()
+            self._index = None  # built again, at the next search, with the card numbers
         return self.rows()
 
     def records_of(self, carer_id: str, kind: str) -> list[str]:
@@ -364,7 +377,7 @@ class CaseloadService(Service):
 
     def _with_links(self, row: CaseloadRow) -> CaseloadRow:
         review, plan, pending, _cards = _summary(self._facts.get(row.carer_id, {}).values())
-        return replace(row, next_review=review, plan_state=plan, payment_pending=pending)
+        return row._replace(next_review=review, plan_state=plan, payment_pending=pending)
 
     def _plan_state(self, payload: Mapping[str, Any]) -> PlanState:
         # From the payload, by the plan's own rule: no plan is decoded to list carers.
@@ -384,23 +397,25 @@ class CaseloadService(Service):
         self, carer_id: str, payload: Mapping[str, Any], state: SyncState | None
     ) -> CaseloadRow:
         address = payload.get("address") or {}
-        review, plan, pending, _cards = _summary(self._facts.get(carer_id, {}).values())
+        get = payload.get
+        facts = self._facts.get(carer_id)
+        review, plan, pending, _cards = _summary(facts.values()) if facts else _NOTHING_LINKED
         return CaseloadRow(
-            carer_id=carer_id,
-            given_name=str(payload.get("given_name") or ""),
-            family_name=str(payload.get("family_name") or ""),
-            preferred_name=payload.get("preferred_name") or None,
-            district=address.get("district") or None,
-            postcode=address.get("postcode") or None,
-            town=address.get("town") or None,
-            team=payload.get("team") or None,
-            worker=payload.get("worker") or None,
-            next_review=review,
-            plan_state=plan,
-            payment_pending=pending,
-            sync_state=state or SyncState.SYNCED,
-            safeguarding=bool(payload.get("safeguarding_flag")),
-            date_of_birth=_day(payload.get("date_of_birth")),
+            carer_id,
+            str(get("given_name") or ""),
+            str(get("family_name") or ""),
+            get("preferred_name") or None,
+            address.get("district") or None,
+            address.get("postcode") or None,
+            address.get("town") or None,
+            get("team") or None,
+            get("worker") or None,
+            review,
+            plan,
+            pending,
+            state or SyncState.SYNCED,
+            bool(get("safeguarding_flag")),
+            _day(get("date_of_birth")),
         )
 
     # --- keeping up ---------------------------------------------------------------------
@@ -436,7 +451,7 @@ class CaseloadService(Service):
             for carer_id, row in list(self._rows.items()):
                 state = states.get(carer_id)
                 if state is not None and state != row.sync_state:
-                    self._rows[carer_id] = replace(row, sync_state=state)
+                    self._rows[carer_id] = row._replace(sync_state=state)
                     touched.add(carer_id)
         return touched
 

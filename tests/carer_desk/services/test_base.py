@@ -10,7 +10,9 @@ from carer_desk.clock import SYSTEM_CLOCK, FixedClock
 from carer_desk.config import Settings
 from carer_desk.services.base import Service
 from carer_desk.services.cards import CardService
+from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
@@ -21,6 +23,8 @@ from carer_desk.services.subject_access import SubjectAccessService
 from tests.carer_desk.services.service_support import TODAY
 
 SERVICES = (
+    CarerFileService,
+    CaseloadService,
     CardService,
     CarerService,
     ConversationService,
@@ -45,5 +49,11 @@ def test_every_service_takes_store_settings_and_clock_then_only_keywords(service
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.__name__)
 def test_a_service_uses_the_clock_it_is_given(vault, service) -> None:
     clock = FixedClock(TODAY)
-    built = service(vault, Settings(), clock)
+    extras = {}
+    if service is CarerFileService:
+        extras = {
+            "caseload": CaseloadService(vault, Settings(), clock),
+            "groups": GroupService(vault, Settings(), clock),
+        }
+    built = service(vault, Settings(), clock, **extras)
     assert built.clock is clock and built.repo.clock is clock and built.store is vault

@@ -146,9 +146,7 @@ def test_every_row_says_what_the_full_records_say(vault, settings) -> None:
 
 
 def test_rows_follow_the_records_an_operation_writes(vault, settings, clock) -> None:
-    session = DeskSession(
-        vault, settings, role=Role.OUTREACH_WORKER, drafts=vault, clock=clock
-    )
+    session = DeskSession(vault, settings, role=Role.OUTREACH_WORKER, drafts=vault, clock=clock)
     carer = add_carer(vault, "Ann", "Lee")
     session.caseload.link()
     assert session.caseload.row(carer.id).plan_state is PlanState.NONE

@@ -27,7 +27,9 @@ from carer_desk.records.codec import KINDS
 from carer_desk.records.conversation import ActionTag, GoalAttainment, WellbeingScale
 from carer_desk.records.payment import PaymentPurpose
 from carer_desk.services.cards import CardService
+from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
@@ -304,6 +306,8 @@ def test_a_field_from_a_newer_version_survives_the_edit(desk: Desk, write: str) 
 # --- the list above is every write ------------------------------------------------------
 
 SERVICES = (
+    CaseloadService,
+    CarerFileService,
     CarerService,
     PlanService,
     CardService,
@@ -315,10 +319,14 @@ SERVICES = (
     SubjectAccessService,
 )
 READS = {
+    "CaseloadService": {
+        "holds_decrypted_data", "identities", "ids", "link", "records_of", "refresh",
+        "forget", "row", "rows", "search",
+    },
+    "CarerFileService": {"open"},  # an audited view, no record written
     "CarerService": {
-        "caseload", "damaged", "describe", "forget", "get_carer", "holds_decrypted_data",
-        "list_carers", "refresh", "refresh_records", "search", "search_caseload", "search_ids",
-        "sync_state",
+        "damaged", "describe", "forget", "get_carer", "holds_decrypted_data", "list_carers",
+        "refresh", "search", "sync_state",
     },
     "PlanService": {
         "due_for_review", "find_for_carer", "get", "missing_sections", "plan_for_carer",
@@ -332,7 +340,8 @@ READS = {
         "eligibility", "get", "list_for_carer", "template", "wellbeing_trajectory",
     },
     "GroupService": {
-        "follow_ups", "group", "groups", "members", "register", "register_rows", "session",
+        "follow_ups", "group", "groups", "groups_of", "members", "register", "register_rows",
+        "session",
         "sessions",
     },
     "DuplicateService": {"decisions", "possible_duplicates", "unfinished_merges"},
