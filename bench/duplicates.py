@@ -23,11 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from carer_desk import factories as make
 from carer_desk.config import Settings
+from carer_desk.ids import new_id
 from carer_desk.ports import RecordWrite
-from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
+from carer_desk.records.carer import Carer
 from carer_desk.records.codec import to_payload
-from carer_desk.records.common import Address, new_id
 from carer_desk.records.payment import PaymentPurpose, WellbeingPaymentRequest
 from carer_desk.services.duplicates import DuplicateService
 from storage.kdf import KdfParams
@@ -47,13 +48,14 @@ def _carer(rng: random.Random) -> Carer:
     # Distinct-looking names: a common first and family name with a random suffix.
     given = rng.choice(FIRST) + "".join(rng.choices(string.ascii_lowercase, k=2))
     family = rng.choice(FAMILY) + "".join(rng.choices(string.ascii_lowercase, k=3))
-    return Carer(
+    return make.carer(
         given_name=given,
         family_name=family,
         date_of_birth=date(1940, 1, 1) + timedelta(days=rng.randrange(25_000)),
-        address=Address(line1="1 High Street", town="Banbury", postcode=_postcode(rng)),
-        referral=Referral(date=date(2025, 1, 6), source=ReferralSource.SELF),
-        consent=Consent(given=True, date=date(2025, 1, 6)),
+        contact=make.contact_details(phone=None),
+        address=make.address(
+            line1="1 High Street", town="Banbury", postcode=_postcode(rng), district=None
+        ),
     )
 
 
@@ -105,8 +107,8 @@ def bench_listing(size: int) -> None:
 
 
 def _request(carer_id: str) -> WellbeingPaymentRequest:
-    return WellbeingPaymentRequest(
-        carer_id=carer_id,
+    return make.payment_request(
+        carer_id,
         amount_pence=1_000,
         purpose=PaymentPurpose.DAY_OUT,
         wellbeing_outcome="A day out",

@@ -21,7 +21,7 @@ from typing import Any
 import platformdirs
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.common import Problems, join_path
+from carer_desk.validation import Problems, join_path
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,14 @@ CONFIG_FILE_NAME = "config.toml"
 # unallocated-looking Freephone number; printing code can check
 # CardSettings.emergency_line_configured and warn before cards leave the building.
 PLACEHOLDER_EMERGENCY_LINE = "0800 000 0000"
+
+# The BRIEF's rule: the line rings 2-4 named people in order. The card and the line's
+# screen have room for four, so a plan with more is refused outright; fewer just leaves
+# it incomplete. PlanSettings may ask for more than 2 before a plan counts as complete,
+# never for more than 4. Plans (carer_desk.records.plan) read these bounds from here:
+# settings know nothing of records.
+MIN_EMERGENCY_CONTACTS = 2
+MAX_EMERGENCY_CONTACTS = 4
 
 
 class ConfigError(ValidationError):
@@ -154,13 +162,10 @@ class WorkingDaySettings:
 class PlanSettings:
     review_months: int = 12
     reminder_days_before: int = 30
-    min_contacts: int = 2
-    max_contacts: int = 4
+    min_contacts: int = MIN_EMERGENCY_CONTACTS
+    max_contacts: int = MAX_EMERGENCY_CONTACTS
 
     def __post_init__(self) -> None:
-        # Imported here: plan records do not depend on settings, only the reverse.
-        from carer_desk.records.plan import MAX_EMERGENCY_CONTACTS
-
         p = Problems()
         _positive_int(p, "review_months", self.review_months)
         _positive_int(p, "reminder_days_before", self.reminder_days_before, minimum=0)

@@ -1,9 +1,11 @@
 """Realistic synthetic data for demos, training and benchmarks (``seed-demo``).
 
-Everything is invented: names are drawn from lists, never from real people. The mix
-covers every state the screens and reports must handle — conversations at every stage,
-payments in every state, plans complete and incomplete with cards waiting to print, and
-groups with sessions and registers. A fixed seed gives the same data every time.
+Records are made with the same builders the tests use (:mod:`carer_desk.factories`);
+this module adds only the variety. Everything is invented: names are drawn from lists,
+never from real people. The mix covers every state the screens and reports must handle —
+conversations at every stage, payments in every state, plans complete and incomplete with
+cards waiting to print, and groups with sessions and registers. A fixed seed gives the
+same data every time.
 """
 
 from __future__ import annotations
@@ -14,64 +16,43 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from carer_desk import factories as make
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import (
     AccessibleFormat,
-    CaredForPerson,
     Carer,
     CarerType,
     Condition,
-    Consent,
-    Contact,
     EmploymentStatus,
     LawfulBasis,
-    Referral,
     ReferralSource,
 )
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    District,
-    LocalityTeam,
-    PreferredChannel,
-)
+from carer_desk.records.codec import kind_of
+from carer_desk.records.contact_details import ContactDetails, PreferredChannel
 from carer_desk.records.conversation import (
     ActionTag,
-    BuildAGoodLife,
     CarerOutcome,
     ConversationStatus,
-    Goal,
     GoalAttainment,
     GuidedConversation,
-    ListenAndConnect,
     OutcomeAssessment,
-    SupportAction,
     UnableReason,
-    UrgentSupport,
     WellbeingAnswer,
     WellbeingScale,
 )
-from carer_desk.records.groups import (
-    Attendance,
-    GroupKind,
-    GroupMember,
-    GroupSession,
-    PeerGroup,
-    SessionFormat,
-)
+from carer_desk.records.groups import GroupKind, SessionFormat
 from carer_desk.records.payment import PaidTo, PaymentPurpose, WellbeingPaymentRequest
+from carer_desk.records.places import District
 from carer_desk.records.plan import (
-    CardHolder,
     CardStatus,
     EmergencyCard,
-    EmergencyContact,
     EmergencyPlan,
     HomeAccess,
     LegalArrangements,
-    Medication,
-    PlanPerson,
 )
+from carer_desk.records.teams import LocalityTeam
 from carer_desk.rules.card_numbers import generate_unique_card_number
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
@@ -172,11 +153,15 @@ class SeedSummary:
         return f"Demo data written: {parts}."
 
 
-class _Maker:
-    def __init__(self, settings: Settings, rng: random.Random, today: date) -> None:
+class DemoMaker:
+    """Varied, realistic records made with the shared builders (:mod:`carer_desk.factories`),
+    the variety drawn from ``rng`` so a seed always gives the same data."""
+
+    def __init__(self, settings: Settings, rng: random.Random, clock: Clock) -> None:
         self.settings = settings
         self.rng = rng
-        self.today = today
+        self.today = clock.today()
+        self.now = clock.now()
         template = latest_template(settings.templates.default_conversation_template)
         self.template_id, self.template_version = template.id, template.version
         self.statement_ids = tuple(s.id for s in template.wellbeing_statements)
@@ -194,7 +179,7 @@ class _Maker:
             channels += [PreferredChannel.MOBILE, PreferredChannel.TEXT]
         if email:
             channels.append(PreferredChannel.EMAIL)
-        return ContactDetails(
+        return make.contact_details(
             phone=f"01865 {rng.randint(100000, 999999)}",
             mobile=mobile,
             email=email,
@@ -205,28 +190,27 @@ class _Maker:
         rng = self.rng
         town, district_code, district, team = rng.choice(PLACES)
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        referral = Referral(date=self.day(900, 30), source=rng.choice(list(ReferralSource)))
+        referral = make.referral(self.day(900, 30), source=rng.choice(list(ReferralSource)))
         outward = f"{district_code} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         postcode = outward + rng.choice("ABDEFGHJLNPQRSTUWXYZ")
-        person = CaredForPerson(
+        person = make.cared_for_person(
             name=f"{rng.choice(GIVEN)} {family}",
             relationship=rng.choice(RELATIONSHIPS),
             conditions=tuple(rng.sample(list(Condition), rng.randint(1, 2))),
         )
-        contact = Contact(
+        contact = make.contact(
             name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
             relationship="friend",
             phone=f"07700 9{rng.randint(10000, 99999)}",
-            consent_given=True,
             consent_date=referral.date,
         )
-        return Carer(
+        return make.carer(
             given_name=given,
             family_name=family,
             preferred_name="Peggy" if given == "Margaret" and rng.random() < 0.5 else None,
             date_of_birth=date(rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)),
             contact=self.contact_details(),
-            address=Address(
+            address=make.address(
                 line1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
                 town=town,
                 postcode=postcode,
@@ -241,52 +225,50 @@ class _Maker:
             hours_of_care_per_week=rng.choice((10, 20, 35, 50, 70, 100)),
             lives_with_cared_for=rng.random() < 0.7,
             referral=referral,
-            consent=Consent(given=True, date=referral.date, lawful_basis=LawfulBasis.CONSENT),
+            consent=make.consent(referral.date, lawful_basis=LawfulBasis.CONSENT),
             cared_for=(person,),
             contacts=(contact,),
             team=team,
             worker=rng.choice(WORKERS[team]),
             safeguarding_flag=rng.random() < 0.02,
+            created_at=self.now,
         )
 
     def conversation(self, carer: Carer, stage: int) -> GuidedConversation:
         """stage 0: draft; 1: complete at stage 1; 2: urgent support draft; 3: full."""
         rng = self.rng
         started = self.day(300, 1)
-        stage1 = ListenAndConnect(
-            answers=(
-                ("going_well", "My daughter helps at weekends."),
-                ("not_going_well", "Nights are hard; I am not sleeping."),
-            ),
-            what_matters="Keeping well enough to keep caring, and seeing my friends.",
-            strengths="Organised; good neighbours.",
-            circle_of_support="Daughter in Didcot; neighbour holds a key.",
-            community_assets="Village lunch club on Thursdays.",
-            signposting_given="Carers' card; local groups.",
-        )
         base: dict[str, Any] = dict(
-            carer_id=carer.id,
             template_id=self.template_id,
             template_version=self.template_version,
             started_on=started,
             worker=carer.worker or "demo",
             seen_alone=rng.choice((True, False)),
-            stage1=stage1,
+            stage1=make.listen_and_connect(
+                answers=(
+                    ("going_well", "My daughter helps at weekends."),
+                    ("not_going_well", "Nights are hard; I am not sleeping."),
+                ),
+                circle_of_support="Daughter in Didcot; neighbour holds a key.",
+                community_assets="Village lunch club on Thursdays.",
+                signposting_given="Carers' card; local groups.",
+            ),
         )
         if stage == 0:
-            return GuidedConversation(**base)
+            return make.conversation(carer, **base)
         if stage == 1:
-            return GuidedConversation(
+            return make.conversation(
+                carer,
                 **base,
                 stage1_sufficient=True,
                 status=ConversationStatus.COMPLETE,
                 completed_on=started,
             )
         if stage == 2:
-            return GuidedConversation(
+            return make.conversation(
+                carer,
                 **base,
-                stage2=UrgentSupport(
-                    what_must_change_now="Respite this week; carer is exhausted.",
+                stage2=make.urgent_support(
                     emergency_plan_needed=True,
                     safeguarding_concern=carer.safeguarding_flag,
                     safeguarding_details="Concern raised with the office."
@@ -303,7 +285,7 @@ class _Maker:
             )
             for o in CarerOutcome
         )
-        stage3 = BuildAGoodLife(
+        stage3 = make.assessment(
             outcomes=outcomes,
             health_deteriorating_or_at_risk=rng.random() < 0.3,
             significant_impact_on_wellbeing=bool(unable) or rng.random() < 0.2,
@@ -312,32 +294,28 @@ class _Maker:
                 for s in self.statement_ids
             ),
             goals=(
-                Goal(
+                make.goal(
                     description="Get a full night's sleep twice a week",
                     attainment=rng.choice((None, *GoalAttainment)),
                 ),
-                Goal(description="Rejoin the walking group"),
+                make.goal(description="Rejoin the walking group"),
             ),
             actions=(
-                SupportAction(
-                    description="Refer for a sitting service",
-                    tag=ActionTag.SUPPORT_NOW,
-                    owner="worker",
-                ),
-                SupportAction(
+                make.action(description="Refer for a sitting service", owner="worker"),
+                make.action(
                     description="Talk to the GP about carer's health check",
                     tag=ActionTag.PREVENT,
                     owner="carer",
                 ),
-                SupportAction(description="Emergency plan and card", tag=ActionTag.DELAY),
+                make.action(description="Emergency plan and card", tag=ActionTag.DELAY),
             ),
             payment_recommended=True,
         )
         completed = min(started + timedelta(days=rng.randint(0, 14)), self.today)
-        return GuidedConversation(
+        return make.completed_conversation(
+            carer,
             **base,
             stage3=stage3,
-            status=ConversationStatus.COMPLETE,
             completed_on=completed,
             review_date=completed + timedelta(days=365),
         )
@@ -347,13 +325,13 @@ class _Maker:
     ) -> WellbeingPaymentRequest:
         rng = self.rng
         requested = max(conv.completed_on or self.today, self.today - timedelta(days=200))
-        request = WellbeingPaymentRequest(
-            carer_id=carer.id,
+        paid_to = rng.choice(list(PaidTo))
+        request = make.payment_request(
+            carer,
             conversation_id=conv.id,
             amount_pence=rng.choice((7500, 12000, 15000, 20000, 30000)),
             purpose=rng.choice(list(PaymentPurpose)),
-            wellbeing_outcome="A short break to rest and see friends.",
-            paid_to=(paid_to := rng.choice(list(PaidTo))),
+            paid_to=paid_to,
             supplier_name="Cotswold Breaks Ltd" if paid_to == PaidTo.SUPPLIER else None,
             requested_by=conv.worker,
             requested_on=requested,
@@ -375,42 +353,53 @@ class _Maker:
     def plan(self, carer: Carer, complete: bool) -> EmergencyPlan:
         rng = self.rng
         person = carer.cared_for[0]
-        meds = tuple(
-            Medication(name=m, dose="1 tablet", when="8am", where_kept="Kitchen cupboard, blue box")
-            for m in rng.sample(MEDICINES, rng.randint(1, 4))
-        )
         contacts = (
-            EmergencyContact(
+            make.emergency_contact(
                 name=f"{rng.choice(GIVEN)} {carer.family_name}",
-                role="daughter",
                 phone=f"07700 9{rng.randint(10000, 99999)}",
                 availability="any time",
                 holds_key=True,
-                consent_given=True,
                 consent_date=self.today,
             ),
-            EmergencyContact(
+            make.emergency_contact(
                 name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
                 role="neighbour",
                 phone=f"01865 {rng.randint(100000, 999999)}",
                 availability="weekdays",
-                consent_given=True,
                 consent_date=self.today,
             ),
         )
         created = self.day(200, 1)
         if not complete:
-            return EmergencyPlan(
-                carer_id=carer.id,
+            return make.plan(
+                carer,
                 created_on=created,
-                cared_for=(PlanPerson(name=person.name, cared_for_id=person.id),),
+                cared_for=(
+                    make.plan_person(
+                        name=person.name,
+                        cared_for_id=person.id,
+                        conditions_and_care_needed=None,
+                        medication=(),
+                        allergies=None,
+                        gp=None,
+                    ),
+                ),
                 emergency_contacts=contacts[:1],
+                access=HomeAccess(),
+                consent_to_share_with_emergency_service=False,
+                consent_date=None,
             )
-        return EmergencyPlan(
-            carer_id=carer.id,
+        meds = tuple(
+            make.medication(
+                name=m, dose="1 tablet", when="8am", where_kept="Kitchen cupboard, blue box"
+            )
+            for m in rng.sample(MEDICINES, rng.randint(1, 4))
+        )
+        return make.plan(
+            carer,
             created_on=created,
             cared_for=(
-                PlanPerson(
+                make.plan_person(
                     name=person.name,
                     cared_for_id=person.id,
                     conditions_and_care_needed="Needs help to wash, dress and with meals.",
@@ -439,7 +428,6 @@ class _Maker:
             legal=LegalArrangements(power_of_attorney="Daughter (health and welfare)"),
             emergency_contacts=contacts,
             longer_term_plan="Daughter would move in for a few weeks; then residential care.",
-            consent_to_share_with_emergency_service=True,
             consent_date=created,
             review_date=created + timedelta(days=365),
             card_first_name_on_back=True,
@@ -451,13 +439,7 @@ class _Maker:
             self.issued_numbers, length=self.settings.cards.number_length
         )
         self.issued_numbers.add(number)
-        card = EmergencyCard(
-            plan_id=plan.id,
-            carer_id=carer.id,
-            number=number,
-            holder=CardHolder.CARER,
-            issued_on=plan.created_on,
-        )
+        card = make.card(plan, number=number)
         if status == CardStatus.PRINTED:
             card = card.mark_printed(plan.created_on)
         return card
@@ -468,12 +450,11 @@ def generate(
     *,
     carers: int,
     seed: int,
-    today: date | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     facilitator: str = DEMO_FACILITATOR,
 ) -> Iterator[list[Any]]:
     """Batches of records (each batch a list of whole carers with all their records)."""
-    rng = random.Random(seed)
-    maker = _Maker(settings, rng, today or date.today())
+    maker = DemoMaker(settings, random.Random(seed), clock)
     batch: list[Any] = []
     all_carers: list[Carer] = []
     for n in range(carers):
@@ -489,11 +470,8 @@ def generate(
             plan = maker.plan(carer, complete=n % 3 == 0)
             batch.append(plan)
             if plan.is_complete:
-                batch.append(
-                    maker.card(
-                        carer, plan, CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
-                    )
-                )
+                status = CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
+                batch.append(maker.card(carer, plan, status))
         if len(batch) >= BATCH_CARERS * 4:
             yield batch
             batch = []
@@ -501,10 +479,10 @@ def generate(
     yield batch
 
 
-def _groups(maker: _Maker, carers: list[Carer], facilitator: str) -> list[Any]:
+def _groups(maker: DemoMaker, carers: list[Carer], facilitator: str) -> list[Any]:
     rng, out = maker.rng, []
     for name, kind, town, fmt in GROUPS:
-        group = PeerGroup(
+        group = make.group(
             name=name,
             kind=kind,
             town=town,
@@ -517,13 +495,10 @@ def _groups(maker: _Maker, carers: list[Carer], facilitator: str) -> list[Any]:
         )
         out.append(group)
         members = rng.sample(carers, min(len(carers), rng.randint(3, 8)))
-        out.extend(
-            GroupMember(group_id=group.id, carer_id=c.id, joined_on=maker.day(300, 60))
-            for c in members
-        )
+        out.extend(make.member(group, c, joined_on=maker.day(300, 60)) for c in members)
         for weeks_ago in (8, 4, 0):
-            session = GroupSession(
-                group_id=group.id,
+            session = make.session(
+                group,
                 on=maker.today - timedelta(weeks=weeks_ago),
                 format=fmt,
                 venue=group.venue,
@@ -532,9 +507,9 @@ def _groups(maker: _Maker, carers: list[Carer], facilitator: str) -> list[Any]:
             out.append(session)
             if weeks_ago:  # past sessions have a register; the next one is to be taken
                 out.extend(
-                    Attendance(
-                        session_id=session.id,
-                        carer_id=c.id,
+                    make.attendance(
+                        session,
+                        c,
                         attended=rng.random() < 0.85,
                         follow_up_requested=rng.random() < 0.1,
                     )
@@ -549,18 +524,13 @@ def seed_demo(
     *,
     carers: int,
     seed: int = 2026,
-    today: date | None = None,
+    clock: Clock = SYSTEM_CLOCK,
     facilitator: str = DEMO_FACILITATOR,
 ) -> SeedSummary:
     """Write demo data in batches, each one transaction (a batch is whole carers)."""
-    from carer_desk.records.codec import kind_of
-
-    repo = Repository(store)
+    repo = Repository(store, clock)
     summary = SeedSummary()
-    batch_source = generate(
-        settings, carers=carers, seed=seed, today=today, facilitator=facilitator
-    )
-    for batch in batch_source:
+    for batch in generate(settings, carers=carers, seed=seed, clock=clock, facilitator=facilitator):
         repo.save_many(batch, action="seed-demo", audit_details={"records": len(batch)})
         for record in batch:
             summary.add(kind_of(record))

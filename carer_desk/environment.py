@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from carer_desk.clock import Clock
 from carer_desk.config import Settings
 from carer_desk.ports import SyncGateway, VaultHandle
 from carer_desk.roles import Role
-from carer_desk.services.clock import ClockLike
 from carer_desk.sync_status import Identity
 
 if TYPE_CHECKING:  # the session imports every service: not needed to show the unlock screen
@@ -44,7 +44,7 @@ class DemoPerson:
 class DeskEnvironment(Protocol):
     settings: Settings
     vault: VaultHandle
-    clock: ClockLike
+    clock: Clock
     demo: bool
     #: The demo's published passphrase (None for real work).
     demo_passphrase: str | None

@@ -32,6 +32,17 @@ class NotFoundError(CarerDeskError):
     """A record asked for does not exist."""
 
 
+class UnknownCarer(NotFoundError):
+    """No carer with this id is held here (a mistyped id, or one not synced yet)."""
+
+    def __init__(self, carer_id: str) -> None:
+        self.carer_id = carer_id
+        super().__init__(
+            f"There is no carer with id {carer_id} on this laptop; check the id, or sync if "
+            "the carer was registered on another laptop."
+        )
+
+
 # --- vault errors: raised by the storage layer through the core's ports ---------------
 
 

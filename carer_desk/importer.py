@@ -17,7 +17,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.errors import CarerDeskError, ValidationError
+from carer_desk.ids import new_id
 from carer_desk.records.carer import (
     AccessibleFormat,
     CaredForPerson,
@@ -31,14 +33,10 @@ from carer_desk.records.carer import (
     ReferralSource,
 )
 from carer_desk.records.codec import from_payload
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    District,
-    LocalityTeam,
-    PreferredChannel,
-    new_id,
-)
+from carer_desk.records.contact_details import ContactDetails, PreferredChannel
+from carer_desk.records.places import Address, District
+from carer_desk.records.plausible_dates import dates_after_today_in
+from carer_desk.records.teams import LocalityTeam
 
 MAX_REPORTED_PROBLEMS = 200
 REQUIRED_COLUMNS = ("given_name", "family_name", "referral_date", "referral_source")
@@ -71,8 +69,22 @@ class ImportRefused(ValidationError):
         )
 
 
-def read_carers(path: Path, fmt: str | None = None) -> list[Carer]:
-    """Every carer in the file, validated; ImportRefused naming every bad row otherwise."""
+class UnknownFileFormat(CarerDeskError):
+    """The file's name does not say whether it is CSV or JSON Lines."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Cannot tell the format of {name}: name it .csv or .jsonl, or say which it is."
+        )
+
+
+def read_carers(path: Path, fmt: str | None = None, *, clock: Clock = SYSTEM_CLOCK) -> list[Carer]:
+    """Every carer in the file, validated; ImportRefused naming every bad row otherwise.
+
+    ``clock`` says what "today" is for dates that cannot be in the future, and stamps
+    ``created_at`` on carers the file gives none.
+    """
     fmt = fmt or _format_from_name(path)
     try:
         raw = path.read_bytes()
@@ -85,7 +97,8 @@ def read_carers(path: Path, fmt: str | None = None) -> list[Carer]:
             f"{path} is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' and retry."
         ) from exc
     rows = _jsonl_rows(text) if fmt == "jsonl" else _csv_rows(text)
-    parse = _carer_from_json if fmt == "jsonl" else _carer_from_csv
+    reader = _carer_from_json if fmt == "jsonl" else _carer_from_csv
+    today, now = clock.today(), clock.now()
     carers: list[Carer] = []
     problems: list[tuple[str, str]] = []
     for line_no, row in rows:
@@ -93,7 +106,7 @@ def read_carers(path: Path, fmt: str | None = None) -> list[Carer]:
             problems.append((f"line {line_no}", row))
             continue
         try:
-            carers.append(parse(row))
+            carers.append(reader(row, today, now))
         except ValidationError as exc:
             for field_path, message in exc.problems:
                 where = f"line {line_no}"
@@ -112,9 +125,7 @@ def _format_from_name(path: Path) -> str:
         return "csv"
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
-    raise CarerDeskError(
-        f"Cannot tell the format of {path.name}: name it .csv or .jsonl, or pass --format."
-    )
+    raise UnknownFileFormat(path.name)
 
 
 def _duplicate_ids(carers: list[Carer], rows: list[tuple[int, Any]]) -> list[tuple[str, str]]:
@@ -172,10 +183,18 @@ def _jsonl_rows(text: str) -> list[tuple[int, Any]]:
     return rows
 
 
-def _carer_from_json(obj: Mapping[str, Any]) -> Carer:
+def _carer_from_json(obj: Mapping[str, Any], today: date, now: datetime) -> Carer:
     payload = dict(obj)
     payload.setdefault("id", new_id())
-    return from_payload("carer", payload)
+    payload.setdefault("created_at", now.isoformat())
+    late = dates_after_today_in(Carer, payload, today)
+    try:
+        carer = from_payload("carer", payload)
+    except ValidationError as exc:
+        raise ValidationError([*exc.problems, *late]) from None
+    if late:
+        raise ValidationError(late)
+    return carer
 
 
 # --- CSV cells to fields --------------------------------------------------------------------
@@ -261,7 +280,7 @@ def _choices(cls: type[Enum]) -> str:
     return "one of: " + ", ".join(str(m.value) for m in cls)
 
 
-def _carer_from_csv(row_cells: Mapping[str, str | None]) -> Carer:
+def _carer_from_csv(row_cells: Mapping[str, str | None], today: date, now: datetime) -> Carer:
     row = _Row(row_cells)
     fields: dict[str, Any] = {}
     sub_problems: list[tuple[str, str]] = []
@@ -329,8 +348,12 @@ def _carer_from_csv(row_cells: Mapping[str, str | None]) -> Carer:
         worker=row.text("worker"),
         safeguarding_flag=bool(row.boolean("safeguarding_flag")),
         cared_for=cared_for,
+        created_at=now,
     )
     problems = row.problems + sub_problems
+    # Dates after today, in the parts already built and in the carer's own fields.
+    parts = {"address": address, "referral": referral, "consent": consent, **fields}
+    problems.extend(dates_after_today_in(Carer, parts, today))
     if problems or contact is None or referral is None or consent is None:
         # Still build the carer to collect its own field problems in the same report.
         try:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from carer_desk.changes import Changes, ChangeSource
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.errors import VaultLocked
 from carer_desk.ports import (
@@ -41,7 +42,6 @@ from carer_desk.services.cards import CardService
 from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
 from carer_desk.services.caseload import CaseloadService
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
@@ -191,7 +191,7 @@ class DeskSession:
         *,
         role: Role,
         drafts: DraftStore,
-        clock: ClockLike = SYSTEM_CLOCK,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
         self.role = role
@@ -199,8 +199,10 @@ class DeskSession:
         self.store = SessionStore(store)
         s = self.store
         self.drafts = SessionDrafts(s, drafts)
-        self.carers = CarerService(s, settings, clock.today)
+        # One shape for every service: (store, settings, clock), options after. The
+        # carers and the caseload share one cache of decrypted carers.
         self.caseload = CaseloadService(s, settings, clock)
+        self.carers = CarerService(s, settings, clock, caseload=self.caseload)
         self.conversations = ConversationService(s, settings, clock)
         self.payments = PaymentService(s, settings, clock)
         self.plans = PlanService(s, settings, clock)
@@ -210,8 +212,8 @@ class DeskSession:
             s, settings, clock, caseload=self.caseload, groups=self.groups
         )
         self.duplicates = DuplicateService(s, settings, clock)
-        self.printing = PrintService(s, settings, today=clock.today)
-        self.subject_access = SubjectAccessService(s, clock=clock.now)
+        self.printing = PrintService(s, settings, clock)
+        self.subject_access = SubjectAccessService(s, settings, clock)
         self._closed = False
 
     @property
@@ -243,11 +245,8 @@ class DeskSession:
 
     def _refresh(self, changes: Changes) -> None:
         if changes.everything:
-            self.carers.forget()
             self.caseload.forget()
             return
-        if changes.touches("carer"):
-            self.carers.refresh(changes.ids_of("carer"))
         self.caseload.refresh(changes)
 
     def close(self) -> None:
@@ -255,7 +254,6 @@ class DeskSession:
         if self._closed:
             return
         self._closed = True
-        self.carers.forget()
         self.caseload.forget()
         self.store.close()
         logger.info("session closed: caches dropped")

@@ -12,9 +12,12 @@ from carer_desk.cli.context import CliContext
 from carer_desk.cli.passphrase import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV
 from carer_desk.demo import seed_demo
 from carer_desk.errors import CarerDeskError
+from carer_desk.formatting import iso_date
 from carer_desk.importer import read_carers
+from carer_desk.records.carer import Carer
 from carer_desk.records.codec import to_payload
 from carer_desk.services.carers import CarerService
+from carer_desk.services.caseload import CaseloadRow
 from storage.kdf import KdfParams
 from storage.recovery import generate_recovery_keypair
 from storage.vault import Vault
@@ -247,32 +250,35 @@ def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _carer_row(carer, meta_state: str) -> str:
-    dob = carer.date_of_birth.isoformat() if carer.date_of_birth else "-"
-    place = carer.address.postcode if carer.address and carer.address.postcode else "-"
-    return f"{carer.id}  {carer.display_name:<32.32}  {dob:<10}  {place:<9}  {meta_state}"
+def _carer_row(row: CaseloadRow) -> str:
+    born = iso_date(row.date_of_birth) if row.date_of_birth else "-"
+    place = row.postcode or "-"
+    return f"{row.carer_id}  {row.display_name:<32.32}  {born:<10}  {place:<9}  {row.sync_state}"
 
 
 def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
-        carers = service.list_carers()
-        _print_carers(carers, service, args.json)
+        if args.json:
+            _print_json(service.list_carers())
+        else:
+            _print_rows(service.caseload.rows())
     return 0
 
 
-def _print_carers(carers, service: CarerService, as_json: bool) -> None:
-    if as_json:
-        json.dump([to_payload(c) for c in carers], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        return
-    if not carers:
+def _print_json(carers: list[Carer]) -> None:
+    json.dump([to_payload(c) for c in carers], sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _print_rows(rows: list[CaseloadRow]) -> None:
+    if not rows:
         print("No carers found.")
         return
     print(f"{'ID':<32}  {'Name':<32}  {'Born':<10}  {'Postcode':<9}  Sync")
-    for carer in carers:
-        print(_carer_row(carer, service.sync_state(carer.id)))
-    print(f"{len(carers)} carer{'s' if len(carers) != 1 else ''}.")
+    for row in rows:
+        print(_carer_row(row))
+    print(f"{len(rows)} carer{'s' if len(rows) != 1 else ''}.")
 
 
 def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -291,7 +297,11 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
 def cmd_search(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
-        _print_carers(service.search(args.query), service, args.json)
+        if args.json:
+            _print_json(service.search(args.query))
+        else:
+            hits = set(service.caseload.search(args.query))
+            _print_rows([r for r in service.caseload.rows() if r.carer_id in hits])
     return 0
 
 

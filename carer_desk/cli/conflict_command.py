@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
+from carer_desk.cli.context import CliContext
+from carer_desk.cli.hints import with_hints
 from carer_desk.wiring.enrolment import load_enrolment
 from carer_desk.wiring.sync_gateway import build_engine
+from storage.vault import Vault
 from sync.client.backoff import NO_RETRY
 from sync.client.conflicts import (
     MINE,
@@ -65,14 +68,15 @@ def add_conflict_parsers(sub: argparse._SubParsersAction) -> None:
 # --- conflicts ----------------------------------------------------------------------------
 
 
-def cmd_conflicts(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_conflicts(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         return run_conflicts(args, vault)
 
 
+@with_hints
 def run_conflicts(
     args: argparse.Namespace,
-    vault: Any,
+    vault: Vault,
     *,
     client: httpx.Client | None = None,
     out: TextIO | None = None,
@@ -153,14 +157,15 @@ def _print_entry(entry: ConflictEntry, out: TextIO) -> None:
 # --- resolve ------------------------------------------------------------------------------
 
 
-def cmd_resolve(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_resolve(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         return run_resolve(args, vault)
 
 
+@with_hints
 def run_resolve(
     args: argparse.Namespace,
-    vault: Any,
+    vault: Vault,
     *,
     client: httpx.Client | None = None,
     out: TextIO | None = None,

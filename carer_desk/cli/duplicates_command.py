@@ -8,9 +8,12 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TextIO
 
+from carer_desk.cli.context import CliContext
+from carer_desk.cli.hints import with_hints
 from carer_desk.services.duplicates import DuplicateService
 
 log = logging.getLogger(__name__)
@@ -49,24 +52,25 @@ def add_duplicates_parsers(sub: argparse._SubParsersAction) -> None:
     apart.set_defaults(handler=cmd_keep_apart)
 
 
-def _with_service(ctx: Any, run: Any) -> int:
+def _with_service(ctx: CliContext, run: Callable[[DuplicateService], int]) -> int:
     with ctx.open_vault() as vault:
         return run(DuplicateService(vault, ctx.settings))
 
 
-def cmd_duplicates(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_duplicates(args: argparse.Namespace, ctx: CliContext) -> int:
     return _with_service(ctx, lambda s: run_duplicates(s, as_json=args.json))
 
 
-def cmd_merge_carers(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_merge_carers(args: argparse.Namespace, ctx: CliContext) -> int:
     return _with_service(ctx, lambda s: run_merge(s, args.keep_id, args.absorb_id, args.note))
 
 
-def cmd_keep_apart(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_keep_apart(args: argparse.Namespace, ctx: CliContext) -> int:
     first, second = args.ids
     return _with_service(ctx, lambda s: run_keep_apart(s, first, second, args.note))
 
 
+@with_hints
 def run_duplicates(
     service: DuplicateService, *, as_json: bool = False, out: TextIO | None = None
 ) -> int:
@@ -108,6 +112,7 @@ def run_duplicates(
     return 0
 
 
+@with_hints
 def run_merge(
     service: DuplicateService,
     keep_id: str,
@@ -129,6 +134,7 @@ def run_merge(
     return 0
 
 
+@with_hints
 def run_keep_apart(
     service: DuplicateService, a: str, b: str, note: str | None = None, *, out: TextIO | None = None
 ) -> int:

@@ -23,6 +23,7 @@ from carer_desk.cli.context import (
     default_actor,
     default_data_dir,
 )
+from carer_desk.cli.hints import explain
 from carer_desk.cli.passphrase import SecretReader
 from carer_desk.config import load_settings
 from carer_desk.errors import CarerDeskError
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(args.handler(args, ctx) or 0)
     except CarerDeskError as exc:
-        print(f"carer-desk: {exc}", file=sys.stderr)
+        print(f"carer-desk: {explain(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("carer-desk: interrupted; nothing half-written was kept.", file=sys.stderr)

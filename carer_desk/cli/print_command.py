@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+from carer_desk.cli.hints import with_hints
 from carer_desk.config import Settings
 from carer_desk.errors import CarerDeskError
 from carer_desk.ports import RecordStore
@@ -113,6 +114,7 @@ def _carer_list(args: argparse.Namespace) -> tuple[list[str] | None, bool]:
     return ids, False
 
 
+@with_hints
 def run_print(args: argparse.Namespace, store: RecordStore, settings: Settings) -> int:
     """Render the document asked for, write it to ``--out`` and audit it; exit code."""
     out: Path = args.out
@@ -125,7 +127,7 @@ def run_print(args: argparse.Namespace, store: RecordStore, settings: Settings) 
         raise PrintUsageError("--easy-read is for plans only.")
 
     if document == "subject-access":
-        result = SubjectAccessService(store).export(
+        result = SubjectAccessService(store, settings).export(
             _need(args, "carer", document),
             pdf_path=out,
             json_path=args.json,

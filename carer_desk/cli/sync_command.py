@@ -12,10 +12,13 @@ import logging
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
+from carer_desk.cli.context import CliContext
+from carer_desk.cli.hints import with_hints
+from carer_desk.cli.passphrase import SecretReader
 from carer_desk.errors import CarerDeskError
 from carer_desk.ports import SyncState
 from carer_desk.rules.duplicates import (
@@ -31,6 +34,7 @@ from carer_desk.wiring.sync_gateway import (
     enrol_laptop,
     wipe_vault,
 )
+from storage.vault import Vault
 from sync.client.engine import SyncEngine, SyncSummary
 from sync.client.errors import NotEnrolled, ServerUnreachable
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
@@ -42,7 +46,7 @@ log = logging.getLogger(__name__)
 PASSWORD_ENV = "CARER_DESK_PASSWORD"
 
 
-def new_carer_ids(vault: Any) -> set[str]:
+def new_carer_ids(vault: Vault) -> set[str]:
     """Carers registered on this laptop and never synced: the ones to check for duplicates."""
     ids = set()
     for record_id, _ in vault.iter_kind("carer"):
@@ -51,7 +55,7 @@ def new_carer_ids(vault: Any) -> set[str]:
     return ids
 
 
-def possible_duplicates(vault: Any, new_ids: Iterable[str]) -> list[DuplicateCandidate]:
+def possible_duplicates(vault: Vault, new_ids: Iterable[str]) -> list[DuplicateCandidate]:
     wanted = set(new_ids)
     if not wanted:
         return []
@@ -107,16 +111,17 @@ def add_sync_parsers(sub: argparse._SubParsersAction) -> None:
     sign_out.set_defaults(handler=cmd_sign_out)
 
 
-def cmd_enrol(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_enrol(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         return run_enrol(args, vault, secrets=ctx.secrets)
 
 
+@with_hints
 def run_enrol(
     args: argparse.Namespace,
-    vault: Any,
+    vault: Vault,
     *,
-    secrets: Any,
+    secrets: SecretReader,
     client: httpx.Client | None = None,
     out: TextIO | None = None,
 ) -> int:
@@ -139,14 +144,15 @@ def run_enrol(
     return 0
 
 
-def cmd_sync(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_sync(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         return run_sync(args, vault)
 
 
+@with_hints
 def run_sync(
     args: argparse.Namespace,
-    vault: Any,
+    vault: Vault,
     *,
     client: httpx.Client | None = None,
     out: TextIO | None = None,
@@ -167,14 +173,14 @@ def run_sync(
         transport.close()
 
 
-def _sync_once(engine: SyncEngine, vault: Any) -> tuple[SyncSummary, list[DuplicateCandidate]]:
+def _sync_once(engine: SyncEngine, vault: Vault) -> tuple[SyncSummary, list[DuplicateCandidate]]:
     fresh = new_carer_ids(vault)
     summary = engine.sync_now()
     return summary, possible_duplicates(vault, fresh)
 
 
 def _print_summary(
-    result: tuple[SyncSummary, list[DuplicateCandidate]], vault: Any, out: TextIO
+    result: tuple[SyncSummary, list[DuplicateCandidate]], vault: Vault, out: TextIO
 ) -> None:
     summary, duplicates = result
     for line in summary.lines():
@@ -193,7 +199,7 @@ def _print_summary(
         )
 
 
-def _watch(engine: SyncEngine, transport: HttpTransport, vault: Any, out: TextIO) -> int:
+def _watch(engine: SyncEngine, transport: HttpTransport, vault: Vault, out: TextIO) -> int:
     done = threading.Event()
 
     def on_reachable() -> None:
@@ -223,7 +229,7 @@ def _watch(engine: SyncEngine, transport: HttpTransport, vault: Any, out: TextIO
     return 0
 
 
-def cmd_sign_out(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_sign_out(args: argparse.Namespace, ctx: CliContext) -> int:
     vault = ctx.open_vault()
     states = {str(k): v for k, v in vault.count_by_state().items()}
     waiting = unsynced_count(states)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from carer_desk import formatting
 from carer_desk.errors import RuleViolation, ValidationError
 from carer_desk.printing.fonts import isolate
 from carer_desk.records.carer import Carer
@@ -112,7 +113,7 @@ def card_content_for(
         if holder is CardHolder.CARER:
             # A first name only: "Mary Ann" would show as "Mary", which is enough for a
             # paramedic to call someone by, and the rest of a long name stays private.
-            first_name = carer.preferred_name or carer.given_name.split()[0]
+            first_name = formatting.first_name(carer.given_name, carer.preferred_name)
         else:
             person = next((p for p in plan.cared_for if p.id == card.plan_person_id), None)
             first_name = person.name.split()[0] if person else None

@@ -24,6 +24,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from reportlab.platypus.flowables import HRFlowable
 
 from carer_desk.errors import ValidationError
+from carer_desk.formatting import long_date
 from carer_desk.printing.fonts import BOLD, FAMILY, REGULAR, register_fonts, visual
 from carer_desk.printing.geometry import (
     A4_HEIGHT,
@@ -94,11 +95,6 @@ TYPOGRAPHY = {
     Layout.LARGE_PRINT: Typography(16, 20, 26, 16, 1.3, 6, split_sentences=False),
     Layout.EASY_READ: Typography(14, 18, 24, 12, 1.6, 10, split_sentences=True),
 }
-
-
-def long_date(value: date) -> str:
-    """ "3 March 2027": no numeric dates that read differently in other countries."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def markup(text: str) -> str:
@@ -325,7 +321,6 @@ __all__ = [
     "Layout",
     "Section",
     "entries",
-    "long_date",
     "plain",
     "render_document",
 ]

@@ -14,7 +14,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from carer_desk.errors import ValidationError
-from carer_desk.printing.document import BRAND, INK, MUTED, PDF_CREATOR, long_date, markup
+from carer_desk.formatting import long_date, money
+from carer_desk.printing.document import BRAND, INK, MUTED, PDF_CREATOR, markup
 from carer_desk.printing.fonts import BOLD, REGULAR, register_fonts
 from carer_desk.printing.geometry import (
     A4_HEIGHT,
@@ -24,7 +25,6 @@ from carer_desk.printing.geometry import (
     DOC_MARGIN_RIGHT,
     DOC_MARGIN_TOP,
 )
-from carer_desk.printing.money import format_pence
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def _reach_us(letter: DecisionLetter) -> str:
 
 
 def _paragraphs(letter: DecisionLetter) -> list[str]:
-    amount = format_pence(letter.amount_pence)
+    amount = money(letter.amount_pence)
     if letter.approved:
         to = (
             "to you"

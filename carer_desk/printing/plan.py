@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from carer_desk.formatting import long_date
 from carer_desk.printing.document import (
     NOT_RECORDED,
     Document,
     Entry,
     Section,
     entries,
-    long_date,
 )
 from carer_desk.printing.fonts import isolate
 from carer_desk.records.carer import Carer

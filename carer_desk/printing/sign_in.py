@@ -16,8 +16,9 @@ from datetime import date
 from reportlab.lib.colors import HexColor
 from reportlab.lib.units import mm
 
+from carer_desk.formatting import long_date
 from carer_desk.printing.cards import new_canvas
-from carer_desk.printing.document import BRAND, INK, MUTED, long_date
+from carer_desk.printing.document import BRAND, INK, MUTED
 from carer_desk.printing.fit import Align, draw_fitted
 from carer_desk.printing.fonts import BOLD, REGULAR
 from carer_desk.printing.geometry import A4_HEIGHT, A4_WIDTH, DOC_MARGIN_LEFT, Box

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from carer_desk.printing.document import Document, Entry, Section, entries, long_date
+from carer_desk.formatting import long_date
+from carer_desk.printing.document import Document, Entry, Section, entries
 from carer_desk.printing.fonts import isolate
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation

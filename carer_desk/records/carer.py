@@ -11,31 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    LabelledEnum,
-    LocalityTeam,
-    Problems,
-    check_email,
-    check_phone,
-    clean_optional_text,
-    clean_text,
-    latest_today,
-    new_id,
-)
-
-if TYPE_CHECKING:
-    from carer_desk.config import AgeBandSettings, Settings
+from carer_desk.clock import SYSTEM_CLOCK
+from carer_desk.config import AgeBandSettings, Settings
+from carer_desk.formatting import display_name, full_name
+from carer_desk.ids import new_id
+from carer_desk.records.contact_details import ContactDetails, check_email, check_phone
+from carer_desk.records.places import Address
+from carer_desk.records.plausible_dates import IN_THE_PAST, NOT_IN_FUTURE
+from carer_desk.records.teams import LocalityTeam
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- vocabularies ---------------------------------------------------------------------------
@@ -180,7 +169,7 @@ class YesNoPreferNot(LabelledEnum):
 class Referral:
     # Annotated as dt.date because the field called ``date`` would shadow the type when
     # type hints are resolved (the codec resolves them).
-    date: dt.date
+    date: dt.date = field(metadata=NOT_IN_FUTURE)
     source: ReferralSource
     source_detail: str | None = None  # e.g. which GP practice or team
     contacted_on: dt.date | None = None  # first contact, for the "within 5 working days" KPI
@@ -189,8 +178,6 @@ class Referral:
         clean_optional_text(self, "source_detail")
         problems = Problems()
         ok = problems.require_date("date", self.date)
-        if ok and self.date > latest_today():
-            problems.add("date", "must not be in the future")
         problems.require_enum("source", self.source, ReferralSource)
         if (
             problems.require_date("contacted_on", self.contacted_on, optional=True)
@@ -204,7 +191,7 @@ class Referral:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Consent:
     given: bool
-    date: dt.date | None = None
+    date: dt.date | None = field(default=None, metadata=NOT_IN_FUTURE)
     lawful_basis: LawfulBasis = LawfulBasis.CONSENT
     notes: str | None = None
 
@@ -213,9 +200,7 @@ class Consent:
         problems = Problems()
         problems.require_bool("given", self.given)
         problems.require_enum("lawful_basis", self.lawful_basis, LawfulBasis)
-        has_date = problems.require_date("date", self.date, optional=True)
-        if has_date and self.date > latest_today():  # type: ignore[operator]
-            problems.add("date", "must not be in the future")
+        problems.require_date("date", self.date, optional=True)
         if self.given is True and self.date is None:
             problems.add("date", "record the date consent was given")
         if self.lawful_basis == LawfulBasis.CONSENT and self.given is False:
@@ -259,7 +244,7 @@ class CaredForPerson:
     id: str = field(default_factory=new_id)
     name: str
     relationship: str  # in the carer's words: "my husband", "son", "neighbour"
-    date_of_birth: date | None = None
+    date_of_birth: date | None = field(default=None, metadata=IN_THE_PAST)
     conditions: tuple[Condition, ...] = ()
     lives_with_carer: bool | None = None
 
@@ -269,11 +254,7 @@ class CaredForPerson:
         problems.require_id("id", self.id)
         problems.require_text("name", self.name, "their name")
         problems.require_text("relationship", self.relationship, "how you are related")
-        if (
-            problems.require_date("date_of_birth", self.date_of_birth, optional=True)
-            and self.date_of_birth > latest_today()
-        ):  # type: ignore[operator]
-            problems.add("date_of_birth", "must be in the past")
+        problems.require_date("date_of_birth", self.date_of_birth, optional=True)
         problems.require_enum_tuple("conditions", self.conditions, Condition)
         problems.raise_if_any()
 
@@ -289,7 +270,7 @@ class Contact:
     phone: str | None = None
     email: str | None = None
     consent_given: bool = False
-    consent_date: date | None = None
+    consent_date: date | None = field(default=None, metadata=NOT_IN_FUTURE)
 
     def __post_init__(self) -> None:
         clean_text(self, "name", "relationship")
@@ -301,11 +282,9 @@ class Contact:
         check_phone(problems, "phone", self.phone)
         check_email(problems, "email", self.email)
         problems.require_bool("consent_given", self.consent_given)
-        has_date = problems.require_date("consent_date", self.consent_date, optional=True)
+        problems.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_given is True and self.consent_date is None:
             problems.add("consent_date", "record the date they agreed to be a contact")
-        if has_date and self.consent_date > latest_today():  # type: ignore[operator]
-            problems.add("consent_date", "must not be in the future")
         problems.raise_if_any()
 
 
@@ -332,7 +311,7 @@ class Carer:
     given_name: str
     family_name: str
     preferred_name: str | None = None
-    date_of_birth: date | None = None
+    date_of_birth: date | None = field(default=None, metadata=IN_THE_PAST)
     contact: ContactDetails = field(default_factory=ContactDetails)
     address: Address | None = None
     language: str | None = None  # preferred language, in words ("English", "Polish")
@@ -340,7 +319,7 @@ class Carer:
     accessible_formats: tuple[AccessibleFormat, ...] = ()
     gp_practice: str | None = None
     registered_with_gp_as_carer: bool | None = None
-    encouraged_to_register_with_gp_on: date | None = None
+    encouraged_to_register_with_gp_on: date | None = field(default=None, metadata=NOT_IN_FUTURE)
     employment_status: EmploymentStatus | None = None
     carer_types: tuple[CarerType, ...] = ()
     hours_of_care_per_week: int | None = None
@@ -353,7 +332,9 @@ class Carer:
     team: LocalityTeam | None = None
     worker: str | None = None  # username of the assigned outreach worker
     safeguarding_flag: bool = False
-    created_at: datetime = field(default_factory=utc_now)
+    # When the record was first made, in UTC. Services stamp it from their own clock; a
+    # record made without one (a test, a script) is stamped by the system clock.
+    created_at: datetime = field(default_factory=SYSTEM_CLOCK.now)
 
     def __post_init__(self) -> None:
         clean_text(self, "given_name", "family_name")
@@ -364,12 +345,7 @@ class Carer:
         problems.require_text("family_name", self.family_name, "the carer's family name")
         for name in ("preferred_name", "language", "gp_practice", "worker"):
             problems.optional_text(name, getattr(self, name))
-        today = latest_today()
-        if (
-            problems.require_date("date_of_birth", self.date_of_birth, optional=True)
-            and self.date_of_birth >= today
-        ):  # type: ignore[operator]
-            problems.add("date_of_birth", "must be in the past")
+        problems.require_date("date_of_birth", self.date_of_birth, optional=True)
         if not isinstance(self.contact, ContactDetails):
             problems.add("contact", "must be ContactDetails")
         if self.address is not None and not isinstance(self.address, Address):
@@ -382,15 +358,11 @@ class Carer:
             self.registered_with_gp_as_carer, bool
         ):
             problems.add("registered_with_gp_as_carer", "must be true, false or not known")
-        if (
-            problems.require_date(
-                "encouraged_to_register_with_gp_on",
-                self.encouraged_to_register_with_gp_on,
-                optional=True,
-            )
-            and self.encouraged_to_register_with_gp_on > today
-        ):  # type: ignore[operator]
-            problems.add("encouraged_to_register_with_gp_on", "must not be in the future")
+        problems.require_date(
+            "encouraged_to_register_with_gp_on",
+            self.encouraged_to_register_with_gp_on,
+            optional=True,
+        )
         problems.require_enum(
             "employment_status", self.employment_status, EmploymentStatus, optional=True
         )
@@ -425,12 +397,11 @@ class Carer:
     @property
     def display_name(self) -> str:
         """The name to greet them by: their preferred name if they gave one."""
-        first = self.preferred_name or self.given_name
-        return f"{first} {self.family_name}"
+        return display_name(self.given_name, self.family_name, self.preferred_name)
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return full_name(self.given_name, self.family_name)
 
     def age_on(self, on: date) -> int | None:
         """Age in whole years on a day, or None when the date of birth is not recorded."""
@@ -438,13 +409,11 @@ class Carer:
             return None
         return _age_on(self.date_of_birth, on)
 
-    def age_band(
-        self, config: Settings | AgeBandSettings, on: date | None = None
-    ) -> AgeBand | None:
-        """Which age band the carer is in on ``on`` (today by default), using the
-        configured bands; None when the date of birth is not recorded."""
-        bands = getattr(config, "age_bands", config)
-        age = self.age_on(on or date.today())
+    def age_band(self, config: Settings | AgeBandSettings, on: date) -> AgeBand | None:
+        """Which age band the carer is in on ``on``, using the configured bands; None when
+        the date of birth is not recorded."""
+        bands = config.age_bands if isinstance(config, Settings) else config
+        age = self.age_on(on)
         if age is None:
             return None
         if age < bands.young_carer_under:
@@ -453,13 +422,11 @@ class Carer:
             return AgeBand.YOUNG_ADULT_CARER
         return AgeBand.ADULT
 
-    def in_transition_to_adult_services(
-        self, config: Settings | AgeBandSettings, on: date | None = None
-    ) -> bool:
+    def in_transition_to_adult_services(self, config: Settings | AgeBandSettings, on: date) -> bool:
         """True from the age Children's Services refer young carers on (17½ by default)
         until the carer turns 18, so the service can plan their move across."""
-        bands = getattr(config, "age_bands", config)
+        bands = config.age_bands if isinstance(config, Settings) else config
         if self.date_of_birth is None:
             return False
-        months = _months_between(self.date_of_birth, on or date.today())
+        months = _months_between(self.date_of_birth, on)
         return bands.transition_referral_months <= months < bands.young_carer_under * 12

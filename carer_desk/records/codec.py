@@ -24,12 +24,13 @@ import cattrs
 
 from carer_desk.errors import ValidationError
 from carer_desk.records.carer import Carer
-from carer_desk.records.common import LabelledEnum, join_path
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.duplicates import DuplicateDecision
 from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
 from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import join_path
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,9 @@ def to_payload(
 
 def _carry_unknown(old: Mapping[str, Any], new: dict[str, Any]) -> None:
     """Copy keys of ``old`` that ``new`` lacks; recurse into objects, and into lists of
-    objects matched by their ``id`` (positions may change when items are removed)."""
+    objects: matched by their ``id`` (positions change when items are removed), or, for
+    items without one (a medicine, a wellbeing answer), by holding the same values in
+    every field this version knows — an item left as it was keeps what it had."""
     for key, old_value in old.items():
         if key not in new:
             new[key] = old_value
@@ -266,14 +269,42 @@ def _carry_unknown(old: Mapping[str, Any], new: dict[str, Any]) -> None:
         if isinstance(old_value, Mapping) and isinstance(new_value, dict):
             _carry_unknown(old_value, new_value)
         elif isinstance(old_value, list) and isinstance(new_value, list):
-            old_by_id = {
-                item["id"]: item
-                for item in old_value
-                if isinstance(item, Mapping) and isinstance(item.get("id"), str)
-            }
-            for item in new_value:
-                if isinstance(item, dict) and item.get("id") in old_by_id:
-                    _carry_unknown(old_by_id[item["id"]], item)
+            _carry_into_items(old_value, new_value)
+
+
+def _carry_into_items(old: list[Any], new: list[Any]) -> None:
+    old_by_id = {
+        item["id"]: item
+        for item in old
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+    }
+    unmatched = [item for item in old if isinstance(item, Mapping) and "id" not in item]
+    for item in new:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("id"), str):
+            if item["id"] in old_by_id:
+                _carry_unknown(old_by_id[item["id"]], item)
+            continue
+        twin = next((o for o in unmatched if _same_known_values(o, item)), None)
+        if twin is not None:
+            unmatched.remove(twin)
+            _carry_unknown(twin, item)
+
+
+def _same_known_values(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether ``old`` holds ``new``'s values in every key ``new`` has (what ``old`` has
+    beyond them was written by a newer version)."""
+    for key, value in new.items():
+        if key not in old:
+            return False
+        was = old[key]
+        if isinstance(value, Mapping) and isinstance(was, Mapping):
+            if not _same_known_values(was, value):
+                return False
+        elif was != value:
+            return False
+    return True
 
 
 def from_payload(kind: str, payload: Mapping[str, Any]) -> Any:

@@ -12,14 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    clean_optional_text,
-    clean_text,
-    latest_today,
-    new_id,
-)
+from carer_desk.ids import new_id
+from carer_desk.records.plausible_dates import NOT_IN_FUTURE
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +316,7 @@ class GuidedConversation:
     carer_id: str
     template_id: str
     template_version: int
-    started_on: date
+    started_on: date = field(metadata=NOT_IN_FUTURE)
     worker: str  # username of the person holding the conversation
     mode: ConversationMode = ConversationMode.IN_PERSON
     is_review: bool = False  # a review of an earlier assessment (counted in reports)
@@ -349,8 +345,6 @@ class GuidedConversation:
         ):
             problems.add("template_version", "must be a whole number from 1")
         started = problems.require_date("started_on", self.started_on)
-        if started and self.started_on > latest_today():
-            problems.add("started_on", "must not be in the future")
         problems.require_text("worker", self.worker, "the worker's username")
         problems.require_enum("mode", self.mode, ConversationMode)
         problems.require_bool("is_review", self.is_review)

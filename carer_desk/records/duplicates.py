@@ -12,16 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    clean_optional_text,
-    clean_text,
-    is_record_id,
-    latest_today,
-    new_id,
-    set_field,
-)
+from carer_desk.ids import is_record_id, new_id
+from carer_desk.records.plausible_dates import NOT_IN_FUTURE
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text, set_field
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +39,7 @@ class DuplicateDecision:
     # For a merge, the record that survived (the other one is deleted after the merge).
     kept_id: str | None = None
     decided_by: str
-    decided_on: date
+    decided_on: date = field(metadata=NOT_IN_FUTURE)
     note: str | None = None  # the person's reason, and any values a merge could not keep
 
     def __post_init__(self) -> None:
@@ -70,8 +64,7 @@ class DuplicateDecision:
         elif self.decision == DuplicateOutcome.KEEP_APART and self.kept_id is not None:
             p.add("kept_id", "only a merge keeps one record; two people kept apart keep both")
         p.require_text("decided_by", self.decided_by, "who decided")
-        if p.require_date("decided_on", self.decided_on) and self.decided_on > latest_today():
-            p.add("decided_on", "must not be in the future")
+        p.require_date("decided_on", self.decided_on)
         p.optional_text("note", self.note)
         p.raise_if_any()
 

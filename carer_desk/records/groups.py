@@ -14,14 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from carer_desk.ids import new_id
 from carer_desk.records.carer import Carer
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    clean_optional_text,
-    clean_text,
-    new_id,
-)
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from carer_desk.errors import RuleViolation
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    clean_optional_text,
-    clean_text,
-    new_id,
-)
+from carer_desk.ids import new_id
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
 

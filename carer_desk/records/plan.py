@@ -13,31 +13,20 @@ digit) are made by :mod:`carer_desk.rules.card_numbers`; here they are just digi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
+from carer_desk.config import MAX_EMERGENCY_CONTACTS, MIN_EMERGENCY_CONTACTS, PlanSettings
 from carer_desk.errors import RuleViolation
-from carer_desk.records.common import (
-    LabelledEnum,
-    Problems,
-    check_phone,
-    clean_optional_text,
-    clean_text,
-    latest_today,
-    new_id,
-)
-
-if TYPE_CHECKING:
-    from carer_desk.config import PlanSettings
+from carer_desk.ids import new_id
+from carer_desk.records.contact_details import check_phone
+from carer_desk.records.plausible_dates import NOT_IN_FUTURE
+from carer_desk.records.vocabulary import LabelledEnum
+from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
-
-# The BRIEF's rule: the line rings 2-4 named people in order. The card and the line's
-# screen have room for four, so more is refused outright; fewer just leaves the plan
-# incomplete. PlanSettings may ask for more than 2 before a plan is complete.
-MIN_EMERGENCY_CONTACTS = 2
-MAX_EMERGENCY_CONTACTS = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,16 +96,7 @@ class PlanPerson:
         p.raise_if_any()
 
     def missing_sections(self) -> tuple[str, ...]:
-        missing = []
-        if self.conditions_and_care_needed is None:
-            missing.append(f"{self.name}'s conditions and the care they need")
-        if not self.medication and not self.takes_no_medication:
-            missing.append(f"{self.name}'s medication (or that they take none)")
-        if self.allergies is None:
-            missing.append(f"{self.name}'s allergies (write 'none known' if there are none)")
-        if self.gp is None:
-            missing.append(f"{self.name}'s GP")
-        return tuple(missing)
+        return _person_gaps(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,7 +123,7 @@ class HomeAccess:
 
     @property
     def is_filled_in(self) -> bool:
-        return bool(self.how_to_get_in or self.who_holds_keys or self.key_safe)
+        return _access_filled_in(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,7 +145,7 @@ class EmergencyContact:
     availability: str | None = None  # "weekdays after 5pm", "any time"
     holds_key: bool = False
     consent_given: bool = False
-    consent_date: date | None = None
+    consent_date: date | None = field(default=None, metadata=NOT_IN_FUTURE)
 
     def __post_init__(self) -> None:
         clean_text(self, "name", "role", "phone")
@@ -180,11 +160,7 @@ class EmergencyContact:
             check_phone(p, "phone", self.phone)
         p.require_bool("holds_key", self.holds_key)
         p.require_bool("consent_given", self.consent_given)
-        if (
-            p.require_date("consent_date", self.consent_date, optional=True)
-            and self.consent_date > latest_today()
-        ):  # type: ignore[operator]
-            p.add("consent_date", "must not be in the future")
+        p.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_given is True and self.consent_date is None:
             p.add("consent_date", "record the date they agreed to be an emergency contact")
         p.raise_if_any()
@@ -207,7 +183,7 @@ class EmergencyPlan:
     emergency_contacts: tuple[EmergencyContact, ...] = ()  # in the order to ring them
     longer_term_plan: str | None = None  # for when the carer can no longer care
     consent_to_share_with_emergency_service: bool = False
-    consent_date: date | None = None
+    consent_date: date | None = field(default=None, metadata=NOT_IN_FUTURE)
     review_date: date | None = None
     created_on: date
     updated_on: date | None = None
@@ -242,11 +218,9 @@ class EmergencyPlan:
         p.require_bool(
             "consent_to_share_with_emergency_service", self.consent_to_share_with_emergency_service
         )
-        has_consent_date = p.require_date("consent_date", self.consent_date, optional=True)
+        p.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_to_share_with_emergency_service is True and self.consent_date is None:
             p.add("consent_date", "record the date the carer agreed to share the plan")
-        if has_consent_date and self.consent_date > latest_today():  # type: ignore[operator]
-            p.add("consent_date", "must not be in the future")
         created = p.require_date("created_on", self.created_on)
         if (
             p.require_date("updated_on", self.updated_on, optional=True)
@@ -286,25 +260,7 @@ class EmergencyPlan:
 
     def missing_sections(self, settings: PlanSettings | None = None) -> tuple[str, ...]:
         """Every required part not yet filled in, in plain words, in plan order."""
-        minimum = settings.min_contacts if settings is not None else MIN_EMERGENCY_CONTACTS
-        missing: list[str] = []
-        if not self.cared_for:
-            missing.append("who you care for")
-        for person in self.cared_for:
-            missing.extend(person.missing_sections())
-        if not self.access.is_filled_in:
-            missing.append("how to get into the home (keys, key safe or access)")
-        count = len(self.emergency_contacts)
-        if count < minimum:
-            missing.append(f"at least {minimum} emergency contacts ({count} so far)")
-        for contact in self.emergency_contacts:
-            if not contact.consent_given:
-                missing.append(f"{contact.name}'s consent to be an emergency contact")
-        if not self.consent_to_share_with_emergency_service:
-            missing.append("consent to share the plan with the emergency line")
-        if self.review_date is None:
-            missing.append("a review date")
-        return tuple(missing)
+        return plan_gaps(self, settings)
 
     @property
     def is_complete(self) -> bool:
@@ -317,6 +273,80 @@ class EmergencyPlan:
 
     def is_due_for_review(self, on: date) -> bool:
         return self.review_date is not None and self.review_date <= on
+
+
+# --- what a plan still needs ------------------------------------------------------------
+#
+# Written once over "a plan or its stored payload": the plan's own ``missing_sections``
+# and the caseload list (which shows every carer's plan state without decoding 10,000
+# plans) must never disagree about what makes a plan complete.
+
+PlanPart = Any  # a plan, or one of its parts, as a record or as its stored payload
+
+
+def _get(part: PlanPart, name: str, default: Any = None) -> Any:
+    if isinstance(part, Mapping):
+        return part.get(name, default)
+    return getattr(part, name, default)
+
+
+def _person_gaps(person: PlanPart) -> tuple[str, ...]:
+    name = _get(person, "name")
+    missing = []
+    if _get(person, "conditions_and_care_needed") is None:
+        missing.append(f"{name}'s conditions and the care they need")
+    if not _get(person, "medication") and not _get(person, "takes_no_medication"):
+        missing.append(f"{name}'s medication (or that they take none)")
+    if _get(person, "allergies") is None:
+        missing.append(f"{name}'s allergies (write 'none known' if there are none)")
+    if _get(person, "gp") is None:
+        missing.append(f"{name}'s GP")
+    return tuple(missing)
+
+
+def _access_filled_in(access: PlanPart) -> bool:
+    return bool(
+        _get(access, "how_to_get_in") or _get(access, "who_holds_keys") or _get(access, "key_safe")
+    )
+
+
+def plan_gaps(plan: PlanPart, settings: PlanSettings | None = None) -> tuple[str, ...]:
+    """What ``plan`` (an :class:`EmergencyPlan` or its stored payload) still needs, in
+    plain words and plan order; empty when it counts as a contingency plan in place."""
+    minimum = settings.min_contacts if settings is not None else MIN_EMERGENCY_CONTACTS
+    missing: list[str] = []
+    people = _get(plan, "cared_for") or ()
+    if not people:
+        missing.append("who you care for")
+    for person in people:
+        missing.extend(_person_gaps(person))
+    if not _access_filled_in(_get(plan, "access") or {}):
+        missing.append("how to get into the home (keys, key safe or access)")
+    contacts = _get(plan, "emergency_contacts") or ()
+    if len(contacts) < minimum:
+        missing.append(f"at least {minimum} emergency contacts ({len(contacts)} so far)")
+    for contact in contacts:
+        if not _get(contact, "consent_given"):
+            missing.append(f"{_get(contact, 'name')}'s consent to be an emergency contact")
+    if not _get(plan, "consent_to_share_with_emergency_service"):
+        missing.append("consent to share the plan with the emergency line")
+    if _get(plan, "review_date") is None:
+        missing.append("a review date")
+    return tuple(missing)
+
+
+def plan_recency(
+    updated_on: date | str | None, created_on: date | str | None, plan_id: str
+) -> tuple[date | str | None, date | str | None, str]:
+    """How recent a plan is, to choose "the" plan of a carer when two laptops each wrote
+    one before syncing: the most recently updated. Takes dates or their ISO text (which
+    sorts the same), so a list can choose from stored payloads without decoding them."""
+    return (updated_on or created_on, created_on, plan_id)
+
+
+def latest_plan(plans: Iterable[EmergencyPlan]) -> EmergencyPlan | None:
+    """The carer's plan among ``plans`` (see :func:`plan_recency`); None when empty."""
+    return max(plans, key=lambda p: plan_recency(p.updated_on, p.created_on, p.id), default=None)
 
 
 class CardHolder(LabelledEnum):

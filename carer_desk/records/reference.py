@@ -20,9 +20,12 @@ from carer_desk.records.carer import (
     LawfulBasis,
     ReferralSource,
 )
-from carer_desk.records.common import District, LabelledEnum, LocalityTeam, PreferredChannel
+from carer_desk.records.contact_details import PreferredChannel
 from carer_desk.records.groups import GroupKind, SessionFormat
 from carer_desk.records.payment import PaymentPurpose
+from carer_desk.records.places import District
+from carer_desk.records.teams import LocalityTeam
+from carer_desk.records.vocabulary import LabelledEnum
 
 logger = logging.getLogger(__name__)
 

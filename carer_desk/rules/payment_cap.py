@@ -30,6 +30,8 @@ from datetime import date, timedelta
 from typing import NamedTuple, Protocol
 
 from carer_desk.errors import RuleViolation, ValidationError
+from carer_desk.formatting import long_date, money
+from carer_desk.formatting import money as format_pounds  # noqa: F401  (sync.server's import)
 from carer_desk.rules.financial_year import add_months
 
 log = logging.getLogger(__name__)
@@ -72,17 +74,6 @@ class ConversationLike(Protocol):
     def completed_on(self) -> date | None: ...
     @property
     def assessment_completed(self) -> bool: ...
-
-
-def format_pounds(pence: int) -> str:
-    """Integer pence as "£1,234.56" (no floats on the way)."""
-    sign = "-" if pence < 0 else ""
-    pounds, rest = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}.{rest:02d}"
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 def counts_towards_cap(status: str) -> bool:
@@ -225,28 +216,28 @@ def _cap_message(
     end: date,
     count: int,
 ) -> str:
-    period = f"from {_day(start)} to {_day(end)}"
+    period = f"from {long_date(start)} to {long_date(end)}"
     if count == 0:
         already = f"nothing else is counted {period}"
     else:
         plural = "request" if count == 1 else "requests"
-        already = f"{format_pounds(committed)} is already counted in {count} {plural} {period}"
+        already = f"{money(committed)} is already counted in {count} {plural} {period}"
     if amount == 0:
-        return f"{format_pounds(remaining)} of the {format_pounds(cap)} limit is left; {already}."
+        return f"{money(remaining)} of the {money(cap)} limit is left; {already}."
     if allowed:
         return (
-            f"{format_pounds(amount)} is within the {format_pounds(cap)} limit: {already}, "
-            f"leaving {format_pounds(remaining - amount)} after this request."
+            f"{money(amount)} is within the {money(cap)} limit: {already}, "
+            f"leaving {money(remaining - amount)} after this request."
         )
     if remaining == 0:
         return (
-            f"{format_pounds(amount)} cannot be given: {already}, so none of the "
-            f"{format_pounds(cap)} limit is left for this period."
+            f"{money(amount)} cannot be given: {already}, so none of the "
+            f"{money(cap)} limit is left for this period."
         )
     return (
-        f"{format_pounds(amount)} is more than the {format_pounds(remaining)} left of the "
-        f"{format_pounds(cap)} limit: {already}. The most that can be requested is "
-        f"{format_pounds(remaining)}."
+        f"{money(amount)} is more than the {money(remaining)} left of the "
+        f"{money(cap)} limit: {already}. The most that can be requested is "
+        f"{money(remaining)}."
     )
 
 
@@ -286,11 +277,11 @@ def requires_recent_assessment(
     if latest < earliest:
         return AssessmentCheck(
             False,
-            f"This carer's last assessment was completed on {_day(latest)}, more than "
-            f"{valid_months} months before {_day(on)}; review the assessment before "
+            f"This carer's last assessment was completed on {long_date(latest)}, more than "
+            f"{valid_months} months before {long_date(on)}; review the assessment before "
             "requesting a wellbeing payment.",
         )
-    return AssessmentCheck(True, f"Assessment completed on {_day(latest)} is current.")
+    return AssessmentCheck(True, f"Assessment completed on {long_date(latest)} is current.")
 
 
 # --- the same purpose twice ---------------------------------------------------------
@@ -332,6 +323,6 @@ def duplicate_purpose_warning(
     others = f" (and {len(near) - 1} more)" if len(near) > 1 else ""
     return (
         f"This carer already has a request for “{_purpose_label(new.purpose)}” dated "
-        f"{_day(closest.requested_on)}, {when} ({format_pounds(closest.amount_pence)}, "
+        f"{long_date(closest.requested_on)}, {when} ({money(closest.amount_pence)}, "
         f"{str(status).lower()}){others}. Check it is not a duplicate before going ahead."
     )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from carer_desk.errors import CarerDeskError, ValidationError
+from carer_desk.formatting import long_date
 
 log = logging.getLogger(__name__)
 
@@ -263,14 +264,14 @@ class BankHolidayCalendar:
             return
         if self.covers_to is not None and d > self.covers_to:
             raise BankHolidayDataMissing(
-                f"Bank holiday data ends {self.covers_to.year} ({_long(self.covers_to)}), "
-                f"so working days cannot be counted for {_long(d)}; add later years to "
+                f"Bank holiday data ends {self.covers_to.year} ({long_date(self.covers_to)}), "
+                f"so working days cannot be counted for {long_date(d)}; add later years to "
                 f"{self.source} or configure bank_holidays_file to point at a newer list."
             )
         assert self.covers_from is not None
         raise BankHolidayDataMissing(
-            f"Bank holiday data starts {self.covers_from.year} ({_long(self.covers_from)}), "
-            f"so working days cannot be counted for {_long(d)}; add earlier years to "
+            f"Bank holiday data starts {self.covers_from.year} ({long_date(self.covers_from)}), "
+            f"so working days cannot be counted for {long_date(d)}; add earlier years to "
             f"{self.source} or configure bank_holidays_file to point at a longer list."
         )
 
@@ -291,10 +292,6 @@ def calendar_for(
     )
     extra = frozenset(extra_holidays)
     return cal.with_extra(extra) if extra else cal
-
-
-def _long(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
 
 
 def _parse_date(value: object, source: str, what: str) -> date | None:

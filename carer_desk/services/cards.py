@@ -11,17 +11,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore
+from carer_desk.formatting import long_date
 from carer_desk.records.plan import CardHolder, CardStatus, EmergencyCard, EmergencyPlan
 from carer_desk.rules.card_numbers import (
     format_card_number,
     generate_unique_card_number,
     normalise_card_number,
 )
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository
+from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +44,7 @@ def _holder_key(card: EmergencyCard) -> tuple[str, str, str | None]:
     return (card.plan_id, str(card.holder), card.plan_person_id)
 
 
-class CardService:
-    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
-
+class CardService(Service):
     # --- reading ---------------------------------------------------------------------
 
     def _cards(self) -> list[EmergencyCard]:
@@ -203,7 +195,7 @@ class CardService:
             current = self._current(card, {c.id: c for c in cards})
             message = (
                 f"Card {format_card_number(number, group)} was revoked on "
-                f"{card.revoked_on:%d %B %Y} ({card.revoked_reason})"
+                f"{long_date(card.revoked_on)} ({card.revoked_reason})"
             )
             if current is not None:
                 message += (

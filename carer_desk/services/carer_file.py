@@ -8,17 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.ports import AuditEntry, RecordStore, SyncState
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.groups import GroupMember, PeerGroup
 from carer_desk.records.payment import WellbeingPaymentRequest
-from carer_desk.records.plan import CardHolder, EmergencyCard, EmergencyPlan
+from carer_desk.records.plan import CardHolder, EmergencyCard, EmergencyPlan, latest_plan
+from carer_desk.services.base import Service
 from carer_desk.services.caseload import CaseloadService
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
 from carer_desk.services.groups import GroupService
-from carer_desk.services.repository import Repository
 
 T = TypeVar("T")
 
@@ -36,20 +36,17 @@ class CarerFile:
     history: tuple[AuditEntry, ...]  # newest first
 
 
-class CarerFileService:
+class CarerFileService(Service):
     def __init__(
         self,
         store: RecordStore,
         settings: Settings,
-        clock: ClockLike = SYSTEM_CLOCK,
+        clock: Clock = SYSTEM_CLOCK,
         *,
         caseload: CaseloadService,
         groups: GroupService,
     ) -> None:
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
+        super().__init__(store, settings, clock)
         self.caseload = caseload
         self.groups = groups
 
@@ -75,7 +72,7 @@ class CarerFileService:
             key=lambda r: (r.requested_on, r.id),
         )
         plans = self._records(carer_id, "plan", EmergencyPlan)
-        plan = max(plans, key=_plan_order) if plans else None
+        plan = latest_plan(plans)
         cards = sorted(
             self._records(carer_id, "card", EmergencyCard),
             key=lambda c: (not c.is_live, c.holder != CardHolder.CARER, c.issued_on, c.id),
@@ -96,11 +93,6 @@ class CarerFileService:
         )
 
 
-def _plan_order(plan: EmergencyPlan) -> tuple:
-    return (plan.updated_on or plan.created_on, plan.created_on, plan.id)
-
-
 def _concerns(entry: AuditEntry, related: set[str], carer_id: str) -> bool:
     details = entry.details or {}
     return entry.record_id in related or details.get("carer") == carer_id
-

@@ -1,142 +1,81 @@
-"""Carer use cases: register, update, import, list, find and show.
+"""Carer use cases: register, update, import, list, find, open and show.
 
-Decrypted carers are held in memory only while the store is unlocked (the service is
-created per unlocked session and dropped on lock), so search-as-you-type never touches
-disk.
+The decrypted caseload (light rows and the search index, built from the payloads in one
+pass) is the :class:`~carer_desk.services.caseload.CaseloadService`'s, shared with this
+service in a session, so the carers are decrypted once per unlock and search-as-you-type
+never touches disk. A full :class:`Carer` is decoded only when one is asked for.
+:meth:`CarerService.forget` drops all of it (the desktop's lock does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date
-from typing import Any
+from collections.abc import Iterable
 
+from carer_desk.changes import Changes
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
-from carer_desk.errors import (
-    CarerDeskError,
-    NotFoundError,
-    RecordIntegrityError,
-    ValidationError,
-    VaultLocked,
-)
+from carer_desk.errors import CarerDeskError, NotFoundError, ValidationError
+from carer_desk.formatting import iso_date
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
-from carer_desk.records.codec import from_payload, to_payload
-from carer_desk.services.repository import Repository
-from carer_desk.services.search import SearchEntry, SearchIndex, fold
+from carer_desk.services.base import Service
+from carer_desk.services.caseload import CaseloadService, IdentityKey
+from carer_desk.services.search import fold
 
 
-def search_entry(carer: Carer) -> SearchEntry:
-    return search_entry_from_payload(carer.id, to_payload(carer))
-
-
-def search_entry_from_payload(carer_id: str, payload: Mapping[str, Any]) -> SearchEntry:
-    """Searchable text straight from the stored payload: building the index this way
-    skips constructing and validating 20,000 Carer objects before the first keystroke."""
-    address = payload.get("address") or {}
-    contact = payload.get("contact") or {}
-    texts = (
-        payload.get("given_name"),
-        payload.get("family_name"),
-        payload.get("preferred_name"),
-        address.get("postcode"),
-        address.get("town"),
-        contact.get("phone"),
-        contact.get("mobile"),
-    )
-    return SearchEntry(carer_id, tuple(t for t in texts if isinstance(t, str) and t))
-
-
-def _sort_key(carer: Carer) -> tuple[str, str, str]:
-    return (fold(carer.family_name), fold(carer.given_name), carer.id)
-
-
-def identity_key(carer: Carer) -> tuple[str, str, date | None]:
+def identity_key(carer: Carer) -> IdentityKey:
     """Same folded names and date of birth: the same person, for import purposes."""
     return (fold(carer.given_name), fold(carer.family_name), carer.date_of_birth)
 
 
-class CarerService:
+class CarerService(Service):
     def __init__(
         self,
         store: RecordStore,
         settings: Settings,
-        today: Callable[[], date] = date.today,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        caseload: CaseloadService | None = None,
     ) -> None:
-        self.store = store
-        self.settings = settings
-        self.today = today
-        self.repo = Repository(store)
-        # Decrypted payloads, and the Carer objects built from them on demand: search
-        # needs only the payloads, so the first keystroke does not wait for 20,000
-        # records to be validated.
-        self._payloads: dict[str, dict[str, Any]] | None = None
-        self._carers: dict[str, Carer] = {}
-        self._index: SearchIndex | None = None
+        super().__init__(store, settings, clock)
+        self.caseload = caseload or CaseloadService(store, settings, clock)
 
-    # --- reading ---------------------------------------------------------------------
+    # --- the cache ---------------------------------------------------------------------
 
-    def _stored(self) -> dict[str, dict[str, Any]]:
-        # Lock means locked: once the store is locked, what was decrypted is dropped and
-        # nothing is answered from memory.
-        if not getattr(self.store, "is_unlocked", True):
-            self.forget()
-            raise VaultLocked("The vault is locked: unlock it with your passphrase first.")
-        if self._payloads is None:
-            self._payloads = dict(self.store.iter_kind("carer"))
-        return self._payloads
-
-    def _carer(self, carer_id: str) -> Carer:
-        carer = self._carers.get(carer_id)
-        if carer is None:
-            carer = from_payload("carer", self._stored()[carer_id])
-            self._carers[carer_id] = carer
-        return carer
-
-    def _loaded(self) -> dict[str, Carer]:
-        return {carer_id: self._carer(carer_id) for carer_id in self._stored()}
+    @property
+    def holds_decrypted_data(self) -> bool:
+        """Whether anything decrypted is held in memory (False after :meth:`forget`)."""
+        return self.caseload.holds_decrypted_data
 
     def forget(self) -> None:
-        """Drop every decrypted payload, record and index entry held in memory."""
-        self._payloads = None
-        self._carers = {}
-        self._index = None
+        """Drop every decrypted row, index entry and fact held in memory."""
+        self.caseload.forget()
 
     def refresh(self, carer_ids: Iterable[str]) -> None:
         """Reload these carers from the store (written elsewhere: a pull, another
         service); a carer gone from the store (deleted, merged away) is dropped."""
-        if self._payloads is None:
-            return  # nothing cached yet: the next read loads everything fresh
-        stored = self._stored()
-        for carer_id in carer_ids:
-            self._carers.pop(carer_id, None)
-            try:
-                payload = self.store.get("carer", carer_id)
-            except (NotFoundError, RecordIntegrityError):
-                stored.pop(carer_id, None)
-                if self._index is not None:
-                    self._index.remove(carer_id)
-                continue
-            stored[carer_id] = payload
-            if self._index is not None:
-                self._index.replace(search_entry_from_payload(carer_id, payload))
+        self.caseload.refresh(Changes.of(("carer", carer_id) for carer_id in carer_ids))
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _record(self, carer_id: str) -> Carer:
+        return self.repo.get(Carer, carer_id)
 
     def list_carers(self) -> list[Carer]:
-        return sorted(self._loaded().values(), key=_sort_key)
+        """Every carer of the caseload as a full, validated record, in name order: for
+        exports. A list on screen wants the caseload's rows, which decode nothing."""
+        return [self._record(carer_id) for carer_id in self.caseload.ids()]
+
+    def search(self, query: str, limit: int | None = None) -> list[Carer]:
+        """Carers matching what has been typed so far; only the hits are decoded."""
+        found = self.caseload.search(query)
+        return [self._record(carer_id) for carer_id in (found[:limit] if limit else found)]
 
     def get_carer(self, carer_id: str) -> Carer:
         """One carer's record; the view is written to the audit log."""
-        carer = self.repo.get(Carer, carer_id)
+        carer = self._record(carer_id)
         self.store.audit("view", record_id=carer_id, kind="carer")
         return carer
-
-    def search(self, query: str, limit: int | None = None) -> list[Carer]:
-        """Carers matching what has been typed so far; only the hits are built."""
-        if self._index is None:
-            self._index = SearchIndex.build(
-                search_entry_from_payload(i, p) for i, p in self._stored().items()
-            )
-        return [self._carer(i) for i in self._index.search(query, limit=limit)]
 
     def sync_state(self, carer_id: str) -> str:
         return str(self.store.meta(carer_id).sync_state)
@@ -148,28 +87,27 @@ class CarerService:
 
     def register(self, carer: Carer) -> Carer:
         """A new carer, e.g. met for the first time on a visit."""
-        if carer.id in self._stored():
+        if self.repo.find(Carer, carer.id) is not None:
             raise CarerDeskError(f"A carer with id {carer.id} already exists.")
         self.repo.save(carer, action="create")
-        self._remember(carer)
+        self.refresh([carer.id])
         return carer
 
     def update(self, carer: Carer) -> Carer:
-        if carer.id not in self._stored():
-            raise CarerDeskError(f"No carer with id {carer.id}: register them first.")
+        if self.repo.find(Carer, carer.id) is None:
+            raise NotFoundError(f"There is no carer with id {carer.id}: register them first.")
         self.repo.save(carer, action="edit")
-        self._remember(carer)
+        self.refresh([carer.id])
         return carer
 
     def import_carers(self, carers: Iterable[Carer], *, source: str) -> int:
         """Write every carer in ONE transaction, or none: a carer already in the vault
         (same id, or same names and date of birth) refuses the whole import."""
         carers = list(carers)
-        existing = self._loaded()  # every carer is validated here, once, before the import
-        by_identity = {identity_key(c): c for c in existing.values()}
+        by_identity = self.caseload.identities()
         problems: list[tuple[str, str]] = []
         for pos, carer in enumerate(carers, start=1):
-            if carer.id in existing:
+            if carer.id in self.caseload:
                 problems.append((f"carer {pos}", f"id {carer.id} is already in the vault"))
             elif (twin := by_identity.get(identity_key(carer))) is not None:
                 problems.append(
@@ -177,7 +115,7 @@ class CarerService:
                         f"carer {pos}",
                         f"{carer.full_name} (born "
                         f"{carer.date_of_birth or 'date not recorded'}) is already in the vault "
-                        f"as {twin.id}",
+                        f"as {twin}",
                     )
                 )
         if problems:
@@ -185,20 +123,15 @@ class CarerService:
         written = self.repo.save_many(
             carers, action="import", audit_details={"source": source, "count": len(carers)}
         )
-        for carer in carers:
-            self._remember(carer)
+        # A whole caseload may have arrived: reading it again at the next look is
+        # cheaper than bringing thousands of rows up to date one by one.
+        self.forget()
         return written
-
-    def _remember(self, carer: Carer) -> None:
-        self._stored()[carer.id] = to_payload(carer)
-        self._carers[carer.id] = carer
-        if self._index is not None:
-            self._index.replace(search_entry(carer))
 
     # --- showing ---------------------------------------------------------------------
 
     def describe(self, carer: Carer) -> list[str]:
-        """Human-readable lines for `carer-desk show carer`, skipping what is not recorded."""
+        """Human-readable lines about one carer, skipping what is not recorded."""
         lines = [f"{carer.display_name}  ({carer.id})"]
 
         def add(label: str, value: object) -> None:
@@ -206,10 +139,10 @@ class CarerService:
                 lines.append(f"  {label}: {value}")
 
         add("Full name", carer.full_name if carer.preferred_name else None)
-        add("Born", carer.date_of_birth.isoformat() if carer.date_of_birth else None)
+        add("Born", iso_date(carer.date_of_birth) if carer.date_of_birth else None)
         add(
             "Age band",
-            (band.label if (band := carer.age_band(self.settings, self.today())) else None),
+            (band.label if (band := carer.age_band(self.settings, self.clock.today())) else None),
         )
         add("Phone", carer.contact.phone)
         add("Mobile", carer.contact.mobile)
@@ -223,7 +156,7 @@ class CarerService:
         add("GP practice", carer.gp_practice)
         add("Carer types", ", ".join(t.label for t in carer.carer_types))
         add("Hours of care a week", carer.hours_of_care_per_week)
-        add("Referred", f"{carer.referral.date.isoformat()} by {carer.referral.source.label}")
+        add("Referred", f"{iso_date(carer.referral.date)} by {carer.referral.source.label}")
         add(
             "Consent",
             f"{'given' if carer.consent.given else 'not given'}; lawful basis: "

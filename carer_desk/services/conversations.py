@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.formatting import long_date
 from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import (
@@ -34,8 +36,7 @@ from carer_desk.records.conversation import (
 )
 from carer_desk.rules.eligibility import EligibilityResult, assess_eligibility
 from carer_desk.rules.financial_year import add_months
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository
+from carer_desk.services.base import Service
 from carer_desk.templates import ConversationTemplate, Root, latest_template, template_for
 
 logger = logging.getLogger(__name__)
@@ -55,19 +56,16 @@ class WellbeingPoint:
     scores: tuple[tuple[str, int], ...]  # (statement id, 0-3) in the order answered
 
 
-class ConversationService:
+class ConversationService(Service):
     def __init__(
         self,
         store: RecordStore,
         settings: Settings,
-        clock: ClockLike = SYSTEM_CLOCK,
+        clock: Clock = SYSTEM_CLOCK,
         *,
         template_root: Root | None = None,
     ) -> None:
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
+        super().__init__(store, settings, clock)
         self._template_root = template_root
 
     # --- reading ---------------------------------------------------------------------
@@ -353,7 +351,7 @@ class ConversationService:
         today = self.clock.today()
         if today < conversation.started_on:
             raise RuleViolation(
-                f"This conversation started on {conversation.started_on:%d %B %Y}, after "
+                f"This conversation started on {long_date(conversation.started_on)}, after "
                 "today's date on this laptop; check the laptop's date before completing it."
             )
         completed = replace(

@@ -23,9 +23,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from carer_desk.config import Settings
-from carer_desk.errors import CarerDeskError, NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore, RecordWrite, SyncState
+from carer_desk.errors import (
+    CarerDeskError,
+    NotFoundError,
+    RuleViolation,
+    UnknownCarer,
+    ValidationError,
+)
+from carer_desk.formatting import display_name_of, long_date, money
+from carer_desk.ports import RecordWrite, SyncState
 from carer_desk.records.carer import Carer
 from carer_desk.records.codec import KINDS, from_payload, to_payload
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome, carer_pair
@@ -33,9 +39,9 @@ from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.records.plan import EmergencyPlan
 from carer_desk.rules.carer_merge import MergePlan, keep_sections_whole, plan_merge, repoint
 from carer_desk.rules.duplicates import find_duplicates_among, pair_key, person_key
-from carer_desk.rules.payment_cap import LAPTOP_CAVEAT, check_payment_cap, format_pounds
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository, priority_of
+from carer_desk.rules.payment_cap import LAPTOP_CAVEAT, check_payment_cap
+from carer_desk.services.base import Service
+from carer_desk.services.repository import priority_of
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,29 @@ KIND_PLAN = "plan"
 #: Kinds that are never re-pointed by a merge: the carers themselves, and the decisions
 #: (which name both carers on purpose).
 _NOT_LINKED = frozenset({"carer", KIND})
+
+
+class MergedTheOtherWay(RuleViolation):
+    """The pair was merged before, keeping the record now named to be absorbed."""
+
+    def __init__(self, keep_id: str, absorb_id: str) -> None:
+        self.keep_id, self.absorb_id = keep_id, absorb_id
+        super().__init__(
+            f"These records were already merged the other way round: {absorb_id} was kept. "
+            f"Merge {keep_id} into {absorb_id} to finish it."
+        )
+
+
+class ConflictsFirst(RuleViolation):
+    """Records the merge would change hold a sync conflict a person has to resolve."""
+
+    def __init__(self, record_ids: tuple[str, ...]) -> None:
+        self.record_ids = record_ids
+        super().__init__(
+            f"{len(record_ids)} record(s) this merge would change have a sync conflict "
+            f"waiting for a person ({', '.join(record_ids)}). Resolve them first, then "
+            "merge again."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +99,10 @@ class MergeResult:
 
 
 def _name(payload: Mapping[str, Any]) -> str:
-    given = str(payload.get("preferred_name") or payload.get("given_name") or "").strip()
-    family = str(payload.get("family_name") or "").strip()
-    return f"{given} {family}".strip() or "(no name)"
+    return display_name_of(payload) or "(no name)"
 
 
-class DuplicateService:
-    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
-
+class DuplicateService(Service):
     # --- reading ---------------------------------------------------------------------
 
     def decisions(self) -> list[DuplicateDecision]:
@@ -146,10 +167,7 @@ class DuplicateService:
         try:
             return self.store.get("carer", carer_id)
         except NotFoundError:
-            raise NotFoundError(
-                f"There is no carer with id {carer_id} on this laptop; check the id "
-                "(carer-desk duplicates lists them), or sync first."
-            ) from None
+            raise UnknownCarer(carer_id) from None
 
     @staticmethod
     def _two(a: str, b: str) -> None:
@@ -167,7 +185,7 @@ class DuplicateService:
                 return earlier  # already decided; deciding twice changes nothing
             raise RuleViolation(
                 f"These records were already merged into {earlier.kept_id} on "
-                f"{earlier.decided_on.isoformat()}; they cannot be kept apart now."
+                f"{long_date(earlier.decided_on)}; they cannot be kept apart now."
             )
         self._carer_payload(a)
         self._carer_payload(b)
@@ -192,10 +210,7 @@ class DuplicateService:
         earlier = self._decisions_for(keep_id, absorb_id)
         merged_before = next((d for d in earlier if d.decision == DuplicateOutcome.MERGED), None)
         if merged_before is not None and merged_before.kept_id != keep_id:
-            raise RuleViolation(
-                f"These records were already merged the other way round: {absorb_id} was "
-                f"kept. Run 'carer-desk merge-carers {absorb_id} {keep_id}' to finish it."
-            )
+            raise MergedTheOtherWay(keep_id, absorb_id)
         keep = self._carer_payload(keep_id)
         try:
             absorb: dict[str, Any] | None = self.store.get("carer", absorb_id)
@@ -256,11 +271,7 @@ class DuplicateService:
             except NotFoundError:
                 continue  # a new record (the decision): nothing to protect
         if waiting:
-            raise RuleViolation(
-                f"{len(waiting)} record(s) this merge would change have a sync conflict "
-                f"waiting for a person ({', '.join(waiting)}). Resolve them first "
-                "('carer-desk conflicts'), then merge again."
-            )
+            raise ConflictsFirst(tuple(waiting))
 
     @staticmethod
     def _moved(
@@ -383,10 +394,10 @@ class DuplicateService:
                 worst = check
         if worst is not None:
             warnings.append(
-                f"{carer.display_name} is now over the {format_pounds(rules.cap_pence)} "
-                f"wellbeing-payment limit: {format_pounds(worst.already_committed_pence)} is "
-                f"counted from {worst.window_start.isoformat()} to "
-                f"{worst.window_end.isoformat()}. No request was changed; a payments approver "
+                f"{carer.display_name} is now over the {money(rules.cap_pence)} "
+                f"wellbeing-payment limit: {money(worst.already_committed_pence)} is "
+                f"counted from {long_date(worst.window_start)} to "
+                f"{long_date(worst.window_end)}. No request was changed; a payments approver "
                 f"must review them. {LAPTOP_CAVEAT}"
             )
         plans: list[EmergencyPlan] = self._records_of(KIND_PLAN, carer.id)

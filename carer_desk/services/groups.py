@@ -12,11 +12,9 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, time
 
-from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
-from carer_desk.records.common import ContactDetails
+from carer_desk.records.contact_details import ContactDetails
 from carer_desk.records.groups import (
     Attendance,
     GroupMember,
@@ -26,8 +24,7 @@ from carer_desk.records.groups import (
     SessionFormat,
     build_register,
 )
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository
+from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +39,7 @@ class RegisterRow:
     newcomer: bool
 
 
-class GroupService:
-    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
-
+class GroupService(Service):
     # --- groups and sessions ---------------------------------------------------------
 
     def _get(self, cls: type, record_id: str, what: str):
@@ -282,6 +273,7 @@ class GroupService:
                 source_detail=self.group(session.group_id).name,
             ),
             consent=Consent(given=True, date=today),
+            created_at=self.clock.now(),
         )
         if follow_up and carer.contact.phone is None and carer.contact.email is None:
             # The office cannot follow up with someone it has no way to reach.

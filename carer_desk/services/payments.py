@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
-from carer_desk.config import PaymentSettings, Settings
+from carer_desk.config import PaymentSettings
 from carer_desk.errors import NotFoundError, RuleViolation
-from carer_desk.ports import RecordStore
+from carer_desk.formatting import long_date, money
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.payment import (
@@ -34,11 +34,9 @@ from carer_desk.rules.payment_cap import (
     check_payment_cap,
     check_request_cap,
     duplicate_purpose_warning,
-    format_pounds,
     requires_recent_assessment,
 )
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository
+from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +71,7 @@ class CapPosition:
     message: str
 
 
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-class PaymentService:
-    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
-
+class PaymentService(Service):
     @property
     def _rules(self) -> PaymentSettings:
         return self.settings.payments
@@ -296,12 +284,9 @@ class PaymentService:
             if counted
             else None
         )
-        left = (
-            f"{format_pounds(check.remaining_pence)} left of the "
-            f"{format_pounds(check.cap_pence)} limit"
-        )
+        left = f"{money(check.remaining_pence)} left of the {money(check.cap_pence)} limit"
         if until is not None:
-            text = f"{left} until {_day(until)}, when the oldest counted request drops out."
+            text = f"{left} until {long_date(until)}, when the oldest counted request drops out."
         else:
             text = f"{left}: nothing is counted in the last {self._rules.window_months} months."
         return CapPosition(

@@ -13,14 +13,11 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
-from carer_desk.records.plan import EmergencyPlan
+from carer_desk.records.plan import EmergencyPlan, latest_plan
 from carer_desk.rules.financial_year import add_months
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
-from carer_desk.services.repository import Repository
+from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
@@ -39,18 +36,7 @@ class SavedPlan:
         return not self.missing
 
 
-def _latest(plans: list[EmergencyPlan]) -> EmergencyPlan:
-    # Same choice as carer_desk.services.printing: the most recently updated plan.
-    return max(plans, key=lambda p: (p.updated_on or p.created_on, p.created_on, p.id))
-
-
-class PlanService:
-    def __init__(self, store: RecordStore, settings: Settings, clock: ClockLike = SYSTEM_CLOCK):
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.repo = Repository(store)
-
+class PlanService(Service):
     # --- reading ---------------------------------------------------------------------
 
     def _load(self, plan_id: str) -> EmergencyPlan:
@@ -69,8 +55,7 @@ class PlanService:
 
     def find_for_carer(self, carer_id: str) -> EmergencyPlan | None:
         """The carer's plan without auditing (for deciding what to show, not showing it)."""
-        plans = self.repo.where(EmergencyPlan, carer_id=carer_id)
-        return _latest(plans) if plans else None
+        return latest_plan(self.repo.where(EmergencyPlan, carer_id=carer_id))
 
     def plan_for_carer(self, carer_id: str) -> EmergencyPlan:
         plan = self.find_for_carer(carer_id)

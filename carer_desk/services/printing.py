@@ -14,14 +14,20 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
-from carer_desk.errors import CarerDeskError, NotFoundError, RuleViolation, ValidationError
-from carer_desk.ports import RecordStore, RecordWrite
+from carer_desk.errors import (
+    CarerDeskError,
+    NotFoundError,
+    RuleViolation,
+    UnknownCarer,
+    ValidationError,
+)
+from carer_desk.ports import RecordStore
 from carer_desk.printing.card_content import CardContent, card_content_for
 from carer_desk.printing.cards import (
     Duplex,
@@ -36,11 +42,11 @@ from carer_desk.printing.protect import protect_pdf
 from carer_desk.printing.sign_in import SignInSheet, render_sign_in_sheet
 from carer_desk.printing.support_plan import support_plan_document
 from carer_desk.records.carer import Carer
-from carer_desk.records.codec import from_payload, to_payload
 from carer_desk.records.conversation import ConversationStatus, GuidedConversation
 from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup, build_register
 from carer_desk.records.payment import PaidTo, PaymentStatus, WellbeingPaymentRequest
-from carer_desk.records.plan import CardStatus, EmergencyCard, EmergencyPlan
+from carer_desk.records.plan import CardStatus, EmergencyCard, EmergencyPlan, latest_plan
+from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
@@ -103,20 +109,18 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-class PrintService:
+class PrintService(Service):
     """Every printed document, from the records in a :class:`RecordStore`."""
 
     def __init__(
         self,
         store: RecordStore,
         settings: Settings,
+        clock: Clock = SYSTEM_CLOCK,
         *,
-        today: Callable[[], date] = date.today,
         sender: LetterSender | None = None,
     ) -> None:
-        self._store = store
-        self._settings = settings
-        self._today = today
+        super().__init__(store, settings, clock)
         letters = settings.letters
         self._sender = sender or LetterSender(
             name=letters.sender_name, address=letters.sender_address, phone=letters.sender_phone
@@ -124,32 +128,22 @@ class PrintService:
 
     # --- loading ---------------------------------------------------------------------
 
-    def _load(self, kind: str, record_id: str):
-        return from_payload(kind, self._store.get(kind, record_id))
-
-    def _all(self, kind: str) -> Iterable:
-        for _, payload in self._store.iter_kind(kind):
-            yield from_payload(kind, payload)
-
     def _carer(self, carer_id: str) -> Carer:
         try:
-            return self._load("carer", carer_id)
+            return self.repo.get(Carer, carer_id)
         except NotFoundError:
-            raise NotFoundError(
-                f"There is no carer with id {carer_id}; 'carer-desk list carers --json' "
-                "shows the ids."
-            ) from None
+            raise UnknownCarer(carer_id) from None
 
     def _plan_for(self, carer: Carer) -> EmergencyPlan:
-        plans = [p for p in self._all("plan") if p.carer_id == carer.id]
-        if not plans:
+        plan = latest_plan(self.repo.where(EmergencyPlan, carer_id=carer.id))
+        if plan is None:
             raise NotFoundError(
                 f"{carer.display_name} has no emergency plan yet; write one before printing."
             )
-        return max(plans, key=lambda p: (p.updated_on or p.created_on, p.created_on, p.id))
+        return plan
 
     def _emergency_phone(self) -> str:
-        cards = self._settings.cards
+        cards = self.settings.cards
         if not cards.emergency_line_configured:
             raise RuleViolation(
                 "The 24-hour emergency line number is not set: set cards.emergency_line_phone "
@@ -161,12 +155,12 @@ class PrintService:
 
     def pending_cards(self) -> list[EmergencyCard]:
         """The print queue: cards issued and not yet printed, oldest first."""
-        queue = [c for c in self._all("card") if c.status == CardStatus.PENDING_PRINT]
+        queue = [c for c in self.repo.all(EmergencyCard) if c.status == CardStatus.PENDING_PRINT]
         return sorted(queue, key=lambda c: (c.issued_on, c.id))
 
     def live_cards_of(self, carer_ids: Sequence[str]) -> list[EmergencyCard]:
         wanted = list(dict.fromkeys(carer_ids))
-        cards = [c for c in self._all("card") if c.carer_id in wanted and c.is_live]
+        cards = [c for c in self.repo.all(EmergencyCard) if c.carer_id in wanted and c.is_live]
         by_carer = {cid: [c for c in cards if c.carer_id == cid] for cid in wanted}
         for carer_id, found in by_carer.items():
             if not found:
@@ -188,7 +182,7 @@ class PrintService:
         out = []
         for card in cards:
             if card.plan_id not in plans:
-                plans[card.plan_id] = self._load("plan", card.plan_id)
+                plans[card.plan_id] = self.repo.get(EmergencyPlan, card.plan_id)
             if card.carer_id not in carers:
                 carers[card.carer_id] = self._carer(card.carer_id)
             out.append(
@@ -197,7 +191,7 @@ class PrintService:
                     plans[card.plan_id],
                     carers[card.carer_id],
                     emergency_phone=phone,
-                    group_size=self._settings.cards.group_size,
+                    group_size=self.settings.cards.group_size,
                 )
             )
         return out
@@ -258,9 +252,9 @@ class PrintService:
     def plan(self, carer_id: str, layout: Layout = Layout.STANDARD) -> Rendered:
         carer = self._carer(carer_id)
         plan = self._plan_for(carer)
-        cards = self._settings.cards
+        cards = self.settings.cards
         phone = cards.emergency_line_phone if cards.emergency_line_configured else None
-        doc = plan_document(plan, carer, printed_on=self._today(), emergency_phone=phone)
+        doc = plan_document(plan, carer, printed_on=self.clock.today(), emergency_phone=phone)
         return Rendered(
             render_document(doc, layout),
             "plan",
@@ -270,7 +264,7 @@ class PrintService:
 
     def support_plan(self, carer_id: str, *, large_print: bool = False) -> Rendered:
         carer = self._carer(carer_id)
-        conversations = [c for c in self._all("conversation") if c.carer_id == carer.id]
+        conversations = self.repo.where(GuidedConversation, carer_id=carer.id)
         if not conversations:
             raise NotFoundError(
                 f"{carer.display_name} has no guided conversation yet, so there is no "
@@ -284,7 +278,7 @@ class PrintService:
                 c.id,
             ),
         )
-        doc = support_plan_document(conversation, carer, printed_on=self._today())
+        doc = support_plan_document(conversation, carer, printed_on=self.clock.today())
         layout = Layout.LARGE_PRINT if large_print else Layout.STANDARD
         return Rendered(
             render_document(doc, layout),
@@ -294,7 +288,7 @@ class PrintService:
         )
 
     def letter(self, request_id: str, *, large_print: bool = False) -> Rendered:
-        request: WellbeingPaymentRequest = self._load("payment_request", request_id)
+        request = self.repo.get(WellbeingPaymentRequest, request_id)
         decided = {
             PaymentStatus.APPROVED: True,
             PaymentStatus.PAID: True,
@@ -315,7 +309,7 @@ class PrintService:
             service_phone=phone,
             carer_name=carer.display_name,
             carer_address=carer.address.lines() if carer.address else (),
-            dated=self._today(),
+            dated=self.clock.today(),
             approved=decided[request.status],
             amount_pence=request.amount_pence,
             purpose=request.purpose.label,
@@ -329,12 +323,10 @@ class PrintService:
         )
 
     def sign_in(self, session_id: str, *, blank_rows: int = 8) -> Rendered:
-        session: GroupSession = self._load("session", session_id)
-        group: PeerGroup = self._load("group", session.group_id)
-        members: list[GroupMember] = [
-            m
-            for m in self._all("group_member")
-            if m.group_id == group.id and m.is_member_on(session.on)
+        session = self.repo.get(GroupSession, session_id)
+        group = self.repo.get(PeerGroup, session.group_id)
+        members = [
+            m for m in self.repo.where(GroupMember, group_id=group.id) if m.is_member_on(session.on)
         ]
         carers = []
         for member in members:
@@ -365,19 +357,19 @@ class PrintService:
         self, rendered: Rendered, *, action: str = "print", extra: dict[str, str] | None = None
     ) -> None:
         """Audit the print (one entry per record, naming the carer) and mark cards printed."""
-        today = self._today()
+        today = self.clock.today()
         if rendered.cards:
-            writes = []
+            updated = []
             for card_id in dict.fromkeys(rendered.cards):
-                card: EmergencyCard = self._load("card", card_id)
-                updated = card.mark_printed(today)
-                if updated != card:
-                    writes.append(RecordWrite("card", card.id, to_payload(updated)))
-            if writes:
-                self._store.put_many(
-                    writes,
+                card = self.repo.get(EmergencyCard, card_id)
+                printed = card.mark_printed(today)
+                if printed != card:
+                    updated.append(printed)
+            if updated:
+                self.repo.save_many(
+                    updated,
                     action="edit",
-                    audit_details={"reason": "cards marked printed", "cards": len(writes)},
+                    audit_details={"reason": "cards marked printed", "cards": len(updated)},
                 )
         for carer_id, kind, record_id in rendered.subjects:
             details = {
@@ -386,9 +378,9 @@ class PrintService:
                 **dict(rendered.details),
                 **(extra or {}),
             }
-            self._store.audit(action, record_id=record_id, kind=kind, details=details)
+            self.store.audit(action, record_id=record_id, kind=kind, details=details)
         if not rendered.subjects:
-            self._store.audit(
+            self.store.audit(
                 action,
                 details={"document": rendered.document, **dict(rendered.details), **(extra or {})},
             )

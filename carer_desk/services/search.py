@@ -11,17 +11,56 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# Every ASCII character that is not a letter or a digit, mapped to a space.
+_ASCII_NOT_ALNUM = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+
 
 def fold(text: str) -> str:
     """Case-fold and strip accents: 'Zoë Ó'Brien' -> 'zoe o'brien'."""
+    if text.isascii():  # most names and every postcode: no accents to strip
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def _words(text: str) -> list[str]:
     # Apostrophes and hyphens split words too, so "obrien" and "brien" both match O'Brien.
+    # The ASCII path gives the same words as the general one, several times faster: it is
+    # what builds the index of a whole caseload before the first keystroke is answered.
+    if text.isascii():
+        return text.lower().translate(_ASCII_NOT_ALNUM).split()
     cleaned = "".join(ch if ch.isalnum() else " " for ch in fold(text))
     return cleaned.split()
+
+
+def _index_words(text: str, words: list[str]) -> None:
+    """Add the words ``text`` is found by: each word, each hyphenated or apostrophised
+    piece joined up ("O'Brien-Wójcik" -> "obrienwojcik"), and the whole text without its
+    spaces (a postcode, a phone number)."""
+    if text.isascii():
+        low = text.lower()
+        if low.isalnum():  # a plain name or town: by far the commonest text
+            words.append(low)
+            return
+        pieces = low.split()
+        whole: list[str] = []
+        for piece in pieces:
+            piece_words = [piece] if piece.isalnum() else piece.translate(_ASCII_NOT_ALNUM).split()
+            words.extend(piece_words)
+            whole.extend(piece_words)
+            if len(piece_words) > 1:
+                words.append("".join(piece_words))
+        if len(pieces) > 1:
+            words.append("".join(whole))
+        return
+    pieces = text.split()
+    for piece in pieces:
+        piece_words = _words(piece)
+        words.extend(piece_words)
+        if len(piece_words) > 1:
+            words.append("".join(piece_words))
+    if len(pieces) > 1:
+        words.append("".join(_words(text)))
 
 
 @dataclass(frozen=True)
@@ -53,15 +92,7 @@ class SearchIndex:
     def add(self, entry: SearchEntry) -> None:
         words: list[str] = []
         for text in entry.texts:
-            for piece in text.split():
-                piece_words = _words(piece)
-                words.extend(piece_words)
-                # "O'Brien-Wójcik" is also found as "obrien" or "obrienwojcik".
-                if len(piece_words) > 1:
-                    words.append("".join(piece_words))
-            # A postcode or phone number is also matched without its spaces.
-            if len(text.split()) > 1:
-                words.append("".join(_words(text)))
+            _index_words(text, words)
         self._ids.append(entry.id)
         self._haystacks.append(" " + " ".join(words))
         self._last_query = ()

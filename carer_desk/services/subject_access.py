@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
-from carer_desk.errors import NotFoundError, ValidationError
-from carer_desk.ports import AuditEntry, RecordStore
+from carer_desk.errors import NotFoundError, UnknownCarer, ValidationError
+from carer_desk.formatting import full_name, money
+from carer_desk.ports import AuditEntry
 from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
-from carer_desk.printing.money import format_pence
 from carer_desk.printing.protect import protect_pdf
+from carer_desk.services.base import Service
 from carer_desk.services.printing import write_file_atomically
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,6 @@ LINKED_KINDS = (
     # A merge's note can hold values from the absorbed record, so decisions are theirs too.
     ("duplicate_decision", "duplicate_decisions", "Decisions about duplicate records"),
 )
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def _flatten(value: Any, label: str, out: list[Entry]) -> None:
             if key.endswith("_pence") and isinstance(inner, int) and not isinstance(inner, bool):
                 # Money is stored in pence; a person reads pounds.
                 name = _humanise(key.removesuffix("_pence"))
-                out.append(Entry(f"{label} › {name}" if label else name, format_pence(inner)))
+                out.append(Entry(f"{label} › {name}" if label else name, money(inner)))
                 continue
             _flatten(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
     elif isinstance(value, list):
@@ -96,7 +93,7 @@ def _flatten(value: Any, label: str, out: list[Entry]) -> None:
 def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Document:
     """The gathered data as a readable document, one section per kind of record."""
     carer = data["carer"]
-    name = " ".join(p for p in (carer.get("given_name"), carer.get("family_name")) if p)
+    name = full_name(str(carer.get("given_name") or ""), str(carer.get("family_name") or ""))
     about: list[Entry] = []
     _flatten({k: v for k, v in carer.items() if k != "id"}, "", about)
     sections = [Section("Your details", tuple(about))]
@@ -136,26 +133,19 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
     )
 
 
-class SubjectAccessService:
+class SubjectAccessService(Service):
     """Gathers and exports one carer's full record."""
-
-    def __init__(self, store: RecordStore, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._store = store
-        self._clock = clock
 
     def gather(self, carer_id: str) -> dict[str, Any]:
         """Everything held about the carer, JSON-compatible."""
         try:
-            carer = self._store.get("carer", carer_id)
+            carer = self.store.get("carer", carer_id)
         except NotFoundError:
-            raise NotFoundError(
-                f"There is no carer with id {carer_id}; 'carer-desk list carers --json' "
-                "shows the ids."
-            ) from None
+            raise UnknownCarer(carer_id) from None
         data: dict[str, Any] = {
             "format": FORMAT,
-            "generated_at": self._clock().astimezone(UTC).isoformat(),
-            "generated_by": self._store.actor,
+            "generated_at": self.clock.now().astimezone(UTC).isoformat(),
+            "generated_by": self.store.actor,
             "carer_id": carer_id,
             "carer": carer,
         }
@@ -163,7 +153,7 @@ class SubjectAccessService:
         for kind, key, _ in LINKED_KINDS:
             found = [
                 payload
-                for _, payload in self._store.iter_kind(kind)
+                for _, payload in self.store.iter_kind(kind)
                 if payload.get("carer_id") == carer_id
                 or carer_id in (payload.get("carer_ids") or ())
             ]
@@ -172,13 +162,13 @@ class SubjectAccessService:
             record_ids.update(p["id"] for p in found if "id" in p)
         data["audit"] = [
             _audit_dict(e)
-            for e in self._store.audit_entries()
+            for e in self.store.audit_entries()
             if e.record_id in record_ids or dict(e.details).get("for") == carer_id
         ]
         return data
 
     def render_pdf(self, data: Mapping[str, Any], *, large_print: bool = False) -> bytes:
-        doc = subject_access_document(data, self._clock().date())
+        doc = subject_access_document(data, self.clock.today())
         return render_document(doc, Layout.LARGE_PRINT if large_print else Layout.STANDARD)
 
     def export(
@@ -202,7 +192,7 @@ class SubjectAccessService:
             write_file_atomically(Path(json_path), text.encode("utf-8"))
         records = 1 + sum(len(data[key]) for _, key, _ in LINKED_KINDS)
         files = [Path(p).name for p in (pdf_path, json_path) if p is not None]
-        self._store.audit(
+        self.store.audit(
             "export",
             record_id=carer_id,
             kind="carer",

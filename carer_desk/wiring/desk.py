@@ -15,11 +15,11 @@ import platform
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.environment import DemoPerson, OpenDesk
 from carer_desk.errors import CarerDeskError
 from carer_desk.roles import UNENROLLED_ROLE, Role
-from carer_desk.services.clock import SYSTEM_CLOCK, ClockLike
 from carer_desk.sync_status import Identity
 from carer_desk.wiring.demo_people import (
     DEMO_PASSPHRASE,
@@ -59,7 +59,7 @@ class LaptopEnvironment:
         settings: Settings,
         *,
         actor: str,
-        clock: ClockLike = SYSTEM_CLOCK,
+        clock: Clock = SYSTEM_CLOCK,
         vault_path: Path | None = None,
     ) -> None:
         self.data_dir = data_dir
@@ -139,7 +139,7 @@ class DemoEnvironment(LaptopEnvironment):
     demo = True
     demo_passphrase = DEMO_PASSPHRASE
 
-    def __init__(self, launcher: Launcher, username: str, *, clock: ClockLike) -> None:
+    def __init__(self, launcher: Launcher, username: str, *, clock: Clock) -> None:
         self._launcher = launcher
         self.user = demo_user(username)
         folder = launcher.demo_dir
@@ -186,7 +186,7 @@ class Launcher:
         settings: Settings,
         *,
         actor: str,
-        clock: ClockLike = SYSTEM_CLOCK,
+        clock: Clock = SYSTEM_CLOCK,
         demo_dir: Path | None = None,
     ) -> None:
         self._data_dir = data_dir

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from carer_desk.errors import CarerDeskError, NotFoundError, RecordIntegrityError
-from carer_desk.ports import SyncState
+from carer_desk.formatting import display_name_of, money
+from carer_desk.ports import RecordStore, SyncState
 from sync.client.errors import ServerUnreachable
 from sync.protocol import (
     DELETED_FIELD,
@@ -66,6 +67,13 @@ class Syncer(Protocol):
     def sync_now(self) -> Any: ...
 
 
+class ConflictVault(RecordStore, Protocol):
+    """The laptop vault as conflict handling uses it: the core's record store, and what
+    the last sync recorded about each conflict."""
+
+    def conflict_details(self, record_id: str) -> dict[str, Any] | None: ...
+
+
 class ConflictError(CarerDeskError):
     """A resolution that cannot go ahead as asked; the message says what to do."""
 
@@ -77,11 +85,9 @@ class NoSuchConflict(ConflictError):
 class UndecidedFields(ConflictError):
     def __init__(self, record_id: str, fields: Sequence[str]) -> None:
         self.fields = tuple(fields)
-        keeps = " ".join(f"--keep {f}=mine|theirs" for f in fields)
         super().__init__(
             f"Record {record_id} has conflicting fields nobody has decided yet: "
-            f"{', '.join(fields)}. Choose a side for every one ({keeps}), or use "
-            "--all mine|theirs."
+            f"{', '.join(fields)}. Choose mine or theirs for every one, or one side for all."
         )
 
 
@@ -177,7 +183,7 @@ class ResolveOutcome:
 # --- listing ------------------------------------------------------------------------------
 
 
-def list_conflicts(vault: Any, transport: ConflictTransport | None) -> ConflictListing:
+def list_conflicts(vault: ConflictVault, transport: ConflictTransport | None) -> ConflictListing:
     """The server's open conflicts when it answers, else this laptop's recorded ones."""
     if transport is not None:
         try:
@@ -196,7 +202,7 @@ def list_conflicts(vault: Any, transport: ConflictTransport | None) -> ConflictL
     return ConflictListing(tuple(local_conflicts(vault)), offline=True)
 
 
-def _from_server(vault: Any, view: ConflictView) -> ConflictEntry:
+def _from_server(vault: ConflictVault, view: ConflictView) -> ConflictEntry:
     local = _local_details(vault, view.record_id)
     raised_here = local is not None and local.get("conflict_id") == view.conflict_id
     return ConflictEntry(
@@ -211,7 +217,7 @@ def _from_server(vault: Any, view: ConflictView) -> ConflictEntry:
     )
 
 
-def local_conflicts(vault: Any) -> list[ConflictEntry]:
+def local_conflicts(vault: ConflictVault) -> list[ConflictEntry]:
     """Records this laptop holds in CONFLICT, with the values it was shown when it synced.
 
     The vault keeps no index by state, so every kind is walked; a caseload is hundreds to
@@ -237,7 +243,7 @@ def local_conflicts(vault: Any) -> list[ConflictEntry]:
     return entries
 
 
-def _local_details(vault: Any, record_id: str) -> dict[str, Any] | None:
+def _local_details(vault: ConflictVault, record_id: str) -> dict[str, Any] | None:
     try:
         return vault.conflict_details(record_id)
     except (NotFoundError, RecordIntegrityError):
@@ -273,9 +279,7 @@ def describe_value(value: Any, field: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int) and field.endswith("_pence"):
-        sign = "-" if value < 0 else ""
-        pounds, pence = divmod(abs(value), 100)
-        return f"{sign}£{pounds:,}.{pence:02d}"
+        return money(value)
     if isinstance(value, Mapping):
         shown = [f"{k}: {describe_value(v, k)}" for k, v in value.items() if v not in (None, "")]
         return "; ".join(shown) if shown else EMPTY
@@ -284,7 +288,7 @@ def describe_value(value: Any, field: str = "") -> str:
     return str(value)
 
 
-def describe_record(vault: Any, kind: str, record_id: str) -> str:
+def describe_record(vault: ConflictVault, kind: str, record_id: str) -> str:
     """A human description: the carer's name when this laptop holds it."""
     payload = _payload(vault, kind, record_id)
     if payload is None:
@@ -296,7 +300,7 @@ def describe_record(vault: Any, kind: str, record_id: str) -> str:
     return f"{_kind_words(kind)} for {name}" if name else _kind_words(kind)
 
 
-def _payload(vault: Any, kind: str, record_id: Any) -> dict[str, Any] | None:
+def _payload(vault: ConflictVault, kind: str, record_id: Any) -> dict[str, Any] | None:
     if not isinstance(record_id, str):
         return None
     try:
@@ -306,12 +310,7 @@ def _payload(vault: Any, kind: str, record_id: Any) -> dict[str, Any] | None:
 
 
 def _carer_name(payload: Mapping[str, Any] | None) -> str | None:
-    if not payload:
-        return None
-    first = payload.get("preferred_name") or payload.get("given_name")
-    family = payload.get("family_name")
-    name = " ".join(str(p) for p in (first, family) if p)
-    return name or None
+    return display_name_of(payload) or None
 
 
 def _kind_words(kind: str) -> str:
@@ -346,7 +345,7 @@ def decide(
         sides[top] = side
     if all_side is not None:
         if all_side not in SIDES:
-            raise ConflictError(f"--all {all_side!r}: say mine or theirs.")
+            raise ConflictError(f"{all_side!r} is not a side: say mine or theirs.")
         for name in names:
             sides.setdefault(name, all_side)
     undecided = [n for n in names if n not in sides]
@@ -363,7 +362,7 @@ def parse_keep(keep: Iterable[str]) -> list[tuple[str, str]]:
         field, side = field.strip(), side.strip().lower()
         if not sep or not field or side not in SIDES:
             raise ConflictError(
-                f"--keep {spec!r} is not understood: write it as FIELD=mine or FIELD=theirs."
+                f"{spec!r} is not understood: write it as FIELD=mine or FIELD=theirs."
             )
         pairs.append((field, side))
     return pairs
@@ -374,14 +373,13 @@ def find_entry(listing: ConflictListing, record_id: str) -> ConflictEntry:
         if entry.record_id == record_id:
             return entry
     raise NoSuchConflict(
-        f"There is no open conflict on record {record_id}. Run 'carer-desk conflicts' to "
-        "see the records in conflict (someone may have resolved it already: 'carer-desk "
-        "sync' brings their decision)."
+        f"There is no open conflict on record {record_id}. Someone may have resolved it "
+        "already: a sync brings their decision."
     )
 
 
 def resolve(
-    vault: Any,
+    vault: ConflictVault,
     transport: ConflictTransport,
     engine: Syncer,
     record_id: str,
@@ -425,7 +423,7 @@ def resolve(
 
 
 def _take_decision_made_elsewhere(
-    vault: Any, transport: ConflictTransport, engine: Syncer, record_id: str
+    vault: ConflictVault, transport: ConflictTransport, engine: Syncer, record_id: str
 ) -> ResolveOutcome:
     """The server holds no open conflict on a record this laptop still marks: a colleague
     decided it from their device. Their decision stands (every laptop must agree), so
@@ -446,19 +444,19 @@ def _take_decision_made_elsewhere(
     )
 
 
-def _state(vault: Any, record_id: str) -> SyncState:
+def _state(vault: ConflictVault, record_id: str) -> SyncState:
     try:
         return vault.meta(record_id).sync_state
     except NotFoundError:
         return SyncState.SYNCED  # resolved as deleted: nothing left here to sync
 
 
-def _still_in_conflict(vault: Any, record_id: str) -> bool:
+def _still_in_conflict(vault: ConflictVault, record_id: str) -> bool:
     return _state(vault, record_id) is SyncState.CONFLICT
 
 
 def _adopt_server_copy(
-    vault: Any, transport: ConflictTransport, engine: Syncer, entry: ConflictEntry
+    vault: ConflictVault, transport: ConflictTransport, engine: Syncer, entry: ConflictEntry
 ) -> None:
     """Bring this laptop level with the server when the resolution wrote no new version.
 

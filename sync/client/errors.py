@@ -29,8 +29,8 @@ class ServerUnreachable(SyncError, OfficeUnreachable):
 class NotEnrolled(SyncError):
     def __init__(self) -> None:
         super().__init__(
-            "This laptop is not enrolled with a Carer Desk server yet. Run "
-            "'carer-desk enrol --server URL --username NAME' first."
+            "This laptop is not enrolled with a Carer Desk server yet: enrol it with the "
+            "server's address and your user name first."
         )
 
 

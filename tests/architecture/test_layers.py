@@ -38,3 +38,21 @@ def test_core_contract_forbids_qt_databases_and_http():
     # Only the composition root may reach outward.
     for rule in core.get("ignore_imports", []):
         assert rule.startswith(("carer_desk.__main__ ", "carer_desk.cli.", "carer_desk.wiring."))
+
+
+def test_the_core_is_layered_from_the_cli_down_to_its_building_blocks():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layered = next(
+        c for c in contracts if c["type"] == "layers" and c["containers"] == ["carer_desk"]
+    )
+    layers = [set(part.strip() for part in layer.split("|")) for layer in layered["layers"]]
+
+    def depth(module: str) -> int:
+        return next(i for i, layer in enumerate(layers) if module in layer)
+
+    # Higher layers come first; these orderings are what the issue asks to hold.
+    assert depth("cli") < depth("session") < depth("services") < depth("rules")
+    assert depth("rules") < depth("records") < depth("config") < depth("validation")
+    assert layered.get("exhaustive") is True
+    assert not layered.get("ignore_imports")

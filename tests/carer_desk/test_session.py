@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from carer_desk import factories as make
 from carer_desk.changes import Changes, ChangeSource
 from carer_desk.config import Settings
 from carer_desk.errors import VaultLocked
 from carer_desk.records.carer import Carer
-from carer_desk.records.codec import from_payload
 from carer_desk.roles import Role
 from carer_desk.services.carers import CarerService
 from carer_desk.session import DeskSession
 from carer_desk.wiring.vault_handle import VaultDrafts
 from storage.vault import Vault
-from tests.sync.support import CHEAP_KDF, PASSPHRASE, carer_payload
+from tests.sync.support import carer_payload
 
 
 @pytest.fixture
-def vault(tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.create(tmp_path / "vault.sqlite", PASSPHRASE, actor="asha", kdf=CHEAP_KDF)
-    yield v
-    v.close()
+def vault_actor() -> str:
+    return "asha"
 
 
 def _carer(given: str, family: str, postcode: str = "OX16 5AA") -> Carer:
-    return from_payload("carer", carer_payload(given, family, postcode=postcode))
+    return make.carer(given_name=given, family_name=family, address=make.address(postcode=postcode))
 
 
 def test_after_the_vault_locks_a_warmed_carer_service_answers_nothing(vault: Vault):
@@ -41,7 +38,7 @@ def test_after_the_vault_locks_a_warmed_carer_service_answers_nothing(vault: Vau
     with pytest.raises(VaultLocked):
         service.search("canary")
     # The caches went with the lock: nothing decrypted is left to read.
-    assert service._payloads is None and service._carers == {} and service._index is None
+    assert not service.holds_decrypted_data
 
 
 def test_a_closed_session_refuses_every_call(vault: Vault):

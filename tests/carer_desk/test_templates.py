@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from carer_desk import factories as make
 from carer_desk.errors import NotFoundError
+from carer_desk.ids import new_id
 from carer_desk.records.codec import from_payload, to_payload
-from carer_desk.records.common import new_id
 from carer_desk.records.conversation import (
     ActionTag,
     CarerOutcome,
-    GuidedConversation,
     ListenAndConnect,
     WellbeingScale,
 )
@@ -100,8 +100,8 @@ def test_an_old_conversation_still_reads_with_its_own_version(tmp_path: Path) ->
     assert latest_template(TEMPLATE, root).version == 2
     assert available_templates(root) == ((TEMPLATE, 2),)
 
-    old = GuidedConversation(
-        carer_id=new_id(),
+    old = make.conversation(
+        new_id(),
         template_id=TEMPLATE,
         template_version=1,
         started_on=date(2025, 1, 10),

@@ -1,7 +1,7 @@
 """Shared fixtures for the vault tests.
 
-Argon2id runs with a tiny cost here so the suite stays fast; the default cost is exercised
-by bench/vault.py and by one test that checks the defaults are what docs/security.md says.
+The vault itself is the suite's one fixture (tests/conftest.py, cheap Argon2id cost from
+tests/vaults.py); here it acts as "amy" on a clock the test moves by hand.
 """
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from storage.kdf import KdfParams
 from storage.vault import Vault
+from tests.vaults import CHEAP_KDF, PASSPHRASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD_SCRIPT = Path(__file__).with_name("child_process.py")
-PASSPHRASE = "correct horse battery"
-FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+FAST_KDF = CHEAP_KDF  # the one cheap cost, under the name these tests know it by
+__all__ = ["FAST_KDF", "PASSPHRASE"]
 
 
 class FakeClock:
@@ -42,15 +42,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def vault_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "vault.db"
+def vault_actor() -> str:
+    return "amy"
 
 
 @pytest.fixture
-def vault(vault_path: Path, clock: FakeClock) -> Iterator[Vault]:
-    v = Vault.create(vault_path, PASSPHRASE, actor="amy", kdf=FAST_KDF, clock=clock)
-    yield v
-    v.close()
+def vault_options(clock: FakeClock) -> dict[str, object]:
+    return {"clock": clock}
 
 
 def carer(i: int, **extra: object) -> dict[str, object]:

@@ -332,16 +332,10 @@ def test_acknowledging_a_batch_at_once_matches_one_by_one(tmp_path):
     """A push batch acknowledged in one transaction ends in the same state as the same
     acknowledgements made one at a time."""
     from carer_desk.ports import SyncState
-    from storage.kdf import KdfParams
-    from storage.vault import Vault
+    from tests.vaults import make_vault
 
     def fresh(name):
-        v = Vault.create(
-            tmp_path / name,
-            "batch passphrase",
-            actor="t",
-            kdf=KdfParams(memory_kib=19456, iterations=1, lanes=1),
-        )
+        v = make_vault(tmp_path / name, actor="t")
         for i in range(5):
             v.put("carer", f"{i:032x}", {"n": i})
         v.put("carer", f"{0:032x}", {"n": 99})  # an edit on top of an unsent change

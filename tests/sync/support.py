@@ -9,15 +9,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
+from carer_desk import factories as make
 from carer_desk.records.codec import to_payload
-from carer_desk.records.common import Address, LocalityTeam
-from storage.kdf import KdfParams
+from carer_desk.records.teams import LocalityTeam
 from storage.vault import Vault
+from tests import vaults
+from tests.vaults import make_vault
 
-# Argon2id at its floor: the tests exercise sync, not the passphrase's cost.
-CHEAP_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
-PASSPHRASE = "correct horse battery"
+# The suite's one vault recipe (cheap Argon2id, one passphrase), under the names the sync
+# tests know it by.
+CHEAP_KDF = vaults.CHEAP_KDF
+PASSPHRASE = vaults.PASSPHRASE
 TEAM = "north"
 
 
@@ -28,13 +30,11 @@ def free_port() -> int:
 
 
 def new_vault(path: Path, actor: str = "worker") -> Vault:
-    return Vault.create(path, PASSPHRASE, actor=actor, kdf=CHEAP_KDF)
+    return make_vault(path, actor=actor)
 
 
 def reopen_vault(path: Path, actor: str = "worker") -> Vault:
-    vault = Vault.open(path, actor=actor)
-    vault.unlock(PASSPHRASE)
-    return vault
+    return vaults.reopen_vault(path, actor=actor)
 
 
 def carer_payload(
@@ -47,14 +47,17 @@ def carer_payload(
     team: str = TEAM,
     safeguarding: bool = False,
 ) -> dict[str, Any]:
-    carer = Carer(
+    carer = make.carer(
         id=record_id or uuid.uuid4().hex,
         given_name=given,
         family_name=family,
         date_of_birth=born,
-        address=Address(line1="1 High Street", town="Banbury", postcode=postcode),
-        referral=Referral(date=date(2026, 1, 5), source=ReferralSource.SELF),
-        consent=Consent(given=True, date=date(2026, 1, 5)),
+        contact=make.contact_details(phone=None),
+        address=make.address(
+            line1="1 High Street", town="Banbury", postcode=postcode, district=None
+        ),
+        referral=make.referral(date(2026, 1, 5)),
+        consent=make.consent(date(2026, 1, 5)),
         team=LocalityTeam(team),
         safeguarding_flag=safeguarding,
     )

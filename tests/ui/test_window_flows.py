@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
-from carer_desk.records.common import LocalityTeam
+from carer_desk.records.teams import LocalityTeam
 from carer_desk.roles import Area
 from carer_desk.services.caseload import CaseloadFilter
 from tests.ui.conftest import Desk, visible_texts

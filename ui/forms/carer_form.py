@@ -33,13 +33,9 @@ from carer_desk.records.carer import (
     SexualOrientation,
     YesNoPreferNot,
 )
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    District,
-    LocalityTeam,
-    PreferredChannel,
-)
+from carer_desk.records.contact_details import ContactDetails, PreferredChannel
+from carer_desk.records.places import Address, District
+from carer_desk.records.teams import LocalityTeam
 from ui.forms.fields import (
     FieldSpec,
     Kind,

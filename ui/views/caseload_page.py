@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from carer_desk.records.common import District
+from carer_desk.records.places import District
 from ui.controllers.caseload import CaseloadController
 from ui.models.caseload_model import Column
 from ui.views.widgets import heading, hint, paragraph

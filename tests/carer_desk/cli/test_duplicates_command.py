@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
+from carer_desk import factories as make
+from carer_desk.records.carer import Carer
 from carer_desk.records.codec import to_payload
-from carer_desk.records.common import Address, ContactDetails
 
 
 def _carer(given: str, family: str, born: date, postcode: str, **changes) -> Carer:
-    return Carer(
+    return make.carer(
         given_name=given,
         family_name=family,
         date_of_birth=born,
-        contact=changes.pop("contact", ContactDetails(phone="01865 123456")),
-        address=Address(line1="1 High St", town="Banbury", postcode=postcode),
-        referral=Referral(date=date(2025, 1, 6), source=ReferralSource.SELF),
-        consent=Consent(given=True, date=date(2025, 1, 6)),
+        address=make.address(town="Banbury", postcode=postcode, district=None),
         **changes,
     )
 
@@ -37,7 +34,7 @@ def test_review_keep_apart_and_merge_from_the_command_line(vault_cli, tmp_path) 
         "Smyth",
         date(1961, 3, 4),
         "OX16 5AA",
-        contact=ContactDetails(phone="01295 111222", email="ann@example.org"),
+        contact=make.contact_details(phone="01295 111222", email="ann@example.org"),
     )
     mum = _carer("Jo", "Brown", date(1950, 2, 1), "OX1 2JD")
     daughter = _carer("Jo", "Brown", date(1950, 2, 1), "OX1 2JD", preferred_name="Joanne")

@@ -5,26 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from carer_desk import factories as make
 from carer_desk.records.carer import (
-    CaredForPerson,
     Carer,
     Condition,
-    Consent,
-    Referral,
     ReferralSource,
 )
-from carer_desk.records.common import Address, ContactDetails
 from carer_desk.records.conversation import (
     ActionTag,
-    BuildAGoodLife,
-    Goal,
     GuidedConversation,
-    ListenAndConnect,
-    SupportAction,
-    UrgentSupport,
 )
 from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup
-from carer_desk.records.payment import PaymentPurpose, PaymentStatus, WellbeingPaymentRequest
+from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
 from carer_desk.records.plan import (
     CardHolder,
     EmergencyCard,
@@ -32,10 +24,7 @@ from carer_desk.records.plan import (
     EmergencyPlan,
     HomeAccess,
     LegalArrangements,
-    Medication,
-    PlanPerson,
 )
-from carer_desk.rules.card_numbers import generate_card_number
 
 LONG_NAME_GIVEN = "Zoë Ó'Brien-Wójcik Bartholomew-Fitzwilliam Montgomery-Smythe"
 LONG_NAME_FAMILY = "de la Rochefoucauld-Habsburg-Lothringen y Nguyễn"
@@ -48,42 +37,36 @@ def carer(given: str = "Zoë", family: str = "Ó'Brien-Wójcik", **extra) -> Car
     fields = dict(
         given_name=given,
         family_name=family,
-        contact=ContactDetails(phone="01865 123456", mobile="07700 900123"),
-        address=Address(
+        contact=make.contact_details(mobile="07700 900123"),
+        address=make.address(
             line1="Flat 3, The Old Forge, 27 Long Wittenham Road",
             line2="North Moreton",
             town="Didcot",
             postcode="ox11 9ax",
+            district=None,
         ),
-        referral=Referral(date=date(2025, 3, 4), source=ReferralSource.GP_PRACTICE),
-        consent=Consent(given=True, date=date(2025, 3, 4)),
-        cared_for=(
-            CaredForPerson(
-                name="Ægir Þórsson", relationship="husband", conditions=(Condition.DEMENTIA,)
-            ),
-        ),
+        referral=make.referral(date(2025, 3, 4), source=ReferralSource.GP_PRACTICE),
+        consent=make.consent(date(2025, 3, 4)),
+        cared_for=(make.cared_for_person(name="Ægir Þórsson", conditions=(Condition.DEMENTIA,)),),
     )
     fields.update(extra)
-    return Carer(**fields)
+    return make.carer(**fields)
 
 
 def contacts() -> tuple[EmergencyContact, ...]:
     return (
-        EmergencyContact(
+        make.emergency_contact(
             name=f"{RTL_NAME} خان",
-            role="daughter",
             phone="07700 900456",
             availability="any time",
             holds_key=True,
-            consent_given=True,
             consent_date=date(2025, 4, 1),
         ),
-        EmergencyContact(
+        make.emergency_contact(
             name="Nguyễn Văn An",
             role="neighbour at number 29",
             phone="01865 654321",
             availability="weekdays after 5pm",
-            consent_given=True,
             consent_date=date(2025, 4, 1),
         ),
     )
@@ -97,7 +80,7 @@ def plan_for(
     contact_on_back: int | None = 0,
 ) -> EmergencyPlan:
     meds = tuple(
-        Medication(
+        make.medication(
             name=f"Medicine {i + 1} (Donepezil hydrochloride {5 * (i + 1)} mg)",
             dose=f"{i % 3 + 1} tablet{'s' if i % 3 else ''}",
             when="8am and 6pm with food" if i % 2 else "at bedtime",
@@ -105,10 +88,10 @@ def plan_for(
         )
         for i in range(medicines)
     )
-    return EmergencyPlan(
-        carer_id=c.id,
+    return make.plan(
+        c,
         cared_for=(
-            PlanPerson(
+            make.plan_person(
                 name="Ægir Þórsson",
                 conditions_and_care_needed="Moderate dementia. Needs help to wash, dress and eat. "
                 "Must not be left alone for more than an hour; may try to go out at night.",
@@ -147,37 +130,27 @@ def plan_for(
 
 
 def card_for(plan: EmergencyPlan, holder: CardHolder = CardHolder.CARER) -> EmergencyCard:
-    return EmergencyCard(
-        plan_id=plan.id,
-        carer_id=plan.carer_id,
-        number=generate_card_number(),
-        holder=holder,
-        plan_person_id=plan.cared_for[0].id if holder == CardHolder.CARED_FOR else None,
-        issued_on=date(2025, 4, 2),
-    )
+    return make.card(plan, holder, issued_on=date(2025, 4, 2))
 
 
 def conversation_for(c: Carer) -> GuidedConversation:
-    return GuidedConversation(
-        carer_id=c.id,
-        template_id="guided-conversation",
-        template_version=1,
+    return make.conversation(
+        c,
         started_on=date(2025, 5, 1),
-        worker="sam",
-        stage1=ListenAndConnect(
+        stage1=make.listen_and_connect(
             what_matters="Keeping Ægir at home. Singing in the choir again.",
             strengths="Close to my daughter. Good neighbours.",
             circle_of_support="Daughter, neighbour, the church choir",
         ),
-        stage2=UrgentSupport(
+        stage2=make.urgent_support(
             what_must_change_now="Sleep: up three times a night.",
             safeguarding_concern=True,
             safeguarding_details="SECRET-SAFEGUARDING-NOTE",
         ),
-        stage3=BuildAGoodLife(
-            goals=(Goal(description="One evening a week for choir practice"),),
+        stage3=make.assessment(
+            goals=(make.goal(description="One evening a week for choir practice"),),
             actions=(
-                SupportAction(
+                make.action(
                     description="Ask about a sitting service on Tuesdays",
                     tag=ActionTag.SUPPORT_NOW,
                     owner="Sam (Carers Oxfordshire)",
@@ -190,12 +163,10 @@ def conversation_for(c: Carer) -> GuidedConversation:
 
 
 def declined_request(c: Carer) -> WellbeingPaymentRequest:
-    return WellbeingPaymentRequest(
-        carer_id=c.id,
+    return make.payment_request(
+        c,
         amount_pence=30000,
-        purpose=PaymentPurpose.SHORT_BREAK,
         wellbeing_outcome="A weekend away to rest",
-        requested_by="sam",
         requested_on=date(2025, 5, 2),
         status=PaymentStatus.DECLINED,
         submitted_on=date(2025, 5, 2),
@@ -206,16 +177,11 @@ def declined_request(c: Carer) -> WellbeingPaymentRequest:
 
 
 def group_with_session(carers: list[Carer]) -> tuple[PeerGroup, GroupSession, list[GroupMember]]:
-    group = PeerGroup(
-        name="Didcot dementia carers' café",
-        town="Didcot",
-        venue="Cornerstone, Didcot",
-        facilitator="priya",
+    group = make.group(
+        name="Didcot dementia carers' café", town="Didcot", venue="Cornerstone, Didcot"
     )
-    session = GroupSession(group_id=group.id, on=date(2025, 6, 3), starts_at=time(10, 30))
-    members = [
-        GroupMember(group_id=group.id, carer_id=c.id, joined_on=date(2025, 1, 1)) for c in carers
-    ]
+    session = make.session(group, on=date(2025, 6, 3), starts_at=time(10, 30))
+    members = [make.member(group, c, joined_on=date(2025, 1, 1)) for c in carers]
     return group, session, members
 
 
@@ -236,15 +202,9 @@ class World:
 
 
 def open_vault(path):
-    from storage.kdf import KdfParams
-    from storage.vault import Vault
+    from tests.vaults import make_vault
 
-    return Vault.create(
-        path / "vault.db",
-        "a long test passphrase",
-        actor="sam",
-        kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1),
-    )
+    return make_vault(path / "vault.db", actor="sam")
 
 
 def seed(store) -> World:

@@ -13,7 +13,6 @@ from carer_desk.errors import ValidationError
 from carer_desk.printing.document import Layout, render_document
 from carer_desk.printing.geometry import A4_HEIGHT, A4_WIDTH, DOC_MARGIN_LEFT
 from carer_desk.printing.letter import DecisionLetter, render_decision_letter
-from carer_desk.printing.money import format_pence
 from carer_desk.printing.plan import SECTION_ORDER, plan_document
 from carer_desk.printing.protect import protect_pdf
 from carer_desk.printing.sign_in import (
@@ -178,12 +177,6 @@ def test_approved_letter_to_a_supplier_and_declined_needs_a_reason():
             amount_pence=100,
             purpose="z",
         )
-
-
-def test_format_pence():
-    assert format_pence(30000) == "£300.00"
-    assert format_pence(123456) == "£1,234.56"
-    assert format_pence(5) == "£0.05"
 
 
 def test_sign_in_sheet_lists_names_then_blank_rows_with_consent_boxes():

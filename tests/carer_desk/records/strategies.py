@@ -29,13 +29,7 @@ from carer_desk.records.carer import (
     SexualOrientation,
     YesNoPreferNot,
 )
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    District,
-    LocalityTeam,
-    PreferredChannel,
-)
+from carer_desk.records.contact_details import ContactDetails, PreferredChannel
 from carer_desk.records.conversation import (
     ActionTag,
     BuildAGoodLife,
@@ -63,6 +57,7 @@ from carer_desk.records.groups import (
     SessionFormat,
 )
 from carer_desk.records.payment import PaidTo, PaymentPurpose, WellbeingPaymentRequest
+from carer_desk.records.places import Address, District
 from carer_desk.records.plan import (
     CardHolder,
     EmergencyCard,
@@ -73,6 +68,7 @@ from carer_desk.records.plan import (
     Medication,
     PlanPerson,
 )
+from carer_desk.records.teams import LocalityTeam
 
 TODAY = date.today()
 PAST = st.dates(min_value=date(1920, 1, 1), max_value=TODAY - timedelta(days=1))
@@ -80,8 +76,10 @@ ANY_DATE = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
 ids = st.uuids(version=4).map(lambda u: u.hex)
 # Any text a person might type, including accents, emoji, RTL scripts and stray spaces;
 # surrogates are excluded because they cannot be encoded as UTF-8 at all.
+# "None" itself is left out: the codec tests look for a leaked str(None) in payloads, and
+# hypothesis offers the string constants it finds in the code under test.
 text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(
-    lambda s: s.strip()
+    lambda s: s.strip() and s.strip() != "None"
 )
 opt_text = st.none() | text | st.just("   ")
 phones = st.from_regex(r"0[1-9][0-9]{3} ?[0-9]{6}", fullmatch=True)

@@ -22,9 +22,10 @@ from carer_desk.records.carer import (
     ReferralSource,
 )
 from carer_desk.records.codec import KINDS, from_payload, kind_of, to_payload
-from carer_desk.records.common import Address, ContactDetails
+from carer_desk.records.contact_details import ContactDetails
 from carer_desk.records.conversation import GuidedConversation, ListenAndConnect
 from carer_desk.records.groups import GroupSession
+from carer_desk.records.places import Address
 from tests.carer_desk.records.strategies import RECORDS, any_record
 
 # --- round trip -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.common import new_id
+from carer_desk.ids import new_id
 from carer_desk.records.conversation import (
     ActionTag,
     BuildAGoodLife,

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from carer_desk.errors import ValidationError
+from carer_desk.ids import new_id
 from carer_desk.records.carer import AccessibleFormat, Carer, Consent, Referral, ReferralSource
-from carer_desk.records.common import ContactDetails, PreferredChannel, new_id
+from carer_desk.records.contact_details import ContactDetails, PreferredChannel
 from carer_desk.records.groups import (
     GroupMember,
     GroupSession,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carer_desk.errors import RuleViolation, ValidationError
-from carer_desk.records.common import new_id
+from carer_desk.ids import new_id
 from carer_desk.records.payment import (
     PaidTo,
     PaymentPurpose,

@@ -9,7 +9,7 @@ import pytest
 
 from carer_desk.config import PlanSettings
 from carer_desk.errors import RuleViolation, ValidationError
-from carer_desk.records.common import new_id
+from carer_desk.ids import new_id
 from carer_desk.records.plan import (
     CardHolder,
     CardStatus,

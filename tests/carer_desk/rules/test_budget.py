@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from carer_desk import factories as make
 from carer_desk.errors import ValidationError
-from carer_desk.records.common import District
-from carer_desk.records.payment import PaymentPurpose, WellbeingPaymentRequest
+from carer_desk.records.payment import PaymentPurpose
+from carer_desk.records.places import District
 from carer_desk.rules.budget import (
     UNKNOWN_DISTRICT,
     budget_position,
@@ -272,8 +273,8 @@ def test_q1_2023_24_spend_from_the_council_papers() -> None:
 
 
 def test_real_requests_through_their_life_cycle() -> None:
-    base = WellbeingPaymentRequest(
-        carer_id=CARER_A,
+    base = make.payment_request(
+        CARER_A,
         conversation_id="e" * 32,
         amount_pence=25000,
         purpose=PaymentPurpose.DRIVING_LESSONS,

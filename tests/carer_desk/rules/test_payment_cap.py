@@ -10,16 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carer_desk import factories as make
 from carer_desk.errors import RuleViolation, ValidationError
-from carer_desk.records.conversation import GuidedConversation
-from carer_desk.records.payment import PaymentPurpose, PaymentStatus, WellbeingPaymentRequest
+from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
 from carer_desk.rules.financial_year import add_months
 from carer_desk.rules.payment_cap import (
     LAPTOP_CAVEAT,
     check_payment_cap,
     check_request_cap,
     duplicate_purpose_warning,
-    format_pounds,
     requires_recent_assessment,
 )
 
@@ -51,14 +50,7 @@ def check(amount: int, on: date, others: list[Req], **kwargs: object) -> object:
     )
 
 
-# --- money and months ---------------------------------------------------------------
-
-
-def test_pounds_are_formatted_from_integer_pence() -> None:
-    assert format_pounds(30000) == "£300.00"
-    assert format_pounds(5) == "£0.05"
-    assert format_pounds(123456789) == "£1,234,567.89"
-    assert format_pounds(-150) == "-£1.50"
+# --- months ---------------------------------------------------------------
 
 
 def test_month_arithmetic_clamps_at_month_ends() -> None:
@@ -154,7 +146,7 @@ def test_a_back_dated_request_must_fit_the_later_periods_it_falls_in() -> None:
     assert not result.allowed
     assert result.window_end == date(2025, 6, 1)
     assert result.counted_request_ids == ("june",)
-    assert "2 Jun 2024 to 1 Jun 2025" in result.message
+    assert "2 June 2024 to 1 June 2025" in result.message
 
 
 def test_the_laptop_says_its_answer_is_advisory() -> None:
@@ -188,11 +180,10 @@ def test_configured_cap_and_window_are_used() -> None:
 
 
 def _request(amount: int, on: date, **changes: object) -> WellbeingPaymentRequest:
-    base = WellbeingPaymentRequest(
-        carer_id=CARER,
+    base = make.payment_request(
+        CARER,
         conversation_id="e" * 32,
         amount_pence=amount,
-        purpose=PaymentPurpose.SHORT_BREAK,
         wellbeing_outcome="A weekend away to rest",
         requested_by="worker1",
         requested_on=on,
@@ -234,10 +225,8 @@ def test_real_duplicate_purpose_is_flagged_with_the_label() -> None:
 def test_real_conversations_decide_whether_the_assessment_is_recent() -> None:
     from carer_desk.records.conversation import BuildAGoodLife, ConversationStatus
 
-    conversation = GuidedConversation(
-        carer_id=CARER,
-        template_id="guided-conversation",
-        template_version=1,
+    conversation = make.completed_conversation(
+        CARER,
         started_on=date(2025, 1, 5),
         worker="worker1",
         stage3=BuildAGoodLife(),
@@ -254,7 +243,7 @@ def test_real_conversations_decide_whether_the_assessment_is_recent() -> None:
 def test_an_assessment_within_twelve_months_is_current() -> None:
     ok, message = requires_recent_assessment([Conv(date(2024, 3, 15))], date(2025, 3, 14))
     assert ok
-    assert "15 Mar 2024" in message
+    assert "15 March 2024" in message
 
 
 def test_an_assessment_exactly_twelve_months_old_has_lapsed() -> None:

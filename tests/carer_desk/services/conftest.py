@@ -1,20 +1,14 @@
-"""Fixtures for the use-case service tests (helpers in service_support.py)."""
+"""Fixtures for the use-case service tests (helpers in service_support.py; the vault is
+the suite's one fixture, in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from carer_desk.clock import SettableClock
 from carer_desk.config import Settings
 from carer_desk.records.carer import Carer
-from carer_desk.services.clock import SettableClock
-from tests.carer_desk.services.service_support import TODAY, add_carer, make_settings, make_vault
-
-
-@pytest.fixture
-def vault(tmp_path):
-    store = make_vault(tmp_path)
-    yield store
-    store.close()
+from tests.carer_desk.services.service_support import TODAY, add_carer, make_settings
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_an_issued_card_waits_in_the_print_queue_with_a_checkable_number(
     assert is_valid_card_number(card.number)
     assert service.pending_cards() == [card]
     # The print queue the administrator sees is the same one the printer takes.
-    assert PrintService(vault, settings, today=clock.today).pending_cards() == [card]
+    assert PrintService(vault, settings, clock).pending_cards() == [card]
 
 
 def test_a_holder_has_one_live_card_at_a_time(service, plan):

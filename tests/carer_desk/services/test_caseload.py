@@ -1,21 +1,36 @@
-"""The caseload list: light rows from payloads, search including card numbers, and rows
-that keep up with writes made elsewhere (another service, or a pull)."""
+"""The caseload list: light rows from payloads that say what the full records say, search
+including card numbers, and rows that keep up with writes made elsewhere (another
+service, or a pull) and are dropped whole at lock."""
 
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
+import pytest
+
+from carer_desk import factories as make
 from carer_desk.changes import Changes, ChangeSource
-from carer_desk.demo import _Maker, seed_demo
+from carer_desk.clock import FixedClock, SettableClock
+from carer_desk.demo import DemoMaker, seed_demo
+from carer_desk.errors import VaultLocked
 from carer_desk.ports import SyncState
+from carer_desk.records.carer import Carer
 from carer_desk.records.codec import from_payload, to_payload
+from carer_desk.records.conversation import ConversationStatus, GuidedConversation
+from carer_desk.records.payment import OPEN_STATUSES, WellbeingPaymentRequest
+from carer_desk.records.plan import EmergencyPlan, latest_plan
+from carer_desk.roles import Role
 from carer_desk.services.caseload import CaseloadService, PlanState
-from carer_desk.services.clock import SettableClock
-from tests.carer_desk.services.service_support import TODAY, add_carer
+from carer_desk.services.repository import Repository
+from carer_desk.session import DeskSession
+from tests.carer_desk.services.service_support import TODAY, add_carer, full_plan
+
+CLOCK = FixedClock(TODAY)
 
 
 def test_every_carer_has_a_row_sorted_by_family_name(vault, settings, clock):
-    summary = seed_demo(vault, settings, carers=12, seed=7, today=TODAY)
+    summary = seed_demo(vault, settings, carers=12, seed=7, clock=CLOCK)
     service = CaseloadService(vault, settings, clock)
     rows = service.rows()
     assert len(rows) == summary.counts["carer"] == 12
@@ -29,7 +44,7 @@ def test_every_carer_has_a_row_sorted_by_family_name(vault, settings, clock):
 
 
 def test_search_finds_a_carer_by_card_number_postcode_and_name(vault, settings, clock):
-    seed_demo(vault, settings, carers=12, seed=7, today=TODAY)
+    seed_demo(vault, settings, carers=12, seed=7, clock=CLOCK)
     service = CaseloadService(vault, settings, clock)
     service.search("x")  # an index built before linking learns the card numbers after
     service.link()
@@ -44,7 +59,7 @@ def test_search_finds_a_carer_by_card_number_postcode_and_name(vault, settings, 
 
 
 def test_a_new_plan_written_elsewhere_moves_the_row_once_refreshed(vault, settings):
-    maker = _Maker(settings, random.Random(1), TODAY)  # the demo's maker: a complete plan
+    maker = DemoMaker(settings, random.Random(1), CLOCK)  # the demo's maker: a complete plan
     carer = maker.carer()
     vault.put("carer", carer.id, to_payload(carer), action="create")
     service = CaseloadService(vault, settings, SettableClock(TODAY))
@@ -73,3 +88,95 @@ def test_a_row_names_the_carer_as_their_record_does(vault, settings, clock):
     carer = add_carer(vault)
     row = CaseloadService(vault, settings, clock).row(carer.id)
     assert row.name == from_payload("carer", vault.get("carer", carer.id)).full_name
+
+
+# --- every column, against the full records --------------------------------------------
+
+
+def _expected(repo: Repository, settings, carer: Carer) -> dict[str, object]:
+    plan = latest_plan(repo.where(EmergencyPlan, carer_id=carer.id))
+    done = [
+        c
+        for c in repo.where(GuidedConversation, carer_id=carer.id)
+        if c.status == ConversationStatus.COMPLETE
+    ]
+    latest_done = max(done, key=lambda c: (c.completed_on, c.id), default=None)
+    if plan is None:
+        state = PlanState.NONE
+    elif not plan.is_complete_under(settings.plans):
+        state = PlanState.INCOMPLETE
+    elif plan.review_date < TODAY:
+        state = PlanState.OVERDUE
+    elif plan.is_due_for_review(TODAY + timedelta(days=settings.plans.reminder_days_before)):
+        state = PlanState.REVIEW_DUE
+    else:
+        state = PlanState.IN_PLACE
+    requests = repo.where(WellbeingPaymentRequest, carer_id=carer.id)
+    address = carer.address
+    return {
+        "carer_id": carer.id,
+        "name": carer.full_name,
+        "display_name": carer.display_name,
+        "preferred_name": carer.preferred_name,
+        "date_of_birth": carer.date_of_birth,
+        "district": address.district if address else None,
+        "postcode": address.postcode if address else None,
+        "town": address.town if address else None,
+        "team": carer.team,
+        "worker": carer.worker,
+        "next_review": latest_done.review_date if latest_done else None,
+        "plan_state": state,
+        "payment_pending": any(r.status in OPEN_STATUSES for r in requests),
+        "sync_state": repo.store.meta(carer.id).sync_state,
+        "safeguarding": carer.safeguarding_flag,
+    }
+
+
+def test_every_row_says_what_the_full_records_say(vault, settings) -> None:
+    seed_demo(vault, settings, carers=60, seed=7, clock=CLOCK)
+    service = CaseloadService(vault, settings, CLOCK)
+    rows = service.link()
+    repo = Repository(vault)
+    carers = sorted(repo.all(Carer), key=lambda c: service.row(c.id).sort_key)
+    assert [r.carer_id for r in rows] == [c.id for c in carers]
+    assert [{k: getattr(r, k) for k in _expected(repo, settings, carers[0])} for r in rows] == [
+        _expected(repo, settings, c) for c in carers
+    ]
+    assert {r.payment_pending for r in rows} == {True, False}
+
+
+def test_rows_follow_the_records_an_operation_writes(vault, settings, clock) -> None:
+    session = DeskSession(vault, settings, role=Role.OUTREACH_WORKER, drafts=vault, clock=clock)
+    carer = add_carer(vault, "Ann", "Lee")
+    session.caseload.link()
+    assert session.caseload.row(carer.id).plan_state is PlanState.NONE
+    session.run(lambda s: s.plans.create(full_plan(carer.id)))
+    assert session.caseload.row(carer.id).plan_state is PlanState.IN_PLACE
+    session.run(lambda s: s.carers.update(make.carer(id=carer.id, given_name="Anna")))
+    assert [r.name for r in session.caseload.rows()] == ["Anna Lee"]
+    assert session.caseload.search("anna") == [carer.id]
+    # The carers and the caseload share one cache: one forget drops both.
+    assert session.carers.caseload is session.caseload
+
+
+def test_a_value_from_a_newer_vocabulary_leaves_the_carer_listed(vault, settings) -> None:
+    carer = make.carer()
+    payload = to_payload(carer)
+    payload["address"]["district"] = "a_district_added_later"
+    vault.put("carer", carer.id, payload, action="sync")
+    (row,) = CaseloadService(vault, settings).rows()
+    assert row.carer_id == carer.id and row.town == "Witney"
+
+
+def test_forget_drops_everything_and_lock_means_locked(vault, settings) -> None:
+    service = CaseloadService(vault, settings)
+    add_carer(vault)
+    service.link()
+    assert service.holds_decrypted_data
+    service.forget()
+    assert not service.holds_decrypted_data
+    service.rows()
+    vault.lock()
+    with pytest.raises(VaultLocked):
+        service.rows()
+    assert not service.holds_decrypted_data

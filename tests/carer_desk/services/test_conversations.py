@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from carer_desk.clock import SettableClock
 from carer_desk.config import PaymentSettings, Settings, TemplateSettings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
 from carer_desk.ports import Priority
@@ -24,7 +25,6 @@ from carer_desk.records.conversation import (
     UrgentSupport,
     WellbeingScale,
 )
-from carer_desk.services.clock import SettableClock
 from carer_desk.services.conversations import ConversationService
 from carer_desk.templates import default_root
 from tests.carer_desk.services.service_support import TODAY, add_carer

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from carer_desk import factories as make
+from carer_desk.clock import SettableClock
 from carer_desk.errors import RuleViolation
 from carer_desk.records.payment import PaidTo, PaymentPurpose, PaymentStatus
 from carer_desk.rules.financial_year import add_months, financial_year_starting
-from carer_desk.services.clock import SettableClock
 from carer_desk.services.payments import APPROVER_ROLE, PaymentService
 from tests.carer_desk.services.service_support import TODAY, add_carer, complete_assessment
 
@@ -265,12 +266,11 @@ def test_a_request_synced_from_another_laptop_counts_towards_the_cap_here(
     vault, settings, clock, service, carer
 ):
     from carer_desk.records.codec import to_payload
-    from carer_desk.records.payment import WellbeingPaymentRequest
 
     assessment = complete_assessment(vault, settings, clock, carer.id)
     # Approved at the office and pulled down: no call on this service is needed.
-    elsewhere = WellbeingPaymentRequest(
-        carer_id=carer.id,
+    elsewhere = make.payment_request(
+        carer,
         conversation_id=assessment.id,
         amount_pence=22_000,
         purpose=PaymentPurpose.SHORT_BREAK,

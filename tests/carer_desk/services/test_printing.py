@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carer_desk.clock import FixedClock
 from carer_desk.config import CardSettings, Settings
-from carer_desk.errors import NotFoundError, RuleViolation
+from carer_desk.errors import NotFoundError, RuleViolation, UnknownCarer
 from carer_desk.printing.cards import Duplex
 from carer_desk.printing.document import Layout
 from carer_desk.records.codec import from_payload, to_payload
@@ -37,7 +38,7 @@ def world(store):
 @pytest.fixture
 def service(store):
     return PrintService(
-        store, Settings(cards=CardSettings(emergency_line_phone=LINE)), today=lambda: TODAY
+        store, Settings(cards=CardSettings(emergency_line_phone=LINE)), FixedClock(TODAY)
     )
 
 
@@ -77,7 +78,7 @@ def test_revoked_card_is_never_printed(store, world, service):
 
 
 def test_cards_refused_until_the_24_hour_line_is_configured(store, world):
-    unset = PrintService(store, Settings(), today=lambda: TODAY)
+    unset = PrintService(store, Settings(), FixedClock(TODAY))
     with pytest.raises(RuleViolation, match="emergency line number is not set"):
         unset.card_sheet(all_pending=True)
 
@@ -112,7 +113,8 @@ def test_support_plan_letter_and_sign_in(world, service):
 
 
 def test_unknown_ids_and_undecided_letters_get_clear_errors(store, world, service):
-    with pytest.raises(NotFoundError, match="list carers --json"):
+    # The message names no command (the desktop shows it too); the CLI adds its hint.
+    with pytest.raises(UnknownCarer, match="check the id"):
         service.plan("0" * 32)
     with pytest.raises(NotFoundError, match="no emergency plan"):
         service.plan(world.plain.id)
@@ -174,7 +176,7 @@ def test_queue_and_statuses_stay_consistent_under_interleaved_prints(tmp_path_fa
     try:
         world = samples.seed(vault)
         service = PrintService(
-            vault, Settings(cards=CardSettings(emergency_line_phone=LINE)), today=lambda: TODAY
+            vault, Settings(cards=CardSettings(emergency_line_phone=LINE)), FixedClock(TODAY)
         )
         printed_audits = 0
         for step in steps:
@@ -212,7 +214,7 @@ def test_letters_carry_the_configured_office_address_and_phone(store, world):
             sender_phone="01865 000111",
         ),
     )
-    service = PrintService(store, settings, today=lambda: TODAY)
+    service = PrintService(store, settings, FixedClock(TODAY))
     letter = all_text(service.letter(world.declined.id).pdf).replace("\n", " ")
     assert "Unit 9, Example Park" in letter
     assert "01865 000111" in letter

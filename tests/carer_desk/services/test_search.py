@@ -67,3 +67,27 @@ def test_every_entry_is_found_by_a_prefix_of_its_words(names, data):
     query = f"{given_name} {family[:prefix_len]}"
     if fold(query).strip():
         assert str(pick) in idx.search(query)
+
+
+def _reference_words(text: str) -> list[str]:
+    """How the index found words before its fast path: the slow, obviously right way."""
+    from carer_desk.services.search import _words
+
+    words: list[str] = []
+    for piece in text.split():
+        piece_words = _words(piece)
+        words.extend(piece_words)
+        if len(piece_words) > 1:
+            words.append("".join(piece_words))
+    if len(text.split()) > 1:
+        words.append("".join(_words(text)))
+    return words
+
+
+@given(st.text(max_size=40) | st.sampled_from(["O'Brien-Wójcik", "OX16 5AB", "01865 123-456"]))
+def test_the_fast_index_finds_exactly_the_words_the_slow_one_did(text: str) -> None:
+    from carer_desk.services.search import _index_words
+
+    words: list[str] = []
+    _index_words(text, words)
+    assert words == _reference_words(text)

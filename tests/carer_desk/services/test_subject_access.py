@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
+from carer_desk.clock import FixedClock
 from carer_desk.config import CardSettings, Settings
 from carer_desk.errors import NotFoundError
 from carer_desk.services.printing import PrintService
@@ -17,6 +18,7 @@ from tests.carer_desk.printing import samples
 from tests.carer_desk.printing.pdf_probe import all_text
 
 NOW = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
+CLOCK = FixedClock(NOW.date(), NOW.time())
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def world(store):
 
 
 def test_gather_holds_every_record_of_the_carer_and_only_theirs(store, world):
-    data = SubjectAccessService(store, clock=lambda: NOW).gather(world.long_name.id)
+    data = SubjectAccessService(store, Settings(), CLOCK).gather(world.long_name.id)
     json.dumps(data)  # JSON-compatible, as it is written
     assert data["carer"]["family_name"] == samples.LONG_NAME_FAMILY
     assert [p["id"] for p in data["plans"]] == [world.plans[world.long_name.id].id]
@@ -52,7 +54,7 @@ def test_audit_entries_about_the_carer_include_prints_for_them(store, world):
     )
     printing.record_printed(printing.plan(world.long_name.id))
     printing.record_printed(printing.plan(world.rtl.id))
-    data = SubjectAccessService(store).gather(world.long_name.id)
+    data = SubjectAccessService(store, Settings()).gather(world.long_name.id)
     prints = [e for e in data["audit"] if e["action"] == "print"]
     assert len(prints) == 1 and prints[0]["details"]["for"] == world.long_name.id
     creates = {e["record_id"] for e in data["audit"] if e["action"] == "create"}
@@ -60,7 +62,7 @@ def test_audit_entries_about_the_carer_include_prints_for_them(store, world):
 
 
 def test_export_writes_protected_pdf_and_json_and_audits_the_export(store, world, tmp_path):
-    service = SubjectAccessService(store, clock=lambda: NOW)
+    service = SubjectAccessService(store, Settings(), CLOCK)
     result = service.export(
         world.long_name.id,
         pdf_path=tmp_path / "sar.pdf",
@@ -91,7 +93,7 @@ def test_export_writes_protected_pdf_and_json_and_audits_the_export(store, world
 
 
 def test_pdf_reads_plainly_and_never_prints_none(store, world):
-    service = SubjectAccessService(store, clock=lambda: NOW)
+    service = SubjectAccessService(store, Settings(), CLOCK)
     pdf = service.render_pdf(service.gather(world.plain.id))
     text = all_text(pdf)
     assert "Your details" in text and "Nguyễn" in text
@@ -101,7 +103,7 @@ def test_pdf_reads_plainly_and_never_prints_none(store, world):
 
 def test_unknown_carer_is_a_clear_error(store, world):
     with pytest.raises(NotFoundError, match="no carer with id"):
-        SubjectAccessService(store).gather("f" * 32)
+        SubjectAccessService(store, Settings()).gather("f" * 32)
 
 
 def test_decisions_about_duplicate_records_are_part_of_the_carers_record(store, world):
@@ -110,9 +112,9 @@ def test_decisions_about_duplicate_records_are_part_of_the_carers_record(store, 
     DuplicateService(store, Settings()).keep_apart(
         world.long_name.id, world.plain.id, note="Different people: checked by phone"
     )
-    data = SubjectAccessService(store, clock=lambda: NOW).gather(world.long_name.id)
+    data = SubjectAccessService(store, Settings(), CLOCK).gather(world.long_name.id)
     assert [d["note"] for d in data["duplicate_decisions"]] == [
         "Different people: checked by phone"
     ]
-    other = SubjectAccessService(store, clock=lambda: NOW).gather(world.rtl.id)
+    other = SubjectAccessService(store, Settings(), CLOCK).gather(world.rtl.id)
     assert other["duplicate_decisions"] == []

@@ -5,17 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from carer_desk.wiring.enrolment import Enrolment, load_enrolment, save_enrolment
-from storage.kdf import KdfParams
 from storage.vault import Vault
-
-CHEAP = KdfParams(memory_kib=64, iterations=1, lanes=1)
-PASS = "correct horse battery"
+from tests.vaults import PASSPHRASE as PASS
+from tests.vaults import make_vault
 
 
 def test_credential_is_sealed_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "vault.sqlite"
     credential = "cd-device-SECRET-credential-0123456789"
-    with Vault.create(path, PASS, actor="ann", kdf=CHEAP) as vault:
+    with make_vault(path, actor="ann") as vault:
         assert load_enrolment(vault) is None
         save_enrolment(
             vault,

@@ -1,7 +1,8 @@
 """Builders for real domain records as the JSON payloads a laptop pushes.
 
-Each goes through the real record classes and the real codec, so the server's validation
-sees exactly what the app would send.
+Each is the core's shared builder (carer_desk.factories) with the server tests' values,
+through the real record classes and the real codec, so the server's validation sees
+exactly what the app would send.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from carer_desk.records.carer import AccessibleFormat, Carer, Consent, Referral, ReferralSource
+from carer_desk import factories as make
+from carer_desk.ids import new_id
+from carer_desk.records.carer import AccessibleFormat, Carer
 from carer_desk.records.codec import from_payload, kind_of, to_payload
-from carer_desk.records.common import Address, ContactDetails, LocalityTeam, new_id
 from carer_desk.records.conversation import (
-    BuildAGoodLife,
     ConversationStatus,
     GuidedConversation,
-    ListenAndConnect,
 )
 from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
 from carer_desk.records.payment import PaymentPurpose, WellbeingPaymentRequest
-from carer_desk.records.plan import EmergencyCard, EmergencyContact, EmergencyPlan
+from carer_desk.records.plan import EmergencyCard, EmergencyPlan, HomeAccess
+from carer_desk.records.teams import LocalityTeam
 from carer_desk.rules.card_numbers import generate_card_number
 
 JSONDict = dict[str, Any]
@@ -46,18 +47,19 @@ def carer(
     phone: str | None = "01295 000111",
     email: str | None = "ann@example.org",
 ) -> Carer:
-    return Carer(
-        id=new_id(),
+    return make.carer(
         given_name=given,
         family_name=family,
         preferred_name=preferred,
         date_of_birth=date(1961, 3, 4),
-        contact=ContactDetails(phone=phone, email=email),
-        address=Address(line1="1 High Street", town="Banbury", postcode="OX16 5AA"),
+        contact=make.contact_details(phone=phone, email=email),
+        address=make.address(
+            line1="1 High Street", town="Banbury", postcode="OX16 5AA", district=None
+        ),
         accessible_formats=(AccessibleFormat.LARGE_PRINT,),
         gp_practice="Horsefair Surgery",
-        referral=Referral(date=date(2026, 1, 5), source=ReferralSource.SELF),
-        consent=Consent(given=True, date=date(2026, 1, 5)),
+        referral=make.referral(date(2026, 1, 5)),
+        consent=make.consent(date(2026, 1, 5)),
         team=LocalityTeam(team) if team else None,
         worker="worker-north" if team == "north" else None,
     )
@@ -65,15 +67,14 @@ def carer(
 
 def assessment(carer_id: str, completed_on: date | None = date(2026, 2, 1)) -> GuidedConversation:
     done = completed_on is not None
-    return GuidedConversation(
-        id=new_id(),
-        carer_id=carer_id,
-        template_id="guided-conversation",
-        template_version=1,
+    return make.conversation(
+        carer_id,
         started_on=date(2026, 1, 20),
         worker="worker-north",
-        stage1=ListenAndConnect(what_matters="Time for my garden"),
-        stage3=BuildAGoodLife(payment_recommended=True) if done else None,
+        stage1=make.listen_and_connect(
+            what_matters="Time for my garden", strengths=None, circle_of_support=None
+        ),
+        stage3=make.assessment(goals=(), actions=(), payment_recommended=True) if done else None,
         status=ConversationStatus.COMPLETE if done else ConversationStatus.DRAFT,
         completed_on=completed_on,
     )
@@ -89,9 +90,8 @@ def payment(
     requested_by: str = "worker-north",
     purpose: PaymentPurpose = PaymentPurpose.SHORT_BREAK,
 ) -> WellbeingPaymentRequest:
-    request = WellbeingPaymentRequest(
-        id=new_id(),
-        carer_id=carer_id,
+    request = make.payment_request(
+        carer_id,
         conversation_id=conversation_id,
         amount_pence=amount_pence,
         purpose=purpose,
@@ -103,61 +103,49 @@ def payment(
 
 
 def plan(carer_id: str) -> EmergencyPlan:
-    return EmergencyPlan(
-        id=new_id(),
-        carer_id=carer_id,
+    agreed = date(2026, 1, 5)
+    return make.plan(
+        carer_id,
+        cared_for=(),
+        access=HomeAccess(),
         emergency_contacts=(
-            EmergencyContact(
-                id=new_id(),
+            make.emergency_contact(
                 name="Bob Smith",
                 role="Son",
                 phone="07700 900111",
                 holds_key=True,
-                consent_given=True,
-                consent_date=date(2026, 1, 5),
+                consent_date=agreed,
             ),
-            EmergencyContact(
-                id=new_id(),
-                name="Cath Jones",
-                role="Neighbour",
-                phone="07700 900222",
-                consent_given=True,
-                consent_date=date(2026, 1, 5),
+            make.emergency_contact(
+                name="Cath Jones", role="Neighbour", phone="07700 900222", consent_date=agreed
             ),
         ),
         pets="A cat called Moss",
-        consent_to_share_with_emergency_service=True,
-        consent_date=date(2026, 1, 5),
-        created_on=date(2026, 1, 5),
+        consent_date=agreed,
+        created_on=agreed,
     )
 
 
 def card(plan_record: EmergencyPlan, number: str | None = None) -> EmergencyCard:
-    return EmergencyCard(
-        id=new_id(),
-        plan_id=plan_record.id,
-        carer_id=plan_record.carer_id,
-        number=number or generate_card_number(),
-        issued_on=date(2026, 1, 6),
+    return make.card(
+        plan_record, number=number or generate_card_number(), issued_on=date(2026, 1, 6)
     )
 
 
 def group(facilitator: str | None = "facilitator-one") -> PeerGroup:
-    return PeerGroup(id=new_id(), name="Banbury carers' café", facilitator=facilitator)
+    return make.group(name="Banbury carers' café", town=None, venue=None, facilitator=facilitator)
 
 
 def session(group_id: str) -> GroupSession:
-    return GroupSession(id=new_id(), group_id=group_id, on=date(2026, 3, 10))
+    return make.session(group_id, on=date(2026, 3, 10))
 
 
 def attendance(session_id: str, carer_id: str) -> Attendance:
-    return Attendance(id=new_id(), session_id=session_id, carer_id=carer_id)
+    return make.attendance(session_id, carer_id)
 
 
 def member(group_id: str, carer_id: str) -> GroupMember:
-    return GroupMember(
-        id=new_id(), group_id=group_id, carer_id=carer_id, joined_on=date(2026, 2, 1)
-    )
+    return make.member(group_id, carer_id, joined_on=date(2026, 2, 1))
 
 
 def change(

@@ -8,15 +8,16 @@ from datetime import date
 
 import pytest
 
+from carer_desk.clock import FixedClock
 from carer_desk.config import Settings
-from carer_desk.demo import _Maker
+from carer_desk.demo import DemoMaker
 from ui.forms.carer_form import blank_values, carer_from_values, values_of
 from ui.forms.fields import FieldSpec, Kind, Problems, parse_date, parse_value
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_a_stored_carer_round_trips_through_the_form(seed: int):
-    carer = _Maker(Settings(), random.Random(seed), date(2026, 11, 1)).carer()
+    carer = DemoMaker(Settings(), random.Random(seed), FixedClock(date(2026, 11, 1))).carer()
     again, problems = carer_from_values(values_of(carer), existing=carer)
     assert problems == {}
     assert again == carer

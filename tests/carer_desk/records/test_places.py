@@ -1,4 +1,4 @@
-"""Ids, addresses, postcodes and contact details."""
+"""Addresses, postcodes and districts."""
 
 from __future__ import annotations
 
@@ -7,22 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.common import (
-    Address,
-    ContactDetails,
-    District,
-    PreferredChannel,
-    is_record_id,
-    is_uk_postcode,
-    new_id,
-    normalise_postcode,
-)
-
-
-def test_new_ids_are_32_hex_digits_and_distinct() -> None:
-    ids = {new_id() for _ in range(1000)}
-    assert len(ids) == 1000
-    assert all(is_record_id(i) for i in ids)
+from carer_desk.records.places import Address, District, is_uk_postcode, normalise_postcode
 
 
 @pytest.mark.parametrize(
@@ -82,34 +67,3 @@ def test_district_labels_read_as_people_write_them() -> None:
     assert District.VALE_OF_WHITE_HORSE.label == "Vale of White Horse"
     assert District.choices()[0] == ("cherwell", "Cherwell")
     assert str(District.OXFORD_CITY) == "oxford_city"
-
-
-def test_contact_details_check_every_field() -> None:
-    with pytest.raises(ValidationError) as caught:
-        ContactDetails(phone="call me", mobile="123", email="not-an-email")
-    problems = dict(caught.value.problems)
-    assert problems["phone"] == "'call me' is not a phone number; use digits, e.g. 01865 123456"
-    assert "'123' is not a phone number" in problems["mobile"]
-    assert "name@example.org" in problems["email"]
-
-
-def test_a_preferred_channel_needs_its_detail() -> None:
-    with pytest.raises(ValidationError) as caught:
-        ContactDetails(phone="01865 123456", preferred_channel=PreferredChannel.TEXT)
-    assert caught.value.problems == (
-        (
-            "preferred_channel",
-            "Text message is preferred but no mobile is recorded; add the mobile or choose "
-            "another way to get in touch",
-        ),
-    )
-    ContactDetails(preferred_channel=PreferredChannel.POST)  # needs nothing recorded
-
-
-def test_best_phone_follows_the_preference() -> None:
-    both = dict(phone="01865 123456", mobile="07700 900123")
-    assert ContactDetails(**both).best_phone == "01865 123456"
-    assert ContactDetails(**both, preferred_channel=PreferredChannel.MOBILE).best_phone == (
-        "07700 900123"
-    )
-    assert ContactDetails().best_phone is None
