@@ -325,6 +325,12 @@ class CaseloadService(Service):
         self._load()
         return self._search_index().search(query)
 
+    def prepare_search(self) -> None:
+        """Build the search index now (in the background after unlock), so the first
+        keystroke does not wait for it."""
+        self._load()
+        self._search_index()
+
     def _search_index(self) -> SearchIndex:
         if self._index is None:
             self._index = SearchIndex.build(self._entry(cid) for cid in self._load())

@@ -92,6 +92,7 @@ class CaseloadController(QObject):
         self.linking.emit(False)
         self.rows = rows
         self._apply()
+        QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.prepare_search()).run()
 
     def _changes(self, changes: Changes) -> None:
         if not self.ready or not (changes.touches("carer", *ROW_KINDS) or changes.sync_states):

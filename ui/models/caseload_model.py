@@ -63,15 +63,19 @@ class CaseloadModel(QAbstractTableModel):
 
     # --- contents ----------------------------------------------------------------------
 
-    def _sorted(self, rows: Sequence[CaseloadRow]) -> list[CaseloadRow]:
+    def _sorted(self, rows: Sequence[CaseloadRow], *, in_name_order: bool) -> list[CaseloadRow]:
         column = self._sort_column
+        if column is Column.NAME and in_name_order:
+            # The caseload arrives in name order (the service keeps it sorted): no need
+            # to fold 40,000 names again on every keystroke.
+            return list(reversed(rows)) if self._descending else list(rows)
         return sorted(rows, key=lambda r: self._sort_value(r, column), reverse=self._descending)
 
     def set_rows(self, rows: Sequence[CaseloadRow]) -> None:
-        """Replace the rows (sorted by the current column); when the same carers are
-        listed in the same order, only the changed rows are redrawn (selection and
-        scroll stay put)."""
-        rows = self._sorted(rows)
+        """Replace the rows (given in name order), sorted by the current column; when
+        the same carers are listed in the same order, only the changed rows are redrawn
+        (selection and scroll stay put)."""
+        rows = self._sorted(rows, in_name_order=True)
         if [r.carer_id for r in rows] == [r.carer_id for r in self._rows]:
             for i, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
                 if old != new:
@@ -90,7 +94,7 @@ class CaseloadModel(QAbstractTableModel):
         self._sort_column = Column(column)
         self._descending = order == Qt.SortOrder.DescendingOrder
         self.layoutAboutToBeChanged.emit()
-        self._rows = self._sorted(self._rows)
+        self._rows = self._sorted(self._rows, in_name_order=False)
         self._pos = {r.carer_id: i for i, r in enumerate(self._rows)}
         self.layoutChanged.emit()
 
