@@ -114,6 +114,7 @@ class Shell:
         dialog = SettingsDialog(controller, self.window)
         controller.setParent(dialog)
         controller.large_text_changed.connect(self.window.large_text_action.setChecked)
+        dialog.note_button.clicked.connect(self.first_run.make_recovery_note)
         dialog.open()
         return dialog
 

@@ -3,6 +3,8 @@ vault and the real demo office on loopback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -232,3 +234,27 @@ def test_a_refused_change_is_shown_with_the_reason_and_what_to_do(worker: Desk, 
     assert "team" in sync_page.refused_reason.text()
     assert "What to do" in sync_page.refused_reason.text()
     assert sync_page.open_button.isEnabled()
+
+
+def test_a_revoked_laptop_says_what_happened_before_it_wipes(worker: Desk, qtbot):
+    from sync.server.store import open_store
+
+    office = worker.launcher.demo_office()
+    store = open_store(office.settings.database_url, office.settings.key_file)
+    try:
+        (device,) = [d for d in store.list_devices() if d.username == "demo-worker"]
+        store.revoke_device(device.device_id, by="demo-admin")
+    finally:
+        store.close()
+    vault = Path(worker.shell.ctx.env.vault.location)
+    assert vault.exists()
+    worker.window.sync_action.trigger()
+    worker.at(qtbot, Gate.REVOKED, timeout=60_000)
+    revoked = worker.window.revoked_view
+    assert "revoked this laptop" in revoked.text.text()
+    assert "removed in" in revoked.countdown.text()
+    assert vault.exists()  # told first: nothing is removed before the person has read it
+    assert not any("Canary" in t for t in visible_texts())
+    revoked.wipe_button.click()
+    worker.at(qtbot, Gate.WELCOME, timeout=30_000)
+    assert not vault.exists()

@@ -56,6 +56,8 @@ class SessionController(QObject):
     revoked = Signal(str, int)
     revoked_tick = Signal(int)
     wiped = Signal()
+    #: A laptop was just set up for real work: offer the recovery note.
+    set_up = Signal()
     #: Seconds left before the next unlock try is allowed (0: try now).
     throttle_tick = Signal(int)
 
@@ -196,6 +198,7 @@ class SessionController(QObject):
     def first_run_done(self, desk: OpenDesk) -> None:
         """The first-run controller created and enrolled the laptop."""
         self._opened(desk)
+        self.set_up.emit()
 
     def show_welcome(self) -> None:
         if not self.unlocked:

@@ -182,6 +182,7 @@ class MainWindow(QMainWindow):
         hub = ctx.hub
         session.gate_changed.connect(self.show_gate)
         session.wiped.connect(self._wiped)
+        session.set_up.connect(self._offer_recovery_note)
         window.title_changed.connect(self.setWindowTitle)
         hub.unlocked.connect(self._unlocked)
         hub.locked.connect(self._locked)
@@ -256,6 +257,22 @@ class MainWindow(QMainWindow):
     def _demo_chosen(self, username: str) -> None:
         if self._demo_choice is not None:
             self._demo_choice(username)
+
+    def _offer_recovery_note(self) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Carer Desk is set up")
+        box.setAccessibleName("Carer Desk is set up")
+        box.setText(
+            "This laptop is ready. Would you like a recovery note? It says what to do if you "
+            "forget your passphrase (it does not contain the passphrase). Keep it away "
+            "from the laptop."
+        )
+        show = box.addButton("Show the recovery &note", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(show)
+        show.clicked.connect(self.first_run.make_recovery_note)
+        box.open()
 
     def _wiped(self) -> None:
         self.connect_view.clear_secrets()

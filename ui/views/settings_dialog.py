@@ -80,8 +80,14 @@ class SettingsDialog(QDialog):
         passphrase.setLayout(p_form)
         layout.addWidget(passphrase)
 
+        self.note_button = button(
+            "Recovery &note…",
+            name="Show the recovery note",
+            description="What to do if the passphrase is forgotten (no passphrase in it)",
+            parent=self,
+        )
         close = button("&Close", name="Close settings", primary=True, parent=self)
-        layout.addLayout(button_row(close))
+        layout.addLayout(button_row(self.note_button, close))
         close.clicked.connect(self.accept)
         self.large_text.toggled.connect(controller.set_large_text)
         self.new.textChanged.connect(self._strength)
