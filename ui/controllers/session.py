@@ -137,9 +137,14 @@ class SessionController(QObject):
 
     def _unlock_failed(self, exc: BaseException) -> None:
         wait = 0.0
-        if isinstance(exc, UnlockThrottled | WrongPassphrase):
+        if isinstance(exc, WrongPassphrase):
+            # Our own sentence: the form names the recovery route that applies to THIS
+            # laptop underneath (a vault without the recovery key cannot be reset).
             wait = float(exc.retry_after)
-            text = str(exc)
+            text = "That passphrase is not right. Check Caps Lock and the keyboard layout."
+        elif isinstance(exc, UnlockThrottled):
+            wait = float(exc.retry_after)
+            text = "Too many wrong passphrases in a row."
         else:
             text = describe_failure(exc).text
         self.unlock_refused.emit(text, wait)

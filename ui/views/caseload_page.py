@@ -79,7 +79,7 @@ class CaseloadPage(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self._size_columns()
         self.empty = paragraph("", self.states, name="Nothing to show")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -103,6 +103,7 @@ class CaseloadPage(QWidget):
         fm = self.table.fontMetrics()
         header = self.table.horizontalHeader()
         samples = {
+            Column.NAME: "Margaret Fitzgerald-Ó'Brien",
             Column.PREFERRED: "Margaret",
             Column.DISTRICT: "Vale of White Horse",
             Column.POSTCODE: "OX26 5DBW",

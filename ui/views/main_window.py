@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window.title(None))
         self.setAccessibleName("Carer Desk")
         fm = self.fontMetrics()
-        self.resize(fm.averageCharWidth() * 130, fm.height() * 44)
+        self.resize(self._first_size(fm.averageCharWidth() * 140, fm.height() * 46))
 
         # --- gates ---
         self.stack = QStackedWidget(self)
@@ -193,6 +193,14 @@ class MainWindow(QMainWindow):
         hub.navigate.connect(self.go)
         first_run.recovery_note_ready.connect(preview)
         self._locked_chrome()
+
+    def _first_size(self, width: int, height: int) -> QSize:
+        """A comfortable size in text units, never larger than most of the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return QSize(width, height)
+        space = screen.availableGeometry()
+        return QSize(min(width, int(space.width() * 0.92)), min(height, int(space.height() * 0.9)))
 
     # --- building blocks ---------------------------------------------------------------
 
