@@ -54,6 +54,20 @@ _KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 _REQUIRED_IN_PAYLOAD = frozenset({"id", "created_at"})
 
 
+def payload_date(value: Any) -> date | None:
+    """A date as a stored payload holds it ("2026-03-03", or a datetime's first ten
+    characters), for code that reads payloads without building records; None when it is
+    missing or malformed (the record's own checks name a malformed one)."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def _problem(message: str) -> ValidationError:
     return ValidationError([("", message)])
 

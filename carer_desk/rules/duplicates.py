@@ -22,6 +22,8 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from carer_desk.records.codec import payload_date
+
 log = logging.getLogger(__name__)
 
 NAME_THRESHOLD = 85.0  # rapidfuzz 0-100 similarity for "names nearly match"
@@ -68,17 +70,6 @@ def _outward(postcode: str) -> str:
     return postcode[:-3] if len(postcode) > 3 else postcode
 
 
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def person_key(record_id: str, payload: Mapping[str, Any]) -> PersonKey:
     """Pull name, date of birth and postcode out of a carer payload.
 
@@ -99,7 +90,7 @@ def person_key(record_id: str, payload: Mapping[str, Any]) -> PersonKey:
     return PersonKey(
         record_id=record_id,
         name=normalise_name(name),
-        date_of_birth=_as_date(payload.get("date_of_birth")),
+        date_of_birth=payload_date(payload.get("date_of_birth")),
         postcode=normalise_postcode(postcode if isinstance(postcode, str) else None),
     )
 

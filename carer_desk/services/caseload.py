@@ -26,6 +26,7 @@ from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RecordIntegrityError, VaultLocked
 from carer_desk.formatting import display_name, full_name
 from carer_desk.ports import RecordStore, SyncState
+from carer_desk.records.codec import payload_date
 from carer_desk.records.payment import OPEN_STATUSES
 from carer_desk.records.places import District
 from carer_desk.records.plan import plan_gaps, plan_recency
@@ -193,17 +194,6 @@ class _Fact:
     card_number: str | None = None
 
 
-def _day(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def _summary(facts: Iterable[_Fact]) -> tuple[date | None, PlanState, bool, tuple[str, ...]]:
     """(next review, plan state, payment pending, live card numbers) of one carer."""
     review, review_at = None, None
@@ -365,8 +355,8 @@ class CaseloadService(Service):
 
     def _fact(self, kind: str, payload: Mapping[str, Any]) -> _Fact:
         if kind == "conversation":
-            at = _day(payload.get("completed_on")) or date.min
-            return _Fact(kind, at, review=_day(payload.get("review_date")))
+            at = payload_date(payload.get("completed_on")) or date.min
+            return _Fact(kind, at, review=payload_date(payload.get("review_date")))
         if kind == "plan":
             # The same choice of "the" plan as the plan itself makes (latest_plan).
             at = plan_recency(
@@ -390,7 +380,7 @@ class CaseloadService(Service):
         if plan_gaps(payload, self.settings.plans):
             return PlanState.INCOMPLETE
         today = self.clock.today()
-        review = _day(payload.get("review_date"))
+        review = payload_date(payload.get("review_date"))
         if review is not None and review < today:
             return PlanState.OVERDUE
         if review is not None and review <= today + timedelta(
@@ -421,7 +411,7 @@ class CaseloadService(Service):
             pending,
             state or SyncState.SYNCED,
             bool(get("safeguarding_flag")),
-            _day(get("date_of_birth")),
+            payload_date(get("date_of_birth")),
         )
 
     # --- keeping up ---------------------------------------------------------------------

@@ -320,7 +320,7 @@ SERVICES = (
 )
 READS = {
     "CaseloadService": {
-        "holds_decrypted_data", "identities", "ids", "link", "records_of", "refresh",
+        "holds_decrypted_data", "identities", "ids", "link", "prepare_search", "records_of", "refresh",
         "forget", "row", "rows", "search",
     },
     "CarerFileService": {"open"},  # an audited view, no record written
