@@ -53,6 +53,8 @@ class Workspace(QWidget):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.areas = window.areas(desk)
+        self._page_factories = dict(pages)
+        # Built when first shown: unlocking opens one page, not every page of the role.
         self.area_pages: dict[Area, QWidget] = {}
         for area in self.areas:
             label = window.label(area)
@@ -60,9 +62,6 @@ class Workspace(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, area.value)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, label)
             self.nav.addItem(item)
-            page = pages[area](self)
-            self.area_pages[area] = page
-            self.stack.addWidget(page)
         self._fit_navigation()
         self.record_page: QWidget | None = None
         self.nav.currentRowChanged.connect(self._nav_changed)
@@ -89,7 +88,7 @@ class Workspace(QWidget):
             self.go(Place(self.areas[row]))
 
     def go(self, place: Place) -> None:
-        if place.area not in self.area_pages:
+        if place.area not in self.areas:
             return
         row = self.areas.index(place.area)
         if self.nav.currentRow() != row:
@@ -100,7 +99,7 @@ class Workspace(QWidget):
             self.open_record(place.record_kind, place.record_id, place.tab, area=place.area)
             return
         self._close_record()
-        page = self.area_pages[place.area]
+        page = self.page_for(place.area)
         self.stack.setCurrentWidget(page)
         self.window_controller.arrived(place)
         shown = getattr(page, "shown", None)
@@ -134,7 +133,15 @@ class Workspace(QWidget):
         return self.stack.currentWidget()
 
     def page_for(self, area: Area) -> QWidget | None:
-        return self.area_pages.get(area)
+        """The area's page, built the first time it is asked for."""
+        if area not in self.areas:
+            return None
+        page = self.area_pages.get(area)
+        if page is None:
+            page = self._page_factories[area](self)
+            self.area_pages[area] = page
+            self.stack.addWidget(page)
+        return page
 
     def tab_changed(self, tab: str) -> None:
         """A record page moved to another tab: remember it for after a lock."""
