@@ -48,19 +48,30 @@ def area_page(
 
 
 def record_page(
-    ctx: AppContext, kind: str, ws: Workspace, record_id: str, tab: str | None
+    ctx: AppContext,
+    kind: str,
+    ws: Workspace,
+    record_id: str,
+    tab: str | None,
+    existing: QWidget | None = None,
 ) -> QWidget:
+    """The page for one record: ``existing`` (the page shown last time, kept while the
+    window is unlocked) is bound to the new record instead of being built again."""
     if kind != "carer":
         raise KeyError(kind)
-    controller = CarerController(ctx, record_id)
-    page = CarerPage(
-        controller,
+    page = existing if isinstance(existing, CarerPage) else empty_record_page(ctx, kind, ws)
+    page.bind(CarerController(ctx, record_id), tab)
+    return page
+
+
+def empty_record_page(ctx: AppContext, kind: str, ws: Workspace) -> CarerPage:
+    """A record page bound to nothing yet (built ahead, while the person reads the list)."""
+    if kind != "carer":
+        raise KeyError(kind)
+    return CarerPage(
         back=ws.back,
         open_carer=lambda carer_id: ws.open_record("carer", carer_id, None),
         tab_changed=ws.tab_changed,
         card_group_size=ctx.env.settings.cards.group_size,
-        tab=tab,
         parent=ws,
     )
-    controller.setParent(page)
-    return page

@@ -69,6 +69,7 @@ class Shell:
             preview=self.preview,
         )
         self.window.set_demo_choice(self.choose_demo)
+        self.hub.unlocked.connect(lambda _desk: QTimer.singleShot(1_000, self._prepare_records))
         self.window.large_text_action.toggled.connect(self.set_large_text)
 
     # --- screens -----------------------------------------------------------------------
@@ -77,7 +78,11 @@ class Shell:
         return {area: (lambda ws, area=area: self._page(area, ws)) for area in PAGE_AREAS}
 
     def records(self) -> dict[str, RecordFactory]:
-        return {"carer": lambda ws, record_id, tab: self._record("carer", ws, record_id, tab)}
+        return {
+            "carer": lambda ws, record_id, tab, existing: self._record(
+                "carer", ws, record_id, tab, existing
+            )
+        }
 
     def _page(self, area: Area, ws: Workspace) -> QWidget:
         # The work areas' screens (and the services behind them) are imported at the
@@ -86,10 +91,27 @@ class Shell:
 
         return pages.area_page(self.ctx, self.conflicts, area, ws)
 
-    def _record(self, kind: str, ws: Workspace, record_id: str, tab: str | None) -> QWidget:
+    def _record(
+        self,
+        kind: str,
+        ws: Workspace,
+        record_id: str,
+        tab: str | None,
+        existing: QWidget | None,
+    ) -> QWidget:
         from ui import pages
 
-        return pages.record_page(self.ctx, kind, ws, record_id, tab)
+        return pages.record_page(self.ctx, kind, ws, record_id, tab, existing)
+
+    def _prepare_records(self) -> None:
+        """Build the carer page while the person looks at the list (a second after
+        unlock), so opening the first carer does not wait for its sixty fields."""
+        ws = self.window.workspace
+        if ws is None or "carer" not in self.records():
+            return
+        from ui import pages
+
+        ws.prepare_record_page("carer", lambda: pages.empty_record_page(self.ctx, "carer", ws))
 
     # --- commands ----------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def test_nothing_typed_survives_in_clear_anywhere(qtbot, tmp_path: Path, monkeyp
         page.profile.fields["consent.given"].widget.setChecked(True)
         page.save_now()
         desk.idle(qtbot)
-        qtbot.waitUntil(lambda: window.workspace.record_page is not page, timeout=10_000)
+        qtbot.waitUntil(lambda: not page.controller.is_new, timeout=10_000)  # registered
         window.sync_action.trigger()
         desk.idle(qtbot, timeout=60_000)
         # A second edit left unsaved: it is sealed as a draft when the window locks.

@@ -139,32 +139,31 @@ class ProfileForm(QWidget):
 
 
 class CarerPage(QWidget):
+    """Built once per unlock and bound to one carer at a time (:meth:`bind`): opening the
+    next carer refills the same fields instead of building sixty widgets again."""
+
     def __init__(
         self,
-        controller: CarerController,
         *,
         back: Callable[[], None],
         open_carer: Callable[[str], None],
         tab_changed: Callable[[str], None],
         card_group_size: int,
-        tab: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.controller = controller
+        self.controller: CarerController | None = None
         self._open_carer = open_carer
         self._tab_changed = tab_changed
         self._group_size = card_group_size
-        self._start_tab = tab
+        self._start_tab: str | None = None
         self._showing = False
-        new = controller.is_new
-        self.setAccessibleName("New carer" if new else "Carer's record")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.back_button = button("&Back", name="Back to the list", icon_name="back", parent=self)
         self.back_button.clicked.connect(back)
         top.addWidget(self.back_button)
-        self.title = heading("New carer" if new else "Opening…", self)
+        self.title = heading("Opening…", self)
         top.addWidget(self.title, 1)
         self.state_icon = QLabel(self)
         self.state_icon.setAccessibleName("Sync state icon")
@@ -194,13 +193,14 @@ class CarerPage(QWidget):
         scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         scroll.setWidget(self.profile)
         scroll.setAccessibleName("Profile")
+        self.profile_scroll = scroll
         self.tabs.addTab(scroll, "&Profile")
         self._tab_keys = ["profile"]
         layout.addWidget(self.tabs, 1)
 
         self.save_button = button(
-            "&Save" if not new else "&Register carer",
-            name="Save the record" if not new else "Register the carer",
+            "&Save",
+            name="Save the record",
             description="Ctrl+S; your typing is also kept as a draft as you go",
             icon_name="save",
             primary=True,
@@ -212,7 +212,6 @@ class CarerPage(QWidget):
         self.find_duplicates = button(
             "Possible &duplicates…", name="Look for possible duplicates of this carer", parent=self
         )
-        self.find_duplicates.setVisible(not new)
         self.saved_label = hint("", self, name="Save result")
         bottom = QHBoxLayout()
         bottom.addWidget(self.saved_label, 1)
@@ -222,15 +221,40 @@ class CarerPage(QWidget):
         layout.addLayout(bottom)
 
         self.save_button.clicked.connect(self.save_now)
-        self.discard_button.clicked.connect(controller.discard_changes)
-        self.find_duplicates.clicked.connect(controller.duplicates_of_saved)
+        self.discard_button.clicked.connect(lambda: self._ask("discard_changes"))
+        self.find_duplicates.clicked.connect(lambda: self._ask("duplicates_of_saved"))
         self.tabs.currentChanged.connect(self._tab_moved)
         self.duplicates.open_button.clicked.connect(self._open_duplicate)
         self.duplicates.merge_button.clicked.connect(self._merge)
         self.duplicates.apart_button.clicked.connect(self._keep_apart)
-        self.duplicates.anyway_button.clicked.connect(controller.register_anyway)
+        self.duplicates.anyway_button.clicked.connect(lambda: self._ask("register_anyway"))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, back)
 
+    def bind(self, controller: CarerController, tab: str | None = None) -> None:
+        """Show ``controller``'s carer (the previous controller goes with its signals)."""
+        old, self.controller = self.controller, controller
+        if old is not None:
+            old.deleteLater()
+        controller.setParent(self)
+        self._start_tab = tab
+        new = controller.is_new
+        self.setAccessibleName("New carer" if new else "Carer's record")
+        self.title.setText("New carer" if new else "Opening…")
+        self.title.setAccessibleName(self.title.text())
+        self.save_button.setText("&Register carer" if new else "&Save")
+        self.save_button.setAccessibleName("Register the carer" if new else "Save the record")
+        self.find_duplicates.setVisible(not new)
+        for banner_ in (self.notice, self.age, self.duplicates):
+            banner_.setVisible(False)
+        self.saved_label.setText("")
+        self.state.setText("")
+        self.state_icon.clear()
+        while self.tabs.count() > 1:
+            self.tabs.removeTab(1)
+        self._tab_keys = ["profile"]
+        self.tabs.setCurrentIndex(0)
+        self.profile.set_errors({})
+        self.profile_scroll.verticalScrollBar().setValue(0)
         controller.loaded.connect(self.show_record)
         controller.values_ready.connect(self.show_values)
         controller.field_errors.connect(self.show_errors)
@@ -241,11 +265,15 @@ class CarerPage(QWidget):
         controller.age_notice.connect(self._age)
         controller.problem.connect(self.show_problem)
         controller.state_changed.connect(self._state)
-        controller.registered.connect(open_carer)
+        controller.registered.connect(self._open_carer)
         self.discard_button.setVisible(False)
         self.profile.set_read_only(not controller.editable)
         self.save_button.setVisible(controller.editable)
         controller.load()
+
+    def _ask(self, action: str) -> None:
+        if self.controller is not None:
+            getattr(self.controller, action)()
 
     # --- showing -----------------------------------------------------------------------
 
@@ -319,14 +347,15 @@ class CarerPage(QWidget):
     # --- doing -------------------------------------------------------------------------
 
     def _edited(self) -> None:
-        if self._showing:
+        if self._showing or self.controller is None:
             return
         self.controller.edited(self.profile.values())
         self.discard_button.setVisible(True)
         self.saved_label.setText("Draft kept on this laptop; not saved yet.")
 
     def save_now(self) -> None:
-        self.controller.save(self.profile.values())
+        if self.controller is not None:
+            self.controller.save(self.profile.values())
 
     def _tab_moved(self, index: int) -> None:
         if 0 <= index < len(self._tab_keys):
@@ -339,10 +368,10 @@ class CarerPage(QWidget):
 
     def _merge(self) -> None:
         chosen = self.duplicates.chosen()
-        if chosen is not None:
+        if chosen is not None and self.controller is not None:
             self.controller.merge_into(chosen.other_id)
 
     def _keep_apart(self) -> None:
         chosen = self.duplicates.chosen()
-        if chosen is not None:
+        if chosen is not None and self.controller is not None:
             self.controller.keep_apart(chosen.other_id)

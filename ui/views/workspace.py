@@ -24,7 +24,8 @@ from ui.controllers.window import Place, WindowController
 from ui.icons import icon
 
 PageFactory = Callable[["Workspace"], QWidget]
-RecordFactory = Callable[["Workspace", str, str | None], QWidget]  # (workspace, id, tab)
+# (workspace, record id, tab, the page shown for this kind last time or None) -> page
+RecordFactory = Callable[["Workspace", str, str | None, QWidget | None], QWidget]
 
 
 class Workspace(QWidget):
@@ -64,6 +65,8 @@ class Workspace(QWidget):
             self.nav.addItem(item)
         self._fit_navigation()
         self.record_page: QWidget | None = None
+        # One page per record kind, kept (bound to the next record) while unlocked.
+        self._record_pages: dict[str, QWidget] = {}
         self.nav.currentRowChanged.connect(self._nav_changed)
 
     def _fit_navigation(self) -> None:
@@ -112,10 +115,12 @@ class Workspace(QWidget):
         area = area or (
             self.window_controller.place.area if self.window_controller.place else self.areas[0]
         )
-        self._close_record()
-        page = self._record_factories[kind](self, record_id, tab)
+        existing = self._record_pages.get(kind)
+        page = self._record_factories[kind](self, record_id, tab, existing)
+        if page is not existing:
+            self._record_pages[kind] = page
+            self.stack.addWidget(page)
         self.record_page = page
-        self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         self.window_controller.arrived(Place(area, kind, record_id, tab))
 
@@ -124,10 +129,16 @@ class Workspace(QWidget):
         self.go(Place(place.area if place else self.areas[0]))
 
     def _close_record(self) -> None:
-        if self.record_page is not None:
-            self.stack.removeWidget(self.record_page)
-            self.record_page.deleteLater()
-            self.record_page = None
+        # The page stays (hidden) for the next record; the workspace, and it with it,
+        # goes at lock.
+        self.record_page = None
+
+    def prepare_record_page(self, kind: str, build: Callable[[], QWidget]) -> None:
+        """Build a kind's record page ahead of time, so the first open is quick."""
+        if kind not in self._record_pages:
+            page = build()
+            self._record_pages[kind] = page
+            self.stack.addWidget(page)
 
     def current_page(self) -> QWidget | None:
         return self.stack.currentWidget()
