@@ -320,8 +320,8 @@ SERVICES = (
 )
 READS = {
     "CaseloadService": {
-        "holds_decrypted_data", "identities", "ids", "link", "prepare_search", "records_of", "refresh",
-        "forget", "row", "rows", "search",
+        "holds_decrypted_data", "identities", "ids", "link", "prepare_search", "records_of",
+        "refresh", "forget", "row", "rows", "search",
     },
     "CarerFileService": {"open"},  # an audited view, no record written
     "CarerService": {
