@@ -23,30 +23,15 @@ from typing import Any
 import cattrs
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.carer import Carer
-from carer_desk.records.conversation import GuidedConversation
-from carer_desk.records.duplicates import DuplicateDecision
-from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
-from carer_desk.records.payment import WellbeingPaymentRequest
-from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.records.kinds import KIND_TABLE
 from carer_desk.records.vocabulary import LabelledEnum
 from carer_desk.validation import join_path
 
 logger = logging.getLogger(__name__)
 
-# The kind strings are part of the stored and wire format: never rename one.
-KINDS: dict[str, type] = {
-    "carer": Carer,
-    "conversation": GuidedConversation,
-    "payment_request": WellbeingPaymentRequest,
-    "plan": EmergencyPlan,
-    "card": EmergencyCard,
-    "group": PeerGroup,
-    "session": GroupSession,
-    "attendance": Attendance,
-    "group_member": GroupMember,
-    "duplicate_decision": DuplicateDecision,
-}
+# Each kind's record class, from the one table of record kinds. The kind strings are part
+# of the stored and wire format: never rename one.
+KINDS: dict[str, type] = {kind: spec.record_class for kind, spec in KIND_TABLE.items()}
 _KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 
 # Fields that have a default in code (a fresh id, "now") but must be present in a stored

@@ -46,14 +46,16 @@ from sync.server.access import Principal
 from sync.server.access_log import AccessLog
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
+from sync.server.conflict_resolution import ConflictDesk
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.payments import PaymentDecisions, service_today
+from sync.server.pull import PullService
+from sync.server.push import PushPipeline
 from sync.server.run_lock import hold_shared
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
 from sync.server.store import open_store
-from sync.server.sync_service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,9 @@ class Services:
             raise
         self.keyring = self.store.keyring
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
-        self.sync = SyncService(self.store)
+        self.push = PushPipeline(self.store)
+        self.pull = PullService(self.store)
+        self.conflicts = ConflictDesk(self.store)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store)
 
@@ -194,7 +198,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
     @app.post(f"{API_PREFIX}/push", response_model=PushResponse, responses=_ERRORS, tags=["sync"])
     def push(body: PushRequest, who: Who) -> PushResponse:
         """Apply a batch of outbox changes; each gets applied, conflict or rejected."""
-        return services.sync.push(who, body)
+        return services.push.push(who, body)
 
     @app.get(f"{API_PREFIX}/changes", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
     def changes(
@@ -203,14 +207,14 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     ) -> PullResponse:
         """One page of records this user may see, changed since the cursor."""
-        return services.sync.pull(who, since, limit)
+        return services.pull.pull(who, since, limit)
 
     @app.get(
         f"{API_PREFIX}/conflicts", response_model=ConflictList, responses=_ERRORS, tags=["sync"]
     )
     def conflicts(who: Who) -> ConflictList:
         """Open conflicts on records this user may change."""
-        return services.sync.list_conflicts(who)
+        return services.conflicts.list_conflicts(who)
 
     @app.post(
         f"{API_PREFIX}/conflicts/{{conflict_id}}/resolve",
@@ -222,7 +226,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         conflict_id: str, body: ResolveConflictRequest, who: Who
     ) -> ResolveConflictResponse:
         """Choose, per conflicting field, the server's or the client's value."""
-        return services.sync.resolve(who, conflict_id, body)
+        return services.conflicts.resolve(who, conflict_id, body)
 
     @app.post(
         f"{API_PREFIX}/payments/{{payment_id}}/decision",

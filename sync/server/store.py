@@ -10,12 +10,11 @@ SQL.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,14 +29,17 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from sync.server import canonical_json
 from sync.server import schema as t
 from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
+from sync.server.pull_scope import PullScope
 
 log = logging.getLogger(__name__)
 
@@ -157,20 +159,67 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
-class PullScope:
-    """Which records a pull may return, as decided by authorisation.
+class NewVersion:
+    """One version to store (see :meth:`SqlTransaction.write_versions`)."""
 
-    Exactly one of: ``everything``; ``team`` (records owned by that team, of
-    ``team_kinds``); ``facilitator`` (groups they run, those groups' sessions and
-    attendance, and the carers on those registers); ``approver`` (payment requests, and
-    the carers and conversations of carers who have one).
-    """
+    kind: str
+    record_id: str
+    payload: JSONDict | None  # None: a tombstone
+    ownership: Ownership
+    changed_fields: tuple[str, ...]
+    actor: str
+    device_id: str | None
+    change_id: str | None
+    previous_version: int | None  # the version read in this transaction; None: new
 
-    everything: bool = False
-    team: str | None = None
-    team_kinds: frozenset[str] = frozenset()
-    facilitator: str | None = None
-    approver: bool = False
+    @property
+    def version(self) -> int:
+        return (self.previous_version or 0) + 1
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A processed change's result, kept under its change id (the idempotency ledger)."""
+
+    change_id: str
+    username: str
+    device_id: str
+    record_id: str
+    result: JSONDict
+
+
+@dataclass(frozen=True)
+class NewConflict:
+    conflict_id: str
+    record_id: str
+    kind: str
+    server_version: int
+    change_id: str
+    raised_by: str
+    details: JSONDict
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: str
+    action: str
+    device_id: str | None = None
+    kind: str | None = None
+    record_id: str | None = None
+    details: Mapping[str, Any] | None = None
+
+
+def new_conflict_id() -> str:
+    return uuid.uuid4().hex
+
+
+#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits.
+_IN_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
 
 
 # --- the interface ----------------------------------------------------------------------
@@ -186,6 +235,12 @@ class StoreTransaction(Protocol):
     def lookup_key(self, value: str) -> str: ...
 
     def get_record(self, record_id: str) -> StoredRecord | None: ...
+
+    def get_records(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]: ...
+
+    def version_payloads(
+        self, wanted: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], JSONDict | None]: ...
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None: ...
 
@@ -211,11 +266,21 @@ class StoreTransaction(Protocol):
         previous_version: int | None,
     ) -> StoredRecord: ...
 
+    def write_versions(self, versions: Sequence[NewVersion]) -> list[StoredRecord]: ...
+
     def retag_carer_records(self, carer_id: str, team: str | None) -> int: ...
 
     def resend_group_records(self, group_id: str) -> int: ...
 
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None: ...
+
+    def applied_results(self, change_ids: Sequence[str]) -> dict[str, tuple[str, JSONDict]]: ...
+
+    def save_applied_many(self, entries: Sequence[LedgerEntry]) -> None: ...
+
+    def add_conflicts(self, conflicts: Sequence[NewConflict]) -> None: ...
+
+    def audit_many(self, entries: Sequence[AuditEntry]) -> None: ...
 
     def known_change_ids(self, change_ids: Sequence[str]) -> set[str]: ...
 
@@ -361,11 +426,11 @@ def make_engine(url: str) -> Engine:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text)
+    return canonical_json.loads(text)
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return canonical_json.dumps(value).decode("utf-8")
 
 
 _SET_SEQ = (
@@ -378,6 +443,16 @@ _INSERT_RECORD = insert(t.records)
 _UPDATE_RECORD = update(t.records).where(t.records.c.record_id == bindparam("rid"))
 _INSERT_VERSION = insert(t.record_versions)
 _INSERT_APPLIED = insert(t.applied_changes)
+_INSERT_CONFLICT = insert(t.conflicts)
+_INSERT_AUDIT = insert(t.audit)
+_RETAG_RECORD = (
+    update(t.records)
+    .where(t.records.c.record_id == bindparam("rid"))
+    .values(team=bindparam("team"), seq=bindparam("seq"))
+)
+_RESEQ_RECORD = (
+    update(t.records).where(t.records.c.record_id == bindparam("rid")).values(seq=bindparam("seq"))
+)
 
 
 def _record_ad(kind: str, record_id: str, version: int) -> str:
@@ -436,6 +511,32 @@ class SqlTransaction:
     def get_record(self, record_id: str) -> StoredRecord | None:
         row = self.conn.execute(_GET_RECORD, {"rid": record_id}).first()
         return self._record(row) if row else None
+
+    def get_records(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        """The records with these ids that exist, in one query per 500 ids."""
+        ids = list(dict.fromkeys(record_ids))
+        found: dict[str, StoredRecord] = {}
+        for chunk in _chunks(ids):
+            query = select(t.records).where(t.records.c.record_id.in_(chunk))
+            for row in self.conn.execute(query):
+                found[row.record_id] = self._record(row)
+        return found
+
+    def version_payloads(
+        self, wanted: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], JSONDict | None]:
+        """The payloads of these (record id, version) pairs that exist (None for a
+        tombstone version), in one query per 500 pairs."""
+        pairs = list(dict.fromkeys(wanted))
+        found: dict[tuple[str, int], JSONDict | None] = {}
+        v = t.record_versions.c
+        for chunk in _chunks(pairs):
+            query = select(t.record_versions).where(tuple_(v.record_id, v.version).in_(chunk))
+            for row in self.conn.execute(query):
+                found[(row.record_id, row.version)] = (
+                    None if row.payload is None else self._open_payload(row)
+                )
+        return found
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None:
         row = self.conn.execute(
@@ -506,54 +607,96 @@ class SqlTransaction:
         """Store a new version. ``previous_version`` is the version the caller read in
         this transaction (None for a new record); the unique (record, version) constraint
         turns a caller's mistake into an error instead of a lost version."""
-        current = previous_version
-        version = (current or 0) + 1
-        self.write_count += 1
-        seq = self._next_seq()
+        version = NewVersion(
+            kind=kind,
+            record_id=record_id,
+            payload=payload,
+            ownership=ownership,
+            changed_fields=tuple(changed_fields),
+            actor=actor,
+            device_id=device_id,
+            change_id=change_id,
+            previous_version=previous_version,
+        )
+        return self.write_versions([version])[0]
+
+    def write_versions(self, versions: Sequence[NewVersion]) -> list[StoredRecord]:
+        """Store new versions in order, in at most three statements whatever their number:
+        one insert of the records new to the server, one update of the others, one insert
+        of every version. A record may come more than once (edited twice in one push):
+        each version is kept and the record's row ends at the last. Sequence numbers are
+        handed out in the order given."""
         now = utcnow()
-        sealed, gen = (None, None)
-        if payload is not None:
-            sealed, gen = self.keyring.seal_json(payload, _record_ad(kind, record_id, version))
-        values = {
-            "kind": kind,
-            "version": version,
-            "deleted": payload is None,
-            "seq": seq,
-            "team": ownership.team,
-            "carer_id": ownership.carer_id,
-            "group_id": ownership.group_id,
-            "owner": ownership.owner,
-            "lookup": ownership.lookup,
-            "payload": sealed,
-            "key_gen": gen,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        # Statements are built once (module level) and executed with parameters: building
-        # them per call cost more than running them.
-        if current is None:
-            self.conn.execute(_INSERT_RECORD, {"record_id": record_id, **values})
-        else:
-            self.conn.execute(_UPDATE_RECORD, {"rid": record_id, **values})
-        self.conn.execute(
-            _INSERT_VERSION,
-            {
-                "record_id": record_id,
-                "kind": kind,
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        version_rows: list[dict[str, Any]] = []
+        written: list[StoredRecord] = []
+        for v in versions:
+            version = v.version
+            seq = self._next_seq()
+            sealed, gen = (None, None)
+            if v.payload is not None:
+                sealed, gen = self.keyring.seal_json(
+                    v.payload, _record_ad(v.kind, v.record_id, version)
+                )
+            values = {
+                "kind": v.kind,
                 "version": version,
-                "deleted": payload is None,
+                "deleted": v.payload is None,
+                "seq": seq,
+                "team": v.ownership.team,
+                "carer_id": v.ownership.carer_id,
+                "group_id": v.ownership.group_id,
+                "owner": v.ownership.owner,
+                "lookup": v.ownership.lookup,
                 "payload": sealed,
                 "key_gen": gen,
-                "changed_fields": _dumps(sorted(changed_fields)),
-                "actor": actor,
-                "device_id": device_id,
-                "change_id": change_id,
-                "at": now,
-            },
-        )
-        return StoredRecord(
-            record_id, kind, version, payload is None, seq, payload, ownership, now, actor
-        )
+                "updated_at": now,
+                "updated_by": v.actor,
+            }
+            new_here = v.previous_version is None and v.record_id not in updates
+            if v.record_id in inserts or new_here:
+                inserts[v.record_id] = {"record_id": v.record_id, **values}
+            else:
+                updates[v.record_id] = {"rid": v.record_id, **values}
+            version_rows.append(
+                {
+                    "record_id": v.record_id,
+                    "kind": v.kind,
+                    "version": version,
+                    "deleted": v.payload is None,
+                    "payload": sealed,
+                    "key_gen": gen,
+                    "changed_fields": _dumps(sorted(v.changed_fields)),
+                    "actor": v.actor,
+                    "device_id": v.device_id,
+                    "change_id": v.change_id,
+                    "at": now,
+                }
+            )
+            written.append(
+                StoredRecord(
+                    v.record_id,
+                    v.kind,
+                    version,
+                    v.payload is None,
+                    seq,
+                    v.payload,
+                    v.ownership,
+                    now,
+                    v.actor,
+                )
+            )
+        self.write_count += len(versions)
+        # Statements are built once (module level) and executed with parameter lists:
+        # building them per row cost more than running them.
+        if inserts:
+            self.conn.execute(_INSERT_RECORD, list(inserts.values()))
+        if updates:
+            self.conn.execute(_UPDATE_RECORD, list(updates.values()))
+        if version_rows:
+            self.conn.execute(_INSERT_VERSION, version_rows)
+        return written
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int:
         """Move every record linked to a carer to ``team`` and give each a new sequence
@@ -565,11 +708,9 @@ class SqlTransaction:
                 .order_by(t.records.c.seq)
             ).scalars()
         )
-        for record_id in ids:
+        if ids:
             self.conn.execute(
-                update(t.records)
-                .where(t.records.c.record_id == record_id)
-                .values(team=team, seq=self._next_seq())
+                _RETAG_RECORD, [{"rid": rid, "team": team, "seq": self._next_seq()} for rid in ids]
             )
         self.write_count += len(ids)
         return len(ids)
@@ -584,12 +725,8 @@ class SqlTransaction:
                 .order_by(t.records.c.seq)
             ).scalars()
         )
-        for record_id in ids:
-            self.conn.execute(
-                update(t.records)
-                .where(t.records.c.record_id == record_id)
-                .values(seq=self._next_seq())
-            )
+        if ids:
+            self.conn.execute(_RESEQ_RECORD, [{"rid": rid, "seq": self._next_seq()} for rid in ids])
         self.write_count += len(ids)
         return len(ids)
 
@@ -604,6 +741,44 @@ class SqlTransaction:
         )
         return set(self.conn.execute(query).scalars())
 
+    def applied_results(self, change_ids: Sequence[str]) -> dict[str, tuple[str, JSONDict]]:
+        """The stored results of those of these change ids already processed, as
+        ``{change_id: (username, result)}``: one query per batch finds every resend."""
+        found: dict[str, tuple[str, JSONDict]] = {}
+        for chunk in _chunks(list(dict.fromkeys(change_ids))):
+            query = select(t.applied_changes).where(t.applied_changes.c.change_id.in_(chunk))
+            for row in self.conn.execute(query):
+                result = self.keyring.open_json(row.result, row.key_gen, f"change|{row.change_id}")
+                assert isinstance(result, dict)
+                found[row.change_id] = (row.username, result)
+        return found
+
+    def save_applied_many(self, entries: Sequence[LedgerEntry]) -> None:
+        """Record many changes' results in one statement; a change id already recorded
+        raises :class:`DuplicateChange` (the caller's transaction is then rolled back)."""
+        if not entries:
+            return
+        rows = self._sealed_rows(entries, "result", lambda e: f"change|{e.change_id}", "at")
+        try:
+            self.conn.execute(_INSERT_APPLIED, rows)
+        except IntegrityError:
+            raise DuplicateChange(", ".join(e.change_id for e in entries[:3])) from None
+
+    def _sealed_rows(
+        self, entries: Sequence[Any], column: str, ad_of: Callable[[Any], str], stamp: str
+    ) -> list[dict[str, Any]]:
+        """Rows for entries whose fields are their columns, with ``column`` sealed (under
+        the associated data ``ad_of`` gives) and ``stamp`` the time now."""
+        now = utcnow()
+        rows = []
+        for entry in entries:
+            row = {f.name: getattr(entry, f.name) for f in fields(entry)}
+            row[column], row["key_gen"] = self.keyring.seal_json(row[column], ad_of(entry))
+            row[stamp] = now
+            rows.append(row)
+        self.write_count += len(rows)
+        return rows
+
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None:
         row = self.conn.execute(_APPLIED_RESULT, {"cid": change_id}).first()
         if row is None:
@@ -617,23 +792,7 @@ class SqlTransaction:
     ) -> None:
         """Record a change's result. A change id already recorded raises
         :class:`DuplicateChange`; the caller's savepoint rolls the change back."""
-        sealed, gen = self.keyring.seal_json(result, f"change|{change_id}")
-        try:
-            self.write_count += 1
-            self.conn.execute(
-                _INSERT_APPLIED,
-                {
-                    "change_id": change_id,
-                    "username": username,
-                    "device_id": device_id,
-                    "record_id": record_id,
-                    "result": sealed,
-                    "key_gen": gen,
-                    "at": utcnow(),
-                },
-            )
-        except IntegrityError:
-            raise DuplicateChange(change_id) from None
+        self.save_applied_many([LedgerEntry(change_id, username, device_id, record_id, result)])
 
     # --- conflicts ------------------------------------------------------------------------
 
@@ -647,23 +806,19 @@ class SqlTransaction:
         raised_by: str,
         details: JSONDict,
     ) -> str:
-        conflict_id = uuid.uuid4().hex
-        self.write_count += 1
-        sealed, gen = self.keyring.seal_json(details, f"conflict|{conflict_id}")
-        self.conn.execute(
-            insert(t.conflicts).values(
-                conflict_id=conflict_id,
-                record_id=record_id,
-                kind=kind,
-                server_version=server_version,
-                change_id=change_id,
-                raised_by=raised_by,
-                raised_at=utcnow(),
-                details=sealed,
-                key_gen=gen,
-            )
+        conflict_id = new_conflict_id()
+        conflict = NewConflict(
+            conflict_id, record_id, kind, server_version, change_id, raised_by, details
         )
+        self.add_conflicts([conflict])
         return conflict_id
+
+    def add_conflicts(self, conflicts: Sequence[NewConflict]) -> None:
+        if conflicts:
+            rows = self._sealed_rows(
+                conflicts, "details", lambda c: f"conflict|{c.conflict_id}", "raised_at"
+            )
+            self.conn.execute(_INSERT_CONFLICT, rows)
 
     def _conflict(self, row: Any) -> StoredConflict:
         details = self.keyring.open_json(row.details, row.key_gen, f"conflict|{row.conflict_id}")
@@ -714,24 +869,26 @@ class SqlTransaction:
             return (r.team == scope.team) & r.kind.in_(sorted(scope.team_kinds))
         if scope.facilitator is not None:
             groups = select(t.records.c.record_id).where(
-                r.kind == "group", r.owner == scope.facilitator
+                r.kind.in_(sorted(scope.group_kinds)), r.owner == scope.facilitator
             )
-            attendance = t.records.alias("attendance")
-            register_carers = select(attendance.c.carer_id).where(
-                attendance.c.kind.in_(["attendance", "group_member"]),
-                attendance.c.group_id.in_(groups),
+            registers = t.records.alias("registers")
+            register_carers = select(registers.c.carer_id).where(
+                registers.c.kind.in_(sorted(scope.register_kinds)),
+                registers.c.group_id.in_(groups),
             )
             return or_(
-                (r.kind == "group") & (r.owner == scope.facilitator),
-                r.kind.in_(["session", "attendance", "group_member"]) & r.group_id.in_(groups),
-                (r.kind == "carer") & r.record_id.in_(register_carers),
+                r.kind.in_(sorted(scope.group_kinds)) & (r.owner == scope.facilitator),
+                r.kind.in_(sorted(scope.in_group_kinds)) & r.group_id.in_(groups),
+                r.kind.in_(sorted(scope.register_carer_kinds)) & r.record_id.in_(register_carers),
             )
         if scope.approver:
-            payments = t.records.alias("payments")
-            with_requests = select(payments.c.carer_id).where(payments.c.kind == "payment_request")
+            anchors = t.records.alias("anchors")
+            with_requests = select(anchors.c.carer_id).where(
+                anchors.c.kind.in_(sorted(scope.approver_kinds))
+            )
             return or_(
-                r.kind == "payment_request",
-                r.kind.in_(["carer", "conversation"]) & r.carer_id.in_(with_requests),
+                r.kind.in_(sorted(scope.approver_kinds)),
+                r.kind.in_(sorted(scope.summarised_kinds)) & r.carer_id.in_(with_requests),
             )
         return r.record_id.is_(None)  # nothing
 
@@ -768,16 +925,26 @@ class SqlTransaction:
         record_id: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> None:
+        self.audit_many([AuditEntry(actor, action, device_id, kind, record_id, details)])
+
+    def audit_many(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        now = utcnow()
         self.conn.execute(
-            insert(t.audit).values(
-                at=utcnow(),
-                actor=actor,
-                device_id=device_id,
-                action=action,
-                kind=kind,
-                record_id=record_id,
-                details=_dumps(dict(details or {})),
-            )
+            _INSERT_AUDIT,
+            [
+                {
+                    "at": now,
+                    "actor": e.actor,
+                    "device_id": e.device_id,
+                    "action": e.action,
+                    "kind": e.kind,
+                    "record_id": e.record_id,
+                    "details": _dumps(dict(e.details or {})),
+                }
+                for e in entries
+            ],
         )
 
 
