@@ -184,13 +184,8 @@ class Laptop:
         enrolment = load_enrolment(self.vault)
         assert enrolment is not None
         self.transport = HttpTransport(url, enrolment.credential, compress=compress)
-        self.engine = SyncEngine(
-            self.vault,
-            self.transport,
-            batch_size=batch_size or BATCH_SIZE,
-            page_size=500,
-            backoff=backoff,
-        )
+        kwargs = {"batch_size": batch_size} if batch_size else {}
+        self.engine = SyncEngine(self.vault, self.transport, backoff=backoff, **kwargs)
 
     def edit_all(self, field: str, value: str) -> int:
         from carer_desk.ports import RecordWrite

@@ -199,6 +199,9 @@ class PullResponse(_Model):
     next_cursor: str  # save it after applying this page; pass it as ``since`` next time
     more: bool  # True: call again with next_cursor straight away
     wipe: bool = False
+    #: Asked for with ``count=true``: how many records are still to come after this page
+    #: (as of this page; for progress, not for deciding when to stop: that is ``more``).
+    remaining: Annotated[int, Field(ge=0)] | None = None
 
 
 # --- conflicts -------------------------------------------------------------------------

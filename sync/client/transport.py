@@ -113,7 +113,10 @@ class HttpTransport:
         return self._call("POST", PUSH_PATH, PushResponse, body=request)
 
     def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        return self._call("GET", PULL_PATH, PullResponse, params={"since": since, "limit": limit})
+        # ``count`` asks how many records remain, for progress (a server that predates it
+        # ignores the parameter and leaves ``remaining`` out).
+        params = {"since": since, "limit": limit, "count": "true"}
+        return self._call("GET", PULL_PATH, PullResponse, params=params)
 
     def list_conflicts(self) -> ConflictList:
         """Open conflicts on records this device's user may change (the server's view is

@@ -49,6 +49,7 @@ from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
+from sync.server.json_requests import JsonRoute
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
@@ -142,6 +143,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
             "authenticates with the device credential as a Bearer token."
         ),
     )
+    app.router.route_class = JsonRoute  # bodies parsed with orjson (json_requests)
     app.state.services = services
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.add_middleware(RequestBodyLimits, max_bytes=settings.max_body_bytes)
@@ -200,14 +202,21 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         """Apply a batch of outbox changes; each gets applied, conflict or rejected."""
         return services.push.push(who, body)
 
-    @app.get(f"{API_PREFIX}/changes", response_model=PullResponse, responses=_ERRORS, tags=["sync"])
+    @app.get(
+        f"{API_PREFIX}/changes",
+        response_model=PullResponse,
+        response_model_exclude_unset=True,  # defaults left out: fewer bytes, older laptops
+        responses=_ERRORS,
+        tags=["sync"],
+    )
     def changes(
         who: Who,
         since: Annotated[str, Query(max_length=200)] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        count: Annotated[bool, Query(description="also say how many records remain")] = False,
     ) -> PullResponse:
         """One page of records this user may see, changed since the cursor."""
-        return services.pull.pull(who, since, limit)
+        return services.pull.pull(who, since, limit, count=count)
 
     @app.get(
         f"{API_PREFIX}/conflicts", response_model=ConflictList, responses=_ERRORS, tags=["sync"]

@@ -60,16 +60,22 @@ class PullService:
     def __init__(self, store: ServerStore):
         self.store = store
 
-    def pull(self, principal: Principal, since: str | None, limit: int) -> PullResponse:
+    def pull(
+        self, principal: Principal, since: str | None, limit: int, *, count: bool = False
+    ) -> PullResponse:
+        """One page after the cursor ``since``; ``count`` adds how many records remain."""
         scope = pull_scope(principal)
         after = decode_cursor(since)
         limit = max(1, min(limit, MAX_PULL_LIMIT))
+        extra: dict[str, int] = {}
         with self.store.transaction() as tx:
             watermark = tx.max_seq()
             rows = [r for r in tx.changes_since(after, limit + 1, scope) if r.seq <= watermark]
             more = len(rows) > limit
             rows = rows[:limit]
             next_seq = rows[-1].seq if more else max(after, watermark)
+            if count:
+                extra["remaining"] = tx.count_since(next_seq, watermark, scope) if more else 0
             records = present(tx, principal, rows)
             conflicts = {
                 c.record_id: c.conflict_id
@@ -81,7 +87,9 @@ class PullService:
             else r
             for r in records
         ]
-        return PullResponse(records=out, next_cursor=encode_cursor(next_seq), more=more)
+        # Fields left unset are left out of the answer (see app.changes), so a laptop of
+        # an earlier version, which refuses unknown fields, never sees ``remaining``.
+        return PullResponse(records=out, next_cursor=encode_cursor(next_seq), more=more, **extra)
 
 
 def present(

@@ -309,6 +309,8 @@ class StoreTransaction(Protocol):
 
     def max_seq(self) -> int: ...
 
+    def count_since(self, since: int, up_to: int, scope: PullScope) -> int: ...
+
     def versions(self, record_id: str) -> list[VersionInfo]: ...
 
     def audit(
@@ -899,6 +901,15 @@ class SqlTransaction:
             query = query.where(clause)
         rows = self.conn.execute(query.order_by(t.records.c.seq).limit(limit))
         return [self._record(r) for r in rows]
+
+    def count_since(self, since: int, up_to: int, scope: PullScope) -> int:
+        """How many records in ``scope`` changed after ``since`` up to ``up_to``."""
+        query = select(func.count()).select_from(t.records)
+        query = query.where(t.records.c.seq > since, t.records.c.seq <= up_to)
+        clause = self._scope_clause(scope)
+        if clause is not None:
+            query = query.where(clause)
+        return int(self.conn.execute(query).scalar_one())
 
     def max_seq(self) -> int:
         return int(
