@@ -53,7 +53,7 @@ from sync.server.json_requests import JsonRoute
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
-from sync.server.run_lock import hold_shared
+from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
 from sync.server.store import open_store
@@ -95,12 +95,15 @@ class Services:
 
     def __init__(self, settings: ServerSettings, today: Callable[[], date] = service_today):
         self.settings = settings
-        # Held while this process serves, so rotate-key cannot run underneath it.
-        self.run_lock = hold_shared(settings.data_dir)
+        self.store = open_store(
+            settings.database_url, settings.key_file, pool=settings.database_pool
+        )
         try:
-            self.store = open_store(settings.database_url, settings.key_file)
+            # Held while this process serves (on this host and, on PostgreSQL, across
+            # hosts), so rotate-key cannot run underneath it.
+            self.run_lock = ServingLocks(settings.data_dir, settings.database_url)
         except BaseException:
-            self.run_lock.close()
+            self.store.close()
             raise
         self.keyring = self.store.keyring
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))

@@ -71,13 +71,11 @@ class Keyring:
     def load_or_create(cls, path: Path) -> Keyring:
         if path.exists():
             return cls.load(path)
-        keyring = cls(
-            path=path,
-            current=1,
-            keys={1: AESGCM.generate_key(256)},
-            index_key=secrets.token_bytes(32),
-        )
-        keyring.save()
+        keyring = cls.unsaved(path)
+        if not keyring.save(only_if_new=True):
+            # Another server process starting at the same moment wrote its key first:
+            # use that one, or the two would seal rows the other could never read.
+            return cls.load(path)
         log.info("created a new server key file at %s", path)
         return keyring
 
@@ -118,8 +116,11 @@ class Keyring:
             )
         return cls(path=path, current=current, keys=keys, index_key=index_key)
 
-    def save(self) -> None:
-        """Write atomically with mode 0600 (temp file in the same directory, then rename)."""
+    def save(self, *, only_if_new: bool = False) -> bool:
+        """Write atomically with mode 0600 (temp file in the same directory, then rename).
+        With ``only_if_new`` the file is written only if there is none yet (a hard link
+        instead of the rename, which fails when the file exists); returns whether it was
+        written."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(
             {
@@ -130,7 +131,8 @@ class Keyring:
             },
             indent=1,
         )
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        # A temporary name of this process's own, so two processes never share one.
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -138,7 +140,14 @@ class Keyring:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
+            if not only_if_new:
+                os.replace(tmp, self.path)
+                return True
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return False
+            return True
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -173,6 +182,12 @@ class Keyring:
 
     def open_json(self, blob: bytes, generation: int, ad: str) -> object:
         return canonical_json.loads(self.open(blob, generation, ad.encode("utf-8")))
+
+    def check_value(self) -> int:
+        """A keyed hash of nothing, under the current key: tells two copies of the key
+        file apart without saying anything about the key (a signed 64-bit number)."""
+        digest = hmac.new(self.keys[self.current], b"carer-desk key check", hashlib.sha256)
+        return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
     def index(self, value: str) -> str:
         """Keyed hash used as a look-up column (card numbers) instead of the clear value."""

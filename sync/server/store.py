@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -40,6 +41,7 @@ from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
 from sync.server.pull_scope import PullScope
+from sync.server.settings import DatabasePool
 
 log = logging.getLogger(__name__)
 
@@ -372,12 +374,13 @@ class ServerStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(database_url: str, key_file: Path) -> SqlStore:
+def open_store(database_url: str, key_file: Path, *, pool: DatabasePool | None = None) -> SqlStore:
     """Open (and migrate) the database with its key file, creating the key file only for
     a database that holds nothing encrypted yet: a new key for old data would make the
-    server write records nobody could read alongside ones it cannot read."""
+    server write records nobody could read alongside ones it cannot read. A key file that
+    is not the one the database was written with is refused (:meth:`SqlStore.check_key`)."""
     if not key_file.exists():
-        probe = SqlStore(database_url, Keyring.unsaved(key_file))
+        probe = SqlStore(database_url, Keyring.unsaved(key_file), pool=pool)
         try:
             if probe.holds_sealed_data():
                 raise KeyFileError(
@@ -387,7 +390,13 @@ def open_store(database_url: str, key_file: Path) -> SqlStore:
                 )
         finally:
             probe.close()
-    return SqlStore(database_url, Keyring.load_or_create(key_file))
+    store = SqlStore(database_url, Keyring.load_or_create(key_file), pool=pool)
+    try:
+        store.check_key()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 # --- SQLAlchemy implementation ------------------------------------------------------------
@@ -401,7 +410,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: DatabasePool | None = None) -> Engine:
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
@@ -424,7 +433,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    pool = pool or DatabasePool()
+    return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.overflow)
 
 
 def _loads(text: str) -> Any:
@@ -999,9 +1009,10 @@ def _device(r: Any) -> DeviceRow:
 class SqlStore:
     """:class:`ServerStore` on SQLAlchemy Core; migrates the database when opened."""
 
-    def __init__(self, database_url: str, keyring: Keyring):
+    def __init__(self, database_url: str, keyring: Keyring, *, pool: DatabasePool | None = None):
         self.keyring = keyring
-        self.engine = make_engine(database_url)
+        self.url = database_url
+        self.engine = make_engine(database_url, pool)
         self.dialect = self.engine.dialect.name
         try:
             upgrade(self.engine)
@@ -1015,6 +1026,45 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def check_key(self) -> None:
+        """Refuse a key file this database was not written with.
+
+        Several server hosts share one database, each with a copy of the key file; a host
+        with an old copy (from before a rotation) or a key of its own (started before the
+        file was copied to it) would seal rows the others cannot read. The database keeps
+        a check value for each key generation (a keyed hash, which says nothing about the
+        key), written by the first server to use it; every later server must match it."""
+        name = f"key_check_{self.keyring.current}"
+        mark = self.keyring.check_value()
+        with self.transaction(write=True) as tx:
+            newest = tx.conn.execute(
+                select(t.record_versions.c.key_gen)
+                .where(t.record_versions.c.key_gen.is_not(None))
+                .order_by(t.record_versions.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if newest is not None and newest not in self.keyring.keys:
+                raise KeyFileError(
+                    f"The server key file {self.keyring.path} is older than the database "
+                    f"(it has no key generation {newest}). Copy server.key from the host "
+                    "where rotate-key last ran."
+                )
+            query = select(t.counters.c.value).where(t.counters.c.name == name)
+            known = tx.conn.execute(query).scalar()
+            replaceable = known is None or (
+                # A new key while nothing is sealed yet, and no server uses the old one.
+                not self._sealed_rows_exist(tx.conn) and not self._served_elsewhere()
+            )
+            if known != mark and replaceable:
+                tx.conn.execute(delete(t.counters).where(t.counters.c.name == name))
+                tx.conn.execute(insert(t.counters).values(name=name, value=mark))
+            elif known != mark:
+                raise KeyFileError(
+                    f"The server key file {self.keyring.path} is not the one this database "
+                    "was written with. Copy server.key from the first server host (every "
+                    "host needs the same file) and start this one again."
+                )
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[SqlTransaction]:
@@ -1200,10 +1250,23 @@ class SqlStore:
         """Whether anything here was encrypted with a server key (records, stored
         results, conflicts). Users and devices are hashes and need no key."""
         with self.transaction() as tx:
-            for table in (t.record_versions, t.applied_changes, t.conflicts):
-                if tx.conn.execute(select(table).limit(1)).first() is not None:
-                    return True
+            return self._sealed_rows_exist(tx.conn)
+
+    def _served_elsewhere(self) -> bool:
+        """Whether a server process holds this database's serving lock (PostgreSQL; on
+        SQLite every process on the host shares the one key file)."""
+        from sync.server.run_lock import DatabaseLock, ServerRunning
+
+        try:
+            DatabaseLock(self.url, exclusive=True).close()
+        except ServerRunning:
+            return True
         return False
+
+    @staticmethod
+    def _sealed_rows_exist(conn: Connection) -> bool:
+        tables = (t.record_versions, t.applied_changes, t.conflicts)
+        return any(conn.execute(select(table).limit(1)).first() is not None for table in tables)
 
     def count(self, table: str) -> int:
         with self.transaction() as tx:
@@ -1263,6 +1326,10 @@ class SqlStore:
                     action="rotate-key",
                     details={"generation": rotated.current, "resealed": count},
                 )
+                # Servers on other hosts must start with this key file (see check_key).
+                check = f"key_check_{rotated.current}"
+                conn.execute(delete(t.counters).where(t.counters.c.name == check))
+                conn.execute(insert(t.counters).values(name=check, value=rotated.check_value()))
         final = rotated.without_old_generations()
         final.save()
         self.keyring = final
