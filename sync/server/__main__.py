@@ -224,18 +224,24 @@ def audit_lines(store: SqlStore) -> list[str]:
     return lines
 
 
-def _serve(settings: ServerSettings, host: str, port: int, workers: int = 1) -> int:
+def _serve(settings: ServerSettings, host: str, port: int) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    app = create_app(settings)
+    log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
+    # The app writes its own access log (card numbers masked); uvicorn's would not mask.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    return 0
+
+
+def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int) -> int:
+    """Several worker processes sharing the port, each with its own app (see asgi.py)."""
     import uvicorn
 
     from sync.server import asgi
-    from sync.server.app import create_app
 
-    if workers == 1:
-        app = create_app(settings)
-        log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
-        # The app writes its own access log (card numbers masked); uvicorn's would not.
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
-        return 0
     # Migrate and check the key file once, here, so a problem is one clear message rather
     # than one per worker; then each worker builds its own app from the environment.
     _open_store(settings).close()
@@ -274,12 +280,11 @@ def run(args: argparse.Namespace) -> int:
     settings = ServerSettings.for_data_dir(args.data_dir, args.database, database_pool=pool)
     command = args.command or "serve"
     if command == "serve":
-        return _serve(
-            settings,
-            getattr(args, "host", DEFAULT_HOST),
-            getattr(args, "port", DEFAULT_PORT),
-            getattr(args, "workers", 1),
-        )
+        host, port = getattr(args, "host", DEFAULT_HOST), getattr(args, "port", DEFAULT_PORT)
+        workers = getattr(args, "workers", 1)
+        if workers > 1:
+            return _serve_workers(settings, host, port, workers)
+        return _serve(settings, host, port)
     store = _open_store(settings)
     try:
         if command == "create-user":
