@@ -329,14 +329,15 @@ class SyncEngine:
             while True:
                 busy = {c.record_id for c in in_flight[0]} if in_flight else set()
                 batch = self._next_batch(tried, busy, len(in_flight[0]) if in_flight else 0)
+                request = self._request(batch) if batch else None
                 if in_flight is None:
-                    if not batch:
+                    if request is None:
                         break
-                    in_flight = (batch, network.submit(self._send, batch))
+                    in_flight = (batch, network.submit(self._send, batch, request))
                     continue
                 answers = in_flight[1].result()
                 # The next batch goes at once; this one's answer is settled meanwhile.
-                in_flight = (batch, network.submit(self._send, batch)) if batch else None
+                in_flight = (batch, network.submit(self._send, batch, request)) if request else None
                 for answer in answers:
                     self._settle_answer(answer, tally)
                 self._report(SyncPhase.SENDING, tally.answered, max(total, tally.answered))
@@ -355,12 +356,21 @@ class SyncEngine:
             self.vault.outbox_mark_sending(ids)
         return batch
 
-    def _send(self, changes: Sequence[OutboxChange]) -> list[_Answer]:
+    def _request(self, changes: Sequence[OutboxChange]) -> PushRequest:
+        """The batch as a push request, encoded here when the transport can (see
+        HttpTransport.encode_push), rather than on its way out."""
+        request = PushRequest(changes=[to_wire(c) for c in changes])
+        encode = getattr(self.transport, "encode_push", None)
+        return encode(request) if encode is not None else request
+
+    def _send(
+        self, changes: Sequence[OutboxChange], request: PushRequest | None = None
+    ) -> list[_Answer]:
         """Push a batch (on the network thread: no vault access here). If the server
         refuses the whole batch as malformed or too large, split it in halves until the
         one bad change is found, so it can be held back with the server's reason and
         cannot block the rest of the outbox."""
-        request = PushRequest(changes=[to_wire(c) for c in changes])
+        request = request or PushRequest(changes=[to_wire(c) for c in changes])
         try:
             response: PushResponse = self._retrying(lambda: self.transport.push(request))
         except ServerRefused as exc:

@@ -227,9 +227,10 @@ def audit_lines(store: SqlStore) -> list[str]:
 def _serve(settings: ServerSettings, host: str, port: int) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import create_app, freeze_start_up
 
     app = create_app(settings)
+    freeze_start_up()
     log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
     # The app writes its own access log (card numbers masked); uvicorn's would not mask.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from sync.server.app import create_app
+from sync.server.app import create_app, freeze_start_up
 from sync.server.settings import DatabasePool, ServerSettings
 
 DATA_DIR_ENV = "CARER_DESK_SERVER_DATA_DIR"
@@ -46,4 +46,6 @@ def app() -> FastAPI:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    return create_app(settings_from_environment())
+    app = create_app(settings_from_environment())
+    freeze_start_up()
+    return app

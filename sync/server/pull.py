@@ -87,8 +87,7 @@ class PullService:
             else r
             for r in records
         ]
-        # Fields left unset are left out of the answer (see app.changes), so a laptop of
-        # an earlier version, which refuses unknown fields, never sees ``remaining``.
+        # Fields left unset are left out of the answer (see app.changes).
         return PullResponse(records=out, next_cursor=encode_cursor(next_seq), more=more, **extra)
 
 
