@@ -122,6 +122,20 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class PageRow:
+    """A record as a pull page needs it: the payload left as the JSON it was sealed as
+    (a pull passes it on; parsing it only to write it out again was half a pull)."""
+
+    record_id: str
+    kind: str
+    version: int
+    deleted: bool
+    seq: int
+    carer_id: str | None
+    payload_json: bytes | None  # None for a tombstone
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     record_id: str
     kind: str
@@ -308,6 +322,8 @@ class StoreTransaction(Protocol):
     def resolve_conflict(self, conflict_id: str, resolved_by: str) -> None: ...
 
     def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]: ...
+
+    def page_since(self, since: int, limit: int, scope: PullScope) -> list[PageRow]: ...
 
     def max_seq(self) -> int: ...
 
@@ -537,17 +553,25 @@ class SqlTransaction:
     # --- records --------------------------------------------------------------------------
 
     def _open_payload(self, row: Any) -> JSONDict | None:
+        raw = self._open_payload_json(row)
+        if raw is None:
+            return None
+        value = canonical_json.loads(raw)
+        assert isinstance(value, dict)
+        return value
+
+    def _open_payload_json(self, row: Any) -> bytes | None:
         if row.payload is None:
             return None
         try:
-            value = self.keyring.open_json(
-                row.payload, row.key_gen, _record_ad(row.kind, row.record_id, row.version)
+            return self.keyring.open(
+                row.payload,
+                row.key_gen,
+                _record_ad(row.kind, row.record_id, row.version).encode("utf-8"),
             )
         except SealedDataError:
             log.error("record %s version %s failed to decrypt", row.record_id, row.version)
             raise
-        assert isinstance(value, dict)
-        return value
 
     def _record(self, row: Any) -> StoredRecord:
         return StoredRecord(
@@ -953,12 +977,33 @@ class SqlTransaction:
         return r.record_id.is_(None)  # nothing
 
     def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]:
-        query = select(t.records).where(t.records.c.seq > since)
+        rows = self.conn.execute(self._since(select(t.records), since, limit, scope))
+        return [self._record(r) for r in rows]
+
+    def page_since(self, since: int, limit: int, scope: PullScope) -> list[PageRow]:
+        """As :meth:`changes_since`, reading only what a pull page needs."""
+        c = t.records.c
+        columns = select(c.record_id, c.kind, c.version, c.deleted, c.seq, c.carer_id)
+        query = self._since(columns.add_columns(c.payload, c.key_gen), since, limit, scope)
+        return [
+            PageRow(
+                r.record_id,
+                r.kind,
+                r.version,
+                r.deleted,
+                r.seq,
+                r.carer_id,
+                self._open_payload_json(r),
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def _since(self, query: Any, since: int, limit: int, scope: PullScope) -> Any:
+        query = query.where(t.records.c.seq > since)
         clause = self._scope_clause(scope)
         if clause is not None:
             query = query.where(clause)
-        rows = self.conn.execute(query.order_by(t.records.c.seq).limit(limit))
-        return [self._record(r) for r in rows]
+        return query.order_by(t.records.c.seq).limit(limit)
 
     def count_since(self, since: int, up_to: int, scope: PullScope) -> int:
         """How many records in ``scope`` changed after ``since`` up to ``up_to``."""
