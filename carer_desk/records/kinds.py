@@ -30,12 +30,12 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from carer_desk.records.carer import Carer
-from carer_desk.records.teams import LocalityTeam
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.duplicates import DuplicateDecision
 from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
 from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.records.teams import LocalityTeam
 from carer_desk.roles import Role
 
 #: The locality teams (``Carer.team``): the one list, used on the wire as well.
