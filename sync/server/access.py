@@ -25,25 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from carer_desk.records.kinds import (
-    CARER_LINKED_KINDS,
-    CASELOAD_KINDS,
-    GROUP_KINDS,
-    KIND_TABLE,
-    GroupRoute,
-    TeamRoute,
-)
+from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.errors import Forbidden
 from sync.server.pull_scope import PullScope, pull_scope_for
 from sync.server.store import Ownership
-
-__all__ = ["CARER_LINKED_KINDS", "FACILITATOR_KINDS", "WORKER_KINDS", "Principal"]
-
-#: What each role may change, from the table of record kinds: a worker their team's
-#: caseload, a facilitator their groups.
-WORKER_KINDS = CASELOAD_KINDS
-FACILITATOR_KINDS = GROUP_KINDS
 
 
 @dataclass(frozen=True)
