@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500  # a day's work in one request; at most MAX_BATCH_CHANGES
 DEFAULT_PAGE = 1000  # records per pull page: one vault transaction each
+_READ_AHEAD = 4  # batches read from the outbox at a time
 # Statuses that refuse a batch for its content (malformed, invalid, too large): the batch
 # is split to find the culprit. Authentication and revocation answers are not.
 _BATCH_REFUSALS = frozenset({400, 413, 422})
@@ -324,11 +325,13 @@ class SyncEngine:
         tried: set[str] = set()
         total = self._waiting()
         self._report(SyncPhase.SENDING, 0, total)
+        queue: list[OutboxChange] = []  # read and marked as being sent, not sent yet
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-network") as network:
             in_flight: tuple[list[OutboxChange], Future[list[_Answer]]] | None = None
             while True:
                 busy = {c.record_id for c in in_flight[0]} if in_flight else set()
-                batch = self._next_batch(tried, busy, len(in_flight[0]) if in_flight else 0)
+                unanswered = len(in_flight[0]) if in_flight else 0
+                batch = self._next_batch(tried, busy, queue, unanswered)
                 request = self._request(batch) if batch else None
                 if in_flight is None:
                     if request is None:
@@ -343,17 +346,31 @@ class SyncEngine:
                 self._report(SyncPhase.SENDING, tally.answered, max(total, tally.answered))
         return tally.outcome()
 
-    def _next_batch(self, tried: set[str], busy: set[str], in_flight: int) -> list[OutboxChange]:
-        """The next changes to send, marked as being sent. A change of a record whose
-        earlier change is still on its way waits for the next round: the answer to that
-        one gives it the version to build on."""
-        pending = self.vault.outbox_pending(self.batch_size + in_flight)
-        batch = [c for c in pending if c.change_id not in tried and c.record_id not in busy]
-        batch = batch[: self.batch_size]
-        if batch:
-            ids = [c.change_id for c in batch]
-            tried.update(ids)
-            self.vault.outbox_mark_sending(ids)
+    def _next_batch(
+        self, tried: set[str], busy: set[str], queue: list[OutboxChange], in_flight: int
+    ) -> list[OutboxChange]:
+        """The next changes to send. They are read a few batches ahead and marked as being
+        sent as soon as read (so an edit made meanwhile gets a change of its own): the
+        outbox lists changes until they are answered, so reading one batch at a time read
+        every change twice. A change of a record whose earlier change is still on its way
+        waits for the next batch; the order of the outbox (safeguarding first) is kept."""
+        if len(queue) < self.batch_size:
+            limit = self.batch_size * _READ_AHEAD + in_flight + len(queue)
+            fresh = [c for c in self.vault.outbox_pending(limit) if c.change_id not in tried]
+            if fresh:
+                ids = [c.change_id for c in fresh]
+                tried.update(ids)
+                self.vault.outbox_mark_sending(ids)
+                queue.extend(fresh)
+                queue.sort(key=lambda c: (c.priority, c.seq))
+        batch: list[OutboxChange] = []
+        waiting: list[OutboxChange] = []
+        for change in queue:
+            if len(batch) < self.batch_size and change.record_id not in busy:
+                batch.append(change)
+            else:
+                waiting.append(change)
+        queue[:] = waiting
         return batch
 
     def _request(self, changes: Sequence[OutboxChange]) -> PushRequest:
