@@ -54,7 +54,9 @@ class SyncProgress:
         if self.phase is SyncPhase.SENDING:
             return f"Sending changes: {self.done} of {self.total}" if self.total else "Sending…"
         if self.phase is SyncPhase.RECEIVING:
-            return f"Receiving: {self.done} records" if self.done else "Receiving…"
+            if self.done and self.total:
+                return f"Receiving: {self.done:,} of {self.total:,} records"
+            return f"Receiving: {self.done:,} records" if self.done else "Receiving…"
         return "Sync finished"
 
 

@@ -26,6 +26,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carer_desk.records import kinds as _kinds
+from carer_desk.roles import Role as _Role
+
 API_VERSION = "1"
 API_PREFIX = "/v1"
 
@@ -49,62 +52,22 @@ AUTH_HEADER = "Authorization"
 DELETED_FIELD = "_deleted"
 
 
-class Role(StrEnum):
-    """Server roles, spelled as on the ``carer-desk-server create-user --role`` line."""
-
-    OUTREACH_WORKER = "outreach-worker"
-    GROUP_FACILITATOR = "group-facilitator"
-    PAYMENTS_APPROVER = "payments-approver"
-    EMERGENCY_OPERATOR = "emergency-operator"
-    ADMIN = "admin"
-
-
-class Team(StrEnum):
-    """Locality teams (``Carer.team``); outreach workers belong to one."""
-
-    NORTH = "north"
-    CENTRAL = "central"
-    SOUTH = "south"
-    CITY = "city"
-
-
-class RecordKind(StrEnum):
-    """Kinds a device may push (the codec's kind strings)."""
-
-    CARER = "carer"
-    CONVERSATION = "conversation"
-    PAYMENT_REQUEST = "payment_request"
-    PLAN = "plan"
-    CARD = "card"
-    GROUP = "group"
-    SESSION = "session"
-    ATTENDANCE = "attendance"
-    GROUP_MEMBER = "group_member"
-    DUPLICATE_DECISION = "duplicate_decision"  # a person's merge / keep-apart decision
-
-
-class ProjectionKind(StrEnum):
-    """Read-only views the server builds for roles that must not see a whole record.
-
-    They arrive by pull like records (``record_id`` is the carer's id) but are never
-    pushed back; a push of a projection kind is rejected.
-    """
-
-    #: For group facilitators: ``carer_id, display_name, phone, email, access_needs``.
-    REGISTER_ENTRY = "register_entry"
-    #: For payments approvers: ``carer_id, display_name, last_assessment_completed_on``.
-    CARER_SUMMARY = "carer_summary"
-
-
+# Roles, teams, record kinds and what never auto-merges come from the core's one table of
+# record kinds (carer_desk.records.kinds), which the laptop and the server both read.
+#: Server roles, spelled as on the ``carer-desk-server create-user --role`` line.
+Role = _Role
+#: Locality teams (``Carer.team``); outreach workers belong to one.
+Team = _kinds.Team
+#: Kinds a device may push (the codec's kind strings).
+RecordKind = _kinds.RecordKind
+#: Read-only views the server builds for roles that must not see a whole record. They
+#: arrive by pull like records (``record_id`` is the carer's id) but are never pushed
+#: back; a push of a projection kind is rejected.
+ProjectionKind = _kinds.View
 #: Fields that are never merged automatically: when the client changed one of them in an
 #: edit based on a stale version, the change is a conflict for a person to resolve, even
 #: when the server did not touch that field (money and approvals must be looked at).
-NEVER_AUTO_MERGE: dict[str, frozenset[str]] = {
-    RecordKind.PAYMENT_REQUEST: frozenset(
-        {"amount_pence", "status", "decided_by", "decided_on", "decline_reason"}
-    ),
-    RecordKind.CARD: frozenset({"number"}),
-}
+NEVER_AUTO_MERGE = _kinds.NEVER_AUTO_MERGE
 
 
 class Op(StrEnum):
@@ -236,6 +199,9 @@ class PullResponse(_Model):
     next_cursor: str  # save it after applying this page; pass it as ``since`` next time
     more: bool  # True: call again with next_cursor straight away
     wipe: bool = False
+    #: Asked for with ``count=true``: how many records are still to come after this page
+    #: (as of this page; for progress, not for deciding when to stop: that is ``more``).
+    remaining: Annotated[int, Field(ge=0)] | None = None
 
 
 # --- conflicts -------------------------------------------------------------------------

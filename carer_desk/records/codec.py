@@ -23,30 +23,15 @@ from typing import Any
 import cattrs
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.carer import Carer
-from carer_desk.records.conversation import GuidedConversation
-from carer_desk.records.duplicates import DuplicateDecision
-from carer_desk.records.groups import Attendance, GroupMember, GroupSession, PeerGroup
-from carer_desk.records.payment import WellbeingPaymentRequest
-from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.records.kinds import KIND_TABLE
 from carer_desk.records.vocabulary import LabelledEnum
 from carer_desk.validation import join_path
 
 logger = logging.getLogger(__name__)
 
-# The kind strings are part of the stored and wire format: never rename one.
-KINDS: dict[str, type] = {
-    "carer": Carer,
-    "conversation": GuidedConversation,
-    "payment_request": WellbeingPaymentRequest,
-    "plan": EmergencyPlan,
-    "card": EmergencyCard,
-    "group": PeerGroup,
-    "session": GroupSession,
-    "attendance": Attendance,
-    "group_member": GroupMember,
-    "duplicate_decision": DuplicateDecision,
-}
+# Each kind's record class, from the one table of record kinds. The kind strings are part
+# of the stored and wire format: never rename one.
+KINDS: dict[str, type] = {kind: spec.record_class for kind, spec in KIND_TABLE.items()}
 _KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 
 # Fields that have a default in code (a fresh id, "now") but must be present in a stored
@@ -149,6 +134,34 @@ def _is_record(hint: Any) -> bool:
     return isinstance(hint, type) and dataclasses.is_dataclass(hint)
 
 
+_PLAIN = (str, int, bool)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Field:
+    """How one field of a record is read. The hook is looked up once, not per value:
+    asking the converter to dispatch on every value cost more than the values' checks.
+    For plain text, whole-number and true/false fields a value of exactly that type needs
+    no hook at all (``plain``)."""
+
+    name: str
+    hint: Any
+    required: bool
+    hook: Callable[[object, Any], Any]
+    plain: type | None
+    optional: bool
+
+    @classmethod
+    def of(cls, converter: cattrs.Converter, name: str, hint: Any, required: bool) -> _Field:
+        inner, optional = hint, False
+        if _is_optional(hint):
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            if len(args) == 1:
+                inner, optional = args[0], True
+        plain = inner if inner in _PLAIN else None
+        return cls(name, hint, required, converter.get_structure_hook(hint), plain, optional)
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(unstruct_collection_overrides={tuple: list})
 
@@ -174,27 +187,39 @@ def _make_converter() -> cattrs.Converter:
 
     def optional_hook(hint: Any) -> Callable[[object, type], Any]:
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        hook: Callable[[object, Any], Any] | None = None
 
         def structure(value: object, _: type) -> Any:
-            return None if value is None else converter.structure(value, inner)
+            nonlocal hook
+            if value is None:
+                return None
+            if hook is None:
+                hook = converter.get_structure_hook(inner)
+            return hook(value, inner)
 
         return structure
 
     def tuple_hook(hint: Any) -> Callable[[object, type], tuple[Any, ...]]:
         args = typing.get_args(hint)
         homogeneous = len(args) == 2 and args[1] is Ellipsis
+        item_types = args[:1] if homogeneous else args
+        resolved: tuple[Callable[[object, Any], Any], ...] = ()
 
         def structure(value: object, _: type) -> tuple[Any, ...]:
+            nonlocal resolved
             if not isinstance(value, list | tuple):
                 raise _problem(f"must be a list, not {type(value).__name__}")
             if not homogeneous and len(value) != len(args):
                 raise _problem(f"must have {len(args)} items, not {len(value)}")
+            if not resolved:
+                # Assigned whole, so two threads decoding at once never see half a list.
+                resolved = tuple(converter.get_structure_hook(t) for t in item_types)
             items: list[Any] = []
             problems: list[tuple[str, str]] = []
             for index, item in enumerate(value):
-                item_type = args[0] if homogeneous else args[index]
+                position = 0 if homogeneous else index
                 try:
-                    items.append(converter.structure(item, item_type))
+                    items.append(resolved[position](item, item_types[position]))
                 except ValidationError as exc:
                     problems.extend((join_path(f"[{index}]", p), m) for p, m in exc.problems)
             if problems:
@@ -205,26 +230,42 @@ def _make_converter() -> cattrs.Converter:
 
     def record_hook(cls: type) -> Callable[[object, type], Any]:
         hints = typing.get_type_hints(cls)
-        fields = [f for f in dataclasses.fields(cls) if f.init]
+        specs = [
+            (
+                f.name,
+                hints[f.name],
+                f.name in _REQUIRED_IN_PAYLOAD
+                or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING),
+            )
+            for f in dataclasses.fields(cls)
+            if f.init
+        ]
+        resolved: tuple[_Field, ...] = ()
 
         def structure(value: object, _: type) -> Any:
+            nonlocal resolved
+            if not resolved:
+                # Looked up on first use (record classes refer to each other), and assigned
+                # whole, so two threads decoding at once never see half a list.
+                resolved = tuple(_Field.of(converter, *spec) for spec in specs)
             if not isinstance(value, Mapping):
                 raise _problem(f"must be an object, not {type(value).__name__}")
             kwargs: dict[str, Any] = {}
             problems: list[tuple[str, str]] = []
-            for f in fields:
-                has_default = (
-                    f.default is not dataclasses.MISSING
-                    or f.default_factory is not dataclasses.MISSING
-                )
-                if f.name not in value:
-                    if not has_default or f.name in _REQUIRED_IN_PAYLOAD:
-                        problems.append((f.name, "is missing"))
+            for f in resolved:
+                name = f.name
+                if name not in value:
+                    if f.required:
+                        problems.append((name, "is missing"))
+                    continue
+                item = value[name]
+                if type(item) is f.plain or (item is None and f.optional):
+                    kwargs[name] = item  # text, whole number or true/false: already right
                     continue
                 try:
-                    kwargs[f.name] = converter.structure(value[f.name], hints[f.name])
+                    kwargs[name] = f.hook(item, f.hint)
                 except ValidationError as exc:
-                    problems.extend((join_path(f.name, p), m) for p, m in exc.problems)
+                    problems.extend((join_path(name, p), m) for p, m in exc.problems)
             if problems:
                 raise ValidationError(problems)
             return cls(**kwargs)  # the record's own checks raise ValidationError

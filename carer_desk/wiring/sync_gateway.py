@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import platform
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +28,6 @@ from carer_desk.sync_status import (
     Identity,
     ProgressCallback,
     RefusedChange,
-    SyncPhase,
-    SyncProgress,
     SyncReport,
     SyncStatus,
 )
@@ -141,41 +139,21 @@ def enrol_laptop(
 
 
 class _ObservedVault:
-    """The vault as the engine sees it, noting what a sync does as it does it: the records
-    a pull applied (for ``Changes``) and counts for progress. Everything else passes
-    straight through."""
+    """The vault as the engine sees it, noting which records a pull applied (for
+    ``Changes``). Everything else passes straight through."""
 
-    def __init__(self, vault: Vault, progress: ProgressCallback | None, to_send: int) -> None:
+    def __init__(self, vault: Vault) -> None:
         self._vault = vault
-        self._progress = progress
-        self._to_send = to_send
-        self.sent = 0
-        self.received = 0
         self.pulled: set[tuple[str, str]] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._vault, name)
-
-    def _report(self, phase: SyncPhase, done: int, total: int | None) -> None:
-        if self._progress is not None:
-            try:
-                self._progress(SyncProgress(phase, done, total))
-            except Exception as exc:  # a progress display must never break a sync
-                log.warning("progress listener failed: %s", type(exc).__name__)
-
-    def outbox_acknowledge_many(self, acks: Iterable[tuple[str, int]]) -> None:
-        acks = list(acks)
-        self._vault.outbox_acknowledge_many(acks)
-        self.sent += len(acks)
-        self._report(SyncPhase.SENDING, self.sent, max(self._to_send, self.sent))
 
     def apply_remote_page(self, records: Sequence[Any], cursor: str) -> list[bool]:
         applied = self._vault.apply_remote_page(records, cursor)
         for record, was_applied in zip(records, applied, strict=True):
             if was_applied:
                 self.pulled.add((record.kind, record.record_id))
-        self.received += len(records)
-        self._report(SyncPhase.RECEIVING, self.received, None)
         return applied
 
 
@@ -240,9 +218,7 @@ class ServerSyncGateway:
 
     def sync_now(self, progress: ProgressCallback | None = None) -> SyncReport:
         enrolment = self._enrolment()
-        waiting = sum(self._vault.count_by_state().get(s, 0) for s in _WAITING_STATES)
-        observed = _ObservedVault(self._vault, progress, waiting)
-        observed._report(SyncPhase.CONNECTING, 0, None)
+        observed = _ObservedVault(self._vault)
         engine, transport = build_engine(
             observed,  # type: ignore[arg-type]
             enrolment,
@@ -254,7 +230,9 @@ class ServerSyncGateway:
         with self._lock:
             self._engine = engine
         try:
-            summary = engine.sync_now()
+            # The engine reports each phase, with counts (connecting, sending, receiving,
+            # done), from this thread; the window relays them to its own.
+            summary = engine.sync_now(progress)
         except CarerDeskError:
             if self.revoked:
                 raise LaptopRevoked() from None
@@ -265,7 +243,6 @@ class ServerSyncGateway:
             transport.close()
         finished = self._now()
         self._vault.put_secret(LAST_SYNCED_SECRET, finished.isoformat())
-        observed._report(SyncPhase.DONE, observed.sent, observed.sent)
         return self._report(summary, observed.pulled, finished)
 
     def _on_revoked(self) -> None:
@@ -368,7 +345,7 @@ class ServerSyncGateway:
 
     def resolve(self, record_id: str, choices: Mapping[str, str]) -> SyncReport:
         enrolment = self._enrolment()
-        observed = _ObservedVault(self._vault, None, 0)
+        observed = _ObservedVault(self._vault)
         # One try, no backoff: a person is waiting on the screen.
         engine, transport = build_engine(
             observed,  # type: ignore[arg-type]

@@ -188,6 +188,16 @@ class Outbox:
             is not None
         )
 
+    def with_changes(self, record_ids: Sequence[str]) -> set[str]:
+        """Which of these records have a change in the outbox (one query per 500)."""
+        found: set[str] = set()
+        for chunk in chunks(list(record_ids)):
+            query = (
+                f"SELECT DISTINCT record_id FROM outbox WHERE record_id IN ({marks(len(chunk))})"
+            )
+            found.update(rid for (rid,) in self._ctx.conn.execute(query, chunk))
+        return found
+
     def count_in_state(self, record_id: str, state: ChangeState) -> int:
         return self._ctx.conn.execute(
             "SELECT COUNT(*) FROM outbox WHERE record_id = ? AND state = ?",

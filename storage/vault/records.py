@@ -94,7 +94,12 @@ class RecordTable:
         return (record_id, kind, version, server_version, state.value, int(deleted), gen, sealed)
 
     def remove(self, record_id: str) -> None:
-        self._ctx.conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
+        self.remove_many([record_id])
+
+    def remove_many(self, record_ids: Iterable[str]) -> None:
+        self._ctx.conn.executemany(
+            "DELETE FROM records WHERE id = ?", [(rid,) for rid in record_ids]
+        )
 
     def set_sync_states(self, states: Iterable[tuple[str, SyncState]]) -> None:
         self._ctx.conn.executemany(

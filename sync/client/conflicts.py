@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from carer_desk.errors import CarerDeskError, NotFoundError, RecordIntegrityError
 from carer_desk.formatting import display_name_of, money
 from carer_desk.ports import RecordStore, SyncState
+from carer_desk.records.kinds import KIND_TABLE
 from sync.client.errors import ServerUnreachable
 from sync.protocol import (
     DELETED_FIELD,
@@ -224,8 +225,8 @@ def local_conflicts(vault: ConflictVault) -> list[ConflictEntry]:
     a few thousand records and this runs only when a person asks.
     """
     entries = []
-    for kind in RecordKind:
-        for record_id, _ in vault.iter_kind(str(kind)):
+    for kind in KIND_TABLE:
+        for record_id, _ in vault.iter_kind(kind):
             if vault.meta(record_id).sync_state is not SyncState.CONFLICT:
                 continue
             details = vault.conflict_details(record_id) or {}
@@ -314,7 +315,8 @@ def _carer_name(payload: Mapping[str, Any] | None) -> str | None:
 
 
 def _kind_words(kind: str) -> str:
-    return str(kind).replace("_", " ")
+    spec = KIND_TABLE.get(str(kind))
+    return spec.noun if spec is not None else str(kind).replace("_", " ")
 
 
 # --- deciding -----------------------------------------------------------------------------

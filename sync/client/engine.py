@@ -20,13 +20,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from carer_desk.errors import NotFoundError
-from carer_desk.ports import OutboxChange
+from carer_desk.ports import OutboxChange, SyncState
+from carer_desk.sync_status import ProgressCallback, SyncPhase, SyncProgress
 from sync.client.backoff import Backoff
 from sync.client.errors import DeviceRevoked, ProtocolMismatch, ServerRefused
 from sync.client.transport import RevokedSignal
@@ -46,7 +48,9 @@ from sync.protocol import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 200  # a day's work in one request; well under MAX_BATCH_CHANGES
+DEFAULT_BATCH = 500  # a day's work in one request; at most MAX_BATCH_CHANGES
+DEFAULT_PAGE = 1000  # records per pull page: one vault transaction each
+_READ_AHEAD = 4  # batches read from the outbox at a time
 # Statuses that refuse a batch for its content (malformed, invalid, too large): the batch
 # is split to find the culprit. Authentication and revocation answers are not.
 _BATCH_REFUSALS = frozenset({400, 413, 422})
@@ -81,6 +85,40 @@ class PushOutcome:
     conflicts: tuple[ConflictNote, ...] = ()
     rejected: tuple[RejectedChange, ...] = ()
     unanswered: int = 0  # sent but missing from the answer; resent next time
+
+
+@dataclass
+class _PushTally:
+    pushed: int = 0
+    replayed: int = 0
+    batches: int = 0
+    answered: int = 0
+    unanswered: int = 0
+    conflicts: list[ConflictNote] = field(default_factory=list)
+    rejected: list[RejectedChange] = field(default_factory=list)
+
+    def outcome(self) -> PushOutcome:
+        return PushOutcome(
+            self.pushed,
+            self.replayed,
+            self.batches,
+            tuple(self.conflicts),
+            tuple(self.rejected),
+            self.unanswered,
+        )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The server's answer to changes sent together, or its refusal of one change."""
+
+    sent: Sequence[OutboxChange]
+    response: PushResponse | None
+    refusal: str | None = None
+
+
+#: Records in these states wait to be sent.
+_WAITING = (SyncState.NEW, SyncState.CHANGED, SyncState.SENDING)
 
 
 @dataclass(frozen=True)
@@ -173,6 +211,9 @@ class SyncEngine:
 
     ``on_revoked`` is called (with no arguments) when the server says this device is
     revoked; the composition root passes a function that closes and wipes the vault.
+    ``progress`` is called with a :class:`SyncProgress` (phase, done, total) after each
+    batch sent and each page received, from the thread running the sync; a listener
+    that fails is logged and never stops the sync.
     """
 
     def __init__(
@@ -181,10 +222,11 @@ class SyncEngine:
         transport: Transport,
         *,
         batch_size: int = DEFAULT_BATCH,
-        page_size: int = DEFAULT_PULL_LIMIT,
+        page_size: int = DEFAULT_PAGE,
         backoff: Backoff | None = None,
         on_revoked: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        progress: ProgressCallback | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_CHANGES:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH_CHANGES}")
@@ -194,6 +236,7 @@ class SyncEngine:
         self.page_size = page_size
         self.backoff = backoff or Backoff()
         self.on_revoked = on_revoked
+        self.progress = progress
         self._sleep = sleep
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -207,9 +250,14 @@ class SyncEngine:
 
     # --- the whole round ---------------------------------------------------------------
 
-    def sync_now(self) -> SyncSummary:
+    def sync_now(self, progress: ProgressCallback | None = None) -> SyncSummary:
+        """Push, then pull. ``progress``, when given, replaces the engine's listener for
+        this sync."""
         with self._lock:
+            if progress is not None:
+                self.progress = progress
             self._stop.clear()
+            self._report(SyncPhase.CONNECTING, 0, None)
             started = datetime.now(UTC)
             try:
                 pushed = self.push()
@@ -230,6 +278,7 @@ class SyncEngine:
                 states=dict(self.vault.count_by_state()),
             )
             self.last_summary = summary
+            self._report(SyncPhase.DONE, summary.pushed, summary.pushed)
             log.info(
                 "sync done: pushed %d, pulled %d, %d conflict(s), %d rejected in %.2fs",
                 summary.pushed,
@@ -250,64 +299,131 @@ class SyncEngine:
     def _retrying(self, fn: Callable[[], Any]) -> Any:
         return self.backoff.call(fn, sleep=self._sleep, should_stop=self._stop.is_set)
 
+    def _report(self, phase: SyncPhase, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(SyncProgress(phase, done, total))
+        except Exception as exc:  # a progress display must never break a sync
+            log.warning("progress listener failed: %s", type(exc).__name__)
+
+    def _waiting(self) -> int:
+        counts = self.vault.count_by_state()
+        return sum(counts.get(state, 0) for state in _WAITING)
+
     # --- push --------------------------------------------------------------------------
 
     def push(self) -> PushOutcome:
-        pushed = replayed = batches = unanswered = 0
-        conflicts: list[ConflictNote] = []
-        rejected: list[RejectedChange] = []
+        """Drain the outbox in batches. While the server works on one batch, the vault
+        settles the answer to the one before and reads the one after, so the laptop and
+        the server work at the same time instead of taking turns. Batches still reach the
+        server one after another, in outbox order: a change never overtakes one it may
+        depend on (a carer, then a conversation for that carer)."""
+        tally = _PushTally()
         # A change the server left out of its answer stays in the outbox; remembering it
         # stops this round from resending it forever.
         tried: set[str] = set()
-        while True:
-            changes = [
-                c for c in self.vault.outbox_pending(self.batch_size) if c.change_id not in tried
-            ]
-            if not changes:
-                break
-            ids = [c.change_id for c in changes]
-            tried.update(ids)
-            self.vault.outbox_mark_sending(ids)
-            for sent, response in self._send(changes, rejected):
-                batches += 1
-                answered = self._settle(sent, response.results, conflicts, rejected)
-                for result in response.results:
-                    if result.status == ChangeStatus.APPLIED:
-                        pushed += 1
-                        replayed += int(result.replayed)
-                missing = len(sent) - len(answered)
-                if missing:
-                    log.warning(
-                        "server answered %d of %d changes; the rest will be resent",
-                        len(answered),
-                        len(sent),
-                    )
-                    unanswered += missing
-        return PushOutcome(pushed, replayed, batches, tuple(conflicts), tuple(rejected), unanswered)
+        total = self._waiting()
+        self._report(SyncPhase.SENDING, 0, total)
+        queue: list[OutboxChange] = []  # read and marked as being sent, not sent yet
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-network") as network:
+            in_flight: tuple[list[OutboxChange], Future[list[_Answer]]] | None = None
+            while True:
+                busy = {c.record_id for c in in_flight[0]} if in_flight else set()
+                unanswered = len(in_flight[0]) if in_flight else 0
+                batch = self._next_batch(tried, busy, queue, unanswered)
+                request = self._request(batch) if batch else None
+                if in_flight is None:
+                    if request is None:
+                        break
+                    in_flight = (batch, network.submit(self._send, batch, request))
+                    continue
+                answers = in_flight[1].result()
+                # The next batch goes at once; this one's answer is settled meanwhile.
+                in_flight = (batch, network.submit(self._send, batch, request)) if request else None
+                for answer in answers:
+                    self._settle_answer(answer, tally)
+                self._report(SyncPhase.SENDING, tally.answered, max(total, tally.answered))
+        return tally.outcome()
+
+    def _next_batch(
+        self, tried: set[str], busy: set[str], queue: list[OutboxChange], in_flight: int
+    ) -> list[OutboxChange]:
+        """The next changes to send. They are read a few batches ahead and marked as being
+        sent as soon as read (so an edit made meanwhile gets a change of its own): the
+        outbox lists changes until they are answered, so reading one batch at a time read
+        every change twice. A change of a record whose earlier change is still on its way
+        waits for the next batch; the order of the outbox (safeguarding first) is kept."""
+        if len(queue) < self.batch_size:
+            limit = self.batch_size * _READ_AHEAD + in_flight + len(queue)
+            fresh = [c for c in self.vault.outbox_pending(limit) if c.change_id not in tried]
+            if fresh:
+                ids = [c.change_id for c in fresh]
+                tried.update(ids)
+                self.vault.outbox_mark_sending(ids)
+                queue.extend(fresh)
+                queue.sort(key=lambda c: (c.priority, c.seq))
+        batch: list[OutboxChange] = []
+        waiting: list[OutboxChange] = []
+        for change in queue:
+            if len(batch) < self.batch_size and change.record_id not in busy:
+                batch.append(change)
+            else:
+                waiting.append(change)
+        queue[:] = waiting
+        return batch
+
+    def _request(self, changes: Sequence[OutboxChange]) -> PushRequest:
+        """The batch as a push request, encoded here when the transport can (see
+        HttpTransport.encode_push), rather than on its way out."""
+        request = PushRequest(changes=[to_wire(c) for c in changes])
+        encode = getattr(self.transport, "encode_push", None)
+        return encode(request) if encode is not None else request
 
     def _send(
-        self, changes: Sequence[OutboxChange], rejected: list[RejectedChange]
-    ) -> Iterator[tuple[Sequence[OutboxChange], PushResponse]]:
-        """Push a batch; if the server refuses the whole batch as malformed or too large,
-        split it in halves until the one bad change is found and held back with the
-        server's reason, so it cannot block the rest of the outbox."""
-        request = PushRequest(changes=[to_wire(c) for c in changes])
+        self, changes: Sequence[OutboxChange], request: PushRequest | None = None
+    ) -> list[_Answer]:
+        """Push a batch (on the network thread: no vault access here). If the server
+        refuses the whole batch as malformed or too large, split it in halves until the
+        one bad change is found, so it can be held back with the server's reason and
+        cannot block the rest of the outbox."""
+        request = request or PushRequest(changes=[to_wire(c) for c in changes])
         try:
             response: PushResponse = self._retrying(lambda: self.transport.push(request))
         except ServerRefused as exc:
             if exc.status not in _BATCH_REFUSALS:
                 raise
             if len(changes) == 1:
-                change = changes[0]
-                log.warning("server refused change %s (%d)", change.change_id, exc.status)
-                self.vault.outbox_reject(change.change_id, exc.reason)
-                rejected.append(RejectedChange(change.record_id, change.kind, exc.reason))
-                return
+                log.warning("server refused change %s (%d)", changes[0].change_id, exc.status)
+                return [_Answer(changes, None, exc.reason)]
             half = len(changes) // 2
-            yield from self._send(changes[:half], rejected)
-            yield from self._send(changes[half:], rejected)
+            return self._send(changes[:half]) + self._send(changes[half:])
+        return [_Answer(changes, response)]
+
+    def _settle_answer(self, answer: _Answer, tally: _PushTally) -> None:
+        if answer.response is None:
+            change = answer.sent[0]
+            reason = answer.refusal or "refused by the server (no reason given)"
+            self.vault.outbox_reject(change.change_id, reason)
+            tally.rejected.append(RejectedChange(change.record_id, change.kind, reason))
+            tally.answered += 1
             return
-        yield changes, response
+        results = answer.response.results
+        tally.batches += 1
+        answered = self._settle(answer.sent, results, tally.conflicts, tally.rejected)
+        tally.answered += len(answered)
+        for result in results:
+            if result.status == ChangeStatus.APPLIED:
+                tally.pushed += 1
+                tally.replayed += int(result.replayed)
+        missing = len(answer.sent) - len(answered)
+        if missing:
+            log.warning(
+                "server answered %d of %d changes; the rest will be resent",
+                len(answered),
+                len(answer.sent),
+            )
+            tally.unanswered += missing
 
     def _settle(
         self,
@@ -382,19 +498,34 @@ class SyncEngine:
     # --- pull --------------------------------------------------------------------------
 
     def pull(self) -> tuple[int, int]:
-        """Pull every page since the saved cursor; returns (records changed here, pages)."""
-        applied = pages = 0
+        """Pull every page since the saved cursor; returns (records changed here, pages).
+
+        The next page is fetched while this one is written to the vault (each page in
+        its own vault transaction, with its cursor), so the network and the disk work at
+        the same time; between pages the vault is free for the person using the laptop."""
+        applied = pages = received = 0
         cursor = self.vault.sync_cursor()
-        while True:
-            page: PullResponse = self._retrying(
-                lambda c=cursor: self.transport.pull(c, self.page_size)
-            )
-            applied += self._apply_page(page.records, page.next_cursor)
-            pages += 1
-            if not page.more or page.next_cursor == cursor:
-                break
-            cursor = page.next_cursor
+        self._report(SyncPhase.RECEIVING, 0, None)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-network") as network:
+            ahead = network.submit(self._fetch, cursor)
+            while True:
+                page = ahead.result()
+                last = not page.more or page.next_cursor == cursor
+                if not last:
+                    ahead = network.submit(self._fetch, page.next_cursor)
+                applied += self._apply_page(page.records, page.next_cursor)
+                pages += 1
+                received += len(page.records)
+                remaining = page.remaining if page.remaining is not None else None
+                total = received + remaining if remaining is not None else None
+                self._report(SyncPhase.RECEIVING, received, received if last else total)
+                if last:
+                    break
+                cursor = page.next_cursor
         return applied, pages
+
+    def _fetch(self, cursor: str) -> PullResponse:
+        return self._retrying(lambda: self.transport.pull(cursor, self.page_size))
 
     def _apply_page(self, records: Sequence[PulledRecord], cursor: str) -> int:
         """Apply one page and save its cursor; returns how many records changed here

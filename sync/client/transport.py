@@ -22,7 +22,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from sync.client.errors import ProtocolMismatch, ServerRefused, ServerUnreachable
 from sync.protocol import (
@@ -53,6 +53,13 @@ ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
+
+
+class EncodedPush(PushRequest):
+    """A push request whose body is already encoded (see HttpTransport.encode_push)."""
+
+    _body: bytes = PrivateAttr(default=b"")
+    _headers: dict[str, str] = PrivateAttr(default_factory=dict)
 
 
 class RevokedSignal(Exception):
@@ -112,8 +119,21 @@ class HttpTransport:
     def push(self, request: PushRequest) -> PushResponse:
         return self._call("POST", PUSH_PATH, PushResponse, body=request)
 
+    def encode_push(self, request: PushRequest) -> PushRequest:
+        """The request with its body encoded now (JSON, gzip): the engine encodes the
+        next batch while the server works on the current one, so sending it is all
+        that is left when its turn comes."""
+        encoded = EncodedPush.model_construct(changes=request.changes)
+        headers: dict[str, str] = {}
+        encoded._body = self._encode(request, headers)
+        encoded._headers = headers
+        return encoded
+
     def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        return self._call("GET", PULL_PATH, PullResponse, params={"since": since, "limit": limit})
+        # ``count`` asks how many records remain, for progress (a server that predates it
+        # ignores the parameter and leaves ``remaining`` out).
+        params = {"since": since, "limit": limit, "count": "true"}
+        return self._call("GET", PULL_PATH, PullResponse, params=params)
 
     def list_conflicts(self) -> ConflictList:
         """Open conflicts on records this device's user may change (the server's view is
@@ -158,6 +178,9 @@ class HttpTransport:
         return headers
 
     def _encode(self, body: BaseModel, headers: dict[str, str]) -> bytes:
+        if isinstance(body, EncodedPush) and body._body:
+            headers.update(body._headers)
+            return body._body
         raw = body.model_dump_json(exclude_none=False).encode()
         headers["Content-Type"] = "application/json"
         if self.compress and len(raw) >= GZIP_MINIMUM_BYTES:

@@ -25,9 +25,9 @@ from pathlib import Path
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.errors import AdminError
-from sync.server.run_lock import hold_exclusive
+from sync.server.run_lock import DatabaseLock, hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
-from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings
+from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, DatabasePool, ServerSettings
 from sync.server.store import SqlStore, open_store
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,23 @@ DEMO_USERS: tuple[tuple[str, Role, Team | None], ...] = (
     ("demo-operator", Role.EMERGENCY_OPERATOR, None),
     ("demo-admin", Role.ADMIN, None),
 )
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +85,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server (the default)")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes sharing the port (default 1; more on PostgreSQL, see "
+        "docs/operations.md)",
+    )
+    serve.add_argument(
+        "--db-pool-size",
+        type=_positive,
+        default=DatabasePool().size,
+        help="database connections each process keeps open (default %(default)s)",
+    )
+    serve.add_argument(
+        "--db-pool-overflow",
+        type=_non_negative,
+        default=DatabasePool().overflow,
+        help="extra connections each process may open under load (default %(default)s)",
+    )
     create = sub.add_parser(
         "create-user", help=f"add a user (password from {PASSWORD_ENV} or standard input)"
     )
@@ -191,22 +227,65 @@ def audit_lines(store: SqlStore) -> list[str]:
 def _serve(settings: ServerSettings, host: str, port: int) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import create_app, freeze_start_up
 
     app = create_app(settings)
+    freeze_start_up()
     log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
     # The app writes its own access log (card numbers masked); uvicorn's would not mask.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     return 0
 
 
+def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int) -> int:
+    """Several worker processes sharing the port, each with its own app (see asgi.py)."""
+    import uvicorn
+
+    from sync.server import asgi
+
+    # Migrate and check the key file once, here, so a problem is one clear message rather
+    # than one per worker; then each worker builds its own app from the environment.
+    _open_store(settings).close()
+    os.environ.update(
+        {
+            asgi.DATA_DIR_ENV: str(settings.data_dir),
+            asgi.DATABASE_ENV: settings.database_url,
+            asgi.POOL_SIZE_ENV: str(settings.database_pool.size),
+            asgi.POOL_OVERFLOW_ENV: str(settings.database_pool.overflow),
+        }
+    )
+    log.info(
+        "serving on http://%s:%d with %d worker processes (data in %s)",
+        host,
+        port,
+        workers,
+        settings.data_dir,
+    )
+    uvicorn.run(
+        "sync.server.asgi:app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = ServerSettings.for_data_dir(args.data_dir, args.database)
+    pool = DatabasePool(
+        size=getattr(args, "db_pool_size", DatabasePool().size),
+        overflow=getattr(args, "db_pool_overflow", DatabasePool().overflow),
+    )
+    settings = ServerSettings.for_data_dir(args.data_dir, args.database, database_pool=pool)
     command = args.command or "serve"
     if command == "serve":
-        return _serve(
-            settings, getattr(args, "host", DEFAULT_HOST), getattr(args, "port", DEFAULT_PORT)
-        )
+        host, port = getattr(args, "host", DEFAULT_HOST), getattr(args, "port", DEFAULT_PORT)
+        workers = getattr(args, "workers", 1)
+        if workers > 1:
+            return _serve_workers(settings, host, port, workers)
+        return _serve(settings, host, port)
     store = _open_store(settings)
     try:
         if command == "create-user":
@@ -237,7 +316,12 @@ def run(args: argparse.Namespace) -> int:
                 "next contact."
             )
         elif command == "rotate-key":
-            with hold_exclusive(settings.data_dir):
+            # Refused while any server runs: on this host (the lock file) or, on
+            # PostgreSQL, on any host (the database's advisory lock).
+            with (
+                hold_exclusive(settings.data_dir),
+                DatabaseLock(settings.database_url, exclusive=True),
+            ):
                 count = store.rotate_key()
             print(
                 f"Rotated the server key: {count} stored values re-encrypted under "

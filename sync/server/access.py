@@ -23,33 +23,13 @@ a reason a person can act on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from sync.protocol import Op, RecordKind, Role
+from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
+from sync.protocol import Op, Role
 from sync.server.errors import Forbidden
-from sync.server.store import Ownership, PullScope
-
-#: Kinds linked to one carer through a ``carer_id`` field.
-CARER_LINKED_KINDS = frozenset(
-    {
-        RecordKind.CONVERSATION,
-        RecordKind.PAYMENT_REQUEST,
-        RecordKind.PLAN,
-        RecordKind.CARD,
-        RecordKind.ATTENDANCE,
-        RecordKind.GROUP_MEMBER,
-    }
-)
-WORKER_KINDS = frozenset({RecordKind.CARER, RecordKind.DUPLICATE_DECISION} | CARER_LINKED_KINDS)
-FACILITATOR_KINDS = frozenset(
-    {RecordKind.GROUP, RecordKind.SESSION, RecordKind.ATTENDANCE, RecordKind.GROUP_MEMBER}
-)
-
-#: Payment fields only the decision endpoint (or an admin) may set.
-DECISION_FIELDS = ("decided_by", "decided_on", "decline_reason")
-DECIDED_STATUSES = frozenset({"approved", "declined", "paid"})
+from sync.server.pull_scope import PullScope, pull_scope_for
+from sync.server.store import Ownership
 
 
 @dataclass(frozen=True)
@@ -63,20 +43,12 @@ class Principal:
 
 
 def pull_scope(principal: Principal) -> PullScope:
-    match principal.role:
-        case Role.ADMIN:
-            return PullScope(everything=True)
-        case Role.OUTREACH_WORKER:
-            if principal.team is None:
-                return PullScope()
-            return PullScope(team=principal.team, team_kinds=frozenset(map(str, WORKER_KINDS)))
-        case Role.GROUP_FACILITATOR:
-            return PullScope(facilitator=principal.username)
-        case Role.PAYMENTS_APPROVER:
-            return PullScope(approver=True)
-    raise Forbidden(
-        "Emergency line operators look plans up by card number only; they do not sync records."
-    )
+    scope = pull_scope_for(principal.role, principal.username, principal.team)
+    if scope is None:
+        raise Forbidden(
+            "Emergency line operators look plans up by card number only; they do not sync records."
+        )
+    return scope
 
 
 def authorise_write(
@@ -97,8 +69,11 @@ def authorise_write(
     role = principal.role
     if role == Role.ADMIN:
         return
+    spec = KIND_TABLE.get(kind)
+    if spec is None:
+        raise Forbidden(f"{kind} is not a kind of record this server keeps.")
     if role == Role.OUTREACH_WORKER:
-        if kind not in WORKER_KINDS:
+        if not spec.in_caseload:
             raise Forbidden(f"Outreach workers cannot change {kind} records.")
         team = principal.team
         if team is None:
@@ -106,13 +81,13 @@ def authorise_write(
         if existing is not None and existing.team != team:
             raise Forbidden(f"This {kind} record is not in your team's caseload ({team}).")
         if new.team != team:
-            if kind == RecordKind.DUPLICATE_DECISION:
+            if spec.team_route is TeamRoute.BOTH_CARERS:
                 raise Forbidden(
                     f"Both carers of a duplicate decision must be in your team's caseload "
                     f"({team}) on the server. Sync them first, or ask an administrator to "
                     "decide a pair across teams."
                 )
-            if kind == RecordKind.CARER:
+            if spec.team_route is TeamRoute.OWN_FIELD:
                 raise Forbidden(
                     f"A carer you add or edit must be in your team ({team}); set the team."
                 )
@@ -122,15 +97,15 @@ def authorise_write(
             )
         return
     if role == Role.GROUP_FACILITATOR:
-        if kind == RecordKind.CARER:
+        if spec.team_route is TeamRoute.OWN_FIELD:
             if existing is None and op == Op.UPSERT:
                 return  # a newcomer met at a group, with minimal details
             raise Forbidden(
                 "Group facilitators can add a newcomer but cannot change a carer's record."
             )
-        if kind not in FACILITATOR_KINDS:
+        if not spec.in_group:
             raise Forbidden(f"Group facilitators cannot change {kind} records.")
-        if kind == RecordKind.GROUP:
+        if spec.group_route is GroupRoute.OWN:
             if existing is not None and existing.owner != principal.username:
                 raise Forbidden("This group is run by another facilitator.")
             if new.owner != principal.username:
@@ -148,31 +123,3 @@ def authorise_write(
             "record changes."
         )
     raise Forbidden("Emergency line operators cannot change records.")
-
-
-def check_payment_edit(
-    principal: Principal, before: Mapping[str, Any] | None, after: Mapping[str, Any]
-) -> None:
-    """Only the decision endpoint approves or declines; only an admin marks paid; and a
-    decided request's amount is fixed."""
-    if principal.role == Role.ADMIN:
-        return
-    before = before or {}
-    status_before = before.get("status")
-    status_after = after.get("status")
-    if status_after != status_before and status_after in ("approved", "declined"):
-        raise Forbidden(
-            "A wellbeing payment is approved or declined on the server by a payments "
-            "approver; submit the request and the decision will come back with the next sync."
-        )
-    if status_after != status_before and status_after == "paid":
-        raise Forbidden("Only an administrator can mark a wellbeing payment as paid.")
-    for name in DECISION_FIELDS:
-        if after.get(name) != before.get(name):
-            raise Forbidden(f"{name} is set by the payments approver's decision, not by an edit.")
-    if status_before in DECIDED_STATUSES and after.get("amount_pence") != before.get(
-        "amount_pence"
-    ):
-        raise Forbidden(
-            "The amount of a decided request cannot change; cancel it and make a new request."
-        )

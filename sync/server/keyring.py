@@ -17,6 +17,7 @@ the number in clear.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -29,6 +30,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from sync.server import canonical_json
 from sync.server.errors import AdminError
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,13 @@ class KeyFileError(AdminError):
 
 class SealedDataError(Exception):
     """A ciphertext did not open: altered, moved to another row, or a missing key."""
+
+
+@functools.lru_cache(maxsize=8)
+def _aead(key: bytes) -> AESGCM:
+    # One cipher object per key instead of one per row: building it cost as much as
+    # sealing a record.
+    return AESGCM(key)
 
 
 def _b64(data: bytes) -> str:
@@ -62,13 +71,11 @@ class Keyring:
     def load_or_create(cls, path: Path) -> Keyring:
         if path.exists():
             return cls.load(path)
-        keyring = cls(
-            path=path,
-            current=1,
-            keys={1: AESGCM.generate_key(256)},
-            index_key=secrets.token_bytes(32),
-        )
-        keyring.save()
+        keyring = cls.unsaved(path)
+        if not keyring.save(only_if_new=True):
+            # Another server process starting at the same moment wrote its key first:
+            # use that one, or the two would seal rows the other could never read.
+            return cls.load(path)
         log.info("created a new server key file at %s", path)
         return keyring
 
@@ -109,8 +116,11 @@ class Keyring:
             )
         return cls(path=path, current=current, keys=keys, index_key=index_key)
 
-    def save(self) -> None:
-        """Write atomically with mode 0600 (temp file in the same directory, then rename)."""
+    def save(self, *, only_if_new: bool = False) -> bool:
+        """Write atomically with mode 0600 (temp file in the same directory, then rename).
+        With ``only_if_new`` the file is written only if there is none yet (a hard link
+        instead of the rename, which fails when the file exists); returns whether it was
+        written."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(
             {
@@ -121,7 +131,8 @@ class Keyring:
             },
             indent=1,
         )
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        # A temporary name of this process's own, so two processes never share one.
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -129,7 +140,14 @@ class Keyring:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
+            if not only_if_new:
+                os.replace(tmp, self.path)
+                return True
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                return False
+            return True
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -147,7 +165,7 @@ class Keyring:
 
     def seal(self, plaintext: bytes, ad: bytes) -> tuple[bytes, int]:
         nonce = secrets.token_bytes(_NONCE_BYTES)
-        blob = nonce + AESGCM(self.keys[self.current]).encrypt(nonce, plaintext, ad)
+        blob = nonce + _aead(self.keys[self.current]).encrypt(nonce, plaintext, ad)
         return blob, self.current
 
     def open(self, blob: bytes, generation: int, ad: bytes) -> bytes:
@@ -155,16 +173,21 @@ class Keyring:
         if key is None:
             raise SealedDataError(f"key generation {generation} is not in the key file")
         try:
-            return AESGCM(key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], ad)
+            return _aead(key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], ad)
         except InvalidTag:
             raise SealedDataError("ciphertext failed authentication") from None
 
     def seal_json(self, value: object, ad: str) -> tuple[bytes, int]:
-        text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-        return self.seal(text.encode("utf-8"), ad.encode("utf-8"))
+        return self.seal(canonical_json.dumps(value), ad.encode("utf-8"))
 
     def open_json(self, blob: bytes, generation: int, ad: str) -> object:
-        return json.loads(self.open(blob, generation, ad.encode("utf-8")))
+        return canonical_json.loads(self.open(blob, generation, ad.encode("utf-8")))
+
+    def check_value(self) -> int:
+        """A keyed hash of nothing, under the current key: tells two copies of the key
+        file apart without saying anything about the key (a signed 64-bit number)."""
+        digest = hmac.new(self.keys[self.current], b"carer-desk key check", hashlib.sha256)
+        return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
     def index(self, value: str) -> str:
         """Keyed hash used as a look-up column (card numbers) instead of the clear value."""

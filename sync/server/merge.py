@@ -42,7 +42,8 @@ def changed_fields(
     before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> tuple[str, ...]:
     """Names of top-level fields whose value differs (added and removed ones too)."""
-    before = before or {}
+    if not before:  # a new record (or one back from a tombstone): every field it has
+        return tuple(sorted(after or ()))
     after = after or {}
     keys = set(before) | set(after)
     return tuple(sorted(k for k in keys if before.get(k, _MISSING) != after.get(k, _MISSING)))

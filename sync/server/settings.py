@@ -48,6 +48,17 @@ class PaymentRules:
 
 
 @dataclass(frozen=True)
+class DatabasePool:
+    """Connections each server process keeps to PostgreSQL (SQLAlchemy's pool): ``size``
+    kept open, up to ``overflow`` more under load. Every concurrent request holds one,
+    so a process needs about as many as it serves requests at once (40 threads at most);
+    every process counts against PostgreSQL's ``max_connections`` (docs/operations.md)."""
+
+    size: int = 10
+    overflow: int = 20
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     data_dir: Path
     database_url: str
@@ -55,6 +66,7 @@ class ServerSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     password_cost: PasswordCost = field(default_factory=PasswordCost)
     payments: PaymentRules = field(default_factory=PaymentRules)
+    database_pool: DatabasePool = field(default_factory=DatabasePool)
 
     @classmethod
     def for_data_dir(

@@ -10,12 +10,11 @@ SQL.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,19 +24,24 @@ from sqlalchemy import (
     Engine,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from sync.server import canonical_json
 from sync.server import schema as t
 from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
+from sync.server.pull_scope import PullScope
+from sync.server.settings import DatabasePool
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +122,20 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class PageRow:
+    """A record as a pull page needs it: the payload left as the JSON it was sealed as
+    (a pull passes it on; parsing it only to write it out again was half a pull)."""
+
+    record_id: str
+    kind: str
+    version: int
+    deleted: bool
+    seq: int
+    carer_id: str | None
+    payload_json: bytes | None  # None for a tombstone
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     record_id: str
     kind: str
@@ -157,20 +175,67 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
-class PullScope:
-    """Which records a pull may return, as decided by authorisation.
+class NewVersion:
+    """One version to store (see :meth:`SqlTransaction.write_versions`)."""
 
-    Exactly one of: ``everything``; ``team`` (records owned by that team, of
-    ``team_kinds``); ``facilitator`` (groups they run, those groups' sessions and
-    attendance, and the carers on those registers); ``approver`` (payment requests, and
-    the carers and conversations of carers who have one).
-    """
+    kind: str
+    record_id: str
+    payload: JSONDict | None  # None: a tombstone
+    ownership: Ownership
+    changed_fields: tuple[str, ...]
+    actor: str
+    device_id: str | None
+    change_id: str | None
+    previous_version: int | None  # the version read in this transaction; None: new
 
-    everything: bool = False
-    team: str | None = None
-    team_kinds: frozenset[str] = frozenset()
-    facilitator: str | None = None
-    approver: bool = False
+    @property
+    def version(self) -> int:
+        return (self.previous_version or 0) + 1
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A processed change's result, kept under its change id (the idempotency ledger)."""
+
+    change_id: str
+    username: str
+    device_id: str
+    record_id: str
+    result: JSONDict
+
+
+@dataclass(frozen=True)
+class NewConflict:
+    conflict_id: str
+    record_id: str
+    kind: str
+    server_version: int
+    change_id: str
+    raised_by: str
+    details: JSONDict
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: str
+    action: str
+    device_id: str | None = None
+    kind: str | None = None
+    record_id: str | None = None
+    details: Mapping[str, Any] | None = None
+
+
+def new_conflict_id() -> str:
+    return uuid.uuid4().hex
+
+
+#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits.
+_IN_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
 
 
 # --- the interface ----------------------------------------------------------------------
@@ -186,6 +251,12 @@ class StoreTransaction(Protocol):
     def lookup_key(self, value: str) -> str: ...
 
     def get_record(self, record_id: str) -> StoredRecord | None: ...
+
+    def get_records(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]: ...
+
+    def version_payloads(
+        self, wanted: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], JSONDict | None]: ...
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None: ...
 
@@ -211,11 +282,21 @@ class StoreTransaction(Protocol):
         previous_version: int | None,
     ) -> StoredRecord: ...
 
+    def write_versions(self, versions: Sequence[NewVersion]) -> list[StoredRecord]: ...
+
     def retag_carer_records(self, carer_id: str, team: str | None) -> int: ...
 
     def resend_group_records(self, group_id: str) -> int: ...
 
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None: ...
+
+    def applied_results(self, change_ids: Sequence[str]) -> dict[str, tuple[str, JSONDict]]: ...
+
+    def save_applied_many(self, entries: Sequence[LedgerEntry]) -> None: ...
+
+    def add_conflicts(self, conflicts: Sequence[NewConflict]) -> None: ...
+
+    def audit_many(self, entries: Sequence[AuditEntry]) -> None: ...
 
     def known_change_ids(self, change_ids: Sequence[str]) -> set[str]: ...
 
@@ -242,7 +323,11 @@ class StoreTransaction(Protocol):
 
     def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]: ...
 
+    def page_since(self, since: int, limit: int, scope: PullScope) -> list[PageRow]: ...
+
     def max_seq(self) -> int: ...
+
+    def count_since(self, since: int, up_to: int, scope: PullScope) -> int: ...
 
     def versions(self, record_id: str) -> list[VersionInfo]: ...
 
@@ -305,12 +390,13 @@ class ServerStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(database_url: str, key_file: Path) -> SqlStore:
+def open_store(database_url: str, key_file: Path, *, pool: DatabasePool | None = None) -> SqlStore:
     """Open (and migrate) the database with its key file, creating the key file only for
     a database that holds nothing encrypted yet: a new key for old data would make the
-    server write records nobody could read alongside ones it cannot read."""
+    server write records nobody could read alongside ones it cannot read. A key file that
+    is not the one the database was written with is refused (:meth:`SqlStore.check_key`)."""
     if not key_file.exists():
-        probe = SqlStore(database_url, Keyring.unsaved(key_file))
+        probe = SqlStore(database_url, Keyring.unsaved(key_file), pool=pool)
         try:
             if probe.holds_sealed_data():
                 raise KeyFileError(
@@ -320,7 +406,13 @@ def open_store(database_url: str, key_file: Path) -> SqlStore:
                 )
         finally:
             probe.close()
-    return SqlStore(database_url, Keyring.load_or_create(key_file))
+    store = SqlStore(database_url, Keyring.load_or_create(key_file), pool=pool)
+    try:
+        store.check_key()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 # --- SQLAlchemy implementation ------------------------------------------------------------
@@ -334,7 +426,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: DatabasePool | None = None) -> Engine:
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
@@ -357,15 +449,16 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    pool = pool or DatabasePool()
+    return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.overflow)
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text)
+    return canonical_json.loads(text)
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return canonical_json.dumps(value).decode("utf-8")
 
 
 _SET_SEQ = (
@@ -374,10 +467,71 @@ _SET_SEQ = (
 _READ_SEQ = select(t.counters.c.value).where(t.counters.c.name == "change_seq")
 _GET_RECORD = select(t.records).where(t.records.c.record_id == bindparam("rid"))
 _APPLIED_RESULT = select(t.applied_changes).where(t.applied_changes.c.change_id == bindparam("cid"))
-_INSERT_RECORD = insert(t.records)
-_UPDATE_RECORD = update(t.records).where(t.records.c.record_id == bindparam("rid"))
-_INSERT_VERSION = insert(t.record_versions)
-_INSERT_APPLIED = insert(t.applied_changes)
+
+
+class _DriverMany:
+    """One statement run for many rows by the database driver's ``executemany``.
+
+    SQLAlchemy's own executemany builds and converts each row's parameters in Python, one
+    row at a time: a third of what writing a push batch cost. Here the statement is
+    compiled once per database and set of columns, and a value is converted only where
+    its column's type needs it (SQLite has no boolean or timestamp type), with the
+    conversion SQLAlchemy itself would use, so rows read back exactly as before.
+    """
+
+    def __init__(self, statement: Any, table: Any) -> None:
+        self.statement = statement
+        self.table = table
+        self._compiled: dict[tuple[str, tuple[str, ...]], tuple[Any, list[Any]]] = {}
+
+    def execute(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = tuple(rows[0])
+        compiled, converters = self._prepare(conn, keys)
+        names = compiled.positiontup
+        if names is None:  # named parameters (psycopg): dicts, converted where needed
+            params: list[Any] = [
+                {k: (c(row[k]) if c else row[k]) for k, c in zip(keys, converters, strict=True)}
+                for row in rows
+            ]
+        else:  # positional parameters (sqlite3): tuples in the statement's order
+            order = [(name, converters[keys.index(name)]) for name in names]
+            params = [tuple(c(row[n]) if c else row[n] for n, c in order) for row in rows]
+        conn.exec_driver_sql(compiled.string, params)
+
+    def _prepare(self, conn: Connection, keys: tuple[str, ...]) -> tuple[Any, list[Any]]:
+        dialect = conn.dialect
+        found = self._compiled.get((dialect.name, keys))
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+            columns = self.table.columns
+            converters = [
+                columns[k].type.dialect_impl(dialect).bind_processor(dialect)
+                if k in columns
+                else None
+                for k in keys
+            ]
+            found = self._compiled[(dialect.name, keys)] = (compiled, converters)
+        return found
+
+
+_INSERT_RECORD = _DriverMany(insert(t.records).inline(), t.records)
+_UPDATE_RECORD = _DriverMany(
+    update(t.records).where(t.records.c.record_id == bindparam("rid")), t.records
+)
+_INSERT_VERSION = _DriverMany(insert(t.record_versions).inline(), t.record_versions)
+_INSERT_APPLIED = _DriverMany(insert(t.applied_changes).inline(), t.applied_changes)
+_INSERT_CONFLICT = insert(t.conflicts)
+_INSERT_AUDIT = insert(t.audit)
+_RETAG_RECORD = (
+    update(t.records)
+    .where(t.records.c.record_id == bindparam("rid"))
+    .values(team=bindparam("team"), seq=bindparam("seq"))
+)
+_RESEQ_RECORD = (
+    update(t.records).where(t.records.c.record_id == bindparam("rid")).values(seq=bindparam("seq"))
+)
 
 
 def _record_ad(kind: str, record_id: str, version: int) -> str:
@@ -399,17 +553,25 @@ class SqlTransaction:
     # --- records --------------------------------------------------------------------------
 
     def _open_payload(self, row: Any) -> JSONDict | None:
+        raw = self._open_payload_json(row)
+        if raw is None:
+            return None
+        value = canonical_json.loads(raw)
+        assert isinstance(value, dict)
+        return value
+
+    def _open_payload_json(self, row: Any) -> bytes | None:
         if row.payload is None:
             return None
         try:
-            value = self.keyring.open_json(
-                row.payload, row.key_gen, _record_ad(row.kind, row.record_id, row.version)
+            return self.keyring.open(
+                row.payload,
+                row.key_gen,
+                _record_ad(row.kind, row.record_id, row.version).encode("utf-8"),
             )
         except SealedDataError:
             log.error("record %s version %s failed to decrypt", row.record_id, row.version)
             raise
-        assert isinstance(value, dict)
-        return value
 
     def _record(self, row: Any) -> StoredRecord:
         return StoredRecord(
@@ -436,6 +598,32 @@ class SqlTransaction:
     def get_record(self, record_id: str) -> StoredRecord | None:
         row = self.conn.execute(_GET_RECORD, {"rid": record_id}).first()
         return self._record(row) if row else None
+
+    def get_records(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        """The records with these ids that exist, in one query per 500 ids."""
+        ids = list(dict.fromkeys(record_ids))
+        found: dict[str, StoredRecord] = {}
+        for chunk in _chunks(ids):
+            query = select(t.records).where(t.records.c.record_id.in_(chunk))
+            for row in self.conn.execute(query):
+                found[row.record_id] = self._record(row)
+        return found
+
+    def version_payloads(
+        self, wanted: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], JSONDict | None]:
+        """The payloads of these (record id, version) pairs that exist (None for a
+        tombstone version), in one query per 500 pairs."""
+        pairs = list(dict.fromkeys(wanted))
+        found: dict[tuple[str, int], JSONDict | None] = {}
+        v = t.record_versions.c
+        for chunk in _chunks(pairs):
+            query = select(t.record_versions).where(tuple_(v.record_id, v.version).in_(chunk))
+            for row in self.conn.execute(query):
+                found[(row.record_id, row.version)] = (
+                    None if row.payload is None else self._open_payload(row)
+                )
+        return found
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None:
         row = self.conn.execute(
@@ -506,54 +694,93 @@ class SqlTransaction:
         """Store a new version. ``previous_version`` is the version the caller read in
         this transaction (None for a new record); the unique (record, version) constraint
         turns a caller's mistake into an error instead of a lost version."""
-        current = previous_version
-        version = (current or 0) + 1
-        self.write_count += 1
-        seq = self._next_seq()
+        version = NewVersion(
+            kind=kind,
+            record_id=record_id,
+            payload=payload,
+            ownership=ownership,
+            changed_fields=tuple(changed_fields),
+            actor=actor,
+            device_id=device_id,
+            change_id=change_id,
+            previous_version=previous_version,
+        )
+        return self.write_versions([version])[0]
+
+    def write_versions(self, versions: Sequence[NewVersion]) -> list[StoredRecord]:
+        """Store new versions in order, in at most three statements whatever their number:
+        one insert of the records new to the server, one update of the others, one insert
+        of every version. A record may come more than once (edited twice in one push):
+        each version is kept and the record's row ends at the last. Sequence numbers are
+        handed out in the order given."""
         now = utcnow()
-        sealed, gen = (None, None)
-        if payload is not None:
-            sealed, gen = self.keyring.seal_json(payload, _record_ad(kind, record_id, version))
-        values = {
-            "kind": kind,
-            "version": version,
-            "deleted": payload is None,
-            "seq": seq,
-            "team": ownership.team,
-            "carer_id": ownership.carer_id,
-            "group_id": ownership.group_id,
-            "owner": ownership.owner,
-            "lookup": ownership.lookup,
-            "payload": sealed,
-            "key_gen": gen,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        # Statements are built once (module level) and executed with parameters: building
-        # them per call cost more than running them.
-        if current is None:
-            self.conn.execute(_INSERT_RECORD, {"record_id": record_id, **values})
-        else:
-            self.conn.execute(_UPDATE_RECORD, {"rid": record_id, **values})
-        self.conn.execute(
-            _INSERT_VERSION,
-            {
-                "record_id": record_id,
-                "kind": kind,
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        version_rows: list[dict[str, Any]] = []
+        written: list[StoredRecord] = []
+        for v in versions:
+            version = v.version
+            seq = self._next_seq()
+            sealed, gen = (None, None)
+            if v.payload is not None:
+                sealed, gen = self.keyring.seal_json(
+                    v.payload, _record_ad(v.kind, v.record_id, version)
+                )
+            values = {
+                "kind": v.kind,
                 "version": version,
-                "deleted": payload is None,
+                "deleted": v.payload is None,
+                "seq": seq,
+                "team": v.ownership.team,
+                "carer_id": v.ownership.carer_id,
+                "group_id": v.ownership.group_id,
+                "owner": v.ownership.owner,
+                "lookup": v.ownership.lookup,
                 "payload": sealed,
                 "key_gen": gen,
-                "changed_fields": _dumps(sorted(changed_fields)),
-                "actor": actor,
-                "device_id": device_id,
-                "change_id": change_id,
-                "at": now,
-            },
-        )
-        return StoredRecord(
-            record_id, kind, version, payload is None, seq, payload, ownership, now, actor
-        )
+                "updated_at": now,
+                "updated_by": v.actor,
+            }
+            new_here = v.previous_version is None and v.record_id not in updates
+            if v.record_id in inserts or new_here:
+                inserts[v.record_id] = {"record_id": v.record_id, **values}
+            else:
+                updates[v.record_id] = {"rid": v.record_id, **values}
+            version_rows.append(
+                {
+                    "record_id": v.record_id,
+                    "kind": v.kind,
+                    "version": version,
+                    "deleted": v.payload is None,
+                    "payload": sealed,
+                    "key_gen": gen,
+                    "changed_fields": _dumps(sorted(v.changed_fields)),
+                    "actor": v.actor,
+                    "device_id": v.device_id,
+                    "change_id": v.change_id,
+                    "at": now,
+                }
+            )
+            written.append(
+                StoredRecord(
+                    v.record_id,
+                    v.kind,
+                    version,
+                    v.payload is None,
+                    seq,
+                    v.payload,
+                    v.ownership,
+                    now,
+                    v.actor,
+                )
+            )
+        self.write_count += len(versions)
+        # Statements are built once (module level) and executed with parameter lists:
+        # building them per row cost more than running them.
+        _INSERT_RECORD.execute(self.conn, list(inserts.values()))
+        _UPDATE_RECORD.execute(self.conn, list(updates.values()))
+        _INSERT_VERSION.execute(self.conn, version_rows)
+        return written
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int:
         """Move every record linked to a carer to ``team`` and give each a new sequence
@@ -565,11 +792,9 @@ class SqlTransaction:
                 .order_by(t.records.c.seq)
             ).scalars()
         )
-        for record_id in ids:
+        if ids:
             self.conn.execute(
-                update(t.records)
-                .where(t.records.c.record_id == record_id)
-                .values(team=team, seq=self._next_seq())
+                _RETAG_RECORD, [{"rid": rid, "team": team, "seq": self._next_seq()} for rid in ids]
             )
         self.write_count += len(ids)
         return len(ids)
@@ -584,12 +809,8 @@ class SqlTransaction:
                 .order_by(t.records.c.seq)
             ).scalars()
         )
-        for record_id in ids:
-            self.conn.execute(
-                update(t.records)
-                .where(t.records.c.record_id == record_id)
-                .values(seq=self._next_seq())
-            )
+        if ids:
+            self.conn.execute(_RESEQ_RECORD, [{"rid": rid, "seq": self._next_seq()} for rid in ids])
         self.write_count += len(ids)
         return len(ids)
 
@@ -604,6 +825,44 @@ class SqlTransaction:
         )
         return set(self.conn.execute(query).scalars())
 
+    def applied_results(self, change_ids: Sequence[str]) -> dict[str, tuple[str, JSONDict]]:
+        """The stored results of those of these change ids already processed, as
+        ``{change_id: (username, result)}``: one query per batch finds every resend."""
+        found: dict[str, tuple[str, JSONDict]] = {}
+        for chunk in _chunks(list(dict.fromkeys(change_ids))):
+            query = select(t.applied_changes).where(t.applied_changes.c.change_id.in_(chunk))
+            for row in self.conn.execute(query):
+                result = self.keyring.open_json(row.result, row.key_gen, f"change|{row.change_id}")
+                assert isinstance(result, dict)
+                found[row.change_id] = (row.username, result)
+        return found
+
+    def save_applied_many(self, entries: Sequence[LedgerEntry]) -> None:
+        """Record many changes' results in one statement; a change id already recorded
+        raises :class:`DuplicateChange` (the caller's transaction is then rolled back)."""
+        if not entries:
+            return
+        rows = self._sealed_rows(entries, "result", lambda e: f"change|{e.change_id}", "at")
+        try:
+            _INSERT_APPLIED.execute(self.conn, rows)
+        except IntegrityError:
+            raise DuplicateChange(", ".join(e.change_id for e in entries[:3])) from None
+
+    def _sealed_rows(
+        self, entries: Sequence[Any], column: str, ad_of: Callable[[Any], str], stamp: str
+    ) -> list[dict[str, Any]]:
+        """Rows for entries whose fields are their columns, with ``column`` sealed (under
+        the associated data ``ad_of`` gives) and ``stamp`` the time now."""
+        now = utcnow()
+        rows = []
+        for entry in entries:
+            row = {f.name: getattr(entry, f.name) for f in fields(entry)}
+            row[column], row["key_gen"] = self.keyring.seal_json(row[column], ad_of(entry))
+            row[stamp] = now
+            rows.append(row)
+        self.write_count += len(rows)
+        return rows
+
     def applied_result(self, change_id: str) -> tuple[str, JSONDict] | None:
         row = self.conn.execute(_APPLIED_RESULT, {"cid": change_id}).first()
         if row is None:
@@ -617,23 +876,7 @@ class SqlTransaction:
     ) -> None:
         """Record a change's result. A change id already recorded raises
         :class:`DuplicateChange`; the caller's savepoint rolls the change back."""
-        sealed, gen = self.keyring.seal_json(result, f"change|{change_id}")
-        try:
-            self.write_count += 1
-            self.conn.execute(
-                _INSERT_APPLIED,
-                {
-                    "change_id": change_id,
-                    "username": username,
-                    "device_id": device_id,
-                    "record_id": record_id,
-                    "result": sealed,
-                    "key_gen": gen,
-                    "at": utcnow(),
-                },
-            )
-        except IntegrityError:
-            raise DuplicateChange(change_id) from None
+        self.save_applied_many([LedgerEntry(change_id, username, device_id, record_id, result)])
 
     # --- conflicts ------------------------------------------------------------------------
 
@@ -647,23 +890,19 @@ class SqlTransaction:
         raised_by: str,
         details: JSONDict,
     ) -> str:
-        conflict_id = uuid.uuid4().hex
-        self.write_count += 1
-        sealed, gen = self.keyring.seal_json(details, f"conflict|{conflict_id}")
-        self.conn.execute(
-            insert(t.conflicts).values(
-                conflict_id=conflict_id,
-                record_id=record_id,
-                kind=kind,
-                server_version=server_version,
-                change_id=change_id,
-                raised_by=raised_by,
-                raised_at=utcnow(),
-                details=sealed,
-                key_gen=gen,
-            )
+        conflict_id = new_conflict_id()
+        conflict = NewConflict(
+            conflict_id, record_id, kind, server_version, change_id, raised_by, details
         )
+        self.add_conflicts([conflict])
         return conflict_id
+
+    def add_conflicts(self, conflicts: Sequence[NewConflict]) -> None:
+        if conflicts:
+            rows = self._sealed_rows(
+                conflicts, "details", lambda c: f"conflict|{c.conflict_id}", "raised_at"
+            )
+            self.conn.execute(_INSERT_CONFLICT, rows)
 
     def _conflict(self, row: Any) -> StoredConflict:
         details = self.keyring.open_json(row.details, row.key_gen, f"conflict|{row.conflict_id}")
@@ -714,34 +953,66 @@ class SqlTransaction:
             return (r.team == scope.team) & r.kind.in_(sorted(scope.team_kinds))
         if scope.facilitator is not None:
             groups = select(t.records.c.record_id).where(
-                r.kind == "group", r.owner == scope.facilitator
+                r.kind.in_(sorted(scope.group_kinds)), r.owner == scope.facilitator
             )
-            attendance = t.records.alias("attendance")
-            register_carers = select(attendance.c.carer_id).where(
-                attendance.c.kind.in_(["attendance", "group_member"]),
-                attendance.c.group_id.in_(groups),
+            registers = t.records.alias("registers")
+            register_carers = select(registers.c.carer_id).where(
+                registers.c.kind.in_(sorted(scope.register_kinds)),
+                registers.c.group_id.in_(groups),
             )
             return or_(
-                (r.kind == "group") & (r.owner == scope.facilitator),
-                r.kind.in_(["session", "attendance", "group_member"]) & r.group_id.in_(groups),
-                (r.kind == "carer") & r.record_id.in_(register_carers),
+                r.kind.in_(sorted(scope.group_kinds)) & (r.owner == scope.facilitator),
+                r.kind.in_(sorted(scope.in_group_kinds)) & r.group_id.in_(groups),
+                r.kind.in_(sorted(scope.register_carer_kinds)) & r.record_id.in_(register_carers),
             )
         if scope.approver:
-            payments = t.records.alias("payments")
-            with_requests = select(payments.c.carer_id).where(payments.c.kind == "payment_request")
+            anchors = t.records.alias("anchors")
+            with_requests = select(anchors.c.carer_id).where(
+                anchors.c.kind.in_(sorted(scope.approver_kinds))
+            )
             return or_(
-                r.kind == "payment_request",
-                r.kind.in_(["carer", "conversation"]) & r.carer_id.in_(with_requests),
+                r.kind.in_(sorted(scope.approver_kinds)),
+                r.kind.in_(sorted(scope.summarised_kinds)) & r.carer_id.in_(with_requests),
             )
         return r.record_id.is_(None)  # nothing
 
     def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]:
-        query = select(t.records).where(t.records.c.seq > since)
+        rows = self.conn.execute(self._since(select(t.records), since, limit, scope))
+        return [self._record(r) for r in rows]
+
+    def page_since(self, since: int, limit: int, scope: PullScope) -> list[PageRow]:
+        """As :meth:`changes_since`, reading only what a pull page needs."""
+        c = t.records.c
+        columns = select(c.record_id, c.kind, c.version, c.deleted, c.seq, c.carer_id)
+        query = self._since(columns.add_columns(c.payload, c.key_gen), since, limit, scope)
+        return [
+            PageRow(
+                r.record_id,
+                r.kind,
+                r.version,
+                r.deleted,
+                r.seq,
+                r.carer_id,
+                self._open_payload_json(r),
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def _since(self, query: Any, since: int, limit: int, scope: PullScope) -> Any:
+        query = query.where(t.records.c.seq > since)
         clause = self._scope_clause(scope)
         if clause is not None:
             query = query.where(clause)
-        rows = self.conn.execute(query.order_by(t.records.c.seq).limit(limit))
-        return [self._record(r) for r in rows]
+        return query.order_by(t.records.c.seq).limit(limit)
+
+    def count_since(self, since: int, up_to: int, scope: PullScope) -> int:
+        """How many records in ``scope`` changed after ``since`` up to ``up_to``."""
+        query = select(func.count()).select_from(t.records)
+        query = query.where(t.records.c.seq > since, t.records.c.seq <= up_to)
+        clause = self._scope_clause(scope)
+        if clause is not None:
+            query = query.where(clause)
+        return int(self.conn.execute(query).scalar_one())
 
     def max_seq(self) -> int:
         return int(
@@ -768,16 +1039,26 @@ class SqlTransaction:
         record_id: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> None:
+        self.audit_many([AuditEntry(actor, action, device_id, kind, record_id, details)])
+
+    def audit_many(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        now = utcnow()
         self.conn.execute(
-            insert(t.audit).values(
-                at=utcnow(),
-                actor=actor,
-                device_id=device_id,
-                action=action,
-                kind=kind,
-                record_id=record_id,
-                details=_dumps(dict(details or {})),
-            )
+            _INSERT_AUDIT,
+            [
+                {
+                    "at": now,
+                    "actor": e.actor,
+                    "device_id": e.device_id,
+                    "action": e.action,
+                    "kind": e.kind,
+                    "record_id": e.record_id,
+                    "details": _dumps(dict(e.details or {})),
+                }
+                for e in entries
+            ],
         )
 
 
@@ -821,9 +1102,10 @@ def _device(r: Any) -> DeviceRow:
 class SqlStore:
     """:class:`ServerStore` on SQLAlchemy Core; migrates the database when opened."""
 
-    def __init__(self, database_url: str, keyring: Keyring):
+    def __init__(self, database_url: str, keyring: Keyring, *, pool: DatabasePool | None = None):
         self.keyring = keyring
-        self.engine = make_engine(database_url)
+        self.url = database_url
+        self.engine = make_engine(database_url, pool)
         self.dialect = self.engine.dialect.name
         try:
             upgrade(self.engine)
@@ -837,6 +1119,45 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def check_key(self) -> None:
+        """Refuse a key file this database was not written with.
+
+        Several server hosts share one database, each with a copy of the key file; a host
+        with an old copy (from before a rotation) or a key of its own (started before the
+        file was copied to it) would seal rows the others cannot read. The database keeps
+        a check value for each key generation (a keyed hash, which says nothing about the
+        key), written by the first server to use it; every later server must match it."""
+        name = f"key_check_{self.keyring.current}"
+        mark = self.keyring.check_value()
+        with self.transaction(write=True) as tx:
+            newest = tx.conn.execute(
+                select(t.record_versions.c.key_gen)
+                .where(t.record_versions.c.key_gen.is_not(None))
+                .order_by(t.record_versions.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if newest is not None and newest not in self.keyring.keys:
+                raise KeyFileError(
+                    f"The server key file {self.keyring.path} is older than the database "
+                    f"(it has no key generation {newest}). Copy server.key from the host "
+                    "where rotate-key last ran."
+                )
+            query = select(t.counters.c.value).where(t.counters.c.name == name)
+            known = tx.conn.execute(query).scalar()
+            replaceable = known is None or (
+                # A new key while nothing is sealed yet, and no server uses the old one.
+                not self._sealed_rows_exist(tx.conn) and not self._served_elsewhere()
+            )
+            if known != mark and replaceable:
+                tx.conn.execute(delete(t.counters).where(t.counters.c.name == name))
+                tx.conn.execute(insert(t.counters).values(name=name, value=mark))
+            elif known != mark:
+                raise KeyFileError(
+                    f"The server key file {self.keyring.path} is not the one this database "
+                    "was written with. Copy server.key from the first server host (every "
+                    "host needs the same file) and start this one again."
+                )
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[SqlTransaction]:
@@ -1022,10 +1343,23 @@ class SqlStore:
         """Whether anything here was encrypted with a server key (records, stored
         results, conflicts). Users and devices are hashes and need no key."""
         with self.transaction() as tx:
-            for table in (t.record_versions, t.applied_changes, t.conflicts):
-                if tx.conn.execute(select(table).limit(1)).first() is not None:
-                    return True
+            return self._sealed_rows_exist(tx.conn)
+
+    def _served_elsewhere(self) -> bool:
+        """Whether a server process holds this database's serving lock (PostgreSQL; on
+        SQLite every process on the host shares the one key file)."""
+        from sync.server.run_lock import DatabaseLock, ServerRunning
+
+        try:
+            DatabaseLock(self.url, exclusive=True).close()
+        except ServerRunning:
+            return True
         return False
+
+    @staticmethod
+    def _sealed_rows_exist(conn: Connection) -> bool:
+        tables = (t.record_versions, t.applied_changes, t.conflicts)
+        return any(conn.execute(select(table).limit(1)).first() is not None for table in tables)
 
     def count(self, table: str) -> int:
         with self.transaction() as tx:
@@ -1085,6 +1419,10 @@ class SqlStore:
                     action="rotate-key",
                     details={"generation": rotated.current, "resealed": count},
                 )
+                # Servers on other hosts must start with this key file (see check_key).
+                check = f"key_check_{rotated.current}"
+                conn.execute(delete(t.counters).where(t.counters.c.name == check))
+                conn.execute(insert(t.counters).values(name=check, value=rotated.check_value()))
         final = rotated.without_old_generations()
         final.save()
         self.keyring = final

@@ -1,9 +1,13 @@
 """Checks a pushed payload must pass before the server stores it.
 
-The shape checks here are what routing and authorisation rely on (the link fields that
-say whose record it is). The payload is then decoded into its domain record by the core's
-codec, so the server refuses exactly what a laptop would refuse, with the same
-field-by-field messages.
+The shape checks here are what routing and authorisation rely on: the fields that say
+whose record it is, from the table of record kinds (:mod:`carer_desk.records.kinds`), and
+the per-kind payload rules (:mod:`sync.server.kind_rules`). The payload is then decoded
+into its domain record by the core's codec, so the server refuses exactly what a laptop
+would refuse, with the same field-by-field messages.
+
+Nothing here reads the database, so the push pipeline runs these checks before it takes
+the writers' lock, where several server processes can run them side by side.
 """
 
 from __future__ import annotations
@@ -14,29 +18,19 @@ from typing import Any
 
 from carer_desk.errors import ValidationError
 from carer_desk.records.codec import from_payload
-from sync.protocol import ProjectionKind, RecordKind
+from carer_desk.records.kinds import KIND_TABLE, TEAM_ROUTE_FIELDS, TeamRoute, View
+from sync.server.kind_rules import PAYLOAD_RULES
 
 log = logging.getLogger(__name__)
 
-#: The field holding the id of the record each kind belongs to (checked present).
-LINK_FIELDS: dict[str, tuple[str, ...]] = {
-    RecordKind.CONVERSATION: ("carer_id",),
-    RecordKind.PAYMENT_REQUEST: ("carer_id",),
-    RecordKind.PLAN: ("carer_id",),
-    RecordKind.CARD: ("carer_id", "plan_id", "number"),
-    RecordKind.SESSION: ("group_id",),
-    RecordKind.ATTENDANCE: ("session_id", "carer_id"),
-    RecordKind.GROUP_MEMBER: ("group_id", "carer_id"),
-}
-
-_KNOWN_KINDS = frozenset(str(k) for k in RecordKind)
+_VIEWS = frozenset(str(v) for v in View)
 
 
 def check_kind(kind: str) -> None:
-    if kind in {str(k) for k in ProjectionKind}:
+    if kind in _VIEWS:
         raise ValidationError([("kind", f"{kind} is a read-only view and cannot be pushed")])
-    if kind not in _KNOWN_KINDS:
-        known = ", ".join(sorted(_KNOWN_KINDS))
+    if kind not in KIND_TABLE:
+        known = ", ".join(sorted(KIND_TABLE))
         raise ValidationError([("kind", f"unknown record kind {kind!r}; expected one of {known}")])
 
 
@@ -44,22 +38,22 @@ def check_payload(kind: str, record_id: str, payload: Mapping[str, Any] | None) 
     """Raise :class:`ValidationError` naming every problem with this payload."""
     if payload is None:
         raise ValidationError([("payload", "an upsert needs the record's payload")])
+    spec = KIND_TABLE[kind]
     problems: list[tuple[str, str]] = []
     if "id" in payload and payload["id"] != record_id:
         problems.append(("id", f"does not match the record id {record_id}"))
-    for name in LINK_FIELDS.get(kind, ()):
+    for name in spec.required_fields:
         value = payload.get(name)
         if not isinstance(value, str) or not value.strip():
             problems.append((name, "is required"))
-    if kind == RecordKind.DUPLICATE_DECISION:
+    if spec.team_route is TeamRoute.BOTH_CARERS:
         # Routing reads both carers' teams (authorisation needs both in the caseload).
-        ids = payload.get("carer_ids")
+        name = TEAM_ROUTE_FIELDS[spec.team_route]
+        ids = payload.get(name)
         if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, str) for i in ids):
-            problems.append(("carer_ids", "must list the ids of the two carers"))
-    if kind == RecordKind.PAYMENT_REQUEST:
-        amount = payload.get("amount_pence")
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            problems.append(("amount_pence", "must be a whole number of pence above 0"))
+            problems.append((name, "must list the ids of the two carers"))
+    for rule in PAYLOAD_RULES.get(kind, ()):
+        problems.extend(rule(payload))
     if problems:
         raise ValidationError(problems)
     try:

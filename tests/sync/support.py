@@ -3,6 +3,9 @@ payloads the server's validation accepts, and reading what a device holds."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import uuid
 from datetime import date
@@ -148,9 +151,12 @@ def enrol_device(server: InProcessServer, vault: Vault, username: str, password:
 class ServerProcess:
     """``carer-desk-server serve`` as a uvicorn subprocess on a free loopback port."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str | None = None, *, workers: int = 1
+    ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
+        self.workers = workers
         self.port = free_port()
         self.proc: Any = None
 
@@ -184,10 +190,14 @@ class ServerProcess:
 
         import httpx
 
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        serve += ["--workers", str(self.workers)]
+        # Its own process group, so stopping or killing it reaches every worker process.
         self.proc = subprocess.Popen(
-            [*self._base(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*self._base(), *serve],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -204,17 +214,21 @@ class ServerProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no flushing — a crash or a pulled plug."""
         if self.proc is not None:
-            self.proc.kill()
+            self._signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
             self.proc = None
 
+    def _signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)  # the server and its worker processes
+
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
+            self._signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except Exception:
-                self.proc.kill()
+                self._signal(signal.SIGKILL)
                 self.proc.wait(timeout=10)
             self.proc = None
 

@@ -37,7 +37,8 @@ class PushMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.harness = Harness(Path(mkdtemp(prefix="push-props-")))
-        self.service = self.harness.app.state.services.sync
+        self.service = self.harness.app.state.services.push
+        self.puller = self.harness.app.state.services.pull
         self.principal = Principal("admin", Role.ADMIN, None, "device")
         # Per laptop: record id -> (server version it is based on, its local payload).
         self.local: list[dict[str, tuple[int | None, dict]]] = [{} for _ in range(DEVICES)]
@@ -114,7 +115,7 @@ class PushMachine(RuleBasedStateMachine):
     def pull(self, device: int) -> None:
         since, seen = "", {}
         while True:
-            page = self.service.pull(self.principal, since, 7)
+            page = self.puller.pull(self.principal, since, 7)
             for record in page.records:
                 seen[record.record_id] = (record.server_version, record.payload)
             since = page.next_cursor

@@ -73,7 +73,7 @@ def test_concurrent_resends_of_one_change_apply_it_once(any_harness: Harness) ->
     device = any_harness.device("admin", Role.ADMIN)
     principal = Principal("admin", Role.ADMIN, None, device.device_id)
     request = PushRequest.model_validate({"changes": [r.change(r.carer())]})
-    service = any_harness.app.state.services.sync
+    service = any_harness.app.state.services.push
     results: list = []
     start = threading.Barrier(6)
 

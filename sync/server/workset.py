@@ -1,0 +1,146 @@
+"""The records one writing transaction reads and writes (a push, or a conflict being
+resolved), so that a batch costs a handful of statements instead of several per change.
+
+Reads come in bulk up front (:meth:`Workset.load`, :meth:`Workset.load_versions`,
+:meth:`Workset.load_ledger`); anything not loaded is fetched on first use, so loading is
+only ever an optimisation. Writes are kept in order and stored together by
+:meth:`Workset.flush` — records, versions, ledger entries, conflicts and audit rows, one
+statement each. Until then the working set answers reads with what was written, so a
+change sees the ones before it in the same push (a carer added, then a conversation for
+that carer).
+
+Writes that move *other* records (a carer changing team retags their linked records; a
+group changing facilitator resends its records) need the database to be current: the
+working set flushes first and forgets what the move changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sync.server.store import (
+    AuditEntry,
+    JSONDict,
+    LedgerEntry,
+    NewConflict,
+    NewVersion,
+    StoredRecord,
+    StoreTransaction,
+    utcnow,
+)
+
+
+class Workset:
+    def __init__(self, tx: StoreTransaction) -> None:
+        self.tx = tx
+        self._rows: dict[str, StoredRecord | None] = {}
+        self._versions: dict[tuple[str, int], JSONDict | None] = {}
+        self._ledger: dict[str, tuple[str, JSONDict]] = {}
+        self._new_versions: list[NewVersion] = []
+        self._new_ledger: list[LedgerEntry] = []
+        self._new_conflicts: list[NewConflict] = []
+        self._new_audit: list[AuditEntry] = []
+        self._kept = 0
+
+    # --- reads --------------------------------------------------------------------------
+
+    def load(self, record_ids: Iterable[str]) -> None:
+        wanted = [rid for rid in dict.fromkeys(record_ids) if rid not in self._rows]
+        if not wanted:
+            return
+        found = self.tx.get_records(wanted)
+        for rid in wanted:
+            self._rows[rid] = found.get(rid)
+
+    def loaded(self) -> list[StoredRecord]:
+        return [r for r in self._rows.values() if r is not None]
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        if record_id not in self._rows:
+            self.load([record_id])
+        return self._rows[record_id]
+
+    def lookup_key(self, value: str) -> str:
+        return self.tx.lookup_key(value)
+
+    def load_versions(self, wanted: Iterable[tuple[str, int]]) -> None:
+        missing = [w for w in dict.fromkeys(wanted) if w not in self._versions]
+        if not missing:
+            return
+        found = self.tx.version_payloads(missing)
+        for pair in missing:
+            self._versions[pair] = found.get(pair)
+
+    def version_payload(self, record_id: str, version: int) -> JSONDict | None:
+        """A stored version's payload (None for a tombstone or a version never stored)."""
+        self.load_versions([(record_id, version)])
+        return self._versions[(record_id, version)]
+
+    def load_ledger(self, change_ids: Iterable[str]) -> None:
+        self._ledger.update(self.tx.applied_results(list(change_ids)))
+
+    def applied(self, change_id: str) -> tuple[str, JSONDict] | None:
+        """The stored result of a change already processed (before or in this push)."""
+        return self._ledger.get(change_id)
+
+    # --- writes, kept until flush() -----------------------------------------------------
+
+    @property
+    def kept(self) -> int:
+        """Writes kept since this working set began (stored or not): lets a caller check
+        that a change it refuses left nothing behind."""
+        return self._kept
+
+    def write(self, version: NewVersion) -> StoredRecord:
+        self._kept += 1
+        self._new_versions.append(version)
+        record = StoredRecord(
+            record_id=version.record_id,
+            kind=version.kind,
+            version=version.version,
+            deleted=version.payload is None,
+            seq=0,  # handed out when stored
+            payload=version.payload,
+            ownership=version.ownership,
+            updated_at=utcnow(),
+            updated_by=version.actor,
+        )
+        self._rows[version.record_id] = record
+        self._versions[(version.record_id, version.version)] = version.payload
+        return record
+
+    def remember_result(self, entry: LedgerEntry) -> None:
+        self._kept += 1
+        self._new_ledger.append(entry)
+        self._ledger[entry.change_id] = (entry.username, entry.result)
+
+    def add_conflict(self, conflict: NewConflict) -> None:
+        self._kept += 1
+        self._new_conflicts.append(conflict)
+
+    def audit(self, entry: AuditEntry) -> None:
+        self._kept += 1
+        self._new_audit.append(entry)
+
+    def flush(self) -> None:
+        self.tx.write_versions(self._new_versions)
+        self.tx.save_applied_many(self._new_ledger)
+        self.tx.add_conflicts(self._new_conflicts)
+        self.tx.audit_many(self._new_audit)
+        self._new_versions, self._new_ledger = [], []
+        self._new_conflicts, self._new_audit = [], []
+
+    def retag_carer(self, carer_id: str, team: str | None) -> None:
+        """Move every record linked to the carer to ``team`` (see the store)."""
+        self.flush()
+        self.tx.retag_carer_records(carer_id, team)
+        self._forget(lambda r: r.ownership.carer_id == carer_id and r.record_id != carer_id)
+
+    def resend_group(self, group_id: str) -> None:
+        """Give the group's records new sequence numbers so its new facilitator pulls them."""
+        self.flush()
+        self.tx.resend_group_records(group_id)
+
+    def _forget(self, test: Callable[[StoredRecord], bool]) -> None:
+        for rid in [rid for rid, r in self._rows.items() if r is not None and test(r)]:
+            del self._rows[rid]
