@@ -67,8 +67,11 @@ class SyncController(QObject):
         self.refresh_status()
         self._ticker.start()
         relay = self._relay
-        # Watching runs its own thread; its callbacks only post signals to this one.
-        NetworkOp(
+        # Watching runs its own thread; its callbacks only post signals to this one. It is
+        # started on the vault lane (it reads the enrolment), so a lock queued after it
+        # always stops it: started on another thread, a lock could overtake the start and
+        # leave a watcher posting to a window that is gone.
+        VaultTask(
             self.ctx.runner,
             lambda: desk.sync.watch(relay.reachable_again.emit, relay.reachability.emit),
         ).run()
