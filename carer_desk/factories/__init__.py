@@ -28,6 +28,7 @@ from carer_desk.factories.conversations import (
     conversation,
     goal,
     listen_and_connect,
+    outcomes,
     urgent_support,
     wellbeing_check,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "listen_and_connect",
     "medication",
     "member",
+    "outcomes",
     "payment_request",
     "plan",
     "plan_person",

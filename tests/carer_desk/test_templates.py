@@ -75,9 +75,11 @@ def test_carer_facing_wording_has_no_service_jargon() -> None:
 
 
 def test_listing_and_latest() -> None:
-    assert (TEMPLATE, 1) in available_templates()
-    assert template_versions(TEMPLATE) == (1,)
-    assert latest_template(TEMPLATE).version == 1
+    # v2 (issue 9) asks about continuing to care, children at home, GP registration and
+    # a contingency plan; v1 stays installed so its conversations still read.
+    assert (TEMPLATE, 2) in available_templates()
+    assert template_versions(TEMPLATE) == (1, 2)
+    assert latest_template(TEMPLATE).version == 2
 
 
 def _with_v2(tmp_path: Path) -> Path:
@@ -130,7 +132,7 @@ def test_an_old_conversation_still_reads_with_its_own_version(tmp_path: Path) ->
 
 def test_a_version_that_is_not_installed_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(
-        NotFoundError, match=r"version 9 is not installed \(installed versions: 1\)"
+        NotFoundError, match=r"version 9 is not installed \(installed versions: 1, 2\)"
     ):
         load_template(TEMPLATE, 9)
     with pytest.raises(NotFoundError, match="no conversation template called 'triage'"):

@@ -46,6 +46,18 @@ def service(vault, settings, clock):
     return ConversationService(vault, settings, clock)
 
 
+def _assess(service: ConversationService, conversation_id: str, *, check: bool = True) -> None:
+    """What completing an assessment needs besides goals: every outcome, the impact
+    decision, the wellbeing check (unless already recorded) and, as the current template
+    asks, whether the carer is able and willing to continue caring."""
+    for outcome in CarerOutcome:
+        service.assess_outcome(conversation_id, outcome, unable=outcome is CarerOutcome.RECREATION)
+    service.decide_impact(conversation_id, True)
+    if check:
+        service.record_wellbeing_check(conversation_id, dict.fromkeys(STATEMENTS, "sometimes"))
+    service.record_continuing_to_care(conversation_id, able=True, willing=True)
+
+
 def _copy_template(root, version: int, title: str) -> None:
     shipped = json.loads(
         default_root().joinpath("guided-conversation").joinpath("v1.json").read_text("utf-8")
@@ -128,6 +140,7 @@ def test_completed_assessment_gets_the_configured_review_date_and_is_then_read_o
     service = ConversationService(vault, six_months, clock)
     conversation = service.start(carer.id)
     service.add_goal(conversation.id, "Have an evening out each month")
+    _assess(service, conversation.id)
     clock.day = date(2025, 2, 3)
     done = service.complete(conversation.id)
     assert done.assessment_completed
@@ -188,6 +201,7 @@ def test_wellbeing_trajectory_lists_completed_checks_in_date_order(vault, settin
         conversation = service.start(carer.id, is_review=day > date(2024, 3, 1))
         service.record_wellbeing_check(conversation.id, dict.fromkeys(STATEMENTS, answer))
         if complete:
+            _assess(service, conversation.id, check=False)
             service.complete(conversation.id)
         return conversation.id
 
