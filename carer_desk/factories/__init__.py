@@ -45,7 +45,14 @@ from carer_desk.factories.people import (
     contact_details,
     referral,
 )
-from carer_desk.factories.plans import card, emergency_contact, medication, plan, plan_person
+from carer_desk.factories.plans import (
+    card,
+    emergency_call,
+    emergency_contact,
+    medication,
+    plan,
+    plan_person,
+)
 
 __all__ = [
     "CREATED_AT",
@@ -64,6 +71,7 @@ __all__ = [
     "contact_details",
     "conversation",
     "duplicate_decision",
+    "emergency_call",
     "emergency_contact",
     "goal",
     "group",

@@ -135,7 +135,11 @@ def _walk_record(record: Any, prefix: str, ctx: _Context) -> Iterator[tuple[str,
         value = getattr(record, name)
         path = join_path(prefix, name)
         yield from _walk(value, path, name, ctx)
-        if name == "date_of_birth" and isinstance(value, date) and value <= ctx.today:
+        if (
+            name == "date_of_birth"
+            and isinstance(value, date)
+            and EARLIEST_DATE <= value <= ctx.today
+        ):
             yield from _age_problems(record, value, path, ctx)
 
 

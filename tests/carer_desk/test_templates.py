@@ -171,3 +171,28 @@ def test_a_damaged_template_is_refused_with_its_file(tmp_path: Path, change, fra
         load_template(TEMPLATE, 1, root)
     assert fragment in str(caught.value)
     assert "v1.json" in str(caught.value)
+
+
+def test_the_second_version_is_jargon_free_too_and_asks_what_the_law_needs() -> None:
+    template = load_template(TEMPLATE, 2)
+    carer_facing = [p.text for s in template.stages for p in s.prompts]
+    for text in carer_facing:
+        for word in ("case", "client", "waiting list", "service user", "caseload"):
+            assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), (word, text)
+    assert template.completion_requires == frozenset({"continuing_to_care"})
+    assert load_template(TEMPLATE, 1).completion_requires == frozenset()
+    # v1's wellbeing statements are unchanged, so trajectories compare across versions.
+    assert template.wellbeing_statements == load_template(TEMPLATE, 1).wellbeing_statements
+
+
+def test_a_template_asking_for_a_requirement_this_version_does_not_know_is_refused(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(SHIPPED, root)
+    data = json.loads((root / TEMPLATE / "v2.json").read_text(encoding="utf-8"))
+    data["version"] = 3
+    data["completion_requires"] = ["a_new_thing"]
+    (root / TEMPLATE / "v3.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TemplateError, match="knows no others"):
+        load_template(TEMPLATE, 3, root)

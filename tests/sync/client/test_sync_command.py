@@ -129,3 +129,25 @@ def test_sync_flags_a_new_carer_who_may_already_be_known(
         assert {known["id"], met_today["id"]} <= {rid for rid, _ in vault.iter_kind("carer")}
     finally:
         vault.close()
+
+
+def test_sync_exits_1_naming_what_was_refused_until_it_is_dealt_with(
+    server: InProcessServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carer_desk.config import Settings
+    from carer_desk.services.refused import RefusedChangeService
+
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        _enrol(server, vault)
+        bad = carer_payload(given="Bea", team="south")  # not ann's team: the office refuses
+        vault.put("carer", bad["id"], bad)
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 1
+        err = capsys.readouterr().err
+        assert "1 change was refused by the office and is held on this laptop" in err
+        assert "'carer-desk refused' lists them" in err
+        refused = RefusedChangeService(vault, Settings(), outbox=vault)
+        refused.discard(refused.refused()[0].change_id)
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 0
+    finally:
+        vault.close()
