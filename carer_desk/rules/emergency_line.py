@@ -361,40 +361,31 @@ def answer_for_revoked(
     live card that replaced it) and that answer is shown, headed by the revocation."""
     shown = format_card_number(card.number, group_size)
     revoked = f"Card {shown} was revoked on {long_date(card.revoked_on)} ({card.revoked_reason})"
-    if current is None:
-        return LineAnswer(
-            number=card.number,
-            number_display=shown,
-            status=LineStatus.REVOKED,
-            message=f"{revoked} and has no replacement on record.",
-            what_to_do="Ask the caller for the carer's name and ring the office; if care is "
-            f"needed now, {_replacement(settings)}.",
-            missing=(),
-            card_id=card.id,
-            carer_id=card.carer_id,
-            plan_id=None,
-            carer_name=_carer_name(carer),
-            carer_phone=None,
-            revoked_on=card.revoked_on,
-            replacement_care_route=settings.replacement_care_route,
-            replacement_care_hours=settings.replacement_care_hours,
-            exceptional_replacement_care_hours=settings.exceptional_replacement_care_hours,
-        )
-    current_shown = format_card_number(current.number, group_size)
-    if current_answer is not None:
+    if current is not None and current_answer is not None:
         # The live card's answer, told that it came through an old number.
+        current_shown = format_card_number(current.number, group_size)
         return replace(
             current_answer,
             message=f"{revoked}; its replacement is card {current_shown}. {current_answer.message}",
             revoked_on=card.revoked_on,
             current_card_number=current.number,
         )
+    if current is None:
+        message = f"{revoked} and has no replacement on record."
+        what_to_do = (
+            "Ask the caller for the carer's name and ring the office; if care is needed now, "
+            f"{_replacement(settings)}."
+        )
+    else:
+        current_shown = format_card_number(current.number, group_size)
+        message = f"{revoked}; the current card is {current_shown}: look that one up for the plan."
+        what_to_do = f"Look up card {current_shown}."
     return LineAnswer(
         number=card.number,
         number_display=shown,
         status=LineStatus.REVOKED,
-        message=f"{revoked}; the current card is {current_shown}: look that one up for the plan.",
-        what_to_do=f"Look up card {current_shown}.",
+        message=message,
+        what_to_do=what_to_do,
         missing=(),
         card_id=card.id,
         carer_id=card.carer_id,
@@ -402,7 +393,7 @@ def answer_for_revoked(
         carer_name=_carer_name(carer),
         carer_phone=None,
         revoked_on=card.revoked_on,
-        current_card_number=current.number,
+        current_card_number=current.number if current is not None else None,
         replacement_care_route=settings.replacement_care_route,
         replacement_care_hours=settings.replacement_care_hours,
         exceptional_replacement_care_hours=settings.exceptional_replacement_care_hours,

@@ -158,15 +158,9 @@ class PlanService(Service):
                 f"{long_date(plan.consent_withdrawn_on)}."
             )
         today = self.clock.today()
-        withdrawn = replace(
-            plan,
-            consent_to_share_with_emergency_service=False,
-            consent_withdrawn_on=today,
-            updated_on=max(today, plan.created_on),
-        )
-        self.repo.save(withdrawn, action="edit")
+        saved = self._save_consent(plan, given=False, consent_withdrawn_on=today)
         logger.info("plan %s: consent to share withdrawn", plan_id)
-        return SavedPlan(withdrawn, self.missing_sections(withdrawn))
+        return saved
 
     def give_consent(self, plan_id: str) -> SavedPlan:
         """The carer agreed (again) today to share the plan with the emergency line; its
@@ -178,15 +172,18 @@ class PlanService(Service):
                 f"{long_date(plan.consent_date)})."
             )
         today = self.clock.today()
-        given = replace(
+        return self._save_consent(plan, given=True, consent_date=today, consent_withdrawn_on=None)
+
+    def _save_consent(self, plan: EmergencyPlan, *, given: bool, **dates: date | None) -> SavedPlan:
+        today = self.clock.today()
+        changed = replace(
             plan,
-            consent_to_share_with_emergency_service=True,
-            consent_date=today,
-            consent_withdrawn_on=None,
+            consent_to_share_with_emergency_service=given,
             updated_on=max(today, plan.created_on),
+            **dates,
         )
-        self.repo.save(given, action="edit")
-        return SavedPlan(given, self.missing_sections(given))
+        self.repo.save(changed, action="edit")
+        return SavedPlan(changed, self.missing_sections(changed))
 
     def mark_reviewed(self, plan_id: str) -> SavedPlan:
         """The plan was gone through with the carer today: the next review is

@@ -20,23 +20,10 @@ from carer_desk.printing.document import render_document
 from carer_desk.printing.plan import plan_document
 from carer_desk.printing.sign_in import SignInSheet, render_sign_in_sheet
 from carer_desk.services.printing import PrintService
-from tests.carer_desk.printing import samples
 from tests.carer_desk.printing.pdf_probe import all_text
 
 REAL = Settings(cards=CardSettings(emergency_line_phone="0345 050 8725"))
 DRAMA = Settings(cards=CardSettings(emergency_line_phone="0808 157 0192"))
-
-
-@pytest.fixture
-def store(tmp_path):
-    vault = samples.open_vault(tmp_path)
-    yield vault
-    vault.close()
-
-
-@pytest.fixture
-def world(store):
-    return samples.seed(store)
 
 
 def _text(pdf: bytes) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from carer_desk.clock import SettableClock
 from carer_desk.config import PaymentSettings, Settings, TemplateSettings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.factories.conversations import WELLBEING_STATEMENTS
 from carer_desk.ports import Priority
 from carer_desk.records.conversation import (
     ActionTag,
@@ -29,16 +30,7 @@ from carer_desk.services.conversations import ConversationService
 from carer_desk.templates import default_root
 from tests.carer_desk.services.service_support import TODAY, add_carer
 
-STATEMENTS = (
-    "recognised_and_respected",
-    "care_safely",
-    "balance_caring_and_life",
-    "make_most_of_income",
-    "remain_in_work",
-    "health_and_wellbeing",
-    "manage_stress",
-    "relationships",
-)
+STATEMENTS = WELLBEING_STATEMENTS  # the eight statements of the shipped templates
 
 
 @pytest.fixture
