@@ -21,23 +21,13 @@ from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationErr
 from carer_desk.formatting import display_name_of
 from carer_desk.ports import JSONDict, OutboxChange, RecordStore, RefusedChangeStore
 from carer_desk.records.codec import from_payload
+from carer_desk.records.kinds import spec_of
 from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
-_KIND_WORDS = {
-    "carer": "carer",
-    "conversation": "guided conversation",
-    "payment_request": "wellbeing payment request",
-    "plan": "emergency plan",
-    "card": "emergency card",
-    "group": "peer group",
-    "session": "group session",
-    "attendance": "attendance",
-    "group_member": "group membership",
-    "duplicate_decision": "duplicate decision",
-    "emergency_call": "emergency line call",
-}
+# How a person reads a laptop-only kind (the table's kinds have their own noun).
+_LAPTOP_ONLY_NOUNS = {"emergency_call": "call to the emergency line"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +89,8 @@ class RefusedChangeService(Service):
         )
 
     def _describe(self, kind: str, payload: Mapping[str, Any] | None) -> str:
-        words = _KIND_WORDS.get(kind, kind.replace("_", " "))
+        spec = spec_of(kind)
+        words = spec.noun if spec is not None else _LAPTOP_ONLY_NOUNS.get(kind, kind)
         payload = payload or {}
         if kind == "carer":
             name = display_name_of(payload)
