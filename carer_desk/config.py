@@ -16,7 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -24,6 +24,8 @@ from carer_desk.errors import ValidationError
 from carer_desk.validation import Problems, join_path
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 APP_NAME = "carer-desk"
 CONFIG_FILE_NAME = "config.toml"
@@ -40,6 +42,17 @@ PLACEHOLDER_EMERGENCY_LINE = "0800 000 0000"
 # settings know nothing of records.
 MIN_EMERGENCY_CONTACTS = 2
 MAX_EMERGENCY_CONTACTS = 4
+
+# Which financial year approved money counts in once paid (payments.year_end_attribution).
+YEAR_APPROVED = "approved"
+YEAR_PAID = "paid"
+YEAR_END_ATTRIBUTIONS = (YEAR_APPROVED, YEAR_PAID)
+
+# What a look-up of a revoked card number shows (emergency_line.revoked_number): only
+# the number of the card that replaced it, or that card's plan straight away.
+REVOKED_NAMES_CURRENT = "names-current"
+REVOKED_OPENS_CURRENT = "opens-current"
+REVOKED_NUMBER_POLICIES = (REVOKED_NAMES_CURRENT, REVOKED_OPENS_CURRENT)
 
 
 class ConfigError(ValidationError):
@@ -80,10 +93,45 @@ class PaymentSettings:
     )
     financial_year_start_month: int = 4
     financial_year_start_day: int = 1
+    # A draft older than this many days stops counting towards the cap (it is listed for
+    # the worker to submit or cancel), so a forgotten draft never blocks a carer silently.
+    stale_draft_days: int = 60
+    # Which year approved money counts in once it is paid: the year it was approved (the
+    # default) or the year it was paid.
+    year_end_attribution: str = YEAR_APPROVED
+    # Budgets set per financial year: (calendar year the financial year starts in, pence).
+    # A year not listed has ``annual_budget_pence``; setting next year's figure never
+    # changes an earlier year's position.
+    budget_by_year: tuple[tuple[int, int], ...] = ()
+
+    def budget_for(self, first_year: int) -> int:
+        """The budget of the financial year that starts in calendar year ``first_year``."""
+        for year, pence in self.budget_by_year:
+            if year == first_year:
+                return pence
+        return self.annual_budget_pence
 
     def __post_init__(self) -> None:
         p = Problems()
         _positive_int(p, "cap_pence", self.cap_pence)
+        _positive_int(p, "stale_draft_days", self.stale_draft_days)
+        if self.year_end_attribution not in YEAR_END_ATTRIBUTIONS:
+            p.add(
+                "year_end_attribution",
+                f"must be one of {', '.join(repr(a) for a in YEAR_END_ATTRIBUTIONS)}, "
+                f"not {self.year_end_attribution!r}",
+            )
+        years = [year for year, _ in self.budget_by_year]
+        if any(
+            isinstance(y, bool) or not isinstance(y, int) or not 2000 <= y <= 2200 for y in years
+        ):
+            p.add("budget_by_year", "each entry is [first calendar year, budget in pence]")
+        elif len(set(years)) != len(years):
+            p.add("budget_by_year", "a financial year is given two budgets")
+        if any(
+            isinstance(v, bool) or not isinstance(v, int) or v < 0 for _, v in self.budget_by_year
+        ):
+            p.add("budget_by_year", "each budget must be whole pence, 0 or more")
         _positive_int(p, "window_months", self.window_months)
         _positive_int(p, "assessment_valid_months", self.assessment_valid_months)
         _positive_int(p, "duplicate_purpose_days", self.duplicate_purpose_days, minimum=0)
@@ -123,10 +171,29 @@ class AgeBandSettings:
     young_adult_carer_up_to: int = 25
     # Children's Services refer young carers to adult services at 17½ (210 months).
     transition_referral_months: int = 210
+    # Ages a carer's date of birth may give (anything else is almost always a typing
+    # slip in the year), and the oldest age for anyone else recorded.
+    youngest_carer_age: int = 8
+    oldest_age: int = 110
+    # Who a carer under ``young_carer_under`` (or a child helping with care) is referred to.
+    young_carers_service: str = "the young carers' service"
 
     def __post_init__(self) -> None:
         p = Problems()
         under_ok = _positive_int(p, "young_carer_under", self.young_carer_under)
+        youngest_ok = _positive_int(p, "youngest_carer_age", self.youngest_carer_age)
+        if _positive_int(p, "oldest_age", self.oldest_age, minimum=60) and (
+            youngest_ok and self.oldest_age <= self.youngest_carer_age
+        ):
+            p.add("oldest_age", "must be more than youngest_carer_age")
+        if youngest_ok and under_ok and self.youngest_carer_age > self.young_carer_under:
+            p.add(
+                "youngest_carer_age",
+                f"must not be above young_carer_under ({self.young_carer_under})",
+            )
+        p.require_text(
+            "young_carers_service", self.young_carers_service, "who young carers are referred to"
+        )
         if _positive_int(p, "young_adult_carer_up_to", self.young_adult_carer_up_to) and (
             under_ok and self.young_adult_carer_up_to < self.young_carer_under
         ):
@@ -204,6 +271,96 @@ class CardSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EmergencyLineSettings:
+    """What the 24-hour line needs before a card may ring it, and what it does instead
+    (BRIEF §4). The consent to share the plan is always required: it is the law, not a
+    setting."""
+
+    # The least a plan must hold for a card to be issued against it and read out.
+    min_consented_contacts: int = 1  # with a phone number
+    require_cared_for_needs: bool = True  # who is cared for and the care they need
+    require_way_in: bool = True  # keys, key safe or how to get in
+    # Where care is needed: the person cared for's address, or the carer's when they live
+    # together (a distance carer's plan must give it).
+    require_care_address: bool = True
+    # Who the operator arranges replacement care with when the plan cannot be used.
+    replacement_care_route: str = "the emergency replacement care service"
+    replacement_care_hours: int = 48  # the most hours arranged on a normal call
+    exceptional_replacement_care_hours: int = 72  # in exceptional cases
+    # A look-up of a revoked card: "names-current" says which card replaced it (the
+    # operator looks that one up); "opens-current" shows that card's plan at once.
+    revoked_number: str = REVOKED_NAMES_CURRENT
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        if (
+            _positive_int(p, "min_consented_contacts", self.min_consented_contacts)
+            and self.min_consented_contacts > MAX_EMERGENCY_CONTACTS
+        ):
+            p.add("min_consented_contacts", f"cannot be more than {MAX_EMERGENCY_CONTACTS}")
+        p.require_bool("require_cared_for_needs", self.require_cared_for_needs)
+        p.require_bool("require_way_in", self.require_way_in)
+        p.require_bool("require_care_address", self.require_care_address)
+        p.require_text(
+            "replacement_care_route", self.replacement_care_route, "who arranges replacement care"
+        )
+        normal = _positive_int(p, "replacement_care_hours", self.replacement_care_hours)
+        if (
+            _positive_int(
+                p, "exceptional_replacement_care_hours", self.exceptional_replacement_care_hours
+            )
+            and normal
+            and self.exceptional_replacement_care_hours < self.replacement_care_hours
+        ):
+            p.add(
+                "exceptional_replacement_care_hours",
+                f"must be at least replacement_care_hours ({self.replacement_care_hours})",
+            )
+        if self.revoked_number not in REVOKED_NUMBER_POLICIES:
+            p.add(
+                "revoked_number",
+                f"must be one of {', '.join(repr(v) for v in REVOKED_NUMBER_POLICIES)}",
+            )
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegalRouteSettings:
+    """How the record names the law a carer's assessment is held under (BRIEF §2)."""
+
+    adult_carer: str = (
+        "Care Act 2014, s.10: carer's assessment; eligibility under the Care and Support "
+        "(Eligibility Criteria) Regulations 2015, reg. 3"
+    )
+    young_carer: str = (
+        "Children Act 1989, s.17ZA: young carer's needs assessment (reg. 3 is for adult "
+        "carers of adults and does not apply)"
+    )
+    parent_carer: str = (
+        "Children Act 1989, s.17ZD: parent carer's needs assessment (reg. 3 is for adult "
+        "carers of adults and does not apply)"
+    )
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        for name in ("adult_carer", "young_carer", "parent_carer"):
+            p.require_text(name, getattr(self, name), "the wording of this legal route")
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoSettings:
+    # Marks the demo's own settings file: invented data only, so its fictional 24-hour
+    # number may be printed. A vault enrolled with a real server refuses such a file.
+    invented_data: bool = False
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        p.require_bool("invented_data", self.invented_data)
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VaultSettings:
     idle_lock_minutes: int = 5
     # Argon2id cost for new vaults; stored with each vault so it can be raised later.
@@ -245,10 +402,13 @@ class LetterSettings:
     sender_name: str = "Carers Oxfordshire"
     sender_address: tuple[str, ...] = ()  # printed lines, e.g. ("PO Box 123", "Oxford")
     sender_phone: str | None = None  # the office number for questions about a letter
+    # How to complain about a decision, as printed on decision letters ("write to ...").
+    complaints_contact: str | None = None
 
     def __post_init__(self) -> None:
         p = Problems()
         p.require_text("sender_name", self.sender_name, "the name letters come from")
+        p.optional_text("complaints_contact", self.complaints_contact)
         p.raise_if_any()
 
 
@@ -262,6 +422,9 @@ class Settings:
     vault: VaultSettings = field(default_factory=VaultSettings)
     templates: TemplateSettings = field(default_factory=TemplateSettings)
     letters: LetterSettings = field(default_factory=LetterSettings)
+    emergency_line: EmergencyLineSettings = field(default_factory=EmergencyLineSettings)
+    legal_routes: LegalRouteSettings = field(default_factory=LegalRouteSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -296,6 +459,17 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = _resolve_paths(settings, source.parent)
     logger.info("Settings loaded from %s", source)
     return settings
+
+
+def build_settings(cls: type[T], data: object) -> T:
+    """One settings class from a table (parsed TOML, or JSON sent by the server), every
+    unknown key, wrong type and bad value named (:class:`ValidationError`; a caller
+    reading a file wraps it in a :class:`ConfigError` naming the file)."""
+    problems = Problems()
+    built = _build(cls, data, "", problems)
+    if problems.items or built is None:
+        raise ValidationError(problems.items or [("", "cannot be read")])
+    return built
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from carer_desk import factories as make
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.ports import RecordStore
+from carer_desk.records.calls import ContactAttempt, EmergencyCall
 from carer_desk.records.carer import (
     AccessibleFormat,
     Carer,
@@ -53,6 +54,7 @@ from carer_desk.records.plan import (
     LegalArrangements,
 )
 from carer_desk.records.teams import LocalityTeam
+from carer_desk.rules.assessment import determine, legal_route
 from carer_desk.rules.card_numbers import generate_unique_card_number
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
@@ -312,12 +314,21 @@ class DemoMaker:
             payment_recommended=True,
         )
         completed = min(started + timedelta(days=rng.randint(0, 14)), self.today)
+        # The written determination a completion keeps (Care Act s.13(2)).
+        determination = determine(
+            stage3,
+            route=legal_route(carer, self.settings.age_bands, completed),
+            wording=self.settings.legal_routes,
+            on=completed,
+            by=carer.worker or "demo",
+        )
         return make.completed_conversation(
             carer,
             **base,
             stage3=stage3,
             completed_on=completed,
             review_date=completed + timedelta(days=365),
+            determination=determination,
         )
 
     def payment(
@@ -353,6 +364,19 @@ class DemoMaker:
     def plan(self, carer: Carer, complete: bool) -> EmergencyPlan:
         rng = self.rng
         person = carer.cared_for[0]
+        # A carer who does not live with the person they care for (a distance carer): the
+        # plan says where that person lives, which is where the line sends help.
+        lives_apart = carer.lives_with_cared_for is False
+        elsewhere = (
+            make.address(
+                line1=f"{rng.randint(1, 60)} {rng.choice(STREETS)}",
+                town=carer.address.town if carer.address else "Witney",
+                postcode=carer.address.postcode if carer.address else "OX28 6AA",
+                district=carer.address.district if carer.address else None,
+            )
+            if lives_apart
+            else None
+        )
         contacts = (
             make.emergency_contact(
                 name=f"{rng.choice(GIVEN)} {carer.family_name}",
@@ -402,6 +426,7 @@ class DemoMaker:
                 make.plan_person(
                     name=person.name,
                     cared_for_id=person.id,
+                    address=elsewhere,
                     conditions_and_care_needed="Needs help to wash, dress and with meals.",
                     medication=meds,
                     allergies="Penicillin",
@@ -434,6 +459,33 @@ class DemoMaker:
             card_contact_on_back=0,
         )
 
+    def call(self, card: EmergencyCard, plan: EmergencyPlan) -> EmergencyCall:
+        """A call to the line: a neighbour rang; sometimes nobody could come, and
+        replacement care was arranged, with a follow-up for the office."""
+        rng = self.rng
+        first = plan.emergency_contacts[0]
+        when = datetime.combine(self.day(30, 1), time(rng.randint(0, 23), rng.choice((5, 35))))
+        nobody = rng.random() < 0.5
+        return make.emergency_call(
+            card,
+            received_at=when.replace(tzinfo=UTC),
+            created_at=when.replace(tzinfo=UTC),
+            operator="demo-operator",
+            caller=rng.choice(("A neighbour", "Paramedic at the house", "A shop assistant")),
+            line_status="ready",
+            contacts_tried=(
+                ContactAttempt(
+                    contact_id=first.id,
+                    name=first.name,
+                    reached=not nobody,
+                    note="no answer" if nobody else "on their way",
+                ),
+            ),
+            replacement_care_arranged=nobody,
+            replacement_care_hours=rng.choice((6, 12, 24)) if nobody else None,
+            follow_up="Ring the carer's daughter about a longer-term plan" if nobody else None,
+        )
+
     def card(self, carer: Carer, plan: EmergencyPlan, status: CardStatus) -> EmergencyCard:
         number = generate_unique_card_number(
             self.issued_numbers, length=self.settings.cards.number_length
@@ -452,8 +504,11 @@ def generate(
     seed: int,
     clock: Clock = SYSTEM_CLOCK,
     facilitator: str = DEMO_FACILITATOR,
+    with_calls: bool = True,
 ) -> Iterator[list[Any]]:
-    """Batches of records (each batch a list of whole carers with all their records)."""
+    """Batches of records (each batch a list of whole carers with all their records).
+    ``with_calls=False`` leaves out calls to the emergency line (a kind the office server
+    does not take yet)."""
     maker = DemoMaker(settings, random.Random(seed), clock)
     batch: list[Any] = []
     all_carers: list[Carer] = []
@@ -468,10 +523,22 @@ def generate(
             batch.append(maker.payment(carer, conv, n // 5))
         if n % 3 != 2:
             plan = maker.plan(carer, complete=n % 3 == 0)
-            batch.append(plan)
+            card = None
             if plan.is_complete:
                 status = CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
-                batch.append(maker.card(carer, plan, status))
+                card = maker.card(carer, plan, status)
+                if n % 13 == 6:
+                    # Consent withdrawn since: the card is suspended, the line told so.
+                    plan = replace(
+                        plan,
+                        consent_to_share_with_emergency_service=False,
+                        consent_withdrawn_on=maker.day(20, 1),
+                    )
+                elif with_calls and n % 7 == 3 and card.status == CardStatus.PRINTED:
+                    batch.append(maker.call(card, plan))
+            batch.append(plan)
+            if card is not None:
+                batch.append(card)
         if len(batch) >= BATCH_CARERS * 4:
             yield batch
             batch = []
@@ -526,11 +593,20 @@ def seed_demo(
     seed: int = 2026,
     clock: Clock = SYSTEM_CLOCK,
     facilitator: str = DEMO_FACILITATOR,
+    with_calls: bool = True,
 ) -> SeedSummary:
     """Write demo data in batches, each one transaction (a batch is whole carers)."""
-    repo = Repository(store, clock)
+    repo = Repository(store, clock, settings.age_bands)
     summary = SeedSummary()
-    for batch in generate(settings, carers=carers, seed=seed, clock=clock, facilitator=facilitator):
+    batches = generate(
+        settings,
+        carers=carers,
+        seed=seed,
+        clock=clock,
+        facilitator=facilitator,
+        with_calls=with_calls,
+    )
+    for batch in batches:
         repo.save_many(batch, action="seed-demo", audit_details={"records": len(batch)})
         for record in batch:
             summary.add(kind_of(record))

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from carer_desk.clock import SYSTEM_CLOCK, Clock
+from carer_desk.config import AgeBandSettings
 from carer_desk.errors import CarerDeskError, ValidationError
 from carer_desk.ids import new_id
+from carer_desk.records.bounds import input_problems
 from carer_desk.records.carer import (
     AccessibleFormat,
     CaredForPerson,
@@ -79,12 +81,20 @@ class UnknownFileFormat(CarerDeskError):
         )
 
 
-def read_carers(path: Path, fmt: str | None = None, *, clock: Clock = SYSTEM_CLOCK) -> list[Carer]:
+def read_carers(
+    path: Path,
+    fmt: str | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    bands: AgeBandSettings | None = None,
+) -> list[Carer]:
     """Every carer in the file, validated; ImportRefused naming every bad row otherwise.
 
     ``clock`` says what "today" is for dates that cannot be in the future, and stamps
-    ``created_at`` on carers the file gives none.
+    ``created_at`` on carers the file gives none. ``bands`` gives the ages a carer's date
+    of birth may give (:mod:`carer_desk.records.bounds`; the defaults when None).
     """
+    bands = bands or AgeBandSettings()
     fmt = fmt or _format_from_name(path)
     try:
         raw = path.read_bytes()
@@ -106,7 +116,11 @@ def read_carers(path: Path, fmt: str | None = None, *, clock: Clock = SYSTEM_CLO
             problems.append((f"line {line_no}", row))
             continue
         try:
-            carers.append(reader(row, today, now))
+            carer = reader(row, today, now)
+            bounds = input_problems(carer, bands, today)
+            if bounds:
+                raise ValidationError(bounds)
+            carers.append(carer)
         except ValidationError as exc:
             for field_path, message in exc.problems:
                 where = f"line {line_no}"

@@ -189,6 +189,31 @@ class DraftStore(Protocol):
     def discard_draft(self, key: str) -> None: ...
 
 
+@runtime_checkable
+class RefusedChangeStore(Protocol):
+    """The outbox's refused changes, for a person to correct or discard (the vault)."""
+
+    def rejected_changes(self) -> list[tuple[OutboxChange, str]]:
+        """Every change the server refused, with its reason, oldest first."""
+        ...
+
+    def discard_rejected(self, change_id: str) -> bool:
+        """Drop the refused change and this laptop's copy of its record, in one
+        transaction (NotFoundError when it is not a refused change). True when the server
+        holds the record: its copy comes back at the next sync."""
+        ...
+
+
+@runtime_checkable
+class RulesInForceStore(Protocol):
+    """Where a laptop keeps the payment rules the server said are in force (sealed in the
+    vault, like the enrolment), so its advice uses the server's numbers offline too."""
+
+    def load_rules_in_force(self) -> JSONDict | None: ...
+
+    def save_rules_in_force(self, rules: JSONDict) -> None: ...
+
+
 # --- what the window may ask of the vault and of sync ---------------------------------
 #
 # The desktop (ui/) may not import storage/ or sync/; these two ports are how it reaches

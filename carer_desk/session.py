@@ -31,6 +31,7 @@ from carer_desk.ports import (
     DraftStore,
     IntegrityReport,
     JSONDict,
+    OutboxChange,
     Priority,
     RecordMeta,
     RecordStore,
@@ -38,16 +39,19 @@ from carer_desk.ports import (
     SyncState,
 )
 from carer_desk.roles import Role
+from carer_desk.services.calls import CallService
 from carer_desk.services.cards import CardService
 from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
 from carer_desk.services.caseload import CaseloadService
+from carer_desk.services.closure import ClosureService
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
 from carer_desk.services.payments import PaymentService
 from carer_desk.services.plans import PlanService
 from carer_desk.services.printing import PrintService
+from carer_desk.services.refused import RefusedChangeService
 from carer_desk.services.subject_access import SubjectAccessService
 
 logger = logging.getLogger(__name__)
@@ -160,6 +164,22 @@ class SessionStore:
     def check(self) -> IntegrityReport:
         return self._store().check()
 
+    # --- RefusedChangeStore (the vault's outbox) -------------------------------------
+
+    def rejected_changes(self) -> list[tuple[OutboxChange, str]]:
+        return self._store().rejected_changes()  # type: ignore[attr-defined]
+
+    def discard_rejected(self, change_id: str) -> bool:
+        inner = self._store()
+        record = next(
+            (c for c, _ in inner.rejected_changes() if c.change_id == change_id),  # type: ignore[attr-defined]
+            None,
+        )
+        follows = inner.discard_rejected(change_id)  # type: ignore[attr-defined]
+        if record is not None:
+            self._written.add((record.kind, record.record_id))
+        return follows
+
 
 class SessionDrafts:
     """The session's drafts: sealed in the vault, refused once the session is closed."""
@@ -207,6 +227,9 @@ class DeskSession:
         self.payments = PaymentService(s, settings, clock)
         self.plans = PlanService(s, settings, clock)
         self.cards = CardService(s, settings, clock)
+        self.calls = CallService(s, settings, clock)
+        self.closures = ClosureService(s, settings, clock)
+        self.refused = RefusedChangeService(s, settings, clock, outbox=s)
         self.groups = GroupService(s, settings, clock)
         self.files = CarerFileService(
             s, settings, clock, caseload=self.caseload, groups=self.groups

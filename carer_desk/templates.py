@@ -28,6 +28,7 @@ from carer_desk.records.conversation import (
     UnableReason,
     WellbeingScale,
 )
+from carer_desk.rules.assessment import KNOWN_REQUIREMENTS
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ class ConversationTemplate:
     outcomes: tuple[Choice, ...]
     unable_reasons: tuple[Choice, ...]
     action_tags: tuple[Choice, ...]
+    # What completing an assessment held with this version needs beyond the law's three
+    # (outcomes, impact decision, wellbeing check): e.g. "continuing_to_care" (s.10(5)).
+    completion_requires: frozenset[str] = frozenset()
 
     def stage(self, number: int) -> TemplateStage:
         for stage in self.stages:
@@ -252,6 +256,12 @@ def _parse(data: dict[str, Any]) -> ConversationTemplate:
     )
     if len({s.id for s in statements}) != len(statements):
         raise ValueError("wellbeing statement ids must be unique")
+    requires = data.get("completion_requires", [])
+    if not isinstance(requires, list) or not set(requires) <= KNOWN_REQUIREMENTS:
+        raise ValueError(
+            f"'completion_requires' must list some of {sorted(KNOWN_REQUIREMENTS)}, "
+            "and this version of Carer Desk knows no others"
+        )
     return ConversationTemplate(
         id=_text(data, "id"),
         version=version,
@@ -264,4 +274,5 @@ def _parse(data: dict[str, Any]) -> ConversationTemplate:
         outcomes=_choices(data["outcomes"], CarerOutcome, "the outcomes"),
         unable_reasons=_choices(data["unable_reasons"], UnableReason, "the unable reasons"),
         action_tags=_choices(data["action_tags"], ActionTag, "the action tags"),
+        completion_requires=frozenset(requires),
     )

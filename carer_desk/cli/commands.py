@@ -9,15 +9,19 @@ import sys
 from pathlib import Path
 
 from carer_desk.cli.context import CliContext
+from carer_desk.cli.hints import with_hints
 from carer_desk.cli.passphrase import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV
+from carer_desk.cli.show import carer_lines
 from carer_desk.demo import seed_demo
-from carer_desk.errors import CarerDeskError
+from carer_desk.errors import CarerDeskError, UnknownCarer
 from carer_desk.formatting import iso_date
 from carer_desk.importer import read_carers
 from carer_desk.records.carer import Carer
 from carer_desk.records.codec import to_payload
-from carer_desk.services.carers import CarerService
+from carer_desk.rules.line_number import is_drama_number
+from carer_desk.services.carers import CarerService, Unreadable
 from carer_desk.services.caseload import CaseloadRow
+from carer_desk.wiring.enrolment import load_enrolment
 from storage.kdf import KdfParams
 from storage.recovery import generate_recovery_keypair
 from storage.vault import Vault
@@ -89,6 +93,7 @@ def _kdf_from_settings(ctx: CliContext) -> KdfParams:
 
 
 def cmd_vault_init(args: argparse.Namespace, ctx: CliContext) -> int:
+    _warn_if_demo_settings(ctx)
     ctx.ensure_data_dir()
     recovery_pem = _read_file(args.recovery_public_key) if args.recovery_public_key else None
     passphrase = ctx.secrets.read(PASSPHRASE_ENV, "New vault passphrase")
@@ -100,14 +105,29 @@ def cmd_vault_init(args: argparse.Namespace, ctx: CliContext) -> int:
         kdf=_kdf_from_settings(ctx),
     )
     vault.close()
+    ctx.keep("the new vault was created")
     print(f"Created an encrypted vault at {ctx.vault_path}.")
     if recovery_pem is None:
         print(
             "Warning: no recovery key was given, so a forgotten passphrase cannot be "
-            "recovered. Use --recovery-public-key with your organisation's key.",
+            "recovered (not even by your administrator). Use --recovery-public-key with "
+            "your organisation's key.",
             file=sys.stderr,
         )
     return 0
+
+
+def _warn_if_demo_settings(ctx: CliContext) -> None:
+    """A real vault must not start out with the demo's settings (an older demo left its
+    settings, with a fictional 24-hour number, in the data folder)."""
+    cards = ctx.settings.cards
+    if ctx.settings.demo.invented_data or is_drama_number(cards.emergency_line_phone):
+        print(
+            f"Warning: the settings in use ({ctx.settings_source or 'the defaults'}) are the "
+            f"demo's: the 24-hour number {cards.emergency_line_phone} rings nobody. Use your "
+            "office's settings file for real work; cards will not print with this number.",
+            file=sys.stderr,
+        )
 
 
 def cmd_vault_check(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -220,7 +240,11 @@ def _register_records(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=cmd_import)
 
     lst = sub.add_parser("list", help="list records")
-    lst.add_argument("what", choices=["carers"])
+    lst.add_argument(
+        "what",
+        choices=["carers", "moving-to-adult"],
+        help="carers, or young carers moving to adult services (from 17½)",
+    )
     lst.add_argument("--json", action="store_true", help="a JSON array of carer objects")
     lst.set_defaults(handler=cmd_list)
 
@@ -242,10 +266,11 @@ def _register_records(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace, ctx: CliContext) -> int:
-    carers = read_carers(args.file, fmt=args.format)
+    carers = read_carers(args.file, fmt=args.format, bands=ctx.settings.age_bands)
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
         written = service.import_carers(carers, source=args.file.name)
+    ctx.keep(f"the import of {written} carers finished")
     print(f"Imported {written} carers from {args.file}.")
     return 0
 
@@ -259,10 +284,48 @@ def _carer_row(row: CaseloadRow) -> str:
 def cmd_list(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
+        if args.what == "moving-to-adult":
+            return _print_moving(service)
+        bad = []
         if args.json:
-            _print_json(service.list_carers())
+            carers, bad = service.readable(service.caseload.ids())
+            _print_json(carers)
         else:
             _print_rows(service.caseload.rows())
+        return _report_damaged(service, bad)
+
+
+def _print_moving(service: CarerService) -> int:
+    moving = service.moving_to_adult_services()
+    if not moving:
+        print("No young carer is within six months of turning 18.")
+        return 0
+    for m in moving:
+        print(
+            f"{m.carer_id}  {m.name:<32.32}  born {iso_date(m.date_of_birth)}  "
+            f"turns 18 on {iso_date(m.turns_adult_on)}"
+        )
+    print(f"{len(moving)} young carer{'s' if len(moving) != 1 else ''} moving to adult services.")
+    return 0
+
+
+def _report_damaged(service: CarerService, unreadable: list[Unreadable]) -> int:
+    """A carer record that cannot be read is named, never silently left out: exit 1."""
+    found = {u.record_id: u for u in [*service.unreadable(), *unreadable]}
+    for u in found.values():
+        print(
+            f"carer-desk: DAMAGED: carer record {u.record_id} {u.reason} and is not listed. "
+            "Sync to take the office's copy back, or restore it from a backup.",
+            file=sys.stderr,
+        )
+    if found:
+        n = len(found)
+        print(
+            f"carer-desk: {n} carer record{'s' if n != 1 else ''} could not be read; "
+            "'carer-desk vault check' lists every damaged record.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -281,35 +344,49 @@ def _print_rows(rows: list[CaseloadRow]) -> None:
     print(f"{len(rows)} carer{'s' if len(rows) != 1 else ''}.")
 
 
+@with_hints
 def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
-        carer = service.get_carer(args.id)
         if args.json:
+            carer = service.get_carer(args.id)
             json.dump(to_payload(carer), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
-        else:
-            for line in service.describe(carer):
-                print(line)
+            return 0
+        if args.id not in service.caseload:
+            raise UnknownCarer(args.id)
+        for line in carer_lines(vault, ctx.settings, args.id):
+            print(line)
     return 0
 
 
 def cmd_search(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.open_vault() as vault:
         service = CarerService(vault, ctx.settings)
+        bad = []
         if args.json:
-            _print_json(service.search(args.query))
+            carers, bad = service.readable(service.caseload.search(args.query))
+            _print_json(carers)
         else:
             hits = set(service.caseload.search(args.query))
             _print_rows([r for r in service.caseload.rows() if r.carer_id in hits])
-    return 0
+        return _report_damaged(service, bad)
 
 
 def cmd_seed_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.carers < 1:
         raise CarerDeskError("--carers must be at least 1.")
     with ctx.open_vault() as vault:
+        enrolment = load_enrolment(vault)
+        if enrolment is not None and not enrolment.demo:
+            raise CarerDeskError(
+                f"This laptop is enrolled with the office server {enrolment.server}: invented "
+                "demo people would be sent to it with real records, so nothing was added. Try "
+                "the demo in its own folder instead ('carer-desk demo'), or use a vault that "
+                "is not enrolled."
+            )
         summary = seed_demo(vault, ctx.settings, carers=args.carers, seed=args.seed)
+        ctx.keep("the demo data was written")
     print(summary.describe())
     return 0
 
@@ -320,14 +397,18 @@ def cmd_seed_demo(args: argparse.Namespace, ctx: CliContext) -> int:
 def _register_optional(sub: argparse._SubParsersAction) -> None:
     """Print and sync commands live in their own modules; they register themselves."""
     from carer_desk.cli import (
+        care_commands,
         conflict_command,
         duplicates_command,
         print_command,
+        refused_command,
         sync_command,
         window_command,
     )
 
     print_command.add_print_parser(sub)
+    care_commands.add_care_parsers(sub)
+    refused_command.add_refused_parsers(sub)
     sync_command.add_sync_parsers(sub)
     conflict_command.add_conflict_parsers(sub)
     duplicates_command.add_duplicates_parsers(sub)

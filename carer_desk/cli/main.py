@@ -96,6 +96,16 @@ def settings_path(explicit: Path | None, data_dir: Path) -> Path | None:
     return beside_vault if beside_vault.is_file() else None
 
 
+def interrupted_message(ctx: CliContext | None) -> str:
+    """What Ctrl-C left behind: what was already written for good is said to be kept."""
+    kept = ctx.kept if ctx is not None else []
+    if kept:
+        return (
+            f"interrupted after {'; '.join(kept)}: that is kept. Nothing after it was half-written."
+        )
+    return "interrupted; nothing half-written was kept."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Only errors reach the terminal: a command's answer is its output and its one-line
     # reason, not a stream of warnings (wrong passphrases are already reported as errors).
@@ -113,22 +123,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2
+    ctx: CliContext | None = None
     try:
         data_dir = args.data_dir or default_data_dir()
-        settings = load_settings(settings_path(args.config, data_dir))
+        source = settings_path(args.config, data_dir)
+        settings = load_settings(source)
         ctx = CliContext(
             data_dir=data_dir,
             settings=settings,
             actor=args.user or default_actor(),
             secrets=SecretReader(),
             actor_given=bool(args.user or os.environ.get(USER_ENV)),
+            settings_source=str(source) if source else None,
         )
         return int(args.handler(args, ctx) or 0)
     except CarerDeskError as exc:
         print(f"carer-desk: {explain(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("carer-desk: interrupted; nothing half-written was kept.", file=sys.stderr)
+        print(f"carer-desk: {interrupted_message(ctx)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -52,8 +52,14 @@ def add_print_parser(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument(
         "--all-pending", action="store_true", help="card sheets: every card waiting to print"
     )
-    who.add_argument("--session", metavar="ID", help="sign-in: the group session id")
-    who.add_argument("--request", metavar="ID", help="letter: the payment request id")
+    who.add_argument(
+        "--session", metavar="ID", help="sign-in: the group session id (or give --carer)"
+    )
+    who.add_argument(
+        "--request",
+        metavar="ID",
+        help="letter: the payment request id (or give --carer for their latest decision)",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     parser.add_argument(
         "--json", type=Path, metavar="FILE.json", help="subject-access: also write the JSON"
@@ -96,6 +102,14 @@ def _need(args: argparse.Namespace, name: str, document: str) -> str:
     if not value:
         raise PrintUsageError(f"'print {document}' needs --{name.replace('_', '-')} ID.")
     return value
+
+
+def _one_of(args: argparse.Namespace, name: str, document: str) -> tuple[str, str]:
+    """``(option, id)`` for a document that takes its own id or the carer's."""
+    given = [(n, getattr(args, n)) for n in (name, "carer") if getattr(args, n)]
+    if len(given) != 1:
+        raise PrintUsageError(f"'print {document}' needs --{name} ID or --carer ID (one of them).")
+    return given[0]
 
 
 def _carer_list(args: argparse.Namespace) -> tuple[list[str] | None, bool]:
@@ -166,13 +180,23 @@ def run_print(args: argparse.Namespace, store: RecordStore, settings: Settings) 
     elif document == "support-plan":
         rendered = service.support_plan(_need(args, "carer", document), large_print=large)
     elif document == "letter":
-        rendered = service.letter(_need(args, "request", document), large_print=large)
+        option, chosen = _one_of(args, "request", document)
+        rendered = (
+            service.letter(chosen, large_print=large)
+            if option == "request"
+            else service.letter_for_carer(chosen, large_print=large)
+        )
     else:  # sign-in
-        rendered = service.sign_in(_need(args, "session", document))
+        option, chosen = _one_of(args, "session", document)
+        rendered = (
+            service.sign_in(chosen) if option == "session" else service.sign_in_for_carer(chosen)
+        )
     service.save(rendered, out, password=password)
     cards = f", {len(rendered.cards)} cards marked printed" if rendered.cards else ""
     print(
         f"Wrote {out} ({document} for {len(rendered.carer_ids)} "
         f"carer{'s' if len(rendered.carer_ids) != 1 else ''}{cards})."
     )
+    for _card_id, reason in rendered.held_back:
+        print(f"Not printed, left in the queue: {reason}.")
     return 0

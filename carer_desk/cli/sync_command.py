@@ -168,9 +168,25 @@ def run_sync(
         if getattr(args, "watch", False):
             return _watch(engine, transport, vault, out)
         _print_summary(_sync_once(engine, vault), vault, out)
-        return 0
+        return _refused_exit(vault)
     finally:
         transport.close()
+
+
+def _refused_exit(vault: Vault) -> int:
+    """1, with a one-line summary on stderr, while the office has refused anything: a
+    sync that leaves work refused has not done its job (scripts must notice)."""
+    refused = vault.rejected_changes()
+    if not refused:
+        return 0
+    n = len(refused)
+    print(
+        f"carer-desk: {n} change{'s were' if n != 1 else ' was'} refused by the office and "
+        f"{'are' if n != 1 else 'is'} held on this laptop: correct or discard "
+        f"{'them' if n != 1 else 'it'} ('carer-desk refused' lists them with the reasons).",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _sync_once(engine: SyncEngine, vault: Vault) -> tuple[SyncSummary, list[DuplicateCandidate]]:
@@ -235,9 +251,14 @@ def cmd_sign_out(args: argparse.Namespace, ctx: CliContext) -> int:
     waiting = unsynced_count(states)
     if not safe_to_decommission(states):
         vault.close()
+        steps = ["run 'carer-desk sync'"]
+        if states.get(SyncState.CONFLICT.value):
+            steps.append("decide the conflicts ('carer-desk conflicts')")
+        if states.get(SyncState.REJECTED.value):
+            steps.append("correct or discard the refused changes ('carer-desk refused')")
         raise CarerDeskError(
-            f"{waiting} record(s) are not synced yet ({_describe(states)}). Run "
-            "'carer-desk sync', resolve conflicts and rejections, then sign out again."
+            f"{waiting} record(s) are not synced yet ({_describe(states)}). To sign out, "
+            f"{', '.join(steps)}, then sign out again."
         )
     if not args.yes:
         vault.close()

@@ -28,6 +28,7 @@ from carer_desk.factories.conversations import (
     conversation,
     goal,
     listen_and_connect,
+    outcomes,
     urgent_support,
     wellbeing_check,
 )
@@ -44,7 +45,14 @@ from carer_desk.factories.people import (
     contact_details,
     referral,
 )
-from carer_desk.factories.plans import card, emergency_contact, medication, plan, plan_person
+from carer_desk.factories.plans import (
+    card,
+    emergency_call,
+    emergency_contact,
+    medication,
+    plan,
+    plan_person,
+)
 
 __all__ = [
     "CREATED_AT",
@@ -63,12 +71,14 @@ __all__ = [
     "contact_details",
     "conversation",
     "duplicate_decision",
+    "emergency_call",
     "emergency_contact",
     "goal",
     "group",
     "listen_and_connect",
     "medication",
     "member",
+    "outcomes",
     "payment_request",
     "plan",
     "plan_person",

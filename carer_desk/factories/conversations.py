@@ -10,11 +10,14 @@ from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import (
     ActionTag,
     BuildAGoodLife,
+    CarerOutcome,
     ConversationStatus,
     Goal,
     GuidedConversation,
     ListenAndConnect,
+    OutcomeAssessment,
     SupportAction,
+    UnableReason,
     UrgentSupport,
     WellbeingAnswer,
     WellbeingScale,
@@ -23,6 +26,19 @@ from carer_desk.rules.financial_year import add_months
 
 TEMPLATE_ID = "guided-conversation"
 TEMPLATE_VERSION = 1
+#: The wellbeing statements of the shipped templates (v1 and v2 ask the same eight).
+WELLBEING_STATEMENTS = (
+    "recognised_and_respected",
+    "care_safely",
+    "balance_caring_and_life",
+    "make_most_of_income",
+    "remain_in_work",
+    "health_and_wellbeing",
+    "manage_stress",
+    "relationships",
+)
+#: The outcomes the built assessment finds the carer unable to achieve.
+UNABLE = (CarerOutcome.RELATIONSHIPS, CarerOutcome.RECREATION)
 
 
 def listen_and_connect(**changes: Any) -> ListenAndConnect:
@@ -56,9 +72,34 @@ def wellbeing_check(
     return tuple(WellbeingAnswer(statement_id=s, answer=answer) for s in statement_ids)
 
 
+def outcomes(unable: Iterable[CarerOutcome] = UNABLE) -> tuple[OutcomeAssessment, ...]:
+    """All eight reg. 3 outcomes assessed; those in ``unable`` only with significant
+    distress (reg. 3(4))."""
+    cannot = set(unable)
+    return tuple(
+        OutcomeAssessment(
+            outcome=o,
+            unable=o in cannot,
+            reasons=(UnableReason.SIGNIFICANT_PAIN_DISTRESS_ANXIETY,) if o in cannot else (),
+        )
+        for o in CarerOutcome
+    )
+
+
 def assessment(**changes: Any) -> BuildAGoodLife:
-    """Stage 3, the carer's assessment: one goal and one support action."""
-    return BuildAGoodLife(**with_defaults({"goals": (goal(),), "actions": (action(),)}, changes))
+    """Stage 3, a lawful carer's assessment: every outcome assessed (two not achieved), a
+    significant impact on wellbeing, the wellbeing check answered, the carer able and
+    willing to continue caring, one goal and one support action."""
+    defaults = dict(
+        outcomes=outcomes(),
+        significant_impact_on_wellbeing=True,
+        wellbeing_check=wellbeing_check(WELLBEING_STATEMENTS),
+        able_to_continue_caring=True,
+        willing_to_continue_caring=True,
+        goals=(goal(),),
+        actions=(action(),),
+    )
+    return BuildAGoodLife(**with_defaults(defaults, changes))
 
 
 def conversation(carer: Carer | str, **changes: Any) -> GuidedConversation:

@@ -1,10 +1,11 @@
-"""Emergency plans, their parts, and the cards issued against them."""
+"""Emergency plans, their parts, the cards issued against them, and calls to the line."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from carer_desk.factories.defaults import DAUGHTER, DAY, SIGNED_UP, with_defaults
+from carer_desk.factories.defaults import CREATED_AT, DAUGHTER, DAY, SIGNED_UP, with_defaults
+from carer_desk.records.calls import ContactAttempt, EmergencyCall
 from carer_desk.records.carer import Carer
 from carer_desk.records.plan import (
     CardHolder,
@@ -78,3 +79,21 @@ def card(
         issued_on=plan.created_on,
     )
     return EmergencyCard(**with_defaults(defaults, changes))
+
+
+def emergency_call(card: EmergencyCard, **changes: Any) -> EmergencyCall:
+    """A call to the line about ``card``'s carer: a neighbour rang, the first contact was
+    reached, no replacement care was needed."""
+    defaults = dict(
+        carer_id=card.carer_id,
+        card_id=card.id,
+        plan_id=card.plan_id,
+        card_number=card.number,
+        received_at=CREATED_AT,
+        operator="line.operator",
+        caller="A neighbour",
+        line_status="ready",
+        contacts_tried=(ContactAttempt(name=str(DAUGHTER["name"]), reached=True),),
+        created_at=CREATED_AT,
+    )
+    return EmergencyCall(**with_defaults(defaults, changes))

@@ -25,7 +25,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from carer_desk.errors import ValidationError
 from carer_desk.formatting import long_date
-from carer_desk.printing.fonts import BOLD, FAMILY, REGULAR, register_fonts, visual
+from carer_desk.printing.fonts import BOLD, FAMILY, REGULAR, clip_to_width, register_fonts, visual
 from carer_desk.printing.geometry import (
     A4_HEIGHT,
     A4_WIDTH,
@@ -97,9 +97,29 @@ TYPOGRAPHY = {
 }
 
 
-def markup(text: str) -> str:
-    """User text made safe for a Paragraph: shaped, XML-escaped, line breaks kept."""
-    return "<br/>".join(escape(visual(line)) for line in text.splitlines()) or ""
+# What one printed entry may hold: printing time must stay bounded whatever the data (a
+# record written before input bounds, or pasted by a tool, can hold anything).
+LABEL_MAX = 300
+ENTRY_MAX = 20_000
+WORD_MAX = 120  # longer runs without a space are broken, or wrapping turns quadratic
+_LONG_RUN = re.compile(rf"\S{{{WORD_MAX + 1},}}")
+
+
+def printable(text: str, limit: int = ENTRY_MAX) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis), with any run of more than
+    ``WORD_MAX`` characters without a space broken into pieces that can wrap."""
+    if len(text) > limit:
+        text = text[:limit].rstrip() + "…"
+    return _LONG_RUN.sub(
+        lambda m: " ".join(m[0][i : i + WORD_MAX] for i in range(0, len(m[0]), WORD_MAX)), text
+    )
+
+
+def markup(text: str, limit: int = ENTRY_MAX) -> str:
+    """User text made safe for a Paragraph: bounded, shaped, XML-escaped, line breaks
+    kept."""
+    lines = printable(text, limit).splitlines()
+    return "<br/>".join(escape(visual(line)) for line in lines) or ""
 
 
 def sentences(text: str) -> list[str]:
@@ -147,13 +167,14 @@ def _entry_flowables(entry: Entry, t: Typography, styles: dict[str, ParagraphSty
     if t.split_sentences:
         out = []
         if entry.label:
-            out.append(Paragraph(markup(entry.label), styles["label"]))
+            out.append(Paragraph(markup(entry.label, LABEL_MAX), styles["label"]))
         out.extend(Paragraph(markup(s), styles["body"]) for s in sentences(text))
         return out
     if entry.label:
         return [
             Paragraph(
-                f"<font name='{BOLD}'>{markup(entry.label)}:</font> {markup(text)}", styles["body"]
+                f"<font name='{BOLD}'>{markup(entry.label, LABEL_MAX)}:</font> {markup(text)}",
+                styles["body"],
             )
         ]
     return [Paragraph(markup(text), styles["body"])]
@@ -163,8 +184,8 @@ def _story(doc: Document, layout: Layout) -> list:
     t = TYPOGRAPHY[layout]
     styles = _styles(t)
     story: list = [
-        Paragraph(markup(doc.title), styles["title"]),
-        Paragraph(markup(doc.about), styles["heading"]),
+        Paragraph(markup(doc.title, LABEL_MAX), styles["title"]),
+        Paragraph(markup(doc.about, LABEL_MAX), styles["heading"]),
     ]
     dates = [f"Printed {long_date(doc.printed_on)}"]
     if doc.review_on:
@@ -203,7 +224,7 @@ def _numbered_canvas(doc: Document, layout: Layout) -> type[Canvas]:
     dates = f"Printed {long_date(doc.printed_on)}"
     if doc.review_on:
         dates += f" · Review by {long_date(doc.review_on)}"
-    header = visual(f"{doc.title} — {doc.about}")
+    header = visual(printable(f"{doc.title} — {doc.about}", LABEL_MAX))
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
@@ -252,13 +273,7 @@ def _numbered_canvas(doc: Document, layout: Layout) -> type[Canvas]:
 
 
 def _clip(text: str, size: float, width: float) -> str:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    if stringWidth(text, REGULAR, size) <= width:
-        return text
-    while text and stringWidth(text + "…", REGULAR, size) > width:
-        text = text[:-1]
-    return text + "…"
+    return clip_to_width(text, REGULAR, size, width)
 
 
 def render_document(doc: Document, layout: Layout = Layout.STANDARD) -> bytes:

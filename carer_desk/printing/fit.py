@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from reportlab.pdfgen.canvas import Canvas
 
-from carer_desk.printing.fonts import register_fonts, string_width, visual
+from carer_desk.printing.fonts import clip_to_width, register_fonts, string_width, visual
 from carer_desk.printing.geometry import Box
 
 ELLIPSIS = "…"
@@ -22,6 +22,9 @@ ASCENT = 0.93
 DESCENT = 0.24
 LEADING_RATIO = 1.18
 SIZE_STEP = 0.25
+# No printable glyph is narrower than this share of its size (DejaVu's narrowest, the
+# thin marks, are wider): a box holds at most width / (size x this) of them a line.
+NARROWEST_GLYPH = 0.1
 
 
 class Align(StrEnum):
@@ -81,9 +84,19 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 def _truncate(line: str, font: str, size: float, width: float) -> str:
-    while line and string_width(line + ELLIPSIS, font, size) > width:
-        line = line[:-1]
-    return line.rstrip() + ELLIPSIS
+    if string_width(line + ELLIPSIS, font, size) <= width:
+        return line.rstrip() + ELLIPSIS
+    return clip_to_width(line, font, size, width, ELLIPSIS, always=True)
+
+
+def _most_that_fits(width: float, height: float, min_size: float, max_lines: int | None) -> int:
+    """More characters than the box could ever show at ``min_size``: text beyond this is
+    cut with an ellipsis anyway, so it is never wrapped (wrapping is what takes the time:
+    a 99,000-character name must not make printing run for minutes)."""
+    lines = max(1, int(height // (min_size * LEADING_RATIO)) + 1)
+    if max_lines is not None:
+        lines = min(lines, max_lines)
+    return lines * (int(width / (min_size * NARROWEST_GLYPH)) + 1)
 
 
 def fit_text(
@@ -99,6 +112,9 @@ def fit_text(
     """The largest size between ``min_size`` and ``max_size`` at which the wrapped text
     fits the box; at ``min_size`` the last line that fits is cut with an ellipsis."""
     register_fonts()
+    most = _most_that_fits(box_width, box_height, min_size, max_lines)
+    if len(text) > most:
+        text = text[:most]
     size = max_size
     while True:
         leading = size * LEADING_RATIO

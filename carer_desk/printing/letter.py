@@ -42,6 +42,15 @@ class DecisionLetter:
     decline_reason: str | None = None
     signed_by: str | None = None
     large_print: bool = False
+    # The carer's assessment the request follows (Care Act s.13(2)): its decision in a
+    # sentence and its reasons, printed with the letter.
+    assessment_decision: str | None = None
+    assessment_reasons: tuple[str, ...] = ()
+    assessed_on: date | None = None
+    # Declined: when the carer may apply again, in a sentence.
+    apply_again: str | None = None
+    # How to complain about the decision (the office's complaints contact, when set).
+    complaints_contact: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -59,6 +68,28 @@ def _reach_us(letter: DecisionLetter) -> str:
     return "please get in touch with the person you spoke to"
 
 
+def _assessment(letter: DecisionLetter) -> list[str]:
+    if letter.assessment_decision is None:
+        return []
+    when = f" on {long_date(letter.assessed_on)}" if letter.assessed_on else ""
+    return [
+        f"Your carer's assessment{when} found: {letter.assessment_decision.rstrip('.')}. "
+        + " ".join(r.rstrip(".") + "." for r in letter.assessment_reasons)
+    ]
+
+
+def _complain(letter: DecisionLetter) -> str:
+    how = (
+        f"contact {letter.complaints_contact}"
+        if letter.complaints_contact
+        else _reach_us(letter).removeprefix("please ")
+    )
+    return (
+        "If you are unhappy with this decision, you can ask us to look at it again, or "
+        f"make a complaint: {how}. We will tell you how your complaint is handled."
+    )
+
+
 def _paragraphs(letter: DecisionLetter) -> list[str]:
     amount = money(letter.amount_pence)
     if letter.approved:
@@ -72,14 +103,19 @@ def _paragraphs(letter: DecisionLetter) -> list[str]:
             f"We are pleased to tell you that we have agreed a payment of {amount} "
             f"for: {letter.purpose}.",
             f"We will pay the money {to}. We hope it gives you some time for yourself.",
+            *_assessment(letter),
             f"If anything changes, or you would like to talk, {_reach_us(letter)}.",
         ]
     return [
         "Thank you for talking to us about a carer's wellbeing payment.",
         f"We are sorry, but we cannot agree the payment of {amount} for: {letter.purpose}.",
         f"This is why: {letter.decline_reason.strip()}",  # type: ignore[union-attr]
+        *_assessment(letter),
+        letter.apply_again
+        or "You can apply again at any time, for example if your circumstances change.",
         "This does not stop us helping you in other ways. If you would like to talk about "
         f"this decision or about other support, {_reach_us(letter)}.",
+        _complain(letter),
     ]
 
 

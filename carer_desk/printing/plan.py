@@ -22,6 +22,7 @@ from carer_desk.printing.document import (
 from carer_desk.printing.fonts import isolate
 from carer_desk.records.carer import Carer
 from carer_desk.records.plan import EmergencyContact, EmergencyPlan, Medication, PlanPerson
+from carer_desk.rules.emergency_line import care_address
 
 # The order of the sections, by title; tests and docs refer to it.
 SECTION_ORDER = (
@@ -51,6 +52,17 @@ def _contact_line(position: int, contact: EmergencyContact) -> Entry:
     return Entry(f"{position}. {isolate(contact.name)} ({contact.role})", ". ".join(parts) + ".")
 
 
+def _consent_words(plan: EmergencyPlan) -> str:
+    if plan.consent_to_share_with_emergency_service and plan.consent_date:
+        return f"Yes, given on {long_date(plan.consent_date)}."
+    if plan.consent_withdrawn_on is not None:
+        return (
+            f"Withdrawn on {long_date(plan.consent_withdrawn_on)}: the emergency line does "
+            "not use this plan."
+        )
+    return "Not given."
+
+
 def _medication_line(med: Medication) -> str:
     text = ", ".join(p for p in (med.dose, med.when) if p) or "dose not recorded"
     if med.where_kept:
@@ -78,7 +90,12 @@ def plan_document(
     people = plan.cared_for
     names = ", ".join(isolate(p.name) for p in people)
 
-    call = [_contact_line(i, c) for i, c in enumerate(plan.emergency_contacts, start=1)]
+    # Only contacts who agreed to be rung are printed: the plan leaves the building.
+    call = [
+        _contact_line(i, c)
+        for i, c in enumerate(plan.emergency_contacts, start=1)
+        if c.consent_given
+    ]
     if emergency_phone:
         call.append(
             Entry(
@@ -105,11 +122,19 @@ def plan_document(
     allergies = [Entry(isolate(p.name), p.allergies or NOT_RECORDED) for p in people]
 
     access = plan.access
-    address = carer.address.lines() if carer.address else ()
-    get_in = list(
+    # Where care is needed: each person cared for's address, which is not the carer's for
+    # a distance carer. Always shown, as "Not recorded" when unknown: a stranger must not
+    # go to the carer's house for someone who lives elsewhere.
+    get_in = []
+    for person in people or ():
+        where = care_address(person, carer)
+        label = "Address" if len(people) == 1 else f"{isolate(person.name)}: address"
+        get_in.append(Entry(label, ", ".join(where) if where else NOT_RECORDED))
+    if not people and carer.address:
+        get_in.append(Entry("Address", ", ".join(carer.address.lines())))
+    get_in.extend(
         entries(
             [
-                ("Address", ", ".join(address)),
                 ("How to get in", access.how_to_get_in),
                 ("Who holds keys", access.who_holds_keys),
             ]
@@ -147,12 +172,7 @@ def plan_document(
                 ("Review by", plan.review_date),
             ]
         ),
-        Entry(
-            "Consent to share with the emergency line",
-            f"Yes, given on {long_date(plan.consent_date)}."
-            if plan.consent_to_share_with_emergency_service and plan.consent_date
-            else "Not given.",
-        ),
+        Entry("Consent to share with the emergency line", _consent_words(plan)),
     ]
 
     by_title: dict[str, list[Entry]] = {

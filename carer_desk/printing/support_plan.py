@@ -12,7 +12,15 @@ from carer_desk.formatting import long_date
 from carer_desk.printing.document import Document, Entry, Section, entries
 from carer_desk.printing.fonts import isolate
 from carer_desk.records.carer import Carer
-from carer_desk.records.conversation import GuidedConversation
+from carer_desk.records.conversation import EligibilityDetermination, GuidedConversation
+
+
+def _decision_words(determination: EligibilityDetermination) -> str:
+    if determination.eligible is None:
+        return "Your needs were assessed as set out below."
+    if determination.eligible:
+        return "You have eligible needs for support as a carer."
+    return "You do not have eligible needs for support as a carer at the moment."
 
 
 def support_plan_document(
@@ -63,6 +71,23 @@ def support_plan_document(
                 bits.append(f"By {long_date(action.due)}.")
             actions.append(Entry(None, " ".join(bits)))
         sections.append(Section("What we agreed to do", tuple(actions)))
+    determination = conversation.determination
+    if determination is not None:
+        # The written record of the eligibility decision and its reasons (Care Act 2014
+        # s.13(2)): the carer is entitled to it.
+        decided = [
+            Entry(None, _decision_words(determination)),
+            *(Entry(None, reason) for reason in determination.reasons),
+            Entry("The law this assessment follows", determination.route_wording),
+            Entry("Decided on", long_date(determination.determined_on)),
+        ]
+        sections.append(
+            Section(
+                "Your carer's assessment: what we decided",
+                tuple(decided),
+                note="This is the written record of our decision and the reasons for it.",
+            )
+        )
     review = conversation.review_date
     sections.append(
         Section(

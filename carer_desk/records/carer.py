@@ -108,6 +108,16 @@ class Condition(LabelledEnum):
     OTHER = ("other", "Other")
 
 
+class ClosureReason(LabelledEnum):
+    """Why a carer's record was closed."""
+
+    CARING_ENDED = ("caring_ended", "Caring has ended")
+    BEREAVEMENT = ("bereavement", "Bereavement")
+    MOVED_AWAY = ("moved_away", "Moved away")
+    NO_LONGER_WANTS_SUPPORT = ("no_longer_wants_support", "No longer wants support")
+    OTHER = ("other", "Another reason")
+
+
 class AgeBand(LabelledEnum):
     YOUNG_CARER = ("young_carer", "Young carer")
     YOUNG_ADULT_CARER = ("young_adult_carer", "Young adult carer")
@@ -288,6 +298,47 @@ class Contact:
         problems.raise_if_any()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class YoungCarerReferral:
+    """A carer under 18 referred on to the young carers' service (BRIEF §6)."""
+
+    referred_on: date = field(metadata=NOT_IN_FUTURE)
+    to: str  # the service, in words
+    by: str  # who made the referral
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        clean_text(self, "to", "by")
+        clean_optional_text(self, "note")
+        problems = Problems()
+        problems.require_date("referred_on", self.referred_on)
+        problems.require_text("to", self.to, "the service they were referred to")
+        problems.require_text("by", self.by, "who made the referral")
+        problems.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Closure:
+    """The carer's record is closed: no new work is started, their cards are revoked, and
+    the retention period runs from ``closed_on``."""
+
+    closed_on: date = field(metadata=NOT_IN_FUTURE)
+    reason: ClosureReason
+    closed_by: str
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        clean_text(self, "closed_by")
+        clean_optional_text(self, "note")
+        problems = Problems()
+        problems.require_date("closed_on", self.closed_on)
+        problems.require_enum("reason", self.reason, ClosureReason)
+        problems.require_text("closed_by", self.closed_by, "who closed the record")
+        if self.reason == ClosureReason.OTHER and self.note is None:
+            problems.add("note", "say why the record is being closed")
+        problems.raise_if_any()
+
+
 # --- the carer ------------------------------------------------------------------------------
 
 
@@ -298,7 +349,7 @@ def _age_on(born: date, on: date) -> int:
     return years
 
 
-def _months_between(born: date, on: date) -> int:
+def months_between(born: date, on: date) -> int:
     months = (on.year - born.year) * 12 + (on.month - born.month)
     if on.day < born.day:
         months -= 1
@@ -332,6 +383,8 @@ class Carer:
     team: LocalityTeam | None = None
     worker: str | None = None  # username of the assigned outreach worker
     safeguarding_flag: bool = False
+    young_carer_referral: YoungCarerReferral | None = None
+    closure: Closure | None = None  # the record was closed (caring ended, moved away...)
     # When the record was first made, in UTC. Services stamp it from their own clock; a
     # record made without one (a test, a script) is stamped by the system clock.
     created_at: datetime = field(default_factory=SYSTEM_CLOCK.now)
@@ -391,8 +444,18 @@ class Carer:
             problems.unique_ids("contacts", self.contacts)
         problems.require_enum("team", self.team, LocalityTeam, optional=True)
         problems.require_bool("safeguarding_flag", self.safeguarding_flag)
+        if self.young_carer_referral is not None and not isinstance(
+            self.young_carer_referral, YoungCarerReferral
+        ):
+            problems.add("young_carer_referral", "must be a YoungCarerReferral")
+        if self.closure is not None and not isinstance(self.closure, Closure):
+            problems.add("closure", "must be a Closure")
         problems.require_aware("created_at", self.created_at)
         problems.raise_if_any()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closure is not None
 
     @property
     def display_name(self) -> str:
@@ -428,5 +491,5 @@ class Carer:
         bands = config.age_bands if isinstance(config, Settings) else config
         if self.date_of_birth is None:
             return False
-        months = _months_between(self.date_of_birth, on)
+        months = months_between(self.date_of_birth, on)
         return bands.transition_referral_months <= months < bands.young_carer_under * 12

@@ -23,15 +23,19 @@ from typing import Any
 import cattrs
 
 from carer_desk.errors import ValidationError
-from carer_desk.records.kinds import KIND_TABLE
+from carer_desk.records.kinds import KIND_TABLE, LAPTOP_ONLY_KINDS
 from carer_desk.records.vocabulary import LabelledEnum
 from carer_desk.validation import join_path
 
 logger = logging.getLogger(__name__)
 
-# Each kind's record class, from the one table of record kinds. The kind strings are part
-# of the stored and wire format: never rename one.
-KINDS: dict[str, type] = {kind: spec.record_class for kind, spec in KIND_TABLE.items()}
+# Each kind's record class, from the one table of record kinds, and the kinds this laptop
+# keeps that the server does not take yet (carer_desk.records.kinds.LAPTOP_ONLY_KINDS).
+# The kind strings are part of the stored and wire format: never rename one.
+KINDS: dict[str, type] = {
+    **{kind: spec.record_class for kind, spec in KIND_TABLE.items()},
+    **LAPTOP_ONLY_KINDS,
+}
 _KIND_OF_CLASS: dict[type, str] = {cls: kind for kind, cls in KINDS.items()}
 
 # Fields that have a default in code (a fresh id, "now") but must be present in a stored

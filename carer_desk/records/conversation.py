@@ -15,7 +15,7 @@ from datetime import date
 from carer_desk.ids import new_id
 from carer_desk.records.plausible_dates import NOT_IN_FUTURE
 from carer_desk.records.vocabulary import LabelledEnum
-from carer_desk.validation import Problems, clean_optional_text, clean_text
+from carer_desk.validation import Problems, clean_optional_text, clean_text, set_field
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,16 @@ class UnableReason(LabelledEnum):
         "endangers_self_or_others",
         "Endangers their own or others' health or safety",
     )
+
+
+class LegalRoute(LabelledEnum):
+    """The law a carer's assessment is held under (BRIEF §2). Reg. 3 eligibility is for
+    adult carers of adults; young carers and parent carers of disabled children are
+    assessed under the Children Act 1989. The settings hold the wording printed."""
+
+    ADULT_CARER = ("adult_carer", "Adult carer (Care Act 2014)")
+    YOUNG_CARER = ("young_carer", "Young carer (Children Act 1989, s.17ZA)")
+    PARENT_CARER = ("parent_carer", "Parent carer of a disabled child (Children Act 1989, s.17ZD)")
 
 
 class WellbeingScale(LabelledEnum):
@@ -213,12 +223,11 @@ class OutcomeAssessment:
         problems.require_enum("outcome", self.outcome, CarerOutcome)
         problems.require_bool("unable", self.unable)
         problems.require_enum_tuple("reasons", self.reasons, UnableReason)
-        if self.unable is False and self.reasons:
-            problems.add(
-                "reasons",
-                "reasons are only recorded when the carer is unable to achieve "
-                "the outcome; tick 'unable' or clear the reasons",
-            )
+        if self.unable is False and isinstance(self.reasons, tuple) and self.reasons:
+            # Reg. 3(4): achieving an outcome only with help, with significant pain,
+            # distress or anxiety, or by endangering someone IS being unable to achieve
+            # it. A reason ticked therefore means "unable"; it is never refused.
+            set_field(self, "unable", True)
         problems.raise_if_any()
 
 
@@ -271,26 +280,40 @@ class SupportAction:
         problems.raise_if_any()
 
 
+def _optional_bool(problems: Problems, path: str, value: object) -> None:
+    if value is not None and not isinstance(value, bool):
+        problems.add(path, "must be yes, no or not decided yet")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildAGoodLife:
     outcomes: tuple[OutcomeAssessment, ...] = ()
     health_deteriorating_or_at_risk: bool = False
-    significant_impact_on_wellbeing: bool = False
+    # The worker's decision (yes or no); None until it is made, so "not decided" is never
+    # mistaken for "no impact".
+    significant_impact_on_wellbeing: bool | None = None
     wellbeing_check: tuple[WellbeingAnswer, ...] = ()
     goals: tuple[Goal, ...] = ()
     actions: tuple[SupportAction, ...] = ()
     payment_recommended: bool = False
+    # Care Act s.10(5): whether the carer is able, and willing, to continue caring.
+    able_to_continue_caring: bool | None = None
+    willing_to_continue_caring: bool | None = None
+    continuing_to_care_notes: str | None = None
 
     def __post_init__(self) -> None:
+        clean_optional_text(self, "continuing_to_care_notes")
         problems = Problems()
         if problems.require_tuple_of("outcomes", self.outcomes, OutcomeAssessment):
             problems.unique_ids("outcomes", self.outcomes, "outcome")
         problems.require_bool(
             "health_deteriorating_or_at_risk", self.health_deteriorating_or_at_risk
         )
-        problems.require_bool(
-            "significant_impact_on_wellbeing", self.significant_impact_on_wellbeing
+        _optional_bool(
+            problems, "significant_impact_on_wellbeing", self.significant_impact_on_wellbeing
         )
+        _optional_bool(problems, "able_to_continue_caring", self.able_to_continue_caring)
+        _optional_bool(problems, "willing_to_continue_caring", self.willing_to_continue_caring)
         if problems.require_tuple_of("wellbeing_check", self.wellbeing_check, WellbeingAnswer):
             problems.unique_ids("wellbeing_check", self.wellbeing_check, "statement_id")
         if problems.require_tuple_of("goals", self.goals, Goal):
@@ -305,6 +328,97 @@ class BuildAGoodLife:
             if item.outcome == outcome:
                 return item
         return None
+
+    @property
+    def outcomes_not_assessed(self) -> tuple[CarerOutcome, ...]:
+        """The reg. 3 outcomes with no assessment yet, in the regulation's order."""
+        assessed = {item.outcome for item in self.outcomes}
+        return tuple(o for o in CarerOutcome if o not in assessed)
+
+    @property
+    def is_lawful_assessment(self) -> bool:
+        """Whether this records what a carer's assessment must (BRIEF §2): every outcome
+        assessed, the significant-impact decision made, and the wellbeing check."""
+        return (
+            not self.outcomes_not_assessed
+            and self.significant_impact_on_wellbeing is not None
+            and bool(self.wellbeing_check)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EligibilityDetermination:
+    """The written record of the eligibility determination and its reasons (Care Act
+    2014 s.13(2)), made when the conversation is completed and kept with it unchanged."""
+
+    determined_on: date
+    determined_by: str
+    route: LegalRoute
+    route_wording: str  # the legal route in the words the settings held at the time
+    # None when the assessment is not held under reg. 3 (a young or parent carer).
+    eligible: bool | None
+    reasons: tuple[str, ...]
+    outcomes_not_achieved: tuple[CarerOutcome, ...] = ()
+
+    def __post_init__(self) -> None:
+        clean_text(self, "determined_by", "route_wording")
+        problems = Problems()
+        problems.require_date("determined_on", self.determined_on)
+        problems.require_text("determined_by", self.determined_by, "who made the decision")
+        problems.require_enum("route", self.route, LegalRoute)
+        problems.require_text("route_wording", self.route_wording, "the legal route")
+        _optional_bool(problems, "eligible", self.eligible)
+        if not isinstance(self.reasons, tuple) or not all(
+            isinstance(r, str) and r.strip() for r in self.reasons
+        ):
+            problems.add("reasons", "must be the reasons, in words")
+        elif not self.reasons:
+            problems.add("reasons", "a determination gives its reasons")
+        problems.require_enum_tuple(
+            "outcomes_not_achieved", self.outcomes_not_achieved, CarerOutcome
+        )
+        problems.raise_if_any()
+
+    @property
+    def summary(self) -> str:
+        """One sentence for the carer's file and letters."""
+        if self.eligible is None:
+            return f"Assessed under {self.route_wording}."
+        return (
+            "The carer has eligible needs for support."
+            if self.eligible
+            else "The carer does not have eligible needs under reg. 3."
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WholeFamily:
+    """The whole-family view (BRIEF §2): children in the household who help with care
+    may be young carers, and are referred to the young carers' service."""
+
+    children_in_household: bool | None = None
+    children_helping_with_care: bool | None = None
+    young_carer_referral_on: date | None = field(default=None, metadata=NOT_IN_FUTURE)
+    notes: str | None = None
+
+    def __post_init__(self) -> None:
+        clean_optional_text(self, "notes")
+        problems = Problems()
+        _optional_bool(problems, "children_in_household", self.children_in_household)
+        _optional_bool(problems, "children_helping_with_care", self.children_helping_with_care)
+        problems.require_date(
+            "young_carer_referral_on", self.young_carer_referral_on, optional=True
+        )
+        if self.children_helping_with_care is True and self.children_in_household is False:
+            problems.add(
+                "children_in_household",
+                "a child helps with care, so there is a child in the household",
+            )
+        problems.raise_if_any()
+
+    @property
+    def referral_due(self) -> bool:
+        return self.children_helping_with_care is True and self.young_carer_referral_on is None
 
 
 # --- the conversation -----------------------------------------------------------------------
@@ -331,6 +445,9 @@ class GuidedConversation:
     reviewed_on: date | None = None  # when the office reviewed a self-assessment
     status: ConversationStatus = ConversationStatus.DRAFT
     completed_on: date | None = None
+    family: WholeFamily | None = None
+    # Written when the conversation is completed with an assessment (s.13(2)).
+    determination: EligibilityDetermination | None = None
 
     def __post_init__(self) -> None:
         clean_text(self, "template_id", "worker")
@@ -357,6 +474,12 @@ class GuidedConversation:
         if self.stage3 is not None and not isinstance(self.stage3, BuildAGoodLife):
             problems.add("stage3", "must be BuildAGoodLife or absent")
         problems.require_bool("stage1_sufficient", self.stage1_sufficient)
+        if self.family is not None and not isinstance(self.family, WholeFamily):
+            problems.add("family", "must be WholeFamily or absent")
+        if self.determination is not None and not isinstance(
+            self.determination, EligibilityDetermination
+        ):
+            problems.add("determination", "must be an EligibilityDetermination or absent")
         if (
             problems.require_date("review_date", self.review_date, optional=True)
             and started
@@ -388,8 +511,14 @@ class GuidedConversation:
 
     @property
     def assessment_completed(self) -> bool:
-        """Whether a carer's assessment was completed (payments depend on one)."""
-        return self.status == ConversationStatus.COMPLETE and self.stage3 is not None
+        """Whether a carer's assessment was completed (payments depend on one): complete,
+        with a stage 3 that records what the law asks of an assessment — every outcome
+        assessed, the significant-impact decision and the wellbeing check."""
+        return (
+            self.status == ConversationStatus.COMPLETE
+            and self.stage3 is not None
+            and self.stage3.is_lawful_assessment
+        )
 
     @property
     def has_safeguarding_concern(self) -> bool:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from carer_desk.records.calls import EmergencyCall
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.duplicates import DuplicateDecision
@@ -221,6 +222,19 @@ KIND_TABLE: Mapping[str, KindSpec] = MappingProxyType(
                 TeamRoute.BOTH_CARERS,
             ),
         )
+    }
+)
+
+
+#: Kinds the laptop stores that the server does not take yet: no entry in KIND_TABLE until
+#: the server's work on them (its routes, who may push and pull them) is done. A record of
+#: one is kept, audited and shown on the laptop; a syncing laptop that pushes one has it
+#: refused ("unknown record kind") and held, like any refused change. Moving a kind from
+#: here into KIND_TABLE is how it becomes synced.
+LAPTOP_ONLY_KINDS: Mapping[str, type] = MappingProxyType(
+    {
+        # Calls to the emergency line (issue 9): the server task gives it its entry.
+        "emergency_call": EmergencyCall,
     }
 )
 

@@ -44,6 +44,7 @@ class PaymentPurpose(LabelledEnum):
     COURSE_OR_HOBBY = ("course_or_hobby", "A course or hobby")
     HOUSEHOLD_HELP = ("household_help", "Help at home (laundry, cleaning)")
     HEALTH_AND_FITNESS = ("health_and_fitness", "Health and fitness (gym, spa)")
+    HOUSEHOLD_BILLS = ("household_bills", "Cost of living: household bills")
     OTHER = ("other", "Something else")
 
 
@@ -87,10 +88,24 @@ class WellbeingPaymentRequest:
     paid_on: date | None = None
     cancelled_on: date | None = None
     cancel_reason: str | None = None
+    # The same-purpose warning given when the request was submitted, kept so the approver
+    # sees it too (a warning, never a refusal).
+    duplicate_purpose_warning: str | None = None
+    # Something the office must look at before deciding or paying (the carer's record was
+    # closed while the request was in progress).
+    office_flag: str | None = None
 
     def __post_init__(self) -> None:
         clean_text(self, "wellbeing_outcome", "requested_by")
-        clean_optional_text(self, "supplier_name", "decided_by", "decline_reason", "cancel_reason")
+        clean_optional_text(
+            self,
+            "supplier_name",
+            "decided_by",
+            "decline_reason",
+            "cancel_reason",
+            "duplicate_purpose_warning",
+            "office_flag",
+        )
         p = Problems()
         p.require_id("id", self.id)
         p.require_id("carer_id", self.carer_id)

@@ -22,6 +22,7 @@ from carer_desk.config import MAX_EMERGENCY_CONTACTS, MIN_EMERGENCY_CONTACTS, Pl
 from carer_desk.errors import RuleViolation
 from carer_desk.ids import new_id
 from carer_desk.records.contact_details import check_phone
+from carer_desk.records.places import Address
 from carer_desk.records.plausible_dates import NOT_IN_FUTURE
 from carer_desk.records.vocabulary import LabelledEnum
 from carer_desk.validation import Problems, clean_optional_text, clean_text
@@ -52,6 +53,9 @@ class PlanPerson:
     id: str = field(default_factory=new_id)
     cared_for_id: str | None = None  # the CaredForPerson on the carer's record, if linked
     name: str
+    # Where they live, so the line knows where care is needed. None: at the carer's
+    # address (a distance carer's plan must say where the person cared for lives).
+    address: Address | None = None
     conditions_and_care_needed: str | None = None
     medication: tuple[Medication, ...] = ()
     takes_no_medication: bool = False
@@ -86,6 +90,8 @@ class PlanPerson:
         p.require_id("id", self.id)
         p.require_id("cared_for_id", self.cared_for_id, optional=True)
         p.require_text("name", self.name, "the name of the person cared for")
+        if self.address is not None and not isinstance(self.address, Address):
+            p.add("address", "must be an Address")
         p.require_tuple_of("medication", self.medication, Medication)
         p.require_bool("takes_no_medication", self.takes_no_medication)
         if self.takes_no_medication is True and self.medication:
@@ -184,6 +190,9 @@ class EmergencyPlan:
     longer_term_plan: str | None = None  # for when the carer can no longer care
     consent_to_share_with_emergency_service: bool = False
     consent_date: date | None = field(default=None, metadata=NOT_IN_FUTURE)
+    # When the carer withdrew their consent to share: the plan's cards are suspended
+    # (the line must not use the plan) until consent is given again.
+    consent_withdrawn_on: date | None = field(default=None, metadata=NOT_IN_FUTURE)
     review_date: date | None = None
     created_on: date
     updated_on: date | None = None
@@ -221,6 +230,15 @@ class EmergencyPlan:
         p.require_date("consent_date", self.consent_date, optional=True)
         if self.consent_to_share_with_emergency_service is True and self.consent_date is None:
             p.add("consent_date", "record the date the carer agreed to share the plan")
+        if (
+            p.require_date("consent_withdrawn_on", self.consent_withdrawn_on, optional=True)
+            and self.consent_to_share_with_emergency_service is True
+        ):
+            p.add(
+                "consent_withdrawn_on",
+                "consent to share is recorded as given; clear the withdrawal when the carer "
+                "gives consent again",
+            )
         created = p.require_date("created_on", self.created_on)
         if (
             p.require_date("updated_on", self.updated_on, optional=True)
@@ -273,6 +291,13 @@ class EmergencyPlan:
 
     def is_due_for_review(self, on: date) -> bool:
         return self.review_date is not None and self.review_date <= on
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        """The carer withdrew consent to share: the line must not use this plan."""
+        return self.consent_withdrawn_on is not None and not (
+            self.consent_to_share_with_emergency_service
+        )
 
 
 # --- what a plan still needs ------------------------------------------------------------

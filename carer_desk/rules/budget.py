@@ -10,11 +10,14 @@ Drafts, declined and cancelled requests are not money at all. **Remaining** is t
 less spent and committed; ``remaining_if_all_approved_pence`` also takes off what is
 waiting for a decision.
 
-Which year a request belongs to: the date of the last step it has reached — paid on the
-day it was paid, committed on the day it was approved, waiting on the day it was
-requested. So a request approved on 20 March and paid on 3 April counts as committed in
-the old year until it is paid, then as spent in the new year. Figures describe the
-requests as they stand when the position is computed.
+Which year a request belongs to (``attribution``, the setting
+``payments.year_end_attribution``): by default the year it was **approved** — committed on
+the day it was approved, and still in that year once paid, so money approved on 20 March
+and paid on 3 April stays in the old year's figures (the year that agreed to spend it).
+With ``"paid"`` a paid request counts on the day it was paid instead: committed in the old
+year until it is paid, then spent in the new one. A request waiting for a decision counts
+on the day it was requested. Figures describe the requests as they stand when the position
+is computed.
 
 Funder shares: each figure is split between the funders by their percentages using the
 largest-remainder method, so the shares of every figure add up exactly to the pence of
@@ -37,6 +40,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Protocol
 
+from carer_desk.config import YEAR_APPROVED, YEAR_END_ATTRIBUTIONS, YEAR_PAID
 from carer_desk.errors import ValidationError
 from carer_desk.rules.financial_year import FinancialYear
 from carer_desk.rules.payment_cap import PaymentLike
@@ -148,11 +152,13 @@ def split_by_largest_remainder(
     return tuple(parts)
 
 
-def _attribution_date(request: BudgetRequestLike) -> date | None:
-    """The date of the last money step the request has reached (module docstring)."""
+def _attribution_date(request: BudgetRequestLike, attribution: str = YEAR_APPROVED) -> date | None:
+    """The day that decides which year the request counts in (module docstring)."""
     status = request.status
-    if status == _PAID:
+    if status == _PAID and attribution == YEAR_PAID:
         return request.paid_on or request.decided_on or request.requested_on
+    if status == _PAID:
+        return request.decided_on or request.paid_on or request.requested_on
     if status == _APPROVED:
         return request.decided_on or request.requested_on
     if status == _SUBMITTED:
@@ -214,12 +220,18 @@ def budget_position(
     annual_budget_pence: int = DEFAULT_ANNUAL_BUDGET_PENCE,
     funder_split: Sequence[tuple[str, int | Fraction | str]] = DEFAULT_FUNDER_SPLIT,
     district_of: Mapping[str, str] | None = None,
+    attribution: str = YEAR_APPROVED,
 ) -> BudgetPosition:
     """The budget position of ``fy`` from every request (other years' are ignored).
 
     ``district_of`` maps carer ids to their district, to break the figures down by
-    district; carers missing from it are counted under "unknown".
+    district; carers missing from it are counted under "unknown". ``attribution`` says
+    which year paid money counts in ("approved", the default, or "paid").
     """
+    if attribution not in YEAR_END_ATTRIBUTIONS:
+        raise ValidationError(
+            [("payments.year_end_attribution", f"{attribution!r} is not 'approved' or 'paid'")]
+        )
     if (
         isinstance(annual_budget_pence, bool)
         or not isinstance(annual_budget_pence, int)
@@ -239,7 +251,7 @@ def budget_position(
     by_purpose: dict[str, _Tally] = {}
     by_district: dict[str, _Tally] = {}
     for request in requests:
-        on = _attribution_date(request)
+        on = _attribution_date(request, attribution)
         if on is None or not fy.contains(on):
             continue
         status, amount = request.status, request.amount_pence

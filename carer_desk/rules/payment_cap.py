@@ -19,6 +19,13 @@ a window that is over the cap. The check takes the fullest of those periods.
 Two callers: a laptop (advisory, may not have every request synced: pass
 ``complete_knowledge=False`` and the message says so) and the server at approval
 (authoritative).
+
+Nothing counts silently: the message names each counted request with its status and date.
+A draft older than ``stale_draft_days`` (``payments.stale_draft_days``) stops counting —
+a forgotten draft must not block a carer — and is listed for the worker to submit or
+cancel. When a request does not fit, :attr:`CapCheck.allowed_from` is the first day a
+request of that size would (:func:`first_day_allowed`): the window rule followed exactly,
+so money from a request on 29 February 2024 frees on 1 March 2025, not 28 February.
 """
 
 from __future__ import annotations
@@ -81,6 +88,44 @@ def counts_towards_cap(status: str) -> bool:
     return status not in NOT_COUNTED_STATUSES
 
 
+def is_stale_draft(request: PaymentLike, on: date, stale_draft_days: int | None) -> bool:
+    """A draft dated more than ``stale_draft_days`` before ``on`` (None: never stale)."""
+    return (
+        stale_draft_days is not None
+        and request.status == "draft"
+        and (on - request.requested_on).days > stale_draft_days
+    )
+
+
+@dataclass(frozen=True)
+class CountedRequest:
+    """One request the cap check counted (or left out as a stale draft), as a message
+    names it."""
+
+    id: str
+    amount_pence: int
+    status: str
+    requested_on: date
+
+    @classmethod
+    def of(cls, request: PaymentLike) -> CountedRequest:
+        return cls(request.id, request.amount_pence, str(request.status), request.requested_on)
+
+    def describe(self) -> str:
+        """ "£100.00 waiting for a decision, dated 10 February 2025" """
+        status = _status_words(self.status)
+        return f"{money(self.amount_pence)} {status}, dated {long_date(self.requested_on)}"
+
+
+def _status_words(status: str) -> str:
+    return {
+        "draft": "draft (not yet submitted)",
+        "submitted": "waiting for a decision",
+        "approved": "approved",
+        "paid": "paid",
+    }.get(str(status), str(status))
+
+
 @dataclass(frozen=True)
 class CapCheck:
     """The answer to "can this carer be given this amount on this date?"."""
@@ -95,6 +140,11 @@ class CapCheck:
     counted_request_ids: tuple[str, ...]
     message: str
     complete_knowledge: bool
+    counted: tuple[CountedRequest, ...] = ()  # the counted requests, oldest first
+    stale_drafts: tuple[CountedRequest, ...] = ()  # old drafts left out: submit or cancel
+    # When refused: the first day a request of this size would be allowed (None when it
+    # never would: more than the cap).
+    allowed_from: date | None = None
 
     def raise_if_refused(self) -> None:
         """For the server at approval: refusing is a rule violation, not advice."""
@@ -119,29 +169,38 @@ def _validate(amount_pence: int, cap_pence: int, window_months: int) -> None:
         raise ValidationError(problems)
 
 
-def check_payment_cap(
-    *,
-    carer_id: str,
-    amount_pence: int,
-    requested_on: date,
-    others: Iterable[PaymentLike],
-    request_id: str | None = None,
-    cap_pence: int = DEFAULT_CAP_PENCE,
-    window_months: int = DEFAULT_WINDOW_MONTHS,
-    complete_knowledge: bool = True,
-) -> CapCheck:
-    """Check ``amount_pence`` for ``carer_id`` on ``requested_on`` against the cap.
+def _drop_day(requested_on: date, window_months: int) -> date:
+    """The first day whose window no longer holds a request dated ``requested_on``: the
+    smallest D with ``add_months(D, -window) >= requested_on`` (so 29 February 2024 drops
+    out on 1 March 2025, because the window ending 28 February 2025 starts on 29 February
+    2024)."""
+    day = add_months(requested_on, window_months)
+    while add_months(day, -window_months) < requested_on:
+        day += timedelta(days=1)
+    return day
 
-    ``others`` may hold any requests (other carers' are ignored); the one with
-    ``request_id`` is left out. An ``amount_pence`` of 0 asks only how much is left.
-    """
-    _validate(amount_pence, cap_pence, window_months)
+
+class _Tally(NamedTuple):
+    committed: int
+    start: date
+    end: date
+    inside: tuple[PaymentLike, ...]
+    stale: tuple[PaymentLike, ...]
+
+
+def _tally(
+    carer_id: str,
+    requested_on: date,
+    others: Sequence[PaymentLike],
+    request_id: str | None,
+    window_months: int,
+    stale_draft_days: int | None,
+) -> _Tally:
+    """The fullest window a request dated ``requested_on`` falls in."""
+    mine = [r for r in others if r.carer_id == carer_id and r.id != request_id]
+    live = [r for r in mine if counts_towards_cap(r.status)]
     counted = sorted(
-        (
-            r
-            for r in others
-            if r.carer_id == carer_id and r.id != request_id and counts_towards_cap(r.status)
-        ),
+        (r for r in live if not is_stale_draft(r, requested_on, stale_draft_days)),
         key=lambda r: (r.requested_on, r.id),
     )
     # Candidate windows: the one ending on the new date, and each one ending on a later
@@ -154,35 +213,150 @@ def check_payment_cap(
         if r.requested_on > requested_on
         and _window_for(r.requested_on, window_months)[0] <= requested_on
     )
-    best: tuple[int, date, date, tuple[str, ...]] | None = None
+    best: _Tally | None = None
     for end in sorted(set(ends)):
         start, _ = _window_for(end, window_months)
-        inside = [r for r in counted if start <= r.requested_on <= end]
+        inside = tuple(r for r in counted if start <= r.requested_on <= end)
         total = sum(r.amount_pence for r in inside)
-        if best is None or total > best[0]:
-            best = (total, start, end, tuple(r.id for r in inside))
+        if best is None or total > best.committed:
+            best = _Tally(total, start, end, inside, ())
     assert best is not None  # the window ending on the new date is always a candidate
-    committed, window_start, window_end, ids = best
+    start, end = _window_for(requested_on, window_months)
+    stale = tuple(
+        sorted(
+            (
+                r
+                for r in live
+                if start <= r.requested_on <= end
+                and is_stale_draft(r, requested_on, stale_draft_days)
+            ),
+            key=lambda r: (r.requested_on, r.id),
+        )
+    )
+    return best._replace(stale=stale)
+
+
+def first_day_allowed(
+    *,
+    carer_id: str,
+    amount_pence: int,
+    on: date,
+    others: Iterable[PaymentLike],
+    request_id: str | None = None,
+    cap_pence: int = DEFAULT_CAP_PENCE,
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    stale_draft_days: int | None = None,
+) -> date | None:
+    """The first day from ``on`` on which a request of ``amount_pence`` for the carer
+    fits the cap, by exactly the rule :func:`check_payment_cap` applies; None when it
+    never would (more than the cap).
+
+    The answer only relaxes on the day a counted request leaves the window, the day after
+    a later request's own window stops applying, or the day a draft goes stale; between
+    those days it can only tighten. So the first allowed day is one of them (or ``on``).
+    """
+    _validate(amount_pence, cap_pence, window_months)
+    if amount_pence > cap_pence:
+        return None
+    mine = [r for r in others if r.carer_id == carer_id and r.id != request_id]
+    candidates = {on}
+    for r in mine:
+        if not counts_towards_cap(r.status):
+            continue
+        candidates.add(_drop_day(r.requested_on, window_months))
+        candidates.add(r.requested_on + timedelta(days=1))
+        if stale_draft_days is not None and r.status == "draft":
+            candidates.add(r.requested_on + timedelta(days=stale_draft_days + 1))
+    for day in sorted(d for d in candidates if d >= on):
+        tally = _tally(carer_id, day, mine, request_id, window_months, stale_draft_days)
+        if amount_pence <= max(0, cap_pence - tally.committed):
+            return day
+    raise AssertionError("a request within the cap always fits once every request drops out")
+
+
+def check_payment_cap(
+    *,
+    carer_id: str,
+    amount_pence: int,
+    requested_on: date,
+    others: Iterable[PaymentLike],
+    request_id: str | None = None,
+    cap_pence: int = DEFAULT_CAP_PENCE,
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    complete_knowledge: bool = True,
+    stale_draft_days: int | None = None,
+) -> CapCheck:
+    """Check ``amount_pence`` for ``carer_id`` on ``requested_on`` against the cap.
+
+    ``others`` may hold any requests (other carers' are ignored); the one with
+    ``request_id`` is left out. An ``amount_pence`` of 0 asks only how much is left.
+    ``stale_draft_days`` leaves out drafts older than that many days on ``requested_on``
+    (None: every draft counts).
+    """
+    _validate(amount_pence, cap_pence, window_months)
+    others = list(others)
+    tally = _tally(carer_id, requested_on, others, request_id, window_months, stale_draft_days)
+    committed = tally.committed
     remaining = max(0, cap_pence - committed)
     allowed = amount_pence <= remaining
-    message = _cap_message(
-        allowed, amount_pence, cap_pence, committed, remaining, window_start, window_end, len(ids)
+    counted = tuple(CountedRequest.of(r) for r in tally.inside)
+    stale = tuple(CountedRequest.of(r) for r in tally.stale)
+    allowed_from = (
+        None
+        if allowed
+        else first_day_allowed(
+            carer_id=carer_id,
+            amount_pence=amount_pence,
+            on=requested_on,
+            others=others,
+            request_id=request_id,
+            cap_pence=cap_pence,
+            window_months=window_months,
+            stale_draft_days=stale_draft_days,
+        )
     )
+    message = _cap_message(
+        allowed, amount_pence, cap_pence, committed, remaining, tally.start, tally.end, counted
+    )
+    if not allowed and allowed_from is not None and allowed_from > requested_on:
+        message += f" A request of {money(amount_pence)} fits from {long_date(allowed_from)}."
+    if stale:
+        message += " " + _stale_sentence(stale, stale_draft_days)
     if not complete_knowledge:
         message = f"{message} {LAPTOP_CAVEAT}"
-    log.debug("cap check: allowed=%s counted=%d requests", allowed, len(ids))
+    log.debug("cap check: allowed=%s counted=%d requests", allowed, len(counted))
     return CapCheck(
         allowed=allowed,
         amount_pence=amount_pence,
         cap_pence=cap_pence,
         already_committed_pence=committed,
         remaining_pence=remaining,
-        window_start=window_start,
-        window_end=window_end,
-        counted_request_ids=ids,
+        window_start=tally.start,
+        window_end=tally.end,
+        counted_request_ids=tuple(r.id for r in counted),
         message=message,
         complete_knowledge=complete_knowledge,
+        counted=counted,
+        stale_drafts=stale,
+        allowed_from=allowed_from if not allowed else None,
     )
+
+
+def _stale_sentence(stale: tuple[CountedRequest, ...], days: int | None) -> str:
+    listed = "; ".join(r.describe() for r in stale)
+    if len(stale) == 1:
+        return f"Not counted: {listed}, more than {days} days old; submit it or cancel it."
+    return f"Not counted, as more than {days} days old: {listed}; submit or cancel them."
+
+
+def counted_summary(check: CapCheck, stale_draft_days: int | None) -> str:
+    """Each request a check counted, and each old draft it left out, as sentences."""
+    parts = []
+    if check.counted:
+        parts.append("Counted: " + "; ".join(r.describe() for r in check.counted) + ".")
+    if check.stale_drafts:
+        parts.append(_stale_sentence(check.stale_drafts, stale_draft_days))
+    return " ".join(parts)
 
 
 def check_request_cap(
@@ -192,6 +366,7 @@ def check_request_cap(
     cap_pence: int = DEFAULT_CAP_PENCE,
     window_months: int = DEFAULT_WINDOW_MONTHS,
     complete_knowledge: bool = True,
+    stale_draft_days: int | None = None,
 ) -> CapCheck:
     """:func:`check_payment_cap` for an existing request (left out of ``others`` by id)."""
     return check_payment_cap(
@@ -203,6 +378,7 @@ def check_request_cap(
         cap_pence=cap_pence,
         window_months=window_months,
         complete_knowledge=complete_knowledge,
+        stale_draft_days=stale_draft_days,
     )
 
 
@@ -214,14 +390,16 @@ def _cap_message(
     remaining: int,
     start: date,
     end: date,
-    count: int,
+    counted: tuple[CountedRequest, ...],
 ) -> str:
     period = f"from {long_date(start)} to {long_date(end)}"
+    count = len(counted)
     if count == 0:
         already = f"nothing else is counted {period}"
     else:
         plural = "request" if count == 1 else "requests"
-        already = f"{money(committed)} is already counted in {count} {plural} {period}"
+        listed = "; ".join(r.describe() for r in counted)
+        already = f"{money(committed)} is already counted in {count} {plural} {period} ({listed})"
     if amount == 0:
         return f"{money(remaining)} of the {money(cap)} limit is left; {already}."
     if allowed:

@@ -22,4 +22,4 @@ class Service:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.repo = Repository(store, clock)
+        self.repo = Repository(store, clock, settings.age_bands)

@@ -4,20 +4,36 @@ read out over the phone, and the print queue.
 Each holder (the carer, or one person they care for) has at most one live card. A number
 is never reused: new numbers are checked against every number ever issued, revoked ones
 included, so a lost card can never come back to life as someone else's.
+
+A card is issued only for a plan that meets the line's minimum
+(:func:`carer_desk.rules.emergency_line.line_gaps`), and what the line is shown for a
+number is the rule's answer (:func:`carer_desk.rules.emergency_line.answer_for_card`):
+a plan whose consent was withdrawn is suspended, and contacts who have not agreed to be
+rung are never in it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
+from carer_desk.config import REVOKED_OPENS_CURRENT
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
 from carer_desk.formatting import long_date
+from carer_desk.records.carer import Carer
 from carer_desk.records.plan import CardHolder, CardStatus, EmergencyCard, EmergencyPlan
 from carer_desk.rules.card_numbers import (
     format_card_number,
     generate_unique_card_number,
     normalise_card_number,
+)
+from carer_desk.rules.emergency_line import (
+    LineAnswer,
+    LineStatus,
+    answer_for_card,
+    answer_for_revoked,
+    line_gaps,
 )
 from carer_desk.services.base import Service
 
@@ -27,17 +43,73 @@ KIND = "card"
 LOOKUP_ACTION = "card-lookup"  # the same audit action as the server's look-up
 
 
+class PlanNotReadyForCard(RuleViolation):
+    """The plan lacks what the line needs; ``missing`` names each part in plain words."""
+
+    def __init__(self, message: str, missing: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class RecordClosed(RuleViolation):
+    """The carer's record is closed: nothing new is started for them until it is reopened."""
+
+
+class CardState(StrEnum):
+    LIVE = "live"
+    SUSPENDED = "suspended"  # the plan's consent to share was withdrawn
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class CardStanding:
+    """A card as the card administrator sees it: live, suspended (and why) or revoked."""
+
+    card: EmergencyCard
+    state: CardState
+    reason: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class CardLookup:
-    """What the emergency line sees for a number: the plan of a live card, or, for a
-    revoked one, that it was revoked and which card replaced it (never the plan)."""
+    """What the emergency line sees for a number (:class:`LineAnswer` holds it all).
+
+    ``plan`` is the plan only when it may be used, and then only with the contacts who
+    agreed to be rung; a revoked card never carries it.
+    """
 
     number: str  # normalised digits
     card: EmergencyCard
     revoked: bool
-    plan: EmergencyPlan | None  # only for a live card
+    plan: EmergencyPlan | None
     current_card: EmergencyCard | None  # for a revoked card: the live card that replaced it
     message: str
+    answer: LineAnswer
+
+    @property
+    def status(self) -> LineStatus:
+        return self.answer.status
+
+
+def _consented_only(plan: EmergencyPlan) -> EmergencyPlan:
+    """The plan with only the contacts who agreed to be rung (the card-back choice moved
+    with its contact, who has consented by the plan's own rule)."""
+    kept = [c for c in plan.emergency_contacts if c.consent_given]
+    if len(kept) == len(plan.emergency_contacts):
+        return plan
+    back = plan.card_back_contact
+    index = next((i for i, c in enumerate(kept) if back is not None and c.id == back.id), None)
+    return replace(plan, emergency_contacts=tuple(kept), card_contact_on_back=index)
+
+
+# The look-up's result in the audit log (the server writes the same words).
+_RESULTS = {
+    LineStatus.READY: "found",
+    LineStatus.INCOMPLETE: "incomplete",
+    LineStatus.CONSENT_WITHDRAWN: "consent-withdrawn",
+    LineStatus.NO_PLAN: "no-plan",
+    LineStatus.REVOKED: "revoked",
+}
 
 
 def _holder_key(card: EmergencyCard) -> tuple[str, str, str | None]:
@@ -73,6 +145,52 @@ class CardService(Service):
     ) -> EmergencyCard | None:
         key = (plan_id, str(holder), plan_person_id)
         return next((c for c in self._cards() if c.is_live and _holder_key(c) == key), None)
+
+    def standing(self, card: EmergencyCard) -> CardStanding:
+        """Live, suspended (consent withdrawn) or revoked, with the reason in words."""
+        if not card.is_live:
+            return CardStanding(
+                card,
+                CardState.REVOKED,
+                f"Revoked on {long_date(card.revoked_on)} ({card.revoked_reason}).",
+            )
+        plan = self.repo.find(EmergencyPlan, card.plan_id)
+        if plan is not None and not plan.consent_to_share_with_emergency_service:
+            when = plan.consent_withdrawn_on
+            reason = (
+                f"Suspended: consent to share the plan was withdrawn on {long_date(when)}; "
+                "the card works again once the carer gives consent."
+                if when is not None
+                else "Suspended: the carer has not agreed to share the plan."
+            )
+            return CardStanding(card, CardState.SUSPENDED, reason)
+        return CardStanding(card, CardState.LIVE, None)
+
+    def line_gaps(self, plan: EmergencyPlan) -> tuple[str, ...]:
+        """What ``plan`` lacks before a card may be issued for it (empty: ready)."""
+        return line_gaps(plan, self.repo.find(Carer, plan.carer_id), self.settings.emergency_line)
+
+    def _require_ready(self, plan: EmergencyPlan, doing: str) -> None:
+        carer = self.repo.find(Carer, plan.carer_id)
+        if carer is not None and carer.closure is not None:
+            raise RecordClosed(
+                f"{carer.display_name}'s record was closed on "
+                f"{long_date(carer.closure.closed_on)} ({carer.closure.reason.label.lower()}); "
+                "reopen it before issuing a card."
+            )
+        if not plan.consent_to_share_with_emergency_service:
+            raise PlanNotReadyForCard(
+                "The carer has not agreed to share this plan with the emergency line; record "
+                f"their consent on the plan before {doing}.",
+                ("the carer's consent to share the plan with the emergency line",),
+            )
+        gaps = line_gaps(plan, carer, self.settings.emergency_line)
+        if gaps:
+            raise PlanNotReadyForCard(
+                f"The plan is not ready for a card: it needs {'; '.join(gaps)}. Complete "
+                f"the plan before {doing}.",
+                gaps,
+            )
 
     # --- issuing ---------------------------------------------------------------------
 
@@ -111,17 +229,14 @@ class CardService(Service):
     ) -> EmergencyCard:
         """A new card for the carer or one person they care for, waiting to be printed.
 
-        Refused when the carer has not agreed to share the plan with the emergency line
-        (the card would ring a line that must not read the plan), and when the holder
-        already has a live card (reissue that one instead).
+        Refused (:class:`PlanNotReadyForCard`, naming what is missing) when the plan does
+        not meet the line's minimum — the carer has not agreed to share it, or it lacks a
+        consented contact, the care needed, the way in or where care is needed — and when
+        the holder already has a live card (reissue that one instead).
         """
         holder = CardHolder(holder)
         plan = self._plan(plan_id)
-        if not plan.consent_to_share_with_emergency_service:
-            raise RuleViolation(
-                "The carer has not agreed to share this plan with the emergency line; record "
-                "their consent on the plan before issuing a card."
-            )
+        self._require_ready(plan, "issuing a card")
         if holder == CardHolder.CARER and plan_person_id is not None:
             raise ValidationError(
                 [("plan_person_id", "the carer's own card is not for a person cared for")]
@@ -153,6 +268,12 @@ class CardService(Service):
                 "new card."
             )
         plan = self._plan(old.plan_id)
+        try:
+            self._require_ready(plan, "issuing its replacement")
+        except PlanNotReadyForCard as exc:
+            raise PlanNotReadyForCard(
+                f"{exc} If the card was lost, revoke it now so it cannot be used.", exc.missing
+            ) from None
         new = self._new_card(plan, old.holder, old.plan_person_id, self._cards())
         revoked = old.revoke(self.clock.today(), reason, replaced_by=new.id)
         self.repo.save_many(
@@ -188,53 +309,67 @@ class CardService(Service):
             )
             raise NotFoundError(
                 f"No card {format_card_number(number)} is registered. Read the number back to "
-                "the caller; if it is right, arrange replacement care directly."
+                "the caller; if it is right, arrange replacement care directly via "
+                f"{self.settings.emergency_line.replacement_care_route}."
             )
-        group = self.settings.cards.group_size
         if not card.is_live:
-            current = self._current(card, {c.id: c for c in cards})
-            message = (
-                f"Card {format_card_number(number, group)} was revoked on "
-                f"{long_date(card.revoked_on)} ({card.revoked_reason})"
-            )
-            if current is not None:
-                message += (
-                    f"; the current card is {format_card_number(current.number, group)}: "
-                    "look that one up for the plan."
-                )
-            else:
-                message += (
-                    " and has no replacement on record; ask the caller for the carer's name "
-                    "and ring the office."
-                )
-            self.store.audit(
-                LOOKUP_ACTION,
-                record_id=card.id,
-                kind=KIND,
-                details={
-                    "number": number,
-                    "result": "revoked",
-                    "current_card": current.id if current else None,
-                },
-            )
-            return CardLookup(number, card, True, None, current, message)
-        plan = self.repo.find(EmergencyPlan, card.plan_id)
+            return self._revoked(card, number, {c.id: c for c in cards})
+        answer, plan = self._answer(card)
         self.store.audit(
             LOOKUP_ACTION,
             record_id=card.id,
             kind=KIND,
             details={
                 "number": number,
-                "result": "found" if plan else "no-plan",
+                "result": _RESULTS[answer.status],
                 "plan_id": card.plan_id,
             },
         )
-        message = (
-            "Plan found: ring the emergency contacts in the order listed."
-            if plan is not None
-            else "The card is registered but its plan is not on this laptop; ring the office."
+        return CardLookup(number, card, False, plan, None, answer.message, answer)
+
+    def _answer(self, card: EmergencyCard) -> tuple[LineAnswer, EmergencyPlan | None]:
+        plan = self.repo.find(EmergencyPlan, card.plan_id)
+        carer = self.repo.find(Carer, card.carer_id)
+        answer = answer_for_card(
+            card,
+            plan,
+            carer,
+            self.settings.emergency_line,
+            today=self.clock.today(),
+            group_size=self.settings.cards.group_size,
         )
-        return CardLookup(number, card, False, plan, None, message)
+        shown = _consented_only(plan) if plan is not None and answer.usable else None
+        return answer, shown
+
+    def _revoked(
+        self, card: EmergencyCard, number: str, by_id: dict[str, EmergencyCard]
+    ) -> CardLookup:
+        current = self._current(card, by_id)
+        current_answer = plan = None
+        if current is not None and self.settings.emergency_line.revoked_number == (
+            REVOKED_OPENS_CURRENT
+        ):
+            current_answer, plan = self._answer(current)
+        answer = answer_for_revoked(
+            card,
+            self.repo.find(Carer, card.carer_id),
+            self.settings.emergency_line,
+            current=current,
+            current_answer=current_answer,
+            group_size=self.settings.cards.group_size,
+        )
+        self.store.audit(
+            LOOKUP_ACTION,
+            record_id=card.id,
+            kind=KIND,
+            details={
+                "number": number,
+                "result": "revoked",
+                "current_card": current.id if current else None,
+                **({"shown": _RESULTS[current_answer.status]} if current_answer else {}),
+            },
+        )
+        return CardLookup(number, card, True, plan, current, answer.message, answer)
 
     @staticmethod
     def _current(card: EmergencyCard, by_id: dict[str, EmergencyCard]) -> EmergencyCard | None:

@@ -1,7 +1,7 @@
 """One carer's whole file for their record page: the carer, their conversations, payment
-requests, plan, cards and groups, and the audit trail of it all — read in one go, audited
-as ONE view, and reading only that carer's records (found through the caseload's index),
-never every record on the laptop."""
+requests, plan, cards, calls to the emergency line and groups, and the audit trail of it
+all — read in one go, audited as ONE view, and reading only that carer's records (found
+through the caseload's index), never every record on the laptop."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TypeVar
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.ports import AuditEntry, RecordStore, SyncState
+from carer_desk.records.calls import EmergencyCall
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.groups import GroupMember, PeerGroup
@@ -34,6 +35,7 @@ class CarerFile:
     cards: tuple[EmergencyCard, ...]
     groups: tuple[tuple[PeerGroup, GroupMember], ...]
     history: tuple[AuditEntry, ...]  # newest first
+    calls: tuple[EmergencyCall, ...] = ()  # calls to the emergency line, newest first
 
 
 class CarerFileService(Service):
@@ -77,7 +79,15 @@ class CarerFileService(Service):
             self._records(carer_id, "card", EmergencyCard),
             key=lambda c: (not c.is_live, c.holder != CardHolder.CARER, c.issued_on, c.id),
         )
-        related = {carer_id, *(r.id for r in (*conversations, *payments, *plans, *cards))}
+        calls = sorted(
+            self._records(carer_id, "emergency_call", EmergencyCall),
+            key=lambda c: (c.received_at, c.id),
+            reverse=True,
+        )
+        related = {
+            carer_id,
+            *(r.id for r in (*conversations, *payments, *plans, *cards, *calls)),
+        }
         self.store.audit("view", record_id=carer_id, kind="carer", details={"document": "file"})
         history = [e for e in self.store.audit_entries() if _concerns(e, related, carer_id)]
         return CarerFile(
@@ -90,6 +100,7 @@ class CarerFileService(Service):
             cards=tuple(cards),
             groups=tuple(self.groups.groups_of(carer_id)),
             history=tuple(reversed(history)),
+            calls=tuple(calls),
         )
 
 

@@ -10,14 +10,21 @@ never touches disk. A full :class:`Carer` is decoded only when one is asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
 
 from carer_desk.changes import Changes
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
-from carer_desk.errors import CarerDeskError, NotFoundError, ValidationError
-from carer_desk.formatting import iso_date
+from carer_desk.errors import (
+    CarerDeskError,
+    NotFoundError,
+    RecordIntegrityError,
+    ValidationError,
+)
+from carer_desk.formatting import iso_date, long_date
 from carer_desk.ports import RecordStore
-from carer_desk.records.carer import Carer
+from carer_desk.records.carer import Carer, YoungCarerReferral, months_between
 from carer_desk.services.base import Service
 from carer_desk.services.caseload import CaseloadService, IdentityKey
 from carer_desk.services.search import fold
@@ -26,6 +33,37 @@ from carer_desk.services.search import fold
 def identity_key(carer: Carer) -> IdentityKey:
     """Same folded names and date of birth: the same person, for import purposes."""
     return (fold(carer.given_name), fold(carer.family_name), carer.date_of_birth)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A carer record that cannot be shown, and why in words: it is named, never silently
+    left out of a list."""
+
+    record_id: str
+    reason: str
+    what_to_do: str = (
+        "Sync to take the office's copy back, or restore it from a backup; "
+        "'vault check' lists every damaged record."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A carer just registered, and what the person registering must know about them."""
+
+    carer: Carer
+    notices: tuple[str, ...]  # e.g. a young carer, referred on to the young carers' service
+
+
+@dataclass(frozen=True, slots=True)
+class MovingToAdultServices:
+    """A young carer approaching 18 (from 17½ by default): plan their move across."""
+
+    carer_id: str
+    name: str
+    date_of_birth: date
+    turns_adult_on: date
 
 
 class CarerService(Service):
@@ -71,6 +109,29 @@ class CarerService(Service):
         found = self.caseload.search(query)
         return [self._record(carer_id) for carer_id in (found[:limit] if limit else found)]
 
+    def readable(self, carer_ids: Iterable[str]) -> tuple[list[Carer], list[Unreadable]]:
+        """The carers of ``carer_ids`` that can be read, and each one that cannot, with
+        why: a record written by a newer Carer Desk in a way this one cannot read is named
+        like a damaged one, never dropped silently."""
+        carers, bad = [], []
+        for carer_id in carer_ids:
+            try:
+                carers.append(self._record(carer_id))
+            except ValidationError as exc:
+                bad.append(Unreadable(carer_id, f"holds values this version cannot read ({exc})"))
+            except RecordIntegrityError:
+                bad.append(Unreadable(carer_id, "failed its integrity check"))
+        return carers, bad
+
+    def unreadable(self) -> list[Unreadable]:
+        """Carer records this laptop holds but cannot open (damaged or altered)."""
+        self.caseload.ids()  # reading the caseload finds them
+        return [
+            Unreadable(record_id, "failed its integrity check")
+            for record_id, kind in self.damaged()
+            if kind == "carer"
+        ]
+
     def get_carer(self, carer_id: str) -> Carer:
         """One carer's record; the view is written to the audit log."""
         carer = self._record(carer_id)
@@ -86,12 +147,78 @@ class CarerService(Service):
     # --- writing ---------------------------------------------------------------------
 
     def register(self, carer: Carer) -> Carer:
-        """A new carer, e.g. met for the first time on a visit."""
+        """A new carer, e.g. met for the first time on a visit (see :meth:`register_new`
+        for what to tell the person registering them)."""
+        return self.register_new(carer).carer
+
+    def register_new(self, carer: Carer) -> Registered:
+        """A new carer. Someone under 18 is a young carer: the registration records their
+        referral to the young carers' service (``age_bands.young_carers_service``) today,
+        and the notices say so."""
         if self.repo.find(Carer, carer.id) is not None:
             raise CarerDeskError(f"A carer with id {carer.id} already exists.")
+        today = self.clock.today()
+        bands = self.settings.age_bands
+        age = carer.age_on(today)
+        if age is not None and age < bands.young_carer_under and carer.young_carer_referral is None:
+            carer = replace(
+                carer,
+                young_carer_referral=YoungCarerReferral(
+                    referred_on=today, to=bands.young_carers_service, by=self.store.actor
+                ),
+            )
         self.repo.save(carer, action="create")
         self.refresh([carer.id])
-        return carer
+        return Registered(carer, self.notices(carer))
+
+    def notices(self, carer: Carer) -> tuple[str, ...]:
+        """What anyone working with this carer should know about their age: a young carer
+        and their referral, or a move to adult services coming up."""
+        today = self.clock.today()
+        bands = self.settings.age_bands
+        age = carer.age_on(today)
+        found = []
+        if age is not None and age < bands.young_carer_under:
+            referral = carer.young_carer_referral
+            referred = (
+                f"They were referred to {referral.to} on {long_date(referral.referred_on)}."
+                if referral is not None
+                else f"Refer them to {bands.young_carers_service}."
+            )
+            found.append(
+                f"{carer.display_name} is {age}: a young carer (under "
+                f"{bands.young_carer_under}). {referred} Their needs are assessed under the "
+                "Children Act, not as an adult carer's."
+            )
+        if carer.in_transition_to_adult_services(bands, today):
+            found.append(
+                f"{carer.display_name} turns {bands.young_carer_under} on "
+                f"{long_date(_adult_on(carer.date_of_birth, bands.young_carer_under))}: plan "
+                "their move from young carers' to adult carers' support."
+            )
+        return tuple(found)
+
+    def moving_to_adult_services(self) -> list[MovingToAdultServices]:
+        """Young carers from 17½ (``age_bands.transition_referral_months``) until they
+        turn 18, soonest first: the transition list."""
+        today = self.clock.today()
+        bands = self.settings.age_bands
+        found = []
+        for row in self.caseload.rows():
+            born = row.date_of_birth
+            if born is None:
+                continue
+            months = months_between(born, today)
+            if bands.transition_referral_months <= months < bands.young_carer_under * 12:
+                found.append(
+                    MovingToAdultServices(
+                        row.carer_id,
+                        row.display_name,
+                        born,
+                        _adult_on(born, bands.young_carer_under),
+                    )
+                )
+        return sorted(found, key=lambda m: (m.turns_adult_on, m.carer_id))
 
     def update(self, carer: Carer) -> Carer:
         if self.repo.find(Carer, carer.id) is None:
@@ -176,3 +303,12 @@ class CarerService(Service):
             add("Contact", f"{contact.name} ({contact.relationship})")
         add("Sync", self.sync_state(carer.id))
         return lines
+
+
+def _adult_on(born: date, adult_age: int) -> date:
+    """The birthday on which someone born on ``born`` turns ``adult_age`` (29 February
+    birthdays fall on 1 March in other years)."""
+    try:
+        return born.replace(year=born.year + adult_age)
+    except ValueError:
+        return date(born.year + adult_age, 3, 1)

@@ -35,7 +35,7 @@ from carer_desk.services.base import Service
 from carer_desk.services.search import SearchEntry, SearchIndex, fold
 
 # Kinds whose records change a carer's row (besides the carer itself).
-ROW_KINDS = ("conversation", "plan", "payment_request", "card")
+ROW_KINDS = ("conversation", "plan", "payment_request", "card", "emergency_call")
 REVIEW_SOON_DAYS = 30
 # A request still being written or waiting for a decision (the payment's own vocabulary).
 _PENDING_PAYMENT = frozenset(str(status) for status in OPEN_STATUSES)
@@ -367,6 +367,8 @@ class CaseloadService(Service):
             return _Fact(kind, at, plan_state=self._plan_state(payload))
         if kind == "payment_request":
             return _Fact(kind, date.min, payment_pending=payload.get("status") in _PENDING_PAYMENT)
+        if kind != "card":  # a call: indexed under its carer, nothing on the row
+            return _Fact(kind, date.min)
         number = payload.get("number")
         live = isinstance(number, str) and payload.get("status") != "revoked"
         return _Fact(kind, date.min, card_number=number if live else None)

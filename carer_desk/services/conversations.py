@@ -23,17 +23,24 @@ from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import (
     ActionTag,
     BuildAGoodLife,
+    CarerOutcome,
     ConversationMode,
     ConversationStatus,
+    EligibilityDetermination,
     Goal,
     GoalAttainment,
     GuidedConversation,
     ListenAndConnect,
+    OutcomeAssessment,
     SupportAction,
+    UnableReason,
     UrgentSupport,
     WellbeingAnswer,
     WellbeingScale,
+    WholeFamily,
 )
+from carer_desk.records.plan import EmergencyPlan
+from carer_desk.rules.assessment import NO_STAGE_3, completion_gaps, determine, legal_route
 from carer_desk.rules.eligibility import EligibilityResult, assess_eligibility
 from carer_desk.rules.financial_year import add_months
 from carer_desk.services.base import Service
@@ -54,6 +61,22 @@ class WellbeingPoint:
     max_score: int  # 3 x the number of statements answered, so partial checks compare fairly
     answered: int
     scores: tuple[tuple[str, int], ...]  # (statement id, 0-3) in the order answered
+
+
+class AssessmentIncomplete(RuleViolation):
+    """The conversation cannot be completed yet; ``missing`` names each part in words."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        self.missing = missing
+        if missing == NO_STAGE_3:
+            text = (
+                "This conversation cannot be completed yet: fill in stage 3 (the carer's "
+                "assessment), or record that listening and connecting was all the carer "
+                "needed."
+            )
+        else:
+            text = f"This conversation cannot be completed yet: it needs {'; '.join(missing)}."
+        super().__init__(text)
 
 
 class ConversationService(Service):
@@ -130,6 +153,40 @@ class ConversationService(Service):
         )
         return tuple(sorted(points, key=lambda p: (p.on, p.conversation_id)))
 
+    def determination(self, conversation_id: str) -> EligibilityDetermination | None:
+        """The written determination kept with a completed assessment (s.13(2)); None
+        for a draft, or a conversation completed without an assessment."""
+        return self._load(conversation_id).determination
+
+    def reminders(self, conversation_id: str) -> tuple[str, ...]:
+        """What the worker should still ask or do, in plain words: a young carer to
+        refer, GP carer registration, an emergency plan (asked at every conversation,
+        not only in a crisis)."""
+        conversation = self._load(conversation_id)
+        carer = self.repo.find(Carer, conversation.carer_id)
+        found = []
+        family = conversation.family
+        if family is not None and family.referral_due:
+            found.append(
+                "A child in the household helps with care and may be a young carer: refer "
+                f"them to {self.settings.age_bands.young_carers_service} and record the date."
+            )
+        if (
+            carer is not None
+            and carer.registered_with_gp_as_carer is not True
+            and (carer.encouraged_to_register_with_gp_on is None)
+        ):
+            found.append(
+                "Ask whether the carer is registered with their GP practice as a carer, and "
+                "encourage it if not."
+            )
+        if carer is not None and not self.repo.where(EmergencyPlan, carer_id=carer.id):
+            found.append(
+                "The carer has no emergency plan: ask what would happen if they could not "
+                "care, and offer to write one."
+            )
+        return tuple(found)
+
     def eligibility(self, conversation_id: str) -> EligibilityResult:
         """Care Act eligibility (reg. 3) from what stage 3 records."""
         conversation = self._load(conversation_id)
@@ -152,12 +209,18 @@ class ConversationService(Service):
     ) -> GuidedConversation:
         """A new draft from the latest version of the configured default template."""
         try:
-            self.repo.get(Carer, carer_id)
+            carer = self.repo.get(Carer, carer_id)
         except NotFoundError:
             raise NotFoundError(
                 f"There is no carer with id {carer_id} on this laptop; register the carer "
                 "before starting a conversation."
             ) from None
+        if carer.closure is not None:
+            raise RuleViolation(
+                f"{carer.display_name}'s record was closed on "
+                f"{long_date(carer.closure.closed_on)}; reopen it before starting a "
+                "conversation."
+            )
         template = latest_template(
             self.settings.templates.default_conversation_template, self._template_root
         )
@@ -244,12 +307,89 @@ class ConversationService(Service):
             self._check_statements(conversation, stage3.wellbeing_check)
         return self._save(replace(conversation, stage3=stage3))
 
+    def save_family(self, conversation_id: str, family: WholeFamily | None) -> GuidedConversation:
+        """The whole-family view: children in the household, and whether any helps with
+        care (then :meth:`reminders` prompts a young-carer referral until it is made)."""
+        conversation = self._draft(conversation_id)
+        return self._save(replace(conversation, family=family))
+
+    def record_young_carer_referral(self, conversation_id: str) -> GuidedConversation:
+        """A child helping with care was referred to the young carers' service today."""
+        conversation = self._draft(conversation_id)
+        family = conversation.family or WholeFamily()
+        return self._save(
+            replace(
+                conversation,
+                family=replace(
+                    family,
+                    children_in_household=True,
+                    children_helping_with_care=True,
+                    young_carer_referral_on=self.clock.today(),
+                ),
+            )
+        )
+
     def set_seen_alone(self, conversation_id: str, seen_alone: bool | None) -> GuidedConversation:
         conversation = self._draft(conversation_id)
         return self._save(replace(conversation, seen_alone=seen_alone))
 
     def _stage3_of(self, conversation: GuidedConversation) -> BuildAGoodLife:
         return conversation.stage3 if conversation.stage3 is not None else BuildAGoodLife()
+
+    def assess_outcome(
+        self,
+        conversation_id: str,
+        outcome: CarerOutcome,
+        *,
+        unable: bool = False,
+        reasons: tuple[UnableReason, ...] = (),
+        notes: str | None = None,
+    ) -> GuidedConversation:
+        """Record one reg. 3 outcome (replacing an earlier assessment of it). A reason
+        ticked means the carer is unable to achieve it (reg. 3(4))."""
+        conversation = self._draft(conversation_id)
+        item = OutcomeAssessment(
+            outcome=CarerOutcome(outcome),
+            unable=unable,
+            reasons=tuple(UnableReason(r) for r in reasons),
+            notes=notes,
+        )
+        stage3 = self._stage3_of(conversation)
+        kept = tuple(o for o in stage3.outcomes if o.outcome != item.outcome)
+        order = list(CarerOutcome)
+        outcomes = tuple(sorted((*kept, item), key=lambda o: order.index(o.outcome)))
+        return self._save(replace(conversation, stage3=replace(stage3, outcomes=outcomes)))
+
+    def decide_impact(
+        self,
+        conversation_id: str,
+        significant: bool,
+        *,
+        health_at_risk: bool | None = None,
+    ) -> GuidedConversation:
+        """The worker's decision on whether there is (or is likely to be) a significant
+        impact on the carer's wellbeing, and optionally whether caring puts their health
+        at risk."""
+        conversation = self._draft(conversation_id)
+        if not isinstance(significant, bool):
+            raise ValidationError([("significant_impact_on_wellbeing", "answer yes or no")])
+        stage3 = replace(self._stage3_of(conversation), significant_impact_on_wellbeing=significant)
+        if health_at_risk is not None:
+            stage3 = replace(stage3, health_deteriorating_or_at_risk=health_at_risk)
+        return self._save(replace(conversation, stage3=stage3))
+
+    def record_continuing_to_care(
+        self, conversation_id: str, *, able: bool, willing: bool, notes: str | None = None
+    ) -> GuidedConversation:
+        """Whether the carer is able, and willing, to continue caring (s.10(5))."""
+        conversation = self._draft(conversation_id)
+        stage3 = replace(
+            self._stage3_of(conversation),
+            able_to_continue_caring=able,
+            willing_to_continue_caring=willing,
+            continuing_to_care_notes=notes,
+        )
+        return self._save(replace(conversation, stage3=stage3))
 
     def add_goal(self, conversation_id: str, description: str) -> Goal:
         """A goal in the carer's own words (stage 3 is started if it was not)."""
@@ -338,21 +478,37 @@ class ConversationService(Service):
         """Mark the conversation complete today, with a review date from the settings.
 
         Needs stage 3 (the assessment), or ``stage1_sufficient=True``: the worker's record
-        that listening and connecting was all the carer needed. The review date is
-        ``payments.assessment_valid_months`` after completion, because that is when the
-        assessment stops supporting a wellbeing payment.
+        that listening and connecting was all the carer needed. An assessment needs every
+        outcome assessed, the significant-impact decision and the wellbeing check, and
+        whatever its template version adds (whether the carer is able and willing to
+        continue caring); :class:`AssessmentIncomplete` names what is missing. The
+        eligibility determination and its reasons are kept with it (s.13(2)). The review
+        date is ``payments.assessment_valid_months`` after completion, because that is
+        when the assessment stops supporting a wellbeing payment.
         """
         conversation = self._draft(conversation_id)
-        if conversation.stage3 is None and not stage1_sufficient:
-            raise RuleViolation(
-                "This conversation cannot be completed yet: fill in stage 3 (the carer's "
-                "assessment), or record that listening and connecting was all the carer needed."
-            )
+        missing = completion_gaps(
+            conversation,
+            stage1_sufficient=stage1_sufficient,
+            requirements=self.template(conversation).completion_requires,
+        )
+        if missing:
+            raise AssessmentIncomplete(missing)
         today = self.clock.today()
         if today < conversation.started_on:
             raise RuleViolation(
                 f"This conversation started on {long_date(conversation.started_on)}, after "
                 "today's date on this laptop; check the laptop's date before completing it."
+            )
+        determination = None
+        if conversation.stage3 is not None:
+            carer = self.repo.get(Carer, conversation.carer_id)
+            determination = determine(
+                conversation.stage3,
+                route=legal_route(carer, self.settings.age_bands, today),
+                wording=self.settings.legal_routes,
+                on=today,
+                by=self.store.actor,
             )
         completed = replace(
             conversation,
@@ -360,6 +516,7 @@ class ConversationService(Service):
             status=ConversationStatus.COMPLETE,
             completed_on=today,
             review_date=add_months(today, self.settings.payments.assessment_valid_months),
+            determination=determination,
         )
         self.repo.save(completed, action="edit")
         logger.info("conversation %s completed", completed.id)

@@ -27,13 +27,16 @@ from carer_desk.records.payment import (
     WellbeingPaymentRequest,
 )
 from carer_desk.rules.budget import BudgetPosition, budget_position
-from carer_desk.rules.financial_year import FinancialYear, add_months, financial_year_of
+from carer_desk.rules.financial_year import FinancialYear, financial_year_of
 from carer_desk.rules.payment_cap import (
     LAPTOP_CAVEAT,
     CapCheck,
     check_payment_cap,
     check_request_cap,
+    counted_summary,
     duplicate_purpose_warning,
+    first_day_allowed,
+    is_stale_draft,
     requires_recent_assessment,
 )
 from carer_desk.services.base import Service
@@ -65,10 +68,14 @@ class CapPosition:
     cap_pence: int
     counted_pence: int
     remaining_pence: int
-    # The day the oldest counted request drops out of the window and frees money up;
-    # None when nothing is counted.
+    # The first day more than ``remaining_pence`` can be requested (a counted request
+    # drops out of the window); None when nothing is counted.
     until: date | None
     message: str
+    # What can be requested from ``until`` (None with it).
+    available_then_pence: int | None = None
+    # The check behind the position: each counted request, and old drafts left out.
+    check: CapCheck | None = None
 
 
 class PaymentService(Service):
@@ -149,9 +156,15 @@ class PaymentService(Service):
         ``conversation_id`` names one. Refused without an assessment completed within
         ``payments.assessment_valid_months``."""
         try:
-            self.repo.get(Carer, carer_id)
+            carer = self.repo.get(Carer, carer_id)
         except NotFoundError:
             raise NotFoundError(f"There is no carer with id {carer_id} on this laptop.") from None
+        if carer.closure is not None:
+            raise RuleViolation(
+                f"{carer.display_name}'s record was closed on "
+                f"{long_date(carer.closure.closed_on)}; reopen it before requesting a "
+                "wellbeing payment."
+            )
         today = self.clock.today()
         linked = self._assessment_for(carer_id, today, conversation_id)
         request = WellbeingPaymentRequest(
@@ -202,6 +215,7 @@ class PaymentService(Service):
             cap_pence=self._rules.cap_pence,
             window_months=self._rules.window_months,
             complete_knowledge=False,
+            stale_draft_days=self._rules.stale_draft_days,
         )
 
     def submit(self, request_id: str) -> Submitted:
@@ -221,6 +235,8 @@ class PaymentService(Service):
         warning = duplicate_purpose_warning(
             self._all(), submitted, self._rules.duplicate_purpose_days
         )
+        # Kept on the request, so the approver sees the same warning at the decision.
+        submitted = replace(submitted, duplicate_purpose_warning=warning)
         self.repo.save(submitted, action="edit")
         logger.info("payment request %s submitted", request_id)
         return Submitted(submitted, cap, warning)
@@ -265,11 +281,8 @@ class PaymentService(Service):
 
     # --- positions -------------------------------------------------------------------
 
-    def cap_position(self, carer_id: str, on: date | None = None) -> CapPosition:
-        """ "£120.00 left of the £300.00 limit until 3 May 2027", from what this laptop knows."""
-        on = on or self.clock.today()
-        requests = self._all()
-        check = check_payment_cap(
+    def _position_check(self, carer_id: str, on: date, requests: list) -> CapCheck:
+        return check_payment_cap(
             carer_id=carer_id,
             amount_pence=0,
             requested_on=on,
@@ -277,18 +290,37 @@ class PaymentService(Service):
             cap_pence=self._rules.cap_pence,
             window_months=self._rules.window_months,
             complete_knowledge=False,
+            stale_draft_days=self._rules.stale_draft_days,
         )
-        counted = [r for r in requests if r.id in set(check.counted_request_ids)]
-        until = (
-            add_months(min(r.requested_on for r in counted), self._rules.window_months)
-            if counted
-            else None
-        )
-        left = f"{money(check.remaining_pence)} left of the {money(check.cap_pence)} limit"
+
+    def cap_position(self, carer_id: str, on: date | None = None) -> CapPosition:
+        """ "£120.00 left of the £300.00 limit until 3 May 2027, when up to £300.00 can be
+        requested", from what this laptop knows. The day named is the first day a request
+        of the larger amount is allowed, by the cap's own rule."""
+        on = on or self.clock.today()
+        requests = self._all()
+        check = self._position_check(carer_id, on, requests)
+        rules = self._rules
+        until = then = None
+        if check.remaining_pence < check.cap_pence:
+            until = first_day_allowed(
+                carer_id=carer_id,
+                amount_pence=check.remaining_pence + 1,
+                on=on,
+                others=requests,
+                cap_pence=rules.cap_pence,
+                window_months=rules.window_months,
+                stale_draft_days=rules.stale_draft_days,
+            )
         if until is not None:
-            text = f"{left} until {long_date(until)}, when the oldest counted request drops out."
+            then = self._position_check(carer_id, until, requests).remaining_pence
+        left = f"{money(check.remaining_pence)} left of the {money(check.cap_pence)} limit"
+        if until is not None and then is not None:
+            text = f"{left} until {long_date(until)}, when up to {money(then)} can be requested."
         else:
-            text = f"{left}: nothing is counted in the last {self._rules.window_months} months."
+            text = f"{left}: nothing is counted in the last {rules.window_months} months."
+        detail = counted_summary(check, rules.stale_draft_days)
+        message = " ".join(p for p in (text, detail, LAPTOP_CAVEAT) if p)
         return CapPosition(
             carer_id=carer_id,
             on=on,
@@ -296,7 +328,37 @@ class PaymentService(Service):
             counted_pence=check.already_committed_pence,
             remaining_pence=check.remaining_pence,
             until=until,
-            message=f"{text} {LAPTOP_CAVEAT}",
+            message=message,
+            available_then_pence=then,
+            check=check,
+        )
+
+    def stale_drafts(self, carer_id: str | None = None) -> list[WellbeingPaymentRequest]:
+        """Drafts older than ``payments.stale_draft_days``: they no longer count towards
+        the cap, and wait for the worker to submit or cancel them. Oldest first."""
+        today = self.clock.today()
+        days = self._rules.stale_draft_days
+        return sorted(
+            (
+                r
+                for r in self._all()
+                if (carer_id is None or r.carer_id == carer_id) and is_stale_draft(r, today, days)
+            ),
+            key=lambda r: (r.requested_on, r.id),
+        )
+
+    def flagged_for_office(self) -> list[WellbeingPaymentRequest]:
+        """Requests the office must look at (the carer's record was closed while they
+        were in progress), oldest first."""
+        return sorted(
+            (
+                r
+                for r in self._all()
+                if r.office_flag is not None
+                and r.status not in (PaymentStatus.CANCELLED, PaymentStatus.DECLINED)
+                and r.status != PaymentStatus.PAID
+            ),
+            key=lambda r: (r.requested_on, r.id),
         )
 
     def financial_year(self, on: date | None = None) -> FinancialYear:
@@ -314,13 +376,15 @@ class PaymentService(Service):
             for c in self.repo.all(Carer)
             if c.address is not None and c.address.district is not None
         }
+        year = fy or self.financial_year()
         return budget_position(
             self._all(),
-            fy or self.financial_year(),
+            year,
             as_of=self.clock.today(),
-            annual_budget_pence=self._rules.annual_budget_pence,
+            annual_budget_pence=self._rules.budget_for(year.start.year),
             funder_split=self._rules.funder_split,
             district_of=district_of,
+            attribution=self._rules.year_end_attribution,
         )
 
     def open_requests(self, carer_id: str) -> list[WellbeingPaymentRequest]:

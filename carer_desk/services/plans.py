@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.formatting import long_date
 from carer_desk.records.carer import Carer
 from carer_desk.records.plan import EmergencyPlan, latest_plan
 from carer_desk.rules.financial_year import add_months
@@ -121,15 +122,68 @@ class PlanService(Service):
         return SavedPlan(plan, self.missing_sections(plan))
 
     def update(self, plan: EmergencyPlan) -> SavedPlan:
-        """Save changes to an existing plan; ``updated_on`` becomes today."""
+        """Save changes to an existing plan; ``updated_on`` becomes today.
+
+        Consent to share taken away in an edit is a withdrawal like any other: it is dated
+        today, and the plan's cards are suspended until consent is given again."""
         stored = self._load(plan.id)
         if stored.carer_id != plan.carer_id:
             raise RuleViolation("A plan cannot be moved to another carer; write a new plan.")
         self._check(plan)
         today = self.clock.today()
+        plan = self._consent_dated(stored, plan, today)
         updated = self._default_review(replace(plan, updated_on=max(today, plan.created_on)), today)
         self.repo.save(updated, action="edit")
         return SavedPlan(updated, self.missing_sections(updated))
+
+    @staticmethod
+    def _consent_dated(stored: EmergencyPlan, plan: EmergencyPlan, today: date) -> EmergencyPlan:
+        was = stored.consent_to_share_with_emergency_service
+        now = plan.consent_to_share_with_emergency_service
+        if was and not now and plan.consent_withdrawn_on is None:
+            return replace(plan, consent_withdrawn_on=today)
+        if now and plan.consent_withdrawn_on is not None:
+            return replace(plan, consent_withdrawn_on=None)
+        return plan
+
+    def withdraw_consent(self, plan_id: str) -> SavedPlan:
+        """The carer withdrew consent to share the plan with the emergency line (today):
+        every card of the plan is suspended — a look-up says "consent withdrawn on DATE:
+        do not use this plan" — until consent is given again. The cards are not revoked,
+        so the carer's wallet card works again the day they agree."""
+        plan = self._load(plan_id)
+        if plan.consent_withdrawn:
+            raise RuleViolation(
+                f"Consent to share this plan was already withdrawn on "
+                f"{long_date(plan.consent_withdrawn_on)}."
+            )
+        today = self.clock.today()
+        saved = self._save_consent(plan, given=False, consent_withdrawn_on=today)
+        logger.info("plan %s: consent to share withdrawn", plan_id)
+        return saved
+
+    def give_consent(self, plan_id: str) -> SavedPlan:
+        """The carer agreed (again) today to share the plan with the emergency line; its
+        cards work again."""
+        plan = self._load(plan_id)
+        if plan.consent_to_share_with_emergency_service:
+            raise RuleViolation(
+                f"Consent to share this plan is already recorded (given on "
+                f"{long_date(plan.consent_date)})."
+            )
+        today = self.clock.today()
+        return self._save_consent(plan, given=True, consent_date=today, consent_withdrawn_on=None)
+
+    def _save_consent(self, plan: EmergencyPlan, *, given: bool, **dates: date | None) -> SavedPlan:
+        today = self.clock.today()
+        changed = replace(
+            plan,
+            consent_to_share_with_emergency_service=given,
+            updated_on=max(today, plan.created_on),
+            **dates,
+        )
+        self.repo.save(changed, action="edit")
+        return SavedPlan(changed, self.missing_sections(changed))
 
     def mark_reviewed(self, plan_id: str) -> SavedPlan:
         """The plan was gone through with the carer today: the next review is

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from carer_desk.clock import SYSTEM_CLOCK, Clock
@@ -27,6 +28,7 @@ from carer_desk.errors import (
     UnknownCarer,
     ValidationError,
 )
+from carer_desk.formatting import long_date, money
 from carer_desk.ports import RecordStore
 from carer_desk.printing.card_content import CardContent, card_content_for
 from carer_desk.printing.cards import (
@@ -46,6 +48,10 @@ from carer_desk.records.conversation import ConversationStatus, GuidedConversati
 from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup, build_register
 from carer_desk.records.payment import PaidTo, PaymentStatus, WellbeingPaymentRequest
 from carer_desk.records.plan import CardStatus, EmergencyCard, EmergencyPlan, latest_plan
+from carer_desk.rules.card_numbers import format_card_number
+from carer_desk.rules.emergency_line import line_gaps
+from carer_desk.rules.line_number import emergency_line_problem
+from carer_desk.rules.payment_cap import first_day_allowed
 from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
@@ -73,6 +79,9 @@ class Rendered:
     subjects: tuple[tuple[str, str, str], ...]  # (carer_id, record kind, record id)
     cards: tuple[str, ...] = ()  # card ids to mark printed once really printed
     details: tuple[tuple[str, str], ...] = ()  # layout, duplex...
+    # Cards of the print queue left out, each with why (its plan cannot be used by the
+    # line): (card id, reason). They stay in the queue.
+    held_back: tuple[tuple[str, str], ...] = ()
 
     @property
     def carer_ids(self) -> tuple[str, ...]:
@@ -143,12 +152,12 @@ class PrintService(Service):
         return plan
 
     def _emergency_phone(self) -> str:
+        """The 24-hour number to print; refused while it is the placeholder, or a number
+        from Ofcom's drama ranges outside the demo (it would ring nobody)."""
         cards = self.settings.cards
-        if not cards.emergency_line_configured:
-            raise RuleViolation(
-                "The 24-hour emergency line number is not set: set cards.emergency_line_phone "
-                "in the settings file before printing cards."
-            )
+        problem = emergency_line_problem(cards, invented_data=self.settings.demo.invented_data)
+        if problem is not None:
+            raise RuleViolation(problem)
         return cards.emergency_line_phone
 
     # --- cards -----------------------------------------------------------------------
@@ -174,6 +183,41 @@ class PrintService(Service):
             for cid in wanted
             for c in sorted(by_carer[cid], key=lambda c: (c.holder != "carer", c.issued_on, c.id))
         ]
+
+    def _unusable(self, card: EmergencyCard, plan: EmergencyPlan, carer: Carer) -> str | None:
+        """Why a card must not be printed (the line could not use its plan), or None."""
+        shown = format_card_number(card.number, self.settings.cards.group_size)
+        if carer.closure is not None:
+            return f"card {shown}: {carer.display_name}'s record is closed"
+        if plan.consent_withdrawn:
+            return (
+                f"card {shown}: consent to share the plan was withdrawn on "
+                f"{long_date(plan.consent_withdrawn_on)}"
+            )
+        gaps = line_gaps(plan, carer, self.settings.emergency_line)
+        if gaps:
+            return f"card {shown}: the plan needs {'; '.join(gaps)}"
+        return None
+
+    def _printable(
+        self, cards: Sequence[EmergencyCard], *, hold_back: bool
+    ) -> tuple[list[EmergencyCard], tuple[tuple[str, str], ...]]:
+        """The cards that can be printed, and (for the print queue) those held back. A
+        card asked for by name that cannot be printed refuses the whole print."""
+        ok, held = [], []
+        for card in cards:
+            plan = self.repo.get(EmergencyPlan, card.plan_id)
+            problem = self._unusable(card, plan, self._carer(card.carer_id))
+            if problem is None:
+                ok.append(card)
+            elif hold_back:
+                held.append((card.id, problem))
+            else:
+                raise RuleViolation(
+                    f"This card cannot be printed: {problem}. A card must lead the emergency "
+                    "line to a plan it can use; complete the plan (or record consent) first."
+                )
+        return ok, tuple(held)
 
     def _card_contents(self, cards: Sequence[EmergencyCard]) -> list[CardContent]:
         phone = self._emergency_phone()
@@ -202,6 +246,7 @@ class PrintService(Service):
         document: str,
         cards: Sequence[EmergencyCard],
         details: tuple[tuple[str, str], ...] = (),
+        held_back: tuple[tuple[str, str], ...] = (),
     ) -> Rendered:
         return Rendered(
             pdf=pdf,
@@ -209,11 +254,30 @@ class PrintService(Service):
             subjects=tuple((c.carer_id, "card", c.id) for c in cards),
             cards=tuple(c.id for c in cards),
             details=details,
+            held_back=held_back,
         )
+
+    def _cards_for(
+        self, carer_ids: Sequence[str] | None, all_pending: bool
+    ) -> tuple[list[EmergencyCard], tuple[tuple[str, str], ...]]:
+        if bool(carer_ids) == bool(all_pending):
+            raise ValidationError([("cards", "choose either some carers or all pending cards")])
+        self._emergency_phone()  # refuse before anything else when the number is wrong
+        if all_pending:
+            cards, held = self._printable(self.pending_cards(), hold_back=True)
+            if not cards:
+                why = "; ".join(reason for _, reason in held)
+                raise NotFoundError(
+                    "There are no cards waiting to be printed."
+                    if not held
+                    else f"No card in the queue can be printed yet: {why}."
+                )
+            return cards, held
+        return self._printable(self.live_cards_of(carer_ids or []), hold_back=False)
 
     def card(self, carer_id: str) -> Rendered:
         """The carer's live cards, one CR80 front/back pair each, for a card printer."""
-        cards = self.live_cards_of([carer_id])
+        cards, _ = self._cards_for([carer_id], False)
         return self._card_rendered(render_cr80_cards(self._card_contents(cards)), "card", cards)
 
     def card_sheet(
@@ -223,14 +287,11 @@ class PrintService(Service):
         all_pending: bool = False,
         duplex: Duplex = Duplex.LONG_EDGE,
     ) -> Rendered:
-        """A4 sheets of ten for the given carers, or for the whole print queue."""
-        if bool(carer_ids) == bool(all_pending):
-            raise ValidationError([("cards", "choose either some carers or all pending cards")])
-        cards = self.pending_cards() if all_pending else self.live_cards_of(carer_ids or [])
-        if not cards:
-            raise NotFoundError("There are no cards waiting to be printed.")
+        """A4 sheets of ten for the given carers, or for the whole print queue (a queued
+        card whose plan the line could not use is held back and named)."""
+        cards, held = self._cards_for(carer_ids, all_pending)
         pdf = render_card_sheets(self._card_contents(cards), duplex=duplex)
-        return self._card_rendered(pdf, "card-sheet", cards, (("duplex", str(duplex)),))
+        return self._card_rendered(pdf, "card-sheet", cards, (("duplex", str(duplex)),), held)
 
     def key_fobs(
         self, *, carer_ids: Sequence[str] | None = None, all_pending: bool = False
@@ -239,13 +300,11 @@ class PrintService(Service):
 
         The fob is an extra to the wallet card, so printing it does not mark cards printed.
         """
-        if bool(carer_ids) == bool(all_pending):
-            raise ValidationError([("cards", "choose either some carers or all pending cards")])
-        cards = self.pending_cards() if all_pending else self.live_cards_of(carer_ids or [])
-        if not cards:
-            raise NotFoundError("There are no cards waiting to be printed.")
+        cards, held = self._cards_for(carer_ids, all_pending)
         pdf = render_key_fob_inserts(self._card_contents(cards))
-        return Rendered(pdf, "key-fobs", tuple((c.carer_id, "card", c.id) for c in cards))
+        return Rendered(
+            pdf, "key-fobs", tuple((c.carer_id, "card", c.id) for c in cards), held_back=held
+        )
 
     # --- documents -------------------------------------------------------------------
 
@@ -287,6 +346,46 @@ class PrintService(Service):
             details=(("layout", str(layout)),),
         )
 
+    def letter_for_carer(self, carer_id: str, *, large_print: bool = False) -> Rendered:
+        """The decision letter of the carer's most recently decided request."""
+        carer = self._carer(carer_id)
+        decided = [
+            r
+            for r in self.repo.where(WellbeingPaymentRequest, carer_id=carer_id)
+            if r.decided_on is not None
+            and r.status in (PaymentStatus.APPROVED, PaymentStatus.PAID, PaymentStatus.DECLINED)
+        ]
+        if not decided:
+            raise NotFoundError(
+                f"{carer.display_name} has no approved or declined wellbeing payment request, "
+                "so there is no decision letter to print."
+            )
+        latest = max(decided, key=lambda r: (r.decided_on, r.requested_on, r.id))
+        return self.letter(latest.id, large_print=large_print)
+
+    def _apply_again(self, request: WellbeingPaymentRequest) -> str:
+        """When a declined carer may apply again: the day a request of this size fits the
+        cap again, by the cap's own rule, or at any time."""
+        rules = self.settings.payments
+        on = request.decided_on or self.clock.today()
+        day = first_day_allowed(
+            carer_id=request.carer_id,
+            amount_pence=min(request.amount_pence, rules.cap_pence),
+            on=on,
+            others=list(self.repo.where(WellbeingPaymentRequest, carer_id=request.carer_id)),
+            request_id=request.id,
+            cap_pence=rules.cap_pence,
+            window_months=rules.window_months,
+            stale_draft_days=rules.stale_draft_days,
+        )
+        if day is not None and day > on:
+            return (
+                f"You can apply again for {money(min(request.amount_pence, rules.cap_pence))} "
+                f"from {long_date(day)}, when enough of your {money(rules.cap_pence)} "
+                "allowance is free again; you can ask about a smaller amount before then."
+            )
+        return "You can apply again at any time, for example if your circumstances change."
+
     def letter(self, request_id: str, *, large_print: bool = False) -> Rendered:
         request = self.repo.get(WellbeingPaymentRequest, request_id)
         decided = {
@@ -300,6 +399,12 @@ class PrintService(Service):
                 "once it is approved or declined."
             )
         carer = self._carer(request.carer_id)
+        assessment = (
+            self.repo.find(GuidedConversation, request.conversation_id)
+            if request.conversation_id
+            else None
+        )
+        determination = assessment.determination if assessment is not None else None
         sender = self._sender
         # Never the 24-hour emergency line: that is for emergencies, not for questions.
         phone = sender.phone
@@ -317,10 +422,58 @@ class PrintService(Service):
             decline_reason=request.decline_reason,
             signed_by=None,
             large_print=large_print,
+            assessment_decision=determination.summary if determination else None,
+            assessment_reasons=determination.reasons if determination else (),
+            assessed_on=determination.determined_on if determination else None,
+            apply_again=None if decided[request.status] else self._apply_again(request),
+            complaints_contact=self.settings.letters.complaints_contact,
         )
         return Rendered(
             render_decision_letter(letter), "letter", ((carer.id, "payment_request", request.id),)
         )
+
+    def sign_in_for_carer(self, carer_id: str, *, blank_rows: int = 8) -> Rendered:
+        """The sign-in sheet of the next session (today or later; else the latest) of the
+        group the carer belongs to. A carer in several groups is refused with each
+        group's next session, to choose one."""
+        carer = self._carer(carer_id)
+        today = self.clock.today()
+        groups = sorted(
+            {
+                m.group_id
+                for m in self.repo.where(GroupMember, carer_id=carer_id)
+                if m.is_member_on(today)
+            }
+        )
+        if not groups:
+            raise NotFoundError(f"{carer.display_name} belongs to no peer group.")
+        chosen = {g: self._session_to_print(g, today) for g in groups}
+        if len(groups) > 1:
+            listed = "; ".join(
+                f"{self.repo.get(PeerGroup, g).name}: "
+                + (f"session {s.id} on {long_date(s.on)}" if s else "no session")
+                for g, s in chosen.items()
+            )
+            raise ValidationError(
+                [
+                    (
+                        "session",
+                        f"{carer.display_name} belongs to several groups ({listed}); "
+                        "choose the session",
+                    )
+                ]
+            )
+        session = chosen[groups[0]]
+        if session is None:
+            raise NotFoundError(f"{carer.display_name}'s group has no session yet.")
+        return self.sign_in(session.id, blank_rows=blank_rows)
+
+    def _session_to_print(self, group_id: str, today: date) -> GroupSession | None:
+        sessions = self.repo.where(GroupSession, group_id=group_id)
+        upcoming = [s for s in sessions if s.on >= today]
+        if upcoming:
+            return min(upcoming, key=lambda s: (s.on, s.id))
+        return max(sessions, key=lambda s: (s.on, s.id), default=None)
 
     def sign_in(self, session_id: str, *, blank_rows: int = 8) -> Rendered:
         session = self.repo.get(GroupSession, session_id)

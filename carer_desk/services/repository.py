@@ -12,8 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from carer_desk.clock import SYSTEM_CLOCK, Clock
+from carer_desk.config import AgeBandSettings
 from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationError
 from carer_desk.ports import JSONDict, Priority, RecordStore, RecordWrite
+from carer_desk.records.bounds import input_problems
 from carer_desk.records.codec import KINDS, from_payload, kind_of, to_payload
 from carer_desk.records.plausible_dates import dates_after_today
 
@@ -45,9 +47,15 @@ def priority_of(record: object) -> int:
 
 
 class Repository:
-    def __init__(self, store: RecordStore, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        store: RecordStore,
+        clock: Clock = SYSTEM_CLOCK,
+        bands: AgeBandSettings | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.bands = bands or AgeBandSettings()
 
     # --- writing ---------------------------------------------------------------------
 
@@ -87,9 +95,12 @@ class Repository:
             return None
 
     def _check_dates(self, record: object) -> None:
-        late = dates_after_today(record, self.clock.today())
-        if late:
-            raise ValidationError(late)
+        """Dates after today and input out of bounds (lengths, hidden characters, ages):
+        refused before anything is written, every problem at once."""
+        today = self.clock.today()
+        problems = dates_after_today(record, today) + input_problems(record, self.bands, today)
+        if problems:
+            raise ValidationError(problems)
 
     # --- reading ---------------------------------------------------------------------
 

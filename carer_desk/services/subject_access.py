@@ -34,6 +34,7 @@ LINKED_KINDS = (
     ("payment_request", "payment_requests", "Wellbeing payment requests"),
     ("plan", "plans", "Emergency plans"),
     ("card", "cards", "Emergency cards"),
+    ("emergency_call", "emergency_calls", "Calls to the emergency line"),
     ("group_member", "group_memberships", "Peer-support groups"),
     ("attendance", "attendance", "Group attendance"),
     # A merge's note can hold values from the absorbed record, so decisions are theirs too.

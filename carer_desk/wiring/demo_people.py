@@ -17,7 +17,11 @@ from carer_desk.wiring.locations import DATA_DIR_CONFIG, ensure_private_dir
 DEMO_PASSPHRASE = "demo passphrase"  # published: the demo holds invented people only
 # Ofcom reserves 0808 157 0000-0999 for drama, so the demo's cards can never ring anyone.
 DEMO_SETTINGS = """\
-# Settings for the demo only (invented data).
+# Settings for the demo only (invented data). A vault enrolled with a real office server
+# refuses this file, and only settings marked like this may print a fictional number.
+[demo]
+invented_data = true
+
 [cards]
 emergency_line_phone = "0808 157 0192"  # a fictional number (Ofcom drama range)
 """
@@ -54,10 +58,11 @@ def demo_user(username: str) -> DemoUser:
 
 
 def demo_settings(folder: Path) -> Settings:
-    """The demo's own settings file, written on first use."""
+    """The demo's own settings file, written on first use (and again when an older demo
+    left one without the demo mark)."""
     ensure_private_dir(folder)
     path = folder / DATA_DIR_CONFIG
-    if not path.exists():
+    if not path.exists() or not load_settings(path).demo.invented_data:
         path.write_text(DEMO_SETTINGS, encoding="utf-8")
     return load_settings(path)
 

@@ -29,7 +29,12 @@ from carer_desk.wiring.demo_people import (
     laptop_vault_path,
 )
 from carer_desk.wiring.locations import VAULT_FILENAME, demo_data_dir
-from carer_desk.wiring.vault_handle import LocalVaultHandle, VaultDrafts, kdf_from_settings
+from carer_desk.wiring.vault_handle import (
+    LocalVaultHandle,
+    VaultDrafts,
+    kdf_from_settings,
+    settings_for,
+)
 
 if TYPE_CHECKING:
     from carer_desk.wiring.demo_office import DemoOffice
@@ -106,7 +111,11 @@ class LaptopEnvironment:
         role = identity.role if identity is not None else UNENROLLED_ROLE
         vault = self.vault.vault
         session = DeskSession(
-            vault, self.settings, role=role, drafts=VaultDrafts(vault), clock=self.clock
+            vault,
+            settings_for(vault, self.settings),
+            role=role,
+            drafts=VaultDrafts(vault),
+            clock=self.clock,
         )
         return OpenDesk(session=session, sync=gateway, identity=identity)
 

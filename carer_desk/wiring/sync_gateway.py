@@ -41,7 +41,13 @@ from storage.vault import Vault
 from sync.client import conflicts as client_conflicts
 from sync.client.backoff import NO_RETRY, Backoff
 from sync.client.engine import SyncEngine, SyncSummary
-from sync.client.errors import EnrolmentRefused, NotEnrolled, ServerRefused
+from sync.client.errors import (
+    EnrolmentRefused,
+    NotEnrolled,
+    ProtocolMismatch,
+    ServerRefused,
+    ServerUnreachable,
+)
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
 from sync.client.transport import HttpTransport
 from sync.client.wipe import wipe_vault_files
@@ -119,9 +125,18 @@ def enrol_laptop(
             )
         )
     except ServerRefused as exc:
+        raise EnrolmentRefused(_refusal_words(server, exc)) from exc
+    except ServerUnreachable as exc:
         raise EnrolmentRefused(
-            f"The server refused the enrolment: {exc.reason}. Check the user name and "
-            "password, or ask your administrator."
+            f"No Carer Desk server answered at {server}: {_unreachable_words(exc.detail)}. "
+            "Check the address (your IT officer has it) and this laptop's connection, then "
+            "enrol again. This laptop is not enrolled, and nothing on it was changed."
+        ) from exc
+    except ProtocolMismatch as exc:
+        raise EnrolmentRefused(
+            f"{server} answered, but not as a Carer Desk server does: check the address "
+            "(your IT officer has it). This laptop is not enrolled, and nothing on it was "
+            "changed."
         ) from exc
     finally:
         transport.close()
@@ -136,6 +151,35 @@ def enrol_laptop(
     save_enrolment(vault, enrolment)
     vault.audit("enrol", details={"server": enrolment.server, "device_id": answer.device_id})
     return enrolment
+
+
+def _unreachable_words(detail: str) -> str:
+    """What went wrong with the connection, in words instead of an exception's name."""
+    if "Timeout" in detail:
+        return "it did not answer in time"
+    if detail.startswith("server error"):
+        return f"the server had a problem of its own ({detail})"
+    if "ConnectError" in detail:
+        return "nothing answered at that address (a wrong address, or no network)"
+    return "the connection failed"
+
+
+def _refusal_words(server: str, exc: ServerRefused) -> str:
+    """Why the server refused to enrol this laptop: only a refused login is the password."""
+    if exc.status in (401, 403):
+        return (
+            f"The server refused the enrolment: {exc.reason}. Check the user name and "
+            "password, or ask your administrator."
+        )
+    if exc.status in (404, 405):
+        return (
+            f"{server} answered, but it has no Carer Desk enrolment there: check the "
+            "address (your IT officer has it). This laptop is not enrolled."
+        )
+    return (
+        f"The server refused the enrolment ({exc.status}): {exc.reason}. Ask your "
+        "administrator. This laptop is not enrolled."
+    )
 
 
 class _ObservedVault:

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from carer_desk.config import Settings
-from carer_desk.errors import VaultLocked
+from carer_desk.errors import CarerDeskError, VaultLocked, WrongPassphrase
 from carer_desk.ports import IntegrityReport, JSONDict, VaultStatus
 from carer_desk.wiring.enrolment import load_enrolment
 from carer_desk.wiring.locations import ensure_private_dir
@@ -25,14 +25,84 @@ def kdf_from_settings(settings: Settings) -> KdfParams:
     )
 
 
-def adopt_enrolled_actor(vault: Vault) -> None:
-    """The audit log names the enrolled person, not the operating-system login."""
+def adopt_enrolled_actor(vault: Vault) -> str | None:
+    """The audit log names the enrolled person, not the operating-system login (nor a name
+    typed for the command line): the laptop's credential is theirs. Returns who it was
+    before, when that was someone else."""
     enrolment = load_enrolment(vault)
-    if enrolment is not None:
-        vault.actor = enrolment.username
+    if enrolment is None or vault.actor == enrolment.username:
+        return None
+    before = vault.actor
+    vault.actor = enrolment.username
+    return before
+
+
+class DemoSettingsOnRealVault(CarerDeskError):
+    """A vault enrolled with a real office server was opened with the demo's settings."""
+
+
+def refuse_demo_settings(vault: Vault, settings: Settings, source: str | None) -> None:
+    """A real vault never inherits a demo setting: the demo's settings file (marked
+    ``[demo] invented_data = true``) is refused for a vault enrolled with a real server."""
+    enrolment = load_enrolment(vault)
+    if settings.demo.invented_data and enrolment is not None and not enrolment.demo:
+        where = f" ({source})" if source else ""
+        raise DemoSettingsOnRealVault(
+            f"These settings{where} are the demo's (invented data, a fictional 24-hour "
+            f"number), but this laptop is enrolled with the office server {enrolment.server}. "
+            "Use your office's settings file instead; nothing was changed."
+        )
+
+
+def honest_wrong_passphrase(vault: Vault, exc: WrongPassphrase) -> WrongPassphrase:
+    """The wrong-passphrase message, without the promise of recovery when this vault has
+    no recovery key to be recovered with."""
+    try:
+        recoverable = vault.has_recovery_key()
+    except CarerDeskError:
+        recoverable = True
+    if recoverable:
+        return exc
+    text = str(exc).split(" If it is forgotten,")[0]
+    return WrongPassphrase(
+        f"{text} This vault was made without the organisation's recovery key, so a "
+        "forgotten passphrase cannot be recovered: anything not yet synced would be lost.",
+        retry_after=exc.retry_after,
+    )
 
 
 _DRAFT_PREFIX = "draft:"
+RULES_IN_FORCE_SECRET = "sync.rules_in_force"
+
+
+class VaultRulesInForce:
+    """``RulesInForceStore`` over the vault's sealed secrets: the payment rules the server
+    said are in force, kept for offline work (never in clear, re-sealed by rotation)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def load_rules_in_force(self) -> JSONDict | None:
+        raw = self._vault.get_secret(RULES_IN_FORCE_SECRET)
+        if raw is None:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            log.warning("the payment rules in force could not be read; the settings are used")
+            return None
+        return value if isinstance(value, dict) else None
+
+    def save_rules_in_force(self, rules: JSONDict) -> None:
+        self._vault.put_secret(RULES_IN_FORCE_SECRET, json.dumps(rules))
+
+
+def settings_for(vault: Vault, settings: Settings) -> Settings:
+    """The settings to decide by on this laptop: its own, with the payment rules the
+    server last said are in force in place of its own payment rules."""
+    from carer_desk.rules.payment_rules import settings_in_force
+
+    return settings_in_force(settings, VaultRulesInForce(vault).load_rules_in_force())[0]
 
 
 class VaultDrafts:
@@ -113,7 +183,10 @@ class LocalVaultHandle:
     def unlock(self, passphrase: str) -> Vault:
         if self._vault is None:
             self._vault = Vault.open(self._path, actor=self._actor)
-        self._vault.unlock(passphrase)
+        try:
+            self._vault.unlock(passphrase)
+        except WrongPassphrase as exc:
+            raise honest_wrong_passphrase(self._vault, exc) from None
         adopt_enrolled_actor(self._vault)
         return self._vault
 

@@ -311,6 +311,24 @@ class Vault:
         return self._outbox.rejected()
 
     @_guarded
+    def discard_rejected(self, change_id: str) -> bool:
+        """Drop a refused change and this laptop's copy of its record, in one transaction;
+        True when the server holds the record, whose copy the next pull brings back (the
+        pull starts again from the beginning; records already held are skipped)."""
+        self._ctx.keys()
+        with self._ctx.db.atomic():
+            record_id, kind, on_server = self._outbox.discard_rejected(change_id)
+            if on_server:
+                self._ctx.header.set_sync_cursor("")
+            self._audit.append(
+                "discard-refused-change",
+                record_id,
+                kind,
+                {"change_id": change_id, "server_copy_follows": on_server},
+            )
+        return on_server
+
+    @_guarded
     def mark_conflict(self, record_id: str, details: Mapping[str, Any]) -> None:
         self._ctx.keys()
         with self._ctx.db.atomic():

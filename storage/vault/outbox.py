@@ -346,6 +346,30 @@ class Outbox:
         )
         self._records.move_many([rid], RecordEvent.REJECTED)
 
+    def discard_rejected(self, change_id: str) -> tuple[str, str, bool]:
+        """Inside the caller's transaction: forget a change the server refused, and this
+        laptop's copy of its record with it (the person chose to take the server's copy
+        back). Returns ``(record id, kind, whether the server holds the record)``."""
+        conn = self._ctx.conn
+        row = conn.execute(
+            "SELECT record_id, kind, state FROM outbox WHERE change_id = ?", (change_id,)
+        ).fetchone()
+        if row is None or ChangeState(row[2]) is not ChangeState.REJECTED:
+            raise NotFoundError(
+                f"There is no refused change {change_id} on this laptop; it may have been "
+                "corrected or discarded already."
+            )
+        record_id, kind = row[0], row[1]
+        if self.count_in_state(record_id, ChangeState.SENDING):
+            raise NotFoundError(
+                "A newer change of this record is being sent to the office; sync first, "
+                "then look at what is still refused."
+            )
+        held = self._records.stored(record_id)
+        conn.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+        self._records.remove(record_id)
+        return record_id, kind, held is not None and held.server_version is not None
+
     # ------------------------------------------------------------------ writing states
 
     def _apply(self, moves: Iterable[tuple[str, ChangeState, ChangeState]]) -> None:

@@ -20,6 +20,7 @@ from carer_desk.records.kinds import (
     CASELOAD_KINDS,
     GROUP_KINDS,
     KIND_TABLE,
+    LAPTOP_ONLY_KINDS,
     GroupRoute,
     RecordKind,
     TeamRoute,
@@ -36,7 +37,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_codec_stores_exactly_the_kinds_in_the_table() -> None:
-    assert {kind: spec.record_class for kind, spec in KIND_TABLE.items()} == codec.KINDS
+    # ... and the kinds declared laptop-only, which the server does not take yet (their
+    # table entry comes with the server's work on them; issue 9's emergency calls).
+    assert not set(LAPTOP_ONLY_KINDS) & set(KIND_TABLE)
+    table = {kind: spec.record_class for kind, spec in KIND_TABLE.items()}
+    assert {**table, **LAPTOP_ONLY_KINDS} == codec.KINDS
     for kind, spec in KIND_TABLE.items():
         assert spec.kind == kind
 
@@ -117,7 +122,7 @@ def test_every_kind_the_laptop_stores_is_in_the_table() -> None:
         for path in sorted((ROOT / package).rglob("*.py")):
             for value, line in _kind_strings_in(path):
                 seen.add(value)
-                if value not in KIND_TABLE:
+                if value not in KIND_TABLE and value not in LAPTOP_ONLY_KINDS:
                     unknown.append(f"{path.relative_to(ROOT)}:{line}: {value!r}")
     assert unknown == [], "kinds used but missing from carer_desk/records/kinds.py"
     assert {"carer", "plan", "duplicate_decision"} <= seen  # the scan does find kinds

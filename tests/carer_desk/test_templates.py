@@ -75,9 +75,11 @@ def test_carer_facing_wording_has_no_service_jargon() -> None:
 
 
 def test_listing_and_latest() -> None:
-    assert (TEMPLATE, 1) in available_templates()
-    assert template_versions(TEMPLATE) == (1,)
-    assert latest_template(TEMPLATE).version == 1
+    # v2 (issue 9) asks about continuing to care, children at home, GP registration and
+    # a contingency plan; v1 stays installed so its conversations still read.
+    assert (TEMPLATE, 2) in available_templates()
+    assert template_versions(TEMPLATE) == (1, 2)
+    assert latest_template(TEMPLATE).version == 2
 
 
 def _with_v2(tmp_path: Path) -> Path:
@@ -130,7 +132,7 @@ def test_an_old_conversation_still_reads_with_its_own_version(tmp_path: Path) ->
 
 def test_a_version_that_is_not_installed_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(
-        NotFoundError, match=r"version 9 is not installed \(installed versions: 1\)"
+        NotFoundError, match=r"version 9 is not installed \(installed versions: 1, 2\)"
     ):
         load_template(TEMPLATE, 9)
     with pytest.raises(NotFoundError, match="no conversation template called 'triage'"):
@@ -169,3 +171,28 @@ def test_a_damaged_template_is_refused_with_its_file(tmp_path: Path, change, fra
         load_template(TEMPLATE, 1, root)
     assert fragment in str(caught.value)
     assert "v1.json" in str(caught.value)
+
+
+def test_the_second_version_is_jargon_free_too_and_asks_what_the_law_needs() -> None:
+    template = load_template(TEMPLATE, 2)
+    carer_facing = [p.text for s in template.stages for p in s.prompts]
+    for text in carer_facing:
+        for word in ("case", "client", "waiting list", "service user", "caseload"):
+            assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), (word, text)
+    assert template.completion_requires == frozenset({"continuing_to_care"})
+    assert load_template(TEMPLATE, 1).completion_requires == frozenset()
+    # v1's wellbeing statements are unchanged, so trajectories compare across versions.
+    assert template.wellbeing_statements == load_template(TEMPLATE, 1).wellbeing_statements
+
+
+def test_a_template_asking_for_a_requirement_this_version_does_not_know_is_refused(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(SHIPPED, root)
+    data = json.loads((root / TEMPLATE / "v2.json").read_text(encoding="utf-8"))
+    data["version"] = 3
+    data["completion_requires"] = ["a_new_thing"]
+    (root / TEMPLATE / "v3.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TemplateError, match="knows no others"):
+        load_template(TEMPLATE, 3, root)

@@ -10,11 +10,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from hypothesis import strategies as st
 
 from carer_desk.errors import RuleViolation, ValidationError
+from carer_desk.records.calls import ContactAttempt, EmergencyCall
 from carer_desk.records.carer import (
     AccessibleFormat,
     CaredForPerson,
     Carer,
     CarerType,
+    Closure,
+    ClosureReason,
     Condition,
     Consent,
     Contact,
@@ -28,6 +31,7 @@ from carer_desk.records.carer import (
     Religion,
     SexualOrientation,
     YesNoPreferNot,
+    YoungCarerReferral,
 )
 from carer_desk.records.contact_details import ContactDetails, PreferredChannel
 from carer_desk.records.conversation import (
@@ -36,9 +40,11 @@ from carer_desk.records.conversation import (
     CarerOutcome,
     ConversationMode,
     ConversationStatus,
+    EligibilityDetermination,
     Goal,
     GoalAttainment,
     GuidedConversation,
+    LegalRoute,
     ListenAndConnect,
     OutcomeAssessment,
     SupportAction,
@@ -46,6 +52,7 @@ from carer_desk.records.conversation import (
     UrgentSupport,
     WellbeingAnswer,
     WellbeingScale,
+    WholeFamily,
 )
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome
 from carer_desk.records.groups import (
@@ -187,6 +194,18 @@ equality = st.builds(
 )
 
 
+young_carer_referrals = st.builds(
+    YoungCarerReferral, referred_on=PAST, to=text, by=text, note=opt_text
+)
+
+
+@st.composite
+def closures(draw: st.DrawFn) -> Closure:
+    reason = draw(st.sampled_from(ClosureReason))
+    note = draw(text) if reason == ClosureReason.OTHER else draw(opt_text)
+    return Closure(closed_on=draw(PAST), reason=reason, closed_by=draw(text), note=note)
+
+
 @st.composite
 def carers(draw: st.DrawFn) -> Carer:
     interpreter = draw(st.booleans())
@@ -216,17 +235,19 @@ def carers(draw: st.DrawFn) -> Carer:
         team=draw(opt(st.sampled_from(LocalityTeam))),
         worker=draw(opt_text),
         safeguarding_flag=draw(st.booleans()),
+        young_carer_referral=draw(opt(young_carer_referrals)),
+        closure=draw(opt(closures())),
         created_at=draw(timestamps),
     )
 
 
 @st.composite
 def outcome_assessments(draw: st.DrawFn, outcome: CarerOutcome) -> OutcomeAssessment:
-    unable = draw(st.booleans())
+    # A reason ticked without "unable" is still unable (reg. 3(4)), so both are drawn.
     return OutcomeAssessment(
         outcome=outcome,
-        unable=unable,
-        reasons=draw(enum_tuple(UnableReason)) if unable else (),
+        unable=draw(st.booleans()),
+        reasons=draw(enum_tuple(UnableReason)),
         notes=draw(opt_text),
     )
 
@@ -238,7 +259,10 @@ def stage3s(draw: st.DrawFn) -> BuildAGoodLife:
     return BuildAGoodLife(
         outcomes=tuple(draw(outcome_assessments(o)) for o in chosen),
         health_deteriorating_or_at_risk=draw(st.booleans()),
-        significant_impact_on_wellbeing=draw(st.booleans()),
+        significant_impact_on_wellbeing=draw(opt(st.booleans())),
+        able_to_continue_caring=draw(opt(st.booleans())),
+        willing_to_continue_caring=draw(opt(st.booleans())),
+        continuing_to_care_notes=draw(opt_text),
         wellbeing_check=tuple(
             WellbeingAnswer(statement_id=s, answer=draw(st.sampled_from(WellbeingScale)))
             for s in statements
@@ -291,6 +315,30 @@ def stage2s(draw: st.DrawFn) -> UrgentSupport:
 
 
 @st.composite
+def families(draw: st.DrawFn) -> WholeFamily:
+    helping = draw(opt(st.booleans()))
+    return WholeFamily(
+        children_in_household=True if helping else draw(opt(st.booleans())),
+        children_helping_with_care=helping,
+        young_carer_referral_on=draw(opt(PAST)),
+        notes=draw(opt_text),
+    )
+
+
+@st.composite
+def determinations(draw: st.DrawFn) -> EligibilityDetermination:
+    return EligibilityDetermination(
+        determined_on=draw(PAST),
+        determined_by=draw(text),
+        route=draw(st.sampled_from(LegalRoute)),
+        route_wording=draw(text),
+        eligible=draw(opt(st.booleans())),
+        reasons=tuple(draw(st.lists(text, min_size=1, max_size=3))),
+        outcomes_not_achieved=draw(enum_tuple(CarerOutcome)),
+    )
+
+
+@st.composite
 def conversations(draw: st.DrawFn) -> GuidedConversation:
     started = draw(PAST)
     stage3 = draw(opt(stage3s()))
@@ -323,6 +371,8 @@ def conversations(draw: st.DrawFn) -> GuidedConversation:
         reviewed_on=draw(opt(later)),
         status=ConversationStatus.COMPLETE if complete else ConversationStatus.DRAFT,
         completed_on=draw(later) if complete else None,
+        family=draw(opt(families())),
+        determination=draw(determinations()) if complete and stage3 is not None else None,
     )
 
 
@@ -380,6 +430,7 @@ def plan_people(draw: st.DrawFn) -> PlanPerson:
         id=draw(ids),
         cared_for_id=draw(opt(ids)),
         name=draw(text),
+        address=draw(opt(addresses)),
         conditions_and_care_needed=draw(opt_text),
         medication=meds,
         takes_no_medication=False if meds else draw(st.booleans()),
@@ -442,7 +493,8 @@ def plans(draw: st.DrawFn) -> EmergencyPlan:
         emergency_contacts=contacts,
         longer_term_plan=draw(opt_text),
         consent_to_share_with_emergency_service=share,
-        consent_date=draw(PAST) if share else None,
+        consent_date=draw(PAST) if share else draw(opt(PAST)),
+        consent_withdrawn_on=None if share else draw(opt(PAST)),
         review_date=draw(
             opt(st.dates(min_value=created + timedelta(days=1), max_value=date(2045, 1, 1)))
         ),
@@ -539,6 +591,46 @@ def duplicate_decisions(draw: st.DrawFn) -> DuplicateDecision:
     )
 
 
+@st.composite
+def emergency_calls(draw: st.DrawFn) -> EmergencyCall:
+    arranged = draw(st.booleans())
+    exceptional = arranged and draw(st.booleans())
+    follow_up = draw(opt_text)
+    return EmergencyCall(
+        id=draw(ids),
+        carer_id=draw(ids),
+        card_id=draw(opt(ids)),
+        plan_id=draw(opt(ids)),
+        card_number=draw(st.from_regex(r"[0-9]{12}", fullmatch=True)),
+        received_at=draw(timestamps),
+        operator=draw(text),
+        caller=draw(text),
+        line_status=draw(st.sampled_from(["ready", "incomplete", "consent-withdrawn"])),
+        contacts_tried=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        ContactAttempt,
+                        contact_id=opt(ids),
+                        name=text,
+                        reached=st.booleans(),
+                        note=opt_text,
+                    ),
+                    max_size=4,
+                )
+            )
+        ),
+        replacement_care_arranged=arranged,
+        replacement_care_hours=draw(st.integers(1, 72)) if arranged else None,
+        exceptional=exceptional,
+        exceptional_reason=draw(text) if exceptional else draw(opt_text),
+        follow_up=follow_up,
+        followed_up_on=draw(opt(PAST)) if follow_up and follow_up.strip() else None,
+        notes=draw(opt_text),
+        created_at=draw(timestamps),
+    )
+
+
 RECORDS = {
     "carer": carers(),
     "conversation": conversations(),
@@ -550,5 +642,6 @@ RECORDS = {
     "attendance": attendances,
     "group_member": members(),
     "duplicate_decision": duplicate_decisions(),
+    "emergency_call": emergency_calls(),
 }
 any_record = st.one_of(*RECORDS.values())

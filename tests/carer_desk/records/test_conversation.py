@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from carer_desk import factories as make
 from carer_desk.errors import ValidationError
 from carer_desk.ids import new_id
 from carer_desk.records.conversation import (
@@ -63,11 +64,37 @@ def test_a_complete_conversation_needs_stage_3_or_a_note_that_stage_1_was_enough
 
 
 def test_a_completed_stage_3_is_a_completed_assessment() -> None:
+    # A lawful stage 3: every outcome assessed, the impact decided, the wellbeing check.
     done = _conversation(
-        status=ConversationStatus.COMPLETE, completed_on=date(2025, 4, 9), stage3=BuildAGoodLife()
+        status=ConversationStatus.COMPLETE,
+        completed_on=date(2025, 4, 9),
+        stage3=make.assessment(),
     )
     assert done.assessment_completed is True
-    assert _conversation(stage3=BuildAGoodLife()).assessment_completed is False  # still draft
+    assert _conversation(stage3=make.assessment()).assessment_completed is False  # still draft
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        {"outcomes": make.outcomes()[:7]},
+        {"significant_impact_on_wellbeing": None},
+        {"wellbeing_check": ()},
+    ],
+    ids=["an outcome not assessed", "no impact decision", "no wellbeing check"],
+)
+def test_a_stage_3_missing_what_the_law_asks_is_no_assessment(gap: dict[str, object]) -> None:
+    # Completed by an older or modified laptop without them, it still unlocks no payment.
+    done = _conversation(
+        status=ConversationStatus.COMPLETE,
+        completed_on=date(2025, 4, 9),
+        stage3=make.assessment(**gap),
+    )
+    assert done.assessment_completed is False
+    empty = _conversation(
+        status=ConversationStatus.COMPLETE, completed_on=date(2025, 4, 9), stage3=BuildAGoodLife()
+    )
+    assert empty.assessment_completed is False
 
 
 def test_completion_dates_are_checked() -> None:
@@ -125,10 +152,16 @@ def test_answers_are_kept_by_prompt_and_replaced_in_place() -> None:
         ListenAndConnect(answers=(("a", "1"), ("a", "2")))
 
 
-def test_reasons_belong_only_to_outcomes_the_carer_cannot_achieve() -> None:
-    with pytest.raises(ValidationError, match="tick 'unable' or clear the reasons"):
-        OutcomeAssessment(outcome=CarerOutcome.NUTRITION, reasons=(UnableReason.ONLY_WITH_HELP,))
-    OutcomeAssessment(outcome=CarerOutcome.NUTRITION, unable=True)  # plainly unable
+def test_a_reason_ticked_means_the_carer_is_unable_to_achieve_the_outcome() -> None:
+    # Reg. 3(4): "only with help" (or with distress, or endangering someone) IS unable.
+    # Issue 9 turned the old refusal ("tick 'unable' or clear the reasons") into this.
+    ticked = OutcomeAssessment(
+        outcome=CarerOutcome.NUTRITION, reasons=(UnableReason.ONLY_WITH_HELP,)
+    )
+    assert ticked.unable is True
+    assert ticked.reasons == (UnableReason.ONLY_WITH_HELP,)
+    assert OutcomeAssessment(outcome=CarerOutcome.NUTRITION, unable=True).unable  # plainly
+    assert not OutcomeAssessment(outcome=CarerOutcome.NUTRITION).unable
 
 
 def test_stage_3_refuses_duplicates() -> None:

@@ -182,8 +182,12 @@ def _mixed_year() -> list[Req]:
     ]
 
 
+# The tests below were written for the year paid money is paid in ("paid"); the default
+# since issue 9 is the year it was approved (tested after them).
+
+
 def test_spent_committed_and_waiting_are_told_apart() -> None:
-    position = budget_position(_mixed_year(), FY_2024, as_of=date(2025, 3, 31))
+    position = budget_position(_mixed_year(), FY_2024, as_of=date(2025, 3, 31), attribution="paid")
     assert position.spent_pence == 15000 + 30000 + 12000
     assert position.committed_pence == 20001 + 5000
     assert position.requested_pence == 9900
@@ -196,7 +200,7 @@ def test_spent_committed_and_waiting_are_told_apart() -> None:
 def test_quarters_purposes_and_districts_add_up_to_the_whole() -> None:
     districts = {CARER_A: District.CHERWELL}
     position = budget_position(
-        _mixed_year(), FY_2024, as_of=date(2025, 3, 31), district_of=districts
+        _mixed_year(), FY_2024, as_of=date(2025, 3, 31), district_of=districts, attribution="paid"
     )
     q1, q2, q3, q4 = position.by_quarter
     assert (q1.spent_pence, q2.spent_pence, q3.committed_pence, q4.committed_pence) == (
@@ -293,9 +297,31 @@ def test_real_requests_through_their_life_cycle() -> None:
         position = budget_position([request, base], FY_2024, as_of=date(2025, 1, 31))
         assert getattr(position, field) == 25000
         assert position.spent_pence + position.committed_pence + position.requested_pence == 25000
-    paid_position = budget_position([paid], FY_2024, as_of=date(2025, 1, 31))
+    paid_position = budget_position([paid], FY_2024, as_of=date(2025, 1, 31), attribution="paid")
     assert paid_position.by_quarter[3].spent_pence == 25000  # paid in January: Q4
     assert paid_position.by_purpose[0].label == "Driving lessons"
+    # By default money counts in the quarter and year it was approved (October: Q3).
+    by_approval = budget_position([paid], FY_2024, as_of=date(2025, 1, 31))
+    assert by_approval.by_quarter[2].spent_pence == 25000
+
+
+def test_by_default_money_approved_before_the_year_end_stays_in_that_year_once_paid() -> None:
+    # Approved on 20 March 2024 (2023/24), paid on 3 April 2024 (2024/25).
+    late = Req("y1", 12000, "paid", date(2024, 3, 15), date(2024, 3, 20), date(2024, 4, 3))
+    old_year = financial_year_starting(2023)
+    assert budget_position([late], old_year, as_of=date(2024, 4, 30)).spent_pence == 12000
+    assert budget_position([late], FY_2024, as_of=date(2024, 4, 30)).spent_pence == 0
+    # Configured the other way, it moves to the year it was paid in.
+    assert (
+        budget_position([late], FY_2024, as_of=date(2024, 4, 30), attribution="paid").spent_pence
+        == 12000
+    )
+    assert (
+        budget_position([late], old_year, as_of=date(2024, 4, 30), attribution="paid").spent_pence
+        == 0
+    )
+    with pytest.raises(ValidationError, match="year_end_attribution"):
+        budget_position([late], FY_2024, as_of=date(2024, 4, 30), attribution="whenever")
 
 
 def test_bad_budget_settings_are_refused_clearly() -> None:

@@ -229,12 +229,15 @@ def test_real_conversations_decide_whether_the_assessment_is_recent() -> None:
         CARER,
         started_on=date(2025, 1, 5),
         worker="worker1",
-        stage3=BuildAGoodLife(),
+        stage3=make.assessment(),
         status=ConversationStatus.COMPLETE,
         completed_on=date(2025, 1, 6),
     )
     assert requires_recent_assessment([conversation], date(2025, 6, 1)).ok
     assert not requires_recent_assessment([conversation], date(2026, 1, 6)).ok
+    # A stage 3 that holds no assessment (nothing assessed, no decision) counts for none.
+    hollow = replace(conversation, stage3=BuildAGoodLife())
+    assert not requires_recent_assessment([hollow], date(2025, 6, 1)).ok
 
 
 # --- the assessment rule ------------------------------------------------------------
@@ -372,3 +375,86 @@ def test_allowed_exactly_when_the_amount_fits_what_is_left(
     assert result.already_committed_pence == sum(
         r.amount_pence for r in requests if r.id in set(result.counted_request_ids)
     )
+
+
+# --- when money frees up again (issue 9) -----------------------------------------------
+
+
+def test_money_from_a_leap_day_request_frees_on_1_march_not_28_february() -> None:
+    from carer_desk.rules.payment_cap import first_day_allowed
+
+    others = [Req("leap", 30000, date(2024, 2, 29))]
+    day = first_day_allowed(carer_id=CARER, amount_pence=30000, on=date(2024, 2, 29), others=others)
+    assert day == date(2025, 3, 1)
+    assert not check(30000, date(2025, 2, 28), others).allowed
+    assert check(30000, day, others).allowed
+    refused = check(30000, date(2024, 6, 1), others)
+    assert refused.allowed_from == date(2025, 3, 1)
+    assert "A request of £300.00 fits from 1 March 2025." in refused.message
+
+
+def test_more_than_the_cap_never_fits() -> None:
+    from carer_desk.rules.payment_cap import first_day_allowed
+
+    assert (
+        first_day_allowed(carer_id=CARER, amount_pence=30001, on=date(2025, 1, 1), others=[])
+        is None
+    )
+    assert check(30001, date(2025, 1, 1), []).allowed_from is None
+
+
+def test_the_message_names_each_counted_request_with_its_status_and_date() -> None:
+    others = [
+        Req("d", 10000, date(2025, 5, 20), status="draft"),
+        Req("s", 15000, date(2025, 5, 25), status="submitted"),
+    ]
+    result = check(10000, date(2025, 6, 1), others)
+    assert not result.allowed
+    assert "£100.00 draft (not yet submitted), dated 20 May 2025" in result.message
+    assert "£150.00 waiting for a decision, dated 25 May 2025" in result.message
+    assert [c.id for c in result.counted] == ["d", "s"]
+
+
+def test_a_stale_draft_stops_counting_and_is_listed_to_submit_or_cancel() -> None:
+    old = Req("old", 30000, date(2025, 1, 10), status="draft")
+    blocked = check(10000, date(2025, 6, 1), [old])
+    assert not blocked.allowed  # drafts count when no age limit is given (the server today)
+    freed = check(10000, date(2025, 6, 1), [old], stale_draft_days=60)
+    assert freed.allowed and freed.counted == ()
+    assert [d.id for d in freed.stale_drafts] == ["old"]
+    assert "Not counted: £300.00 draft (not yet submitted), dated 10 January 2025" in freed.message
+    assert "submit it or cancel it" in freed.message
+    # Within the age limit it still counts.
+    fresh = Req("fresh", 30000, date(2025, 5, 1), status="draft")
+    assert not check(10000, date(2025, 6, 1), [fresh], stale_draft_days=60).allowed
+
+
+until_cases = st.tuples(
+    attempts,
+    st.integers(min_value=0, max_value=1200),
+    st.integers(1, 30000),
+    st.sampled_from([None, 30, 60]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(until_cases)
+def test_the_day_named_is_the_first_day_a_request_of_that_size_is_allowed(case) -> None:
+    from carer_desk.rules.payment_cap import first_day_allowed
+
+    steps, offset, amount, stale = case
+    requests = [
+        Req(str(n), a, EPOCH + timedelta(days=o), status=s) for n, (o, a, s) in enumerate(steps)
+    ]
+    on = EPOCH + timedelta(days=offset)
+    named = first_day_allowed(
+        carer_id=CARER, amount_pence=amount, on=on, others=requests, stale_draft_days=stale
+    )
+    assert named is not None  # within the cap, it always fits in the end
+    assert check(amount, named, requests, stale_draft_days=stale).allowed
+    day = on
+    while day < named:
+        assert not check(amount, day, requests, stale_draft_days=stale).allowed, day
+        day += timedelta(days=1)
+    refused = check(amount, on, requests, stale_draft_days=stale)
+    assert refused.allowed or refused.allowed_from == named

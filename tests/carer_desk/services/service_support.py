@@ -33,6 +33,9 @@ def complete_assessment(store, settings, clock, carer_id: str):
 
     service = ConversationService(store, settings, clock)
     conversation = service.start(carer_id)
+    # What the law asks of an assessment: every outcome, the impact decision, the
+    # wellbeing check, and (the current template) able and willing to continue caring.
+    service.save_stage3(conversation.id, make.assessment(goals=(), actions=()))
     service.add_goal(conversation.id, "Get a full night's sleep once a week")
     service.add_action(conversation.id, "Book a sitting service", ActionTag.SUPPORT_NOW)
     return service.complete(conversation.id)

@@ -168,7 +168,9 @@ def test_any_sequence_keeps_at_most_one_live_card_per_holder_and_never_reuses_a_
 
     carer = add_carer(vault, "Ray", "Shuffle")
     base = full_plan(carer.id)
-    people = (base.cared_for[0], PlanPerson(name="Ivy Lee", takes_no_medication=True))
+    # Both people with the care they need written down: the line's minimum for a card.
+    ivy = PlanPerson(name="Ivy Lee", takes_no_medication=True, conditions_and_care_needed="Frail")
+    people = (base.cared_for[0], ivy)
     plan = PlanService(vault, settings, clock).create(full_plan(carer.id, cared_for=people)).plan
     service = CardService(vault, settings, clock)
     holders = {

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from carer_desk.clock import SettableClock
 from carer_desk.config import PaymentSettings, Settings, TemplateSettings
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.factories.conversations import WELLBEING_STATEMENTS
 from carer_desk.ports import Priority
 from carer_desk.records.conversation import (
     ActionTag,
@@ -29,21 +30,24 @@ from carer_desk.services.conversations import ConversationService
 from carer_desk.templates import default_root
 from tests.carer_desk.services.service_support import TODAY, add_carer
 
-STATEMENTS = (
-    "recognised_and_respected",
-    "care_safely",
-    "balance_caring_and_life",
-    "make_most_of_income",
-    "remain_in_work",
-    "health_and_wellbeing",
-    "manage_stress",
-    "relationships",
-)
+STATEMENTS = WELLBEING_STATEMENTS  # the eight statements of the shipped templates
 
 
 @pytest.fixture
 def service(vault, settings, clock):
     return ConversationService(vault, settings, clock)
+
+
+def _assess(service: ConversationService, conversation_id: str, *, check: bool = True) -> None:
+    """What completing an assessment needs besides goals: every outcome, the impact
+    decision, the wellbeing check (unless already recorded) and, as the current template
+    asks, whether the carer is able and willing to continue caring."""
+    for outcome in CarerOutcome:
+        service.assess_outcome(conversation_id, outcome, unable=outcome is CarerOutcome.RECREATION)
+    service.decide_impact(conversation_id, True)
+    if check:
+        service.record_wellbeing_check(conversation_id, dict.fromkeys(STATEMENTS, "sometimes"))
+    service.record_continuing_to_care(conversation_id, able=True, willing=True)
 
 
 def _copy_template(root, version: int, title: str) -> None:
@@ -128,6 +132,7 @@ def test_completed_assessment_gets_the_configured_review_date_and_is_then_read_o
     service = ConversationService(vault, six_months, clock)
     conversation = service.start(carer.id)
     service.add_goal(conversation.id, "Have an evening out each month")
+    _assess(service, conversation.id)
     clock.day = date(2025, 2, 3)
     done = service.complete(conversation.id)
     assert done.assessment_completed
@@ -188,6 +193,7 @@ def test_wellbeing_trajectory_lists_completed_checks_in_date_order(vault, settin
         conversation = service.start(carer.id, is_review=day > date(2024, 3, 1))
         service.record_wellbeing_check(conversation.id, dict.fromkeys(STATEMENTS, answer))
         if complete:
+            _assess(service, conversation.id, check=False)
             service.complete(conversation.id)
         return conversation.id
 

@@ -23,19 +23,29 @@ import pytest
 from carer_desk import factories as make
 from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError
+from carer_desk.records.carer import ClosureReason
 from carer_desk.records.codec import KINDS
-from carer_desk.records.conversation import ActionTag, GoalAttainment, WellbeingScale
+from carer_desk.records.conversation import (
+    ActionTag,
+    CarerOutcome,
+    GoalAttainment,
+    WellbeingScale,
+    WholeFamily,
+)
 from carer_desk.records.payment import PaymentPurpose
+from carer_desk.services.calls import CallService
 from carer_desk.services.cards import CardService
 from carer_desk.services.carer_file import CarerFileService
 from carer_desk.services.carers import CarerService
 from carer_desk.services.caseload import CaseloadService
+from carer_desk.services.closure import ClosureService
 from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
 from carer_desk.services.payments import APPROVER_ROLE, PaymentService
 from carer_desk.services.plans import PlanService
 from carer_desk.services.printing import PrintService
+from carer_desk.services.refused import RefusedChangeService
 from carer_desk.services.subject_access import SubjectAccessService
 from tests.carer_desk.services.service_support import TODAY, complete_assessment, make_settings
 
@@ -58,6 +68,9 @@ class Desk:
     groups: GroupService
     duplicates: DuplicateService
     printing: PrintService
+    calls: CallService
+    closures: ClosureService
+    refused: RefusedChangeService
     ids: dict[str, str]
 
 
@@ -75,9 +88,12 @@ def desk(vault, clock) -> Desk:
             ("groups", GroupService),
             ("duplicates", DuplicateService),
             ("printing", PrintService),
+            ("calls", CallService),
+            ("closures", ClosureService),
         )
     }
-    d = Desk(vault=vault, settings=settings, clock=clock, ids={}, **services)
+    refused = RefusedChangeService(vault, settings, clock, outbox=vault)
+    d = Desk(vault=vault, settings=settings, clock=clock, ids={}, refused=refused, **services)
     carer = d.carers.register(
         make.carer(cared_for=(make.cared_for_person(),), contacts=(make.contact(),))
     )
@@ -86,7 +102,15 @@ def desk(vault, clock) -> Desk:
     card = d.cards.issue_card(plan.id)
     assessment = complete_assessment(vault, settings, clock, carer.id)
     draft = d.conversations.start(carer.id)
+    # Everything completing needs, so a completion can be one of the writes tried.
+    d.conversations.save_stage3(draft.id, make.assessment(goals=(), actions=()))
     goal = d.conversations.add_goal(draft.id, "Sleep through once a week")
+    call = d.calls.record_call(
+        d.cards.lookup(card.number), caller="a neighbour", follow_up="Ring the carer"
+    )
+    # The office refused the twin's registration (it stays held, with the reason).
+    twin_change = next(c for c in vault.outbox_pending(1000) if c.record_id == twin.id)
+    vault.outbox_reject(twin_change.change_id, "not in your team")
     requests = {
         state: d.payments.create_request(
             carer.id,
@@ -114,6 +138,8 @@ def desk(vault, clock) -> Desk:
         goal=goal.id,
         group=group.id,
         session=session.id,
+        call=call.id,
+        refused=twin_change.change_id,
         **{f"request_{state}": r.id for state, r in requests.items()},
     )
     return d
@@ -187,6 +213,14 @@ def _carer(d: Desk):
 
 def _conversation(d: Desk):
     return d.conversations.get(d.ids["draft"])
+
+
+def _refuse_twin(d: Desk) -> str:
+    """The office refuses the twin's newest change (planting the newer field replaced the
+    refusal the fixture made); returns its change id."""
+    change = next(c for c in d.vault.outbox_pending(1000) if c.record_id == d.ids["twin"])
+    d.vault.outbox_reject(change.change_id, "not in your team")
+    return change.change_id
 
 
 WRITES: dict[str, Write] = {
@@ -278,6 +312,40 @@ WRITES: dict[str, Write] = {
     ),
     "DuplicateService.keep_apart": lambda d: d.duplicates.keep_apart(d.ids["carer"], d.ids["twin"]),
     "DuplicateService.merge": lambda d: d.duplicates.merge(d.ids["carer"], d.ids["twin"]),
+    "CarerService.register_new": lambda d: d.carers.register_new(make.carer(given_name="Bo")),
+    "PlanService.withdraw_consent": lambda d: d.plans.withdraw_consent(d.ids["plan"]),
+    "PlanService.give_consent": lambda d: (
+        d.plans.withdraw_consent(d.ids["plan"]),
+        d.plans.give_consent(d.ids["plan"]),
+    ),
+    "ConversationService.assess_outcome": lambda d: d.conversations.assess_outcome(
+        d.ids["draft"], CarerOutcome.NUTRITION, unable=True
+    ),
+    "ConversationService.decide_impact": lambda d: d.conversations.decide_impact(
+        d.ids["draft"], False
+    ),
+    "ConversationService.record_continuing_to_care": lambda d: (
+        d.conversations.record_continuing_to_care(d.ids["draft"], able=True, willing=False)
+    ),
+    "ConversationService.save_family": lambda d: d.conversations.save_family(
+        d.ids["draft"], WholeFamily(children_in_household=True, children_helping_with_care=True)
+    ),
+    "ConversationService.record_young_carer_referral": lambda d: (
+        d.conversations.record_young_carer_referral(d.ids["draft"])
+    ),
+    "CallService.record_call": lambda d: d.calls.record_call(
+        d.cards.lookup(d.cards.cards_of(d.ids["carer"])[0].number), caller="paramedic"
+    ),
+    "CallService.mark_followed_up": lambda d: d.calls.mark_followed_up(d.ids["call"]),
+    "ClosureService.close": lambda d: d.closures.close(d.ids["carer"], ClosureReason.MOVED_AWAY),
+    "ClosureService.reopen": lambda d: (
+        d.closures.close(d.ids["carer"], ClosureReason.MOVED_AWAY),
+        d.closures.reopen(d.ids["carer"]),
+    ),
+    "RefusedChangeService.correct": lambda d: d.refused.correct(
+        _refuse_twin(d), {**d.vault.get("carer", d.ids["twin"]), "worker": "asha"}
+    ),
+    "RefusedChangeService.discard": lambda d: d.refused.discard(_refuse_twin(d)),
     "PrintService.record_printed": lambda d: d.printing.record_printed(
         d.printing.card(d.ids["carer"])
     ),
@@ -317,6 +385,9 @@ SERVICES = (
     DuplicateService,
     PrintService,
     SubjectAccessService,
+    CallService,
+    ClosureService,
+    RefusedChangeService,
 )
 READS = {
     "CaseloadService": {
@@ -326,19 +397,26 @@ READS = {
     "CarerFileService": {"open"},  # an audited view, no record written
     "CarerService": {
         "damaged", "describe", "forget", "get_carer", "holds_decrypted_data", "list_carers",
-        "refresh", "search", "sync_state",
+        "moving_to_adult_services", "notices", "readable", "refresh", "search", "sync_state",
+        "unreadable",
     },
     "PlanService": {
         "due_for_review", "find_for_carer", "get", "missing_sections", "plan_for_carer",
     },
-    "CardService": {"cards_of", "live_card_for", "lookup", "pending_cards"},
+    "CardService": {
+        "cards_of", "line_gaps", "live_card_for", "lookup", "pending_cards", "standing",
+    },
     "PaymentService": {
-        "budget_position", "cap_position", "financial_year", "get", "list_for_carer",
-        "open_requests", "waiting_for_decision",
+        "budget_position", "cap_position", "financial_year", "flagged_for_office", "get",
+        "list_for_carer", "open_requests", "stale_drafts", "waiting_for_decision",
     },
     "ConversationService": {
-        "eligibility", "get", "list_for_carer", "template", "wellbeing_trajectory",
+        "determination", "eligibility", "get", "list_for_carer", "reminders", "template",
+        "wellbeing_trajectory",
     },
+    "CallService": {"calls_of", "open_follow_ups"},
+    "ClosureService": {"closed_records"},
+    "RefusedChangeService": {"record_for_correction", "refused"},
     "GroupService": {
         "follow_ups", "group", "groups", "groups_of", "members", "register", "register_rows",
         "session",
@@ -346,8 +424,8 @@ READS = {
     },
     "DuplicateService": {"decisions", "possible_duplicates", "unfinished_merges"},
     "PrintService": {
-        "card", "card_sheet", "key_fobs", "letter", "live_cards_of", "pending_cards", "plan",
-        "sign_in", "support_plan",
+        "card", "card_sheet", "key_fobs", "letter", "letter_for_carer", "live_cards_of",
+        "pending_cards", "plan", "sign_in", "sign_in_for_carer", "support_plan",
     },
     "SubjectAccessService": {"gather", "render_pdf"},
 }  # fmt: skip

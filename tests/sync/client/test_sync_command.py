@@ -45,7 +45,8 @@ def test_enrol_then_sync_prints_a_summary(server: InProcessServer, tmp_path: Pat
         for p in (good, bad):
             vault.put("carer", p["id"], p)
         out = io.StringIO()
-        assert run_sync(argparse.Namespace(), vault, client=server.client, out=out) == 0
+        # Something was refused, so the sync did not finish its job: exit 1 (issue 9).
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=out) == 1
         text = out.getvalue()
         assert "pushed: 1" in text
         assert "rejected: 1" in text
@@ -126,5 +127,27 @@ def test_sync_flags_a_new_carer_who_may_already_be_known(
         assert "same date of birth" in text
         # Flagged, never merged: both records are still there.
         assert {known["id"], met_today["id"]} <= {rid for rid, _ in vault.iter_kind("carer")}
+    finally:
+        vault.close()
+
+
+def test_sync_exits_1_naming_what_was_refused_until_it_is_dealt_with(
+    server: InProcessServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carer_desk.config import Settings
+    from carer_desk.services.refused import RefusedChangeService
+
+    vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
+    try:
+        _enrol(server, vault)
+        bad = carer_payload(given="Bea", team="south")  # not ann's team: the office refuses
+        vault.put("carer", bad["id"], bad)
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 1
+        err = capsys.readouterr().err
+        assert "1 change was refused by the office and is held on this laptop" in err
+        assert "'carer-desk refused' lists them" in err
+        refused = RefusedChangeService(vault, Settings(), outbox=vault)
+        refused.discard(refused.refused()[0].change_id)
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 0
     finally:
         vault.close()

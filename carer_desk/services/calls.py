@@ -1,0 +1,114 @@
+"""Calls to the 24-hour emergency line: record what happened on a call, list a carer's
+calls, and the office's follow-ups.
+
+A call is recorded against the look-up the operator made (:meth:`CardService.lookup`),
+so what the record says the line showed is what the line showed. Every call is written
+through the repository: audited, and kept in the carer's history.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
+from carer_desk.records.calls import ContactAttempt, EmergencyCall
+from carer_desk.rules.emergency_line import replacement_hours_problem
+from carer_desk.services.base import Service
+from carer_desk.services.cards import CardLookup
+
+logger = logging.getLogger(__name__)
+
+KIND = "emergency_call"
+
+
+class CallService(Service):
+    def record_call(
+        self,
+        lookup: CardLookup,
+        *,
+        caller: str,
+        contacts_tried: Sequence[ContactAttempt] = (),
+        replacement_care_hours: int | None = None,
+        exceptional_reason: str | None = None,
+        follow_up: str | None = None,
+        notes: str | None = None,
+    ) -> EmergencyCall:
+        """The call that followed ``lookup``: who rang, which contacts were tried (and
+        reached), the hours of replacement care arranged (1 to the usual most, or to the
+        exceptional most with ``exceptional_reason``), and what the office must follow up.
+        """
+        answer = lookup.answer
+        offered = {c.contact_id for c in answer.contacts}
+        problems = [
+            (f"contacts_tried[{i}].contact_id", "is not one of the contacts the line showed")
+            for i, attempt in enumerate(contacts_tried)
+            if attempt.contact_id is not None and attempt.contact_id not in offered
+        ]
+        exceptional = exceptional_reason is not None and bool(exceptional_reason.strip())
+        hours_problem = replacement_hours_problem(
+            replacement_care_hours, exceptional, self.settings.emergency_line
+        )
+        if hours_problem is not None:
+            problems.append(("replacement_care_hours", hours_problem))
+        if problems:
+            raise ValidationError(problems)
+        call = EmergencyCall(
+            carer_id=lookup.card.carer_id,
+            card_id=lookup.card.id,
+            plan_id=answer.plan_id,
+            card_number=lookup.number,
+            received_at=self.clock.now(),
+            operator=self.store.actor,
+            caller=caller,
+            line_status=str(answer.status),
+            contacts_tried=tuple(contacts_tried),
+            replacement_care_arranged=replacement_care_hours is not None,
+            replacement_care_hours=replacement_care_hours,
+            exceptional=exceptional,
+            exceptional_reason=exceptional_reason if exceptional else None,
+            follow_up=follow_up,
+            notes=notes,
+            created_at=self.clock.now(),
+        )
+        self.repo.save(call, action="create")
+        logger.info("emergency call %s recorded", call.id)
+        return call
+
+    def _load(self, call_id: str) -> EmergencyCall:
+        try:
+            return self.repo.get(EmergencyCall, call_id)
+        except NotFoundError:
+            raise NotFoundError(f"There is no record of a call with id {call_id} here.") from None
+
+    def calls_of(self, carer_id: str) -> list[EmergencyCall]:
+        """A carer's calls to the line, newest first; audited as one view of the carer."""
+        found = sorted(
+            self.repo.where(EmergencyCall, carer_id=carer_id),
+            key=lambda c: (c.received_at, c.id),
+            reverse=True,
+        )
+        self.store.audit(
+            "view", record_id=carer_id, kind="carer", details={"list": KIND, "count": len(found)}
+        )
+        return found
+
+    def open_follow_ups(self) -> list[EmergencyCall]:
+        """Calls the office still has to follow up, oldest first."""
+        return sorted(
+            (c for c in self.repo.all(EmergencyCall) if c.follow_up_open),
+            key=lambda c: (c.received_at, c.id),
+        )
+
+    def mark_followed_up(self, call_id: str) -> EmergencyCall:
+        call = self._load(call_id)
+        if not call.follow_up_open:
+            raise RuleViolation(
+                "This call has nothing left to follow up."
+                if call.follow_up is None
+                else "This call was already followed up."
+            )
+        done = replace(call, followed_up_on=self.clock.today(), followed_up_by=self.store.actor)
+        self.repo.save(done, action="edit")
+        return done
