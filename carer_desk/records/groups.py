@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 
 from carer_desk.ids import new_id
 from carer_desk.records.carer import Carer
@@ -20,6 +21,11 @@ from carer_desk.records.vocabulary import LabelledEnum
 from carer_desk.validation import Problems, clean_optional_text, clean_text
 
 logger = logging.getLogger(__name__)
+
+#: The kind a facilitator's laptop holds each register carer as: the server's read-only
+#: projection of the carer (``sync.protocol.ProjectionKind.REGISTER_ENTRY``; a test keeps
+#: the two equal), stored under the carer's id. The whole carer record never reaches it.
+REGISTER_ENTRY_KIND = "register_entry"
 
 
 class GroupKind(LabelledEnum):
@@ -169,8 +175,35 @@ class RegisterEntry:
             access_needs=tuple(needs),
         )
 
+    @classmethod
+    def from_projection(cls, payload: Mapping[str, Any]) -> RegisterEntry:
+        """The entry as the server sent it to a facilitator (``register_entry``): only the
+        listed fields are read, so anything else in the payload never reaches a screen."""
+        p = Problems()
+        carer_id, name = payload.get("carer_id"), payload.get("display_name")
+        phone, email = payload.get("phone"), payload.get("email")
+        needs = payload.get("access_needs") or []
+        p.require_text("carer_id", carer_id, "the carer's id")
+        p.require_text("display_name", name, "the carer's name")
+        p.optional_text("phone", phone)
+        p.optional_text("email", email)
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            p.add("access_needs", "must be a list of texts")
+        p.raise_if_any()
+        return cls(
+            carer_id=carer_id,  # type: ignore[arg-type]
+            display_name=name.strip(),  # type: ignore[union-attr]
+            phone=phone or None,
+            email=email or None,
+            access_needs=tuple(needs),
+        )
+
+
+def sort_register(entries: Iterable[RegisterEntry]) -> tuple[RegisterEntry, ...]:
+    """Entries sorted by name, as a register and a sign-in sheet list them."""
+    return tuple(sorted(entries, key=lambda e: (e.display_name.casefold(), e.carer_id)))
+
 
 def build_register(carers: Iterable[Carer]) -> tuple[RegisterEntry, ...]:
     """Register entries for these carers, sorted by name as a sign-in sheet lists them."""
-    entries = [RegisterEntry.from_carer(c) for c in carers]
-    return tuple(sorted(entries, key=lambda e: (e.display_name.casefold(), e.carer_id)))
+    return sort_register(RegisterEntry.from_carer(c) for c in carers)

@@ -3,7 +3,9 @@ register, including a newcomer met for the first time at a session.
 
 A facilitator's view of carers is the :class:`RegisterEntry` (names, contact, access
 needs) and nothing else: this service never hands out a :class:`Carer`, so a register
-screen or sign-in sheet cannot show notes, payments or plans.
+screen or sign-in sheet cannot show notes, payments or plans. On a facilitator's laptop
+the carers are not there at all, only the server's ``register_entry`` projection of each
+(:func:`register_entry_of` reads whichever the laptop holds).
 """
 
 from __future__ import annotations
@@ -16,17 +18,33 @@ from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
 from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
 from carer_desk.records.contact_details import ContactDetails
 from carer_desk.records.groups import (
+    REGISTER_ENTRY_KIND,
     Attendance,
     GroupMember,
     GroupSession,
     PeerGroup,
     RegisterEntry,
     SessionFormat,
-    build_register,
+    sort_register,
 )
 from carer_desk.services.base import Service
+from carer_desk.services.repository import Repository
 
 logger = logging.getLogger(__name__)
+
+
+def register_entry_of(repo: Repository, carer_id: str) -> RegisterEntry | None:
+    """The register fields of a carer held here: from the whole record where this laptop
+    has it (a worker's, an administrator's, a newcomer added here), else from the
+    ``register_entry`` projection a facilitator's laptop pulls; None when neither is here."""
+    carer = repo.find(Carer, carer_id)
+    if carer is not None:
+        return RegisterEntry.from_carer(carer)
+    try:
+        payload = repo.store.get(REGISTER_ENTRY_KIND, carer_id)
+    except NotFoundError:
+        return None
+    return RegisterEntry.from_projection(payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +114,14 @@ class GroupService(Service):
         self.repo.save(session, action="create")
         return session
 
+    def update_session(self, session: GroupSession) -> GroupSession:
+        """Move a session to another day, time or place (it stays in its group)."""
+        held = self.session(session.id)
+        if session.group_id != held.group_id:
+            raise RuleViolation("A session stays in its own group; schedule a new one instead.")
+        self.repo.save(session, action="edit")
+        return session
+
     def sessions(self, group_id: str) -> list[GroupSession]:
         return sorted(
             self.repo.where(GroupSession, group_id=group_id),
@@ -132,7 +158,7 @@ class GroupService(Service):
         wants_buddy: bool = False,
     ) -> GroupMember:
         self.group(group_id)
-        self._get(Carer, carer_id, "carer")
+        self._known_carer(carer_id)
         day = joined_on or self.clock.today()
         existing = self._membership(group_id, carer_id, day)
         if existing is not None:
@@ -159,24 +185,32 @@ class GroupService(Service):
     def _attendance(self, session_id: str) -> dict[str, Attendance]:
         return {a.carer_id: a for a in self.repo.where(Attendance, session_id=session_id)}
 
-    def _register_carers(self, session: GroupSession) -> list[Carer]:
+    def attendance(self, session_id: str) -> list[Attendance]:
+        """What has been marked for a session (ids and ticks only; no carer's details)."""
+        return list(self._attendance(session_id).values())
+
+    def _known_carer(self, carer_id: str) -> None:
+        if register_entry_of(self.repo, carer_id) is None:
+            raise NotFoundError(f"There is no carer with id {carer_id} on this laptop.")
+
+    def _register_entries(self, session: GroupSession) -> list[RegisterEntry]:
         ids = dict.fromkeys(m.carer_id for m in self.members(session.group_id, session.on))
         ids.update(dict.fromkeys(self._attendance(session.id)))
-        carers = []
+        entries = []
         for carer_id in ids:
-            carer = self.repo.find(Carer, carer_id)
-            if carer is None:
-                # A member synced before their carer record: leave them off rather than fail.
+            entry = register_entry_of(self.repo, carer_id)
+            if entry is None:
+                # A member synced before their carer: leave them off rather than fail.
                 logger.warning("register: carer %s not on this laptop", carer_id)
                 continue
-            carers.append(carer)
-        return carers
+            entries.append(entry)
+        return entries
 
     def register(self, session_id: str) -> tuple[RegisterEntry, ...]:
         """Who is expected at the session (members on that day, and anyone already marked
         for it), as register entries only, sorted by name. Audited as a view."""
         session = self.session(session_id)
-        entries = build_register(self._register_carers(session))
+        entries = sort_register(self._register_entries(session))
         self.store.audit(
             "view",
             record_id=session.id,
@@ -211,7 +245,7 @@ class GroupService(Service):
     ) -> Attendance:
         """Mark a carer present or absent; marking again changes the same entry."""
         session = self.session(session_id)
-        self._get(Carer, carer_id, "carer")
+        self._known_carer(carer_id)
         existing = self._attendance(session.id).get(carer_id)
         if existing is None:
             mark = Attendance(

@@ -45,7 +45,7 @@ from carer_desk.printing.sign_in import SignInSheet, render_sign_in_sheet
 from carer_desk.printing.support_plan import support_plan_document
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import ConversationStatus, GuidedConversation
-from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup, build_register
+from carer_desk.records.groups import GroupMember, GroupSession, PeerGroup, sort_register
 from carer_desk.records.payment import PaidTo, PaymentStatus, WellbeingPaymentRequest
 from carer_desk.records.plan import CardStatus, EmergencyCard, EmergencyPlan, latest_plan
 from carer_desk.rules.card_numbers import format_card_number
@@ -53,6 +53,7 @@ from carer_desk.rules.emergency_line import line_gaps
 from carer_desk.rules.line_number import emergency_line_problem
 from carer_desk.rules.payment_cap import first_day_allowed
 from carer_desk.services.base import Service
+from carer_desk.services.groups import register_entry_of
 
 logger = logging.getLogger(__name__)
 
@@ -481,13 +482,15 @@ class PrintService(Service):
         members = [
             m for m in self.repo.where(GroupMember, group_id=group.id) if m.is_member_on(session.on)
         ]
-        carers = []
+        entries = []
         for member in members:
-            try:
-                carers.append(self._carer(member.carer_id))
-            except NotFoundError:
-                logger.warning("group member %s has no carer record here", member.id)
-        register = build_register(carers)
+            # The register fields only: a facilitator's laptop holds no carer records.
+            entry = register_entry_of(self.repo, member.carer_id)
+            if entry is None:
+                logger.warning("group member %s has no carer here", member.id)
+                continue
+            entries.append(entry)
+        register = sort_register(entries)
         sheet = SignInSheet(
             group_name=group.name,
             session_on=session.on,

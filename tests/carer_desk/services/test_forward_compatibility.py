@@ -299,6 +299,9 @@ WRITES: dict[str, Write] = {
         replace(d.groups.group(d.ids["group"]), venue="The library")
     ),
     "GroupService.schedule_session": lambda d: d.groups.schedule_session(d.ids["group"], TODAY),
+    "GroupService.update_session": lambda d: d.groups.update_session(
+        replace(d.groups.session(d.ids["session"]), venue="The library")
+    ),
     "GroupService.add_member": lambda d: d.groups.add_member(d.ids["group"], d.ids["twin"]),
     "GroupService.leave_group": lambda d: d.groups.leave_group(d.ids["group"], d.ids["carer"]),
     "GroupService.mark_attendance": lambda d: d.groups.mark_attendance(
@@ -418,7 +421,8 @@ READS = {
     "ClosureService": {"closed_records"},
     "RefusedChangeService": {"record_for_correction", "refused"},
     "GroupService": {
-        "follow_ups", "group", "groups", "groups_of", "members", "register", "register_rows",
+        "attendance", "follow_ups", "group", "groups", "groups_of", "members", "register",
+        "register_rows",
         "session",
         "sessions",
     },

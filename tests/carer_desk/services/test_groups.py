@@ -4,16 +4,19 @@ attendance register."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from carer_desk.errors import RuleViolation, ValidationError
 from carer_desk.records.carer import AccessibleFormat, Carer, ReferralSource
 from carer_desk.records.groups import (
+    REGISTER_ENTRY_KIND,
     Attendance,
     GroupKind,
     PeerGroup,
@@ -180,3 +183,92 @@ def test_any_order_of_marks_leaves_one_entry_per_carer_with_the_last_answer(
     assert {r.entry.carer_id: (r.attended, r.follow_up_requested) for r in rows} == expected
     stored = [a for a in Repository(vault).all(Attendance) if a.session_id == session.id]
     assert len(stored) == len(expected)
+
+
+# --- a facilitator's laptop: carers only as the server's register entries ---------------
+
+
+def _pull_register_entry(vault, carer: Carer, version: int = 1) -> None:
+    """What a facilitator's pull writes: the server's projection, never the carer."""
+    from types import SimpleNamespace
+
+    from carer_desk.records.codec import to_payload
+    from sync.server.projections import register_entry
+
+    vault.apply_remote_page(
+        [
+            SimpleNamespace(
+                kind=REGISTER_ENTRY_KIND,
+                record_id=carer.id,
+                payload=register_entry(carer.id, to_payload(carer)),
+                server_version=version,
+                deleted=False,
+            )
+        ],
+        f"cursor-{version}",
+    )
+
+
+def test_the_core_and_the_server_name_the_register_projection_alike():
+    from sync.protocol import ProjectionKind
+
+    assert REGISTER_ENTRY_KIND == ProjectionKind.REGISTER_ENTRY.value
+
+
+def test_an_entry_from_the_server_reads_the_same_as_one_from_the_carer():
+    from carer_desk import factories as make
+    from carer_desk.records.codec import to_payload
+    from sync.server.projections import register_entry
+
+    carer = make.carer(
+        preferred_name="Mo",
+        accessible_formats=(AccessibleFormat.LARGE_PRINT,),
+        interpreter_needed=True,
+        language="Polish",
+    )
+    pulled = RegisterEntry.from_projection(register_entry(carer.id, to_payload(carer)))
+    assert pulled == RegisterEntry.from_carer(carer)
+    # Only the listed fields are read, whatever else a payload carries.
+    extra = {**register_entry(carer.id, to_payload(carer)), "notes": "not for facilitators"}
+    assert RegisterEntry.from_projection(extra) == pulled
+    with pytest.raises(ValidationError, match="display_name"):
+        RegisterEntry.from_projection({"carer_id": carer.id, "display_name": " "})
+
+
+def test_a_facilitators_register_and_sign_in_sheet_come_from_the_entries_pulled(
+    vault, settings, clock, service, group
+):
+    from carer_desk import factories as make
+    from carer_desk.services.printing import PrintService
+
+    member = make.carer(given_name="Rhiannon", family_name="Pulled")
+    _pull_register_entry(vault, member)
+    assert list(vault.iter_kind("carer")) == []  # the whole record never came
+    service.repo.save(
+        make.member(group, member, joined_on=TODAY - timedelta(days=30)), action="create"
+    )
+    session = service.schedule_session(group.id, TODAY)
+
+    (row,) = service.register_rows(session.id)
+    assert (row.entry.display_name, row.attended) == ("Rhiannon Pulled", None)
+    service.mark_attendance(session.id, member.id)
+    service.flag_follow_up(session.id, member.id)
+    (row,) = service.register_rows(session.id)
+    assert (row.attended, row.follow_up_requested) == (True, True)
+    assert [a.carer_id for a in service.attendance(session.id)] == [member.id]
+
+    rendered = PrintService(vault, settings, clock).sign_in(session.id)
+    assert rendered.carer_ids == (member.id,)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(rendered.pdf)).pages)
+    assert "Rhiannon Pulled" in text
+
+
+def test_a_session_moves_to_another_day_but_stays_in_its_group(service, group):
+    session = service.schedule_session(group.id, TODAY)
+    moved = service.update_session(
+        dataclasses.replace(session, on=TODAY + timedelta(days=1), starts_at=EVENING)
+    )
+    assert service.sessions(group.id) == [moved]
+    other = service.create_group(PeerGroup(name="Bicester carers"))
+    with pytest.raises(RuleViolation, match="its own group"):
+        service.update_session(dataclasses.replace(moved, group_id=other.id))
