@@ -78,6 +78,10 @@ UNENROLLED_ROLE = Role.OUTREACH_WORKER
 # Roles that may register carers and edit their records on the laptop.
 EDITS_CARERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
 
+# Roles that keep peer-support groups: add and edit groups, schedule sessions, take the
+# register (the server lets a facilitator change only the groups they run).
+KEEPS_GROUPS = frozenset({Role.GROUP_FACILITATOR, Role.ADMIN})
+
 
 def areas_for(role: Role) -> tuple[Area, ...]:
     return AREAS[role]

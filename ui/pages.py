@@ -14,8 +14,14 @@ from ui.context import AppContext
 from ui.controllers.carer import CarerController
 from ui.controllers.caseload import CaseloadController
 from ui.controllers.conflicts import ConflictsController
+from ui.controllers.group import GroupController
+from ui.controllers.groups import GroupsController
+from ui.controllers.register import RegisterController
 from ui.views.carer_page import CarerPage
 from ui.views.caseload_page import CaseloadPage
+from ui.views.group_page import GroupPage
+from ui.views.groups_page import GroupsPage
+from ui.views.register_page import RegisterPage
 from ui.views.sync_page import SyncPage
 from ui.views.workspace import Workspace
 
@@ -39,8 +45,18 @@ def area_page(
         )
         controller.setParent(page)
         return page
+    if area is Area.GROUPS:
+        groups = GroupsController(ctx)
+        groups_page = GroupsPage(
+            groups,
+            open_group=lambda group_id: ws.open_record("group", group_id, None),
+            open_session=lambda session_id: ws.open_record("session", session_id, None),
+            parent=ws,
+        )
+        groups.setParent(groups_page)
+        return groups_page
     if area is Area.SYNC:
-        sync_page = SyncPage(conflicts, parent=ws)
+        sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens())
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
         conflicts.load()
         return sync_page
@@ -56,7 +72,12 @@ def record_page(
     existing: QWidget | None = None,
 ) -> QWidget:
     """The page for one record: ``existing`` (the page shown last time, kept while the
-    window is unlocked) is bound to the new record instead of being built again."""
+    window is unlocked) is bound to the new record instead of being built again. A
+    group's and a session's pages are light: built for each one (never kept)."""
+    if kind == "group":
+        return _group_page(ctx, ws, record_id)
+    if kind == "session":
+        return _register_page(ctx, ws, record_id)
     if kind != "carer":
         raise KeyError(kind)
     page = existing if isinstance(existing, CarerPage) else empty_record_page(ctx, kind, ws)
@@ -75,3 +96,32 @@ def empty_record_page(ctx: AppContext, kind: str, ws: Workspace) -> CarerPage:
         card_group_size=ctx.env.settings.cards.group_size,
         parent=ws,
     )
+
+
+def _group_page(ctx: AppContext, ws: Workspace, group_id: str) -> QWidget:
+    controller = GroupController(ctx, group_id)
+    page = GroupPage(
+        controller,
+        back=ws.back,
+        open_session=lambda session_id: ws.open_record("session", session_id, None),
+        open_group=lambda new_id: ws.open_record("group", new_id, None),
+        parent=ws,
+    )
+    controller.setParent(page)
+    return page
+
+
+def _register_page(ctx: AppContext, ws: Workspace, session_id: str) -> QWidget:
+    controller = RegisterController(ctx, session_id)
+
+    def back() -> None:
+        # Back to the session's group (or the groups, if it did not open).
+        group_id = controller.group_id
+        if group_id:
+            ws.open_record("group", group_id, None)
+        else:
+            ws.back()
+
+    page = RegisterPage(controller, back=back, parent=ws)
+    controller.setParent(page)
+    return page

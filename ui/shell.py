@@ -28,7 +28,9 @@ from ui.views.main_window import MainWindow
 from ui.views.workspace import PageFactory, RecordFactory, Workspace
 
 # The work areas this window has screens for (ui/pages.py builds them).
-PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.SYNC)
+PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.GROUPS, Area.SYNC)
+# The records this window opens as pages (ui/pages.py builds them).
+RECORD_KINDS = ("carer", "group", "session")
 
 
 class Shell:
@@ -79,9 +81,12 @@ class Shell:
 
     def records(self) -> dict[str, RecordFactory]:
         return {
-            "carer": lambda ws, record_id, tab, existing: self._record(
-                "carer", ws, record_id, tab, existing
+            kind: (
+                lambda ws, record_id, tab, existing, kind=kind: self._record(
+                    kind, ws, record_id, tab, existing
+                )
             )
+            for kind in RECORD_KINDS
         }
 
     def _page(self, area: Area, ws: Workspace) -> QWidget:
@@ -107,7 +112,7 @@ class Shell:
         """Build the carer page while the person looks at the list (a second after
         unlock), so opening the first carer does not wait for its sixty fields."""
         ws = self.window.workspace
-        if ws is None or "carer" not in self.records():
+        if ws is None or "carer" not in ws.opens():  # not for a role without carers' records
             return
         from ui import pages
 

@@ -10,9 +10,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QAbstractListModel, QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from carer_desk.config import Settings
@@ -22,6 +24,13 @@ from ui.preferences import Preferences
 from ui.shell import Shell
 
 WAIT_MS = 30_000
+T = TypeVar("T")
+# Every role a list's cells are read in: what is drawn, what a screen reader says, tips.
+TEXT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+    Qt.ItemDataRole.ToolTipRole,
+)
 
 
 @dataclass
@@ -61,13 +70,52 @@ def fresh_laptop(qtbot, tmp_path: Path) -> Iterator[Desk]:
     desk.shell.shutdown()
 
 
-@pytest.fixture
-def worker(qtbot, tmp_path: Path) -> Iterator[Desk]:
-    """The demo's outreach worker, set up and unlocked on the caseload."""
-    desk = make_shell(qtbot, tmp_path, lambda launcher: launcher.demo("worker"))
+def _demo_person(qtbot, tmp_path: Path, who: str) -> Iterator[Desk]:
+    desk = make_shell(qtbot, tmp_path, lambda launcher: launcher.demo(who))
     desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
     yield desk
     desk.shell.shutdown()
+
+
+@pytest.fixture
+def facilitator(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's group facilitator, set up and unlocked on their groups."""
+    yield from _demo_person(qtbot, tmp_path, "facilitator")
+
+
+def on_vault(desk: Desk, qtbot, work: Callable[[object], T], timeout: int = WAIT_MS) -> T:
+    """Run ``work(session)`` on the window's vault lane (the session refuses the GUI
+    thread) and return its result: how a test reads what the window wrote."""
+    from ui.operations import Lane
+
+    session = desk.shell.ctx.open_desk().session
+    box: list = []
+    desk.shell.runner.submit(Lane.VAULT, lambda: work(session), box.append, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=timeout)
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+@pytest.fixture
+def worker(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's outreach worker, set up and unlocked on the caseload."""
+    yield from _demo_person(qtbot, tmp_path, "worker")
+
+
+def press(widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key pressed on ``widget``, and what it set off shown."""
+    QTest.keyClick(widget, key, modifier)
+    QApplication.processEvents()
+
+
+def type_into(widget, text: str) -> None:
+    """``text`` typed into ``widget``, over what it held."""
+    widget.setFocus()
+    if hasattr(widget, "selectAll"):
+        widget.selectAll()
+    QTest.keyClicks(widget, text)
+    QApplication.processEvents()
 
 
 def visible_texts(root: QWidget | None = None) -> list[str]:
@@ -76,9 +124,13 @@ def visible_texts(root: QWidget | None = None) -> list[str]:
         QAbstractButton,
         QAbstractItemView,
         QComboBox,
+        QGroupBox,
         QLabel,
         QLineEdit,
+        QMenu,
         QPlainTextEdit,
+        QStatusBar,
+        QTabBar,
         QTextEdit,
     )
 
@@ -96,13 +148,24 @@ def visible_texts(root: QWidget | None = None) -> list[str]:
             texts.append(w.toPlainText())
         if isinstance(w, QComboBox):
             texts += [w.itemText(i) for i in range(w.count())]
+        if isinstance(w, QTabBar):
+            texts += [w.tabText(i) for i in range(w.count())]
+        if isinstance(w, QGroupBox):
+            texts.append(w.title())
+        if isinstance(w, QMenu):
+            texts += [a.text() for a in w.actions()]
+        if isinstance(w, QStatusBar):
+            texts.append(w.currentMessage())
         if isinstance(w, QAbstractItemView) and w.model() is not None:
             model = w.model()
+            # A list's model hides columnCount() in PySide6: a list has one column.
+            columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount()
             for r in range(min(model.rowCount(), 5000)):
-                for c in range(model.columnCount()):
-                    value = model.data(model.index(r, c))
-                    if value is not None:
-                        texts.append(str(value))
+                for c in range(columns):
+                    for role in TEXT_ROLES:
+                        value = model.data(model.index(r, c), role)
+                        if value is not None:
+                            texts.append(str(value))
     return texts
 
 

@@ -73,3 +73,40 @@ def test_dialogs(worker: Desk, qtbot):
     worker.idle(qtbot)
     _clean(walk(dialog), "settings")
     dialog.close()
+
+
+def test_the_groups_screens(facilitator: Desk, qtbot):
+    from ui.print_preview import PrintPreviewDialog
+    from ui.views.group_page import GroupPage
+    from ui.views.register_page import RegisterPage
+
+    window = facilitator.window
+    groups = window.workspace.page_for(Area.GROUPS)
+    qtbot.waitUntil(lambda: groups.controller.ready)
+    facilitator.idle(qtbot)
+    _clean(walk(window), "groups")
+    window.workspace.open_record("group", groups.controller.group_id_at(0))
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, GroupPage))
+    facilitator.idle(qtbot)
+    group = window.workspace.record_page
+    for index in range(group.tabs.count()):
+        group.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        _clean(walk(window), f"group tab {group.tabs.tabText(index)}")
+    window.workspace.open_record("session", group.controller.session_id_at(0))
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, RegisterPage))
+    facilitator.idle(qtbot)
+    register = window.workspace.record_page
+    _clean(walk(window), "register")
+    register.open_newcomer()
+    QApplication.processEvents()
+    _clean(walk(window), "register with the newcomer form")
+    register.print_button.click()
+    qtbot.waitUntil(lambda: isinstance(getattr(register, "preview", None), PrintPreviewDialog))
+    _clean(walk(register.preview), "sign-in sheet preview")
+    register.preview.close()
+    window.go(Place(Area.GROUPS))
+    groups.new_button.click()
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, GroupPage))
+    facilitator.idle(qtbot)
+    _clean(walk(window), "new group")

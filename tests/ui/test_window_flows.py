@@ -6,29 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
 from carer_desk.records.teams import LocalityTeam
 from carer_desk.roles import Area
 from carer_desk.services.caseload import CaseloadFilter
-from tests.ui.conftest import Desk, visible_texts
+from tests.ui.conftest import Desk, press, type_into, visible_texts
 from ui.controllers.session import Gate
 from ui.controllers.window import Place
 from ui.views.carer_page import CarerPage
-
-
-def _press(widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(widget, key, modifier)
-    QApplication.processEvents()
-
-
-def _type(widget, text: str) -> None:
-    widget.setFocus()
-    widget.selectAll() if hasattr(widget, "selectAll") else None
-    QTest.keyClicks(widget, text)
-    QApplication.processEvents()
 
 
 def _caseload(desk: Desk):
@@ -58,7 +44,7 @@ def test_first_run_offers_the_demo_and_opens_it_marked_demo(fresh_laptop: Desk, 
     window = d.window
     assert window.stack.currentWidget() is window.welcome
     window.welcome.demo_button.setFocus()
-    _press(window.welcome.demo_button, Qt.Key.Key_Space)
+    press(window.welcome.demo_button, Qt.Key.Key_Space)
     d.at(qtbot, Gate.WORKSPACE, timeout=60_000)
     assert "DEMO" in window.windowTitle()
     assert window.demo_badge.isVisible()
@@ -70,18 +56,18 @@ def test_first_run_offers_the_demo_and_opens_it_marked_demo(fresh_laptop: Desk, 
 def test_unlock_refuses_a_wrong_passphrase_then_opens_with_the_right_one(worker: Desk, qtbot):
     window = worker.window
     window.activateWindow()
-    _press(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    press(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     worker.at(qtbot, Gate.UNLOCK)
     unlock = window.unlock_view
     assert unlock.passphrase.hasFocus()
-    _type(unlock.passphrase, "not the passphrase")
-    _press(unlock.passphrase, Qt.Key.Key_Return)
+    type_into(unlock.passphrase, "not the passphrase")
+    press(unlock.passphrase, Qt.Key.Key_Return)
     worker.idle(qtbot)
     assert unlock.message.isVisible()
     assert "not right" in unlock.message.text()
     assert worker.shell.session.gate is Gate.UNLOCK
-    _type(unlock.passphrase, "demo passphrase")
-    _press(unlock.passphrase, Qt.Key.Key_Return)
+    type_into(unlock.passphrase, "demo passphrase")
+    press(unlock.passphrase, Qt.Key.Key_Return)
     worker.at(qtbot, Gate.WORKSPACE)
     qtbot.waitUntil(lambda: _caseload(worker).controller.total > 0)
 
@@ -90,11 +76,11 @@ def test_register_a_carer_offline_correcting_what_was_wrong(worker: Desk, qtbot)
     worker.launcher.shutdown()  # the office goes away: this laptop is offline now
     window = worker.window
     window.activateWindow()
-    _press(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    press(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     page = _carer_page(qtbot, worker)
     fields = page.profile.fields
-    _type(fields["given_name"].widget, "Winifred")
-    _type(fields["contact.phone"].widget, "ring me")
+    type_into(fields["given_name"].widget, "Winifred")
+    type_into(fields["contact.phone"].widget, "ring me")
     fields["consent.given"].widget.setChecked(True)
     page.save_button.click()
     worker.idle(qtbot)
@@ -102,8 +88,8 @@ def test_register_a_carer_offline_correcting_what_was_wrong(worker: Desk, qtbot)
     assert "needed" in fields["family_name"].row.error.text()
     assert fields["contact.phone"].row.error.isVisible()
     assert "Not saved" in page.saved_label.text()
-    _type(fields["family_name"].widget, "Ashdown")
-    _type(fields["contact.phone"].widget, "01865 555123")
+    type_into(fields["family_name"].widget, "Ashdown")
+    type_into(fields["contact.phone"].widget, "01865 555123")
     page.save_button.click()
     worker.idle(qtbot)
     page = _carer_page(qtbot, worker)  # the registered carer's own record opens
@@ -123,10 +109,10 @@ def test_an_edit_survives_an_auto_lock_and_comes_back_after_unlock(worker: Desk,
     caseload = _caseload(worker)
     caseload.table.setFocus()
     caseload.table.selectRow(0)
-    _press(caseload.table, Qt.Key.Key_Return)
+    press(caseload.table, Qt.Key.Key_Return)
     page = _carer_page(qtbot, worker)
     carer_name = page.title.text()
-    _type(page.profile.fields["preferred_name"].widget, "Canarypreferred")
+    type_into(page.profile.fields["preferred_name"].widget, "Canarypreferred")
     worker.shell.session.idle.set_idle_minutes(0.005)  # 300 ms without a key press
     worker.shell.session.idle.arm()
     worker.at(qtbot, Gate.UNLOCK, timeout=10_000)
@@ -135,8 +121,8 @@ def test_an_edit_survives_an_auto_lock_and_comes_back_after_unlock(worker: Desk,
     assert not any("Canarypreferred" in t for t in texts)
     assert not any(carer_name in t for t in texts)
     unlock = worker.window.unlock_view
-    _type(unlock.passphrase, "demo passphrase")
-    _press(unlock.passphrase, Qt.Key.Key_Return)
+    type_into(unlock.passphrase, "demo passphrase")
+    press(unlock.passphrase, Qt.Key.Key_Return)
     worker.at(qtbot, Gate.WORKSPACE)
     page = _carer_page(qtbot, worker)  # the same screen, restored
     assert page.title.text() == carer_name
@@ -188,7 +174,7 @@ def test_a_conflict_is_decided_field_by_field(worker: Desk, qtbot):
     office.sync.sync_now()
     worker.window.workspace.open_record("carer", carer_id)
     page = _carer_page(qtbot, worker)
-    _type(page.profile.fields["contact.phone"].widget, "01865 222222")
+    type_into(page.profile.fields["contact.phone"].widget, "01865 222222")
     page.save_now()
     worker.idle(qtbot)
     worker.window.sync_action.trigger()
@@ -216,8 +202,8 @@ def test_a_refused_change_is_shown_with_the_reason_and_what_to_do(worker: Desk, 
     window.new_carer_action.trigger()
     page = _carer_page(qtbot, worker)
     fields = page.profile.fields
-    _type(fields["given_name"].widget, "Sally")
-    _type(fields["family_name"].widget, "Southbound")
+    type_into(fields["given_name"].widget, "Sally")
+    type_into(fields["family_name"].widget, "Southbound")
     fields["consent.given"].widget.setChecked(True)
     team = fields["team"].widget
     team.setCurrentIndex(team.findData("south"))  # not this worker's team

@@ -25,6 +25,11 @@ AREA_LABELS = {
 }
 
 
+# The work area each kind of record page belongs to: a role without the area never opens
+# the page (a facilitator never sees a carer's record, only the register fields).
+RECORD_AREAS = {"carer": Area.CASELOAD, "group": Area.GROUPS, "session": Area.GROUPS}
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the person is: a work area, and maybe one record open on a tab."""
@@ -110,6 +115,11 @@ class WindowController(QObject):
             records_menu=caseload or edits,
             sync_menu=enrolled,
         )
+
+    def may_open(self, desk: OpenDesk, kind: str) -> bool:
+        """May this person open a record of ``kind`` as a page?"""
+        area = RECORD_AREAS.get(kind)
+        return area is not None and area in self.areas(desk)
 
     def label(self, area: Area) -> str:
         return AREA_LABELS[area]

@@ -62,6 +62,7 @@ class FieldSpec:
     required: bool = False
     hint: str = ""
     max_length: int = 200
+    placeholder: str = ""  # an example of what to type, where the kind's own does not fit
 
 
 @dataclass(frozen=True)

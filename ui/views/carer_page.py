@@ -28,7 +28,7 @@ from ui.forms.carer_form import LISTS, SECTIONS
 from ui.icons import icon
 from ui.models.sync_state import state_icon_name, state_word
 from ui.views import carer_tabs
-from ui.views.form_builder import FieldWidget, ListEditor, build_fields
+from ui.views.form_builder import FieldWidget, ListEditor, build_fields, show_problems
 from ui.views.widgets import banner, button, button_row, form_layout, heading, hint
 
 TABS = ("profile", "conversations", "payments", "plan", "groups", "history")
@@ -121,12 +121,7 @@ class ProfileForm(QWidget):
 
     def set_errors(self, problems: dict[str, str]) -> QWidget | None:
         """Show each problem next to its field; returns the first field with one."""
-        first = None
-        for key, f in self.fields.items():
-            message = problems.get(key)
-            f.set_error(message)
-            if message and first is None:
-                first = f.widget
+        first = show_problems(self.fields, problems)
         for editor in self.lists.values():
             editor.set_errors(problems)
         return first

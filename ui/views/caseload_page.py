@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,7 +20,8 @@ from PySide6.QtWidgets import (
 from carer_desk.records.places import District
 from ui.controllers.caseload import CaseloadController
 from ui.models.caseload_model import Column
-from ui.views.widgets import heading, hint, paragraph
+from ui.views.table import ListStates
+from ui.views.widgets import heading, hint
 
 
 class CaseloadPage(QWidget):
@@ -63,8 +63,7 @@ class CaseloadPage(QWidget):
         filters.addStretch(1)
         layout.addLayout(filters)
 
-        self.states = QStackedWidget(self)
-        self.table = QTableView(self.states)
+        self.table = QTableView(self)
         self.table.setAccessibleName("Carers")
         self.table.setAccessibleDescription("Press Enter to open the selected carer")
         self.table.setModel(controller.model)
@@ -81,12 +80,8 @@ class CaseloadPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self._size_columns()
-        self.empty = paragraph("", self.states, name="Nothing to show")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.loading = paragraph("Opening the caseload…", self.states, name="Loading")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for w in (self.loading, self.table, self.empty):
-            self.states.addWidget(w)
+        self.states = ListStates(self.table, "Opening the caseload…", self)
+        self.empty, self.loading = self.states.empty, self.states.loading
         layout.addWidget(self.states, 1)
 
         self.table.activated.connect(self._activated)

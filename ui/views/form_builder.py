@@ -70,6 +70,8 @@ class FieldWidget:
             if kind is Kind.DATE:
                 w.setPlaceholderText("e.g. 3/3/1961")
                 w.setAccessibleDescription(DATE_HINT)
+            if spec.placeholder:
+                w.setPlaceholderText(spec.placeholder)
             if kind is Kind.NUMBER:
                 w.setValidator(QIntValidator(0, 168, w))
             w.setMaxLength(spec.max_length)
@@ -176,6 +178,18 @@ def build_fields(
     return fields
 
 
+def show_problems(fields: dict[str, FieldWidget], problems: dict[str, str]) -> QWidget | None:
+    """Each problem under its field (the others cleared); returns the first field with one,
+    for the keyboard to go to."""
+    first = None
+    for key, f in fields.items():
+        message = problems.get(key)
+        f.set_error(message)
+        if message and first is None:
+            first = f.widget
+    return first
+
+
 class ListItemBox(QGroupBox):
     """One item of a list (a person cared for, a contact) with its Remove button."""
 
@@ -280,3 +294,64 @@ class ListEditor(QGroupBox):
             box.remove_button.setVisible(not read_only)
             for f in box.fields.values():
                 f.set_read_only(read_only)
+
+
+class FieldsBox(QGroupBox):
+    """A titled box of fields described as data: values in and out as a flat dict, each
+    problem shown under its field, and one callback for every edit."""
+
+    def __init__(
+        self,
+        title: str,
+        specs: Sequence[FieldSpec],
+        changed: Callable[[], None],
+        parent: QWidget | None = None,
+        *,
+        note: str = "",
+    ) -> None:
+        super().__init__(title, parent)
+        self.setAccessibleName(title)
+        self.layout_ = QVBoxLayout(self)
+        self.note = hint(note, self, name=f"About {title.lower()}")
+        self.note.setVisible(bool(note))
+        self.layout_.addWidget(self.note)
+        self.form = form_layout()
+        self.fields = build_fields(self.form, specs, self)
+        self.layout_.addLayout(self.form)
+        self._changed = changed
+        self._filling = False
+        for f in self.fields.values():
+            f.watch(self._edited)
+
+    def _edited(self) -> None:
+        if not self._filling:  # filling the form is not an edit
+            self._changed()
+
+    def set_title(self, title: str) -> None:
+        self.setTitle(title)
+        self.setAccessibleName(title)
+
+    def set_note(self, note: str) -> None:
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+
+    def values(self) -> dict[str, Any]:
+        return {key: f.value() for key, f in self.fields.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        self._filling = True
+        try:
+            for key, f in self.fields.items():
+                f.set_value(values.get(key))
+        finally:
+            self._filling = False
+
+    def set_errors(self, problems: dict[str, str]) -> QWidget | None:
+        return show_problems(self.fields, problems)
+
+    def set_read_only(self, read_only: bool) -> None:
+        for f in self.fields.values():
+            f.set_read_only(read_only)
+
+    def first_field(self) -> QWidget:
+        return next(iter(self.fields.values())).widget

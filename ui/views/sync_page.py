@@ -100,9 +100,16 @@ class ConflictDetail(QWidget):
 class SyncPage(QWidget):
     open_record = Signal(str, str)  # kind, record id
 
-    def __init__(self, controller: ConflictsController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: ConflictsController,
+        parent: QWidget | None = None,
+        *,
+        opens: frozenset[str] = frozenset({"carer"}),
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
+        self._opens = opens  # the kinds of record this person may open as a page
         self.setAccessibleName("Sync problems")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Conflicts and refused changes", self))
@@ -208,11 +215,11 @@ class SyncPage(QWidget):
                 f"The office refused this change: {r.reason}\nWhat to do: "
                 f"{self.controller.advice(r)}"
             )
-            self.open_button.setEnabled(r.kind == "carer")
+            self.open_button.setEnabled(r.kind in self._opens)
 
     def _open(self) -> None:
         row = self.refused_list.currentRow()
-        if 0 <= row < len(self._refused) and self._refused[row].kind == "carer":
+        if 0 <= row < len(self._refused) and self._refused[row].kind in self._opens:
             r = self._refused[row]
             self.open_record.emit(r.kind, r.record_id)
 

@@ -40,7 +40,10 @@ class Workspace(QWidget):
         super().__init__(parent)
         self.desk = desk
         self.window_controller = window
-        self._record_factories = dict(records)
+        # Only the record pages this role may open: the others cannot be reached at all.
+        self._record_factories = {
+            kind: factory for kind, factory in records.items() if window.may_open(desk, kind)
+        }
         self.setAccessibleName("Workspace")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -112,9 +115,12 @@ class Workspace(QWidget):
     def open_record(
         self, kind: str, record_id: str, tab: str | None = None, *, area: Area | None = None
     ) -> None:
+        if kind not in self._record_factories:
+            return  # not this role's (a facilitator never opens a carer's record)
         area = area or (
             self.window_controller.place.area if self.window_controller.place else self.areas[0]
         )
+        self._close_record()
         existing = self._record_pages.get(kind)
         page = self._record_factories[kind](self, record_id, tab, existing)
         if page is not existing:
@@ -129,9 +135,16 @@ class Workspace(QWidget):
         self.go(Place(place.area if place else self.areas[0]))
 
     def _close_record(self) -> None:
-        # The page stays (hidden) for the next record; the workspace, and it with it,
-        # goes at lock.
-        self.record_page = None
+        # A page that binds to the next record stays (hidden) for it; the workspace, and
+        # it with it, goes at lock. A page built for one record (a group, a session's
+        # register) goes now, so its controller stops reading that record.
+        page, self.record_page = self.record_page, None
+        if page is not None and not callable(getattr(page, "bind", None)):
+            for kind, kept in list(self._record_pages.items()):
+                if kept is page:
+                    del self._record_pages[kind]
+            self.stack.removeWidget(page)
+            page.deleteLater()
 
     def prepare_record_page(self, kind: str, build: Callable[[], QWidget]) -> None:
         """Build a kind's record page ahead of time, so the first open is quick."""
@@ -153,6 +166,10 @@ class Workspace(QWidget):
             self.area_pages[area] = page
             self.stack.addWidget(page)
         return page
+
+    def opens(self) -> frozenset[str]:
+        """The kinds of record this workspace opens as pages."""
+        return frozenset(self._record_factories)
 
     def tab_changed(self, tab: str) -> None:
         """A record page moved to another tab: remember it for after a lock."""

@@ -1,0 +1,70 @@
+"""A short form's typing kept as a sealed draft: after a pause in typing and at lock, and
+discarded once saved — so a lock in the middle of typing a newcomer's name loses nothing.
+
+The draft lives in the vault (``DraftStore``: sealed, never synced), written on the vault
+lane like every other vault call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from carer_desk.session import DeskSession
+from ui.context import AppContext
+from ui.operations import QueryOp
+
+AUTOSAVE_MS = 2_000  # a pause in typing this long seals a draft (as on the carer page)
+
+
+class FormDraft(QObject):
+    def __init__(
+        self, ctx: AppContext, session: DeskSession, key: str, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.session = session
+        self.key = key
+        self.values: dict[str, Any] | None = None
+        self.dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self.save)
+        ctx.hub.locking.connect(self.save)
+
+    def edited(self, values: dict[str, Any]) -> None:
+        self.values = dict(values)
+        self.dirty = True
+        self._timer.start()
+
+    def save(self) -> None:
+        self._timer.stop()
+        if not self.dirty or self.values is None or not self.session.is_open:
+            return
+        values, key = dict(self.values), self.key
+        QueryOp(self.ctx.runner, self.session, lambda s: s.drafts.save(key, values)).run()
+
+    def load(self, found: Callable[[dict[str, Any] | None], None]) -> None:
+        key = self.key
+
+        def loaded(draft: dict[str, Any] | None) -> None:
+            if draft is not None:
+                self.values, self.dirty = dict(draft), True
+            found(draft)
+
+        QueryOp(self.ctx.runner, self.session, lambda s: s.drafts.load(key)).success(loaded).run()
+
+    def forget(self) -> None:
+        """The form was saved, and its draft discarded in the same operation."""
+        self._timer.stop()
+        self.dirty = False
+        self.values = None
+
+    def discard(self) -> None:
+        """The person threw their typing away: the draft goes too."""
+        self.forget()
+        key = self.key
+        QueryOp(self.ctx.runner, self.session, lambda s: s.drafts.discard(key)).run()

@@ -1,0 +1,116 @@
+"""A list shown as a table the same way on every groups screen: whole rows selected, read
+by keyboard (arrows move, Tab leaves), columns as wide as their header or a typical value
+at the text size in use — measured, so they hold at 200 % and with large text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+
+from PySide6.QtCore import QAbstractItemModel, QEvent, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from ui.views.widgets import paragraph
+
+
+class SizedTable(QTableView):
+    """A table whose columns are sized from typical values, again whenever the text size
+    changes (larger text, another screen's scale)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.samples: Mapping[int, str] = {}
+        self.boxes: Collection[int] = ()
+
+    def size_columns(self, samples: Mapping[int, str], *, boxes: Collection[int] = ()) -> None:
+        self.samples, self.boxes = samples, boxes
+        fit_columns(self, samples, boxes=boxes)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.samples:
+            fit_columns(self, self.samples, boxes=self.boxes)
+
+
+def setup_table(table: QTableView, model: QAbstractItemModel, name: str) -> QTableView:
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setTabKeyNavigation(False)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return table
+
+
+def list_table(model: QAbstractItemModel, name: str, parent: QWidget | None = None) -> SizedTable:
+    table = SizedTable(parent)
+    setup_table(table, model, name)
+    return table
+
+
+def open_on_enter(
+    table: QTableView, id_at: Callable[[int], str | None], open_record: Callable[[str], None]
+) -> Callable[[], None]:
+    """Enter or a double click opens the record of the current row; returns that action
+    (for an Open button)."""
+
+    def open_current() -> None:
+        index = table.currentIndex()
+        record_id = id_at(index.row()) if index.isValid() else None
+        if record_id:
+            open_record(record_id)
+
+    table.activated.connect(lambda _index: open_current())
+    QShortcut(QKeySequence(Qt.Key.Key_Return), table, open_current)
+    return open_current
+
+
+def fit_columns(
+    table: QTableView, samples: Mapping[int, str], *, boxes: Collection[int] = ()
+) -> None:
+    """Each column as wide as its header or ``samples[column]``, whichever is wider, and
+    room for the check box in the columns that draw one (``boxes``)."""
+    fm = table.fontMetrics()
+    header = table.horizontalHeader()
+    pad = fm.averageCharWidth() * 4
+    model = table.model()
+    for column, sample in samples.items():
+        title = str(model.headerData(column, Qt.Orientation.Horizontal))
+        width = max(fm.horizontalAdvance(sample), fm.horizontalAdvance(title)) + pad
+        header.resizeSection(column, width + (fm.height() + 8 if column in boxes else 0))
+
+
+class ListStates(QStackedWidget):
+    """A list's three states in one place: loading, the table, or a sentence saying why
+    there is nothing to show (DESIGN.md, "States every screen handles")."""
+
+    def __init__(self, table: QTableView, loading: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        table.setParent(self)
+        self.table = table
+        self.empty: QLabel = paragraph("", self, name="Nothing to show")
+        self.loading: QLabel = paragraph(loading, self, name="Loading")
+        for label in (self.empty, self.loading):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for w in (self.loading, table, self.empty):
+            self.addWidget(w)
+
+    def show_table(self) -> None:
+        self.setCurrentWidget(self.table)
+
+    def show_empty(self, sentence: str) -> None:
+        self.empty.setText(sentence)
+        self.setCurrentWidget(self.empty)
