@@ -40,6 +40,10 @@ GLYPHS = {
     "offline": "mdi6.wifi-off",
     "online": "mdi6.wifi",
     "print": "mdi6.printer",
+    # a mark in a list (drawn as an icon: Fusion's own item check box all but vanishes in
+    # the dark palette)
+    "checked": "mdi6.checkbox-marked",
+    "unchecked": "mdi6.checkbox-blank-outline",
     # sync states
     "state-synced": "mdi6.check-circle",
     "state-new": "mdi6.sync",
@@ -65,6 +69,24 @@ def _icon(glyph: str, colour: str) -> QIcon:
 def icon(meaning: str) -> QIcon:
     """The icon for ``meaning`` in the palette's text colour (light or dark)."""
     return _icon(GLYPHS[meaning], _text_colour())
+
+
+@cache
+def _item_icon(glyph: str, colour: str, selected: str) -> QIcon:
+    import qtawesome
+
+    return qtawesome.icon(glyph, color=colour, color_selected=selected)
+
+
+def item_icon(meaning: str) -> QIcon:
+    """The icon for ``meaning`` inside a list: the text colour, and the selected text's
+    colour on a selected row (so it keeps its contrast on the accent)."""
+    palette = QApplication.palette()
+    return _item_icon(
+        GLYPHS[meaning],
+        palette.color(QPalette.ColorRole.Text).name(),
+        palette.color(QPalette.ColorRole.HighlightedText).name(),
+    )
 
 
 # Buttons and actions showing an icon, so a switch between light and dark redraws them in

@@ -115,8 +115,59 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     dialog.resize(int(SIZE[0] * 0.6), int(SIZE[1] * 0.9))
     shoot("settings", dialog)
     dialog.close()
+    _groups(app, shell, shoot)
     shell.shutdown()
     return shots
+
+
+def _groups(app, shell, shoot) -> None:
+    """The demo facilitator: their groups, a group's sessions, a register being taken
+    with a newcomer refused for want of consent, and the sign-in sheet's preview."""
+    from carer_desk.roles import Area
+    from ui.controllers.session import Gate
+    from ui.controllers.window import Place
+    from ui.print_preview import PrintPreviewDialog
+    from ui.views.group_page import GroupPage
+    from ui.views.register_page import RegisterPage
+
+    shell.session.lock("screenshot")
+    _spin(app, lambda: shell.session.gate is Gate.UNLOCK)
+    shell.choose_demo("facilitator")
+    _spin(app, lambda: shell.session.gate is Gate.WORKSPACE, 90)
+    ws = shell.window.workspace
+    shell.go(Place(Area.GROUPS))  # the facilitator's home (not where the worker left off)
+    groups = ws.page_for(Area.GROUPS)
+    _spin(app, lambda: groups.controller.ready)
+    shoot("groups")
+    ws.open_record("group", groups.controller.group_id_at(3))
+    _spin(app, lambda: isinstance(ws.record_page, GroupPage) and ws.record_page.controller.group)
+    group = ws.record_page
+    shoot("group-sessions")
+    group.tabs.setCurrentWidget(group.details_scroll)
+    shoot("group-details")
+    row = group.controller.next_session_row()
+    ws.open_record("session", group.controller.session_id_at(row or 0))
+    _spin(app, lambda: isinstance(ws.record_page, RegisterPage) and ws.record_page.controller.ready)
+    page = ws.record_page
+    _spin(app, lambda: shell.runner.pending == 0)
+    for r in range(page.controller.model.rowCount() - 1):
+        page.controller.toggle_here(r)
+    page.controller.toggle_follow_up(0)
+    page.table.selectRow(1)
+    shoot("register")
+    page.open_newcomer()
+    fields = page.newcomer.fields
+    fields["given_name"].widget.setText("Nia")
+    fields["family_name"].widget.setText("Newcombe")
+    fields["phone"].widget.setText("07700 900555")
+    page._add()
+    _spin(app, lambda: fields["consent"].row.error.isVisible())
+    shoot("register-newcomer")
+    page.print_button.click()
+    _spin(app, lambda: isinstance(getattr(page, "preview", None), PrintPreviewDialog))
+    page.preview.resize(int(SIZE[0] * 0.7), SIZE[1])
+    shoot("sign-in-preview", page.preview)
+    page.preview.close()
 
 
 def main() -> int:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from carer_desk.roles import Area
 from tests.ui.conftest import Desk, on_vault, press, type_into
@@ -55,7 +57,7 @@ def test_a_facilitator_opens_on_their_groups_and_the_next_session(facilitator: D
     groups = _groups(facilitator)
     assert window.workspace.current_page() is groups
     qtbot.waitUntil(lambda: groups.controller.model.rowCount() == 4)
-    next_sessions = [groups.controller.model.index(r, 5).data() for r in range(4)]
+    next_sessions = [groups.controller.model.index(r, 1).data() for r in range(4)]
     assert all(text.endswith("(today)") for text in next_sessions)
     assert not window.search.isVisible() and not window.new_carer_action.isVisible()
 
@@ -83,6 +85,13 @@ def test_a_register_taken_by_keyboard_with_a_newcomer_a_follow_up_and_the_sheet(
     press(table, Qt.Key.Key_Return)
     assert facilitator.window.workspace.record_page is page
     assert table.currentIndex().row() == min(3, len(names) - 1)
+    # The mouse works too: a click on the mark ticks it.
+    fourth = min(3, len(names) - 1)
+    cell = table.visualRect(page.controller.model.index(fourth, RegisterColumn.HERE))
+    mark = QPoint(cell.left() + 4 + table.fontMetrics().height() // 2, cell.center().y())
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=mark)
+    QApplication.processEvents()
+    assert _column(page, RegisterColumn.HERE)[fourth] == "Here"
     # A follow-up conversation asked for, for the first person.
     press(table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     press(table, Qt.Key.Key_F)
@@ -147,6 +156,8 @@ def test_a_register_taken_by_keyboard_with_a_newcomer_a_follow_up_and_the_sheet(
     assert marks[names[0]] == (True, True, False)
     assert marks[names[1]] == (True, False, False)
     assert marks[names[2]] == (False, False, False)
+    if len(names) > 3:
+        assert marks[names[3]] == (True, False, False)
     assert marks["Nia Newcombe"] == (True, False, True)
     assert {e.details["document"] for e in prints} == {"sign-in"}
     assert {e.record_id for e in prints} == {session_id}

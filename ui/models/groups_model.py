@@ -33,25 +33,28 @@ def when(session: GroupSession) -> str:
 
 
 def where(session: GroupSession) -> str:
-    place = {
-        SessionFormat.IN_PERSON: session.venue or "",
+    """Where it meets, the format in it: "Corn Exchange", "Online", "Corn Exchange and
+    online"."""
+    venue = session.venue or ""
+    return {
+        SessionFormat.IN_PERSON: venue,
         SessionFormat.ONLINE: "Online",
-        SessionFormat.HYBRID: f"{session.venue or ''} and online".strip(),
+        SessionFormat.HYBRID: f"{venue} and online" if venue else "In person and online",
     }[session.format]
-    return place
 
 
+# What a facilitator looks for first comes first: a narrow window scrolls the rest.
 class GroupColumn(IntEnum):
     NAME = 0
-    KIND = 1
+    NEXT = 1
     FORMAT = 2
-    VENUE = 3
-    TOWN = 4
-    NEXT = 5
+    KIND = 3
+    VENUE = 4
+    TOWN = 5
 
 
 class GroupsModel(RowsModel[GroupRow]):
-    HEADERS = ("Group", "For", "Meets", "Venue", "Town", "Next session")
+    HEADERS = ("Group", "Next session", "Meets", "For", "Venue", "Town")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda r: r.group.id, parent)
@@ -80,13 +83,12 @@ class GroupsModel(RowsModel[GroupRow]):
 
 class SessionColumn(IntEnum):
     WHEN = 0
-    FORMAT = 1
-    WHERE = 2
-    REGISTER = 3
+    WHERE = 1  # the format in it ("… and online")
+    REGISTER = 2
 
 
 class SessionsModel(RowsModel[SessionRow]):
-    HEADERS = ("When", "Meets", "Where", "Register")
+    HEADERS = ("When", "Where", "Register")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda r: r.session.id, parent)
@@ -96,8 +98,6 @@ class SessionsModel(RowsModel[SessionRow]):
         match SessionColumn(column):
             case SessionColumn.WHEN:
                 return when(s)
-            case SessionColumn.FORMAT:
-                return s.format.label
             case SessionColumn.WHERE:
                 return where(s) or ("no venue given" if spoken else "")
             case SessionColumn.REGISTER:

@@ -186,8 +186,7 @@ class GroupPage(QWidget):
         self.sessions_table.size_columns(
             {
                 SessionColumn.WHEN: "2026-12-02 18:30",
-                SessionColumn.FORMAT: "In person and online",
-                SessionColumn.WHERE: "Abingdon Village Hall",
+                SessionColumn.WHERE: "Abingdon Village Hall and online",
             },
         )
 

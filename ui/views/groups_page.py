@@ -82,7 +82,7 @@ class GroupsPage(QWidget):
                 GroupColumn.FORMAT: "In person and online",
                 GroupColumn.VENUE: "Abingdon Village Hall",
                 GroupColumn.TOWN: "Chipping Norton",
-                GroupColumn.NEXT: "2026-12-02 18:30",
+                GroupColumn.NEXT: "2026-12-02 18:30 (today)",
             },
         )
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -24,6 +25,7 @@ from ui.controllers.register import RegisterController
 from ui.events import UserMessage
 from ui.models.register_model import RegisterColumn
 from ui.print_preview import preview_dialog
+from ui.views.check_delegate import CheckIconDelegate
 from ui.views.form_builder import FieldsBox
 from ui.views.table import SizedTable, setup_table
 from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
@@ -82,7 +84,8 @@ class RegisterPage(QWidget):
         self.details = hint("", self, name="When and where")
         line.addWidget(self.details, 1)
         self.count = hint("", self, name="How many are here")
-        line.addWidget(self.count)
+        self.count.setWordWrap(False)  # the details beside it wrap instead
+        line.addWidget(self.count, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(line)
         self.keys = hint(KEYS_HINT, self, name="Keys for the register")
         layout.addWidget(self.keys)
@@ -95,6 +98,7 @@ class RegisterPage(QWidget):
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         self.table = setup_table(RegisterTable(upper), controller.model, "Register")
+        self.table.setItemDelegate(CheckIconDelegate(self.table))
         self.table.setAccessibleDescription(KEYS_HINT)
         self.empty = paragraph(controller.empty_sentence(), upper, name="Nobody on the register")
         self.empty.setVisible(False)
@@ -131,7 +135,7 @@ class RegisterPage(QWidget):
             "A newcomer",
             controller.newcomer_fields,
             self._newcomer_edited,
-            split,
+            None,
             note=(
                 "Only a name and a way to get in touch, and only with their agreement. "
                 "They are marked here today and join the group's register."
@@ -146,7 +150,12 @@ class RegisterPage(QWidget):
         )
         self.cancel_button = button("Cance&l", name="Close the newcomer form", parent=self.newcomer)
         self.newcomer.layout_.addLayout(button_row(self.cancel_button, self.add_button))
-        self.newcomer.setVisible(False)
+        # Scrolls rather than squeezing its lines (large text, a short screen).
+        self.newcomer_area = QScrollArea(split)
+        self.newcomer_area.setWidgetResizable(True)
+        self.newcomer_area.setAccessibleName("A newcomer")
+        self.newcomer_area.setWidget(self.newcomer)
+        self.newcomer_area.setVisible(False)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
@@ -212,13 +221,13 @@ class RegisterPage(QWidget):
         elif not self.table.currentIndex().isValid():
             self.table.selectRow(0)
         self.table.scrollTo(self.table.currentIndex())
-        if not self.newcomer.isVisible():
+        if not self.newcomer_area.isVisible():
             self.table.setFocus()
 
     def _newcomer_values(self, values: dict, from_draft: bool) -> None:
         self.newcomer.set_values(values)
         if from_draft:
-            self.newcomer.setVisible(True)
+            self.newcomer_area.setVisible(True)
             self.notice.setText(
                 "The newcomer you were adding was kept while Carer Desk was locked or closed."
             )
@@ -227,12 +236,12 @@ class RegisterPage(QWidget):
     def _newcomer_errors(self, problems: dict) -> None:
         first = self.newcomer.set_errors(problems)
         if first is not None:
-            self.newcomer.setVisible(True)
+            self.newcomer_area.setVisible(True)
             first.setFocus()
 
     def _added(self, sentence: str, _carer_id: str) -> None:
         self.newcomer.set_errors({})
-        self.newcomer.setVisible(False)
+        self.newcomer_area.setVisible(False)
         self.last_mark.setText(sentence)
         self.table.setFocus()
 
@@ -254,15 +263,15 @@ class RegisterPage(QWidget):
     # --- doing -------------------------------------------------------------------------
 
     def open_newcomer(self) -> None:
-        self.newcomer.setVisible(True)
+        self.newcomer_area.setVisible(True)
         self.newcomer.first_field().setFocus()
 
     def _close_newcomer(self) -> None:
-        self.newcomer.setVisible(False)
+        self.newcomer_area.setVisible(False)
         self.table.setFocus()
 
     def _escape(self) -> None:
-        if self.newcomer.isVisible():
+        if self.newcomer_area.isVisible():
             self._close_newcomer()  # typed text stays in the form (and its draft)
         else:
             self._back()
@@ -275,5 +284,5 @@ class RegisterPage(QWidget):
 
     def save_now(self) -> None:
         """Ctrl+S: an open newcomer form is added; marks are saved as they are made."""
-        if self.newcomer.isVisible():
+        if self.newcomer_area.isVisible():
             self._add()
