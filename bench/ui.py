@@ -8,6 +8,7 @@ With a vault of 20,000 carers (demo data: conversations, payments, plans and car
 * unlock to a usable caseload (the real window, in process);
 * keystroke to filtered list, median and 95th percentile;
 * open a carer (click to the record page filled in);
+* open a group session's register (among 20,000 carers: register fields only);
 * resident memory with the caseload listed.
 
 Timings are printed, never asserted (a shared machine is noisy). The vault is built once
@@ -179,6 +180,7 @@ def in_window(folder: Path) -> dict[str, float]:
         opens.append(time.perf_counter() - started)
         shell.window.workspace.back()
         spin(lambda: shell.runner.pending == 0)
+    registers = _open_registers(shell, spin, app)
     memory = psutil.Process().memory_info().rss / 1e6
     shell.shutdown()
     keystrokes.sort()
@@ -189,8 +191,47 @@ def in_window(folder: Path) -> dict[str, float]:
         "keystroke_median": statistics.median(keystrokes),
         "keystroke_p95": keystrokes[int(len(keystrokes) * 0.95) - 1],
         "open": statistics.median(opens),
+        "register": statistics.median(registers),
         "memory_mb": memory,
     }
+
+
+def _open_registers(shell, spin, app) -> list[float]:
+    """Every session of every group: click to the register filled in."""
+    from carer_desk.roles import Area
+    from ui.controllers.window import Place
+    from ui.operations import Lane
+    from ui.views.register_page import RegisterPage
+
+    session = shell.ctx.open_desk().session
+    found: list = []
+    shell.runner.submit(
+        Lane.VAULT,
+        lambda: [s.id for g in session.groups.groups() for s in session.groups.sessions(g.id)],
+        found.append,
+        found.append,
+    )
+    spin(lambda: bool(found))
+    sessions = found[0]
+    if not isinstance(sessions, list) or not sessions:
+        raise SystemExit(f"the benchmark vault holds no group session: {sessions!r}")
+    shell.go(Place(Area.GROUPS))
+    timings = []
+    for session_id in sessions:
+        started = time.perf_counter()
+        shell.window.workspace.open_record("session", session_id)
+        spin(
+            lambda: (
+                isinstance(shell.window.workspace.record_page, RegisterPage)
+                and shell.window.workspace.record_page.controller.ready
+                and shell.runner.pending == 0
+            )
+        )
+        app.processEvents()
+        timings.append(time.perf_counter() - started)
+        shell.window.workspace.back()
+        spin(lambda: shell.runner.pending == 0)
+    return timings
 
 
 def main() -> int:
@@ -221,6 +262,9 @@ def main() -> int:
         "ms",
     )
     _row("open a carer (median)", figures["open"], TARGETS["open"], "ms")
+    _row("open a session's register (median)", figures["register"], TARGETS["open"], "ms")
+    ratio = figures["register"] / figures["open"]
+    print(f"{'  ... against opening a carer, same run':<42} {ratio:8.2f} x")
     _row("resident memory, caseload listed", figures["memory_mb"], TARGETS["memory_mb"], "MB")
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -174,6 +174,7 @@ class RegisterPage(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, controller.print_sign_in)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         self._back = back
+        self._problem_row: QWidget | None = None
 
         controller.loaded.connect(self._loaded)
         controller.rows_ready.connect(self._rows)
@@ -238,6 +239,12 @@ class RegisterPage(QWidget):
         if first is not None:
             self.newcomer_area.setVisible(True)
             first.setFocus()
+            self._problem_row = first.parentWidget() or first  # the field and its message
+            QTimer.singleShot(0, self._show_problem_row)  # once the message has its place
+
+    def _show_problem_row(self) -> None:
+        if self._problem_row is not None:
+            self.newcomer_area.ensureWidgetVisible(self._problem_row)
 
     def _added(self, sentence: str, _carer_id: str) -> None:
         self.newcomer.set_errors({})
