@@ -212,7 +212,7 @@ def _pull_register_entry(vault, carer: Carer, version: int = 1) -> None:
 def test_the_core_and_the_server_name_the_register_projection_alike():
     from sync.protocol import ProjectionKind
 
-    assert REGISTER_ENTRY_KIND == ProjectionKind.REGISTER_ENTRY.value
+    assert ProjectionKind.REGISTER_ENTRY.value == REGISTER_ENTRY_KIND
 
 
 def test_an_entry_from_the_server_reads_the_same_as_one_from_the_carer():
