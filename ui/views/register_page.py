@@ -93,7 +93,7 @@ class RegisterPage(QWidget):
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
 
-        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split = split = QSplitter(Qt.Orientation.Vertical, self)
         upper = QWidget(split)
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
@@ -158,6 +158,7 @@ class RegisterPage(QWidget):
         self.newcomer_area.setVisible(False)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)  # neither the register nor the form vanishes
         layout.addWidget(split, 1)
 
         for w in (self.follow_up_button, self.newcomer_button):
@@ -228,7 +229,7 @@ class RegisterPage(QWidget):
     def _newcomer_values(self, values: dict, from_draft: bool) -> None:
         self.newcomer.set_values(values)
         if from_draft:
-            self.newcomer_area.setVisible(True)
+            self._show_newcomer()
             self.notice.setText(
                 "The newcomer you were adding was kept while Carer Desk was locked or closed."
             )
@@ -237,13 +238,14 @@ class RegisterPage(QWidget):
     def _newcomer_errors(self, problems: dict) -> None:
         first = self.newcomer.set_errors(problems)
         if first is not None:
-            self.newcomer_area.setVisible(True)
+            self._show_newcomer()
             first.setFocus()
             self._problem_row = first.parentWidget() or first  # the field and its message
             QTimer.singleShot(0, self._show_problem_row)  # once the message has its place
 
     def _show_problem_row(self) -> None:
         if self._problem_row is not None:
+            self._fit_newcomer()  # the messages made it taller
             self.newcomer_area.ensureWidgetVisible(self._problem_row)
 
     def _added(self, sentence: str, _carer_id: str) -> None:
@@ -270,8 +272,22 @@ class RegisterPage(QWidget):
     # --- doing -------------------------------------------------------------------------
 
     def open_newcomer(self) -> None:
-        self.newcomer_area.setVisible(True)
+        self._show_newcomer()
         self.newcomer.first_field().setFocus()
+
+    def _show_newcomer(self) -> None:
+        """The form in full (the register keeps a few rows above it, and scrolls)."""
+        if not self.newcomer_area.isVisible():
+            self.newcomer_area.setVisible(True)
+            self._fit_newcomer()
+
+    def _fit_newcomer(self) -> None:
+        total = sum(self.split.sizes())
+        wanted = self.newcomer.sizeHint().height() + self.newcomer_area.frameWidth() * 2
+        rows = self.table.verticalHeader().defaultSectionSize()
+        least = self.split.widget(0).minimumSizeHint().height() + rows * 4
+        form = min(wanted, max(total - least, total // 2))
+        self.split.setSizes([total - form, form])
 
     def _close_newcomer(self) -> None:
         self.newcomer_area.setVisible(False)
