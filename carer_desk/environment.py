@@ -57,6 +57,11 @@ class DeskEnvironment(Protocol):
         """The session and sync gateway for the unlocked vault."""
         ...
 
+    def prepare(self) -> None:
+        """Load the code ``open_desk`` needs, on a worker thread while the unlock screen
+        waits for the passphrase, so unlocking does not wait for imports."""
+        ...
+
     def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
         """First run: enrol the (just created, unlocked) vault with the office server."""
         ...

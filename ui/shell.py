@@ -126,7 +126,8 @@ class Shell:
         QTimer.singleShot(0, enable_icons)  # after the first paint
         # While the person types their passphrase, load what the unlocked window needs
         # (the services and the work areas' screens), so unlocking does not wait for it.
-        self.runner.submit(Lane.VAULT, _warm_up, lambda _r: None, lambda _e: None)
+        env = self.ctx.env
+        self.runner.submit(Lane.VAULT, lambda: _warm_up(env), lambda _r: None, lambda _e: None)
 
     def open_help(self) -> None:
         from ui.views.help_window import HelpWindow
@@ -194,6 +195,7 @@ class Shell:
         self.ctx.launcher.shutdown()
 
 
-def _warm_up() -> None:
-    import carer_desk.session  # noqa: F401 - imported for its side effect: loaded once
-    import ui.pages  # noqa: F401
+def _warm_up(env: DeskEnvironment) -> None:
+    import ui.pages  # noqa: F401 - imported for its side effect: loaded once
+
+    env.prepare()

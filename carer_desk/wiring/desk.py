@@ -103,6 +103,14 @@ class LaptopEnvironment:
             self._gateway_vault = vault
         return self._gateway
 
+    def prepare(self) -> None:
+        # The sync client (httpx, the protocol's pydantic models), the session's services
+        # and the printing fonts: a second or more of imports a person typing their
+        # passphrase never notices, and an unlock would otherwise wait for.
+        import carer_desk.services.printing
+        import carer_desk.session
+        import carer_desk.wiring.sync_gateway  # noqa: F401
+
     def open_desk(self) -> OpenDesk:
         from carer_desk.session import DeskSession
 
