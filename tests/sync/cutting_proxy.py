@@ -26,6 +26,7 @@ class CuttingProxy:
         self.bytes_to_client = 0
         self.bytes_to_server = 0
         self._closing = False
+        self._down = False
         self._sockets: set[socket.socket] = set()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -37,6 +38,17 @@ class CuttingProxy:
         """The next ``count`` responses are cut half way through their first chunk."""
         with self._lock:
             self._cuts += count
+
+    def go_down(self) -> None:
+        """The link is gone (a village without signal): open connections drop and new
+        ones are closed at once, until :meth:`come_back`."""
+        self._down = True
+        for s in list(self._sockets):
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def come_back(self) -> None:
+        self._down = False
 
     def close(self) -> None:
         self._closing = True
@@ -54,6 +66,9 @@ class CuttingProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._down:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(self.upstream, timeout=30)
             except OSError:
