@@ -138,7 +138,7 @@ class Shell:
         from ui.controllers.settings import SettingsController
         from ui.views.settings_dialog import SettingsDialog
 
-        controller = SettingsController(self.ctx, self._apply_large_text)
+        controller = SettingsController(self.ctx, self._apply_large_text, self.session)
         dialog = SettingsDialog(controller, self.window)
         controller.setParent(dialog)
         controller.large_text_changed.connect(self.window.large_text_action.setChecked)

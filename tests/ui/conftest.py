@@ -177,3 +177,27 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+def sync_status(desk: Desk) -> str:
+    """The status bar's sync sentence, as the person reads it."""
+    from PySide6.QtWidgets import QLabel
+
+    label = next(w for w in desk.window.findChildren(QLabel) if w.accessibleName() == "Sync status")
+    return label.text()
+
+
+def demo_workers_new_carer(desk: Desk, given_name: str, family_name: str):
+    """A carer the demo worker registers today (north team, on their caseload)."""
+    from carer_desk.factories.people import carer, consent, referral
+    from carer_desk.records.teams import LocalityTeam
+
+    today = desk.shell.ctx.open_desk().session.clock.today()
+    return carer(
+        given_name=given_name,
+        family_name=family_name,
+        referral=referral(on=today),
+        consent=consent(on=today),
+        team=LocalityTeam.NORTH,
+        worker="demo-worker",
+    )

@@ -8,14 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
 
 from carer_desk.clock import SYSTEM_CLOCK
-from carer_desk.records.carer import Carer, Consent, Referral, ReferralSource
-from carer_desk.records.teams import LocalityTeam
 from carer_desk.wiring.desk import DemoEnvironment, Launcher
 from tests.sync.cutting_proxy import CuttingProxy
-from tests.ui.conftest import Desk, make_shell
+from tests.ui.conftest import Desk, demo_workers_new_carer, make_shell, sync_status
 from ui.controllers.session import Gate
 from ui.operations import VaultTask
 
@@ -48,11 +45,6 @@ def worker_on_a_link(qtbot, tmp_path: Path) -> Iterator[tuple[Desk, _ThroughALin
         envs[0].link.close()
 
 
-def _status(desk: Desk) -> str:
-    label = next(w for w in desk.window.findChildren(QLabel) if w.accessibleName() == "Sync status")
-    return label.text()
-
-
 def test_a_change_made_offline_is_sent_by_itself_when_the_office_answers_again(
     worker_on_a_link, qtbot
 ):
@@ -61,23 +53,17 @@ def test_a_change_made_offline_is_sent_by_itself_when_the_office_answers_again(
     assert link is not None
     link.go_down()
     session = desk.shell.ctx.open_desk().session
-    today = session.clock.today()
-    carer = Carer(
-        given_name="Wilhelmina",
-        family_name="Offline-Stroud",
-        referral=Referral(date=today, source=ReferralSource.SELF),
-        consent=Consent(given=True, date=today),
-        team=LocalityTeam.NORTH,
-        worker="demo-worker",
-    )
+    carer = demo_workers_new_carer(desk, "Wilhelmina", "Offline-Stroud")
     VaultTask(desk.shell.runner, lambda: session.run(lambda s: s.carers.register(carer))).run()
     desk.idle(qtbot)
 
     desk.window.sync_action.trigger()  # the worker tries, in the village
-    qtbot.waitUntil(lambda: _status(desk).startswith("Offline — 1 change waiting"), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: sync_status(desk).startswith("Offline — 1 change waiting"), timeout=30_000
+    )
 
     link.come_back()  # back at the office: nobody presses anything
-    qtbot.waitUntil(lambda: _status(desk).startswith("Synced"), timeout=60_000)
+    qtbot.waitUntil(lambda: sync_status(desk).startswith("Synced"), timeout=60_000)
 
     # The office has it: a colleague's laptop, set up now, receives the carer.
     colleague = desk.launcher.demo("admin")

@@ -20,6 +20,7 @@ from carer_desk.errors import CarerDeskError
 from carer_desk.passphrase_strength import Strength, assess
 from carer_desk.sync_status import Identity
 from ui.context import AppContext
+from ui.controllers.office_login import office_login_problems
 from ui.controllers.session import SessionController
 from ui.operations import NetworkOp, VaultTask, describe_failure
 
@@ -78,18 +79,7 @@ class FirstRunController(QObject):
     # --- connecting --------------------------------------------------------------------
 
     def validate(self, form: ConnectForm) -> dict[str, str]:
-        problems: dict[str, str] = {}
-        server = form.server.strip()
-        if not server:
-            problems["server"] = "Type the office server's address (your IT officer has it)."
-        elif not server.startswith(("https://", "http://")):
-            problems["server"] = (
-                "Write the address in full, for example https://carerdesk.example.org"
-            )
-        if not form.username.strip():
-            problems["username"] = "Type your user name."
-        if not form.password:
-            problems["password"] = "Type your password for the office server."
+        problems = office_login_problems(form.server, form.username, form.password)
         strength = self.strength(form.passphrase, form.username)
         if not strength.acceptable:
             problems["passphrase"] = f"{strength.label}: {strength.advice}"

@@ -183,6 +183,35 @@ class SessionController(QObject):
         self.idle.arm()
         log.info("unlocked")
 
+    def reopen(self, message: str) -> None:
+        """Open the desk again over the same unlocked vault, without asking for the
+        passphrase: after this laptop was connected to the office, whose role and team
+        now decide what the window shows. Drafts are kept as at a lock."""
+        desk = self.ctx.desk
+        if desk is None:
+            return
+        hub = self.ctx.hub
+        self.idle.disarm()
+        hub.locking.emit()  # screens queue their drafts on the vault lane now
+        self.ctx.desk = None
+        hub.locked.emit()
+        self._show(Gate.SETTING_UP)
+        self.setup_message.emit(message)
+        env = self.env
+
+        def again() -> OpenDesk:
+            desk.sync.stop()
+            desk.session.close()
+            return env.open_desk()
+
+        VaultTask(self.ctx.runner, again).success(self._opened).failure(self._reopen_failed).run()
+
+    def _reopen_failed(self, exc: BaseException) -> None:
+        log.warning("reopening failed: %s", describe_failure(exc).details)
+        VaultTask(self.ctx.runner, self.env.vault.lock).run()  # as after any lock
+        self._show(Gate.UNLOCK)  # the vault is as it was: unlocking opens it again
+        self.unlock_refused.emit(describe_failure(exc).text, 0.0)
+
     # --- first run and the demo --------------------------------------------------------
 
     def set_up_demo(self) -> None:

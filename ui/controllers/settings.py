@@ -1,14 +1,18 @@
-"""Settings: what this laptop is, the larger-text preference, and changing the passphrase."""
+"""Settings: what this laptop is, the larger-text preference, changing the passphrase, and
+connecting a laptop that was set up without an office (from the command line) to one."""
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.passphrase_strength import Strength, assess
 from ui.context import AppContext
-from ui.operations import VaultTask, describe_failure
+from ui.controllers.office_login import office_login_problems
+from ui.controllers.session import SessionController
+from ui.operations import NetworkOp, VaultTask, describe_failure
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class LaptopFacts:
     vault: str
     recovery: str
     idle_lock: str
+    enrolled: bool
 
 
 class SettingsController(QObject):
@@ -25,11 +30,20 @@ class SettingsController(QObject):
     passphrase_errors = Signal(dict)  # field -> message
     passphrase_changed = Signal(str)  # the confirmation sentence
     large_text_changed = Signal(bool)
+    connect_errors = Signal(dict)  # field -> message, "" for the form as a whole
+    connected = Signal(str)  # the confirmation sentence; the window reopens meanwhile
 
-    def __init__(self, ctx: AppContext, apply_large_text, parent: QObject | None = None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        apply_large_text,
+        session: SessionController,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self._apply_large_text = apply_large_text
+        self._session = session
 
     def load(self) -> None:
         env = self.ctx.env
@@ -55,6 +69,7 @@ class SettingsController(QObject):
                 ),
                 idle_lock=f"After {minutes} minute{'s' if minutes != 1 else ''} without use "
                 "(set by your IT officer)",
+                enrolled=identity is not None,
             )
 
         VaultTask(self.ctx.runner, facts).success(self.facts_ready.emit).run()
@@ -95,3 +110,31 @@ class SettingsController(QObject):
         ).failure(
             lambda exc: self.passphrase_errors.emit({"old": describe_failure(exc).text})
         ).busy("Changing the passphrase…").run()
+
+    # --- connecting to the office ------------------------------------------------------
+
+    def connect_to_office(self, server: str, username: str, password: str) -> None:
+        """Enrol this (unlocked, not yet connected) laptop; its records stay and go to the
+        office at the first sync, which starts by itself once the window has reopened."""
+        problems = office_login_problems(server, username, password)
+        self.connect_errors.emit(problems)
+        if problems:
+            return
+        env = self.ctx.env
+
+        def enrol() -> str:
+            identity = env.enrol(
+                server.strip(), username.strip(), password, platform.node() or "laptop"
+            )
+            return identity.username
+
+        def enrolled(name: str) -> None:
+            self.connected.emit(
+                f"This laptop is connected to the office as {name}. Your records are sent "
+                "at the first sync, which starts now."
+            )
+            self._session.reopen("Connected. Opening Carer Desk for your role…")
+
+        NetworkOp(self.ctx.runner, enrol).success(enrolled).failure(
+            lambda exc: self.connect_errors.emit({"": describe_failure(exc).text})
+        ).busy("Connecting to the office…").run()

@@ -1,8 +1,17 @@
-"""Settings: this laptop, display, and the passphrase."""
+"""Settings: this laptop (and connecting it to the office), display, and the passphrase."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.controllers.settings import LaptopFacts, SettingsController
 from ui.views.widgets import (
@@ -22,7 +31,17 @@ class SettingsDialog(QDialog):
         self.controller = controller
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
-        layout = QVBoxLayout(self)
+        # The sections scroll inside the dialog: with large text, at 200 % or once error
+        # lines appear, nothing is squeezed or cut off (wrapped sentences get the height
+        # they need), and the buttons stay in view.
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setAccessibleName("Settings sections")
+        body = QWidget(scroll)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
 
         laptop = QGroupBox("This laptop", self)
         laptop.setAccessibleName("This laptop")
@@ -40,6 +59,42 @@ class SettingsDialog(QDialog):
             self.fact_labels[key] = value
         laptop.setLayout(facts)
         layout.addWidget(laptop)
+
+        # Only for a laptop set up without an office (from the command line): shown once
+        # the facts say it is not connected.
+        self.office_box = office = QGroupBox("Connect to your office", self)
+        office.setAccessibleName("Connect to your office")
+        o_form = form_layout()
+        o_form.addRow(
+            hint(
+                "This laptop keeps its records only here. Connect it to your office's "
+                "server to share them with colleagues; nothing on it is lost.",
+                office,
+                name="About connecting",
+            )
+        )
+        self.server = line_edit(
+            name="Office server address", placeholder="https://carerdesk.example.org"
+        )
+        self.username = line_edit(name="User name")
+        self.password = line_edit(name="Password for the office server", password=True)
+        self.office_rows = {
+            "server": add_row(o_form, "Office &server", self.server),
+            "username": add_row(o_form, "User &name", self.username),
+            "password": add_row(o_form, "Pass&word", self.password),
+        }
+        self.connect_button = button(
+            "&Connect this laptop",
+            name="Connect this laptop",
+            description="Enrol this laptop with the office server",
+            parent=office,
+        )
+        o_form.addRow("", self.connect_button)
+        self.office_outcome = paragraph("", office, name="Connecting result")
+        o_form.addRow("", self.office_outcome)
+        office.setLayout(o_form)
+        office.setVisible(False)
+        layout.addWidget(office)
 
         display = QGroupBox("Display", self)
         display.setAccessibleName("Display")
@@ -87,7 +142,11 @@ class SettingsDialog(QDialog):
             parent=self,
         )
         close = button("&Close", name="Close settings", primary=True, parent=self)
-        layout.addLayout(button_row(self.note_button, close))
+        layout.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(button_row(self.note_button, close))
+        self._fit(body)
         close.clicked.connect(self.accept)
         self.large_text.toggled.connect(controller.set_large_text)
         self.new.textChanged.connect(self._strength)
@@ -96,14 +155,47 @@ class SettingsDialog(QDialog):
                 self.old.text(), self.new.text(), self.again.text()
             )
         )
+        self.connect_button.clicked.connect(
+            lambda: controller.connect_to_office(
+                self.server.text(), self.username.text(), self.password.text()
+            )
+        )
+        controller.connect_errors.connect(self._connect_errors)
+        controller.connected.connect(self._connected)
         controller.facts_ready.connect(self.show_facts)
         controller.passphrase_errors.connect(self._errors)
         controller.passphrase_changed.connect(self._changed)
         controller.load()
 
+    def _fit(self, body: QWidget) -> None:
+        """Wide enough for easy lines of text in the font in force; as tall as the
+        sections, up to most of the screen (then they scroll)."""
+        width = self.fontMetrics().averageCharWidth() * 76
+        height = body.heightForWidth(width) if body.hasHeightForWidth() else -1
+        height = max(height, body.sizeHint().height()) + self.fontMetrics().height() * 4
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            width = min(width, int(screen.width() * 0.9))
+            height = min(height, int(screen.height() * 0.85))
+        self.resize(width, height)
+
     def show_facts(self, facts: LaptopFacts) -> None:
         for key, label in self.fact_labels.items():
             label.setText(getattr(facts, key))
+        self.office_box.setVisible(not facts.enrolled)
+
+    def _connect_errors(self, problems: dict) -> None:
+        for name, row in self.office_rows.items():
+            row.set_error(problems.get(name))
+        self.office_outcome.setText(problems.get("", ""))
+        first = next((self.office_rows[n].field for n in self.office_rows if n in problems), None)
+        if first is not None:
+            first.setFocus()
+
+    def _connected(self, sentence: str) -> None:
+        self.password.clear()
+        self.office_outcome.setText(sentence)
+        self.accept()  # the window reopens for the person's role behind the dialog
 
     def _strength(self, text: str) -> None:
         s = self.controller.strength(text)
