@@ -13,11 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from carer_desk import __version__
 from carer_desk.environment import DeskLauncher
+from ui.resources import app_icon
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ def run(
     app.setApplicationDisplayName("Carer Desk")
     app.setOrganizationName("Carer Desk")
     app.setApplicationVersion(__version__)
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     env = launcher.demo(demo_person) if demo_person else launcher.office()
     shell = Shell(app, launcher, env)  # type: ignore[arg-type]
     app.aboutToQuit.connect(shell.shutdown)

@@ -1,4 +1,5 @@
-"""Where the window finds the files it ships with: the user guide and its screenshots.
+"""Where the window finds the files it ships with: the user guide and its screenshots, and
+the program's icon.
 
 In a source checkout they are in ``docs/``; in the built application (PyInstaller) they
 are unpacked beside the program under ``docs/`` too.
@@ -20,3 +21,9 @@ def app_root() -> Path:
 def user_guide() -> Path | None:
     guide = app_root() / "docs" / "user-guide.md"
     return guide if guide.is_file() else None
+
+
+def app_icon() -> Path | None:
+    """The program's icon (drawn from the bundled icon set by resources/icons/make_icons.py)."""
+    icon = app_root() / "resources" / "icons" / "carer-desk.png"
+    return icon if icon.is_file() else None

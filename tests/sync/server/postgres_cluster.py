@@ -32,7 +32,7 @@ class PostgresUnavailable(Exception):
 def find_bin_dir() -> Path | None:
     initdb = shutil.which("initdb")
     if initdb:
-        return Path(initdb).parent
+        return Path(initdb).resolve().parent  # a link on PATH: the tools sit beside its target
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     return Path(found[0]).parent if found else None
 

@@ -1,0 +1,148 @@
+"""A tested restore, as docs/operations.md tells the IT officer to do it: back up the
+database and the key file, lose the server entirely (database dropped, data directory
+gone), restore both, start again — and every laptop syncs on: what each had is still
+there, what they send afterwards reaches the others, nothing is applied twice.
+
+On PostgreSQL with ``pg_dump -Fc`` / ``pg_restore`` (the documented production case) and
+on SQLite with the online backup API (what ``sqlite3 … ".backup"`` does).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from carer_desk.wiring.enrolment import Enrolment, save_enrolment
+from sync.client.backoff import Backoff
+from sync.client.engine import SyncEngine
+from sync.client.transport import HttpTransport
+from sync.protocol import EnrolRequest
+from tests.sync.server.postgres_cluster import Cluster, find_bin_dir
+from tests.sync.support import ServerProcess, add_carers, new_vault
+
+PASSWORD = "a long enough password"
+
+
+class Laptop:
+    def __init__(self, path: Path, server: ServerProcess, username: str) -> None:
+        self.vault = new_vault(path, actor=username)
+        answer = HttpTransport(server.url).enrol(
+            EnrolRequest(username=username, password=PASSWORD, device_name=f"{username}-pc")
+        )
+        save_enrolment(
+            self.vault,
+            Enrolment(
+                server.url,
+                answer.device_id,
+                answer.username,
+                str(answer.role),
+                answer.device_credential,
+                str(answer.team) if answer.team else None,
+            ),
+        )
+        self.engine = SyncEngine(
+            self.vault,
+            HttpTransport(server.url, answer.device_credential),
+            backoff=Backoff(max_attempts=3),
+        )
+
+    def sync(self) -> None:
+        summary = self.engine.sync_now()
+        assert not summary.rejected and not summary.conflicts, summary.lines()
+
+    def carers(self) -> set[str]:
+        return {rid for rid, _ in self.vault.iter_kind("carer")}
+
+
+class Postgres:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.url = cluster.create_database()
+        self.name = self.url.split("@/", 1)[1].split("?", 1)[0]  # postgresql://user@/NAME?host=…
+        self.bin = find_bin_dir()
+
+    def _run(self, tool: str, *args: str) -> None:
+        c = self.cluster
+        where = ["-h", str(c.socket_dir), "-p", str(c.port), "-U", c.user]
+        subprocess.run([str(self.bin / tool), *where, *args], check=True, capture_output=True)
+
+    def back_up(self, to: Path) -> None:
+        self._run("pg_dump", "-Fc", "-f", str(to), self.name)
+
+    def lose(self) -> None:
+        self._run("dropdb", self.name)
+
+    def restore(self, dump: Path) -> None:
+        self._run("createdb", self.name)
+        self._run("pg_restore", "-d", self.name, str(dump))
+
+
+class Sqlite:
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / "server.sqlite3"
+        self.url = f"sqlite:///{self.file}"
+
+    def back_up(self, to: Path) -> None:
+        with sqlite3.connect(self.file) as live, sqlite3.connect(to) as copy:
+            live.backup(copy)  # consistent while the server runs
+
+    def lose(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.file}{suffix}").unlink(missing_ok=True)
+
+    def restore(self, backup: Path) -> None:
+        shutil.copy2(backup, self.file)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "postgresql":
+        return Postgres(request.getfixturevalue("pg_cluster"))
+    (tmp_path / "db").mkdir()
+    return Sqlite(tmp_path / "db")
+
+
+def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Path, database):
+    data = tmp_path / "server"
+    server = ServerProcess(data, database.url)
+    server.create_user("amy", PASSWORD)
+    server.create_user("ben", PASSWORD)
+    server.start(timeout=60)
+    try:
+        amy = Laptop(tmp_path / "amy" / "vault.sqlite", server, "amy")
+        ben = Laptop(tmp_path / "ben" / "vault.sqlite", server, "ben")
+        before = set(add_carers(amy.vault, 12, prefix="A")) | set(add_carers(ben.vault, 7, "B"))
+        for laptop in (amy, ben, amy):
+            laptop.sync()
+        assert amy.carers() == ben.carers() == before
+
+        # The nightly backup: the database, and (kept apart) the key file.
+        backups = tmp_path / "backups"
+        backups.mkdir()
+        database.back_up(backups / "carerdesk.dump")
+        shutil.copy2(data / "server.key", backups / "server.key")
+
+        # The server is lost: process, database and data directory.
+        server.kill()
+        database.lose()
+        shutil.rmtree(data)
+
+        # Restore both, start again (same address: the laptops know no other).
+        data.mkdir(mode=0o700)
+        database.restore(backups / "carerdesk.dump")
+        shutil.copy2(backups / "server.key", data / "server.key")
+        server.start(timeout=60)
+
+        # Every laptop syncs on: nothing of theirs lost, new work flows both ways once.
+        after = set(add_carers(ben.vault, 5, prefix="C"))
+        for laptop in (ben, amy, ben):
+            laptop.sync()
+        assert amy.carers() == ben.carers() == before | after
+        again = amy.engine.sync_now()
+        assert again.pushed == 0 and not again.rejected
+    finally:
+        server.stop()
