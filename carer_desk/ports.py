@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from carer_desk.payment_decisions import DecisionOutcome
 from carer_desk.sync_status import (
     ConflictListing,
     Identity,
@@ -315,4 +316,18 @@ class SyncGateway(Protocol):
 
     def stop(self) -> None:
         """Stop retrying and watching (on lock or quit)."""
+        ...
+
+    def decide_payment(
+        self,
+        payment_id: str,
+        *,
+        approve: bool,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> DecisionOutcome:
+        """A payments approver's decision, made on the server (online only), then a sync
+        so this laptop holds the decided request. ``DecisionRefused`` carries the
+        server's reason (cap, budget, no recent assessment); ``OfficeUnreachable`` when
+        it cannot be reached (nothing was decided)."""
         ...

@@ -11,12 +11,14 @@ from PySide6.QtWidgets import QWidget
 from carer_desk.roles import Area
 from carer_desk.services.caseload import CaseloadFilter
 from ui.context import AppContext
+from ui.controllers.approvals import ApprovalsController
 from ui.controllers.carer import CarerController
 from ui.controllers.caseload import CaseloadController
 from ui.controllers.conflicts import ConflictsController
 from ui.controllers.group import GroupController
 from ui.controllers.groups import GroupsController
 from ui.controllers.register import RegisterController
+from ui.views.approvals_page import ApprovalsPage
 from ui.views.carer_page import CarerPage
 from ui.views.caseload_page import CaseloadPage
 from ui.views.group_page import GroupPage
@@ -55,6 +57,8 @@ def area_page(
         )
         groups.setParent(groups_page)
         return groups_page
+    if area is Area.REQUESTS:
+        return _approvals_page(ctx, ws)
     if area is Area.SYNC:
         sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens())
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
@@ -108,6 +112,13 @@ def _group_page(ctx: AppContext, ws: Workspace, group_id: str) -> QWidget:
         parent=ws,
     )
     controller.setParent(page)
+    return page
+
+
+def _approvals_page(ctx: AppContext, ws: Workspace) -> QWidget:
+    approvals = ApprovalsController(ctx)
+    page = ApprovalsPage(approvals, parent=ws)
+    approvals.setParent(page)
     return page
 
 

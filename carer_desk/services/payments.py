@@ -40,6 +40,8 @@ from carer_desk.rules.payment_cap import (
     requires_recent_assessment,
 )
 from carer_desk.services.base import Service
+from carer_desk.services.payment_advice import RequestAdvice, advise
+from carer_desk.services.payment_queue import QueueItem, funder_sentences, queue_items
 
 logger = logging.getLogger(__name__)
 
@@ -390,3 +392,49 @@ class PaymentService(Service):
     def open_requests(self, carer_id: str) -> list[WellbeingPaymentRequest]:
         """Drafts and requests waiting for a decision (shown on the carer's screen)."""
         return [r for r in self.list_for_carer(carer_id) if r.status in OPEN_STATUSES]
+
+    # --- what the request form and the approver's queue say --------------------------
+
+    def advise(
+        self,
+        carer_id: str,
+        *,
+        amount_pence: int | None,
+        purpose: PaymentPurpose | None,
+        knowledge: str,
+        request_id: str | None = None,
+    ) -> RequestAdvice:
+        """The live check of a request being typed (nothing audited: it runs at every
+        pause in typing, and shows only counts and dates of the carer's requests)."""
+        return advise(
+            carer_id=carer_id,
+            amount_pence=amount_pence,
+            purpose=purpose,
+            on=self.clock.today(),
+            requests=self._all(),
+            conversations=self.repo.where(GuidedConversation, carer_id=carer_id),
+            rules=self._rules,
+            knowledge=knowledge,
+            request_id=request_id,
+        )
+
+    def decision_queue(self, knowledge: str) -> list[QueueItem]:
+        """The approver's queue, oldest first, each request with the cap position as the
+        server will check it; the view is audited once for the whole list."""
+        every = self._all()
+        waiting = self.waiting_for_decision()
+        self.store.audit(
+            "view", kind=KIND, details={"list": "decision_queue", "count": len(waiting)}
+        )
+        return queue_items(
+            waiting=waiting,
+            every_request=every,
+            repo=self.repo,
+            store=self.store,
+            rules=self._rules,
+            knowledge=knowledge,
+        )
+
+    def funder_position(self) -> list[str]:
+        """The current financial year's budget position per funder half, in sentences."""
+        return funder_sentences(self.budget_position())

@@ -20,6 +20,7 @@ import httpx
 
 from carer_desk.changes import Changes, ChangeSource
 from carer_desk.errors import CarerDeskError, LaptopRevoked
+from carer_desk.payment_decisions import DecisionOutcome, DecisionRefused
 from carer_desk.ports import SyncState
 from carer_desk.sync_status import (
     ConflictField,
@@ -49,9 +50,9 @@ from sync.client.errors import (
     ServerUnreachable,
 )
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
-from sync.client.transport import HttpTransport
+from sync.client.transport import HttpTransport, RevokedSignal
 from sync.client.wipe import wipe_vault_files
-from sync.protocol import EnrolRequest
+from sync.protocol import Decision, EnrolRequest, PaymentDecisionRequest
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +371,49 @@ class ServerSyncGateway:
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
+
+    # --- decisions made on the server ---------------------------------------------------
+
+    def decide_payment(
+        self,
+        payment_id: str,
+        *,
+        approve: bool,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> DecisionOutcome:
+        enrolment = self._enrolment()
+        transport = self._transport(enrolment)
+        body = PaymentDecisionRequest(
+            decision=Decision.APPROVE if approve else Decision.DECLINE,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        try:
+            answer = transport.decide_payment(payment_id, body)
+        except ServerRefused as exc:
+            # The server's sentence is the reason (cap, budget, assessment, decided).
+            raise DecisionRefused(exc.reason) from None
+        except RevokedSignal:
+            self.revoked = True
+            raise LaptopRevoked() from None
+        finally:
+            transport.close()
+        try:
+            report: SyncReport | None = self.sync_now()
+        except CarerDeskError as exc:
+            if isinstance(exc, LaptopRevoked):
+                raise
+            log.info("decision made; the sync after it did not finish (%s)", type(exc).__name__)
+            report = None
+        return DecisionOutcome(
+            payment_id=answer.payment_id,
+            status=answer.status,
+            message=answer.message,
+            remaining_pence=answer.remaining_pence,
+            budget_remaining_pence=answer.budget_remaining_pence,
+            report=report,
+        )
 
     # --- what waits for a person -------------------------------------------------------
 

@@ -35,6 +35,8 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
+    PaymentDecisionRequest,
+    PaymentDecisionResponse,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -53,6 +55,7 @@ ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
+PAYMENTS_PATH = f"{API_PREFIX}/payments"
 
 
 class EncodedPush(PushRequest):
@@ -148,6 +151,14 @@ class HttpTransport:
         # The id goes into the path: quote it so an odd id cannot reach another endpoint.
         path = f"{CONFLICTS_PATH}/{quote(conflict_id, safe='')}/resolve"
         return self._call("POST", path, ResolveConflictResponse, body=body)
+
+    def decide_payment(
+        self, payment_id: str, request: PaymentDecisionRequest
+    ) -> PaymentDecisionResponse:
+        """A payments approver's decision on a submitted request (the server checks the
+        cap, the budget and the assessment, and refuses with its reason)."""
+        path = f"{PAYMENTS_PATH}/{quote(payment_id, safe='')}/decision"
+        return self._call("POST", path, PaymentDecisionResponse, body=request)
 
     def reachable(self) -> bool:
         """True when the server answers at all (a revoked answer counts: the sync that

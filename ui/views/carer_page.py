@@ -29,6 +29,7 @@ from ui.icons import icon
 from ui.models.sync_state import state_icon_name, state_word
 from ui.views import carer_tabs
 from ui.views.form_builder import FieldWidget, ListEditor, build_fields, show_problems
+from ui.views.payments_tab import payments_tab_for
 from ui.views.widgets import banner, button, button_row, form_layout, heading, hint
 
 TABS = ("profile", "conversations", "payments", "plan", "groups", "history")
@@ -283,7 +284,7 @@ class CarerPage(QWidget):
         self._tab_keys = ["profile"]
         for key, label, tab in (
             ("conversations", "&Conversations", carer_tabs.conversations_tab(record)),
-            ("payments", "Pa&yments", carer_tabs.payments_tab(record)),
+            ("payments", "Pa&yments", self._payments_tab(record)),
             ("plan", "Plan && &card", carer_tabs.plan_tab(record, self._group_size)),
             ("groups", "&Groups", carer_tabs.groups_tab(record)),
             ("history", "&History", carer_tabs.history_tab(record)),
@@ -296,6 +297,10 @@ class CarerPage(QWidget):
         if record.carer.safeguarding_flag:
             self.notice.setText("⚠ A safeguarding concern is recorded for this carer.")
             self.notice.setVisible(True)
+
+    def _payments_tab(self, record: CarerRecord) -> QWidget:
+        assert self.controller is not None
+        return payments_tab_for(self.controller.ctx, record)
 
     def show_values(self, values: dict, from_draft: bool) -> None:
         self._showing = True  # filling the form is not an edit

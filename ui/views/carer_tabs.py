@@ -1,4 +1,4 @@
-"""The carer page's read-only tabs: conversations, payments, plan and card, groups, and
+"""The carer page's read-only tabs: conversations, plan and card, groups, and
 the record's history (who viewed, changed, printed, when)."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from carer_desk.rules.card_numbers import format_card_number
-from carer_desk.rules.payment_cap import format_pounds
 from ui.controllers.carer import CarerRecord
 from ui.views.widgets import hint, paragraph, subheading
 
@@ -85,25 +84,6 @@ def conversations_tab(record: CarerRecord) -> QWidget:
         ("Started", "Status", "Completed", "Carer's assessment", "Review"),
         rows,
         "No guided conversation yet.",
-    )
-
-
-def payments_tab(record: CarerRecord) -> QWidget:
-    rows = [
-        (
-            _iso(p.requested_on),
-            format_pounds(p.amount_pence),
-            str(p.purpose.label),
-            str(p.status.label),
-        )
-        for p in sorted(record.payments, key=lambda p: p.requested_on, reverse=True)
-    ]
-    return ListTab(
-        "Wellbeing payments",
-        READ_ONLY_NOTE,
-        ("Requested", "Amount", "Purpose", "Status"),
-        rows,
-        "No wellbeing-payment request yet.",
     )
 
 
