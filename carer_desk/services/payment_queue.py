@@ -22,6 +22,7 @@ from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.kinds import View
 from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.rules.budget import BudgetPosition
+from carer_desk.rules.payment_cap import check_request_cap, duplicate_purpose_warning
 from carer_desk.services.payment_advice import RequestAdvice, advise
 from carer_desk.services.repository import Repository
 
@@ -48,14 +49,50 @@ class QueueItem:
 
     request: WellbeingPaymentRequest
     carer: CarerContext
-    advice: RequestAdvice
+    fits: bool  # within the cap, as the server will check it (the list's column)
     warning: str | None  # the same-purpose warning (kept at submission, or found now)
     server_version: int | None  # what the approver looked at (the server refuses a newer)
     sync_state: SyncState
+    # What the full advice is worked out from when the request is chosen (pure: no vault).
+    carer_requests: tuple[WellbeingPaymentRequest, ...]
+    rules: PaymentSettings
+    knowledge: str
+
+    def advice(self) -> RequestAdvice:
+        """Everything the panel says of the cap, checked as the server checks it: the
+        request's own amount on its own date, the request itself left out."""
+        r = self.request
+        return advise(
+            carer_id=r.carer_id,
+            amount_pence=r.amount_pence,
+            purpose=r.purpose,
+            on=r.requested_on,
+            requests=self.carer_requests,
+            conversations=None,
+            rules=self.rules,
+            knowledge=self.knowledge,
+            request_id=r.id,
+        )
 
 
-def carer_context(repo: Repository, store: RecordStore, carer_id: str) -> CarerContext:
+@dataclass(frozen=True, slots=True)
+class DecisionQueue:
+    items: tuple[QueueItem, ...]
+    budget: tuple[str, ...]  # the year's position, then one sentence per funder half
+
+
+def _summaries(store: RecordStore) -> dict[str, dict]:
+    """Every ``carer_summary`` on this laptop (an approver's), read in one pass."""
+    return dict(store.iter_kind(SUMMARY_KIND))
+
+
+def carer_context(
+    repo: Repository, store: RecordStore, carer_id: str, summaries: dict[str, dict]
+) -> CarerContext:
     """From the whole record where this laptop has it, else the server's summary."""
+    summary = summaries.get(carer_id)
+    if summary is not None:
+        return _from_summary(carer_id, summary)
     carer = repo.find(Carer, carer_id)
     if carer is not None:
         done = [
@@ -64,10 +101,10 @@ def carer_context(repo: Repository, store: RecordStore, carer_id: str) -> CarerC
             if c.assessment_completed and c.completed_on is not None
         ]
         return CarerContext(carer_id, carer.display_name, max(done) if done else None)
-    try:
-        summary = store.get(SUMMARY_KIND, carer_id)
-    except NotFoundError:
-        return CarerContext(carer_id, "(carer not synced to this laptop)", None)
+    return CarerContext(carer_id, "(carer not synced to this laptop)", None)
+
+
+def _from_summary(carer_id: str, summary: dict) -> CarerContext:
     raw = summary.get("last_assessment_completed_on")
     try:
         last = date.fromisoformat(raw) if isinstance(raw, str) else None
@@ -86,23 +123,29 @@ def queue_items(
     knowledge: str,
 ) -> list[QueueItem]:
     states = store.sync_states("payment_request")
+    by_carer: dict[str, list[WellbeingPaymentRequest]] = {}
+    for r in every_request:
+        by_carer.setdefault(r.carer_id, []).append(r)
+    summaries = _summaries(store)
     contexts: dict[str, CarerContext] = {}
     items = []
     for request in waiting:
         context = contexts.get(request.carer_id)
         if context is None:
-            context = contexts[request.carer_id] = carer_context(repo, store, request.carer_id)
+            context = contexts[request.carer_id] = carer_context(
+                repo, store, request.carer_id, summaries
+            )
+        mine = tuple(by_carer.get(request.carer_id, ()))
         # Checked as the server checks it: the request's own amount on its own date.
-        advice = advise(
-            carer_id=request.carer_id,
-            amount_pence=request.amount_pence,
-            purpose=request.purpose,
-            on=request.requested_on,
-            requests=every_request,
-            conversations=None,
-            rules=rules,
-            knowledge=knowledge,
-            request_id=request.id,
+        check = check_request_cap(
+            request,
+            mine,
+            cap_pence=rules.cap_pence,
+            window_months=rules.window_months,
+            stale_draft_days=rules.stale_draft_days,
+        )
+        warning = request.duplicate_purpose_warning or duplicate_purpose_warning(
+            mine, request, rules.duplicate_purpose_days
         )
         try:
             server_version = store.meta(request.id).server_version
@@ -112,10 +155,13 @@ def queue_items(
             QueueItem(
                 request=request,
                 carer=context,
-                advice=advice,
-                warning=request.duplicate_purpose_warning or advice.warning,
+                fits=check.allowed,
+                warning=warning,
                 server_version=server_version,
                 sync_state=states.get(request.id, SyncState.SYNCED),
+                carer_requests=mine,
+                rules=rules,
+                knowledge=knowledge,
             )
         )
     return items

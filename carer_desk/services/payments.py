@@ -41,7 +41,7 @@ from carer_desk.rules.payment_cap import (
 )
 from carer_desk.services.base import Service
 from carer_desk.services.payment_advice import RequestAdvice, advise
-from carer_desk.services.payment_queue import QueueItem, funder_sentences, queue_items
+from carer_desk.services.payment_queue import DecisionQueue, funder_sentences, queue_items
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +116,13 @@ class PaymentService(Service):
         )
         return found
 
-    def waiting_for_decision(self) -> list[WellbeingPaymentRequest]:
-        """The approver's queue: submitted requests, oldest first."""
+    def waiting_for_decision(
+        self, requests: list[WellbeingPaymentRequest] | None = None
+    ) -> list[WellbeingPaymentRequest]:
+        """The approver's queue: submitted requests, oldest first (of ``requests`` when
+        the caller has read them already)."""
         return sorted(
-            (r for r in self._all() if r.status == PaymentStatus.SUBMITTED),
+            (r for r in (requests or self._all()) if r.status == PaymentStatus.SUBMITTED),
             key=lambda r: (r.submitted_on or r.requested_on, r.id),
         )
 
@@ -418,15 +421,16 @@ class PaymentService(Service):
             request_id=request_id,
         )
 
-    def decision_queue(self, knowledge: str) -> list[QueueItem]:
-        """The approver's queue, oldest first, each request with the cap position as the
-        server will check it; the view is audited once for the whole list."""
+    def decision_queue(self, knowledge: str) -> DecisionQueue:
+        """The approver's queue, oldest first, each request with the cap as the server
+        will check it, and the year's budget per funder half: the requests are read once
+        for both. The view is audited once for the whole list."""
         every = self._all()
-        waiting = self.waiting_for_decision()
+        waiting = self.waiting_for_decision(every)
         self.store.audit(
             "view", kind=KIND, details={"list": "decision_queue", "count": len(waiting)}
         )
-        return queue_items(
+        items = queue_items(
             waiting=waiting,
             every_request=every,
             repo=self.repo,
@@ -434,7 +438,15 @@ class PaymentService(Service):
             rules=self._rules,
             knowledge=knowledge,
         )
-
-    def funder_position(self) -> list[str]:
-        """The current financial year's budget position per funder half, in sentences."""
-        return funder_sentences(self.budget_position())
+        year = self.financial_year()
+        rules = self._rules
+        # Districts are left out: the queue shows the funders' halves only.
+        budget = budget_position(
+            every,
+            year,
+            as_of=self.clock.today(),
+            annual_budget_pence=rules.budget_for(year.start.year),
+            funder_split=rules.funder_split,
+            attribution=rules.year_end_attribution,
+        )
+        return DecisionQueue(tuple(items), tuple(funder_sentences(budget)))

@@ -100,6 +100,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     shoot("carer-profile")
     ws.record_page.tabs.setCurrentIndex(5)
     shoot("carer-history")
+    _payment_request(app, shell, shoot)
     shell.window.new_carer_action.trigger()
     _spin(app, lambda: isinstance(ws.record_page, CarerPage))
     page = ws.record_page
@@ -116,6 +117,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     shoot("settings", dialog)
     dialog.close()
     _groups(app, shell, shoot)
+    _approvals(app, shell, shoot)
     shell.shutdown()
     return shots
 
@@ -168,6 +170,61 @@ def _groups(app, shell, shoot) -> None:
     page.preview.resize(int(SIZE[0] * 0.7), SIZE[1])
     shoot("sign-in-preview", page.preview)
     page.preview.close()
+
+
+def _payment_request(app, shell, shoot) -> None:
+    """A worker asking for a payment over what is left of the carer's cap: the live check
+    says so, naming what is counted and until when."""
+    from ui.operations import Lane
+    from ui.views.carer_page import CarerPage
+    from ui.views.payments_tab import PaymentsTab
+
+    session = shell.ctx.open_desk().session
+
+    def with_requests(s) -> str:
+        # A carer whose cap is partly used, so the sentence has something to say.
+        for row in s.caseload.rows():
+            advice = s.payments.advise(row.carer_id, amount_pence=None, purpose=None, knowledge="")
+            if advice.assessment_problem is None and 0 < advice.remaining_pence < 30_000:
+                return row.carer_id
+        return s.caseload.rows()[0].carer_id
+
+    box: list = []
+    shell.runner.submit(Lane.VAULT, lambda: with_requests(session), box.append, box.append)
+    _spin(app, lambda: bool(box))
+    ws = shell.window.workspace
+    ws.open_record("carer", box[0], "payments")
+    _spin(app, lambda: isinstance(ws.record_page, CarerPage))
+    _spin(app, lambda: isinstance(ws.record_page.tabs.currentWidget(), PaymentsTab))
+    tab = ws.record_page.tabs.currentWidget()
+    _spin(app, lambda: tab.controller.advice is not None)
+    fields = tab.form.fields
+    fields["amount"].widget.setText("250")
+    purpose = fields["purpose"].widget
+    purpose.setCurrentIndex(purpose.findData("household_bills"))
+    fields["wellbeing_outcome"].widget.setPlainText("Heating through the winter, so she sleeps.")
+    tab._edited()
+    tab.controller.check()
+    _spin(app, lambda: shell.runner.pending == 0)
+    tab.ensureWidgetVisible(tab.check_box)
+    shoot("payment-request")
+
+
+def _approvals(app, shell, shoot) -> None:
+    """The demo approver's home: the queue, a request chosen, the budget per funder."""
+    from carer_desk.roles import Area
+    from ui.controllers.session import Gate
+    from ui.controllers.window import Place
+
+    shell.session.lock("screenshot")
+    _spin(app, lambda: shell.session.gate is Gate.UNLOCK)
+    shell.choose_demo("approver")
+    _spin(app, lambda: shell.session.gate is Gate.WORKSPACE, 90)
+    shell.go(Place(Area.REQUESTS))
+    page = shell.window.workspace.page_for(Area.REQUESTS)
+    _spin(app, lambda: page.controller.ready)
+    page.table.selectRow(0)
+    shoot("approvals")
 
 
 def main() -> int:

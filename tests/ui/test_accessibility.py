@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from carer_desk.roles import Area
 from tests.ui.accessibility import walk
-from tests.ui.conftest import Desk
+from tests.ui.conftest import Desk, _demo_person
 from ui.controllers.session import Gate
 from ui.controllers.window import Place
 from ui.views.about_dialog import AboutDialog
@@ -110,3 +113,19 @@ def test_the_groups_screens(facilitator: Desk, qtbot):
     qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, GroupPage))
     facilitator.idle(qtbot)
     _clean(walk(window), "new group")
+
+
+@pytest.fixture
+def approver(qtbot, tmp_path) -> Iterator[Desk]:
+    yield from _demo_person(qtbot, tmp_path, "approver")
+
+
+def test_the_payment_screens(approver: Desk, qtbot):
+    """The approver's queue with a request chosen (the worker's request form is walked
+    with the carer's tabs above)."""
+    window = approver.window
+    page = window.workspace.page_for(Area.REQUESTS)
+    qtbot.waitUntil(lambda: page.controller.ready)
+    approver.idle(qtbot)
+    assert page.controller.model.rowCount() > 0
+    _clean(walk(window), "requests to decide")

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from carer_desk.changes import Changes
 from carer_desk.errors import OfficeUnreachable, VaultLocked
 from carer_desk.payment_decisions import DECLINE_REASON_MAX, DecisionOutcome, DecisionRefused
-from carer_desk.services.payment_queue import QueueItem
+from carer_desk.services.payment_queue import DecisionQueue, QueueItem
 from carer_desk.session import DeskSession
 from ui.context import AppContext
 from ui.controllers.form_draft import FormDraft
@@ -56,24 +56,19 @@ class ApprovalsController(QObject):
     def load(self) -> None:
         sync, key = self.desk.sync, self.draft.key
 
-        def read(s: DeskSession) -> tuple[list[QueueItem], list[str], dict | None]:
-            knowledge = knowledge_of(sync)
-            return (
-                s.payments.decision_queue(knowledge),
-                s.payments.funder_position(),
-                s.drafts.load(key),
-            )
+        def read(s: DeskSession) -> tuple[DecisionQueue, dict | None]:
+            return s.payments.decision_queue(knowledge_of(sync)), s.drafts.load(key)
 
         QueryOp(self.ctx.runner, self.session, read).success(self._loaded).failure(
             self._load_failed
         ).busy("Reading the requests…").run()
 
-    def _loaded(self, result: tuple[list[QueueItem], list[str], dict | None]) -> None:
-        items, budget, draft = result
-        self.model.set_rows(items)
+    def _loaded(self, result: tuple[DecisionQueue, dict | None]) -> None:
+        queue, draft = result
+        self.model.set_rows(queue.items)
         self.ready = True
         self.ready_changed.emit()
-        self.budget_ready.emit(budget)
+        self.budget_ready.emit(list(queue.budget))
         if draft and not self.draft.dirty:
             self.draft.values, self.draft.dirty = dict(draft), True
             self.reason_ready.emit(str(draft.get("reason") or ""))

@@ -128,14 +128,14 @@ class QueueModel(RowsModel[QueueItem]):
             case QueueColumn.PURPOSE:
                 return str(r.purpose.label)
             case QueueColumn.CAP:
-                return "Within the limit" if row.advice.fits else "Over the limit"
+                return "Within the limit" if row.fits else "Over the limit"
             case _:
                 return "Warning" if row.warning else ("No warning" if spoken else "")
 
     def extra(self, row: QueueItem, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DecorationRole:
             if column == QueueColumn.CAP:
-                return item_icon("state-synced" if row.advice.fits else "state-rejected")
+                return item_icon("state-synced" if row.fits else "state-rejected")
             if column == QueueColumn.WARNING and row.warning:
                 return item_icon("warning")
         return None

@@ -131,8 +131,8 @@ class DecisionPanel(QWidget):
             w.setVisible(has)
         self.warning.setVisible(bool(item and item.warning))
         self.flag.setVisible(bool(item and item.request.office_flag))
-        self.counted.setVisible(bool(item and item.advice.counted))
         if item is None:
+            self.counted.setVisible(False)
             self.title.setText("No request chosen")
             self.title.setAccessibleName(self.title.text())
             return
@@ -147,12 +147,15 @@ class DecisionPanel(QWidget):
             + (f", submitted on {long_date(r.submitted_on)}." if r.submitted_on else ".")
         )
         self.outcome.setText(f"What it will achieve: {r.wellbeing_outcome}")
-        self.position.setText(item.advice.position)
-        self.verdict.setText(item.advice.verdict)
-        self.counted.setText(item.advice.counted)
+        advice = item.advice()  # pure and quick: worked out for the one chosen
+        before = advice.position
+        self.position.setText(f"Before this request: {before[0].lower()}{before[1:]}")
+        self.verdict.setText(advice.verdict)
+        self.counted.setText(advice.counted)
+        self.counted.setVisible(bool(advice.counted))
         self.warning.setText(f"⚠ {item.warning}" if item.warning else "")
         self.flag.setText(r.office_flag or "")
-        self.knowledge.setText(item.advice.knowledge)
+        self.knowledge.setText(advice.knowledge)
 
 
 class ApprovalsPage(QWidget):
@@ -205,7 +208,8 @@ class ApprovalsPage(QWidget):
                 QueueColumn.AMOUNT: "£300.00",
                 QueueColumn.PURPOSE: "Help at home (laundry, cleaning)",
                 QueueColumn.CAP: "Within the limit",
-            }
+            },
+            boxes={QueueColumn.CAP},  # room for its icon
         )
         if self.controller.model.rowCount() == 0:
             self.states.show_empty(
