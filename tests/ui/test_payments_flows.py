@@ -177,6 +177,14 @@ def test_approved_on_the_approvers_laptop_and_seen_by_the_worker_after_sync(
     stored = on_vault(worker, qtbot, lambda s: s.payments.list_for_carer(carer_id))
     assert [r.status for r in stored if r.amount_pence == 12_000] == [PaymentStatus.APPROVED]
 
+    # Lock means locked: nothing of the queue stays on the approver's screen.
+    names = {item.carer.display_name for item in model.rows()}
+    approver.shell.session.lock("test")
+    approver.at(qtbot, Gate.UNLOCK)
+    shown = " ".join(visible_texts(approver.window))
+    assert names and not any(name in shown for name in names)
+    assert "Before this request" not in shown and "£120.00" not in shown
+
 
 def test_the_offices_refusal_is_shown_as_its_reason(worker: Desk, approver_window: Desk, qtbot):
     """Two laptops each within the cap, together over it: the office refuses the second

@@ -140,9 +140,9 @@ class DecisionPanel(QWidget):
         self.title.setText(f"{money(r.amount_pence)} for {item.carer.display_name}")
         self.title.setAccessibleName(self.title.text())
         self.carer.setText(f"{item.carer.display_name}. {item.carer.sentence()}")
-        paid = f"to {r.supplier_name} (supplier)" if r.supplier_name else f"to {r.paid_to.label}"
+        paid = f"{r.supplier_name} (a supplier)" if r.supplier_name else "the carer"
         self.request.setText(
-            f"{r.purpose.label}, {money(r.amount_pence)}, paid {paid.lower()}. Requested by "
+            f"{r.purpose.label}, {money(r.amount_pence)}, paid to {paid}. Requested by "
             f"{r.requested_by} on {long_date(r.requested_on)}"
             + (f", submitted on {long_date(r.submitted_on)}." if r.submitted_on else ".")
         )

@@ -94,7 +94,7 @@ class PaymentsTab(QScrollArea):
         self.detail = paragraph("", body, name="The selected request's life cycle")
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.submit_draft = button(
-            "Su&bmit this draft",
+            "Submit this dra&ft",
             name="Submit the selected draft for a decision",
             icon_name="save",
             parent=body,
@@ -129,10 +129,10 @@ class PaymentsTab(QScrollArea):
             parent=self.form,
         )
         self.undo_typing = button(
-            "&Clear the form", name="Clear the request form and its draft", parent=self.form
+            "Clea&r the form", name="Clear the request form and its draft", parent=self.form
         )
         self.submit_button = button(
-            "&Submit for a decision",
+            "Submit for a decisi&on",
             name="Submit the request for a decision",
             description="The office's approver decides; the decision comes back at a sync",
             icon_name="requests",

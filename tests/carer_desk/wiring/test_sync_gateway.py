@@ -142,3 +142,55 @@ def test_a_revoked_laptop_is_told_first_and_wiped_only_when_asked(
     assert path.exists()  # not yet: the person is told first
     ann.sync.wipe()
     assert not any(p.name.startswith(path.name) for p in path.parent.iterdir())
+
+
+def test_a_decision_the_server_refuses_comes_back_as_its_reason(ann: Laptop, tmp_path: Path):
+    from carer_desk.payment_decisions import DecisionRefused
+
+    # A worker may not decide: the server's own sentence, not a status code.
+    with pytest.raises(DecisionRefused) as refused:
+        ann.sync.decide_payment("0" * 32, approve=True)
+    assert str(refused.value) == (
+        "Only a payments approver can approve or decline a wellbeing payment."
+    )
+    assert "403" not in str(refused.value)
+
+
+def test_an_approver_deciding_a_request_the_server_does_not_hold(
+    server: InProcessServer, tmp_path: Path
+):
+    from carer_desk.payment_decisions import DecisionRefused
+
+    server.create_user("amy", PASSWORD, role="payments-approver", team=None)
+    amy = Laptop(server, tmp_path / "amy.sqlite", "amy")
+    try:
+        with pytest.raises(DecisionRefused) as refused:
+            amy.sync.decide_payment("0" * 32, approve=False, reason="Not eligible.")
+        assert str(refused.value).startswith("No wellbeing payment request")
+    finally:
+        amy.vault.close()
+
+
+def test_a_decision_with_no_server_to_ask_decides_nothing(tmp_path: Path):
+    from carer_desk.errors import OfficeUnreachable
+
+    vault = new_vault(tmp_path / "offline.sqlite", actor="amy")
+    from carer_desk.wiring.enrolment import Enrolment, save_enrolment
+
+    save_enrolment(
+        vault,
+        Enrolment(
+            server="http://127.0.0.1:9",
+            device_id="d" * 32,
+            username="amy",
+            role="payments-approver",
+            credential="x",
+            team=None,
+        ),
+    )
+    gateway = ServerSyncGateway(vault, backoff=NO_RETRY)
+    try:
+        with pytest.raises(OfficeUnreachable):
+            gateway.decide_payment("0" * 32, approve=True)
+    finally:
+        vault.close()
