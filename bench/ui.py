@@ -120,19 +120,17 @@ def start_time(folder: Path) -> float:
     return best
 
 
-def in_window(folder: Path, cold: bool = False) -> dict[str, float]:
-    import psutil
+def _window(folder: Path):
+    """The real window over the vault in ``folder``, and a wait that idles between rounds
+    as Qt's own event loop does (a loop that never sleeps holds the interpreter lock and
+    slows the vault thread it waits for)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from carer_desk.config import Settings
-    from carer_desk.roles import Area
-    from carer_desk.services.caseload import CaseloadFilter
     from carer_desk.wiring.desk import Launcher
-    from ui.controllers.session import Gate
     from ui.preferences import Preferences
     from ui.shell import Shell
-    from ui.views.carer_page import CarerPage
 
     app = QApplication.instance() or QApplication([])
     tmp = Path(tempfile.mkdtemp())
@@ -148,6 +146,20 @@ def in_window(folder: Path, cold: bool = False) -> dict[str, float]:
             if time.monotonic() > end:
                 raise SystemExit("timed out")
             app.processEvents()
+            time.sleep(0.0005)
+
+    return app, shell, spin
+
+
+def in_window(folder: Path, cold: bool = False) -> dict[str, float]:
+    import psutil
+
+    from carer_desk.roles import Area
+    from carer_desk.services.caseload import CaseloadFilter
+    from ui.controllers.session import Gate
+    from ui.views.carer_page import CarerPage
+
+    app, shell, spin = _window(folder)
 
     spin(lambda: shell.session.gate is Gate.UNLOCK)
     # A person takes seconds to type a passphrase; the window loads what unlocking needs
@@ -310,35 +322,11 @@ def build_approver_vault(folder: Path, waiting: int) -> Path:
 def approver_queue(folder: Path) -> dict[str, float]:
     """Open *Requests to decide* (to every row listed and the first shown), five times;
     then choose each of the first 50 requests in turn."""
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from carer_desk.config import Settings
-    from carer_desk.wiring.desk import Launcher
     from ui.controllers.approvals import ApprovalsController
     from ui.controllers.session import Gate
-    from ui.preferences import Preferences
-    from ui.shell import Shell
     from ui.views.approvals_page import ApprovalsPage
 
-    app = QApplication.instance() or QApplication([])
-    tmp = Path(tempfile.mkdtemp())
-    launcher = Launcher(folder, Settings(), actor="bench", demo_dir=tmp / "demo")
-    prefs = Preferences(QSettings(str(tmp / "prefs.ini"), QSettings.Format.IniFormat))
-    shell = Shell(app, launcher, launcher.office(), prefs=prefs)
-    shell.window.resize(1280, 800)
-    shell.start()
-
-    def spin(predicate, timeout: float = 120.0) -> None:
-        # Idle between rounds as Qt's own event loop does: a loop that never sleeps holds
-        # the interpreter lock and slows the vault thread it is waiting for.
-        end = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > end:
-                raise SystemExit("timed out")
-            app.processEvents()
-            time.sleep(0.0005)
-
+    app, shell, spin = _window(folder)
     spin(lambda: shell.session.gate is Gate.UNLOCK)
     shell.session.unlock(PASSPHRASE)
     spin(lambda: shell.window.workspace is not None and shell.runner.pending == 0)
