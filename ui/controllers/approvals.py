@@ -19,7 +19,7 @@ from carer_desk.services.payment_queue import DecisionQueue, QueueItem
 from carer_desk.session import DeskSession
 from ui.context import AppContext
 from ui.controllers.form_draft import FormDraft
-from ui.controllers.payment_request import knowledge_of
+from ui.controllers.payment_request import knowledge_of, while_alive
 from ui.models.payments_model import QueueModel
 from ui.operations import NetworkOp, QueryOp, VaultTask, describe_failure
 
@@ -59,9 +59,9 @@ class ApprovalsController(QObject):
         def read(s: DeskSession) -> tuple[DecisionQueue, dict | None]:
             return s.payments.decision_queue(knowledge_of(sync)), s.drafts.load(key)
 
-        QueryOp(self.ctx.runner, self.session, read).success(self._loaded).failure(
-            self._load_failed
-        ).busy("Reading the requests…").run()
+        QueryOp(self.ctx.runner, self.session, read).success(
+            while_alive(self, self._loaded)
+        ).failure(while_alive(self, self._load_failed)).busy("Reading the requests…").run()
 
     def _loaded(self, result: tuple[DecisionQueue, dict | None]) -> None:
         queue, draft = result
@@ -117,9 +117,9 @@ class ApprovalsController(QObject):
                 expected_version=version,
             )
 
-        NetworkOp(self.ctx.runner, call).success(self._decided).failure(self._failed).busy(
-            "Asking the office…"
-        ).run()
+        NetworkOp(self.ctx.runner, call).success(while_alive(self, self._decided)).failure(
+            while_alive(self, self._failed)
+        ).busy("Asking the office…").run()
 
     def _done_deciding(self) -> None:
         self.deciding = False

@@ -11,9 +11,11 @@ sync and redraws the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.changes import Changes
@@ -38,6 +40,18 @@ from ui.models.payments_model import RequestRow, RequestsModel
 from ui.operations import CoreOp, QueryOp, describe_failure
 
 ADVICE_AFTER_MS = 250  # the live check runs at this pause in typing
+C = TypeVar("C")
+
+
+def while_alive(owner: QObject, callback: Callable[[C], None]) -> Callable[[C], None]:
+    """``callback``, skipped when ``owner`` has been deleted meanwhile (its tab or page
+    went while the vault or the office was answering)."""
+
+    def call(value: C) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call
 
 
 def knowledge_of(desk_sync: Any) -> str:
@@ -97,9 +111,9 @@ class PaymentRequestController(QObject):
         def read(s: DeskSession) -> tuple[list[RequestRow], str, dict | None]:
             return request_rows(s, carer_id), knowledge_of(sync), s.drafts.load(key)
 
-        QueryOp(self.ctx.runner, self.session, read).success(self._loaded).failure(
-            lambda exc: self.problem.emit(describe_failure(exc))
-        ).run()
+        QueryOp(self.ctx.runner, self.session, read).success(
+            while_alive(self, self._loaded)
+        ).failure(while_alive(self, lambda exc: self.problem.emit(describe_failure(exc)))).run()
 
     def _loaded(self, result: tuple[list[RequestRow], str, dict | None]) -> None:
         rows, knowledge, draft = result
@@ -124,7 +138,7 @@ class PaymentRequestController(QObject):
             self.rows_ready.emit()
             self.check()
 
-        QueryOp(self.ctx.runner, self.session, read).success(shown).run()
+        QueryOp(self.ctx.runner, self.session, read).success(while_alive(self, shown)).run()
 
     def _changes(self, changes: Changes) -> None:
         """A decision (or another laptop's request) arrived by sync, or a sync moved the
@@ -154,7 +168,7 @@ class PaymentRequestController(QObject):
             lambda s: s.payments.advise(
                 carer_id, amount_pence=amount, purpose=purpose, knowledge=knowledge
             ),
-        ).success(self._advised).run()
+        ).success(while_alive(self, self._advised)).run()
 
     def _advised(self, advice: RequestAdvice) -> None:
         self.advice = advice
@@ -188,9 +202,9 @@ class PaymentRequestController(QObject):
             s.drafts.discard(key)
             return request, submitted
 
-        CoreOp(self.ctx.runner, self.session, write).success(self._written).failure(
-            self._failed
-        ).busy("Saving the request…").run()
+        CoreOp(self.ctx.runner, self.session, write).success(
+            while_alive(self, self._written)
+        ).failure(while_alive(self, self._failed)).busy("Saving the request…").run()
 
     def _written(self, result: tuple[WellbeingPaymentRequest, Submitted | None]) -> None:
         request, submitted = result
@@ -242,7 +256,9 @@ class PaymentRequestController(QObject):
                 f"at the next sync.{warning}"
             )
 
-        CoreOp(self.ctx.runner, self.session, write).success(submitted).failure(self._failed).run()
+        CoreOp(self.ctx.runner, self.session, write).success(while_alive(self, submitted)).failure(
+            while_alive(self, self._failed)
+        ).run()
 
     def cancel(self, request_id: str, reason: str) -> None:
         reason = reason.strip()
@@ -253,12 +269,15 @@ class PaymentRequestController(QObject):
         def write(s: DeskSession) -> WellbeingPaymentRequest:
             return s.payments.cancel(request_id, reason)
 
-        CoreOp(self.ctx.runner, self.session, write).success(
-            lambda r: self.done.emit(
+        def cancelled(r: WellbeingPaymentRequest) -> None:
+            self.done.emit(
                 f"Cancelled the request for {money(r.amount_pence)}; it no longer counts "
                 "towards the limit. The cancellation is sent at the next sync."
             )
-        ).failure(self._failed).run()
+
+        CoreOp(self.ctx.runner, self.session, write).success(while_alive(self, cancelled)).failure(
+            while_alive(self, self._failed)
+        ).run()
 
     @staticmethod
     def may_submit(row: RequestRow | None) -> bool:

@@ -245,8 +245,7 @@ class CarerPage(QWidget):
         self.saved_label.setText("")
         self.state.setText("")
         self.state_icon.clear()
-        while self.tabs.count() > 1:
-            self.tabs.removeTab(1)
+        self._drop_tabs()
         self._tab_keys = ["profile"]
         self.tabs.setCurrentIndex(0)
         self.profile.set_errors({})
@@ -279,8 +278,7 @@ class CarerPage(QWidget):
         carer = record.carer
         self.title.setText(carer.display_name)
         self.title.setAccessibleName(f"Record of {carer.display_name}")
-        while self.tabs.count() > 1:
-            self.tabs.removeTab(1)
+        self._drop_tabs()
         self._tab_keys = ["profile"]
         for key, label, tab in (
             ("conversations", "&Conversations", carer_tabs.conversations_tab(record)),
@@ -297,6 +295,14 @@ class CarerPage(QWidget):
         if record.carer.safeguarding_flag:
             self.notice.setText("⚠ A safeguarding concern is recorded for this carer.")
             self.notice.setVisible(True)
+
+    def _drop_tabs(self) -> None:
+        """Every tab but the profile goes, and is deleted: a tab with a controller of its
+        own (payments) must not linger, listening, behind the new one."""
+        while self.tabs.count() > 1:
+            tab = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            tab.deleteLater()
 
     def _payments_tab(self, record: CarerRecord) -> QWidget:
         assert self.controller is not None
