@@ -35,6 +35,7 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
+    PaymentRulesResponse,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -53,6 +54,7 @@ ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
+PAYMENT_RULES_PATH = f"{API_PREFIX}/payment-rules"
 
 
 class EncodedPush(PushRequest):
@@ -134,6 +136,10 @@ class HttpTransport:
         # ignores the parameter and leaves ``remaining`` out).
         params = {"since": since, "limit": limit, "count": "true"}
         return self._call("GET", PULL_PATH, PullResponse, params=params)
+
+    def payment_rules(self) -> PaymentRulesResponse:
+        """The payment rules in force on the server (its settings file)."""
+        return self._call("GET", PAYMENT_RULES_PATH, PaymentRulesResponse)
 
     def list_conflicts(self) -> ConflictList:
         """Open conflicts on records this device's user may change (the server's view is

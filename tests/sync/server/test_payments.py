@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from carer_desk.config import PaymentSettings
+from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import Decision, PaymentDecisionRequest, Role
 from sync.server.access import Principal
 from sync.server.errors import Refused
-from sync.server.settings import PaymentRules
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
 
@@ -22,7 +23,10 @@ TODAY = date(2026, 3, 15)
 
 def make(tmp_path: Path, database_url: str | None = None, **rules: int) -> Harness:
     return Harness(
-        tmp_path / "server", database_url, today=lambda: TODAY, payments=PaymentRules(**rules)
+        tmp_path / "server",
+        database_url,
+        today=lambda: TODAY,
+        payments=PaymentRules(payments=PaymentSettings(**rules)),
     )
 
 
