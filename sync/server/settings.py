@@ -15,14 +15,13 @@ the same numbers.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
 
-from carer_desk.config import ConfigError
+from carer_desk.config import ConfigError, read_settings_file
 from carer_desk.errors import ValidationError
 from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import MAX_BODY_BYTES
@@ -103,13 +102,7 @@ def load_settings_file(path: Path) -> dict[str, Any]:
     key: a server must never run with a payment cap it silently ignored."""
     if not path.exists():
         return {}
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, [("", f"is not valid TOML ({exc})")]) from exc
-    except OSError as exc:
-        raise ConfigError(path, [("", f"cannot be read ({exc.strerror})")]) from exc
+    data = read_settings_file(path)
     problems: list[tuple[str, str]] = []
     for key in sorted(set(data) - {"payments", "cards", "server"}):
         problems.append((key, "is not a server setting (expected [payments], [cards], [server])"))

@@ -20,6 +20,7 @@ from carer_desk.records.payment import (
 from sync.protocol import Role
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
+from tests.sync.server.test_payments import decide
 
 TODAY = date(2026, 3, 15)
 
@@ -29,16 +30,6 @@ def h(tmp_path: Path, database_url: str) -> Iterator[Harness]:
     harness = Harness(tmp_path / "server", database_url, today=lambda: TODAY)
     yield harness
     harness.close()
-
-
-@pytest.fixture
-def worker(h: Harness) -> Device:
-    return h.device("worker-north", Role.OUTREACH_WORKER, "north")
-
-
-@pytest.fixture
-def approver(h: Harness) -> Device:
-    return h.device("manager", Role.PAYMENTS_APPROVER)
 
 
 @pytest.fixture
@@ -61,10 +52,6 @@ def submitted(worker: Device, amount: int = 30000, **changes: object) -> Wellbei
     result = worker.push_one(r.change(request))
     assert result["status"] == "applied", result
     return request
-
-
-def decide(device: Device, request_id: str, decision: str = "approve", **extra: object):
-    return device.post(f"/v1/payments/{request_id}/decision", {"decision": decision, **extra})
 
 
 def server_copy(h: Harness, request_id: str) -> dict:
