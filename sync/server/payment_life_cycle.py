@@ -21,11 +21,12 @@ submitted      approved, declined   nobody: only ``POST /v1/payments/{id}/decisi
 
 Every other step is refused, for every role: a paid, declined or cancelled request is
 final (cancelling a paid request would free the cap for a second payment), and nothing
-goes back to draft. Once a request is submitted, what it asks for is fixed: the carer,
-the assessment, the amount, the purpose and outcome, the payee and supplier, who asked
-and when (:data:`FIXED_AFTER_SUBMISSION`); a change of mind is a cancellation and a new
-request. What a step records (the cancellation, the payment date) may only be set by that
-step, and the decision's fields only by the decision endpoint.
+goes back to draft. A request stays with its carer, unless that carer's record is merged
+into another (a merge moves the spending with it). Once a request is submitted, what it
+asks for is fixed: the assessment, the amount, the purpose and outcome, the payee and
+supplier, who asked and when (:data:`FIXED_AFTER_SUBMISSION`); a change of mind is a
+cancellation and a new request. What a step records (the cancellation, the payment date)
+may only be set by that step, and the decision's fields only by the decision endpoint.
 
 The server stamps who asked: ``requested_by`` is the user who pushed the new request,
 whatever the laptop wrote, and never changes afterwards (:func:`stamp_payment`; an
@@ -40,7 +41,7 @@ cap in force (a request above it could never be approved).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from carer_desk.records.plausible_dates import FUTURE_SLACK
 from carer_desk.rules.payment_cap import format_pounds
 from carer_desk.rules.payment_rules import PaymentRules
-from sync.protocol import Role
+from sync.protocol import Change, RecordKind, Role
 from sync.server.access import Principal
 from sync.server.errors import Forbidden
 from sync.server.service_day import service_today
@@ -120,6 +121,22 @@ class PaymentPolicy:
     rules: PaymentRules = field(default_factory=PaymentRules)
     today: Callable[[], date] = service_today
     date_allowance_days: int = DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS
+    #: ``(absorbed carer, kept carer)`` of the merges this push records: a merge moves
+    #: the absorbed carer's requests to the kept one (their spending goes with them).
+    merges: frozenset[tuple[str, str]] = frozenset()
+
+
+def merges_in(changes: Iterable[Change]) -> frozenset[tuple[str, str]]:
+    """The carer merges a batch of changes records (its duplicate decisions)."""
+    found = set()
+    for change in changes:
+        payload = change.payload or {}
+        if change.kind != RecordKind.DUPLICATE_DECISION or payload.get("decision") != "merged":
+            continue
+        pair, kept = payload.get("carer_ids"), payload.get("kept_id")
+        if isinstance(pair, list) and len(pair) == 2 and kept in pair:
+            found.add((str(pair[1] if pair[0] == kept else pair[0]), str(kept)))
+    return frozenset(found)
 
 
 def _status_words(status: str | None) -> str:
@@ -146,15 +163,20 @@ def check_step(edit: Edit) -> None:
     if allowed is not None and edit.principal.role not in allowed:
         raise Forbidden("Only an administrator can mark a wellbeing payment as paid.")
     before = before or {}
+    moved = old is not None and after.get("carer_id") != before.get("carer_id")
+    if moved and not _merged(edit, before.get("carer_id"), after.get("carer_id")):
+        # Moving a request away from a carer who is still there would free their cap.
+        raise Forbidden(
+            "A request stays with its carer (only merging two records of one carer moves "
+            "it); make a new request for the other carer."
+        )
     if old is not None and old != DRAFT:
         for name in FIXED_AFTER_SUBMISSION:
-            if after.get(name) != before.get(name):
+            if name != "carer_id" and after.get(name) != before.get(name):
                 raise Forbidden(
                     f"{name} cannot change once a request is submitted (it is "
                     f"{_status_words(old)}); cancel it and make a new request."
                 )
-    elif old == DRAFT and after.get("carer_id") != before.get("carer_id"):
-        raise Forbidden("A request stays with its carer; make a new request for the other carer.")
     for name in DECISION_FIELDS:
         if after.get(name) != before.get(name):
             raise Forbidden(f"{name} is set by the payments approver's decision, not by an edit.")
@@ -164,6 +186,15 @@ def check_step(edit: Edit) -> None:
                 raise Forbidden(f"{name} is set only when the request is {status}.")
     if edit.payments is not None:
         _check_bounds(edit, before)
+
+
+def _merged(edit: Edit, old: object, new: object) -> bool:
+    """True when carer ``old`` was merged into ``new``: by a merge in this push, or
+    before it (the absorbed carer is then deleted on the server)."""
+    if edit.payments is not None and (old, new) in edit.payments.merges:
+        return True
+    absorbed = edit.records.get(str(old)) if isinstance(old, str) else None
+    return absorbed is not None and absorbed.deleted
 
 
 def _refusal(old: str | None, new: str) -> str:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -60,7 +60,7 @@ from sync.server.errors import Forbidden
 from sync.server.kind_rules import STAMPS
 from sync.server.merge import changed_fields, three_way_merge
 from sync.server.ownership import linked_ids
-from sync.server.payment_life_cycle import PaymentPolicy
+from sync.server.payment_life_cycle import PaymentPolicy, merges_in
 from sync.server.record_changes import RecordChanges
 from sync.server.store import (
     AuditEntry,
@@ -119,10 +119,11 @@ class PushPipeline:
             Checked(c, fingerprint(c)) if c.change_id in resent else check_alone(c, today)
             for c in request.changes
         ]
+        payments = replace(self.payments, merges=merges_in(request.changes))
         with self.store.transaction(write=True) as tx:
             work = Workset(tx)
             read_up_front(work, request.changes)
-            decider = _Decider(work, principal, self.payments)
+            decider = _Decider(work, principal, payments)
             results = [decider.decide(c) for c in checked]
             work.flush()
         log.info(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from carer_desk import factories as make
+from carer_desk.records.duplicates import DuplicateOutcome
 from carer_desk.records.payment import (
     PaidTo,
     PaymentPurpose,
@@ -241,3 +243,50 @@ def test_an_approval_pushed_over_the_cap_never_lands(
     result = pushed_edit(admin, second.approve(by="office-admin", on=TODAY), 1)
     assert result["status"] == "rejected"
     assert server_copy(h, second.id)["status"] == "submitted"
+
+
+# --- a request stays with its carer, except through a merge ---------------------------------
+
+
+def test_moving_an_approved_request_to_another_carer_is_refused(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    # Moving the spending off a carer who is still there would free their cap.
+    request = approved(worker, approver)
+    other_id, _ = new_carer(worker)
+    result = pushed_edit(worker, replace(request, carer_id=other_id), 2)
+    assert result["status"] == "rejected" and "stays with its carer" in result["reason"]
+    assert server_copy(h, request.id)["carer_id"] == request.carer_id
+
+
+def test_a_merge_of_two_records_of_one_carer_moves_the_requests(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    absorbed = approved(worker, approver)
+    kept_id, _ = new_carer(worker)
+    decision = make.duplicate_decision(
+        kept_id,
+        absorbed.carer_id,
+        decision=DuplicateOutcome.MERGED,
+        kept_id=kept_id,
+        decided_on=TODAY,
+    )
+    moved = replace(absorbed, carer_id=kept_id)
+    results = worker.push(
+        r.change(moved, base_version=2),
+        r.change(decision),
+        {
+            **r.change(r.carer("north")),
+            "record_id": absorbed.carer_id,
+            "op": "delete",
+            "payload": None,
+            "base_version": 1,
+        },
+    )
+    assert [x["status"] for x in results] == ["applied"] * 3, results
+    assert server_copy(h, absorbed.id)["carer_id"] == kept_id
+    # The kept carer now carries the spending: a second £300 stays refused.
+    talk = r.assessment(kept_id)
+    second = r.payment(kept_id, talk.id, 30000, requested_on=TODAY)
+    worker.push(r.change(talk), r.change(second))
+    assert decide(approver, second.id).status_code == 409
