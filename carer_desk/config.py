@@ -435,6 +435,18 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
 
 
+def read_settings_file(source: Path) -> dict[str, Any]:
+    """The TOML table in ``source``; :class:`ConfigError` naming the file when it cannot
+    be read or is not TOML (the laptop's settings and the server's use it alike)."""
+    try:
+        with source.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [("", f"is not valid TOML ({exc})")]) from exc
+    except OSError as exc:
+        raise ConfigError(source, [("", f"cannot be read ({exc.strerror})")]) from exc
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults overridden by the TOML file at ``path`` (default: :func:`default_config_path`).
 
@@ -445,13 +457,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not source.exists():
         logger.info("No settings file at %s; using the defaults", source)
         return Settings()
-    try:
-        with source.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [("", f"is not valid TOML ({exc})")]) from exc
-    except OSError as exc:
-        raise ConfigError(source, [("", f"cannot be read ({exc.strerror})")]) from exc
+    data = read_settings_file(source)
     problems = Problems()
     settings = _build(Settings, data, "", problems)
     if problems.items or settings is None:

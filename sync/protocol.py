@@ -264,6 +264,35 @@ class PaymentDecisionResponse(_Model):
     already_committed_pence: int  # within the rolling window, before this request
     remaining_pence: int  # after this decision
     budget_remaining_pence: int  # in the financial year, after this decision
+    #: Another request for the same purpose near this one (a warning, never a refusal).
+    duplicate_purpose_warning: str | None = None
+
+
+class PaymentRulesResponse(_Model):
+    """``GET /v1/payment-rules``: the payment rules in force on the server, in the core's
+    wire form (:meth:`carer_desk.rules.payment_rules.PaymentRules.to_wire`). A laptop keeps
+    them and decides by them, so its advice matches the server's decisions."""
+
+    rules: dict[str, Any]
+
+
+# --- accounts (administrators only) ------------------------------------------------------
+
+
+class PasswordResetRequest(_Model):
+    """``POST /v1/admin/users/{username}/password``: the new password (10 characters or
+    more); devices already enrolled keep working."""
+
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class AccountResponse(_Model):
+    """The answer to disabling, enabling or resetting an account."""
+
+    username: str
+    disabled: bool
+    devices_revoked: list[str] = []  # revoked now (a disabled account keeps none)
+    message: str
 
 
 # --- card look-up for the 24-hour line -------------------------------------------------

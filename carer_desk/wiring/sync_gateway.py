@@ -38,6 +38,7 @@ from carer_desk.wiring.enrolment import (
     load_enrolment,
     save_enrolment,
 )
+from carer_desk.wiring.vault_handle import VaultRulesInForce
 from storage.vault import Vault
 from sync.client import conflicts as client_conflicts
 from sync.client.backoff import NO_RETRY, Backoff
@@ -100,7 +101,14 @@ def build_engine(
         def on_revoked() -> None:
             wipe_vault(vault)
 
-    engine = SyncEngine(vault, transport, backoff=backoff, on_revoked=on_revoked, **kwargs)
+    engine = SyncEngine(
+        vault,
+        transport,
+        backoff=backoff,
+        on_revoked=on_revoked,
+        rules_store=VaultRulesInForce(vault),
+        **kwargs,
+    )
     return engine, transport
 
 

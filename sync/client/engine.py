@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from carer_desk.errors import NotFoundError
-from carer_desk.ports import OutboxChange, SyncState
+from carer_desk.errors import NotFoundError, ValidationError
+from carer_desk.ports import OutboxChange, RulesInForceStore, SyncState
+from carer_desk.rules.payment_rules import PaymentRules, RulesInForce
 from carer_desk.sync_status import ProgressCallback, SyncPhase, SyncProgress
 from sync.client.backoff import Backoff
 from sync.client.errors import DeviceRevoked, ProtocolMismatch, ServerRefused
@@ -198,11 +199,17 @@ def _ack_version(change: OutboxChange, result: ChangeResult) -> int:
     colleague's fields for good. Recording our base version instead is exact about what
     we hold — our edit on top of the base — so the pull applies the merge, and any edit
     made before that pull is merged against the right base by the server.
+
+    The same holds when the server stored other values than ours in that very version
+    (it says ``merged``: it sets some fields itself, such as who made a payment request):
+    recording the version before it (0 for a new record) makes the pull bring its copy.
     """
     assert result.server_version is not None
     base = change.base_version
     if change.op == Op.UPSERT and base is not None and result.server_version != base + 1:
         return base
+    if change.op == Op.UPSERT and result.merged:
+        return base if base is not None else result.server_version - 1
     return result.server_version
 
 
@@ -227,6 +234,7 @@ class SyncEngine:
         on_revoked: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         progress: ProgressCallback | None = None,
+        rules_store: RulesInForceStore | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_CHANGES:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH_CHANGES}")
@@ -237,6 +245,7 @@ class SyncEngine:
         self.backoff = backoff or Backoff()
         self.on_revoked = on_revoked
         self.progress = progress
+        self.rules_store = rules_store
         self._sleep = sleep
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -262,6 +271,7 @@ class SyncEngine:
             try:
                 pushed = self.push()
                 pulled, pages = self.pull()
+                self.take_payment_rules()
             except RevokedSignal as signal:
                 raise self._revoked(signal) from None
             summary = SyncSummary(
@@ -288,6 +298,28 @@ class SyncEngine:
                 summary.seconds,
             )
             return summary
+
+    def take_payment_rules(self) -> None:
+        """Keep the payment rules the server says are in force (when they changed), so
+        this laptop's advice is worked out by the numbers the server approves by, offline
+        too. A server that predates them, or rules that cannot be read, leave the kept
+        ones in place: the server's check at approval still decides."""
+        fetch = getattr(self.transport, "payment_rules", None)
+        if self.rules_store is None or fetch is None:
+            return
+        try:
+            answer = self._retrying(fetch)
+            rules = PaymentRules.from_wire(answer.rules)
+        except (ServerRefused, ValidationError) as exc:
+            log.warning("the server's payment rules were not taken: %s", exc)
+            return
+        stored = self.rules_store.load_rules_in_force() or {}
+        if stored.get("rules") == rules.to_wire():
+            return
+        server = str(getattr(self.transport, "base_url", ""))
+        told = RulesInForce(rules, datetime.now(UTC), server)
+        self.rules_store.save_rules_in_force(told.to_json())
+        log.info("payment rules in force updated from %s", server)
 
     def _revoked(self, signal: RevokedSignal) -> DeviceRevoked:
         log.warning("server reports this device revoked; wiping the vault now")

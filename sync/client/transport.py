@@ -37,6 +37,7 @@ from sync.protocol import (
     ErrorBody,
     PaymentDecisionRequest,
     PaymentDecisionResponse,
+    PaymentRulesResponse,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -56,6 +57,7 @@ PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
 PAYMENTS_PATH = f"{API_PREFIX}/payments"
+PAYMENT_RULES_PATH = f"{API_PREFIX}/payment-rules"
 
 
 class EncodedPush(PushRequest):
@@ -137,6 +139,10 @@ class HttpTransport:
         # ignores the parameter and leaves ``remaining`` out).
         params = {"since": since, "limit": limit, "count": "true"}
         return self._call("GET", PULL_PATH, PullResponse, params=params)
+
+    def payment_rules(self) -> PaymentRulesResponse:
+        """The payment rules in force on the server (its settings file)."""
+        return self._call("GET", PAYMENT_RULES_PATH, PaymentRulesResponse)
 
     def list_conflicts(self) -> ConflictList:
         """Open conflicts on records this device's user may change (the server's view is

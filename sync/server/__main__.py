@@ -3,6 +3,7 @@
     carer-desk-server [--data-dir DIR] [--database URL] [serve [--host H] [--port P]]
     carer-desk-server create-user --username U --role ROLE [--team TEAM]
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
+    carer-desk-server disable-user USERNAME | enable-user USERNAME | reset-password USERNAME
     carer-desk-server audit-export --out FILE
     carer-desk-server seed-demo
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
+from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
 from sync.server.errors import AdminError
 from sync.server.run_lock import DatabaseLock, hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
@@ -33,7 +35,6 @@ from sync.server.store import SqlStore, open_store
 log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "CARER_DESK_PASSWORD"
-MIN_PASSWORD_LENGTH = 10
 
 #: ``seed-demo`` users, one per role, for trying the embedded default out. The password is
 #: published in docs/operations.md: never seed a server that holds real records.
@@ -121,6 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="revoke a device: it wipes itself on next contact and its pushes are refused",
     )
     revoke.add_argument("device_id")
+    disable = sub.add_parser(
+        "disable-user",
+        help="disable an account (a leaver): all its devices are revoked and wipe "
+        "themselves; no new laptop can be enrolled for it",
+    )
+    disable.add_argument("username")
+    enable = sub.add_parser(
+        "enable-user", help="enable a disabled account (its person enrols again)"
+    )
+    enable.add_argument("username")
+    reset = sub.add_parser(
+        "reset-password",
+        help=f"set a new password (from {PASSWORD_ENV} or standard input); enrolled "
+        "devices keep working",
+    )
+    reset.add_argument("username")
     sub.add_parser("rotate-key", help="re-encrypt every stored payload under a new key")
     export = sub.add_parser("audit-export", help="write the audit trail as JSON Lines")
     export.add_argument("--out", type=Path, required=True)
@@ -128,11 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_password() -> str:
+def read_password(prompt: str = "Password for the new user: ") -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         if sys.stdin.isatty():
-            password = getpass.getpass("Password for the new user: ")
+            password = getpass.getpass(prompt)
         else:
             password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -165,6 +182,27 @@ def _create_user(
         raise AdminError("A username is 1 to 64 characters with no spaces.")
     hashed = hash_password(password_hasher(settings.password_cost), password)
     store.create_user(username, role.value, team.value if team else None, hashed)
+
+
+def _account_command(
+    store: SqlStore, settings: ServerSettings, command: str, username: str
+) -> None:
+    accounts = Accounts(store, password_hasher(settings.password_cost))
+    if command == "disable-user":
+        revoked = accounts.disable(username, by="admin-cli")
+        print(disabled_message(username, revoked))
+    elif command == "enable-user":
+        accounts.enable(username, by="admin-cli")
+        print(f"Enabled {username}; they can enrol a laptop again.")
+    else:
+        if store.get_user(username) is None:
+            raise AdminError(f"No user called {username!r}. Run list-users to see them.")
+        password = read_password(f"New password for {username}: ")
+        accounts.reset_password(username, password, by="admin-cli")
+        print(
+            f"Password of {username} reset; tell them by a separate channel. Devices already "
+            "enrolled keep working (disable-user stops them)."
+        )
 
 
 def _write_private(path: Path, lines: Sequence[str]) -> None:
@@ -315,6 +353,8 @@ def run(args: argparse.Namespace) -> int:
                 f"Revoked {device.name} ({device.username}); it will wipe itself on its "
                 "next contact."
             )
+        elif command in ("disable-user", "enable-user", "reset-password"):
+            _account_command(store, settings, command, args.username)
         elif command == "rotate-key":
             # Refused while any server runs: on this host (the lock file) or, on
             # PostgreSQL, on any host (the database's advisory lock).

@@ -35,6 +35,7 @@ from sync.protocol import (
     ErrorBody,
     PaymentDecisionRequest,
     PaymentDecisionResponse,
+    PaymentRulesResponse,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -46,12 +47,14 @@ from sync.protocol import (
 )
 from sync.server.access import Principal
 from sync.server.access_log import AccessLog
+from sync.server.accounts import Accounts, account_routes
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.json_requests import JsonRoute
+from sync.server.payment_life_cycle import PaymentPolicy
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
@@ -108,10 +111,15 @@ class Services:
             self.store.close()
             raise
         self.keyring = self.store.keyring
-        self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
-        self.push = PushPipeline(self.store)
+        hasher = password_hasher(settings.password_cost)
+        self.enrolment = Enrolment(self.store, hasher)
+        self.accounts = Accounts(self.store, hasher)
+        self.payment_policy = PaymentPolicy(
+            settings.payments, today, settings.payment_date_allowance_days
+        )
+        self.push = PushPipeline(self.store, self.payment_policy)
         self.pull = PullService(self.store)
-        self.conflicts = ConflictDesk(self.store)
+        self.conflicts = ConflictDesk(self.store, self.payment_policy)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store)
 
@@ -275,6 +283,17 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         return services.payments.decide(who, payment_id, body)
 
     @app.get(
+        f"{API_PREFIX}/payment-rules",
+        response_model=PaymentRulesResponse,
+        responses=_ERRORS,
+        tags=["payments"],
+    )
+    def payment_rules(who: Who) -> PaymentRulesResponse:
+        """The payment rules in force (the server's settings file): laptops fetch them at
+        every sync and decide by them, so their advice matches the server's decisions."""
+        return PaymentRulesResponse(rules=services.settings.payments.to_wire())
+
+    @app.get(
         f"{API_PREFIX}/cards/{{number}}",
         response_model=CardLookupResponse,
         responses=_ERRORS,
@@ -284,4 +303,5 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         """Look a card up by its number (check digit validated); every look-up is logged."""
         return services.cards.look_up(who, number)
 
+    app.include_router(account_routes(_principal, _ERRORS), prefix=API_PREFIX)
     return app

@@ -25,6 +25,7 @@ from sync.protocol import (
 from sync.server.access import Principal
 from sync.server.errors import BadRequest, Forbidden, NotFound, Refused
 from sync.server.merge import apply_choices, changed_fields
+from sync.server.payment_life_cycle import PaymentPolicy
 from sync.server.record_changes import RecordChanges
 from sync.server.store import (
     AuditEntry,
@@ -38,8 +39,9 @@ from sync.server.workset import Workset
 
 
 class ConflictDesk:
-    def __init__(self, store: ServerStore):
+    def __init__(self, store: ServerStore, payments: PaymentPolicy | None = None):
         self.store = store
+        self.payments = payments or PaymentPolicy()
 
     def list_conflicts(self, principal: Principal) -> ConflictList:
         views = []
@@ -47,7 +49,7 @@ class ConflictDesk:
             conflicts = tx.open_conflicts()
             work = Workset(tx)
             work.load(c.record_id for c in conflicts)
-            records = RecordChanges(work, principal)
+            records = RecordChanges(work, principal, self.payments)
             for conflict in conflicts:
                 record = work.get(conflict.record_id)
                 if record is None or not _may_resolve(records, record):
@@ -60,7 +62,7 @@ class ConflictDesk:
     ) -> ResolveConflictResponse:
         with self.store.transaction(write=True) as tx:
             work = Workset(tx)
-            records = RecordChanges(work, principal)
+            records = RecordChanges(work, principal, self.payments)
             conflict = tx.get_conflict(conflict_id)
             record = work.get(conflict.record_id) if conflict else None
             if conflict is None or record is None or not _may_resolve(records, record):
@@ -82,7 +84,7 @@ class ConflictDesk:
                 payload = apply_choices(record.payload, fields, take_client)
             if payload != record.payload or (payload is None) != record.deleted:
                 if payload is not None:
-                    check_payload(record.kind, record.record_id, payload)
+                    check_payload(record.kind, record.record_id, payload, self.payments.today())
                 ownership = records.authorise(
                     record.kind, record.record_id, Op.UPSERT, record, payload, record.payload
                 )

@@ -24,10 +24,12 @@ log = logging.getLogger(__name__)
 # "Last seen" is for administrators spotting dormant laptops; minute precision is plenty
 # and saves a write on every call.
 _TOUCH_EVERY = timedelta(minutes=1)
-# Password guessing through enrolment: after this many refusals for one username within
-# the window, enrolment for it pauses until the window has moved on. Counted from the
-# audit log, so it holds across restarts and several server processes. Devices already
-# enrolled are unaffected, so a guesser can delay a new laptop, never lock anyone out.
+# Password guessing through enrolment: after this many attempts for one username within
+# the window that did not succeed, enrolment for it pauses until the window has moved on.
+# Counted from the audit log, so it holds across restarts and several server processes,
+# and counted and recorded in one writing transaction before the password is checked, so
+# concurrent guesses cannot all slip past the count. Devices already enrolled are
+# unaffected, so a guesser can delay a new laptop, never lock anyone out.
 MAX_FAILED_ENROLMENTS = 5
 FAILED_ENROLMENT_WINDOW = timedelta(minutes=15)
 _BAD_LOGIN = "The username or password is not right. Check them and try again."
@@ -43,9 +45,7 @@ class Enrolment:
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         since = datetime.now(UTC) - FAILED_ENROLMENT_WINDOW
-        if self.store.count_audit("enrol-refused", request.username, since) >= (
-            MAX_FAILED_ENROLMENTS
-        ):
+        if not self.store.reserve_enrolment_attempt(request.username, since, MAX_FAILED_ENROLMENTS):
             raise TooManyAttempts(
                 f"Too many wrong passwords for this account; wait "
                 f"{int(FAILED_ENROLMENT_WINDOW.total_seconds() // 60)} minutes and try again, "
@@ -63,7 +63,15 @@ class Enrolment:
             log.info("enrolment refused for %r", request.username)
             raise NotAuthenticated(_BAD_LOGIN)
         if user.disabled:
-            raise Forbidden("This account is disabled. Ask an administrator.")
+            self.store.audit(
+                actor=user.username,
+                action="enrol-refused-disabled",
+                details={"device_name": request.device_name},
+            )
+            raise Forbidden(
+                "This account is disabled, so no laptop can be enrolled for it. Ask an "
+                "administrator if it should be enabled again."
+            )
         credential = new_device_credential()
         device = self.store.add_device(
             user.username, request.device_name, credential_hash(credential)

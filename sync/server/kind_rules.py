@@ -5,6 +5,7 @@ The table of record kinds says what every kind *is*; this module holds what the 
 
 * :data:`PAYLOAD_RULES` — checks of a payload on its own (before anything is read from the
   database, outside the writers' lock), each returning the problems it finds;
+* :data:`STAMPS` — fields the server writes itself (who made a payment request);
 * :data:`EDIT_RULES` — checks of an edit after authorisation, given who makes it, the
   server's copy, what the edit is judged against and what would be stored, and the other
   records as this push sees them; each raises :class:`Forbidden` with a reason.
@@ -26,6 +27,7 @@ from sync.protocol import Role
 from sync.server.access import Principal
 from sync.server.errors import Forbidden
 from sync.server.ownership import RecordLookup
+from sync.server.payment_life_cycle import PaymentPolicy, check_step, stamp_payment
 from sync.server.store import StoredRecord
 
 Problems = list[tuple[str, str]]
@@ -42,14 +44,14 @@ class Edit:
     before: Mapping[str, Any] | None  # what the edit is judged against
     after: Mapping[str, Any]  # what would be stored
     records: RecordLookup  # other records, including those written earlier in this push
+    # The payment rules in force and the server's day (bounds on amounts and dates).
+    payments: PaymentPolicy | None = None
 
 
 PayloadRule = Callable[[Mapping[str, Any]], Problems]
 EditRule = Callable[[Edit], None]
-
-#: Payment fields only the decision endpoint (or an admin) may set.
-DECISION_FIELDS = ("decided_by", "decided_on", "decline_reason")
-DECIDED_STATUSES = frozenset({"approved", "declined", "paid"})
+#: ``(who pushes, the server's payload or None, the pushed payload) -> what to store``.
+Stamp = Callable[[Principal, Mapping[str, Any] | None, Mapping[str, Any]], dict[str, Any]]
 
 
 def positive_amount(payload: Mapping[str, Any]) -> Problems:
@@ -59,31 +61,8 @@ def positive_amount(payload: Mapping[str, Any]) -> Problems:
     return []
 
 
-def payment_edit(edit: Edit) -> None:
-    """Only the decision endpoint approves or declines; only an admin marks paid; and a
-    decided request's amount is fixed."""
-    if edit.principal.role == Role.ADMIN:
-        return
-    before = edit.before or {}
-    after = edit.after
-    status_before = before.get("status")
-    status_after = after.get("status")
-    if status_after != status_before and status_after in ("approved", "declined"):
-        raise Forbidden(
-            "A wellbeing payment is approved or declined on the server by a payments "
-            "approver; submit the request and the decision will come back with the next sync."
-        )
-    if status_after != status_before and status_after == "paid":
-        raise Forbidden("Only an administrator can mark a wellbeing payment as paid.")
-    for name in DECISION_FIELDS:
-        if after.get(name) != before.get(name):
-            raise Forbidden(f"{name} is set by the payments approver's decision, not by an edit.")
-    if status_before in DECIDED_STATUSES and after.get("amount_pence") != before.get(
-        "amount_pence"
-    ):
-        raise Forbidden(
-            "The amount of a decided request cannot change; cancel it and make a new request."
-        )
+#: The payment life cycle (:mod:`sync.server.payment_life_cycle`), for every role.
+payment_edit = check_step
 
 
 def card_number_fixed(edit: Edit) -> None:
@@ -105,6 +84,11 @@ EDIT_RULES: Mapping[str, tuple[EditRule, ...]] = MappingProxyType(
         RecordKind.CARD: (card_number_fixed,),
     }
 )
+
+
+#: Fields the server sets itself, whatever the laptop sent (the push marks the change
+#: merged when a stamp changed it, so the laptop takes the server's copy at its pull).
+STAMPS: Mapping[str, Stamp] = MappingProxyType({RecordKind.PAYMENT_REQUEST: stamp_payment})
 
 
 def check_edit(edit: Edit) -> None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from carer_desk.errors import RuleViolation, ValidationError
 from carer_desk.records.codec import from_payload, to_payload
@@ -26,9 +25,11 @@ from carer_desk.rules.financial_year import financial_year_of
 from carer_desk.rules.payment_cap import (
     CapCheck,
     check_request_cap,
+    duplicate_purpose_warning,
     format_pounds,
     requires_recent_assessment,
 )
+from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import (
     Decision,
     PaymentDecisionRequest,
@@ -39,18 +40,12 @@ from sync.protocol import (
 from sync.server.access import Principal
 from sync.server.errors import BadRequest, Forbidden, NotFound, Refused
 from sync.server.merge import changed_fields
-from sync.server.settings import PaymentRules
+from sync.server.service_day import SERVICE_TZ, service_today
 from sync.server.store import ServerStore, StoreTransaction
 
 log = logging.getLogger(__name__)
 
-# Decisions are dated in the service's own time zone: a decision at 00:30 BST belongs to
-# that day, not the day before in UTC.
-SERVICE_TZ = ZoneInfo("Europe/London")
-
-
-def service_today() -> date:
-    return datetime.now(SERVICE_TZ).date()
+__all__ = ["SERVICE_TZ", "PaymentDecisions", "service_today"]
 
 
 class PaymentDecisions:
@@ -61,7 +56,7 @@ class PaymentDecisions:
         today: Callable[[], date] = service_today,
     ) -> None:
         self.store = store
-        self.rules = rules
+        self.rules = rules.payments
         self.today = today
 
     def decide(
@@ -99,12 +94,26 @@ class PaymentDecisions:
                 others,
                 cap_pence=self.rules.cap_pence,
                 window_months=self.rules.window_months,
+                stale_draft_days=self.rules.stale_draft_days,
             )
             fy = financial_year_of(
                 today, self.rules.financial_year_start_month, self.rules.financial_year_start_day
             )
+            # The budget of the year the decision falls in: a figure set for another year
+            # never changes this year's position (payments.budget_by_year).
             position = budget_position(
-                all_requests, fy, as_of=today, annual_budget_pence=self.rules.annual_budget_pence
+                all_requests,
+                fy,
+                as_of=today,
+                annual_budget_pence=self.rules.budget_for(fy.start.year),
+                funder_split=self.rules.funder_split,
+                attribution=self.rules.year_end_attribution,
+            )
+            # The same-purpose warning the approver must see: the one stored at
+            # submission, or the server's own from every request it holds (a laptop that
+            # knew less, or left the warning out, cannot hide it).
+            warning = payment.duplicate_purpose_warning or duplicate_purpose_warning(
+                others, payment, self.rules.duplicate_purpose_days
             )
             try:
                 if request.decision == Decision.APPROVE:
@@ -168,6 +177,7 @@ class PaymentDecisions:
             already_committed_pence=cap.already_committed_pence,
             remaining_pence=max(0, remaining_after),
             budget_remaining_pence=budget_after,
+            duplicate_purpose_warning=warning,
         )
 
     def _check_approval(
@@ -189,7 +199,10 @@ class PaymentDecisions:
                 except ValidationError:
                     log.warning("conversation %s does not decode; left out", r.record_id)
         assessment = requires_recent_assessment(
-            conversations, payment.requested_on, carer_id=payment.carer_id
+            conversations,
+            payment.requested_on,
+            self.rules.assessment_valid_months,
+            carer_id=payment.carer_id,
         )
         if not assessment.ok:
             raise RuleViolation(assessment.message)

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from carer_desk.errors import ValidationError
@@ -56,8 +57,10 @@ from sync.protocol import (
 from sync.server import canonical_json
 from sync.server.access import Principal, authorise_write
 from sync.server.errors import Forbidden
+from sync.server.kind_rules import STAMPS
 from sync.server.merge import changed_fields, three_way_merge
 from sync.server.ownership import linked_ids
+from sync.server.payment_life_cycle import PaymentPolicy, merges_in
 from sync.server.record_changes import RecordChanges
 from sync.server.store import (
     AuditEntry,
@@ -98,8 +101,9 @@ class _Rejected(Exception):
 
 
 class PushPipeline:
-    def __init__(self, store: ServerStore):
+    def __init__(self, store: ServerStore, payments: PaymentPolicy | None = None):
         self.store = store
+        self.payments = payments or PaymentPolicy()
 
     def push(self, principal: Principal, request: PushRequest) -> PushResponse:
         refusal = _PUSHES_NOTHING.get(principal.role)
@@ -110,14 +114,16 @@ class PushPipeline:
         # a quick read, without the writers' lock, spares checking it all again.
         with self.store.transaction() as tx:
             resent = tx.known_change_ids([c.change_id for c in request.changes])
+        today = self.payments.today()
         checked = [
-            Checked(c, fingerprint(c)) if c.change_id in resent else check_alone(c)
+            Checked(c, fingerprint(c)) if c.change_id in resent else check_alone(c, today)
             for c in request.changes
         ]
+        payments = replace(self.payments, merges=merges_in(request.changes))
         with self.store.transaction(write=True) as tx:
             work = Workset(tx)
             read_up_front(work, request.changes)
-            decider = _Decider(work, principal)
+            decider = _Decider(work, principal, payments)
             results = [decider.decide(c) for c in checked]
             work.flush()
         log.info(
@@ -132,8 +138,8 @@ class PushPipeline:
         return PushResponse(results=results)
 
 
-def check_alone(change: Change) -> Checked:
-    """Step 2: what needs nothing but the change itself."""
+def check_alone(change: Change, today: date | None = None) -> Checked:
+    """Step 2: what needs nothing but the change itself (and the server's day)."""
     try:
         check_kind(change.kind)
     except ValidationError as exc:
@@ -141,7 +147,7 @@ def check_alone(change: Change) -> Checked:
     problem = None
     if change.op == Op.UPSERT:
         try:
-            check_payload(change.kind, change.record_id, change.payload)
+            check_payload(change.kind, change.record_id, change.payload, today)
         except ValidationError as exc:
             problem = exc
     return Checked(change, fingerprint(change), payload_problem=problem)
@@ -211,10 +217,12 @@ def _same_change(stored: object, change: Change, current: str) -> bool:
 class _Decider:
     """Step 3b: decides each change of one batch, in order, against the working set."""
 
-    def __init__(self, work: Workset, principal: Principal) -> None:
+    def __init__(
+        self, work: Workset, principal: Principal, payments: PaymentPolicy | None = None
+    ) -> None:
         self.work = work
         self.principal = principal
-        self.records = RecordChanges(work, principal)
+        self.records = RecordChanges(work, principal, payments)
 
     def decide(self, checked: Checked) -> ChangeResult:
         change = checked.change
@@ -278,6 +286,26 @@ class _Decider:
             )
         if checked.payload_problem is not None:
             raise checked.payload_problem
+        change, stamped = self._stamped(change, existing)
+        result = self._dispatch(change, existing)
+        if stamped and result.status == ChangeStatus.APPLIED and not result.merged:
+            # The server stored other values than the laptop sent: "merged" tells the
+            # laptop to take the server's copy at its pull rather than keep its own.
+            return result.model_copy(update={"merged": True})
+        return result
+
+    def _stamped(self, change: Change, existing: StoredRecord | None) -> tuple[Change, bool]:
+        """The change with the fields the server sets itself (kind_rules.STAMPS)."""
+        stamp = STAMPS.get(change.kind)
+        if stamp is None or change.op != Op.UPSERT or change.payload is None:
+            return change, False
+        server = existing.payload if existing is not None and not existing.deleted else None
+        payload = stamp(self.principal, server, change.payload)
+        if payload == change.payload:
+            return change, False
+        return change.model_copy(update={"payload": payload}), True
+
+    def _dispatch(self, change: Change, existing: StoredRecord | None) -> ChangeResult:
         if (
             existing is not None
             and change.base_version is not None
@@ -386,7 +414,9 @@ class _Decider:
         stored = existing.payload
         if merge.changed_fields:
             try:
-                check_payload(change.kind, change.record_id, merge.merged)
+                check_payload(
+                    change.kind, change.record_id, merge.merged, self.records.payments.today()
+                )
                 ownership = self._authorise(change, existing, merge.merged, existing.payload)
             except (ValidationError, Forbidden):
                 # The fields merge one by one but not as a whole record: let a person

@@ -20,14 +20,18 @@ from sync.server.access import Principal, authorise_write
 from sync.server.errors import Forbidden
 from sync.server.kind_rules import Edit, check_edit
 from sync.server.ownership import group_owner_of, route
+from sync.server.payment_life_cycle import PaymentPolicy
 from sync.server.store import JSONDict, NewVersion, Ownership, StoredRecord
 from sync.server.workset import Workset
 
 
 class RecordChanges:
-    def __init__(self, work: Workset, principal: Principal) -> None:
+    def __init__(
+        self, work: Workset, principal: Principal, payments: PaymentPolicy | None = None
+    ) -> None:
         self.work = work
         self.principal = principal
+        self.payments = payments or PaymentPolicy()
 
     def authorise(
         self,
@@ -67,7 +71,11 @@ class RecordChanges:
             group_owner=group_owner,
         )
         if payload is not None:
-            check_edit(Edit(principal, kind, record_id, existing, before, payload, self.work))
+            check_edit(
+                Edit(
+                    principal, kind, record_id, existing, before, payload, self.work, self.payments
+                )
+            )
         return new
 
     def write(

@@ -368,6 +368,12 @@ class ServerStore(Protocol):
 
     def touch_device(self, device_id: str) -> None: ...
 
+    def set_user_disabled(self, username: str, disabled: bool, by: str) -> list[DeviceRow]: ...
+
+    def set_password(self, username: str, password_hash: str, by: str) -> None: ...
+
+    def reserve_enrolment_attempt(self, username: str, since: datetime, limit: int) -> bool: ...
+
     def audit(
         self,
         *,
@@ -1281,6 +1287,74 @@ class SqlStore:
         device = self.get_device(device_id)
         assert device is not None
         return device
+
+    # --- accounts (sync.server.accounts) ---------------------------------------------------
+
+    def set_user_disabled(self, username: str, disabled: bool, by: str) -> list[DeviceRow]:
+        """Disable (or enable) an account; disabling also revokes every device it still
+        has, in the same transaction, so no laptop of a leaver syncs again. Returns the
+        devices revoked now."""
+        with self.transaction(write=True) as tx:
+            user = tx.conn.execute(select(t.users).where(t.users.c.username == username)).first()
+            if user is None:
+                raise AdminError(f"No user called {username!r}. Run list-users to see them.")
+            tx.conn.execute(
+                update(t.users).where(t.users.c.username == username).values(disabled=disabled)
+            )
+            active = []
+            if disabled:
+                active = [
+                    _device(r)
+                    for r in tx.conn.execute(
+                        select(t.devices).where(
+                            t.devices.c.username == username, t.devices.c.revoked_at.is_(None)
+                        )
+                    )
+                ]
+                if active:
+                    tx.conn.execute(
+                        update(t.devices)
+                        .where(t.devices.c.username == username, t.devices.c.revoked_at.is_(None))
+                        .values(revoked_at=utcnow(), revoked_by=by)
+                    )
+            tx.audit(
+                actor=by,
+                action="disable-user" if disabled else "enable-user",
+                details={"username": username, "devices_revoked": [d.device_id for d in active]},
+            )
+        return active
+
+    def set_password(self, username: str, password_hash: str, by: str) -> None:
+        with self.transaction(write=True) as tx:
+            done = tx.conn.execute(
+                update(t.users)
+                .where(t.users.c.username == username)
+                .values(password_hash=password_hash)
+            ).rowcount
+            if not done:
+                raise AdminError(f"No user called {username!r}. Run list-users to see them.")
+            tx.audit(actor=by, action="reset-password", details={"username": username})
+
+    def reserve_enrolment_attempt(self, username: str, since: datetime, limit: int) -> bool:
+        """Count and record one enrolment attempt for ``username`` atomically: False
+        (nothing recorded) when ``limit`` attempts since ``since`` have not succeeded.
+
+        Runs as a writer (SQLite's write lock, PostgreSQL's counter row lock), so two
+        attempts cannot both see the count below the limit: of forty at once, only
+        ``limit`` ever reach the password check. An attempt counts until it succeeds (an
+        ``enrol`` entry), so one cut off half way counts as a failure."""
+        with self.transaction(write=True) as tx:
+
+            def count(action: str) -> int:
+                query = select(func.count()).where(
+                    t.audit.c.action == action, t.audit.c.actor == username, t.audit.c.at >= since
+                )
+                return int(tx.conn.execute(query).scalar_one())
+
+            if count("enrol-attempt") - count("enrol") >= limit:
+                return False
+            tx.audit(actor=username, action="enrol-attempt")
+        return True
 
     def touch_device(self, device_id: str) -> None:
         with self.transaction() as tx:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from carer_desk.errors import ValidationError
 from carer_desk.records.codec import from_payload
 from carer_desk.records.kinds import KIND_TABLE, TEAM_ROUTE_FIELDS, TeamRoute, View
+from carer_desk.records.plausible_dates import check_not_after
 from sync.server.kind_rules import PAYLOAD_RULES
+from sync.server.service_day import service_today
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,12 @@ def check_kind(kind: str) -> None:
         raise ValidationError([("kind", f"unknown record kind {kind!r}; expected one of {known}")])
 
 
-def check_payload(kind: str, record_id: str, payload: Mapping[str, Any] | None) -> None:
-    """Raise :class:`ValidationError` naming every problem with this payload."""
+def check_payload(
+    kind: str, record_id: str, payload: Mapping[str, Any] | None, today: date | None = None
+) -> None:
+    """Raise :class:`ValidationError` naming every problem with this payload, including
+    any date the record declares may not lie in the future that is after ``today`` (the
+    server's day; the core's one-day slack keeps laptops near midnight agreeing)."""
     if payload is None:
         raise ValidationError([("payload", "an upsert needs the record's payload")])
     spec = KIND_TABLE[kind]
@@ -57,9 +64,12 @@ def check_payload(kind: str, record_id: str, payload: Mapping[str, Any] | None) 
     if problems:
         raise ValidationError(problems)
     try:
-        from_payload(kind, {**payload, "id": record_id})
+        record = from_payload(kind, {**payload, "id": record_id})
     except ValidationError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         # The codec names bad fields itself; anything else is still the payload's fault.
         raise ValidationError([("", f"the {kind} record is malformed: {exc}")]) from None
+    # A date after today is refused as the laptop refuses it when the record is written
+    # (a modified laptop, or one with its clock set ahead, cannot store one here).
+    check_not_after(record, today if today is not None else service_today())

@@ -12,6 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +255,10 @@ def test_a_payment_amount_conflict_waits_for_a_person(
     ann, bob = laptops
     carer = r.carer("north", given="Margaret", family="Okafor")
     talk = r.assessment(carer.id)
-    request = r.payment(carer.id, talk.id, amount_pence=15000, submitted=False)
+    # Dated today: the server refuses payment dates far from its own day.
+    request = r.payment(
+        carer.id, talk.id, amount_pence=15000, submitted=False, requested_on=date.today()
+    )
     for record in (carer, talk, request):
         ann.vault.put(_kind(record), record.id, r.payload(record))
     ann.sync()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,8 @@ def _registered_twice(server: InProcessServer, a, b) -> tuple[dict, dict, str, s
     known = carer_payload("Ann", "Smith")
     a.put("carer", known["id"], known)
     conversation = r.assessment(known["id"])
-    request = r.payment(known["id"], conversation.id, 12000)
+    # Dated today: the server refuses payment dates far from its own day.
+    request = r.payment(known["id"], conversation.id, 12000, requested_on=date.today())
     for record in (conversation, request):
         _put(a, record)
     _sync(server, a)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.server.harness import Harness
+from sync.protocol import Role
+from tests.sync.server.harness import Device, Harness
 from tests.sync.server.postgres_cluster import Cluster, PostgresUnavailable, running_cluster
 
 
@@ -49,3 +50,15 @@ def any_harness(tmp_path: Path, database_url: str) -> Iterator[Harness]:
     h = Harness(tmp_path / "server", database_url)
     yield h
     h.close()
+
+
+# The people of the payment tests, on the module's own harness fixture ``h`` (each payment
+# test module sets up the server it needs: its day, its payment rules, its backends).
+@pytest.fixture
+def worker(h: Harness) -> Device:
+    return h.device("worker-north", Role.OUTREACH_WORKER, "north")
+
+
+@pytest.fixture
+def approver(h: Harness) -> Device:
+    return h.device("manager", Role.PAYMENTS_APPROVER)

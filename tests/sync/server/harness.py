@@ -21,6 +21,10 @@ from sync.server.store import SqlStore
 # Argon2id at its floor: these tests exercise the server, not the password hash's cost.
 CHEAP_PASSWORDS = PasswordCost(time_cost=1, memory_kib=8, parallelism=1)
 PASSWORD = "a long enough password"
+#: The server's day in these tests (the records in tests/sync/server/records.py are dated
+#: early in 2026): the server bounds payment dates by its own day, so a test must not
+#: depend on the real date.
+HARNESS_TODAY = date(2026, 3, 15)
 
 
 class Device:
@@ -85,8 +89,7 @@ class Harness:
         self.settings = ServerSettings.for_data_dir(
             data_dir, database_url, password_cost=CHEAP_PASSWORDS, **overrides
         )
-        kwargs = {"today": today} if today else {}
-        self.app = create_app(self.settings, **kwargs)
+        self.app = create_app(self.settings, today=today or (lambda: HARNESS_TODAY))
         self.client = TestClient(self.app)
         self.store: SqlStore = self.app.state.services.store
         self._hasher = password_hasher(CHEAP_PASSWORDS)

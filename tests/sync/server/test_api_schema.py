@@ -103,6 +103,10 @@ def test_the_openapi_description_names_every_endpoint(api_harness: Harness) -> N
         "/v1/conflicts/{conflict_id}/resolve",
         "/v1/payments/{payment_id}/decision",
         "/v1/cards/{number}",
+        "/v1/payment-rules",
+        "/v1/admin/users/{username}/disable",
+        "/v1/admin/users/{username}/enable",
+        "/v1/admin/users/{username}/password",
     }
 
 

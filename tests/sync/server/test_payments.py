@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from carer_desk.config import PaymentSettings
+from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import Decision, PaymentDecisionRequest, Role
 from sync.server.access import Principal
 from sync.server.errors import Refused
-from sync.server.settings import PaymentRules
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
 
@@ -22,7 +23,10 @@ TODAY = date(2026, 3, 15)
 
 def make(tmp_path: Path, database_url: str | None = None, **rules: int) -> Harness:
     return Harness(
-        tmp_path / "server", database_url, today=lambda: TODAY, payments=PaymentRules(**rules)
+        tmp_path / "server",
+        database_url,
+        today=lambda: TODAY,
+        payments=PaymentRules(payments=PaymentSettings(**rules)),
     )
 
 
@@ -44,16 +48,6 @@ def setup_carer(worker: Device, *amounts: int, assessed: bool = True) -> list:
 
 def decide(device: Device, request_id: str, decision: str = "approve", **extra: object):
     return device.post(f"/v1/payments/{request_id}/decision", {"decision": decision, **extra})
-
-
-@pytest.fixture
-def worker(h: Harness) -> Device:
-    return h.device("worker-north", Role.OUTREACH_WORKER, "north")
-
-
-@pytest.fixture
-def approver(h: Harness) -> Device:
-    return h.device("manager", Role.PAYMENTS_APPROVER)
 
 
 def test_an_approval_within_the_cap_is_recorded_and_synced_back(worker, approver) -> None:
@@ -130,7 +124,9 @@ def test_the_requester_cannot_approve_their_own_request(h: Harness) -> None:
 
 def test_a_stale_view_is_asked_to_look_again(worker, approver) -> None:
     (request,) = setup_carer(worker, 5000)
-    worker.push_one(r.change(r.replace(request, wellbeing_outcome="Updated"), base_version=1))
+    # (What a submitted request asks for is fixed; a note for the office may still change.)
+    edit = r.replace(request, office_flag="Carer moved house")
+    assert worker.push_one(r.change(edit, base_version=1))["status"] == "applied"
     stale = decide(approver, request.id, expected_version=1)
     assert stale.status_code == 409 and "changed since" in stale.json()["detail"]
 

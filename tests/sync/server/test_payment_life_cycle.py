@@ -1,0 +1,292 @@
+"""Issue 10 High 2 and Medium 6: the ways round the payment rules that were seen working,
+each performed against the real server app (real store, real HTTP handling) on SQLite
+and PostgreSQL, and each refused now; with the steps that must still work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from carer_desk import factories as make
+from carer_desk.records.duplicates import DuplicateOutcome
+from carer_desk.records.payment import (
+    PaidTo,
+    PaymentPurpose,
+    PaymentStatus,
+    WellbeingPaymentRequest,
+)
+from sync.protocol import Role
+from tests.sync.server import records as r
+from tests.sync.server.harness import Device, Harness
+from tests.sync.server.test_payments import decide
+
+TODAY = date(2026, 3, 15)
+
+
+@pytest.fixture
+def h(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    harness = Harness(tmp_path / "server", database_url, today=lambda: TODAY)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def admin(h: Harness) -> Device:
+    return h.device("office-admin", Role.ADMIN)
+
+
+def new_carer(worker: Device) -> tuple[str, str]:
+    carer = r.carer("north")
+    conversation = r.assessment(carer.id)
+    results = worker.push(r.change(carer), r.change(conversation))
+    assert {x["status"] for x in results} == {"applied"}, results
+    return carer.id, conversation.id
+
+
+def submitted(worker: Device, amount: int = 30000, **changes: object) -> WellbeingPaymentRequest:
+    carer_id, conversation_id = new_carer(worker)
+    request = r.payment(carer_id, conversation_id, amount, requested_on=date(2026, 3, 10))
+    request = replace(request, **changes) if changes else request
+    result = worker.push_one(r.change(request))
+    assert result["status"] == "applied", result
+    return request
+
+
+def server_copy(h: Harness, request_id: str) -> dict:
+    with h.store.transaction() as tx:
+        record = tx.get_record(request_id)
+    assert record is not None and record.payload is not None
+    return record.payload
+
+
+def pushed_edit(device: Device, record: object, version: int) -> dict:
+    return device.push_one(r.change(record, base_version=version))
+
+
+def approved(worker: Device, approver: Device, amount: int = 30000) -> WellbeingPaymentRequest:
+    request = submitted(worker, amount)
+    assert decide(approver, request.id).status_code == 200
+    return request.approve(by="manager", on=TODAY)
+
+
+# --- High 2: the state machine and the protected fields -----------------------------------
+
+
+def test_the_payee_of_an_approved_request_cannot_be_changed_to_a_supplier(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    request = approved(worker, approver)
+    to_supplier = replace(request, paid_to=PaidTo.SUPPLIER, supplier_name="Mallory's Holidays")
+    result = pushed_edit(worker, to_supplier, 2)
+    assert result["status"] == "rejected"
+    assert "paid_to cannot change once a request is submitted" in result["reason"]
+    assert server_copy(h, request.id)["paid_to"] == "carer"
+
+
+@pytest.mark.parametrize("field", ["amount_pence", "purpose", "requested_on", "supplier_name"])
+def test_what_a_submitted_request_asks_for_is_fixed(h: Harness, worker: Device, field: str) -> None:
+    request = submitted(worker, 20000)
+    changed = {
+        "amount_pence": 25000,
+        "purpose": PaymentPurpose.EQUIPMENT,
+        "requested_on": date(2026, 3, 9),
+        "supplier_name": "Someone Else",
+    }[field]
+    result = pushed_edit(worker, replace(request, **{field: changed}), 1)
+    assert result["status"] == "rejected" and f"{field} cannot change" in result["reason"]
+    assert "cancel it and make a new request" in result["reason"]
+
+
+def test_a_paid_request_cannot_be_cancelled_to_free_the_cap(
+    h: Harness, worker: Device, approver: Device, admin: Device
+) -> None:
+    request = approved(worker, approver)
+    paid = request.mark_paid(TODAY)
+    assert pushed_edit(admin, paid, 2)["status"] == "applied"  # an admin marks it paid
+    cancelled = replace(
+        paid, status=PaymentStatus.CANCELLED, paid_on=None, cancelled_on=TODAY, cancel_reason="oops"
+    )
+    for device in (worker, admin):
+        result = pushed_edit(device, cancelled, 3)
+        assert result["status"] == "rejected" and "paid, which is final" in result["reason"]
+    # So a second £300 for the same carer within the year stays refused.
+    second = r.payment(request.carer_id, request.conversation_id, 30000, requested_on=TODAY)
+    assert worker.push_one(r.change(second))["status"] == "applied"
+    refused = decide(approver, second.id)
+    assert refused.status_code == 409 and "£300" in refused.json()["detail"]
+    assert server_copy(h, request.id)["status"] == "paid"
+
+
+def test_an_approved_request_not_yet_paid_can_still_be_cancelled(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    request = approved(worker, approver)
+    cancelled = request.cancel(TODAY, "The carer went into hospital")
+    assert pushed_edit(worker, cancelled, 2)["status"] == "applied"
+    assert server_copy(h, request.id)["status"] == "cancelled"
+
+
+def test_only_an_admin_marks_a_request_paid(
+    worker: Device, approver: Device, admin: Device
+) -> None:
+    request = approved(worker, approver)
+    result = pushed_edit(worker, request.mark_paid(TODAY), 2)
+    assert result["status"] == "rejected" and "administrator" in result["reason"]
+
+
+def test_nothing_goes_back_to_draft(h: Harness, worker: Device) -> None:
+    request = submitted(worker, 10000)
+    back = replace(request, status=PaymentStatus.DRAFT, submitted_on=None)
+    result = pushed_edit(worker, back, 1)
+    assert result["status"] == "rejected" and "cannot become draft" in result["reason"]
+
+
+def test_back_dating_a_request_out_of_the_cap_window_is_refused(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    first = approved(worker, approver)
+    back = TODAY - timedelta(days=400)
+    old = r.payment(first.carer_id, first.conversation_id, 30000, requested_on=back)
+    result = worker.push_one(r.change(old))
+    assert result["status"] == "rejected"
+    assert "more than 31 days before today" in result["reason"]
+    with h.store.transaction() as tx:
+        assert tx.get_record(old.id) is None
+
+
+def test_a_future_dated_request_is_refused(worker: Device) -> None:
+    carer_id, conversation_id = new_carer(worker)
+    ahead = r.payment(carer_id, conversation_id, 5000, requested_on=TODAY + timedelta(days=30))
+    result = worker.push_one(r.change(ahead))
+    assert result["status"] == "rejected" and "after today" in result["reason"]
+
+
+def test_a_future_dated_record_of_any_kind_is_refused(worker: Device) -> None:
+    carer = r.carer("north")
+    ahead = replace(carer, consent=replace(carer.consent, date=TODAY + timedelta(days=60)))
+    result = worker.push_one(r.change(ahead))
+    assert result["status"] == "rejected" and "must not be in the future" in result["reason"]
+
+
+def test_a_request_above_the_cap_is_refused_when_pushed(worker: Device) -> None:
+    carer_id, conversation_id = new_carer(worker)
+    big = r.payment(carer_id, conversation_id, 90000, requested_on=TODAY)
+    result = worker.push_one(r.change(big))
+    assert result["status"] == "rejected" and "more than the £300.00 limit" in result["reason"]
+
+
+def test_the_server_stamps_who_made_the_request(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    # The worker names the approver as requester, hoping the approver's colleague
+    # would not notice; the four-eyes rule must then judge the real requester.
+    request = submitted(worker, 10000, requested_by="manager")
+    assert server_copy(h, request.id)["requested_by"] == "worker-north"
+    assert decide(approver, request.id).status_code == 200
+    # And an edit cannot rename the requester later.
+    decided = replace(request, requested_by="worker-north").approve(by="manager", on=TODAY)
+    note = replace(decided, requested_by="someone-else", office_flag="Phone the carer")
+    result = pushed_edit(worker, note, 2)
+    assert result["status"] == "applied"
+    assert server_copy(h, request.id)["requested_by"] == "worker-north"
+
+
+def test_a_stamped_request_reaches_the_laptop_as_the_server_holds_it(
+    h: Harness, worker: Device
+) -> None:
+    carer_id, conversation_id = new_carer(worker)
+    request = r.payment(carer_id, conversation_id, 5000, requested_on=TODAY, requested_by="x")
+    result = worker.push_one(r.change(request))
+    # "merged": the laptop must take the server's copy at its pull.
+    assert result["status"] == "applied" and result["merged"] is True
+    pulled = worker.pull_all()[("payment_request", request.id)]["payload"]
+    assert pulled["requested_by"] == "worker-north"
+
+
+# --- Medium 6: only the decision endpoint decides, for every role ---------------------------
+
+
+@pytest.mark.parametrize("role", ["worker", "admin"])
+def test_pushing_a_request_marked_approved_is_refused(
+    h: Harness, worker: Device, admin: Device, role: str
+) -> None:
+    device = {"worker": worker, "admin": admin}[role]
+    request = submitted(worker, 30000)
+    decided = request.approve(by="manager", on=TODAY)
+    result = pushed_edit(device, decided, 1)
+    assert result["status"] == "rejected"
+    assert "only by a payments approver's decision" in result["reason"]
+    assert server_copy(h, request.id)["status"] == "submitted"
+
+
+def test_a_new_request_cannot_arrive_already_approved(h: Harness, admin: Device) -> None:
+    carer_id, conversation_id = new_carer(admin)
+    request = r.payment(carer_id, conversation_id, 30000, requested_on=TODAY)
+    result = admin.push_one(r.change(request.approve(by="office-admin", on=TODAY)))
+    assert result["status"] == "rejected"
+    assert "only by a payments approver's decision" in result["reason"]
+    declined = r.payment(carer_id, conversation_id, 100, requested_on=TODAY)
+    result = admin.push_one(r.change(declined.decline(by="x", on=TODAY, reason="no")))
+    assert result["status"] == "rejected"
+
+
+def test_an_approval_pushed_over_the_cap_never_lands(
+    h: Harness, worker: Device, approver: Device, admin: Device
+) -> None:
+    first = approved(worker, approver)
+    second = r.payment(first.carer_id, first.conversation_id, 30000, requested_on=TODAY)
+    assert worker.push_one(r.change(second))["status"] == "applied"
+    result = pushed_edit(admin, second.approve(by="office-admin", on=TODAY), 1)
+    assert result["status"] == "rejected"
+    assert server_copy(h, second.id)["status"] == "submitted"
+
+
+# --- a request stays with its carer, except through a merge ---------------------------------
+
+
+def test_moving_an_approved_request_to_another_carer_is_refused(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    # Moving the spending off a carer who is still there would free their cap.
+    request = approved(worker, approver)
+    other_id, _ = new_carer(worker)
+    result = pushed_edit(worker, replace(request, carer_id=other_id), 2)
+    assert result["status"] == "rejected" and "stays with its carer" in result["reason"]
+    assert server_copy(h, request.id)["carer_id"] == request.carer_id
+
+
+def test_a_merge_of_two_records_of_one_carer_moves_the_requests(
+    h: Harness, worker: Device, approver: Device
+) -> None:
+    absorbed = approved(worker, approver)
+    kept_id, _ = new_carer(worker)
+    decision = make.duplicate_decision(
+        kept_id,
+        absorbed.carer_id,
+        decision=DuplicateOutcome.MERGED,
+        kept_id=kept_id,
+        decided_on=TODAY,
+    )
+    moved = replace(absorbed, carer_id=kept_id)
+    results = worker.push(
+        r.change(moved, base_version=2),
+        r.change(decision),
+        {
+            **r.change(r.carer("north")),
+            "record_id": absorbed.carer_id,
+            "op": "delete",
+            "payload": None,
+            "base_version": 1,
+        },
+    )
+    assert [x["status"] for x in results] == ["applied"] * 3, results
+    assert server_copy(h, absorbed.id)["carer_id"] == kept_id
+    # The kept carer now carries the spending: a second £300 stays refused.
+    talk = r.assessment(kept_id)
+    second = r.payment(kept_id, talk.id, 30000, requested_on=TODAY)
+    worker.push(r.change(talk), r.change(second))
+    assert decide(approver, second.id).status_code == 409
