@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from carer_desk.clock import Clock
 from carer_desk.config import Settings
-from carer_desk.ports import SyncGateway, VaultHandle
+from carer_desk.ports import CardLineGateway, SyncGateway, VaultHandle
 from carer_desk.roles import Role
 from carer_desk.sync_status import Identity
 
@@ -28,6 +28,8 @@ class OpenDesk:
     session: DeskSession
     sync: SyncGateway
     identity: Identity | None
+    #: The 24-hour line's card look-up on the office server (online only).
+    line: CardLineGateway | None = None
 
     @property
     def role(self) -> Role:

@@ -30,6 +30,7 @@ from sync.protocol import (
     AUTH_HEADER,
     DEFAULT_PULL_LIMIT,
     GZIP_MINIMUM_BYTES,
+    CardLookupResponse,
     Choice,
     ConflictList,
     EnrolRequest,
@@ -53,6 +54,7 @@ ME_PATH = f"{API_PREFIX}/me"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
+CARDS_PATH = f"{API_PREFIX}/cards"
 
 
 class EncodedPush(PushRequest):
@@ -148,6 +150,11 @@ class HttpTransport:
         # The id goes into the path: quote it so an odd id cannot reach another endpoint.
         path = f"{CONFLICTS_PATH}/{quote(conflict_id, safe='')}/resolve"
         return self._call("POST", path, ResolveConflictResponse, body=body)
+
+    def look_up_card(self, number: str) -> CardLookupResponse:
+        """The 24-hour line's look-up of one card number (the server audits it)."""
+        # The number goes into the path: quoted, so typed text cannot reach another endpoint.
+        return self._call("GET", f"{CARDS_PATH}/{quote(number, safe='')}", CardLookupResponse)
 
     def reachable(self) -> bool:
         """True when the server answers at all (a revoked answer counts: the sync that

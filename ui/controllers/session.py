@@ -76,6 +76,7 @@ class SessionController(QObject):
         self._throttle_timer = QTimer(self)
         self._throttle_timer.setInterval(1000)
         self._throttle_timer.timeout.connect(self._throttle_countdown)
+        ctx.hub.laptop_revoked.connect(self.laptop_revoked)  # told by a call besides sync
 
     # --- which gate --------------------------------------------------------------------
 
