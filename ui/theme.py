@@ -157,6 +157,10 @@ QLabel[role="line"], QGroupBox[role="line"], QLineEdit[role="line-number"] {{
 }}
 QLabel[role="line-strong"], QLabel[role="line-error"] {{ font-size: {line}pt; font-weight: bold; }}
 QLabel[role="line-error"] {{ color: {c.danger_text}; }}
+QLabel[role="line-banner"] {{
+    background: {c.banner}; color: {c.banner_text}; padding: 0.4em 0.7em; border-radius: 4px;
+    font-size: {line}pt; font-weight: bold;
+}}
 QLabel[role="line-headline"] {{ font-size: {line_head}pt; font-weight: bold; }}
 QGroupBox[role="line"] {{ font-weight: bold; }}
 QListWidget#navigation::item {{ padding: 0.45em 0.6em; }}

@@ -5,10 +5,6 @@ vault and the real demo office, whose server audits every look-up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -16,16 +12,10 @@ from carer_desk.roles import Area
 from carer_desk.rules.card_numbers import format_card_number
 from carer_desk.rules.emergency_line import LineStatus
 from sync.server.store import open_store
-from tests.ui.conftest import Desk, _demo_person, on_vault, press, type_into, visible_texts
+from tests.ui.conftest import Desk, on_vault, press, type_into, visible_texts
 from tests.ui.line_office import OfficeCard, ready_card, reissue_as_admin, withdrawn_card
-from ui.controllers.line import Attempt
+from ui.controllers.line import CLEAR_AFTER_IDLE_MS, Attempt
 from ui.views.line_page import LinePage
-
-
-@pytest.fixture
-def operator(qtbot, tmp_path: Path) -> Iterator[Desk]:
-    """The demo's emergency line operator, set up and unlocked on the look-up."""
-    yield from _demo_person(qtbot, tmp_path, "operator")
 
 
 def _page(desk: Desk) -> LinePage:
@@ -205,3 +195,111 @@ def test_consent_withdrawn_shows_what_to_do_instead(operator: Desk, qtbot):
         assert name not in texts
     assert found.plan.cared_for[0].name not in texts
     assert page.record_button.isVisible()  # the call is still recorded
+
+
+def _key(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key pressed wherever the focus is, as a person at the keyboard does."""
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    press(focus, key, modifier)
+
+
+def _keys(text: str) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.keyClicks(QApplication.focusWidget(), text)
+    QApplication.processEvents()
+
+
+def test_a_whole_call_by_keyboard_only(operator: Desk, qtbot):
+    found = ready_card(_office(operator))
+    page = _page(operator)
+    assert page.number.hasFocus()
+    _keys(found.card.number)
+    _key(qtbot, Qt.Key.Key_Return)
+    operator.idle(qtbot)
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    assert page.status.hasFocus()  # the headline first: what the line may do
+    answer = page.controller.answer
+    first = page.contact_rows[answer.contacts[0].contact_id]
+
+    _key(qtbot, Qt.Key.Key_Tab)
+    assert first.attempt.hasFocus()
+    _key(qtbot, Qt.Key.Key_Down)  # Not rung -> Reached
+    assert first.attempt.currentData() == str(Attempt.REACHED)
+    _key(qtbot, Qt.Key.Key_Tab)
+    assert first.note.hasFocus()
+    _keys("coming now")
+    # On through the other contacts to who rang.
+    while not page.caller.hasFocus():
+        _key(qtbot, Qt.Key.Key_Tab)
+    _keys("Paramedic at the house")
+    _key(qtbot, Qt.Key.Key_Tab)
+    assert page.care.hasFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    assert page.care.isChecked()
+    _key(qtbot, Qt.Key.Key_Tab)
+    assert page.hours.hasFocus()
+    page.hours.selectAll()
+    _keys("6")
+    _key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    operator.idle(qtbot)
+    qtbot.waitUntil(lambda: page.answer_box is None)
+    assert page.number.hasFocus()  # ready for the next call
+    calls = on_vault(operator, qtbot, lambda s: s.calls.calls_of(found.card.carer_id))
+    (call,) = calls
+    assert call.caller == "Paramedic at the house"
+    assert call.reached and call.reached[0].note == "coming now"
+    assert call.replacement_care_hours == 6
+
+
+def test_call_finished_clears_the_screen_and_throws_the_draft_away(operator: Desk, qtbot):
+    found = ready_card(_office(operator))
+    page = _page(operator)
+    _look_up(qtbot, operator, page, found.card.number)
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    type_into(page.caller, "Canarycaller")
+    page._edited()
+    press(page.caller, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    operator.idle(qtbot)
+    assert page.answer_box is None and page.number.text() == ""
+    assert on_vault(operator, qtbot, lambda s: s.drafts.load("emergency-line.call")) is None
+    texts = "\n".join(visible_texts())
+    assert "Canarycaller" not in texts
+    assert found.plan.cared_for[0].name not in texts
+
+
+def test_an_idle_screen_is_cleared_and_the_typed_outcome_comes_back(operator: Desk, qtbot):
+    found = ready_card(_office(operator))
+    page = _page(operator)
+    _look_up(qtbot, operator, page, found.card.number)
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    type_into(page.caller, "A shop assistant")
+    page._edited()
+    page.controller._idle.setInterval(50)  # the ten minutes, shortened
+    page.controller._idle.start()
+    qtbot.waitUntil(lambda: page.answer_box is None, timeout=5_000)
+    operator.idle(qtbot)
+    assert "cleared after" in page.notice.text()
+    texts = "\n".join(visible_texts())
+    assert found.plan.cared_for[0].name not in texts
+    assert "A shop assistant" not in texts
+
+    page.controller._idle.setInterval(CLEAR_AFTER_IDLE_MS)
+    _look_up(qtbot, operator, page, found.card.number)
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    operator.idle(qtbot)
+    qtbot.waitUntil(lambda: page.caller.text() == "A shop assistant")
+
+
+def test_offline_says_look_ups_need_the_connection_and_what_to_do(operator: Desk, qtbot):
+    found = ready_card(_office(operator))
+    _office(operator).stop()
+    page = _page(operator)
+    _look_up(qtbot, operator, page, found.card.number)
+    qtbot.waitUntil(lambda: page.notice.isVisible(), timeout=30_000)
+    text = page.notice.text()
+    assert "need" in text and "connection" in text.lower()
+    assert "printed card" in text and "replacement care" in text
+    assert page.answer_box is None
+    assert page.number.text()  # the number stays typed, to try again

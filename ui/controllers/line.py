@@ -399,10 +399,11 @@ class LineController(QObject):
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
 
+# Icon and word, never colour alone (DESIGN.md): what the operator may do with the plan.
 _STATUS_WORDS = {
-    LineStatus.READY: "Plan found",
-    LineStatus.INCOMPLETE: "Plan not complete",
-    LineStatus.CONSENT_WITHDRAWN: "Do not use this plan",
-    LineStatus.NO_PLAN: "No plan on the server",
-    LineStatus.REVOKED: "Card revoked",
+    LineStatus.READY: "✓ Plan can be used",
+    LineStatus.INCOMPLETE: "⚠ Plan not complete: use with care",
+    LineStatus.CONSENT_WITHDRAWN: "✕ Do not use this plan",
+    LineStatus.NO_PLAN: "✕ No plan to read out",
+    LineStatus.REVOKED: "✕ Card revoked",
 }

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from carer_desk.rules.emergency_line import LineAnswer
+from carer_desk.rules.emergency_line import LineAnswer, LineStatus
 from ui.controllers.line import Attempt, CallOutcome, LineController
 from ui.views.widgets import (
     add_row,
@@ -115,6 +115,7 @@ class LinePage(QWidget):
         outer = QVBoxLayout(self)
         outer.addWidget(heading("Card look-up — 24-hour line", self))
         self.notice = banner("", self, name="Notice")
+        self.notice.setProperty("role", "line-banner")  # read under pressure: large
         self.notice.setVisible(False)
         outer.addWidget(self.notice)
 
@@ -206,13 +207,14 @@ class LinePage(QWidget):
     def _answer(self, answer: LineAnswer | None) -> None:
         if answer is None:
             return
+        self.number.setText(answer.number_display)  # grouped, to read back to the caller
         box = QWidget()
         box.setAccessibleName("The answer for the card")
         layout = QVBoxLayout(box)
         c = self.controller
         word = c.status_word(answer.status)
         self.status = _big(
-            f"{word}: card {answer.number_display}",
+            f"{word} — card {answer.number_display}",
             "What the line may do",
             box,
             role="line-headline",
@@ -222,7 +224,7 @@ class LinePage(QWidget):
         layout.addWidget(self.message)
         if answer.what_to_do:
             layout.addWidget(_big(f"What to do: {answer.what_to_do}", "What to do", box))
-        for gap in answer.missing:
+        for gap in answer.missing if answer.status is LineStatus.INCOMPLETE else ():
             layout.addWidget(_big(f"• Missing: {gap}", "Missing from the plan", box))
         who = [f"Carer: {answer.carer_name}"] if answer.carer_name else []
         if answer.carer_phone:
@@ -307,6 +309,7 @@ class LinePage(QWidget):
     def _outcome(self, answer: LineAnswer, layout: QVBoxLayout, box: QWidget) -> None:
         group = QGroupBox("The call's outcome", box)
         group.setAccessibleName("The call's outcome")
+        group.setProperty("role", "line")
         form: QFormLayout = form_layout()
         group.setLayout(form)
         self.caller = line_edit(
