@@ -181,7 +181,9 @@ def _office_numbers(shell) -> tuple[str, str]:
     store = open_store(office.settings.database_url, office.settings.key_file)
     try:
         with store.transaction() as tx:
-            plans = {r.record_id: from_payload("plan", r.payload) for r in tx.records_of_kind("plan")}
+            plans = {
+                r.record_id: from_payload("plan", r.payload) for r in tx.records_of_kind("plan")
+            }
             cards = [from_payload("card", r.payload) for r in tx.records_of_kind("card")]
     finally:
         store.close()
