@@ -36,7 +36,12 @@ from sync.protocol import CardLookupResponse
 
 def line_answer(response: CardLookupResponse, settings: Settings, *, today: date) -> LineAnswer:
     """The core's answer for what the server sent."""
-    data = response.model_dump()
+    return answer_from_wire(response.model_dump(), settings, today=today)
+
+
+def answer_from_wire(data: dict[str, Any], settings: Settings, *, today: date) -> LineAnswer:
+    """The core's answer for a look-up response's fields (as a dict: the fields a newer
+    server adds are read when present, so the laptop follows the server's answer)."""
     try:
         if "line_status" in data:
             return _from_line_answer(data, settings)
