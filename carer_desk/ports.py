@@ -336,3 +336,11 @@ class CardLineGateway(Protocol):
     def look_up(self, number: str) -> LineAnswer:
         """The answer for ``number``: its digits, the check digit already verified."""
         ...
+
+    def ready(self) -> bool:
+        """Whether the office answers now; opens the connection ahead of the first call."""
+        ...
+
+    def close(self) -> None:
+        """Drop the connection (at lock)."""
+        ...

@@ -194,12 +194,21 @@ class LineController(QObject):
         self._idle.setSingleShot(True)
         self._idle.setInterval(CLEAR_AFTER_IDLE_MS)
         self._idle.timeout.connect(self._idle_clear)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watching = False
         ctx.hub.locking.connect(self._draft.save)
         ctx.hub.locked.connect(self.clear)
         ctx.hub.reachability_changed.connect(self._reachability)
+        self._probe()
+
+    def _probe(self) -> None:
+        """Ask the office now (the connection is then open before the first call), so the
+        operator knows before a call comes whether look-ups work."""
+        line = self.line
+        if line is None:
+            return
+        NetworkOp(self.ctx.runner, line.ready).success(self._reachability).failure(
+            lambda _exc: self._reachability(False)
+        ).run()
 
     # --- the number --------------------------------------------------------------------
 
@@ -239,6 +248,9 @@ class LineController(QObject):
         self.answer = answer
         self._idle.start()
         self.answer_changed.emit(answer)
+        # Watched for activity only while a plan is shown, from after it is drawn (the
+        # filter sees every event of the application).
+        QTimer.singleShot(0, self._watch)
         if self.may_record:
             self._restore_draft(answer.number)
 
@@ -374,8 +386,21 @@ class LineController(QObject):
         self.notice.emit("")
         self.looking.emit(False)
 
+    def _watch(self) -> None:
+        app = QApplication.instance()
+        if self.answer is not None and not self._watching and app is not None:
+            app.installEventFilter(self)
+            self._watching = True
+
+    def _unwatch(self) -> None:
+        app = QApplication.instance()
+        if self._watching and app is not None:
+            app.removeEventFilter(self)
+        self._watching = False
+
     def _drop_answer(self, *, call_over: bool) -> None:
         self._idle.stop()
+        self._unwatch()
         self.answer = None
         self.cleared.emit(call_over)
         self.answer_changed.emit(None)
@@ -392,12 +417,12 @@ class LineController(QObject):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.answer is not None and event.type() in _ACTIVITY:
+        if event.type() in _ACTIVITY:
             self._idle.start()
         return False
 
 
-_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
+_ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
 
 # Icon and word, never colour alone (DESIGN.md): what the operator may do with the plan.
 _STATUS_WORDS = {

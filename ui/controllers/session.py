@@ -256,6 +256,8 @@ class SessionController(QObject):
 
         def close() -> None:
             desk.sync.stop()
+            if desk.line is not None:
+                desk.line.close()
             desk.session.close()
             env.vault.lock()
 
