@@ -303,3 +303,5 @@ def test_offline_says_look_ups_need_the_connection_and_what_to_do(operator: Desk
     assert "printed card" in text and "replacement care" in text
     assert page.answer_box is None
     assert page.number.text()  # the number stays typed, to try again
+    status = operator.window.sync_status
+    qtbot.waitUntil(lambda: "Offline" in "\n".join(visible_texts(status)), timeout=30_000)

@@ -266,6 +266,11 @@ class LineController(QObject):
         if isinstance(exc, OfficeUnreachable):
             self.online = False
             self.notice.emit(self.offline_sentence())
+            # The status bar follows the watcher: tell it, so it probes for the way back
+            # and the whole window says offline (and online again when it is).
+            desk = self.ctx.desk
+            if desk is not None:
+                NetworkOp(self.ctx.runner, desk.sync.poke).run()
             return
         if isinstance(exc, NotFoundError):
             self.number_problem.emit(str(exc))
