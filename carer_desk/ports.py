@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from carer_desk.sync_status import (
     ConflictListing,
@@ -22,9 +22,6 @@ from carer_desk.sync_status import (
     SyncReport,
     SyncStatus,
 )
-
-if TYPE_CHECKING:  # the rules import the records: not needed to show the unlock screen
-    from carer_desk.rules.emergency_line import LineAnswer
 
 JSONDict = dict[str, Any]
 
@@ -318,29 +315,4 @@ class SyncGateway(Protocol):
 
     def stop(self) -> None:
         """Stop retrying and watching (on lock or quit)."""
-        ...
-
-
-@runtime_checkable
-class CardLineGateway(Protocol):
-    """The 24-hour line's card look-up on the office server (online only).
-
-    The answer is the core's :class:`~carer_desk.rules.emergency_line.LineAnswer`
-    whatever the server sends, so the window shows one thing; the server audits every
-    look-up. Nothing of the answer is kept on the laptop: it lives in the window until the
-    call is finished. The call blocks on the network: the window runs it on its network
-    pool. Raises ``OfficeUnreachable`` (no connection), ``NotFoundError`` (no such card:
-    the server's words) and ``RuleViolation`` (the server refused: its reason).
-    """
-
-    def look_up(self, number: str) -> LineAnswer:
-        """The answer for ``number``: its digits, the check digit already verified."""
-        ...
-
-    def ready(self) -> bool:
-        """Whether the office answers now; opens the connection ahead of the first call."""
-        ...
-
-    def close(self) -> None:
-        """Drop the connection (at lock)."""
         ...

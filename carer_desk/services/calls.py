@@ -3,7 +3,7 @@ calls, and the office's follow-ups.
 
 A call is recorded against the look-up the operator made (:meth:`CardService.lookup` on a
 laptop holding the cards, or the office server's answer through the
-:class:`~carer_desk.ports.CardLineGateway` in the window), so what the record says the
+:class:`~carer_desk.environment.CardLineGateway` in the window), so what the record says the
 line showed is what the line showed. Every call is written
 through the repository: audited, and kept in the carer's history.
 """
