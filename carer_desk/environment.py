@@ -9,7 +9,7 @@ ui/ may not import storage/ or sync/; it receives a :class:`DeskEnvironment` (bu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from carer_desk.clock import Clock
 from carer_desk.config import Settings
@@ -18,7 +18,33 @@ from carer_desk.roles import Role
 from carer_desk.sync_status import Identity
 
 if TYPE_CHECKING:  # the session imports every service: not needed to show the unlock screen
+    from carer_desk.rules.emergency_line import LineAnswer
     from carer_desk.session import DeskSession
+
+
+@runtime_checkable
+class CardLineGateway(Protocol):
+    """The 24-hour line's card look-up on the office server (online only).
+
+    The answer is the core's :class:`~carer_desk.rules.emergency_line.LineAnswer`
+    whatever the server sends, so the window shows one thing; the server audits every
+    look-up. Nothing of the answer is kept on the laptop: it lives in the window until the
+    call is finished. The call blocks on the network: the window runs it on its network
+    pool. Raises ``OfficeUnreachable`` (no connection), ``NotFoundError`` (no such card:
+    the server's words) and ``RuleViolation`` (the server refused: its reason).
+    """
+
+    def look_up(self, number: str) -> LineAnswer:
+        """The answer for ``number``: its digits, the check digit already verified."""
+        ...
+
+    def ready(self) -> bool:
+        """Whether the office answers now; opens the connection ahead of the first call."""
+        ...
+
+    def close(self) -> None:
+        """Drop the connection (at lock)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,8 @@ class OpenDesk:
     session: DeskSession
     sync: SyncGateway
     identity: Identity | None
+    #: The 24-hour line's card look-up on the office server (online only).
+    line: CardLineGateway | None = None
 
     @property
     def role(self) -> Role:

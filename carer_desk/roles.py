@@ -83,6 +83,12 @@ EDITS_CARERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
 KEEPS_GROUPS = frozenset({Role.GROUP_FACILITATOR, Role.ADMIN})
 
 
+# Roles whose laptop syncs records with the office. The 24-hour line's operator looks
+# plans up on the server and holds none (the server refuses an operator's sync); the
+# calls they record stay sealed on the laptop until the server takes them (issue 9).
+SYNCS_RECORDS = frozenset(Role) - {Role.EMERGENCY_OPERATOR}
+
+
 def areas_for(role: Role) -> tuple[Area, ...]:
     return AREAS[role]
 

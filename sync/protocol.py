@@ -301,6 +301,8 @@ class AccountResponse(_Model):
 class CardLookupResponse(_Model):
     number: str  # digits only
     status: str  # the card's status: pending_print | printed | revoked
+    card_id: str | None = None  # the card looked up and its carer: a call is recorded
+    carer_id: str | None = None  # against them, even when nothing of the plan is shown
     revoked: bool
     message: str  # what the operator should do next, in plain words
     current_card_number: str | None = None  # for a revoked card, the one that replaced it

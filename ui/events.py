@@ -53,3 +53,5 @@ class EventHub(QObject):
     problem = Signal(object)
     #: Go to a place in the window: ``Place``.
     navigate = Signal(object)
+    #: The server revoked this laptop (a call other than sync heard it): the message.
+    laptop_revoked = Signal(str)

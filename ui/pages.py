@@ -64,7 +64,19 @@ def area_page(
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
         conflicts.load()
         return sync_page
+    if area is Area.LOOKUP:
+        return _line_page(ctx, ws)
     raise KeyError(area)
+
+
+def _line_page(ctx: AppContext, ws: Workspace) -> QWidget:
+    from ui.controllers.line import LineController
+    from ui.views.line_page import LinePage
+
+    line = LineController(ctx)
+    line_page = LinePage(line, parent=ws)
+    line.setParent(line_page)
+    return line_page
 
 
 def record_page(

@@ -116,6 +116,8 @@ def style_sheet(c: Colours, base_points: float = 10.0) -> str:
     h1 = round(base_points * 1.45, 1)
     h2 = round(base_points * 1.15, 1)
     nav = round(base_points * 1.05, 1)
+    line = round(base_points * 1.35, 1)  # the 24-hour line's plan: read under pressure
+    line_head = round(base_points * 1.7, 1)
     return f"""
 QWidget:focus {{ outline: none; }}
 QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
@@ -150,6 +152,17 @@ QLabel[role="demo-badge"] {{
     padding: 0.1em 0.6em; border: 1px solid {c.banner_text}; border-radius: 3px;
 }}
 QListWidget#navigation {{ font-size: {nav}pt; }}
+QLabel[role="line"], QGroupBox[role="line"], QLineEdit[role="line-number"] {{
+    font-size: {line}pt;
+}}
+QLabel[role="line-strong"], QLabel[role="line-error"] {{ font-size: {line}pt; font-weight: bold; }}
+QLabel[role="line-error"] {{ color: {c.danger_text}; }}
+QLabel[role="line-banner"] {{
+    background: {c.banner}; color: {c.banner_text}; padding: 0.4em 0.7em; border-radius: 4px;
+    font-size: {line}pt; font-weight: bold;
+}}
+QLabel[role="line-headline"] {{ font-size: {line_head}pt; font-weight: bold; }}
+QGroupBox[role="line"] {{ font-weight: bold; }}
 QListWidget#navigation::item {{ padding: 0.45em 0.6em; }}
 QListWidget#navigation::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
 QTableView {{ gridline-color: {c.alternate}; }}

@@ -258,12 +258,40 @@ def answer_for_card(
     """The operator's answer for a live card (see :func:`answer_for_revoked` for a
     revoked one). ``carer`` may be None when the carer's record is not held (the answer
     then has no address from it, and says so)."""
-    shown = format_card_number(card.number, group_size)
+    return answer_for_plan(
+        card.id,
+        card.number,
+        card.carer_id,
+        card.plan_id,
+        plan,
+        carer,
+        settings,
+        today=today,
+        group_size=group_size,
+    )
+
+
+def answer_for_plan(
+    card_id: str,
+    number: str,
+    carer_id: str,
+    card_plan_id: str,
+    plan: EmergencyPlan | None,
+    carer: Carer | None,
+    settings: EmergencyLineSettings,
+    *,
+    today: date,
+    group_size: int = DEFAULT_GROUP_SIZE,
+) -> LineAnswer:
+    """:func:`answer_for_card` from what is known of the card (its id, number, carer and
+    plan), for a look-up that was told about the card rather than given its record (the
+    window's look-up on an office server that sends the stored plan)."""
+    shown = format_card_number(number, group_size)
     base = dict(
-        number=card.number,
+        number=number,
         number_display=shown,
-        card_id=card.id,
-        carer_id=card.carer_id,
+        card_id=card_id,
+        carer_id=carer_id,
         carer_name=_carer_name(carer),
         carer_phone=carer.contact.best_phone if carer is not None else None,
         replacement_care_route=settings.replacement_care_route,
@@ -276,7 +304,7 @@ def answer_for_card(
             message=f"Card {shown} is registered, but its plan is not held here.",
             what_to_do=f"Do not guess: {_replacement(settings)}, then ring the office.",
             missing=(),
-            plan_id=card.plan_id,
+            plan_id=card_plan_id,
             **base,  # type: ignore[arg-type]
         )
     if plan.consent_withdrawn or not plan.consent_to_share_with_emergency_service:
@@ -370,16 +398,14 @@ def answer_for_revoked(
             revoked_on=card.revoked_on,
             current_card_number=current.number,
         )
+    what_to_do = revoked_what_to_do(
+        current.number if current is not None else None, settings, group_size
+    )
     if current is None:
         message = f"{revoked} and has no replacement on record."
-        what_to_do = (
-            "Ask the caller for the carer's name and ring the office; if care is needed now, "
-            f"{_replacement(settings)}."
-        )
     else:
         current_shown = format_card_number(current.number, group_size)
         message = f"{revoked}; the current card is {current_shown}: look that one up for the plan."
-        what_to_do = f"Look up card {current_shown}."
     return LineAnswer(
         number=card.number,
         number_display=shown,
@@ -398,6 +424,19 @@ def answer_for_revoked(
         replacement_care_hours=settings.replacement_care_hours,
         exceptional_replacement_care_hours=settings.exceptional_replacement_care_hours,
     )
+
+
+def revoked_what_to_do(
+    current_number: str | None, settings: EmergencyLineSettings, group_size: int
+) -> str:
+    """What the operator does after a revoked number: look up the card that replaced it,
+    or (none on record) find out who it is and arrange care."""
+    if current_number is None:
+        return (
+            "Ask the caller for the carer's name and ring the office; if care is needed now, "
+            f"{_replacement(settings)}."
+        )
+    return f"Look up card {format_card_number(current_number, group_size)}."
 
 
 def replacement_hours_problem(

@@ -1,8 +1,10 @@
 """Calls to the 24-hour emergency line: record what happened on a call, list a carer's
 calls, and the office's follow-ups.
 
-A call is recorded against the look-up the operator made (:meth:`CardService.lookup`),
-so what the record says the line showed is what the line showed. Every call is written
+A call is recorded against the look-up the operator made (:meth:`CardService.lookup` on a
+laptop holding the cards, or the office server's answer through the
+:class:`~carer_desk.environment.CardLineGateway` in the window), so what the record says the
+line showed is what the line showed. Every call is written
 through the repository: audited, and kept in the carer's history.
 """
 
@@ -10,17 +12,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from carer_desk.errors import NotFoundError, RuleViolation, ValidationError
 from carer_desk.records.calls import ContactAttempt, EmergencyCall
-from carer_desk.rules.emergency_line import replacement_hours_problem
+from carer_desk.rules.emergency_line import LineAnswer, replacement_hours_problem
 from carer_desk.services.base import Service
 from carer_desk.services.cards import CardLookup
 
 logger = logging.getLogger(__name__)
 
 KIND = "emergency_call"
+
+
+@dataclass(frozen=True, slots=True)
+class CallOf:
+    """Which card (and so which carer) a call was about, and the number read out."""
+
+    carer_id: str
+    card_id: str
+    number: str
 
 
 class CallService(Service):
@@ -39,7 +50,59 @@ class CallService(Service):
         reached), the hours of replacement care arranged (1 to the usual most, or to the
         exceptional most with ``exceptional_reason``), and what the office must follow up.
         """
-        answer = lookup.answer
+        return self._record(
+            lookup.answer,
+            CallOf(lookup.card.carer_id, lookup.card.id, lookup.number),
+            caller=caller,
+            contacts_tried=contacts_tried,
+            replacement_care_hours=replacement_care_hours,
+            exceptional_reason=exceptional_reason,
+            follow_up=follow_up,
+            notes=notes,
+        )
+
+    def record_line_call(
+        self,
+        answer: LineAnswer,
+        *,
+        caller: str,
+        contacts_tried: Sequence[ContactAttempt] = (),
+        replacement_care_hours: int | None = None,
+        exceptional_reason: str | None = None,
+        follow_up: str | None = None,
+        notes: str | None = None,
+    ) -> EmergencyCall:
+        """The call that followed a look-up on the office server (the window's 24-hour
+        line, which holds no card): recorded against the card and carer the answer names,
+        with the same checks as :meth:`record_call`."""
+        if not answer.carer_id or not answer.card_id:
+            raise RuleViolation(
+                "The office server did not say whose card this is, so the call cannot be "
+                "kept against the carer. Write the outcome down and ring the office."
+            )
+        return self._record(
+            answer,
+            CallOf(answer.carer_id, answer.card_id, answer.number),
+            caller=caller,
+            contacts_tried=contacts_tried,
+            replacement_care_hours=replacement_care_hours,
+            exceptional_reason=exceptional_reason,
+            follow_up=follow_up,
+            notes=notes,
+        )
+
+    def _record(
+        self,
+        answer: LineAnswer,
+        of: CallOf,
+        *,
+        caller: str,
+        contacts_tried: Sequence[ContactAttempt],
+        replacement_care_hours: int | None,
+        exceptional_reason: str | None,
+        follow_up: str | None,
+        notes: str | None,
+    ) -> EmergencyCall:
         offered = {c.contact_id for c in answer.contacts}
         problems = [
             (f"contacts_tried[{i}].contact_id", "is not one of the contacts the line showed")
@@ -55,10 +118,10 @@ class CallService(Service):
         if problems:
             raise ValidationError(problems)
         call = EmergencyCall(
-            carer_id=lookup.card.carer_id,
-            card_id=lookup.card.id,
+            carer_id=of.carer_id,
+            card_id=of.card_id,
             plan_id=answer.plan_id,
-            card_number=lookup.number,
+            card_number=of.number,
             received_at=self.clock.now(),
             operator=self.store.actor,
             caller=caller,

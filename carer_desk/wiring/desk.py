@@ -37,6 +37,8 @@ from carer_desk.wiring.vault_handle import (
 )
 
 if TYPE_CHECKING:
+    from carer_desk.environment import CardLineGateway
+    from carer_desk.session import DeskSession
     from carer_desk.wiring.demo_office import DemoOffice
     from carer_desk.wiring.sync_gateway import ServerSyncGateway
     from sync.client.backoff import Backoff
@@ -125,7 +127,27 @@ class LaptopEnvironment:
             drafts=VaultDrafts(vault),
             clock=self.clock,
         )
-        return OpenDesk(session=session, sync=gateway, identity=identity)
+        return OpenDesk(
+            session=session, sync=gateway, identity=identity, line=self._card_line(session)
+        )
+
+    def _card_line(self, session: DeskSession) -> CardLineGateway:
+        from carer_desk.wiring.card_line import ServerCardLine
+        from carer_desk.wiring.enrolment import load_enrolment
+
+        gateway = self.gateway()
+        enrolment = load_enrolment(self.vault.vault)
+        server = credential = None
+        if enrolment is not None:
+            server = self._server_override() or enrolment.server
+            credential = enrolment.credential
+
+        def revoked() -> None:
+            gateway.revoked = True  # the window explains, then wipes (as after a sync)
+
+        return ServerCardLine(
+            server, credential, session.settings, today=self.clock.today, on_revoked=revoked
+        )
 
     def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
         identity = self.gateway().enrol(server, username, password, device_name)

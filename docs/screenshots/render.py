@@ -118,6 +118,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     dialog.close()
     _groups(app, shell, shoot)
     _approvals(app, shell, shoot)
+    _line(app, shell, shoot)
     shell.shutdown()
     return shots
 
@@ -225,6 +226,80 @@ def _approvals(app, shell, shoot) -> None:
     _spin(app, lambda: page.controller.ready)
     page.table.selectRow(0)
     shoot("approvals")
+
+
+def _office_numbers(shell) -> tuple[str, str]:
+    """A card whose plan is ready, and one whose consent was withdrawn, as the demo office
+    holds them (the demo's card numbers are random)."""
+    from carer_desk.records.codec import from_payload
+    from sync.server.store import open_store
+
+    office = shell.ctx.launcher.demo_office()
+    store = open_store(office.settings.database_url, office.settings.key_file)
+    try:
+        with store.transaction() as tx:
+            plans = {
+                r.record_id: from_payload("plan", r.payload) for r in tx.records_of_kind("plan")
+            }
+            cards = [from_payload("card", r.payload) for r in tx.records_of_kind("card")]
+    finally:
+        store.close()
+    live = [(c, plans.get(c.plan_id)) for c in cards if c.is_live]
+    ready = next(
+        c.number
+        for c, p in live
+        if p is not None
+        and p.consent_to_share_with_emergency_service
+        and all(person.address is not None for person in p.cared_for)
+    )
+    withdrawn = next(c.number for c, p in live if p is not None and p.consent_withdrawn)
+    return ready, withdrawn
+
+
+def _line(app, shell, shoot) -> None:
+    """The demo operator on a call: a misheard digit caught, the plan in large type, the
+    outcome being recorded, a plan whose consent was withdrawn, and the line offline."""
+    from carer_desk.roles import Area
+    from carer_desk.rules.card_numbers import format_card_number
+    from ui.controllers.session import Gate
+    from ui.controllers.window import Place
+
+    shell.session.lock("screenshot")
+    _spin(app, lambda: shell.session.gate is Gate.UNLOCK)
+    shell.choose_demo("operator")
+    _spin(app, lambda: shell.session.gate is Gate.WORKSPACE, 90)
+    shell.go(Place(Area.LOOKUP))
+    page = shell.window.workspace.page_for(Area.LOOKUP)
+    ready, withdrawn = _office_numbers(shell)
+    shown = format_card_number(ready)
+    page.number.setText(shown[:-2] + shown[-1] + shown[-2])  # two digits swapped
+    page._look_up()
+    shoot("line-mistyped")
+    page.number.setText(shown)
+    page._look_up()
+    _spin(app, lambda: page.answer_box is not None)
+    shoot("line-plan")
+    rows = list(page.contact_rows.values())
+    rows[0].attempt.setCurrentIndex(2)
+    rows[0].note.setText("no answer, left a message")
+    if len(rows) > 1:
+        rows[1].attempt.setCurrentIndex(1)
+        rows[1].note.setText("on his way, 20 minutes")
+    page.caller.setText("A neighbour")
+    page.follow_up.setText("Ring the carer's daughter about a longer-term plan")
+    page.scroll.ensureWidgetVisible(page.record_button)
+    shoot("line-outcome")
+    page._finish()
+    page.number.setText(withdrawn)
+    page._look_up()
+    _spin(app, lambda: page.answer_box is not None)
+    shoot("line-withdrawn")
+    page._finish()
+    shell.ctx.launcher.demo_office().stop()
+    page.number.setText(shown)
+    page._look_up()
+    _spin(app, lambda: page.notice.isVisible(), 30)
+    shoot("line-offline")
 
 
 def main() -> int:

@@ -30,6 +30,7 @@ from sync.protocol import (
     AUTH_HEADER,
     DEFAULT_PULL_LIMIT,
     GZIP_MINIMUM_BYTES,
+    CardLookupResponse,
     Choice,
     ConflictList,
     EnrolRequest,
@@ -58,6 +59,7 @@ PULL_PATH = f"{API_PREFIX}/changes"
 CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
 PAYMENTS_PATH = f"{API_PREFIX}/payments"
 PAYMENT_RULES_PATH = f"{API_PREFIX}/payment-rules"
+CARDS_PATH = f"{API_PREFIX}/cards"
 
 
 class EncodedPush(PushRequest):
@@ -165,6 +167,11 @@ class HttpTransport:
         cap, the budget and the assessment, and refuses with its reason)."""
         path = f"{PAYMENTS_PATH}/{quote(payment_id, safe='')}/decision"
         return self._call("POST", path, PaymentDecisionResponse, body=request)
+
+    def look_up_card(self, number: str) -> CardLookupResponse:
+        """The 24-hour line's look-up of one card number (the server audits it)."""
+        # The number goes into the path: quoted, so typed text cannot reach another endpoint.
+        return self._call("GET", f"{CARDS_PATH}/{quote(number, safe='')}", CardLookupResponse)
 
     def reachable(self) -> bool:
         """True when the server answers at all (a revoked answer counts: the sync that

@@ -79,6 +79,8 @@ class CardLookup:
             response = CardLookupResponse(
                 number=number,
                 status="revoked",
+                card_id=card.record_id,
+                carer_id=str(payload.get("carer_id")),
                 revoked=True,
                 message=message,
                 current_card_number=current,
@@ -90,6 +92,8 @@ class CardLookup:
         response = CardLookupResponse(
             number=number,
             status=str(payload.get("status")),
+            card_id=card.record_id,
+            carer_id=str(payload.get("carer_id")),
             revoked=False,
             message=(
                 "Plan found: ring the emergency contacts in the order listed."

@@ -83,6 +83,12 @@ def facilitator(qtbot, tmp_path: Path) -> Iterator[Desk]:
     yield from _demo_person(qtbot, tmp_path, "facilitator")
 
 
+@pytest.fixture
+def operator(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's emergency line operator, set up and unlocked on the card look-up."""
+    yield from _demo_person(qtbot, tmp_path, "operator")
+
+
 def on_vault(desk: Desk, qtbot, work: Callable[[object], T], timeout: int = WAIT_MS) -> T:
     """Run ``work(session)`` on the window's vault lane (the session refuses the GUI
     thread) and return its result: how a test reads what the window wrote."""

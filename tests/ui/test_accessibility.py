@@ -129,3 +129,23 @@ def test_the_payment_screens(approver: Desk, qtbot):
     approver.idle(qtbot)
     assert page.controller.model.rowCount() > 0
     _clean(walk(window), "requests to decide")
+
+
+def test_the_line_screens(operator: Desk, qtbot):
+    from tests.ui.line_office import ready_card
+
+    window = operator.window
+    page = window.workspace.page_for(Area.LOOKUP)
+    _clean(walk(window), "card look-up")
+    page.number.setText("1234 5678 9013")
+    page.look_up_button.click()
+    QApplication.processEvents()
+    _clean(walk(window), "card look-up, a mistyped number")
+    page.number.setText(ready_card(operator.launcher.demo_office()).card.number)
+    page.look_up_button.click()
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    operator.idle(qtbot)
+    page.care.setChecked(True)
+    page.hours.setValue(page.hours.maximum())  # the exceptional reason's field enabled
+    QApplication.processEvents()
+    _clean(walk(window), "card look-up, the plan and the call's outcome")

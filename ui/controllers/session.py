@@ -76,6 +76,7 @@ class SessionController(QObject):
         self._throttle_timer = QTimer(self)
         self._throttle_timer.setInterval(1000)
         self._throttle_timer.timeout.connect(self._throttle_countdown)
+        ctx.hub.laptop_revoked.connect(self.laptop_revoked)  # told by a call besides sync
 
     # --- which gate --------------------------------------------------------------------
 
@@ -255,6 +256,8 @@ class SessionController(QObject):
 
         def close() -> None:
             desk.sync.stop()
+            if desk.line is not None:
+                desk.line.close()
             desk.session.close()
             env.vault.lock()
 

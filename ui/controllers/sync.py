@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.environment import OpenDesk
 from carer_desk.errors import LaptopRevoked, OfficeUnreachable, VaultLocked
+from carer_desk.roles import SYNCS_RECORDS
 from carer_desk.sync_status import SyncProgress, SyncReport, SyncStatus
 from ui.context import AppContext
 from ui.controllers.session import SessionController
@@ -24,6 +25,11 @@ from ui.operations import NetworkOp, VaultTask, describe_failure
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 30_000  # "synced 2 minutes ago" moves on by itself
+_LOOK_UP_ONLY = {
+    True: "Online: card look-ups work",
+    False: "Offline: card look-ups need the connection",
+    None: "Checking the connection to the office…",
+}
 
 
 class _Relay(QObject):
@@ -109,6 +115,11 @@ class SyncController(QObject):
         self._say()
 
     def _say(self) -> None:
+        desk = self.ctx.desk
+        if desk is not None and desk.role not in SYNCS_RECORDS:
+            # A laptop that only looks up on the server: whether it can, now.
+            self.status_text.emit(_LOOK_UP_ONLY.get(self.online, _LOOK_UP_ONLY[None]))
+            return
         if self.status is None or self.running:
             return
         self.status_text.emit(self.status.describe(datetime.now(UTC), online=self.online))
@@ -117,7 +128,7 @@ class SyncController(QObject):
 
     def sync_now(self, *, automatic: bool = False) -> None:
         desk = self.ctx.desk
-        if desk is None or self.running:
+        if desk is None or self.running or desk.role not in SYNCS_RECORDS:
             return
         if desk.identity is None:
             if not automatic:

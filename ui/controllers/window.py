@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.environment import OpenDesk
-from carer_desk.roles import EDITS_CARERS, Area, areas_for, home_for
+from carer_desk.roles import EDITS_CARERS, SYNCS_RECORDS, Area, areas_for, home_for
 from ui.context import AppContext
 
 AREA_LABELS = {
@@ -98,7 +98,7 @@ class WindowController(QObject):
         areas = set(self.areas(desk))
         caseload = Area.CASELOAD in areas
         edits = desk.role in EDITS_CARERS
-        enrolled = desk.identity is not None
+        enrolled = desk.identity is not None and desk.role in SYNCS_RECORDS
         actions = set(ALWAYS) | {"lock", "settings", "save"}
         if caseload:
             actions.add("find")

@@ -339,6 +339,9 @@ WRITES: dict[str, Write] = {
     "CallService.record_call": lambda d: d.calls.record_call(
         d.cards.lookup(d.cards.cards_of(d.ids["carer"])[0].number), caller="paramedic"
     ),
+    "CallService.record_line_call": lambda d: d.calls.record_line_call(
+        d.cards.lookup(d.cards.cards_of(d.ids["carer"])[0].number).answer, caller="a neighbour"
+    ),
     "CallService.mark_followed_up": lambda d: d.calls.mark_followed_up(d.ids["call"]),
     "ClosureService.close": lambda d: d.closures.close(d.ids["carer"], ClosureReason.MOVED_AWAY),
     "ClosureService.reopen": lambda d: (
