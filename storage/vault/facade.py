@@ -17,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlite_utils import Database
 
-from carer_desk.errors import ValidationError
+from carer_desk.errors import ValidationError, VaultTampered
 from carer_desk.ports import (
     AuditEntry,
     HeldBackChange,
@@ -382,6 +382,12 @@ class Vault:
 
     @_guarded
     def sync_cursor(self) -> str:
+        """Where the next pull starts. Raises :class:`VaultTampered` when the header does
+        not match its seal: an edited position would skip, or re-apply, server changes."""
+        if self._ctx.keyring is not None:
+            _snap, findings = self._sealer.current()
+            if findings:
+                raise VaultTampered(findings)
         return self._ctx.header.sync_cursor()
 
     @_guarded

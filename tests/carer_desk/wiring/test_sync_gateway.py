@@ -35,9 +35,9 @@ class Laptop:
     def __init__(self, server: InProcessServer, path: Path, username: str) -> None:
         self.vault: Vault = new_vault(path, actor=username)
         self.sync = ServerSyncGateway(
-            self.vault, server="http://testserver", client=server.client, backoff=NO_RETRY
+            self.vault, server="http://localhost", client=server.client, backoff=NO_RETRY
         )
-        self.identity = self.sync.enrol("http://testserver", username, PASSWORD, "laptop")
+        self.identity = self.sync.enrol("http://localhost", username, PASSWORD, "laptop")
         self.session = DeskSession(
             self.vault, Settings(), role=self.identity.role, drafts=VaultDrafts(self.vault)
         )

@@ -29,7 +29,7 @@ def server(tmp_path: Path) -> Iterator[InProcessServer]:
 
 def _enrol(server: InProcessServer, vault, password: str = PASSWORD) -> str:  # type: ignore[no-untyped-def]
     out = io.StringIO()
-    args = argparse.Namespace(server="http://testserver/", username="ann", device_name="pc1")
+    args = argparse.Namespace(server="http://localhost/", username="ann", device_name="pc1")
     secrets = SecretReader(environ={"CARER_DESK_PASSWORD": password}, stdin=io.StringIO())
     run_enrol(args, vault, secrets=secrets, client=server.client, out=out)
     return out.getvalue()
@@ -39,7 +39,7 @@ def test_enrol_then_sync_prints_a_summary(server: InProcessServer, tmp_path: Pat
     vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
     try:
         assert "enrolled as ann (outreach-worker)" in _enrol(server, vault)
-        assert load_enrolment(vault).server == "http://testserver"  # type: ignore[union-attr]
+        assert load_enrolment(vault).server == "http://localhost"  # type: ignore[union-attr]
         good = carer_payload(given="Ann")
         bad = carer_payload(given="Bea", team="south")
         for p in (good, bad):
