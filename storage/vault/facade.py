@@ -330,7 +330,7 @@ class Vault:
         True when the server holds the record, whose copy the next pull brings back (the
         pull starts again from the beginning; records already held are skipped)."""
         self._ctx.keys()
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             record_id, kind, on_server = self._outbox.discard_rejected(change_id)
             if on_server:
                 self._ctx.header.set_sync_cursor("")
