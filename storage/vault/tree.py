@@ -13,7 +13,8 @@ hashing, never the whole table.
 Writes must never "bless" an edit made behind the vault's back by folding it into a new
 digest. So every transaction first proves that the blocks it touches were intact before
 it began: TEMP triggers (in this connection's memory only, never in the file) keep the
-first image of every row a statement updates or deletes, and at commit each touched
+first image of every row a statement updates or deletes (and which rows it inserted, as
+a new row may take a rowid freed in the same transaction), and at commit each touched
 block's digest is recomputed *as it was* and compared with the stored one, and each old
 image's MAC is checked, before the new MACs and digests are written.
 """
@@ -41,6 +42,10 @@ def before_table(spec: MacedTable) -> str:
     return f"vault_{spec.table}_before"
 
 
+def inserted_table(spec: MacedTable) -> str:
+    return f"vault_{spec.table}_inserted"
+
+
 def install(conn: sqlite3.Connection) -> None:
     """The TEMP tables and triggers that record, for the transaction in progress, the
     first image of each row changed and which rows a statement left without a new MAC.
@@ -59,11 +64,21 @@ def install(conn: sqlite3.Connection) -> None:
             f"CREATE TEMP TABLE IF NOT EXISTS {before} "
             f"(rid INTEGER PRIMARY KEY, {columns}, mac BLOB)"
         )
+        inserted = inserted_table(spec)
+        # SQLite gives a new row the highest rowid + 1, so a transaction that removes the
+        # last rows and then adds one reuses a rowid that existed when it began. Such a
+        # row is this transaction's, not a row of the file as it was: it is listed here,
+        # and an image taken of it later is not "before" the transaction.
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {inserted} (rid INTEGER PRIMARY KEY)")
         old = f"OLD.rowid, {spec.expressions('OLD.')}, OLD.mac"
+        first_image = (
+            f"INSERT OR IGNORE INTO {before} SELECT {old} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {inserted} WHERE rid = OLD.rowid); "
+        )
         conn.execute(
             f"CREATE TEMP TRIGGER IF NOT EXISTS {spec.table}_vault_update "
             f"AFTER UPDATE ON main.{spec.table} BEGIN "
-            f"INSERT OR IGNORE INTO {before} VALUES ({old}); "
+            f"{first_image}"
             f"INSERT OR REPLACE INTO {_DIRTY} VALUES "
             f"('{spec.table}', NEW.rowid, NEW.mac IS OLD.mac); "
             "END"
@@ -71,7 +86,13 @@ def install(conn: sqlite3.Connection) -> None:
         conn.execute(
             f"CREATE TEMP TRIGGER IF NOT EXISTS {spec.table}_vault_delete "
             f"AFTER DELETE ON main.{spec.table} BEGIN "
-            f"INSERT OR IGNORE INTO {before} VALUES ({old}); "
+            f"{first_image}"
+            "END"
+        )
+        conn.execute(
+            f"CREATE TEMP TRIGGER IF NOT EXISTS {spec.table}_vault_insert "
+            f"AFTER INSERT ON main.{spec.table} BEGIN "
+            f"INSERT OR IGNORE INTO {inserted} VALUES (NEW.rowid); "
             "END"
         )
 
@@ -79,7 +100,11 @@ def install(conn: sqlite3.Connection) -> None:
 def leftovers(conn: sqlite3.Connection) -> bool:
     """Whether a write happened outside a sealed transaction (a bug: it would not be
     sealed)."""
-    tables = [_DIRTY, *(before_table(s) for s in MACED_TABLES)]
+    tables = [
+        _DIRTY,
+        *(before_table(s) for s in MACED_TABLES),
+        *(inserted_table(s) for s in MACED_TABLES),
+    ]
     return any(conn.execute(f"SELECT 1 FROM temp.{t} LIMIT 1").fetchone() for t in tables)
 
 
@@ -87,6 +112,7 @@ def forget(conn: sqlite3.Connection) -> None:
     conn.execute(f"DELETE FROM temp.{_DIRTY}")
     for spec in MACED_TABLES:
         conn.execute(f"DELETE FROM temp.{before_table(spec)}")
+        conn.execute(f"DELETE FROM temp.{inserted_table(spec)}")
 
 
 def block_of(rowid: int) -> int:
@@ -235,8 +261,13 @@ class Tree:
             # A row inserted by this transaction and then changed is not "before" it.
             if rid <= max_before
         }
+        inserted = {
+            rid
+            for (rid,) in conn.execute(f"SELECT rid FROM temp.{inserted_table(spec)}")
+            if rid <= max_before and rid not in before
+        }
         max_now = self.max_rowid()
-        touched = {block_of(rid) for rid in before}
+        touched = {block_of(rid) for rid in before} | {block_of(rid) for rid in inserted}
         if max_now > max_before:
             touched.update(range(block_of(max_before + 1), block_of(max_now) + 1))
         dirty = {
@@ -250,7 +281,7 @@ class Tree:
         touched.update(block_of(rid) for rid in dirty)
         stored = self.digests()
         current = self._current(touched, written, dirty)
-        self._prove_unchanged(before, current, max_before, stored)
+        self._prove_unchanged(before, current, max_before, stored, inserted)
         remaced = self._mac_rows(current, dirty)
         new = dict(stored)
         for block, rows in current.items():
@@ -301,7 +332,10 @@ class Tree:
         current: Mapping[int, list[tuple[int, bytes | None]]],
         max_before: int,
         stored: Mapping[int, bytes],
+        inserted: set[int],
     ) -> None:
+        """``inserted``: rows this transaction added at rowids up to ``max_before`` that
+        were free when it began (reused rowids), which the file as it was did not hold."""
         problems = []
         for values_and_mac in before.values():
             *values, mac = values_and_mac
@@ -312,7 +346,9 @@ class Tree:
             by_block.setdefault(block_of(rid), []).append((rid, values_and_mac[-1]))  # type: ignore[arg-type]
         for block in sorted(current):
             kept = [
-                (rid, mac) for rid, mac in current[block] if rid <= max_before and rid not in before
+                (rid, mac)
+                for rid, mac in current[block]
+                if rid <= max_before and rid not in before and rid not in inserted
             ]
             was = sorted(kept + by_block.get(block, []))
             if (block_digest(was) if was else None) != stored.get(block):

@@ -373,3 +373,40 @@ def test_recovery_with_a_swapped_recovery_blob_is_refused(tmp_path: Path) -> Non
     v = reopen(mine)
     assert v.get("carer", "c1")["name"] == "mine"
     v.close()
+
+
+# ---------------------------------------------------------------- no false alarms
+
+
+def test_a_new_row_taking_a_freed_rowid_in_the_same_write_is_not_taken_for_an_edit(
+    vault: Vault, vault_path: Path
+) -> None:
+    """SQLite gives a new row the highest rowid + 1, so a write that removes the last row
+    and then adds one reuses its rowid (a pull page that deletes one carer and brings
+    another). That is the vault's own work, not a row put back: it must seal, and the next
+    check must pass. (Found by the three-laptop property test.)"""
+    from types import SimpleNamespace
+
+    def gone(record_id: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            kind="carer", record_id=record_id, payload=None, server_version=2, deleted=True
+        )
+
+    synced(vault, "a", carer(1))  # rowid 1
+    synced(vault, "b", carer(2))  # rowid 2
+    vault.apply_remote_page([gone("a")], "cursor-1")  # rowid 1 is free; 2 is the only row
+    page = [
+        gone("b"),  # the table is empty now: the next row takes rowid 1 again
+        SimpleNamespace(
+            kind="carer", record_id="c", payload=carer(3), server_version=1, deleted=False
+        ),
+    ]
+    vault.apply_remote_page(page, "cursor-2")
+    assert vault.get("carer", "c")["name"] == carer(3)["name"]
+    assert vault.check().ok
+    vault.put("carer", "c", carer(3, name="Edited after"))
+    vault.close()
+    v = reopen(vault_path)
+    assert v.check().ok
+    assert [c.record_id for c in v.outbox_pending(10)] == ["c"]
+    v.close()

@@ -8,7 +8,9 @@ started again) or the server (a restart).
 
 A rule also edits one laptop's vault file between syncs, as someone holding the laptop
 without the passphrase could: an outbox row added (a delete or an upsert), a record and
-its outbox rows rolled back to an older copy, or a header field changed. That laptop's
+its outbox rows rolled back to an older copy, a genuine delete the worker took back put
+back from a copy of the file (valid MACs, no forgery), or a header field changed (the
+sync position, the KDF settings, the organisation's recovery key, a field added). That laptop's
 next sync must not change the server in any way, and its vault must report the edit;
 then the administrator gives the worker a fresh vault, enrolled again, and work goes on.
 
@@ -25,6 +27,7 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import sqlite3
@@ -47,6 +50,7 @@ from hypothesis.stateful import (
 from carer_desk.errors import NotFoundError, VaultTampered
 from carer_desk.ports import Priority, SyncState
 from carer_desk.wiring.enrolment import load_enrolment
+from storage.recovery import generate_recovery_keypair
 from storage.vault import Vault
 from sync.client.backoff import NO_RETRY
 from sync.client.engine import SyncEngine
@@ -67,12 +71,24 @@ NAMES = ("ann", "bob", "cat")
 # the others so they often change different fields of one record (a field-level merge).
 FIELDS = ("preferred_name", "preferred_name", "gp_practice", "language")
 DEVICE = st.integers(min_value=0, max_value=len(NAMES) - 1)
-EDITS = ("add a delete", "add an upsert", "roll a record back", "change the header")
+EDITS = (
+    "add a delete",
+    "add an upsert",
+    "roll a record back",
+    "put a superseded delete back",
+    "change the header",
+)
 HEADER_EDITS = (
     ("UPDATE header SET value = 'not-the-real-one' WHERE name = 'sync_cursor'", ()),
+    ("UPDATE header SET value = ? WHERE name = 'recovery_public_key'", ("planted",)),
     ("INSERT INTO header (name, value) VALUES ('recovery_public_key_2', 'planted')", ()),
     ("UPDATE header SET value = replace(value, 'argon2id', 'argon2i') WHERE name = 'kdf'", ()),
 )
+
+
+@functools.cache
+def attackers_recovery_key() -> str:
+    return generate_recovery_keypair(None)[1].decode("ascii")
 
 
 def rows_of(path: Path, table: str) -> list[dict[str, Any]]:
@@ -101,10 +117,15 @@ def put_back(conn: sqlite3.Connection, table: str, saved: dict[str, Any]) -> Non
 
 
 def forged_change(conn: sqlite3.Connection, record_id: str, op: str) -> None:
+    """A change as an attacker would write it: based on the version the server holds (the
+    clear column says which), so the server would apply it if it were sent."""
+    (base,) = conn.execute(
+        "SELECT server_version FROM records WHERE id = ?", (record_id,)
+    ).fetchone() or (None,)
     conn.execute(
         "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, state, "
-        "key_gen, mac) VALUES (?, ?, 'carer', ?, 1, 100, 'pending', 1, ?)",
-        (str(uuid.uuid4()), record_id, op, os.urandom(32)),
+        "key_gen, mac) VALUES (?, ?, 'carer', ?, ?, 100, 'pending', 1, ?)",
+        (str(uuid.uuid4()), record_id, op, base or 1, os.urandom(32)),
     )
 
 
@@ -301,6 +322,8 @@ class ThreeDevices(RuleBasedStateMachine):
         for _round in range(2):
             self.engines[dev].sync_now()
         assert vault.outbox_pending(1000) == []
+        if edit == "put a superseded delete back":
+            older, older_changes = self._superseded_delete(dev, pick)
         path = vault.path
         vault.close()
         server_before = self._server_versions()
@@ -324,6 +347,32 @@ class ThreeDevices(RuleBasedStateMachine):
         self._connect(dev)
         self.engines[dev].sync_now()
 
+    def _superseded_delete(
+        self, dev: int, pick: int
+    ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """The worker deletes a synced carer, then thinks better of it and saves the carer
+        again (the delete is superseded and never sent). The copy of the file taken in
+        between holds a genuine, validly MACed delete: the one to put back."""
+        vault = self.vaults[dev]
+        synced = [
+            rid
+            for rid in self.ids
+            if self._has(dev, rid)
+            and vault.meta(rid).sync_state == SyncState.SYNCED
+            and vault.meta(rid).server_version is not None
+        ]
+        if not synced:
+            return {}, []
+        rid = synced[pick % len(synced)]
+        payload = vault.get("carer", rid)
+        vault.delete("carer", rid)
+        older = {r["id"]: r for r in rows_of(vault.path, "records") if r["id"] == rid}
+        deletes = [c for c in rows_of(vault.path, "outbox") if c["record_id"] == rid]
+        assert [c["op"] for c in deletes] == ["delete"]
+        vault.put("carer", rid, payload)  # the same values: nothing new to lose
+        event("a genuine delete, taken back, was put back from a copy of the file")
+        return older, deletes
+
     def _server_versions(self) -> list[tuple[str, int, bool]]:
         return sorted(
             (v.record_id, v.version, v.deleted) for v in self.server.store.iter_versions()
@@ -339,10 +388,19 @@ class ThreeDevices(RuleBasedStateMachine):
         pick: int,
     ) -> None:
         if edit == "change the header" or not held:
-            conn.execute(*HEADER_EDITS[pick % len(HEADER_EDITS)])
+            sql, params = HEADER_EDITS[pick % len(HEADER_EDITS)]
+            if params == ("planted",):  # a real key of the attacker's, made once
+                params = (attackers_recovery_key(),)
+            conn.execute(sql, params)
             return
         rid = held[pick % len(held)]
-        if edit == "roll a record back" and rid in older:
+        if edit == "put a superseded delete back" and older:
+            # Only genuine rows, each with its valid MAC: no forgery at all.
+            for record in older.values():
+                put_back(conn, "records", record)
+            for change in older_changes:
+                put_back(conn, "outbox", change)
+        elif edit == "roll a record back" and rid in older:
             put_back(conn, "records", older[rid])
             for change in older_changes:
                 if change["record_id"] == rid:
