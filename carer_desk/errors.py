@@ -94,6 +94,23 @@ class RecordIntegrityError(VaultError):
         )
 
 
+class VaultTampered(VaultError):
+    """The vault file was changed outside Carer Desk: its authenticated bookkeeping (the
+    header, the outbox, records' versions and sync states, the audit log) does not match
+    its seal. Nothing is written over the evidence and nothing of it is sent."""
+
+    def __init__(self, findings: tuple[str, ...] | list[str]):
+        self.findings = tuple(findings)
+        first = self.findings[0] if self.findings else "its seal does not match"
+        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        super().__init__(
+            f"The vault file was changed outside Carer Desk: {first}{more}. Nothing was "
+            "saved or sent. Your records can still be read; run `carer-desk vault check` "
+            "to see what was altered and tell your administrator before working on in "
+            "this vault."
+        )
+
+
 class LaptopRevoked(CarerDeskError):
     """The server says this laptop is revoked. The window explains, then wipes it."""
 

@@ -82,6 +82,17 @@ class OutboxChange:
 
 
 @dataclass(frozen=True)
+class HeldBackChange:
+    """A change the store would not hand to a push because it fails its integrity check
+    (the file was altered outside the app): it is kept, never sent, and reported."""
+
+    change_id: str
+    record_id: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One entry of the append-only, hash-chained audit log."""
 
@@ -103,10 +114,13 @@ class IntegrityReport:
     audit_entries_checked: int
     audit_chain_ok: bool
     audit_problem: str | None = None
+    # What was altered outside the app, one sentence each: a header field, an outbox
+    # change, a record's bookkeeping, rows added or rolled back, the audit log's end.
+    tampered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.damaged and self.audit_chain_ok
+        return not self.damaged and self.audit_chain_ok and not self.tampered
 
 
 @runtime_checkable

@@ -165,7 +165,13 @@ class SyncReport:
             bits.append(_plural(self.conflicts, "conflict", "conflicts"))
         if self.refused:
             bits.append(f"{len(self.refused)} refused")
-        return "Sync finished: " + ", ".join(bits)
+        # Notes say what a person must act on (changes held back because the vault file
+        # was edited outside Carer Desk, answers that did not come): never left unsaid.
+        return (
+            "Sync finished: "
+            + ", ".join(bits)
+            + "".join(f". {n[0].upper()}{n[1:]}" for n in self.notes)
+        )
 
 
 def _plural(n: int, one: str, many: str) -> str:

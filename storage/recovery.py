@@ -60,6 +60,17 @@ def load_public_key(public_pem: bytes) -> rsa.RSAPublicKey:
     return key
 
 
+def fingerprint(public_pem: bytes) -> str:
+    """SHA-256 of the key's DER encoding, in hex pairs: what an administrator compares
+    with the fingerprint of the organisation's key before trusting a vault's."""
+    der = load_public_key(public_pem).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return ":".join(f"{b:02X}" for b in digest.finalize())
+
+
 def wrap_for_recovery(public_pem: bytes, data_key: bytes | bytearray) -> bytes:
     # The RSA binding only takes bytes: this short-lived copy cannot be wiped (see
     # docs/security.md on Python's limits).

@@ -10,6 +10,7 @@ generation, outbox order). Everything a person wrote lives in the ``sealed`` blo
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +85,29 @@ def m002_outbox_drain_index(db: Database) -> None:
     db.execute("CREATE INDEX outbox_drain ON outbox (state, priority, seq)")
 
 
+@MIGRATIONS()
+def m003_authenticated_bookkeeping(db: Database) -> None:
+    # The clear bookkeeping becomes authentic (docs/security.md, "Authentic bookkeeping"):
+    # each record and outbox row gets an HMAC of its clear columns, rows are grouped in
+    # blocks of 256 rowids whose digests sit in ``digests`` (their roots are sealed in the
+    # header), and each data key gets a check value that recovery compares. The MACs need
+    # the data key, so this migration only makes room: the next unlock fills them in
+    # (storage.vault.seal), before anything else is written.
+    db.executescript(
+        """
+        ALTER TABLE records ADD COLUMN mac BLOB;
+        ALTER TABLE outbox ADD COLUMN mac BLOB;
+        ALTER TABLE data_keys ADD COLUMN check_value BLOB;
+        CREATE TABLE digests (
+            tbl TEXT NOT NULL,
+            block INTEGER NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (tbl, block)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def migration_names() -> list[str]:
     return [m.name for m in MIGRATIONS._migrations]
 
@@ -95,20 +119,73 @@ def pending_names(db: Database) -> list[str]:
 def backup_database(db: Database, path: Path, *, now: datetime | None = None) -> Path:
     """Consistent copy of the vault via the SQLite backup API; keeps the newest three.
 
-    The copy holds the same ciphertext as the vault, so it is as safe to leave on disk.
+    The copy holds the same ciphertext as the vault and is created readable by its owner
+    only (0600), before a byte is written. It opens with the passphrase that was current
+    when it was taken, which is why changing the passphrase removes the backups
+    (:func:`remove_backups`).
     """
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.bak-{stamp}")
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.chmod(target, 0o600)  # whatever the umask
     dest = sqlite3.connect(str(target))
     try:
         db.conn.backup(dest)
-    finally:
+    except BaseException:
         dest.close()
+        target.unlink(missing_ok=True)
+        raise
+    dest.close()
     logger.info("backed up vault before migrating to %s", target.name)
-    backups = sorted(path.parent.glob(f"{path.name}.bak-*"))
-    for old in backups[:-BACKUPS_KEPT]:
-        old.unlink(missing_ok=True)
+    for old in backups(path)[:-BACKUPS_KEPT]:
+        _remove_copy(old)
     return target
+
+
+def backups(path: Path) -> list[Path]:
+    """The pre-migration copies of the vault at ``path``, oldest first."""
+    return sorted(p for p in path.parent.glob(f"{path.name}.bak-*") if p.is_file())
+
+
+def remove_backups(path: Path, *, unsealed_only: bool = False) -> list[Path]:
+    """Delete the vault's backup copies; returns those removed.
+
+    A backup opens with the passphrase that was current when it was taken, so after a
+    passphrase change it would still open with the old one; and a copy from before the
+    bookkeeping was authenticated (``unsealed_only``) is the one file whose edits the
+    vault could not tell from the real thing (docs/threat-model.md).
+    """
+    removed = []
+    for copy in backups(path):
+        if unsealed_only and _is_sealed(copy):
+            continue
+        _remove_copy(copy)
+        removed.append(copy)
+    if removed:
+        logger.info("removed %d backup copies of the vault", len(removed))
+    return removed
+
+
+def _is_sealed(copy: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        try:
+            return (
+                conn.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? AND name = ?",
+                    (MIGRATIONS.name, "m003_authenticated_bookkeeping"),
+                ).fetchone()
+                is not None
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _remove_copy(copy: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(copy) + suffix).unlink(missing_ok=True)
 
 
 def migrate(

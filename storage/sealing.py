@@ -71,7 +71,20 @@ def secret_ad(name: str, generation: int) -> bytes:
 
 
 def wrap_ad(vault_id: str, generation: int) -> bytes:
+    # "sealed-bookkeeping" marks a vault whose bookkeeping is authenticated: a data key
+    # wrapped this way can only come from this version or later, so a vault cannot be
+    # made to look like an older, unsealed one (and have its edits sealed at the next
+    # unlock) without the passphrase.
+    return associated_data("data-key", vault_id, generation, "sealed-bookkeeping")
+
+
+def legacy_wrap_ad(vault_id: str, generation: int) -> bytes:
+    """How data keys were wrapped before the bookkeeping was authenticated (m003)."""
     return associated_data("data-key", vault_id, generation)
+
+
+def header_seal_ad(vault_id: str, generation: int) -> bytes:
+    return associated_data("header-seal", vault_id, generation)
 
 
 def encode_json(value: Any) -> bytes:

@@ -52,7 +52,11 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
     )
     init.set_defaults(handler=cmd_vault_init)
 
-    check = vsub.add_parser("check", help="verify every record and the audit log")
+    check = vsub.add_parser(
+        "check",
+        help="verify every record, the sync bookkeeping, the header and the audit log, "
+        "and name anything altered outside Carer Desk",
+    )
     check.set_defaults(handler=cmd_vault_check)
 
     change = vsub.add_parser(
@@ -139,11 +143,21 @@ def cmd_vault_check(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     for record_id, kind in report.damaged:
         print(f"DAMAGED: {kind} record {record_id} failed its integrity check.")
+    for finding in report.tampered:
+        print(f"ALTERED: {finding[:1].upper()}{finding[1:]}.")
     if not report.audit_chain_ok:
         print(f"AUDIT LOG: {report.audit_problem}")
     if report.ok:
         print("The vault is sound.")
         return 0
+    if report.tampered:
+        print(
+            "The vault file was changed outside Carer Desk: nothing altered will be sent to "
+            "the server, and the vault will not save over it. Tell your administrator; "
+            "records already synced can be downloaded again on a new vault.",
+            file=sys.stderr,
+        )
+        return 1
     print(
         "Problems were found: restore the damaged records from the server or a backup.",
         file=sys.stderr,

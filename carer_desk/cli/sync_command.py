@@ -35,7 +35,7 @@ from carer_desk.wiring.sync_gateway import (
     wipe_vault,
 )
 from storage.vault import Vault
-from sync.client.engine import SyncEngine, SyncSummary
+from sync.client.engine import SyncEngine, SyncSummary, held_back_sentence
 from sync.client.errors import NotEnrolled, ServerUnreachable
 from sync.client.reachability import ReachabilityWatcher, WatchSettings
 from sync.client.transport import HttpTransport
@@ -167,10 +167,20 @@ def run_sync(
     try:
         if getattr(args, "watch", False):
             return _watch(engine, transport, vault, out)
-        _print_summary(_sync_once(engine, vault), vault, out)
-        return _refused_exit(vault)
+        result = _sync_once(engine, vault)
+        _print_summary(result, vault, out)
+        return max(_held_back_exit(result[0]), _refused_exit(vault))
     finally:
         transport.close()
+
+
+def _held_back_exit(summary: SyncSummary) -> int:
+    """1 when changes were held back: the vault file was edited outside Carer Desk, and
+    what it holds was not sent. A script must notice that as much as a refusal."""
+    if not summary.held_back:
+        return 0
+    print(f"carer-desk: {held_back_sentence(len(summary.held_back))}.", file=sys.stderr)
+    return 1
 
 
 def _refused_exit(vault: Vault) -> int:

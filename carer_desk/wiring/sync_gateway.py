@@ -41,8 +41,9 @@ from carer_desk.wiring.enrolment import (
 from carer_desk.wiring.vault_handle import VaultRulesInForce
 from storage.vault import Vault
 from sync.client import conflicts as client_conflicts
+from sync.client.addresses import check_address
 from sync.client.backoff import NO_RETRY, Backoff
-from sync.client.engine import SyncEngine, SyncSummary
+from sync.client.engine import SyncEngine, SyncSummary, held_back_sentence
 from sync.client.errors import (
     EnrolmentRefused,
     NotEnrolled,
@@ -69,13 +70,9 @@ def wipe_vault(vault: Vault) -> None:
 
 
 def check_server_address(server: str) -> str:
-    server = str(server).strip().rstrip("/")
-    if not server.startswith(("http://", "https://")):
-        raise CarerDeskError(
-            f"{server!r} is not a server address: write it as https://carerdesk.example.org "
-            "(ask your IT officer for the address)."
-        )
-    return server
+    """The address, or a clear refusal: https://, or plain http:// only to this laptop
+    itself (sync.client.addresses)."""
+    return check_address(server)
 
 
 def build_engine(
@@ -322,9 +319,12 @@ class ServerSyncGateway:
             finished_at=finished,
             changes=Changes.of(pulled, source=ChangeSource.PULL, sync_states=True),
             notes=(
-                (f"{summary.unanswered} change(s) got no answer and will be sent again",)
-                if summary.unanswered
-                else ()
+                *(
+                    (f"{summary.unanswered} change(s) got no answer and will be sent again",)
+                    if summary.unanswered
+                    else ()
+                ),
+                *((held_back_sentence(len(summary.held_back)),) if summary.held_back else ()),
             ),
         )
 

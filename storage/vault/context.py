@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
 from carer_desk.errors import VaultLocked
+from carer_desk.ports import HeldBackChange
 from storage.keyring import Keyring
 from storage.sealing import SealBroken, decode_json, seal, unseal
 from storage.vault.connection import damaged
@@ -26,6 +27,19 @@ from storage.vault.header import Header
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+
+
+class TransactionHooks(Protocol):
+    """What runs around every write transaction (:class:`storage.vault.seal.Sealer`):
+    ``begin`` right after ``BEGIN IMMEDIATE``, ``before_commit`` just before ``COMMIT``
+    (it re-seals the bookkeeping, or raises to roll everything back), ``end`` after the
+    transaction either way."""
+
+    def begin(self) -> None: ...
+
+    def before_commit(self) -> None: ...
+
+    def end(self) -> None: ...
 
 
 class VaultContext:
@@ -42,6 +56,14 @@ class VaultContext:
         self.keyring: Keyring | None = None
         # Records found damaged since the last unlock, for damaged_records().
         self.damaged: dict[str, str] = {}
+        # Outbox changes refused to a push since last asked (outbox_held_back()).
+        self.held_back: dict[str, HeldBackChange] = {}
+        # What the last unlock found altered (reported again by check()).
+        self.unlock_findings: list[str] = []
+        self.hooks: TransactionHooks | None = None
+        # The MACs this transaction's writers gave the rows they wrote, by table and row
+        # key, so sealing need not read back what was just written (a bulk import).
+        self.written: dict[str, dict[str, bytes]] = {"records": {}, "outbox": {}}
         if not self.header.is_vault():
             raise damaged(path, ValueError("no Carer Desk vault header"))
         self.vault_id = self.header.vault_id()
@@ -59,6 +81,43 @@ class VaultContext:
                 yield
             except sqlite3.DatabaseError as exc:
                 raise damaged(self.path, exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction of the vault. Every write goes through here: it takes
+        SQLite's write lock at once (``BEGIN IMMEDIATE``, so what it reads first is still
+        true when it writes), and re-seals the bookkeeping before committing
+        (:attr:`hooks`). Nested, it is a savepoint of the transaction around it."""
+        conn = self.conn
+        if conn.in_transaction:
+            try:
+                with self.db.atomic():
+                    yield
+            except BaseException:
+                self._forget_written()  # what the savepoint wrote is gone again
+                raise
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        hooks = self.hooks
+        try:
+            if hooks is not None:
+                hooks.begin()
+            yield
+            if hooks is not None:
+                hooks.before_commit()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._forget_written()
+            if hooks is not None:
+                hooks.end()
+
+    def _forget_written(self) -> None:
+        for macs in self.written.values():
+            macs.clear()
 
     # ------------------------------------------------------------------ keys in memory
 
@@ -84,6 +143,8 @@ class VaultContext:
             self.keyring.wipe()
         self.keyring = None
         self.damaged.clear()
+        self.held_back.clear()
+        self.unlock_findings = []
 
     # ------------------------------------------------------------------ sealing
 

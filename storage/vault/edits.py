@@ -14,6 +14,7 @@ from carer_desk.ports import JSONDict, Priority, RecordWrite
 from storage.sealing import encode_json, record_ad, seal_many
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
+from storage.vault.layout import TAG_BYTES, record_message
 from storage.vault.outbox import Outbox
 from storage.vault.records import (
     RecordTable,
@@ -59,7 +60,7 @@ class LocalEdits:
         check_ids(kind, record_id)
         ctx = self._ctx
         ctx.keys()
-        with ctx.db.atomic():
+        with ctx.transaction():
             held = self._records.stored(record_id)
             if held is not None:
                 check_same_kind(record_id, held.kind, kind)
@@ -108,7 +109,7 @@ class LocalEdits:
         ctx = self._ctx
         gen = ctx.write_gen()
         aead = ctx.keys().aead[gen]
-        with ctx.db.atomic():
+        with ctx.transaction():
             held = self._records.stored_many([w.id for w in batch])
             # (id, kind, version, server_version, sync state) of each record after the write
             rows = [_versioned(w, held.get(w.id)) for w in batch]
@@ -125,7 +126,19 @@ class LocalEdits:
                 [encode_json(w.payload) for w in batch],
                 [record_ad(rid, kind, version, gen) for rid, kind, version, _sv, _st in rows],
             )
-            written = [(*row, 0, gen, blob) for row, blob in zip(rows, sealed, strict=True)]
+            macs = (
+                ctx.keys()
+                .rows[gen]
+                .many(
+                    [
+                        record_message(*row, 0, gen, blob[-TAG_BYTES:], None)
+                        for row, blob in zip(rows, sealed, strict=True)
+                    ]
+                )
+            )
+            written = [
+                (*row, 0, gen, blob, mac) for row, blob, mac in zip(rows, sealed, macs, strict=True)
+            ]
             # Rows of one kind are written next to each other (each kind in batch order, so
             # listings keep their order; the outbox keeps the batch's order). A listing then
             # reads neighbouring pages, and records of one kind, being of similar size, fill
@@ -151,7 +164,7 @@ class LocalEdits:
         """
         ctx = self._ctx
         ctx.keys()
-        with ctx.db.atomic():
+        with ctx.transaction():
             held = self._records.stored(record_id)
             if held is None or held.kind != kind or held.deleted:
                 raise NotFoundError(f"There is no {kind} record with id {record_id}.")

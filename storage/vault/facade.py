@@ -17,9 +17,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlite_utils import Database
 
-from carer_desk.errors import ValidationError
+from carer_desk.errors import ValidationError, VaultTampered
 from carer_desk.ports import (
     AuditEntry,
+    HeldBackChange,
     IntegrityReport,
     JSONDict,
     OutboxChange,
@@ -42,6 +43,7 @@ from storage.vault.outbox import Outbox
 from storage.vault.pulls import PulledRecordLike, Pulls
 from storage.vault.records import RecordTable
 from storage.vault.rotation import Progress, Rotation
+from storage.vault.seal import Sealer
 from storage.vault.secrets import Secrets
 
 P = ParamSpec("P")
@@ -64,14 +66,16 @@ class Vault:
         ctx = VaultContext(path, db, actor=actor, clock=clock)
         self._ctx = ctx
         self._audit = AuditLog(ctx)
-        self._data_keys = DataKeys(ctx, self._audit)
+        self._sealer = Sealer(ctx, self._audit)
+        ctx.hooks = self._sealer  # every write transaction is checked and sealed
+        self._data_keys = DataKeys(ctx, self._audit, self._sealer)
         self._records = RecordTable(ctx)
-        self._outbox = Outbox(ctx, self._records)
+        self._outbox = Outbox(ctx, self._records, self._sealer)
         self._edits = LocalEdits(ctx, self._records, self._outbox, self._audit)
         self._pulls = Pulls(ctx, self._records, self._outbox)
         self._secrets = Secrets(ctx)
-        self._rotation = Rotation(ctx, self._data_keys, self._audit, self._secrets)
-        self._integrity = IntegrityCheck(ctx, self._audit)
+        self._rotation = Rotation(ctx, self._data_keys, self._audit, self._secrets, self._sealer)
+        self._integrity = IntegrityCheck(ctx, self._audit, self._sealer)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -85,13 +89,8 @@ class Vault:
         recovery_public_key_pem: bytes | None = None,
         kdf: KdfParams | None = None,
         clock: Clock = time.time,
-        _stop_before: str | list[str] | None = None,
     ) -> Vault:
-        """Create a new vault and return it unlocked.
-
-        ``_stop_before`` is for the schema-upgrade tests only: it builds the vault at an
-        older schema.
-        """
+        """Create a new vault and return it unlocked."""
         path = Path(path)
         check_passphrase(passphrase)
         if not actor:
@@ -101,14 +100,16 @@ class Vault:
         kdf = kdf.with_fresh_salt()
         if recovery_public_key_pem is not None:
             recovery.load_public_key(recovery_public_key_pem)
-        with files.creating(
-            path, passphrase, kdf, recovery_public_key_pem, stop_before=_stop_before
-        ) as (db, data_key, kek):
+        with files.creating(path, passphrase, kdf, recovery_public_key_pem) as (
+            db,
+            data_key,
+            kek,
+        ):
             vault = cls(path, db, actor=actor, clock=clock)
-            vault._ctx.adopt({files.FIRST_GENERATION: data_key}, kek)
-            vault.audit(
-                "vault-create", details={"recovery_key": recovery_public_key_pem is not None}
-            )
+            with vault._ctx.guard():
+                vault._data_keys.start(
+                    data_key, kek, {"recovery_key": recovery_public_key_pem is not None}
+                )
         return vault
 
     @classmethod
@@ -145,7 +146,6 @@ class Vault:
         wait is due, ``WrongPassphrase`` for a wrong one."""
         with self._ctx.guard():
             self._data_keys.unlock(passphrase)
-        self.audit("unlock")
 
     @_guarded
     def unlock_with_recovery_key(self, private: rsa.RSAPrivateKey, new_passphrase: str) -> None:
@@ -170,6 +170,13 @@ class Vault:
     def has_recovery_key(self) -> bool:
         """Whether the data key is also wrapped to the organisation's recovery key."""
         return self._ctx.header.recovery_pem() is not None
+
+    @_guarded
+    def recovery_key_fingerprint(self) -> str | None:
+        """SHA-256 of the organisation recovery public key this vault wraps to, for an
+        administrator to compare with the organisation's (the seal pins it)."""
+        pem = self._ctx.header.recovery_pem()
+        return None if pem is None else recovery.fingerprint(pem)
 
     @property
     def actor(self) -> str:
@@ -254,7 +261,7 @@ class Vault:
         details: Mapping[str, Any] | None = None,
     ) -> None:
         self._ctx.keys()
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             self._audit.append(action, record_id, kind, dict(details or {}))
 
     @_guarded
@@ -280,29 +287,36 @@ class Vault:
         return self._outbox.pending(limit)
 
     @_guarded
+    def outbox_held_back(self) -> list[HeldBackChange]:
+        """Changes outbox_pending() refused since last asked, each with why: they failed
+        their integrity check (the file was altered outside Carer Desk), so they stay in
+        the outbox and are never sent. ``check()`` names everything that was altered."""
+        return self._outbox.held_back()
+
+    @_guarded
     def outbox_mark_sending(self, change_ids: Iterable[str]) -> None:
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             self._outbox.mark_sending(list(change_ids))
 
     @_guarded
     def outbox_acknowledge(self, change_id: str, server_version: int) -> None:
         """The server applied ``change_id`` as ``server_version``. Acknowledging twice is
         harmless (a retried push)."""
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             self._outbox.acknowledge(change_id, server_version)
 
     @_guarded
     def outbox_acknowledge_many(self, acks: Iterable[tuple[str, int]]) -> None:
         """Acknowledge a whole push batch in ONE transaction: one disk flush per batch
         instead of one per change. Each ``(change_id, server_version)`` as above."""
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             for change_id, server_version in acks:
                 self._outbox.acknowledge(change_id, server_version)
 
     @_guarded
     def outbox_reject(self, change_id: str, reason: str) -> None:
         self._ctx.keys()
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             self._outbox.reject(change_id, reason)
 
     @_guarded
@@ -316,7 +330,7 @@ class Vault:
         True when the server holds the record, whose copy the next pull brings back (the
         pull starts again from the beginning; records already held are skipped)."""
         self._ctx.keys()
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             record_id, kind, on_server = self._outbox.discard_rejected(change_id)
             if on_server:
                 self._ctx.header.set_sync_cursor("")
@@ -331,7 +345,7 @@ class Vault:
     @_guarded
     def mark_conflict(self, record_id: str, details: Mapping[str, Any]) -> None:
         self._ctx.keys()
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             self._records.mark_conflict(record_id, details)
 
     @_guarded
@@ -354,7 +368,7 @@ class Vault:
         change arrives, and the merged result comes back on a later pull. A pulled version
         no newer than the one held is ignored (a replayed page).
         """
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             return self._pulls.apply(kind, record_id, payload, server_version, deleted)
 
     @_guarded
@@ -363,16 +377,24 @@ class Vault:
         the page instead of one per record). Returns, per record, whether it was applied
         (same rules as :meth:`apply_remote`). ``records`` need only the attributes ``kind``,
         ``record_id``, ``payload``, ``server_version`` and ``deleted``."""
-        with self._ctx.db.atomic():
+        with self._ctx.transaction():
             return self._pulls.apply_page(records, cursor)
 
     @_guarded
     def sync_cursor(self) -> str:
+        """Where the next pull starts. Raises :class:`VaultTampered` when the header does
+        not match its seal: an edited position would skip, or re-apply, server changes."""
+        if self._ctx.keyring is not None:
+            _snap, findings = self._sealer.current()
+            if findings:
+                raise VaultTampered(findings)
         return self._ctx.header.sync_cursor()
 
     @_guarded
     def set_sync_cursor(self, cursor: str) -> None:
-        self._ctx.header.set_sync_cursor(cursor)
+        self._ctx.keys()
+        with self._ctx.transaction():
+            self._ctx.header.set_sync_cursor(cursor)
 
     # ------------------------------------------------------------------ small secrets
 
@@ -380,7 +402,8 @@ class Vault:
     def put_secret(self, name: str, value: str) -> None:
         """Keep a small secret (e.g. the sync device credential) sealed in the vault
         header. It is re-encrypted by rotate_data_key like everything else."""
-        self._secrets.put(name, value)
+        with self._ctx.transaction():
+            self._secrets.put(name, value)
 
     @_guarded
     def get_secret(self, name: str) -> str | None:
@@ -390,35 +413,29 @@ class Vault:
 
     @_guarded
     def delete_secret(self, name: str) -> None:
-        self._secrets.delete(name)
+        self._ctx.keys()
+        with self._ctx.transaction():
+            self._secrets.delete(name)
 
     # ------------------------------------------------------------------ keys
 
     @_guarded
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wrap the data key(s) under a new passphrase; no record is re-encrypted."""
+        """Re-wrap the data key(s) under a new passphrase; no record is re-encrypted. The
+        backup copies beside the vault open with the old passphrase, so they are removed."""
         self._data_keys.change_passphrase(old, new)
-        self.audit("change-passphrase")
 
     @_guarded
     def raise_kdf_cost(self, passphrase: str, kdf: KdfParams) -> None:
         """Re-derive with stronger Argon2id parameters (and a new salt); re-wrap the keys."""
         self._data_keys.raise_kdf_cost(passphrase, kdf)
-        kdf = self._ctx.header.kdf()
-        self.audit(
-            "raise-kdf-cost",
-            details={
-                "memory_kib": kdf.memory_kib,
-                "iterations": kdf.iterations,
-                "lanes": kdf.lanes,
-            },
-        )
 
     @_guarded
     def set_recovery_public_key(self, public_pem: bytes) -> None:
         """Install a new organisation recovery public key: every live data key is wrapped
         to it and the old wrapping is replaced. Follow with rotate_data_key() so a backup
-        copy wrapped to the old key no longer matches the data key in use."""
+        copy wrapped to the old key no longer matches the data key in use. A recovery key
+        that does not match the vault's seal (planted in the file) is refused."""
         self._data_keys.set_recovery_public_key(public_pem)
 
     def rotate_data_key(self, *, batch_size: int = 500, progress: Progress | None = None) -> int:

@@ -31,8 +31,6 @@ def creating(
     passphrase: str,
     kdf: KdfParams,
     recovery_public_key_pem: bytes | None,
-    *,
-    stop_before: str | list[str] | None = None,
 ) -> Iterator[tuple[Database, bytearray, bytearray]]:
     """A new vault file at ``path``: yields ``(db, data_key, kek)`` for the caller to
     finish setting up. If anything fails before the block ends, the file is removed: a
@@ -43,7 +41,9 @@ def creating(
             "another location."
         )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The folder too is the owner's only (0700) when this creates it: it will hold the
+        # WAL, the backups and the logs beside the vault.
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Owner-only before the first byte is written; SQLite gives the -wal and -shm
         # files the same permissions as the database file.
         path.touch(mode=0o600, exist_ok=True)
@@ -53,7 +53,7 @@ def creating(
     db = connect(path)
     try:
         configure(db)
-        schema.migrate(db, None, stop_before=stop_before)
+        schema.migrate(db, None)
         vault_id = str(uuid.uuid4())
         data_key = bytearray(os.urandom(KEY_BYTES))
         kek = derive_key(passphrase, kdf)

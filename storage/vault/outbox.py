@@ -20,11 +20,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from carer_desk.errors import NotFoundError
-from carer_desk.ports import OutboxChange, Priority
+from carer_desk.ports import HeldBackChange, OutboxChange, Priority
 from storage.sealing import encode_json, outbox_ad, reason_ad, record_ad
 from storage.vault.connection import chunks, insert_rows, marks
 from storage.vault.context import VaultContext
+from storage.vault.layout import MACED_OUTBOX, MACED_RECORDS, outbox_message
 from storage.vault.records import RecordTable
+from storage.vault.seal import Sealer, SendCheck
 from storage.vault.transitions import (
     ChangeEvent,
     ChangeState,
@@ -41,11 +43,16 @@ QueuedUpsert = tuple[str, str, int | None, int, bool]
 
 _INSERT = (
     "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, state, "
-    "key_gen, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+    "key_gen, sealed, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
 )
+# Each change with what is needed to check it (rowid, MACed values, MAC) and to open it,
+# and the same for its record.
+_OUTBOX_WIDTH = len(MACED_OUTBOX.values)
+_RECORD_WIDTH = len(MACED_RECORDS.values)
 _SELECT = (
-    "SELECT o.seq, o.change_id, o.record_id, o.kind, o.op, o.base_version, o.priority, "
-    "o.key_gen, o.sealed, o.reason_sealed, r.version, r.key_gen, r.sealed "
+    f"SELECT o.rowid, {MACED_OUTBOX.expressions('o.')}, o.mac, "
+    "o.seq, o.base_version, o.priority, o.key_gen, o.sealed, o.reason_sealed, "
+    f"r.rowid, {MACED_RECORDS.expressions('r.')}, r.mac, r.version, r.key_gen, r.sealed "
     "FROM outbox o LEFT JOIN records r ON r.id = o.record_id "
 )
 
@@ -69,9 +76,10 @@ def _in(states: Sequence[ChangeState]) -> str:
 
 
 class Outbox:
-    def __init__(self, ctx: VaultContext, records: RecordTable) -> None:
+    def __init__(self, ctx: VaultContext, records: RecordTable, sealer: Sealer) -> None:
         self._ctx = ctx
         self._records = records
+        self._seal = sealer
 
     # ------------------------------------------------------------------ local changes
 
@@ -94,6 +102,7 @@ class Outbox:
                 "UPDATE outbox SET priority = ? WHERE record_id = ? AND priority > ?", lifts
             )
         gen = self._ctx.write_gen()
+        mac = self._ctx.keys().rows[gen]
         pending = ChangeState.PENDING.value
         inserts = []
         updates = []
@@ -104,6 +113,8 @@ class Outbox:
                 updates.append((base, priority, change_id))
             else:
                 inserts.append((next(fresh), rid, kind, "upsert", base, priority, pending, gen))
+        macs = mac.many([outbox_message(*row, None, None) for row in inserts])
+        inserts = [(*row, m) for row, m in zip(inserts, macs, strict=True)]
         if updates:
             conn.executemany(
                 "UPDATE outbox SET base_version = ?, priority = MIN(priority, ?) "
@@ -112,22 +123,23 @@ class Outbox:
             )
         if inserts:
             insert_rows(conn, _INSERT, inserts)
+            self._ctx.written["outbox"].update((row[0], row[-1]) for row in inserts)
 
     def queue_delete(self, record_id: str, kind: str, base_version: int | None) -> None:
-        conn = self._ctx.conn
-        conn.execute(
-            _INSERT,
-            (
-                new_change_ids(1)[0],
-                record_id,
-                kind,
-                "delete",
-                base_version,
-                Priority.NORMAL,
-                ChangeState.PENDING.value,
-                self._ctx.write_gen(),
-            ),
+        gen = self._ctx.write_gen()
+        row = (
+            new_change_ids(1)[0],
+            record_id,
+            kind,
+            "delete",
+            base_version,
+            Priority.NORMAL,
+            ChangeState.PENDING.value,
+            gen,
         )
+        mac = self._ctx.keys().rows[gen](outbox_message(*row, None, None))
+        self._ctx.conn.execute(_INSERT, (*row, mac))
+        self._ctx.written["outbox"][row[0]] = mac
 
     def supersede(self, record_ids: Sequence[str], *, absorb: bool) -> dict[str, str]:
         """A newer local change of each record is about to be written: move the changes the
@@ -209,15 +221,31 @@ class Outbox:
     def pending(self, limit: int) -> list[OutboxChange]:
         """Changes to push, safeguarding first, then oldest first: every change a push may
         take (including ones left 'sending' by an interrupted push: the server's idempotent
-        push returns the stored result for a change id it already applied)."""
-        return [
-            change
-            for change, _ in self._rows(
-                f"WHERE o.state IN ({_in(states_allowing(ChangeEvent.SEND))}) "
-                "ORDER BY o.priority, o.seq LIMIT ?",
-                (limit,),
-            )
-        ]
+        push returns the stored result for a change id it already applied).
+
+        Only changes that are authentic and current are handed out: the change's row and
+        its record's row must match their MACs, and the blocks holding them the seal
+        (storage.vault.seal.SendCheck). Any other is held back — kept, never sent, and
+        reported by held_back() — so an outbox row added to the file, or a record put
+        back to an older version, never reaches the server."""
+        check = SendCheck(self._seal)
+        found = []
+        for change, _ in self._rows(
+            f"WHERE o.state IN ({_in(states_allowing(ChangeEvent.SEND))}) "
+            "ORDER BY o.priority, o.seq",
+            (),
+            check,
+        ):
+            found.append(change)
+            if len(found) >= limit:
+                break
+        return found
+
+    def held_back(self) -> list[HeldBackChange]:
+        """The changes pending() refused since last asked (and forgets them)."""
+        held = list(self._ctx.held_back.values())
+        self._ctx.held_back.clear()
+        return held
 
     def rejected(self) -> list[tuple[OutboxChange, str]]:
         return [
@@ -228,27 +256,31 @@ class Outbox:
         ]
 
     def _rows(
-        self, where: str, params: tuple[Any, ...]
+        self, where: str, params: tuple[Any, ...], check: SendCheck | None = None
     ) -> Iterator[tuple[OutboxChange, str | None]]:
         """Outbox changes with their payloads opened; a damaged one is skipped and
-        reported through damaged_records(), so it never blocks the others."""
+        reported through damaged_records(), so it never blocks the others; with
+        ``check``, one that is not authentic is held back."""
         ctx = self._ctx
         ctx.keys()
-        for (
-            seq,
-            change_id,
-            rid,
-            kind,
-            op,
-            base,
-            priority,
-            gen,
-            sealed,
-            reason,
-            r_version,
-            r_gen,
-            r_sealed,
-        ) in ctx.conn.execute(_SELECT + where, params).fetchall():
+        o_end = 1 + _OUTBOX_WIDTH
+        r_start = o_end + 7
+        r_end = r_start + 1 + _RECORD_WIDTH
+        for row in ctx.conn.execute(_SELECT + where, params):
+            o_values = tuple(row[1:o_end])
+            change_id, rid, kind, op = o_values[:4]
+            seq, base, priority, gen, sealed, reason = row[o_end + 1 : r_start]
+            r_rowid = row[r_start]
+            r_values = tuple(row[r_start + 1 : r_end])
+            r_mac, r_version, r_gen, r_sealed = row[r_end : r_end + 4]
+            if check is not None:
+                problem = check.problem("outbox", row[0], o_values, row[o_end])
+                if problem is None and r_rowid is not None:
+                    problem = check.problem("records", r_rowid, r_values, r_mac)
+                if problem is not None:
+                    ctx.held_back[change_id] = HeldBackChange(change_id, rid, kind, problem)
+                    logger.warning("outbox change %s held back: %s", change_id, problem)
+                    continue
             opened = True
             payload = text = None
             if sealed is not None:

@@ -20,20 +20,21 @@ from carer_desk.ports import JSONDict, RecordMeta, SyncState
 from storage.sealing import conflict_ad, encode_json, record_ad
 from storage.vault.connection import chunks, damaged, marks
 from storage.vault.context import VaultContext
+from storage.vault.layout import record_message, tag
 from storage.vault.transitions import RecordEvent, sync_state_after
 
 logger = logging.getLogger(__name__)
 
 # The one statement that writes a record row: a local edit, a tombstone, a pulled version.
-# Parameters: id, kind, version, server_version, sync_state, deleted, key_gen, sealed.
+# Parameters: id, kind, version, server_version, sync_state, deleted, key_gen, sealed, mac.
 # An edit passes the row's own kind and server version, so updating them changes nothing.
 UPSERT = (
     "INSERT INTO records (id, kind, version, server_version, sync_state, deleted, key_gen, "
-    "sealed, conflict_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) "
+    "sealed, conflict_sealed, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
     "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, version = excluded.version, "
     "server_version = excluded.server_version, sync_state = excluded.sync_state, "
     "deleted = excluded.deleted, key_gen = excluded.key_gen, sealed = excluded.sealed, "
-    "conflict_sealed = NULL"
+    "conflict_sealed = NULL, mac = excluded.mac"
 )
 
 
@@ -74,8 +75,10 @@ class RecordTable:
     # ------------------------------------------------------------------ writes
 
     def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Upsert rows shaped as :data:`UPSERT`'s parameters."""
+        """Upsert rows shaped as :data:`UPSERT`'s parameters (their MAC last)."""
+        rows = list(rows)
         self._ctx.conn.executemany(UPSERT, rows)
+        self._ctx.written["records"].update((row[0], row[-1]) for row in rows)
 
     def sealed_row(
         self,
@@ -88,10 +91,13 @@ class RecordTable:
         *,
         deleted: bool = False,
     ) -> tuple[Any, ...]:
-        """One :data:`UPSERT` parameter row, the payload sealed under the write key."""
+        """One :data:`UPSERT` parameter row, the payload sealed under the write key and the
+        row's bookkeeping MACed (storage.vault.layout)."""
         gen = self._ctx.write_gen()
         sealed = self._ctx.seal(gen, plaintext, record_ad(record_id, kind, version, gen))
-        return (record_id, kind, version, server_version, state.value, int(deleted), gen, sealed)
+        clear = (record_id, kind, version, server_version, state.value, int(deleted), gen)
+        mac = self._ctx.keys().rows[gen](record_message(*clear, tag(sealed), None))
+        return (*clear, sealed, mac)
 
     def remove(self, record_id: str) -> None:
         self.remove_many([record_id])

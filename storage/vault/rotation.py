@@ -4,9 +4,12 @@ resumable.
 (1) The new key is stored, wrapped, as the 'pending' generation in one transaction;
 (2) each sealed table (:data:`storage.vault.layout.SEALED_TABLES`) is re-encrypted in
 batches, each its own transaction, each row tagged with the generation that seals it;
-(3) one final transaction re-seals the audit log, rebuilds its hash chain, moves the
+(3) one final transaction re-seals the audit log, rebuilds its keyed chain, moves the
 secrets and retires the old key. Killed anywhere, the next unlock holds both keys, every
-row opens with its own generation, and rotating again resumes.
+row opens with its own generation, and rotating again resumes. Each batch is an ordinary
+vault transaction: the rows it re-seals are proved intact first and MACed again under
+the new generation's key, and the header seal is renewed (storage.vault.seal), so keys
+derived from the old data key stop vouching for anything once it is retired.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.keys import DataKeys
 from storage.vault.layout import SEALED_TABLES, SealedTable
+from storage.vault.seal import Sealer
 from storage.vault.secrets import Secrets
 
 logger = logging.getLogger(__name__)
@@ -36,11 +40,13 @@ class Rotation:
         keys: DataKeys,
         audit: AuditLog,
         secrets: Secrets,
+        sealer: Sealer,
     ) -> None:
         self._ctx = ctx
         self._keys = keys
         self._audit = audit
         self._secrets = secrets
+        self._seal = sealer
 
     def run(self, *, batch_size: int, progress: Progress | None) -> int:
         """Rotate (or resume a rotation); returns the new generation. ``progress(stage,
@@ -78,7 +84,7 @@ class Rotation:
         while True:
             # Read and rewrite in one transaction, so a write from another thread or
             # process between the two cannot be overwritten with the stale copy.
-            with self._ctx.guard(), self._ctx.db.atomic():
+            with self._ctx.guard(), self._ctx.transaction():
                 after, n = self._batch(table, gen, after, batch_size)
             if n == 0:
                 return
@@ -111,8 +117,8 @@ class Rotation:
         ctx = self._ctx
         with self._ctx.guard():
             keyring = ctx.keys()
-            with ctx.db.atomic():
-                self._audit.reseal_all(gen)
+            with ctx.transaction():
+                self._audit.reseal_all(gen, self._seal.sealed_audit_tail())
                 self._secrets.reseal_all(gen)
                 retired = self._keys.retire_all_but(gen)
                 self._audit.append("rotate-key", None, None, {"generation": gen})

@@ -13,6 +13,10 @@ Order and durability, which the tests check with real vaults and a real server:
 4. Pull pages since the saved cursor; the cursor is saved after each page is applied, so
    an interrupted pull resumes at the page it stopped on.
 5. A revoked device wipes its vault immediately (see :mod:`sync.client.wipe`).
+6. The vault hands out only outbox changes that are authentic: one whose row, record or
+   neighbours in the file were altered outside Carer Desk is *held back* — kept, never
+   sent — and every sync reports it (``SyncSummary.held_back``), so an edited vault file
+   never changes the server.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from carer_desk.errors import NotFoundError, ValidationError
-from carer_desk.ports import OutboxChange, RulesInForceStore, SyncState
+from carer_desk.ports import HeldBackChange, OutboxChange, RulesInForceStore, SyncState
 from carer_desk.rules.payment_rules import PaymentRules, RulesInForce
 from carer_desk.sync_status import ProgressCallback, SyncPhase, SyncProgress
 from sync.client.backoff import Backoff
@@ -86,6 +90,7 @@ class PushOutcome:
     conflicts: tuple[ConflictNote, ...] = ()
     rejected: tuple[RejectedChange, ...] = ()
     unanswered: int = 0  # sent but missing from the answer; resent next time
+    held_back: tuple[HeldBackChange, ...] = ()  # failed the vault's integrity check
 
 
 @dataclass
@@ -97,6 +102,7 @@ class _PushTally:
     unanswered: int = 0
     conflicts: list[ConflictNote] = field(default_factory=list)
     rejected: list[RejectedChange] = field(default_factory=list)
+    held_back: tuple[HeldBackChange, ...] = ()
 
     def outcome(self) -> PushOutcome:
         return PushOutcome(
@@ -106,6 +112,7 @@ class _PushTally:
             tuple(self.conflicts),
             tuple(self.rejected),
             self.unanswered,
+            self.held_back,
         )
 
 
@@ -135,6 +142,7 @@ class SyncSummary:
     rejected: tuple[RejectedChange, ...]
     unanswered: int
     states: dict[str, int] = field(default_factory=dict)
+    held_back: tuple[HeldBackChange, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -161,10 +169,22 @@ class SyncSummary:
             out.append(f"  rejected {r.kind} {r.record_id}: {r.reason}")
         if self.unanswered:
             out.append(f"  {self.unanswered} change(s) got no answer and will be resent")
+        if self.held_back:
+            out.append(held_back_sentence(len(self.held_back)))
+            for h in self.held_back:
+                out.append(f"  held back {h.kind} {h.record_id}: {h.reason}")
         if self.states:
             waiting = ", ".join(f"{k} {v}" for k, v in sorted(self.states.items()) if v)
             out.append(f"records: {waiting}")
         return out
+
+
+def held_back_sentence(count: int) -> str:
+    return (
+        f"held back: {count} change(s) failed the vault's integrity check (the vault file "
+        "was changed outside Carer Desk) and were not sent; run `carer-desk vault check` "
+        "and tell your administrator"
+    )
 
 
 def to_wire(change: OutboxChange) -> Change:
@@ -286,6 +306,7 @@ class SyncEngine:
                 rejected=pushed.rejected,
                 unanswered=pushed.unanswered,
                 states=dict(self.vault.count_by_state()),
+                held_back=pushed.held_back,
             )
             self.last_summary = summary
             self._report(SyncPhase.DONE, summary.pushed, summary.pushed)
@@ -376,6 +397,13 @@ class SyncEngine:
                 for answer in answers:
                     self._settle_answer(answer, tally)
                 self._report(SyncPhase.SENDING, tally.answered, max(total, tally.answered))
+        # Every read above skipped what failed the integrity check; the vault kept the list.
+        tally.held_back = tuple(self.vault.outbox_held_back())
+        if tally.held_back:
+            log.warning(
+                "%d change(s) held back: they failed the vault's integrity check",
+                len(tally.held_back),
+            )
         return tally.outcome()
 
     def _next_batch(

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, PrivateAttr, ValidationError
 
+from sync.client.addresses import check_address
 from sync.client.errors import ProtocolMismatch, ServerRefused, ServerUnreachable
 from sync.protocol import (
     API_PREFIX,
@@ -94,7 +95,11 @@ class WireStats:
 
 class HttpTransport:
     """One server, one device credential. Thread-safe for sequential use from any thread
-    (the reachability watcher probes from its own thread)."""
+    (the reachability watcher probes from its own thread).
+
+    The address must be ``https://``, or plain ``http://`` to this laptop itself
+    (:mod:`sync.client.addresses`): refused here, before any request is made, so neither
+    the enrolment password nor the credential can travel in clear."""
 
     def __init__(
         self,
@@ -105,7 +110,9 @@ class HttpTransport:
         compress: bool = True,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_address(base_url)
+        if client is not None and str(client.base_url):
+            check_address(str(client.base_url))
         self._credential = credential
         self._owns_client = client is None
         self._client = client or httpx.Client(

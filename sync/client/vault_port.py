@@ -11,14 +11,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from carer_desk.ports import OutboxChange
+from carer_desk.ports import HeldBackChange, OutboxChange
 
 
 @runtime_checkable
 class SyncVault(Protocol):
     def outbox_pending(self, limit: int) -> list[OutboxChange]:
         """Changes not yet acknowledged nor rejected (including ones left 'sending' by an
-        interrupted push), safeguarding first, then in order of creation."""
+        interrupted push), safeguarding first, then in order of creation. Only changes
+        that pass the vault's integrity check: the others are held back."""
+        ...
+
+    def outbox_held_back(self) -> list[HeldBackChange]:
+        """The changes outbox_pending() held back since last asked, each with why."""
         ...
 
     def outbox_mark_sending(self, change_ids: list[str]) -> None: ...

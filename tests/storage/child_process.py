@@ -5,6 +5,8 @@ Usage:
                                                its transaction committed
   child_process.py rotate VAULT_PATH        -- rotate the data key in small batches, printing
                                                progress after each batch
+  child_process.py guess VAULT_PATH         -- try wrong passphrases, printing each refusal
+                                               (after it was counted); then wait
 The parent kills this process with SIGKILL at random moments.
 """
 
@@ -30,6 +32,9 @@ def payload_for(record_id: str) -> dict[str, object]:
 def main() -> None:
     command, path = sys.argv[1], Path(sys.argv[2])
     vault = Vault.open(path, actor="child")
+    if command == "guess":
+        guess(vault)
+        return
     vault.unlock(PASSPHRASE)
     if command == "write":
         start = int(sys.argv[3])
@@ -54,6 +59,21 @@ def main() -> None:
         print("finished", flush=True)
     else:
         raise SystemExit(f"unknown command {command}")
+
+
+def guess(vault: Vault) -> None:
+    import time
+
+    from carer_desk.errors import UnlockThrottled, WrongPassphrase
+
+    for n in range(int(os.environ.get("GUESSES", "3"))):
+        try:
+            vault.unlock(f"guess number {n}")
+        except WrongPassphrase:
+            print(f"wrong {n}", flush=True)
+        except UnlockThrottled:
+            print(f"throttled {n}", flush=True)
+    time.sleep(600)  # killed here, with the WAL in place
 
 
 if __name__ == "__main__":

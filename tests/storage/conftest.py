@@ -7,9 +7,12 @@ tests/vaults.py); here it acts as "amy" on a clock the test moves by hand.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from tests.vaults import CHEAP_KDF, PASSPHRASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD_SCRIPT = Path(__file__).with_name("child_process.py")
+GOLDEN = Path(__file__).with_name("golden")
 FAST_KDF = CHEAP_KDF  # the one cheap cost, under the name these tests know it by
 __all__ = ["FAST_KDF", "PASSPHRASE"]
 
@@ -51,6 +55,23 @@ def vault_options(clock: FakeClock) -> dict[str, object]:
     return {"clock": clock}
 
 
+@contextmanager
+def raw(path: Path) -> Iterator[sqlite3.Connection]:
+    """Edit the file behind the vault's back, as an attacker with the laptop could."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def reopen(path: Path, actor: str = "amy") -> Vault:
+    """The vault at ``path`` opened and unlocked again, as after a restart."""
+    v = Vault.open(path, actor=actor)
+    v.unlock(PASSPHRASE)
+    return v
+
+
 def carer(i: int, **extra: object) -> dict[str, object]:
     """A carer-like payload of about 1 KB."""
     return {
@@ -77,26 +98,37 @@ def run_child(*args: str, env_extra: dict[str, str] | None = None) -> subprocess
 
 VaultBuilder = Callable[..., Path]
 
+# The golden vault written by each released schema's own code (make_golden.py), by the
+# first migration it had NOT applied. Each holds c0..c24 = carer(i), PASSPHRASE.
+GOLDEN_BY_STOP = {
+    "m002_outbox_drain_index": "vault-m001.sqlite",
+    "m003_authenticated_bookkeeping": "vault-m002.sqlite",
+}
+GOLDEN_RECORDS = {f"c{i}": carer(i) for i in range(25)}
+
+
+def copy_golden(name: str, path: Path) -> Path:
+    """A private copy of a golden vault at ``path`` (its folder created 0700)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(GOLDEN / name, path)
+    os.chmod(path, 0o600)
+    return path
+
 
 @pytest.fixture
 def build_vault_at_schema(tmp_path: Path) -> VaultBuilder:
     """Fixture builder for upgrade tests: a vault file at an older schema, holding records.
 
-    ``stop_before`` names the first migration NOT to apply. For a future schema whose
-    tables differ, extend this builder (or commit a golden file written by that release)
-    rather than changing existing upgrade tests.
+    ``stop_before`` names the first migration NOT to apply. The file is the golden vault
+    that schema's release wrote (its code no longer exists in this one), so the records
+    asked for must be the ones it holds.
     """
 
     def build(
         stop_before: str | list[str], records: dict[str, dict[str, object]], name: str = "old.db"
     ) -> Path:
-        path = tmp_path / "old" / name
-        v = Vault.create(path, PASSPHRASE, actor="builder", kdf=FAST_KDF, _stop_before=stop_before)
-        try:
-            for rid, payload in records.items():
-                v.put("carer", rid, payload)
-        finally:
-            v.close()
-        return path
+        assert isinstance(stop_before, str) and stop_before in GOLDEN_BY_STOP, stop_before
+        assert records == GOLDEN_RECORDS, "the golden vaults hold c0..c24 = carer(i)"
+        return copy_golden(GOLDEN_BY_STOP[stop_before], tmp_path / "old" / name)
 
     return build

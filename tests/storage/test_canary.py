@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from carer_desk.ports import RecordWrite
 from storage.vault import Vault
 
-from .conftest import FAST_KDF, run_child
+from .conftest import copy_golden, run_child
 
 PASSPHRASE = "Canary-Passphrase-Qx7 walrus"
 NEW_PASSPHRASE = "Canary-Passphrase-Second-Zk4"
@@ -104,17 +104,10 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
 def test_no_canary_reaches_the_disk(tmp_path: Path, private_tmp: Path, log_file: Path) -> None:
     data = tmp_path / "data"
     path = data / "vault.db"
-    # Start at the first schema so opening it again takes a pre-migration backup.
-    v = Vault.create(
-        path,
-        PASSPHRASE,
-        actor="canary-tester",
-        kdf=FAST_KDF,
-        _stop_before="m002_outbox_drain_index",
-    )
-    for i in range(20):
-        v.put("carer", f"c{i}", canary_payload(i))
-    v.close()
+    # Start from a vault the release at the first schema wrote, holding c0..c19 =
+    # canary_payload(i) (tests/storage/golden/make_golden.py), so opening it again
+    # migrates it, takes a pre-migration backup, and seals it at the first unlock.
+    copy_golden("vault-m001-canary.sqlite", path)
 
     v = Vault.open(path, actor="canary-tester")  # migrates: backup file written
     assert list(data.glob("vault.db.bak-*"))

@@ -13,10 +13,13 @@ from carer_desk.errors import VaultError
 from storage import schema
 from storage.vault import Vault
 
-from .conftest import PASSPHRASE, VaultBuilder, carer
+from .conftest import GOLDEN, GOLDEN_RECORDS, PASSPHRASE, VaultBuilder, carer, copy_golden
 
 # Every schema a released build could have left on a laptop: the first migration NOT applied.
-RELEASED_SCHEMAS = {"m001_initial": "m002_outbox_drain_index"}
+RELEASED_SCHEMAS = {
+    "m001_initial": "m002_outbox_drain_index",
+    "m002_outbox_drain_index": "m003_authenticated_bookkeeping",
+}
 
 
 def applied(path: Path) -> list[str]:
@@ -29,7 +32,11 @@ def applied(path: Path) -> list[str]:
 
 def test_migrations_are_append_only_and_named_in_order() -> None:
     names = schema.migration_names()
-    assert names[:2] == ["m001_initial", "m002_outbox_drain_index"]
+    assert names[:3] == [
+        "m001_initial",
+        "m002_outbox_drain_index",
+        "m003_authenticated_bookkeeping",
+    ]
     assert names == sorted(names)
 
 
@@ -82,3 +89,100 @@ def test_a_vault_from_a_newer_version_is_refused_clearly(vault: Vault, vault_pat
     conn.close()
     with pytest.raises(VaultError, match="newer version of Carer Desk"):
         Vault.open(vault_path, actor="amy")
+
+
+# ---------------------------------------------------------------- the bookkeeping seal (m003)
+
+
+def test_the_backup_taken_before_migrating_is_readable_by_its_owner_only(
+    build_vault_at_schema: VaultBuilder,
+) -> None:
+    path = build_vault_at_schema("m003_authenticated_bookkeeping", GOLDEN_RECORDS)
+    Vault.open(path, actor="amy").close()
+    (backup,) = path.parent.glob(f"{path.name}.bak-*")
+    assert backup.stat().st_mode & 0o777 == 0o600
+
+
+def history_vault(tmp_path: Path) -> Path:
+    return copy_golden("vault-m002-history.sqlite", tmp_path / "laptop" / "vault.db")
+
+
+def test_a_laptop_with_a_history_is_sealed_at_its_first_unlock(tmp_path: Path) -> None:
+    """The release's vault (tests/storage/golden/make_golden.py) keeps everything it held,
+    and from its first unlock on, its bookkeeping is authentic."""
+    path = history_vault(tmp_path)
+    v = Vault.open(path, actor="ann")
+    v.unlock(PASSPHRASE)
+    assert v.check().ok
+    entries = v.audit_entries()
+    assert [e.action for e in entries[-2:]] == ["seal-bookkeeping", "unlock"]
+    assert entries[-2].details == {"audit_chain_before": "sound"}
+    assert entries[-1].details == {"wrong_passphrases_before": 2}
+    assert v.get("carer", "s1")["name"] == "Edited Again"
+    assert v.get("carer", "n0")["name"] == "After Rotation"
+    assert v.meta("s3").deleted
+    assert v.conflict_details("s2") == {"conflict_id": "k1", "fields": [{"field": "name"}]}
+    assert v.get_secret("device-credential") == "tok-from-the-release"
+    assert v.sync_cursor() == "cursor-7"
+    pending = v.outbox_pending(100)
+    assert sorted(c.record_id for c in pending) == ["n0", "n2", "n3", "n4", "s1", "s1", "s2", "s3"]
+    assert [c.record_id for c, _ in v.rejected_changes()] == ["n1"]
+    assert v.outbox_held_back() == []
+    v.outbox_acknowledge_many((c.change_id, 9) for c in pending)  # a sync goes on as before
+    assert v.check().ok
+    v.close()
+    with sqlite3.connect(str(path)) as conn:
+        conn.execute("UPDATE records SET sync_state = 'new' WHERE id = 'n1'")
+    v = Vault.open(path, actor="ann")
+    v.unlock(PASSPHRASE)
+    assert "the carer record n1 was altered" in v.check().tampered
+    v.close()
+
+
+def test_recovery_of_a_vault_from_before_the_seal_proves_the_key(tmp_path: Path) -> None:
+    from storage import recovery
+
+    private_pem = (GOLDEN / "recovery-private.pem").read_bytes()
+    path = history_vault(tmp_path)
+    recovered = Vault.recover(path, private_pem, b"admin secret", "recovered passphrase", "admin")
+    assert recovered.check().ok
+    assert recovered.get("carer", "s1")["name"] == "Edited Again"
+    recovered.close()
+
+    # A recovery blob swapped for one wrapped to the same key by anybody is refused,
+    # even in a vault from before check values (the key must open something sealed).
+    swapped = history_vault(tmp_path / "again")
+    public_pem = (GOLDEN / "recovery-public.pem").read_bytes()
+    with sqlite3.connect(str(swapped)) as conn:
+        conn.execute(
+            "UPDATE data_keys SET recovery_wrapped = ?",
+            (recovery.wrap_for_recovery(public_pem, bytes(32)),),
+        )
+    with pytest.raises(VaultError, match="does not open the vault"):
+        Vault.recover(swapped, private_pem, b"admin secret", "recovered passphrase", "admin")
+
+
+def test_a_sealed_vault_made_to_look_unsealed_is_not_sealed_again(tmp_path: Path) -> None:
+    """Stripping the seal, the MACs and the digests so the next unlock would "upgrade"
+    the file as found does not work: the data key was wrapped the sealed way."""
+    from tests.vaults import make_vault
+
+    path = tmp_path / "vault.db"
+    v = make_vault(path, actor="amy")
+    v.apply_remote("carer", "s1", carer(1), server_version=1)
+    v.close()
+    with sqlite3.connect(str(path)) as conn:
+        conn.execute(
+            "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, "
+            "state, key_gen) VALUES ('planted', 's1', 'carer', 'delete', 1, 100, 'pending', 1)"
+        )
+        conn.execute("UPDATE records SET mac = NULL")
+        conn.execute("UPDATE outbox SET mac = NULL")
+        conn.execute("UPDATE data_keys SET check_value = NULL")
+        conn.execute("DELETE FROM digests")
+        conn.execute("DELETE FROM header WHERE name IN ('seal', 'unlock_ratchet')")
+    v = Vault.open(path, actor="amy")
+    v.unlock(PASSPHRASE)
+    assert v.outbox_pending(10) == []
+    assert any("seal is missing" in f for f in v.check().tampered)
+    v.close()

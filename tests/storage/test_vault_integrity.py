@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,23 +10,7 @@ import pytest
 from carer_desk.errors import RecordIntegrityError
 from storage.vault import Vault
 
-from .conftest import PASSPHRASE, carer
-
-
-@contextmanager
-def raw(path: Path) -> Iterator[sqlite3.Connection]:
-    """Edit the file behind the vault's back, as an attacker with the laptop could."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def reopen(path: Path) -> Vault:
-    v = Vault.open(path, actor="amy")
-    v.unlock(PASSPHRASE)
-    return v
+from .conftest import carer, raw, reopen
 
 
 @pytest.fixture

@@ -247,3 +247,34 @@ def test_a_secret_is_not_stored_in_clear_and_cannot_be_moved(
     assert v.get_secret("a") == "first-secret-value"
     assert v.get_secret("b") is None  # a's sealed value does not open under b's name
     v.close()
+
+
+def test_changing_the_passphrase_removes_the_backups_that_open_with_the_old_one(
+    tmp_path: Path,
+) -> None:
+    from .conftest import copy_golden
+
+    path = copy_golden("vault-m002.sqlite", tmp_path / "data" / "vault.db")
+    v = Vault.open(path, actor="amy")  # migrates, after a backup
+    assert list(path.parent.glob("vault.db.bak-*"))
+    v.change_passphrase(PASSPHRASE, "a brand new passphrase")
+    assert list(path.parent.glob("vault.db.bak-*")) == []
+    v.close()
+
+
+def test_recovery_removes_the_backups_too(tmp_path: Path) -> None:
+    from .conftest import GOLDEN, copy_golden
+
+    path = copy_golden("vault-m002-history.sqlite", tmp_path / "data" / "vault.db")
+    Vault.open(path, actor="amy").close()
+    assert list(path.parent.glob("vault.db.bak-*"))
+    private_pem = (GOLDEN / "recovery-private.pem").read_bytes()
+    Vault.recover(path, private_pem, b"admin secret", "a new passphrase", "admin").close()
+    assert list(path.parent.glob("vault.db.bak-*")) == []
+
+
+def test_the_folder_a_vault_creates_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "vault.db"
+    Vault.create(path, PASSPHRASE, actor="amy", kdf=FAST_KDF).close()
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -94,7 +94,8 @@ def test_the_layout_binds_each_blob_as_the_writers_do(vault: Vault) -> None:
 
 def test_header_prefix_lookups_treat_wildcards_as_text(vault: Vault) -> None:
     header = vault._ctx.header
-    header.set({"a_b:1": "x", "axb:2": "y", "a%c": "z"})
+    with vault._ctx.transaction():  # every header write belongs to a sealed transaction
+        header.set({"a_b:1": "x", "axb:2": "y", "a%c": "z"})
     assert [n for n, _ in header.with_prefix("a_b:")] == ["a_b:1"]
     assert [n for n, _ in header.with_prefix("a%")] == ["a%c"]
 

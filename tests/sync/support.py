@@ -99,7 +99,7 @@ class InProcessServer:
 
         self.app = create_app(self.settings)
         self.client = TestClient(
-            self.app, base_url="http://testserver", raise_server_exceptions=False
+            self.app, base_url="http://localhost", raise_server_exceptions=False
         )
 
     @property
@@ -130,11 +130,11 @@ def enrol_device(server: InProcessServer, vault: Vault, username: str, password:
     from sync.client.transport import HttpTransport
     from sync.protocol import EnrolRequest
 
-    answer = HttpTransport("http://testserver", client=server.client).enrol(
+    answer = HttpTransport("http://localhost", client=server.client).enrol(
         EnrolRequest(username=username, password=password, device_name=f"{username}-laptop")
     )
     enrolment = Enrolment(
-        "http://testserver",
+        "http://localhost",
         answer.device_id,
         answer.username,
         str(answer.role),

@@ -6,9 +6,18 @@ are injected at the transport boundary *after* the server has acted — a lost a
 dropped mobile connection produces — and by re-opening a vault (a client killed and
 started again) or the server (a restart).
 
+A rule also edits one laptop's vault file between syncs, as someone holding the laptop
+without the passphrase could: an outbox row added (a delete or an upsert), a record and
+its outbox rows rolled back to an older copy, a genuine delete the worker took back put
+back from a copy of the file (valid MACs, no forgery), or a header field changed (the
+sync position, the KDF settings, the organisation's recovery key, a field added). That laptop's
+next sync must not change the server in any way, and its vault must report the edit;
+then the administrator gives the worker a fresh vault, enrolled again, and work goes on.
+
 Invariants:
 * every change the server acknowledged is in its ledger, and no change id ever produced
   two versions (nothing applied twice);
+* a sync from a vault edited outside Carer Desk changes nothing on the server;
 * after a final sync of every laptop, all laptops hold exactly the server's version of
   every record, except where a laptop shows a conflict for a person to resolve;
 * no edit is lost: the last value each laptop wrote to each field is in the server's
@@ -18,8 +27,12 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import shutil
+import sqlite3
 import tempfile
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -34,9 +47,11 @@ from hypothesis.stateful import (
     rule,
 )
 
-from carer_desk.errors import NotFoundError
+from carer_desk.errors import NotFoundError, VaultTampered
 from carer_desk.ports import Priority, SyncState
 from carer_desk.wiring.enrolment import load_enrolment
+from storage.recovery import generate_recovery_keypair
+from storage.vault import Vault
 from sync.client.backoff import NO_RETRY
 from sync.client.engine import SyncEngine
 from sync.client.errors import ServerUnreachable
@@ -56,6 +71,62 @@ NAMES = ("ann", "bob", "cat")
 # the others so they often change different fields of one record (a field-level merge).
 FIELDS = ("preferred_name", "preferred_name", "gp_practice", "language")
 DEVICE = st.integers(min_value=0, max_value=len(NAMES) - 1)
+EDITS = (
+    "add a delete",
+    "add an upsert",
+    "roll a record back",
+    "put a superseded delete back",
+    "change the header",
+)
+HEADER_EDITS = (
+    ("UPDATE header SET value = 'not-the-real-one' WHERE name = 'sync_cursor'", ()),
+    ("UPDATE header SET value = ? WHERE name = 'recovery_public_key'", ("planted",)),
+    ("INSERT INTO header (name, value) VALUES ('recovery_public_key_2', 'planted')", ()),
+    ("UPDATE header SET value = replace(value, 'argon2id', 'argon2i') WHERE name = 'kdf'", ()),
+)
+
+
+@functools.cache
+def attackers_recovery_key() -> str:
+    return generate_recovery_keypair(None)[1].decode("ascii")
+
+
+def rows_of(path: Path, table: str) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(str(path))
+    try:
+        cur = conn.execute(f"SELECT rowid AS rowid_, * FROM {table}")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def put_back(conn: sqlite3.Connection, table: str, saved: dict[str, Any]) -> None:
+    """Write a row exactly as an older copy of the file held it (rowid and MAC too)."""
+    values = dict(saved)
+    rowid = values.pop("rowid_")
+    key = "seq" if table == "outbox" else "id"
+    if table == "records":
+        values["rowid"] = rowid
+    conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (values[key],))
+    conn.execute(
+        f"INSERT OR REPLACE INTO {table} ({', '.join(values)}) "
+        f"VALUES ({', '.join('?' * len(values))})",
+        tuple(values.values()),
+    )
+
+
+def forged_change(conn: sqlite3.Connection, record_id: str, op: str) -> None:
+    """A change as an attacker would write it: based on the version the server holds (the
+    clear column says which), so the server would apply it if it were sent."""
+    (base,) = conn.execute(
+        "SELECT server_version FROM records WHERE id = ?", (record_id,)
+    ).fetchone() or (None,)
+    conn.execute(
+        "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, state, "
+        "key_gen, mac) VALUES (?, ?, 'carer', ?, ?, 100, 'pending', 1, ?)",
+        (str(uuid.uuid4()), record_id, op, base or 1, os.urandom(32)),
+    )
 
 
 class RecordingTransport(HttpTransport):
@@ -99,9 +170,7 @@ class ThreeDevices(RuleBasedStateMachine):
         self.vaults = []
         for name in NAMES:
             self.server.create_user(name, PASSWORD)
-            vault = new_vault(self.tmp / name / "vault.sqlite", actor=name)
-            enrol_device(self.server, vault, name, PASSWORD)
-            self.vaults.append(vault)
+            self.vaults.append(self._new_laptop(name))
         self.engines: list[SyncEngine] = []
         self.transports: list[RecordingTransport] = []
         for i in range(len(NAMES)):
@@ -110,6 +179,11 @@ class ThreeDevices(RuleBasedStateMachine):
         self.register_carer(0, False)
         for engine in self.engines:
             engine.sync_now()
+
+    def _new_laptop(self, name: str) -> Vault:
+        vault = new_vault(self.tmp / f"{name}-{uuid.uuid4().hex[:8]}" / "vault.sqlite", actor=name)
+        enrol_device(self.server, vault, name, PASSWORD)
+        return vault
 
     def _connect(self, i: int) -> None:
         enrolment = load_enrolment(self.vaults[i])
@@ -229,6 +303,111 @@ class ThreeDevices(RuleBasedStateMachine):
         self.server.restart()
         for i in range(len(NAMES)):
             self._connect(i)
+
+    @rule(dev=DEVICE, edit=st.sampled_from(EDITS), pick=st.integers(min_value=0))
+    def edit_the_vault_file_between_syncs(self, dev: int, edit: str, pick: int) -> None:
+        """Someone with the laptop, not the passphrase, edits the file between syncs."""
+        vault = self.vaults[dev]
+        held = [rid for rid in self.ids if self._has(dev, rid)]
+        older = {r["id"]: r for r in rows_of(vault.path, "records")}
+        older_changes = rows_of(vault.path, "outbox")
+        if held and edit == "roll a record back":
+            # A genuine newer version, so there is an older copy to put back.
+            rid = held[pick % len(held)]
+            payload = vault.get("carer", rid)
+            payload["gp_practice"] = self._token()
+            vault.put("carer", rid, payload)
+            self.written[(dev, rid, "gp_practice")] = payload["gp_practice"]
+        # Everything genuine is sent first: the sync after the edit must then send nothing.
+        for _round in range(2):
+            self.engines[dev].sync_now()
+        assert vault.outbox_pending(1000) == []
+        if edit == "put a superseded delete back":
+            older, older_changes = self._superseded_delete(dev, pick)
+        path = vault.path
+        vault.close()
+        server_before = self._server_versions()
+        conn = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            self._edit(conn, edit, held, older, older_changes, pick)
+        finally:
+            conn.close()
+        self.vaults[dev] = reopen_vault(path, actor=NAMES[dev])
+        self._connect(dev)
+        with contextlib.suppress(VaultTampered):  # a header edit stops the sync outright
+            self.engines[dev].sync_now()
+        assert self._server_versions() == server_before, (
+            f"an edit of {NAMES[dev]}'s vault file reached the server"
+        )
+        assert not self.vaults[dev].check().ok, f"{edit} went unnoticed"
+        event(f"vault file edited: {edit}")
+        # The administrator gives the worker a fresh vault; everything was on the server.
+        self.vaults[dev].close()
+        self.vaults[dev] = self._new_laptop(NAMES[dev])
+        self._connect(dev)
+        self.engines[dev].sync_now()
+
+    def _superseded_delete(
+        self, dev: int, pick: int
+    ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        """The worker deletes a synced carer, then thinks better of it and saves the carer
+        again (the delete is superseded and never sent). The copy of the file taken in
+        between holds a genuine, validly MACed delete: the one to put back."""
+        vault = self.vaults[dev]
+        synced = [
+            rid
+            for rid in self.ids
+            if self._has(dev, rid)
+            and vault.meta(rid).sync_state == SyncState.SYNCED
+            and vault.meta(rid).server_version is not None
+        ]
+        if not synced:
+            return {}, []
+        rid = synced[pick % len(synced)]
+        payload = vault.get("carer", rid)
+        vault.delete("carer", rid)
+        older = {r["id"]: r for r in rows_of(vault.path, "records") if r["id"] == rid}
+        deletes = [c for c in rows_of(vault.path, "outbox") if c["record_id"] == rid]
+        assert [c["op"] for c in deletes] == ["delete"]
+        vault.put("carer", rid, payload)  # the same values: nothing new to lose
+        event("a genuine delete, taken back, was put back from a copy of the file")
+        return older, deletes
+
+    def _server_versions(self) -> list[tuple[str, int, bool]]:
+        return sorted(
+            (v.record_id, v.version, v.deleted) for v in self.server.store.iter_versions()
+        )
+
+    def _edit(
+        self,
+        conn: sqlite3.Connection,
+        edit: str,
+        held: list[str],
+        older: dict[str, dict[str, Any]],
+        older_changes: list[dict[str, Any]],
+        pick: int,
+    ) -> None:
+        if edit == "change the header" or not held:
+            sql, params = HEADER_EDITS[pick % len(HEADER_EDITS)]
+            if params == ("planted",):  # a real key of the attacker's, made once
+                params = (attackers_recovery_key(),)
+            conn.execute(sql, params)
+            return
+        rid = held[pick % len(held)]
+        if edit == "put a superseded delete back" and older:
+            # Only genuine rows, each with its valid MAC: no forgery at all.
+            for record in older.values():
+                put_back(conn, "records", record)
+            for change in older_changes:
+                put_back(conn, "outbox", change)
+        elif edit == "roll a record back" and rid in older:
+            put_back(conn, "records", older[rid])
+            for change in older_changes:
+                if change["record_id"] == rid:
+                    put_back(conn, "outbox", change)
+            forged_change(conn, rid, "upsert")
+        else:
+            forged_change(conn, rid, "delete" if edit == "add a delete" else "upsert")
 
     # --- invariants -----------------------------------------------------------------------
 

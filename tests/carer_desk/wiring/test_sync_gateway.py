@@ -35,9 +35,9 @@ class Laptop:
     def __init__(self, server: InProcessServer, path: Path, username: str) -> None:
         self.vault: Vault = new_vault(path, actor=username)
         self.sync = ServerSyncGateway(
-            self.vault, server="http://testserver", client=server.client, backoff=NO_RETRY
+            self.vault, server="http://localhost", client=server.client, backoff=NO_RETRY
         )
-        self.identity = self.sync.enrol("http://testserver", username, PASSWORD, "laptop")
+        self.identity = self.sync.enrol("http://localhost", username, PASSWORD, "laptop")
         self.session = DeskSession(
             self.vault, Settings(), role=self.identity.role, drafts=VaultDrafts(self.vault)
         )
@@ -192,5 +192,43 @@ def test_a_decision_with_no_server_to_ask_decides_nothing(tmp_path: Path):
     try:
         with pytest.raises(OfficeUnreachable):
             gateway.decide_payment("0" * 32, approve=True)
+    finally:
+        vault.close()
+
+
+def test_changes_held_back_from_an_edited_vault_file_are_told_in_the_window(
+    server: InProcessServer, tmp_path: Path
+):
+    """Issue 10: a delete added to the file with sqlite3 is not sent, and the line the
+    window shows after the sync says so (not only the command line)."""
+    import sqlite3
+    import uuid
+
+    from tests.sync.support import reopen_vault
+
+    ann = Laptop(server, tmp_path / "ann.sqlite", "ann")
+    record_id = ann.add_carer("Mary")
+    assert ann.sync.sync_now().pushed == 1
+    path = ann.vault.path
+    ann.vault.close()
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    (mac,) = conn.execute("SELECT mac FROM records").fetchone()
+    conn.execute(
+        "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, state, "
+        "key_gen, mac) VALUES (?, ?, 'carer', 'delete', 1, 100, 'pending', 1, ?)",
+        (str(uuid.uuid4()), record_id, mac),
+    )
+    conn.close()
+    vault = reopen_vault(path, actor="ann")
+    try:
+        gateway = ServerSyncGateway(
+            vault, server="http://localhost", client=server.client, backoff=NO_RETRY
+        )
+        report = gateway.sync_now()
+        assert report.pushed == 0
+        assert report.describe().startswith("Sync finished: sent 0, received 0. Held back: 1")
+        assert "run `carer-desk vault check` and tell your administrator" in report.describe()
+        with server.store.transaction() as tx:
+            assert not tx.get_record(record_id).deleted
     finally:
         vault.close()

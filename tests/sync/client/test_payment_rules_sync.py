@@ -44,7 +44,7 @@ def test_a_sync_brings_the_servers_payment_rules(ann: Device, server: InProcessS
     assert decided_by.payments.cap_pence == 25000 and decided_by.payments.window_months == 6
     assert decided_by.cards.number_length == 14
     kept = VaultRulesInForce(ann.vault).load_rules_in_force()
-    assert kept is not None and kept["server"] == "http://testserver"
+    assert kept is not None and kept["server"] == "http://localhost"
 
 
 def test_rules_unchanged_at_the_next_sync_are_not_written_again(ann: Device) -> None:

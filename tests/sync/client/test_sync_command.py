@@ -29,7 +29,7 @@ def server(tmp_path: Path) -> Iterator[InProcessServer]:
 
 def _enrol(server: InProcessServer, vault, password: str = PASSWORD) -> str:  # type: ignore[no-untyped-def]
     out = io.StringIO()
-    args = argparse.Namespace(server="http://testserver/", username="ann", device_name="pc1")
+    args = argparse.Namespace(server="http://localhost/", username="ann", device_name="pc1")
     secrets = SecretReader(environ={"CARER_DESK_PASSWORD": password}, stdin=io.StringIO())
     run_enrol(args, vault, secrets=secrets, client=server.client, out=out)
     return out.getvalue()
@@ -39,7 +39,7 @@ def test_enrol_then_sync_prints_a_summary(server: InProcessServer, tmp_path: Pat
     vault = new_vault(tmp_path / "vault.sqlite", actor="ann")
     try:
         assert "enrolled as ann (outreach-worker)" in _enrol(server, vault)
-        assert load_enrolment(vault).server == "http://testserver"  # type: ignore[union-attr]
+        assert load_enrolment(vault).server == "http://localhost"  # type: ignore[union-attr]
         good = carer_payload(given="Ann")
         bad = carer_payload(given="Bea", team="south")
         for p in (good, bad):
@@ -149,5 +149,47 @@ def test_sync_exits_1_naming_what_was_refused_until_it_is_dealt_with(
         refused = RefusedChangeService(vault, Settings(), outbox=vault)
         refused.discard(refused.refused()[0].change_id)
         assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 0
+    finally:
+        vault.close()
+
+
+def test_sync_exits_1_when_an_edited_vault_file_held_changes_back(
+    server: InProcessServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10: delete changes added to the file with sqlite3 are not sent, and a script
+    running ``carer-desk sync`` sees exit 1 and why, not a quiet success."""
+    import sqlite3
+    import uuid
+
+    from tests.sync.support import reopen_vault
+
+    path = tmp_path / "vault.sqlite"
+    vault = new_vault(path, actor="ann")
+    _enrol(server, vault)
+    carers = [carer_payload(given=f"Kept{i}") for i in range(3)]
+    for p in carers:
+        vault.put("carer", p["id"], p)
+    assert run_sync(argparse.Namespace(), vault, client=server.client, out=io.StringIO()) == 0
+    vault.close()
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    (mac,) = conn.execute("SELECT mac FROM outbox UNION ALL SELECT mac FROM records").fetchone()
+    for p in carers:
+        conn.execute(
+            "INSERT INTO outbox (change_id, record_id, kind, op, base_version, priority, "
+            "state, key_gen, mac) VALUES (?, ?, 'carer', 'delete', 1, 100, 'pending', 1, ?)",
+            (str(uuid.uuid4()), p["id"], mac),
+        )
+    conn.close()
+    vault = reopen_vault(path, actor="ann")
+    try:
+        capsys.readouterr()
+        out = io.StringIO()
+        assert run_sync(argparse.Namespace(), vault, client=server.client, out=out) == 1
+        assert "pushed: 0" in out.getvalue()
+        err = capsys.readouterr().err
+        assert "held back: 3 change(s) failed the vault's integrity check" in err
+        assert "carer-desk vault check" in err
+        with server.store.transaction() as tx:
+            assert all(not tx.get_record(p["id"]).deleted for p in carers)
     finally:
         vault.close()

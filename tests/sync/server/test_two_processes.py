@@ -50,7 +50,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class RoundRobin(httpx.BaseTransport):
-    """The reverse proxy: each request goes to the next server in turn."""
+    """The reverse proxy, on this machine (plain http only to loopback): each request
+    goes to the next server in turn."""
 
     def __init__(self, ports: list[int]) -> None:
         self._ports = itertools.cycle(ports)
@@ -91,13 +92,13 @@ def two_servers(tmp_path: Path, database: str) -> Iterator[list[ServerProcess]]:
 class Laptop:
     def __init__(self, path: Path, username: str, client: httpx.Client, name: str) -> None:
         self.vault = new_vault(path, actor=username)
-        answer = HttpTransport("http://proxy", client=client).enrol(
+        answer = HttpTransport("http://localhost", client=client).enrol(
             EnrolRequest(username=username, password=PASSWORD, device_name=name)
         )
         save_enrolment(
             self.vault,
             Enrolment(
-                "http://proxy",
+                "http://localhost",
                 answer.device_id,
                 answer.username,
                 str(answer.role),
@@ -105,7 +106,7 @@ class Laptop:
                 str(answer.team) if answer.team else None,
             ),
         )
-        transport = HttpTransport("http://proxy", answer.device_credential, client=client)
+        transport = HttpTransport("http://localhost", answer.device_credential, client=client)
         # Small batches and pages, so one sync crosses both servers many times.
         self.engine = SyncEngine(
             self.vault, transport, batch_size=5, page_size=7, backoff=Backoff(max_attempts=6)
@@ -142,7 +143,7 @@ def test_twenty_laptops_through_two_servers_converge(
     tmp_path: Path, two_servers: list[ServerProcess]
 ) -> None:
     proxy = RoundRobin([s.port for s in two_servers])
-    client = httpx.Client(transport=proxy, base_url="http://proxy", timeout=120)
+    client = httpx.Client(transport=proxy, base_url="http://localhost", timeout=120)
     laptops = [
         Laptop(tmp_path / f"laptop{n}" / "vault.sqlite", f"worker{n % USERS}", client, f"pc{n}")
         for n in range(LAPTOPS)
