@@ -39,7 +39,7 @@ def _line(harness: Harness, username: str = "operator", role: Role = Role.EMERGE
     device = harness.device(username, role)
     credential = device.headers["Authorization"].removeprefix("Bearer ")
     return ServerCardLine(
-        "http://testserver",
+        "http://localhost",
         credential,
         Settings(),
         today=lambda: TODAY,
