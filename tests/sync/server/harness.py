@@ -90,7 +90,7 @@ class Harness:
             data_dir, database_url, password_cost=CHEAP_PASSWORDS, **overrides
         )
         self.app = create_app(self.settings, today=today or (lambda: HARNESS_TODAY))
-        self.client = TestClient(self.app)
+        self.client = TestClient(self.app, base_url="http://localhost")  # plain http: loopback only
         self.store: SqlStore = self.app.state.services.store
         self._hasher = password_hasher(CHEAP_PASSWORDS)
 
