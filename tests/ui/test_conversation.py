@@ -5,6 +5,11 @@ the wellbeing charts; the support plan printed — over a real vault and the dem
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -15,9 +20,12 @@ from carer_desk.records.conversation import (
     CarerOutcome,
     ConversationStatus,
     GuidedConversation,
+    LegalRoute,
 )
 from carer_desk.roles import Area
-from tests.ui.conftest import Desk, on_vault, type_into, visible_texts
+from carer_desk.rules.assessment import legal_route
+from tests.ui import conversation_driver
+from tests.ui.conftest import Desk, make_shell, on_vault, type_into, visible_texts
 from ui.controllers.session import Gate
 from ui.controllers.window import Place
 from ui.print_preview import PrintPreviewDialog
@@ -29,22 +37,19 @@ CANARY_ANSWER = "Canarysleepless nights since March"
 CANARY_CHANGE = "Canaryrespite this week"
 
 
-def adult_carer_id(desk: Desk, qtbot) -> str:
+def first_adult_carer(s) -> str:
     """A carer of the demo caseload assessed under reg. 3 (an adult carer of an adult)."""
+    today = s.clock.today()
+    for carer in s.carers.list_carers():
+        if carer.closure is None and (
+            legal_route(carer, s.settings.age_bands, today) is LegalRoute.ADULT_CARER
+        ):
+            return carer.id
+    raise AssertionError("the demo has no adult carer")
 
-    def pick(s) -> str:
-        from carer_desk.rules.assessment import legal_route
-        from carer_desk.records.conversation import LegalRoute
 
-        today = s.clock.today()
-        for carer in s.carers.list_carers():
-            if carer.closure is None and (
-                legal_route(carer, s.settings.age_bands, today) is LegalRoute.ADULT_CARER
-            ):
-                return carer.id
-        raise AssertionError("the demo has no adult carer")
-
-    return on_vault(desk, qtbot, pick)
+def adult_carer_id(desk: Desk, qtbot) -> str:
+    return on_vault(desk, qtbot, first_adult_carer)
 
 
 def open_conversations(qtbot, desk: Desk, carer_id: str) -> ConversationsTab:
@@ -235,3 +240,65 @@ def test_the_support_plan_prints_to_pdf_through_the_preview(worker: Desk, qtbot,
     qtbot.waitUntil(lambda: page.notice.isVisible())
     assert "no decision letter to print" in page.notice.text()
     assert page.preview is preview  # no second preview
+
+
+ROOT = Path(__file__).resolve().parents[2]
+TYPE_FOR_S = 10.0  # long enough for several autosaves while typing goes on
+
+
+def test_a_killed_window_loses_at_most_the_last_few_seconds_of_typing(qtbot, tmp_path: Path):
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "CARER_DESK_USER": "tester",
+        "CARER_DESK_DATA_DIR": str(tmp_path / "real"),
+        "CARER_DESK_DEMO_DIR": str(tmp_path / "demo"),
+    }
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.conversation_driver", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "driver.log").open("w"),
+        text=True,
+    )
+    typed, started = 0, None
+    try:
+        for line in driver.stdout:
+            if line.startswith("READY"):
+                started = time.monotonic()
+            elif line.startswith("TYPED"):
+                typed = int(line.split()[1])
+                if started is not None and time.monotonic() - started >= TYPE_FOR_S:
+                    break
+        killed_at = time.monotonic()
+        driver.send_signal(signal.SIGKILL)  # no chance to save anything on the way out
+        driver.wait(timeout=30)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert started is not None and typed > 0, (tmp_path / "driver.log").read_text()[-3000:]
+    rate = typed / (killed_at - started)  # characters a second
+
+    # The same laptop started again: unlock, open the carer's draft, find the typing.
+    desk = make_shell(qtbot, tmp_path, lambda launcher: launcher.demo("worker"))
+    try:
+        desk.at(qtbot, Gate.UNLOCK, timeout=60_000)
+        desk.window.unlock_view.passphrase.setText("demo passphrase")
+        desk.window.unlock_view.passphrase.returnPressed.emit()
+        desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
+        tab = open_conversations(qtbot, desk, adult_carer_id(desk, qtbot))
+        assert tab.open_button.text() == "&Resume the draft"
+        tab.open_current()
+        page = conversation_page(qtbot, desk)
+        prompt = page.controller.view.template.stage(1).prompts[0]
+        kept = page.fields[f"answer.{prompt.id}"].widget.toPlainText()
+        assert page.notice.isVisible()  # the typing came back from the sealed draft
+        assert conversation_driver.typed_text(typed).startswith(kept)
+        lost_seconds = (typed - len(kept)) / rate
+        # The draft is sealed at most AUTOSAVE_MS after a keystroke (plus a moment for
+        # the vault lane): "at most the last few seconds".
+        assert len(kept) > 0
+        assert lost_seconds <= 5.0, f"{typed - len(kept)} characters ({lost_seconds:.1f} s) lost"
+    finally:
+        desk.shell.shutdown()
