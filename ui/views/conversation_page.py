@@ -122,6 +122,7 @@ class ConversationPage(QWidget):
         self.previous_text = QTextBrowser(self.side)
         self.previous_text.setAccessibleName("The previous conversation")
         self.previous_text.setOpenLinks(False)
+        self.previous_text.setTabChangesFocus(True)
         self.side.addTab(self.previous_text, "&Last time")
         self.trajectory = WellbeingTrajectory(self.side)
         self.side.addTab(
