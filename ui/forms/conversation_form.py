@@ -309,6 +309,20 @@ def action_list(template: ConversationTemplate) -> ListSpec:
     )
 
 
+def settled_outcome(key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What else changes when ``key`` (an outcome's state or reasons) changed, so the
+    screen never says "can achieve" beside a reason that means "unable" (reg. 3(4)): a
+    reason ticked marks the outcome unable; "can achieve" clears the reasons."""
+    if not key.startswith("outcome."):
+        return {}
+    stem, _, part = key.rpartition(".")
+    if part == "reasons" and values.get(key) and values.get(f"{stem}.state") != UNABLE:
+        return {f"{stem}.state": UNABLE}
+    if part == "state" and values.get(key) == ABLE and values.get(f"{stem}.reasons"):
+        return {f"{stem}.reasons": []}
+    return {}
+
+
 # --- record -> values -----------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ from ui.forms.conversation_form import (
     goal_list,
     layout_for,
     outcome_specs,
+    settled_outcome,
     wellbeing_specs,
 )
 from ui.forms.conversation_summary import summary_sections
@@ -360,8 +361,9 @@ class ConversationPage(QWidget):
             )
 
     def _show_side(self, view: ConversationView) -> None:
-        previous = view.previous
-        has_side = previous is not None or bool(view.trajectory)
+        # Beside a review only: a first conversation has the whole width for the form.
+        previous = view.previous if view.conversation.is_review else None
+        has_side = view.conversation.is_review and (previous is not None or bool(view.trajectory))
         self.side.setVisible(has_side)
         self.side.setTabVisible(0, previous is not None)
         if previous is not None and view.previous_template is not None:
@@ -477,7 +479,11 @@ class ConversationPage(QWidget):
         if key == CRISIS:
             self._crisis_shown(bool(self.fields[CRISIS].value()))
         if (key.startswith("outcome.") and not key.endswith(".notes")) or key in DECIDING:
-            self.controller.values_changed(self.values())
+            values = self.values()
+            implied = settled_outcome(key, values)
+            for other, value in implied.items():  # set quietly: not a second edit
+                self.fields[other].set_value(value)
+            self.controller.values_changed({**values, **implied})
 
     def save_now(self) -> None:
         self.controller.save(self.values())

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from carer_desk.services.conversations import WellbeingPoint
 from carer_desk.templates import ConversationTemplate
 from ui.forms.conversation_summary import trajectory_rows
-from ui.views.widgets import hint, paragraph
+from ui.views.widgets import hint, paragraph, subheading
 
-COLUMNS = 2
+COLUMNS = 1  # the side panel is narrow: one chart under another, never clipped
 
 
 def _ms(day) -> int:
@@ -55,8 +55,6 @@ class StatementChart(QChartView):
         palette = self.palette()
         text = palette.color(QPalette.ColorRole.WindowText)
         accent = palette.color(QPalette.ColorRole.Highlight)
-        chart.setTitle(statement)
-        chart.setTitleBrush(text)
         chart.setBackgroundVisible(False)
         chart.legend().setVisible(False)
         chart.setMargins(chart.margins() * 0)
@@ -78,9 +76,11 @@ class StatementChart(QChartView):
                 QDateTime.fromMSecsSinceEpoch(last + pad),
             )
         y = QCategoryAxis(chart)
-        y.setRange(-0.3, len(scale) - 0.7)
+        # Each label ON its score (0 never ... 3 always), where the points are drawn.
+        y.setStartValue(-0.3)
         for position, label in enumerate(scale):
-            y.append(label, position + 0.5)
+            y.append(label, position)
+        y.setRange(-0.3, len(scale) - 0.7)
         y.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         y.setLabelsBrush(text)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
@@ -92,8 +92,8 @@ class StatementChart(QChartView):
         self.setAccessibleDescription(
             "; ".join(f"{d:%d %B %Y}: {scale[s]}" for d, s in points) or "No checks yet"
         )
-        self.setMinimumHeight(self.fontMetrics().height() * 12)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 40)
+        self.setMinimumHeight(self.fontMetrics().height() * 11)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 44)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
 
@@ -125,21 +125,31 @@ class WellbeingTrajectory(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.layout_.addWidget(self.table)
         self.charts: list[StatementChart] = []
+        self.cells: list[QWidget] = []
 
     def show_points(
         self, points: tuple[WellbeingPoint, ...], template: ConversationTemplate
     ) -> None:
-        for chart in self.charts:
-            self.grid.removeWidget(chart)
-            chart.deleteLater()
+        for cell in self.cells:
+            self.grid.removeWidget(cell)
+            cell.deleteLater()
+        self.cells: list[QWidget] = []
         self.charts = []
         scale = [c.label for c in template.wellbeing_scale]
         headers, rows = trajectory_rows(points, template)
         ids = [s.id for s in template.wellbeing_statements]
         for pos, sid in enumerate(ids):
             series = [(p.on, dict(p.scores)[sid]) for p in points if sid in dict(p.scores)]
-            chart = StatementChart(template.statement_text(sid), series, scale, self)
-            self.grid.addWidget(chart, pos // COLUMNS, pos % COLUMNS)
+            text = template.statement_text(sid)
+            # The statement as a label (a chart's own title is cut short when narrow).
+            cell = QWidget(self)
+            cell_layout = QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.addWidget(subheading(text, cell))
+            chart = StatementChart(text, series, scale, cell)
+            cell_layout.addWidget(chart)
+            self.grid.addWidget(cell, pos // COLUMNS, pos % COLUMNS)
+            self.cells.append(cell)
             self.charts.append(chart)
         self.empty.setVisible(not points)
         self.table.clear()
@@ -155,8 +165,8 @@ class WellbeingTrajectory(QWidget):
 
     def clear(self) -> None:
         """Lock means locked: nothing of the carer's answers stays drawn."""
-        for chart in self.charts:
-            chart.deleteLater()
-        self.charts = []
+        for cell in self.cells:
+            cell.deleteLater()
+        self.cells, self.charts = [], []
         self.table.clear()
         self.table.setRowCount(0)
