@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
@@ -44,11 +45,13 @@ from carer_desk.rules.assessment import NO_STAGE_3, completion_gaps, determine, 
 from carer_desk.rules.eligibility import EligibilityResult, assess_eligibility
 from carer_desk.rules.financial_year import add_months
 from carer_desk.services.base import Service
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.templates import ConversationTemplate, Root, latest_template, template_for
 
 logger = logging.getLogger(__name__)
 
 KIND = "conversation"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,13 @@ class ConversationService(Service):
         clock: Clock = SYSTEM_CLOCK,
         *,
         template_root: Root | None = None,
+        caseload: CaseloadService | None = None,
     ) -> None:
         super().__init__(store, settings, clock)
         self._template_root = template_root
+        # The session's index of each carer's records: a carer's few conversations are
+        # read by id instead of decoding every conversation on the laptop.
+        self._caseload = caseload
 
     # --- reading ---------------------------------------------------------------------
 
@@ -101,6 +108,13 @@ class ConversationService(Service):
                 f"There is no guided conversation with id {conversation_id} on this laptop; "
                 "it may not have synced yet."
             ) from None
+
+    def _of_carer(self, cls: type[T], kind: str, carer_id: str) -> list[T]:
+        if self._caseload is None:
+            return self.repo.where(cls, carer_id=carer_id)
+        self._caseload.link()  # once per unlock
+        found = (self.repo.find(cls, rid) for rid in self._caseload.records_of(carer_id, kind))
+        return [r for r in found if r is not None and r.carer_id == carer_id]
 
     def get(self, conversation_id: str) -> GuidedConversation:
         """One conversation, for reading; the view is audited."""
@@ -131,7 +145,7 @@ class ConversationService(Service):
         Drafts are left out: a check half-way through a visit is not a result yet.
         """
         points = []
-        for conversation in self.repo.where(GuidedConversation, carer_id=carer_id):
+        for conversation in self._of_carer(GuidedConversation, KIND, carer_id):
             if conversation.status != ConversationStatus.COMPLETE or conversation.stage3 is None:
                 continue
             answers = conversation.stage3.wellbeing_check
@@ -180,7 +194,7 @@ class ConversationService(Service):
                 "Ask whether the carer is registered with their GP practice as a carer, and "
                 "encourage it if not."
             )
-        if carer is not None and not self.repo.where(EmergencyPlan, carer_id=carer.id):
+        if carer is not None and not self._of_carer(EmergencyPlan, "plan", carer.id):
             found.append(
                 "The carer has no emergency plan: ask what would happen if they could not "
                 "care, and offer to write one."
@@ -255,7 +269,7 @@ class ConversationService(Service):
     ) -> GuidedConversation | None:
         earlier = [
             c
-            for c in self.repo.where(GuidedConversation, carer_id=carer_id)
+            for c in self._of_carer(GuidedConversation, KIND, carer_id)
             if c.id != exclude
             and c.status == ConversationStatus.COMPLETE
             and (c.completed_on or c.started_on) <= on_or_before
