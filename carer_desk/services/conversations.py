@@ -112,7 +112,8 @@ class ConversationService(Service):
     def _of_carer(self, cls: type[T], kind: str, carer_id: str) -> list[T]:
         if self._caseload is None:
             return self.repo.where(cls, carer_id=carer_id)
-        self._caseload.link()  # once per unlock
+        if not self._caseload.linked:
+            self._caseload.link()  # once per unlock
         found = (self.repo.find(cls, rid) for rid in self._caseload.records_of(carer_id, kind))
         return [r for r in found if r is not None and r.carer_id == carer_id]
 

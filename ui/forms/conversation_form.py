@@ -224,9 +224,20 @@ def layout_for(template: ConversationTemplate) -> tuple[StageLayout, ...]:
             placed += parts
             answer = _long(f"answer.{prompt.id}", "In their words") if stage.number == 1 else None
             blocks.append(Block(prompt.id, prompt.text, prompt.hint, answer, parts))
-        rest = tuple(p for p in STAGE_PARTS[stage.number] if p not in placed)
-        if rest:
-            blocks.append(Block(None, "Also recorded", None, None, rest))
+        # A part no prompt of this version asks goes after the part before it (the
+        # wellbeing check after the impact question), never lost at the end.
+        order = STAGE_PARTS[stage.number]
+        for pos, part in enumerate(order):
+            if part in placed:
+                continue
+            at = len(blocks)
+            for earlier in reversed(order[:pos]):
+                where = [i for i, b in enumerate(blocks) if earlier in b.parts]
+                if where:
+                    at = where[0] + 1
+                    break
+            blocks.insert(at, Block(None, "Also recorded", None, None, (part,)))
+            placed.append(part)
         stages.append(
             StageLayout(stage.number, stage.title, stage.purpose, stage.when, tuple(blocks))
         )

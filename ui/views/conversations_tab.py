@@ -93,7 +93,8 @@ class ConversationsTab(QWidget):
                 self,
             )
             self.table.setSelectionMode(self.table.SelectionMode.SingleSelection)
-            self.table.selectRow(0)
+            # On the draft to resume, if there is one; else the latest conversation.
+            self.table.selectRow(self.conversations.index(drafts[0]) if drafts else 0)
             self.table.doubleClicked.connect(lambda _i: self.open_current())
             QShortcut(
                 QKeySequence(Qt.Key.Key_Return),
