@@ -223,7 +223,7 @@ class DeskSession:
         # carers and the caseload share one cache of decrypted carers.
         self.caseload = CaseloadService(s, settings, clock)
         self.carers = CarerService(s, settings, clock, caseload=self.caseload)
-        self.conversations = ConversationService(s, settings, clock)
+        self.conversations = ConversationService(s, settings, clock, caseload=self.caseload)
         self.payments = PaymentService(s, settings, clock)
         self.plans = PlanService(s, settings, clock)
         self.cards = CardService(s, settings, clock)

@@ -15,12 +15,14 @@ from ui.controllers.approvals import ApprovalsController
 from ui.controllers.carer import CarerController
 from ui.controllers.caseload import CaseloadController
 from ui.controllers.conflicts import ConflictsController
+from ui.controllers.conversation import ConversationController
 from ui.controllers.group import GroupController
 from ui.controllers.groups import GroupsController
 from ui.controllers.register import RegisterController
 from ui.views.approvals_page import ApprovalsPage
 from ui.views.carer_page import CarerPage
 from ui.views.caseload_page import CaseloadPage
+from ui.views.conversation_page import ConversationPage
 from ui.views.group_page import GroupPage
 from ui.views.groups_page import GroupsPage
 from ui.views.register_page import RegisterPage
@@ -94,6 +96,8 @@ def record_page(
         return _group_page(ctx, ws, record_id)
     if kind == "session":
         return _register_page(ctx, ws, record_id)
+    if kind == "conversation":
+        return _conversation_page(ctx, ws, record_id)
     if kind != "carer":
         raise KeyError(kind)
     page = existing if isinstance(existing, CarerPage) else empty_record_page(ctx, kind, ws)
@@ -146,5 +150,21 @@ def _register_page(ctx: AppContext, ws: Workspace, session_id: str) -> QWidget:
             ws.back()
 
     page = RegisterPage(controller, back=back, parent=ws)
+    controller.setParent(page)
+    return page
+
+
+def _conversation_page(ctx: AppContext, ws: Workspace, conversation_id: str) -> QWidget:
+    controller = ConversationController(ctx, conversation_id)
+
+    def back() -> None:
+        # Back to the carer's conversations (or the list, if it did not open).
+        carer_id = controller.carer_id
+        if carer_id:
+            ws.open_record("carer", carer_id, "conversations")
+        else:
+            ws.back()
+
+    page = ConversationPage(controller, back=back, parent=ws)
     controller.setParent(page)
     return page

@@ -30,7 +30,7 @@ from ui.views.workspace import PageFactory, RecordFactory, Workspace
 # The work areas this window has screens for (ui/pages.py builds them).
 PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.GROUPS, Area.REQUESTS, Area.SYNC, Area.LOOKUP)
 # The records this window opens as pages (ui/pages.py builds them).
-RECORD_KINDS = ("carer", "group", "session")
+RECORD_KINDS = ("carer", "group", "session", "conversation")
 
 
 class Shell:

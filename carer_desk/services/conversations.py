@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
@@ -44,11 +45,13 @@ from carer_desk.rules.assessment import NO_STAGE_3, completion_gaps, determine, 
 from carer_desk.rules.eligibility import EligibilityResult, assess_eligibility
 from carer_desk.rules.financial_year import add_months
 from carer_desk.services.base import Service
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.templates import ConversationTemplate, Root, latest_template, template_for
 
 logger = logging.getLogger(__name__)
 
 KIND = "conversation"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,13 @@ class ConversationService(Service):
         clock: Clock = SYSTEM_CLOCK,
         *,
         template_root: Root | None = None,
+        caseload: CaseloadService | None = None,
     ) -> None:
         super().__init__(store, settings, clock)
         self._template_root = template_root
+        # The session's index of each carer's records: a carer's few conversations are
+        # read by id instead of decoding every conversation on the laptop.
+        self._caseload = caseload
 
     # --- reading ---------------------------------------------------------------------
 
@@ -101,6 +108,14 @@ class ConversationService(Service):
                 f"There is no guided conversation with id {conversation_id} on this laptop; "
                 "it may not have synced yet."
             ) from None
+
+    def _of_carer(self, cls: type[T], kind: str, carer_id: str) -> list[T]:
+        if self._caseload is None:
+            return self.repo.where(cls, carer_id=carer_id)
+        if not self._caseload.linked:
+            self._caseload.link()  # once per unlock
+        found = (self.repo.find(cls, rid) for rid in self._caseload.records_of(carer_id, kind))
+        return [r for r in found if r is not None and r.carer_id == carer_id]
 
     def get(self, conversation_id: str) -> GuidedConversation:
         """One conversation, for reading; the view is audited."""
@@ -131,7 +146,7 @@ class ConversationService(Service):
         Drafts are left out: a check half-way through a visit is not a result yet.
         """
         points = []
-        for conversation in self.repo.where(GuidedConversation, carer_id=carer_id):
+        for conversation in self._of_carer(GuidedConversation, KIND, carer_id):
             if conversation.status != ConversationStatus.COMPLETE or conversation.stage3 is None:
                 continue
             answers = conversation.stage3.wellbeing_check
@@ -180,7 +195,7 @@ class ConversationService(Service):
                 "Ask whether the carer is registered with their GP practice as a carer, and "
                 "encourage it if not."
             )
-        if carer is not None and not self.repo.where(EmergencyPlan, carer_id=carer.id):
+        if carer is not None and not self._of_carer(EmergencyPlan, "plan", carer.id):
             found.append(
                 "The carer has no emergency plan: ask what would happen if they could not "
                 "care, and offer to write one."
@@ -232,6 +247,7 @@ class ConversationService(Service):
             worker=worker or self.store.actor,
             mode=mode,
             is_review=is_review,
+            stage3=self._goals_to_review(carer_id) if is_review else None,
         )
         self.repo.save(conversation, action="create")
         logger.info(
@@ -241,6 +257,67 @@ class ConversationService(Service):
             template.version,
         )
         return conversation
+
+    def previous(self, conversation: GuidedConversation) -> GuidedConversation | None:
+        """The carer's latest completed conversation before ``conversation`` (what a
+        review is compared with), or None."""
+        return self._last_completed(
+            conversation.carer_id, conversation.started_on, exclude=conversation.id
+        )
+
+    def _last_completed(
+        self, carer_id: str, on_or_before: date, *, exclude: str | None = None
+    ) -> GuidedConversation | None:
+        earlier = [
+            c
+            for c in self._of_carer(GuidedConversation, KIND, carer_id)
+            if c.id != exclude
+            and c.status == ConversationStatus.COMPLETE
+            and (c.completed_on or c.started_on) <= on_or_before
+        ]
+        if not earlier:
+            return None
+        return max(earlier, key=lambda c: (c.completed_on or c.started_on, c.started_on, c.id))
+
+    def _goals_to_review(self, carer_id: str) -> BuildAGoodLife | None:
+        """A review starts with the goals the carer set last time, to rate how far each
+        was achieved (the same ids, so a goal can be followed from one review to the next)."""
+        last = self._last_completed(carer_id, self.clock.today())
+        if last is None or last.stage3 is None or not last.stage3.goals:
+            return None
+        return BuildAGoodLife(goals=tuple(replace(g, attainment=None) for g in last.stage3.goals))
+
+    def save_draft(self, conversation: GuidedConversation) -> GuidedConversation:
+        """Everything typed into a draft conversation, written in one go (the window's
+        Save). The conversation's identity, template, carer and status are the stored
+        ones: only what is recorded in the conversation changes."""
+        stored = self._draft(conversation.id)
+        if (
+            conversation.carer_id != stored.carer_id
+            or conversation.template_id != stored.template_id
+            or conversation.template_version != stored.template_version
+        ):
+            raise RuleViolation(
+                "This conversation was held with another carer or template than the one "
+                "stored; reopen it from the carer's record."
+            )
+        self._check_prompts(stored, conversation.stage1)
+        if conversation.stage3 is not None:
+            self._check_statements(stored, conversation.stage3.wellbeing_check)
+        updated = replace(
+            stored,
+            mode=conversation.mode,
+            seen_alone=conversation.seen_alone,
+            stage1=conversation.stage1,
+            stage2=conversation.stage2,
+            stage3=conversation.stage3,
+            family=conversation.family,
+            stage1_sufficient=conversation.stage1_sufficient,
+            review_date=conversation.review_date,
+        )
+        if updated == stored:
+            return stored
+        return self._save(updated)
 
     def _draft(self, conversation_id: str) -> GuidedConversation:
         conversation = self._load(conversation_id)
@@ -473,7 +550,11 @@ class ConversationService(Service):
     # --- completing ------------------------------------------------------------------
 
     def complete(
-        self, conversation_id: str, *, stage1_sufficient: bool = False
+        self,
+        conversation_id: str,
+        *,
+        stage1_sufficient: bool = False,
+        review_date: date | None = None,
     ) -> GuidedConversation:
         """Mark the conversation complete today, with a review date from the settings.
 
@@ -484,7 +565,8 @@ class ConversationService(Service):
         continue caring); :class:`AssessmentIncomplete` names what is missing. The
         eligibility determination and its reasons are kept with it (s.13(2)). The review
         date is ``payments.assessment_valid_months`` after completion, because that is
-        when the assessment stops supporting a wellbeing payment.
+        when the assessment stops supporting a wellbeing payment; the worker may agree an
+        earlier ``review_date`` with the carer (never a later one).
         """
         conversation = self._draft(conversation_id)
         missing = completion_gaps(
@@ -499,6 +581,18 @@ class ConversationService(Service):
             raise RuleViolation(
                 f"This conversation started on {long_date(conversation.started_on)}, after "
                 "today's date on this laptop; check the laptop's date before completing it."
+            )
+        latest_review = add_months(today, self.settings.payments.assessment_valid_months)
+        if review_date is not None and not today < review_date <= latest_review:
+            raise ValidationError(
+                [
+                    (
+                        "review_date",
+                        f"the review date must be after today and no later than "
+                        f"{long_date(latest_review)}, when the assessment runs out; leave it "
+                        "empty for that date",
+                    )
+                ]
             )
         determination = None
         if conversation.stage3 is not None:
@@ -515,7 +609,7 @@ class ConversationService(Service):
             stage1_sufficient=bool(stage1_sufficient) or conversation.stage1_sufficient,
             status=ConversationStatus.COMPLETE,
             completed_on=today,
-            review_date=add_months(today, self.settings.payments.assessment_valid_months),
+            review_date=review_date or latest_review,
             determination=determination,
         )
         self.repo.save(completed, action="edit")

@@ -322,9 +322,15 @@ class PrintService(Service):
             details=(("layout", str(layout)),),
         )
 
-    def support_plan(self, carer_id: str, *, large_print: bool = False) -> Rendered:
+    def support_plan(
+        self, carer_id: str, *, large_print: bool = False, conversation_id: str | None = None
+    ) -> Rendered:
+        """The support plan of ``conversation_id`` (one of the carer's), or of the carer's
+        latest conversation, completed ones first."""
         carer = self._carer(carer_id)
         conversations = self.repo.where(GuidedConversation, carer_id=carer.id)
+        if conversation_id is not None:
+            conversations = [c for c in conversations if c.id == conversation_id]
         if not conversations:
             raise NotFoundError(
                 f"{carer.display_name} has no guided conversation yet, so there is no "
@@ -360,6 +366,30 @@ class PrintService(Service):
             raise NotFoundError(
                 f"{carer.display_name} has no approved or declined wellbeing payment request, "
                 "so there is no decision letter to print."
+            )
+        latest = max(decided, key=lambda r: (r.decided_on, r.requested_on, r.id))
+        return self.letter(latest.id, large_print=large_print)
+
+    def letter_for_conversation(
+        self, conversation_id: str, *, large_print: bool = False
+    ) -> Rendered:
+        """The decision letter of the latest decided wellbeing-payment request that
+        followed this assessment."""
+        conversation = self.repo.get(GuidedConversation, conversation_id)
+        carer = self._carer(conversation.carer_id)
+        decided = [
+            r
+            for r in self.repo.where(WellbeingPaymentRequest, carer_id=carer.id)
+            if r.conversation_id == conversation_id
+            and r.decided_on is not None
+            and r.status in (PaymentStatus.APPROVED, PaymentStatus.PAID, PaymentStatus.DECLINED)
+        ]
+        if not decided:
+            raise NotFoundError(
+                f"No wellbeing payment request that follows this conversation with "
+                f"{carer.display_name} has been approved or declined yet, so there is no "
+                "decision letter to print. The letter can be printed here once the "
+                "request is decided."
             )
         latest = max(decided, key=lambda r: (r.decided_on, r.requested_on, r.id))
         return self.letter(latest.id, large_print=large_print)

@@ -116,11 +116,101 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     dialog.resize(int(SIZE[0] * 0.6), int(SIZE[1] * 0.9))
     shoot("settings", dialog)
     dialog.close()
+    _conversation(app, shell, shoot)
     _groups(app, shell, shoot)
     _approvals(app, shell, shoot)
     _line(app, shell, shoot)
     shell.shutdown()
     return shots
+
+
+def _on_vault(app, shell, work):
+    from ui.operations import Lane
+
+    box: list = []
+    session = shell.ctx.open_desk().session
+    shell.runner.submit(Lane.VAULT, lambda: work(session), box.append, box.append)
+    _spin(app, lambda: bool(box))
+    return box[0]
+
+
+def _assessed_carer(s) -> str:
+    """A carer whose demo conversation is a completed assessment (so a review has a past)."""
+    for carer in s.carers.list_carers():
+        if any(c.assessment_completed for c in s.conversations.list_for_carer(carer.id)):
+            return carer.id
+    raise SystemExit("the demo has no completed assessment")
+
+
+def _conversation(app, shell, shoot) -> None:
+    """The worker's guided conversation: stage 1 in the carer's words, the outcomes with
+    "one is enough", completion refused with what is missing; then a review beside the
+    previous conversation and the wellbeing charts; the support plan's preview."""
+    from carer_desk.roles import Area
+    from ui.controllers.window import Place
+    from ui.print_preview import PrintPreviewDialog
+    from ui.views.carer_page import CarerPage
+    from ui.views.conversation_page import ConversationPage
+
+    ws = shell.window.workspace
+    carer_id = _on_vault(app, shell, _assessed_carer)
+
+    def start(review: bool) -> ConversationPage:
+        shell.go(Place(Area.CASELOAD, "carer", carer_id, "conversations"))
+        _spin(
+            app, lambda: isinstance(ws.record_page, CarerPage) and ws.record_page.tabs.count() == 6
+        )
+        tab = ws.record_page.tabs.currentWidget()
+        (tab.review_button if review else tab.start_button).click()
+        _spin(app, lambda: isinstance(ws.record_page, ConversationPage) and ws.record_page.fields)
+        _spin(app, lambda: shell.runner.pending == 0)
+        return ws.record_page
+
+    page = start(False)
+    template = page.controller.view.template
+    prompts = template.stage(1).prompts
+    page.fields[f"answer.{prompts[0].id}"].widget.setPlainText(
+        "My husband has Parkinson's. I help him wash and dress, and most nights I am up twice."
+    )
+    page.fields[f"answer.{prompts[1].id}"].widget.setPlainText("My sister rings every evening.")
+    page.stages.setCurrentIndex(page.stage_tabs[1])
+    shoot("conversation-stage1")
+    fields = page.fields
+    fields["outcome.nutrition.state"].widget.setCurrentIndex(2)
+    fields["outcome.recreation.reasons"].widget.boxes[
+        "significant_pain_distress_anxiety"
+    ].setChecked(True)
+    page.controller.values_changed(page.values())
+    page.stages.setCurrentIndex(page.stage_tabs[3])
+    scroll = page.stages.currentWidget()
+    scroll.ensureWidgetVisible(page.one_is_enough, 0, 0)
+    scroll.verticalScrollBar().setValue(page.one_is_enough.parentWidget().parentWidget().y())
+    page.complete_button.click()
+    _spin(app, lambda: page.missing.isVisible())
+    shoot("conversation-missing")
+    for outcome in template.outcomes:
+        widget = fields[f"outcome.{outcome.value}.state"].widget
+        if widget.currentIndex() == 0:
+            widget.setCurrentIndex(1)
+    fields["impact"].widget.setCurrentIndex(fields["impact"].widget.findData("yes"))
+    for n, statement in enumerate(template.wellbeing_statements):
+        fields[f"wellbeing.{statement.id}"].widget.setCurrentIndex(2 + n % 3)
+    for key in ("able_to_continue", "willing_to_continue"):
+        fields[key].widget.setCurrentIndex(fields[key].widget.findData("yes"))
+    page.controller.values_changed(page.values())
+    scroll.ensureWidgetVisible(page.decision, 0, 0)
+    shoot("conversation-decision")
+    page.complete_button.click()
+    _spin(app, lambda: not page.controller.editable and shell.runner.pending == 0)
+    page.print_plan.click()
+    _spin(app, lambda: isinstance(page.preview, PrintPreviewDialog))
+    page.preview.resize(int(SIZE[0] * 0.7), SIZE[1])
+    shoot("support-plan-preview", page.preview)
+    page.preview.close()
+    review = start(True)
+    shoot("conversation-review")
+    review.side.setCurrentIndex(1)
+    shoot("conversation-trajectory")
 
 
 def _groups(app, shell, shoot) -> None:

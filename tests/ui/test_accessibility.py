@@ -149,3 +149,39 @@ def test_the_line_screens(operator: Desk, qtbot):
     page.hours.setValue(page.hours.maximum())  # the exceptional reason's field enabled
     QApplication.processEvents()
     _clean(walk(window), "card look-up, the plan and the call's outcome")
+
+
+def test_the_conversation_screens(worker: Desk, qtbot):
+    from carer_desk.records.conversation import CarerOutcome
+    from tests.ui.test_conversation import (
+        adult_carer_id,
+        choose,
+        fill_assessment,
+        open_conversations,
+        start_conversation,
+    )
+    from ui.print_preview import PrintPreviewDialog
+
+    window = worker.window
+    carer_id = adult_carer_id(worker, qtbot)
+    open_conversations(qtbot, worker, carer_id)
+    _clean(walk(window), "conversations tab")
+    page = start_conversation(qtbot, worker, carer_id)
+    choose(page, "crisis", True)
+    for index in range(page.stages.count()):
+        page.stages.setCurrentIndex(index)
+        QApplication.processEvents()
+        _clean(walk(window), f"conversation stage tab {page.stages.tabText(index)}")
+    fill_assessment(page, CarerOutcome.RELATIONSHIPS)
+    page.complete_button.click()
+    worker.idle(qtbot)
+    qtbot.waitUntil(lambda: not page.controller.editable)
+    page.print_plan.click()
+    qtbot.waitUntil(lambda: isinstance(page.preview, PrintPreviewDialog))
+    _clean(walk(page.preview), "support plan preview")
+    page.preview.close()
+    review = start_conversation(qtbot, worker, carer_id, review=True)
+    for index in range(review.side.count()):
+        review.side.setCurrentIndex(index)
+        QApplication.processEvents()
+        _clean(walk(window), f"review beside {review.side.tabText(index)}")

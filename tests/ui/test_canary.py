@@ -149,3 +149,34 @@ def test_a_register_leaves_nothing_on_screen_or_on_disk_after_the_lock(
         _nowhere_in_clear(desk, tmp_path, caplog, [*NEWCOMER_CANARIES.values(), DRAFT_CANARY])
     finally:
         desk.shell.runner.shutdown(wait=True)
+
+
+CONVERSATION_CANARY = "Canaryconversationsaved"
+CONVERSATION_DRAFT_CANARY = "Canaryconversationdraft"
+
+
+def test_a_conversation_leaves_nothing_in_clear_on_screen_or_on_disk(
+    qtbot, tmp_path: Path, monkeypatch, caplog
+):
+    from tests.ui.test_conversation import adult_carer_id, start_conversation
+
+    desk = _watched(qtbot, tmp_path, monkeypatch, caplog, "worker")
+    try:
+        desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
+        page = start_conversation(qtbot, desk, adult_carer_id(desk, qtbot))
+        prompts = page.controller.view.template.stage(1).prompts
+        type_into(page.fields[f"answer.{prompts[0].id}"].widget, CONVERSATION_CANARY)
+        page.save_now()
+        desk.idle(qtbot)
+        desk.window.sync_action.trigger()
+        desk.idle(qtbot, timeout=60_000)
+        # Typed and not saved when the window locks: sealed as a draft.
+        type_into(page.fields[f"answer.{prompts[1].id}"].widget, CONVERSATION_DRAFT_CANARY)
+        desk.window.lock_action.trigger()
+        desk.at(qtbot, Gate.UNLOCK)
+        texts = "\n".join(visible_texts())
+        for text in (CONVERSATION_CANARY, CONVERSATION_DRAFT_CANARY):
+            assert text not in texts, f"{text!r} is still on screen after the lock"
+        _nowhere_in_clear(desk, tmp_path, caplog, [CONVERSATION_CANARY, CONVERSATION_DRAFT_CANARY])
+    finally:
+        desk.shell.runner.shutdown(wait=True)

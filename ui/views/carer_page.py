@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 from carer_desk.ports import SyncState
 from carer_desk.services.duplicates import PossibleDuplicate
 from ui.controllers.carer import CarerController, CarerRecord
+from ui.controllers.conversation import ConversationStarter
 from ui.events import UserMessage
 from ui.forms.carer_form import LISTS, SECTIONS
 from ui.icons import icon
 from ui.models.sync_state import state_icon_name, state_word
 from ui.views import carer_tabs
+from ui.views.conversations_tab import conversations_tab
 from ui.views.form_builder import FieldWidget, ListEditor, build_fields, show_problems
 from ui.views.payments_tab import payments_tab_for
 from ui.views.widgets import banner, button, button_row, form_layout, heading, hint
@@ -281,7 +283,11 @@ class CarerPage(QWidget):
         self._drop_tabs()
         self._tab_keys = ["profile"]
         for key, label, tab in (
-            ("conversations", "&Conversations", carer_tabs.conversations_tab(record)),
+            (
+                "conversations",
+                "&Conversations",
+                conversations_tab(record, ConversationStarter(self.controller.ctx, carer.id)),
+            ),
             ("payments", "Pa&yments", self._payments_tab(record)),
             ("plan", "Plan && &card", carer_tabs.plan_tab(record, self._group_size)),
             ("groups", "&Groups", carer_tabs.groups_tab(record)),

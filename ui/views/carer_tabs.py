@@ -67,26 +67,6 @@ class ListTab(QWidget):
 READ_ONLY_NOTE = "Shown here to read; recording these on the laptop comes with the visit screens."
 
 
-def conversations_tab(record: CarerRecord) -> QWidget:
-    rows = [
-        (
-            _iso(c.started_on),
-            str(c.status.label),
-            _iso(c.completed_on),
-            "Yes" if c.assessment_completed else "No",
-            _iso(c.review_date),
-        )
-        for c in sorted(record.conversations, key=lambda c: c.started_on, reverse=True)
-    ]
-    return ListTab(
-        "Conversations",
-        READ_ONLY_NOTE,
-        ("Started", "Status", "Completed", "Carer's assessment", "Review"),
-        rows,
-        "No guided conversation yet.",
-    )
-
-
 def plan_tab(record: CarerRecord, group_size: int) -> QWidget:
     plan = record.plan
     if plan is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -291,3 +291,66 @@ def test_interleaved_edits_keep_every_goal_action_and_latest_answer(vault, setti
     stage3 = saved.stage3 or BuildAGoodLife()
     assert [g.description for g in stage3.goals] == goals
     assert [a.tag for a in stage3.actions] == actions
+
+
+# --- what the window's conversation page uses --------------------------------------------
+
+
+def test_save_draft_writes_every_part_in_one_go_and_keeps_identity_and_status(service, carer):
+    from dataclasses import replace
+
+    from carer_desk.records.conversation import ListenAndConnect, UrgentSupport
+
+    draft = service.start(carer.id)
+    typed = replace(
+        draft,
+        seen_alone=True,
+        stage1=ListenAndConnect(answers=(("going_well", "My sister rings"),), strengths="Calm"),
+        stage2=UrgentSupport(what_must_change_now="Respite"),
+        status=ConversationStatus.DRAFT,
+    )
+    saved = service.save_draft(typed)
+    again = service.get(draft.id)
+    assert again == saved
+    assert again.stage1.answer_to("going_well") == "My sister rings"
+    assert again.stage2.what_must_change_now == "Respite" and again.seen_alone is True
+    with pytest.raises(RuleViolation, match="another carer or template"):
+        service.save_draft(replace(typed, template_version=1))
+    with pytest.raises(ValidationError, match="not a stage 1 prompt"):
+        service.save_draft(replace(typed, stage1=ListenAndConnect(answers=(("cats", "x"),))))
+    _assess(service, draft.id)
+    service.complete(draft.id)
+    with pytest.raises(RuleViolation, match="kept as it was agreed"):
+        service.save_draft(typed)
+
+
+def test_a_review_starts_with_last_times_goals_to_rate_and_knows_the_previous_one(
+    vault, settings, carer
+):
+    clock = SettableClock(date(2025, 3, 3))
+    service = ConversationService(vault, settings, clock)
+    first = service.start(carer.id)
+    goal = service.add_goal(first.id, "Rejoin the choir")
+    _assess(service, first.id)
+    service.complete(first.id)
+    clock.day = date(2025, 9, 3)
+    review = service.start(carer.id, is_review=True)
+    assert [(g.id, g.description, g.attainment) for g in review.stage3.goals] == [
+        (goal.id, "Rejoin the choir", None)
+    ]
+    assert service.previous(review).id == first.id
+    assert service.previous(service.get(first.id)) is None
+    assert service.start(carer.id).stage3 is None  # not a review: nothing carried
+
+
+def test_complete_keeps_an_earlier_review_date_agreed_with_the_carer_never_a_later_one(
+    service, carer
+):
+    draft = service.start(carer.id)
+    _assess(service, draft.id)
+    with pytest.raises(ValidationError, match="no later than"):
+        service.complete(draft.id, review_date=date(2040, 1, 1))
+    with pytest.raises(ValidationError, match="after today"):
+        service.complete(draft.id, review_date=TODAY)
+    agreed = TODAY + timedelta(days=90)
+    assert service.complete(draft.id, review_date=agreed).review_date == agreed

@@ -294,6 +294,9 @@ WRITES: dict[str, Write] = {
         },
     ),
     "ConversationService.complete": lambda d: d.conversations.complete(d.ids["draft"]),
+    "ConversationService.save_draft": lambda d: d.conversations.save_draft(
+        replace(_conversation(d), seen_alone=False)
+    ),
     "GroupService.create_group": lambda d: d.groups.create_group(make.group(name="New")),
     "GroupService.update_group": lambda d: d.groups.update_group(
         replace(d.groups.group(d.ids["group"]), venue="The library")
@@ -418,8 +421,8 @@ READS = {
         "advise", "decision_queue",
     },
     "ConversationService": {
-        "determination", "eligibility", "get", "list_for_carer", "reminders", "template",
-        "wellbeing_trajectory",
+        "determination", "eligibility", "get", "list_for_carer", "previous", "reminders",
+        "template", "wellbeing_trajectory",
     },
     "CallService": {"calls_of", "open_follow_ups"},
     "ClosureService": {"closed_records"},
@@ -432,7 +435,8 @@ READS = {
     },
     "DuplicateService": {"decisions", "possible_duplicates", "unfinished_merges"},
     "PrintService": {
-        "card", "card_sheet", "key_fobs", "letter", "letter_for_carer", "live_cards_of",
+        "card", "card_sheet", "key_fobs", "letter", "letter_for_carer", "letter_for_conversation",
+        "live_cards_of",
         "pending_cards", "plan", "sign_in", "sign_in_for_carer", "support_plan",
     },
     "SubjectAccessService": {"gather", "render_pdf"},
