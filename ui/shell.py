@@ -28,9 +28,9 @@ from ui.views.main_window import MainWindow
 from ui.views.workspace import PageFactory, RecordFactory, Workspace
 
 # The work areas this window has screens for (ui/pages.py builds them).
-PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.GROUPS, Area.SYNC)
+PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.CARDS, Area.GROUPS, Area.SYNC)
 # The records this window opens as pages (ui/pages.py builds them).
-RECORD_KINDS = ("carer", "group", "session")
+RECORD_KINDS = ("carer", "group", "session", "plan")
 
 
 class Shell:

@@ -27,7 +27,12 @@ AREA_LABELS = {
 
 # The work area each kind of record page belongs to: a role without the area never opens
 # the page (a facilitator never sees a carer's record, only the register fields).
-RECORD_AREAS = {"carer": Area.CASELOAD, "group": Area.GROUPS, "session": Area.GROUPS}
+RECORD_AREAS = {
+    "carer": Area.CASELOAD,
+    "group": Area.GROUPS,
+    "session": Area.GROUPS,
+    "plan": Area.CASELOAD,  # a carer's emergency plan and cards
+}
 
 
 @dataclass(frozen=True)
