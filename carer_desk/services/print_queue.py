@@ -72,10 +72,13 @@ class PrintQueueService(Service):
                 (p.name for p in plan.cared_for if p.id == card.plan_person_id),
                 "A person cared for",
             )
+        number = format_card_number(card.number, self.settings.cards.group_size)
+        if held is not None:  # the row shows the number already
+            held = held.removeprefix(f"card {number}: ")
         return QueuedCard(
             card_id=card.id,
             carer_id=card.carer_id,
-            number=format_card_number(card.number, self.settings.cards.group_size),
+            number=number,
             carer_name=carer.display_name if carer is not None else "Not on this laptop",
             holder=holder,
             issued_on=card.issued_on,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from carer_desk.errors import CarerDeskError
 from carer_desk.services.printing import Rendered
@@ -29,12 +29,9 @@ class PrintQueuePage(QWidget):
         self.controller = controller
         self.setAccessibleName("Cards waiting to be printed")
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(heading("Cards waiting to be printed", self))
-        top.addStretch(1)
+        layout.addWidget(heading("Cards waiting to be printed", self))
         self.count = hint("", self, name="How many cards wait")
-        top.addWidget(self.count)
-        layout.addLayout(top)
+        layout.addWidget(self.count)
         layout.addWidget(
             hint(
                 "The print queue, oldest first. A card whose plan the emergency line could "
