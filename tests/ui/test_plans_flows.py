@@ -19,7 +19,8 @@ from carer_desk.records.plan import CardStatus
 from carer_desk.roles import Area
 from carer_desk.rules.card_numbers import format_card_number
 from carer_desk.services.caseload import PlanState
-from tests.ui.conftest import Desk, on_vault, press, type_into
+from tests.ui.conftest import Desk, on_vault, press, type_into, visible_texts
+from ui.controllers.session import Gate
 from ui.print_preview import PrintPreviewDialog
 from ui.views.carer_page import CarerPage
 from ui.views.plan_page import PlanPage
@@ -353,3 +354,39 @@ def test_the_print_queue_prints_a_sheet_of_the_waiting_cards(worker: Desk, qtbot
         press(page.table, Qt.Key.Key_Return)
         plan = _record(qtbot, worker, PlanPage)
         assert plan.controller.carer_id == page.controller.model.rows()[0].carer_id
+
+
+def test_a_lock_mid_plan_drops_every_value_and_unlocking_brings_the_typing_back(
+    worker: Desk, qtbot
+):
+    carer_id = _carer_with(worker, qtbot, PlanState.INCOMPLETE)
+    page = _open_plan_from_carer_page(qtbot, worker, carer_id)
+    carer_name = page.controller.carer.display_name
+    type_into(page.sections[1].fields["pets"].widget, "Canarypets the cat")
+    page.contacts.add_button.click()
+    d = page.contacts.details.fields
+    type_into(d["name"].widget, "Canarycontact Jones")
+    type_into(d["role"].widget, "friend")
+    type_into(d["phone"].widget, "07700 900321")
+    worker.shell.session.lock("test")
+    worker.at(qtbot, Gate.UNLOCK)
+    texts = visible_texts()
+    assert not any("Canary" in t for t in texts)
+    assert not any(carer_name in t for t in texts)
+    unlock = worker.window.unlock_view
+    type_into(unlock.passphrase, "demo passphrase")
+    press(unlock.passphrase, Qt.Key.Key_Return)
+    worker.at(qtbot, Gate.WORKSPACE)
+    page = _record(qtbot, worker, PlanPage)  # the same screen, restored
+    qtbot.waitUntil(lambda: page.controller.file is not None)
+    worker.idle(qtbot)
+    assert page.controller.carer_id == carer_id
+    assert page.sections[1].fields["pets"].widget.toPlainText() == "Canarypets the cat"
+    assert "Canarycontact Jones" in [c["name"] for c in page.contacts.value()]
+    assert "unsaved changes to the plan were kept" in page.notice.text()
+    page.save_now()
+    worker.idle(qtbot)
+    qtbot.waitUntil(lambda: "Saved" in page.saved_label.text())
+    plan = on_vault(worker, qtbot, lambda s: s.plans.find_for_carer(carer_id))
+    assert plan.pets == "Canarypets the cat"
+    assert on_vault(worker, qtbot, lambda s: s.drafts.load(f"plan:{carer_id}")) is None

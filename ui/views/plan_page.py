@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -70,6 +71,13 @@ class CallOrderList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+
+    def sizeHint(self) -> QSize:
+        # Room for the four contacts a plan holds at most (in text units: it scales).
+        rows = max(self.count(), 4)
+        line = self.fontMetrics().lineSpacing() + 6
+        return QSize(super().sizeHint().width(), line * rows + self.frameWidth() * 2 + 4)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -109,7 +117,7 @@ class ContactsEditor(QGroupBox):
             "Add a &contact", name="Add an emergency contact", icon_name="add", parent=self
         )
         self.up_button = button(
-            "Move &up", name="Move the selected contact up", description="Ctrl+Up", parent=self
+            "&Move up", name="Move the selected contact up", description="Ctrl+Up", parent=self
         )
         self.down_button = button(
             "Move do&wn",
@@ -332,13 +340,13 @@ class CardsBox(QGroupBox):
             placeholder="lost, damaged, no longer wanted…",
             parent=self,
         )
-        add_row(form, "&Why (reissue or revoke)", self.reason)
+        add_row(form, "Wh&y (reissue or revoke)", self.reason)
         layout.addLayout(form)
         self.issue_button = button(
             "&Issue a card", name="Issue a card", icon_name="add", parent=self
         )
         self.reissue_button = button(
-            "Re&issue (lost card)",
+            "Reissue (&lost card)",
             name="Reissue the selected card: a new number, the old one revoked",
             parent=self,
         )
@@ -351,7 +359,7 @@ class CardsBox(QGroupBox):
             )
         )
         self.print_card_button = button(
-            "Print the &card…", name="Print the carer's card", icon_name="print", parent=self
+            "Print the car&d…", name="Print the carer's card", icon_name="print", parent=self
         )
         self.print_sheet_button = button(
             "On an A&4 sheet…", name="Print the carer's cards on an A4 sheet", parent=self
@@ -448,7 +456,7 @@ class PlanPage(QWidget):
             inner.addWidget(box)
         self.back_contact = QComboBox(body)
         self.back_contact.setAccessibleName("Contact on the back of the card")
-        add_row(self.sections[-1].form, "Contact on the card's &back", self.back_contact)
+        add_row(self.sections[-1].form, "Contact &on the card's back", self.back_contact)
         self.back_contact.currentIndexChanged.connect(lambda _i: self._edited())
         self.cards = CardsBox(body)
         inner.addWidget(self.cards)
