@@ -237,7 +237,9 @@ class DeskSession:
         )
         self.duplicates = DuplicateService(s, settings, clock)
         self.printing = PrintService(s, settings, clock)
-        self.print_queue = PrintQueueService(s, settings, clock, printing=self.printing)
+        self.print_queue = PrintQueueService(
+            s, settings, clock, printing=self.printing, caseload=self.caseload
+        )
         self.subject_access = SubjectAccessService(s, settings, clock)
         self._closed = False
 

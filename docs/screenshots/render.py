@@ -131,7 +131,7 @@ def _plans(app, shell, shoot) -> None:
     ws = shell.window.workspace
     shell.go(Place(Area.CARDS))
     queue = ws.page_for(Area.CARDS)
-    _spin(app, lambda: queue.controller.ready)
+    _spin(app, lambda: queue.controller.checked)
     shoot("print-queue")
     shell.go(Place(Area.CASELOAD))
     caseload = ws.page_for(Area.CASELOAD)

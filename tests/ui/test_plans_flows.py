@@ -336,6 +336,8 @@ def test_the_print_queue_prints_a_sheet_of_the_waiting_cards(worker: Desk, qtbot
     page = window.workspace.page_for(Area.CARDS)
     assert isinstance(page, PrintQueuePage)
     qtbot.waitUntil(lambda: page.controller.ready)
+    assert "checking each card" in page.count.text() or page.controller.checked
+    qtbot.waitUntil(lambda: page.controller.checked)
     worker.idle(qtbot)
     rows = page.controller.model.rows()
     ready = [r for r in rows if r.held_back is None]
@@ -346,7 +348,9 @@ def test_the_print_queue_prints_a_sheet_of_the_waiting_cards(worker: Desk, qtbot
     )
     assert all(r.number in text for r in ready)
     qtbot.waitUntil(lambda: "marked printed" in page.result.text())
-    qtbot.waitUntil(lambda: all(r.held_back for r in page.controller.model.rows()))
+    qtbot.waitUntil(
+        lambda: page.controller.checked and all(r.held_back for r in page.controller.model.rows())
+    )
     # Enter on a row opens that carer's plan.
     if page.controller.model.rowCount():
         page.table.setFocus()

@@ -30,18 +30,30 @@ class PrintQueueController(QObject):
         self.session: DeskSession = ctx.open_desk().session
         self.model = PrintQueueModel(self)
         self.ready = False
+        self.checked = False  # each card checked as printing will check it
         ctx.hub.changes_applied.connect(self._changes)
         ctx.hub.locked.connect(self.model.clear)
 
     def load(self) -> None:
-        QueryOp(self.ctx.runner, self.session, lambda s: s.print_queue.rows()).success(
-            self._loaded
+        """List the queue at once, then check each card (which reads its plan and carer)
+        in a second trip, so a queue of thousands is on screen without waiting for it."""
+        QueryOp(self.ctx.runner, self.session, lambda s: s.print_queue.listed()).success(
+            self._listed
         ).failure(lambda exc: self.problem.emit(describe_failure(exc))).busy(
             "Reading the print queue…"
         ).run()
 
-    def _loaded(self, rows: list[QueuedCard]) -> None:
+    def _listed(self, rows: list[QueuedCard]) -> None:
         self.ready = True
+        self.checked = False
+        self.model.set_rows(rows)
+        self.loaded.emit(len(rows))
+        QueryOp(self.ctx.runner, self.session, lambda s: s.print_queue.checked(rows)).success(
+            self._checked
+        ).failure(lambda exc: self.problem.emit(describe_failure(exc))).run()
+
+    def _checked(self, rows: list[QueuedCard]) -> None:
+        self.checked = True
         self.model.set_rows(rows)
         self.loaded.emit(len(rows))
 
@@ -55,6 +67,8 @@ class PrintQueueController(QObject):
         rows = self.model.rows()
         held = sum(1 for r in rows if r.held_back)
         text = f"{len(rows)} card(s) waiting to be printed"
+        if not self.checked:
+            return text + "; checking each card's plan…"
         return text + (f"; {held} held back until their plan can be used" if held else "")
 
     def empty_sentence(self) -> str:

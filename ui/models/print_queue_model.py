@@ -23,6 +23,7 @@ class QueueColumn(IntEnum):
 
 
 READY_WORD = "Ready to print"
+CHECKING_WORD = "Checking…"
 
 
 class PrintQueueModel(RowsModel[QueuedCard]):
@@ -40,12 +41,14 @@ class PrintQueueModel(RowsModel[QueuedCard]):
             return row.holder
         if column == QueueColumn.ISSUED:
             return iso_date(row.issued_on)
+        if not row.checked:
+            return CHECKING_WORD
         if row.held_back is None:
             return READY_WORD
         return f"Held back: {row.held_back}"
 
     def extra(self, row: QueuedCard, column: int, role: int) -> Any:
-        if column != QueueColumn.READY:
+        if column != QueueColumn.READY or not row.checked:
             return None
         if role == Qt.ItemDataRole.DecorationRole:
             return item_icon("state-synced" if row.held_back is None else "state-rejected")

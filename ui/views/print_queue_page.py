@@ -14,7 +14,7 @@ from ui.events import UserMessage
 from ui.models.print_queue_model import QueueColumn
 from ui.print_preview import preview_dialog
 from ui.views.table import ListStates, list_table, open_on_enter
-from ui.views.widgets import banner, button, button_row, heading, hint
+from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
 
 
 class PrintQueuePage(QWidget):
@@ -47,6 +47,9 @@ class PrintQueuePage(QWidget):
         self.table.setAccessibleDescription("Press Enter to open the selected carer's plan")
         self.states = ListStates(self.table, "Reading the print queue…", self)
         layout.addWidget(self.states, 1)
+        self.why = paragraph("", self, name="Why the selected card is held back")
+        self.why.setVisible(False)
+        layout.addWidget(self.why)
         self.result = hint("", self, name="Print result")
         layout.addWidget(self.result)
 
@@ -115,6 +118,10 @@ class PrintQueuePage(QWidget):
         row = self.controller.row_at(self.table.currentIndex().row())
         self.open_button.setEnabled(row is not None)
         self.card_button.setEnabled(row is not None and row.held_back is None)
+        held = row.held_back if row is not None else None
+        # The whole reason for the selected card (the column may cut it short).
+        self.why.setText(f"⚠ Card {row.number} is held back: {held}." if row and held else "")
+        self.why.setVisible(bool(held))
 
     def _preview(self, rendered: Rendered) -> None:
         try:

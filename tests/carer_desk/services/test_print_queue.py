@@ -12,6 +12,7 @@ import pytest
 from carer_desk.clock import FixedClock
 from carer_desk.config import CardSettings, Settings
 from carer_desk.records.codec import to_payload
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.print_queue import PrintQueueService
 from carer_desk.services.printing import PrintService
 from tests.carer_desk.printing import samples
@@ -31,7 +32,8 @@ def queue(store):
     settings = Settings(cards=CardSettings(emergency_line_phone="0345 050 8725"))
     clock = FixedClock(TODAY)
     printing = PrintService(store, settings, clock)
-    return PrintQueueService(store, settings, clock, printing=printing)
+    caseload = CaseloadService(store, settings, clock)
+    return PrintQueueService(store, settings, clock, printing=printing, caseload=caseload)
 
 
 def test_the_queue_lists_every_waiting_card_with_its_carer(store, queue):
@@ -42,8 +44,13 @@ def test_the_queue_lists_every_waiting_card_with_its_carer(store, queue):
     names = {world.long_name.id: world.long_name.display_name, world.rtl.id: world.rtl.display_name}
     assert all(r.carer_name == names[r.carer_id] and r.held_back is None for r in rows)
     assert all(" " in r.number for r in rows)  # grouped, as printed and read out
+    # Listed at once from the stored cards: the same cards and names, not checked yet.
+    listed = queue.listed()
+    assert [r.card_id for r in listed] == [r.card_id for r in rows]
+    assert [r.carer_name for r in listed] == [r.carer_name for r in rows]
+    assert not any(r.checked for r in listed) and all(r.checked for r in rows)
     views = [e for e in store.audit_entries() if e.details.get("list") == "print queue"]
-    assert len(views) == 1 and views[0].details["cards"] == len(rows)
+    assert len(views) == 2 and views[0].details["cards"] == len(rows)
 
 
 def test_a_card_whose_plan_lost_its_consent_is_held_back_and_says_why(store, queue):
