@@ -90,7 +90,7 @@ def record_page(
     if kind == "session":
         return _register_page(ctx, ws, record_id)
     if kind == "plan":
-        return _plan_page(ctx, ws, record_id)
+        return _plan_page(ctx, ws, record_id, existing)
     if kind != "carer":
         raise KeyError(kind)
     page = existing if isinstance(existing, CarerPage) else empty_record_page(ctx, kind, ws)
@@ -141,8 +141,9 @@ def _register_page(ctx: AppContext, ws: Workspace, session_id: str) -> QWidget:
     return page
 
 
-def _plan_page(ctx: AppContext, ws: Workspace, carer_id: str) -> QWidget:
-    """A carer's plan and cards (opened by the carer's id)."""
+def _plan_page(ctx: AppContext, ws: Workspace, carer_id: str, existing: QWidget | None) -> QWidget:
+    """A carer's plan and cards (opened by the carer's id), on the page kept from the
+    last plan opened when there is one."""
     controller = PlanController(ctx, carer_id)
 
     def back() -> None:
@@ -153,6 +154,6 @@ def _plan_page(ctx: AppContext, ws: Workspace, carer_id: str) -> QWidget:
         else:
             ws.open_record("carer", carer_id, "plan")
 
-    page = PlanPage(controller, back=back, parent=ws)
-    controller.setParent(page)
+    page = existing if isinstance(existing, PlanPage) else PlanPage(parent=ws)
+    page.bind(controller, back)
     return page

@@ -394,3 +394,19 @@ def test_a_lock_mid_plan_drops_every_value_and_unlocking_brings_the_typing_back(
     plan = on_vault(worker, qtbot, lambda s: s.plans.find_for_carer(carer_id))
     assert plan.pets == "Canarypets the cat"
     assert on_vault(worker, qtbot, lambda s: s.drafts.load(f"plan:{carer_id}")) is None
+
+
+def test_the_next_plan_opens_on_the_same_page_with_nothing_of_the_last(worker: Desk, qtbot):
+    first_id = _carer_with(worker, qtbot, PlanState.INCOMPLETE)
+    second_id = _carer_with(worker, qtbot, PlanState.IN_PLACE)
+    first = _open_plan_from_carer_page(qtbot, worker, first_id)
+    first_name = first.controller.carer.display_name
+    type_into(first.sections[1].fields["pets"].widget, "Canaryfirst dog")
+    second = _open_plan_from_carer_page(qtbot, worker, second_id)
+    assert second is first  # rebound, not built again
+    assert second.controller.carer_id == second_id
+    assert first_name not in second.title.text()
+    assert "Canaryfirst" not in " ".join(visible_texts(second))
+    # The typing left behind in the first plan was kept as its draft.
+    draft = on_vault(worker, qtbot, lambda s: s.drafts.load(f"plan:{first_id}"))
+    assert draft["pets"] == "Canaryfirst dog"

@@ -412,22 +412,20 @@ class CardsBox(QGroupBox):
 
 
 class PlanPage(QWidget):
-    def __init__(
-        self,
-        controller: PlanController,
-        *,
-        back: Callable[[], None],
-        parent: QWidget | None = None,
-    ) -> None:
+    """Built once per unlock and bound to one carer's plan at a time (:meth:`bind`), as the
+    carer page is: opening the next plan refills the same sixty fields."""
+
+    def __init__(self, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controller = controller
+        self.controller: PlanController | None = None
+        self._back: Callable[[], None] = lambda: None
         self.setAccessibleName("Emergency plan")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.back_button = button(
             "&Back", name="Back to the carer's record", icon_name="back", parent=self
         )
-        self.back_button.clicked.connect(back)
+        self.back_button.clicked.connect(lambda: self._back())
         top.addWidget(self.back_button)
         self.title = heading("Opening the plan…", self)
         top.addWidget(self.title, 1)
@@ -492,29 +490,51 @@ class PlanPage(QWidget):
         layout.addLayout(bottom)
 
         self._filling = False
-        editable = controller.editable
-        for w in (self.save_button, self.reviewed_button, self.discard_button):
-            w.setVisible(editable)
-        self.discard_button.setVisible(False)
         self.save_button.clicked.connect(self.save_now)
-        self.discard_button.clicked.connect(controller.discard_changes)
-        self.reviewed_button.clicked.connect(controller.mark_reviewed)
+        self.discard_button.clicked.connect(lambda: self._ask("discard_changes"))
+        self.reviewed_button.clicked.connect(lambda: self._ask("mark_reviewed"))
         c = self.cards
-        c.issue_button.clicked.connect(lambda: controller.issue_card(c.holder.currentData()))
+        c.issue_button.clicked.connect(lambda: self._ask("issue_card", c.holder.currentData()))
         c.reissue_button.clicked.connect(
-            lambda: controller.reissue_card(c.table.currentRow(), c.reason.text())
+            lambda: self._ask("reissue_card", c.table.currentRow(), c.reason.text())
         )
         c.revoke_button.clicked.connect(
-            lambda: controller.revoke_card(c.table.currentRow(), c.reason.text())
+            lambda: self._ask("revoke_card", c.table.currentRow(), c.reason.text())
         )
-        c.print_card_button.clicked.connect(controller.print_card)
-        c.print_sheet_button.clicked.connect(controller.print_card_sheet)
-        c.print_fobs_button.clicked.connect(controller.print_key_fobs)
+        c.print_card_button.clicked.connect(lambda: self._ask("print_card"))
+        c.print_sheet_button.clicked.connect(lambda: self._ask("print_card_sheet"))
+        c.print_fobs_button.clicked.connect(lambda: self._ask("print_key_fobs"))
         c.print_plan_button.clicked.connect(
-            lambda: controller.print_plan(c.layout_choice.currentData())
+            lambda: self._ask("print_plan", c.layout_choice.currentData())
         )
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, back)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self._back())
 
+    def _ask(self, action: str, *args: Any) -> None:
+        if self.controller is not None:
+            getattr(self.controller, action)(*args)
+
+    def bind(self, controller: PlanController, back: Callable[[], None]) -> None:
+        """Show ``controller``'s plan (the previous controller goes with its signals)."""
+        old, self.controller = self.controller, controller
+        if old is not None:
+            old.draft.save()  # the last seconds of typing in the plan left
+            for signal in _signals(old):
+                signal.disconnect()  # an answer still on its way is not shown here
+            old.deleteLater()
+        controller.setParent(self)
+        self._back = back
+        editable = controller.editable
+        for w in (self.save_button, self.reviewed_button):
+            w.setVisible(editable)
+        self.discard_button.setVisible(False)
+        for label in (self.notice, self.completeness.review):
+            label.setVisible(False)
+        self.saved_label.setText("")
+        self.cards.reason.clear()
+        self.title.setText("Opening the plan…")
+        self.state.setText("")
+        self.scroll.verticalScrollBar().setValue(0)
+        self._errors({})
         controller.loaded.connect(self._loaded)
         controller.values_ready.connect(self._values)
         controller.checked.connect(self.completeness.show_completeness)
@@ -579,7 +599,7 @@ class PlanPage(QWidget):
             first = first or found
         contact = self.contacts.set_errors(problems)
         first = first or contact
-        if problems:
+        if problems and self.controller is not None:
             self.saved_label.setText(
                 f"Not saved: {len(problems)} thing(s) to correct, each marked in red."
             )
@@ -640,9 +660,26 @@ class PlanPage(QWidget):
             self._fill_back_contacts(chosen)
         finally:
             self._filling = False
+        if self.controller is None:
+            return
         self.controller.edited(self.values())
         self.discard_button.setVisible(self.controller.editable)
         self.saved_label.setText("Draft kept on this laptop; not saved yet.")
 
     def save_now(self) -> None:
-        self.controller.save(self.values())
+        if self.controller is not None:
+            self.controller.save(self.values())
+
+
+def _signals(controller: PlanController) -> tuple[Any, ...]:
+    c = controller
+    return (
+        c.loaded,
+        c.values_ready,
+        c.checked,
+        c.field_errors,
+        c.saved,
+        c.done,
+        c.preview_ready,
+        c.problem,
+    )
