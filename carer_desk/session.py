@@ -50,6 +50,7 @@ from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
 from carer_desk.services.payments import PaymentService
 from carer_desk.services.plans import PlanService
+from carer_desk.services.print_queue import PrintQueueService
 from carer_desk.services.printing import PrintService
 from carer_desk.services.refused import RefusedChangeService
 from carer_desk.services.subject_access import SubjectAccessService
@@ -236,6 +237,9 @@ class DeskSession:
         )
         self.duplicates = DuplicateService(s, settings, clock)
         self.printing = PrintService(s, settings, clock)
+        self.print_queue = PrintQueueService(
+            s, settings, clock, printing=self.printing, caseload=self.caseload
+        )
         self.subject_access = SubjectAccessService(s, settings, clock)
         self._closed = False
 

@@ -18,6 +18,8 @@ from ui.controllers.conflicts import ConflictsController
 from ui.controllers.conversation import ConversationController
 from ui.controllers.group import GroupController
 from ui.controllers.groups import GroupsController
+from ui.controllers.plan import PlanController
+from ui.controllers.print_queue import PrintQueueController
 from ui.controllers.register import RegisterController
 from ui.views.approvals_page import ApprovalsPage
 from ui.views.carer_page import CarerPage
@@ -25,6 +27,8 @@ from ui.views.caseload_page import CaseloadPage
 from ui.views.conversation_page import ConversationPage
 from ui.views.group_page import GroupPage
 from ui.views.groups_page import GroupsPage
+from ui.views.plan_page import PlanPage
+from ui.views.print_queue_page import PrintQueuePage
 from ui.views.register_page import RegisterPage
 from ui.views.sync_page import SyncPage
 from ui.views.workspace import Workspace
@@ -61,6 +65,13 @@ def area_page(
         return groups_page
     if area is Area.REQUESTS:
         return _approvals_page(ctx, ws)
+    if area is Area.CARDS:
+        queue = PrintQueueController(ctx)
+        queue_page = PrintQueuePage(
+            queue, open_plan=lambda carer_id: ws.open_record("plan", carer_id, None), parent=ws
+        )
+        queue.setParent(queue_page)
+        return queue_page
     if area is Area.SYNC:
         sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens())
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
@@ -98,6 +109,8 @@ def record_page(
         return _register_page(ctx, ws, record_id)
     if kind == "conversation":
         return _conversation_page(ctx, ws, record_id)
+    if kind == "plan":
+        return _plan_page(ctx, ws, record_id, existing)
     if kind != "carer":
         raise KeyError(kind)
     page = existing if isinstance(existing, CarerPage) else empty_record_page(ctx, kind, ws)
@@ -114,6 +127,7 @@ def empty_record_page(ctx: AppContext, kind: str, ws: Workspace) -> CarerPage:
         open_carer=lambda carer_id: ws.open_record("carer", carer_id, None),
         tab_changed=ws.tab_changed,
         card_group_size=ctx.env.settings.cards.group_size,
+        open_plan=lambda carer_id: ws.open_record("plan", carer_id, None),
         parent=ws,
     )
 
@@ -167,4 +181,22 @@ def _conversation_page(ctx: AppContext, ws: Workspace, conversation_id: str) -> 
 
     page = ConversationPage(controller, back=back, parent=ws)
     controller.setParent(page)
+    return page
+
+
+def _plan_page(ctx: AppContext, ws: Workspace, carer_id: str, existing: QWidget | None) -> QWidget:
+    """A carer's plan and cards (opened by the carer's id), on the page kept from the
+    last plan opened when there is one."""
+    controller = PlanController(ctx, carer_id)
+
+    def back() -> None:
+        # Back to the print queue it was opened from, else to the carer's record.
+        place = ws.window_controller.place
+        if place is not None and place.area is Area.CARDS:
+            ws.back()
+        else:
+            ws.open_record("carer", carer_id, "plan")
+
+    page = existing if isinstance(existing, PlanPage) else PlanPage(parent=ws)
+    page.bind(controller, back)
     return page

@@ -28,9 +28,17 @@ from ui.views.main_window import MainWindow
 from ui.views.workspace import PageFactory, RecordFactory, Workspace
 
 # The work areas this window has screens for (ui/pages.py builds them).
-PAGE_AREAS = (Area.CASELOAD, Area.REVIEWS, Area.GROUPS, Area.REQUESTS, Area.SYNC, Area.LOOKUP)
+PAGE_AREAS = (
+    Area.CASELOAD,
+    Area.REVIEWS,
+    Area.CARDS,
+    Area.GROUPS,
+    Area.REQUESTS,
+    Area.SYNC,
+    Area.LOOKUP,
+)
 # The records this window opens as pages (ui/pages.py builds them).
-RECORD_KINDS = ("carer", "group", "session", "conversation")
+RECORD_KINDS = ("carer", "group", "session", "conversation", "plan")
 
 
 class Shell:

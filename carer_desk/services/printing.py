@@ -185,6 +185,12 @@ class PrintService(Service):
             for c in sorted(by_carer[cid], key=lambda c: (c.holder != "carer", c.issued_on, c.id))
         ]
 
+    def why_not_printable(
+        self, card: EmergencyCard, plan: EmergencyPlan, carer: Carer
+    ) -> str | None:
+        """Why ``card`` is held back from printing (the print queue's words), or None."""
+        return self._unusable(card, plan, carer)
+
     def _unusable(self, card: EmergencyCard, plan: EmergencyPlan, carer: Carer) -> str | None:
         """Why a card must not be printed (the line could not use its plan), or None."""
         shown = format_card_number(card.number, self.settings.cards.group_size)

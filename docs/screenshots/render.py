@@ -117,6 +117,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     shoot("settings", dialog)
     dialog.close()
     _conversation(app, shell, shoot)
+    _plans(app, shell, shoot)
     _groups(app, shell, shoot)
     _approvals(app, shell, shoot)
     _line(app, shell, shoot)
@@ -211,6 +212,41 @@ def _conversation(app, shell, shoot) -> None:
     shoot("conversation-review")
     review.side.setCurrentIndex(1)
     shoot("conversation-trajectory")
+
+
+def _plans(app, shell, shoot) -> None:
+    """The demo worker: the print queue, an incomplete plan naming what it lacks, its
+    contacts in call order, and its cards and printouts."""
+    from carer_desk.roles import Area
+    from ui.controllers.window import Place
+    from ui.views.plan_page import PlanPage
+
+    ws = shell.window.workspace
+    shell.go(Place(Area.CARDS))
+    queue = ws.page_for(Area.CARDS)
+    _spin(app, lambda: queue.controller.checked)
+    shoot("print-queue")
+    shell.go(Place(Area.CASELOAD))
+    caseload = ws.page_for(Area.CASELOAD)
+    _spin(app, lambda: caseload.controller.ready)
+    source = caseload.controller.model
+    incomplete = next(
+        row.carer_id
+        for row in (source.carer_at(r) for r in range(source.rowCount()))
+        if row is not None and row.plan_state.value == "incomplete"
+    )
+    ws.open_record("plan", incomplete)
+    _spin(app, lambda: isinstance(ws.record_page, PlanPage) and ws.record_page.controller.file)
+    page = ws.record_page
+    shoot("plan-editor")
+    page.scroll.ensureWidgetVisible(page.contacts.details, 0, 0)
+    page.contacts.list.setFocus()
+    shoot("plan-contacts")
+    page.scroll.verticalScrollBar().setValue(page.scroll.verticalScrollBar().maximum())
+    shoot("plan-cards")
+    ws.open_record("plan", queue.controller.carer_id_at(0))
+    _spin(app, lambda: isinstance(ws.record_page, PlanPage) and ws.record_page.controller.file)
+    shoot("plan-complete")
 
 
 def _groups(app, shell, shoot) -> None:

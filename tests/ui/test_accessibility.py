@@ -185,3 +185,30 @@ def test_the_conversation_screens(worker: Desk, qtbot):
         review.side.setCurrentIndex(index)
         QApplication.processEvents()
         _clean(walk(window), f"review beside {review.side.tabText(index)}")
+
+
+def test_the_plan_editor_and_the_print_queue(worker: Desk, qtbot):
+    from ui.print_preview import PrintPreviewDialog
+    from ui.views.plan_page import PlanPage
+
+    window = worker.window
+    window.go(Place(Area.CARDS))
+    worker.idle(qtbot)
+    queue = window.workspace.page_for(Area.CARDS)
+    qtbot.waitUntil(lambda: queue.controller.ready)
+    _clean(walk(window), "print queue")
+    window.workspace.open_record("plan", queue.controller.carer_id_at(0))
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, PlanPage))
+    plan = window.workspace.record_page
+    qtbot.waitUntil(lambda: plan.controller.file is not None)
+    worker.idle(qtbot)
+    _clean(walk(window), "plan editor")
+    plan.contacts.add_button.click()
+    plan.people.add_button.click()
+    QApplication.processEvents()
+    _clean(walk(window), "plan editor with a new contact and person")
+    plan.cards.print_fobs_button.click()
+    worker.idle(qtbot)
+    qtbot.waitUntil(lambda: isinstance(getattr(plan, "preview", None), PrintPreviewDialog))
+    _clean(walk(plan.preview), "key-fob preview")
+    plan.preview.close()

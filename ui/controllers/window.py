@@ -32,6 +32,7 @@ RECORD_AREAS = {
     "group": Area.GROUPS,
     "session": Area.GROUPS,
     "conversation": Area.CASELOAD,
+    "plan": Area.CASELOAD,  # a carer's emergency plan and cards
 }
 
 

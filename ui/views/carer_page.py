@@ -26,6 +26,7 @@ from ui.controllers.carer import CarerController, CarerRecord
 from ui.controllers.conversation import ConversationStarter
 from ui.events import UserMessage
 from ui.forms.carer_form import LISTS, SECTIONS
+from ui.forms.plan_form import review_sentence
 from ui.icons import icon
 from ui.models.sync_state import state_icon_name, state_word
 from ui.views import carer_tabs
@@ -147,10 +148,12 @@ class CarerPage(QWidget):
         open_carer: Callable[[str], None],
         tab_changed: Callable[[str], None],
         card_group_size: int,
+        open_plan: Callable[[str], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller: CarerController | None = None
+        self._open_plan = open_plan
         self._open_carer = open_carer
         self._tab_changed = tab_changed
         self._group_size = card_group_size
@@ -289,7 +292,7 @@ class CarerPage(QWidget):
                 conversations_tab(record, ConversationStarter(self.controller.ctx, carer.id)),
             ),
             ("payments", "Pa&yments", self._payments_tab(record)),
-            ("plan", "Plan && &card", carer_tabs.plan_tab(record, self._group_size)),
+            ("plan", "Plan && &card", self._plan_tab(record)),
             ("groups", "&Groups", carer_tabs.groups_tab(record)),
             ("history", "&History", carer_tabs.history_tab(record)),
         ):
@@ -313,6 +316,19 @@ class CarerPage(QWidget):
     def _payments_tab(self, record: CarerRecord) -> QWidget:
         assert self.controller is not None
         return payments_tab_for(self.controller.ctx, record)
+
+    def _plan_tab(self, record: CarerRecord) -> QWidget:
+        opener = self._open_plan
+        if opener is None or self.controller is None:
+            return carer_tabs.plan_tab(record, self._group_size)
+        session, carer_id = self.controller.session, record.carer.id
+        today = session.clock.today()
+        reminder = review_sentence(record.plan, session.settings.plans, today)
+        if not reminder.startswith("⚠"):
+            reminder = ""  # the date itself is in the tab's first sentence already
+        return carer_tabs.plan_tab(
+            record, self._group_size, open_plan=lambda: opener(carer_id), reminder=reminder
+        )
 
     def show_values(self, values: dict, from_draft: bool) -> None:
         self._showing = True  # filling the form is not an edit

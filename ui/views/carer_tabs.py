@@ -3,8 +3,9 @@ the record's history (who viewed, changed, printed, when)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from carer_desk.rules.card_numbers import format_card_number
 from ui.controllers.carer import CarerRecord
-from ui.views.widgets import hint, paragraph, subheading
+from ui.views.widgets import button, hint, paragraph, subheading
 
 
 def _table(
@@ -67,7 +68,13 @@ class ListTab(QWidget):
 READ_ONLY_NOTE = "Shown here to read; recording these on the laptop comes with the visit screens."
 
 
-def plan_tab(record: CarerRecord, group_size: int) -> QWidget:
+def plan_tab(
+    record: CarerRecord,
+    group_size: int,
+    *,
+    open_plan: Callable[[], None] | None = None,
+    reminder: str = "",
+) -> QWidget:
     plan = record.plan
     if plan is None:
         state = "No emergency plan yet."
@@ -85,13 +92,19 @@ def plan_tab(record: CarerRecord, group_size: int) -> QWidget:
         )
         for c in record.cards
     ]
+    note = f"{state} {reminder}".strip() if open_plan else f"{state} {READ_ONLY_NOTE}"
     tab = ListTab(
         "Plan and card",
-        f"{state} {READ_ONLY_NOTE}",
+        note,
         ("Card number", "For", "Status", "Issued"),
         rows,
         "No card issued yet.",
     )
+    if open_plan is not None:  # the plan editor: the plan, its cards and printouts
+        label = "&Open the plan and cards" if plan is not None else "&Write the plan"
+        go = button(label, name=label.replace("&", ""), icon_name="edit", parent=tab)
+        go.clicked.connect(open_plan)
+        tab.layout().insertWidget(2, go, 0, Qt.AlignmentFlag.AlignLeft)
     return tab
 
 

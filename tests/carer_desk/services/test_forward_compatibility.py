@@ -44,6 +44,7 @@ from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
 from carer_desk.services.payments import APPROVER_ROLE, PaymentService
 from carer_desk.services.plans import PlanService
+from carer_desk.services.print_queue import PrintQueueService
 from carer_desk.services.printing import PrintService
 from carer_desk.services.refused import RefusedChangeService
 from carer_desk.services.subject_access import SubjectAccessService
@@ -397,6 +398,7 @@ SERVICES = (
     CallService,
     ClosureService,
     RefusedChangeService,
+    PrintQueueService,
 )
 READS = {
     "CaseloadService": {
@@ -438,7 +440,9 @@ READS = {
         "card", "card_sheet", "key_fobs", "letter", "letter_for_carer", "letter_for_conversation",
         "live_cards_of",
         "pending_cards", "plan", "sign_in", "sign_in_for_carer", "support_plan",
+        "why_not_printable",
     },
+    "PrintQueueService": {"checked", "listed", "rows"},
     "SubjectAccessService": {"gather", "render_pdf"},
 }  # fmt: skip
 
