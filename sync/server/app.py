@@ -55,6 +55,7 @@ from sync.server.json_requests import JsonRoute
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
+from sync.server.reports.facts import ensure_current as ensure_report_facts
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
@@ -108,6 +109,8 @@ class Services:
             self.store.close()
             raise
         self.keyring = self.store.keyring
+        # Report columns for records stored before this server version (issue 11).
+        ensure_report_facts(self.store)
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
         self.push = PushPipeline(self.store)
         self.pull = PullService(self.store)
