@@ -5,6 +5,7 @@
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
     carer-desk-server audit-export --out FILE
     carer-desk-server seed-demo
+    carer-desk-server report quarterly|drill ...   (sync/server/reports/cli.py)
 
 Passwords come from the environment variable CARER_DESK_PASSWORD or standard input, never
 from an argument (arguments show up in ``ps`` and shell history). Exit status 0 on
@@ -25,6 +26,7 @@ from pathlib import Path
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.errors import AdminError
+from sync.server.reports.cli import add_report_parsers
 from sync.server.run_lock import DatabaseLock, hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
 from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, DatabasePool, ServerSettings
@@ -125,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("audit-export", help="write the audit trail as JSON Lines")
     export.add_argument("--out", type=Path, required=True)
     sub.add_parser("seed-demo", help=f"add one demo user per role (password {DEMO_PASSWORD!r})")
+    # Commands of their own modules register themselves (issue 11).
+    add_report_parsers(sub)
     return parser
 
 
@@ -288,6 +292,9 @@ def run(args: argparse.Namespace) -> int:
         return _serve(settings, host, port)
     store = _open_store(settings)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(args, store))
         if command == "create-user":
             password = read_password()
             _create_user(

@@ -55,7 +55,9 @@ from sync.server.json_requests import JsonRoute
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
+from sync.server.reports.desk import ReportDesk
 from sync.server.reports.facts import ensure_current as ensure_report_facts
+from sync.server.reports.routes import router as report_router
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
@@ -117,6 +119,7 @@ class Services:
         self.conflicts = ConflictDesk(self.store)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store)
+        self.reports = ReportDesk(self.store, today)
 
     def close(self) -> None:
         self.store.close()
@@ -201,6 +204,8 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error handling a request")
         return _error(500, "The server hit an unexpected error; it has been logged. Try again.")
+
+    app.include_router(report_router, responses=_ERRORS)
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:

@@ -57,6 +57,8 @@ OPERATIONS = [
     "POST /v1/conflicts/{conflict_id}/resolve",
     "POST /v1/payments/{payment_id}/decision",
     "GET /v1/cards/{number}",
+    "GET /v1/reports/quarterly",
+    "GET /v1/reports/quarterly/drill",
 ]
 # Invalid (negative) requests only exist for operations that take some input.
 WITHOUT_INPUT = {"GET /v1/health", "GET /v1/me", "GET /v1/conflicts"}
@@ -103,6 +105,8 @@ def test_the_openapi_description_names_every_endpoint(api_harness: Harness) -> N
         "/v1/conflicts/{conflict_id}/resolve",
         "/v1/payments/{payment_id}/decision",
         "/v1/cards/{number}",
+        "/v1/reports/quarterly",
+        "/v1/reports/quarterly/drill",
     }
 
 

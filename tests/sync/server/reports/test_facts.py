@@ -32,24 +32,33 @@ def test_a_stored_record_gets_its_report_columns_and_a_tombstone_removes_them(st
         worker="amy",
     )
     talk = make.completed_conversation(
-        carer, mode=ConversationMode.PHONE, started_on=date(2024, 3, 5),
+        carer,
+        mode=ConversationMode.PHONE,
+        started_on=date(2024, 3, 5),
         completed_on=date(2024, 3, 6),
-    )  # fmt: skip
+    )
     put(store, carer, talk)
     facts = _facts(store)
     row = facts[carer.id]
     assert (row["kind"], row["team"], row["district"], row["worker"]) == (
-        "carer", "north", "cherwell", "amy",
-    )  # fmt: skip
+        "carer",
+        "north",
+        "cherwell",
+        "amy",
+    )
     assert (row["referral_on"], row["referral_source"], row["contacted_on"]) == (
-        date(2024, 2, 29), "self", date(2024, 3, 4),
-    )  # fmt: skip
+        date(2024, 2, 29),
+        "self",
+        date(2024, 3, 4),
+    )
     assert row["parent_carer"] is True and row["gp_registered"] is False
     assert row["adult_on"] is None  # an adult's date of birth stays sealed
     talk_row = facts[talk.id]
     assert (talk_row["carer_id"], talk_row["mode"], talk_row["assessment"]) == (
-        carer.id, "phone", True,
-    )  # fmt: skip
+        carer.id,
+        "phone",
+        True,
+    )
     assert talk_row["completed_on"] == date(2024, 3, 6)
     assert talk_row["wellbeing_score"] is not None and talk_row["wellbeing_max"] > 0
     tombstone(store, "conversation", talk.id)

@@ -1,0 +1,165 @@
+"""The reports as the server offers them, to the command line and the HTTP API alike:
+who may ask, in which format, and the audit entry every report and drill-down leaves.
+
+Reports are for the service manager (the ``admin`` role); the wellbeing budget is also
+for payments approvers, who decide against it. A drill-down names records, so it is
+for the service manager only and each one is audited with the figure and the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from carer_desk.rules.financial_year import financial_year_of
+from carer_desk.rules.reporting import (
+    DEFAULT_SUPPRESS_BELOW,
+    Audience,
+    Report,
+    check_threshold,
+    report_csv,
+    report_json,
+)
+from carer_desk.rules.working_days import BankHolidayCalendar, calendar_for
+from sync.protocol import Role
+from sync.server.errors import BadRequest, Forbidden, NotFound
+from sync.server.reports.quarterly import UnknownFigure, drill_down, quarterly_report
+
+REPORT_ROLES = frozenset({Role.ADMIN})
+BUDGET_ROLES = frozenset({Role.ADMIN, Role.PAYMENTS_APPROVER})
+#: Financial years a report may ask for: the bank-holiday data covers 2010 to 2030.
+EARLIEST_YEAR = 2010
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    PDF = "pdf"
+
+
+MEDIA_TYPES = {
+    Format.JSON: "application/json",
+    Format.CSV: "text/csv",
+    Format.PDF: "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    media_type: str
+    filename: str
+
+
+def require_role(role: Role | str, allowed: frozenset[Role], what: str) -> None:
+    if Role(role) not in allowed:
+        names = " or ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"{what} are for the {names} role; ask the service manager.")
+
+
+def render(report: Report, fmt: Format, stem: str) -> Rendered:
+    if fmt is Format.CSV:
+        body = report_csv(report)
+    elif fmt is Format.PDF:
+        from carer_desk.printing.report_pdf import render_report
+
+        body = render_report(report)
+    else:
+        import json
+
+        body = json.dumps(report_json(report), ensure_ascii=False, indent=1).encode("utf-8")
+    return Rendered(body, MEDIA_TYPES[fmt], f"{stem}.{fmt.value}")
+
+
+class ReportDesk:
+    def __init__(
+        self,
+        store: Any,
+        today: Callable[[], date],
+        calendar: BankHolidayCalendar | None = None,
+    ) -> None:
+        self.store = store
+        self.today = today
+        self.calendar = calendar or calendar_for()
+
+    def _check_period(self, fy: int, quarter: int) -> None:
+        latest = financial_year_of(self.today()).start.year
+        if not EARLIEST_YEAR <= fy <= latest:
+            raise BadRequest(
+                f"Give a financial year from {EARLIEST_YEAR} to {latest} (the year it starts "
+                f"in: 2024 for 2024/25)."
+            )
+        if quarter not in (1, 2, 3, 4):
+            raise BadRequest("A quarter is 1 (Apr–Jun), 2 (Jul–Sep), 3 (Oct–Dec) or 4 (Jan–Mar).")
+
+    def quarterly(
+        self,
+        actor: str,
+        role: Role | str,
+        fy: int,
+        quarter: int,
+        *,
+        audience: Audience = Audience.INTERNAL,
+        suppress_below: int = DEFAULT_SUPPRESS_BELOW,
+        fmt: Format = Format.JSON,
+        device_id: str | None = None,
+    ) -> Rendered:
+        require_role(role, REPORT_ROLES, "Contract reports")
+        self._check_period(fy, quarter)
+        try:
+            threshold = check_threshold(suppress_below)
+        except Exception as exc:
+            raise BadRequest(str(exc)) from None
+        report = quarterly_report(self.store, fy, quarter, self.calendar, as_of=self.today())
+        report = report.for_audience(audience, threshold)
+        self.store.audit(
+            actor=actor,
+            action="report",
+            device_id=device_id,
+            details={
+                "report": "quarterly",
+                "financial_year": fy,
+                "quarter": quarter,
+                "audience": audience.value,
+                "format": fmt.value,
+            },
+        )
+        return render(report, fmt, f"contract-report-{fy}-q{quarter}-{audience.value}")
+
+    def drill(
+        self,
+        actor: str,
+        role: Role | str,
+        fy: int,
+        quarter: int,
+        key: str,
+        *,
+        year_to_date: bool = False,
+        device_id: str | None = None,
+    ) -> dict[str, Any]:
+        require_role(role, REPORT_ROLES, "Drill-downs to records")
+        self._check_period(fy, quarter)
+        try:
+            period, rows = drill_down(
+                self.store,
+                fy,
+                quarter,
+                key,
+                self.calendar,
+                as_of=self.today(),
+                year_to_date=year_to_date,
+            )
+        except UnknownFigure:
+            raise NotFound(
+                f"The report has no figure {key!r}; the figure keys are in the report's JSON."
+            ) from None
+        self.store.audit(
+            actor=actor,
+            action="report-drill",
+            device_id=device_id,
+            details={"figure": key, "period": period.label, "records": len(rows)},
+        )
+        return {"figure": key, "period": period.to_json(), "records": rows}
