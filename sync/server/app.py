@@ -119,7 +119,9 @@ class Services:
         self.conflicts = ConflictDesk(self.store)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store)
-        self.reports = ReportDesk(self.store, today)
+        self.reports = ReportDesk(
+            self.store, today, annual_budget_pence=settings.payments.annual_budget_pence
+        )
 
     def close(self) -> None:
         self.store.close()

@@ -176,6 +176,8 @@ report_facts = Table(
     Column("gp_encouraged_on", Date, nullable=True),
     Column("closed_on", Date, nullable=True),
     Column("adult_on", Date, nullable=True),  # 18th birthday, kept for young carers only
+    # Across the carer's records, kept by the store on every write touching the carer:
+    Column("first_assessed_on", Date, nullable=True),  # first completed assessment
     # conversation
     Column("started_on", Date, nullable=True),
     Column("completed_on", Date, nullable=True),
@@ -186,6 +188,8 @@ report_facts = Table(
     Column("review_due_on", Date, nullable=True),  # conversation or plan review date
     Column("wellbeing_score", Integer, nullable=True),
     Column("wellbeing_max", Integer, nullable=True),
+    Column("previous_score", Integer, nullable=True),  # the carer's check before this one
+    Column("previous_max", Integer, nullable=True),
     Column("goals_total", Integer, nullable=True),
     Column("goals_attained", Integer, nullable=True),
     # payment request (and a card's status)
@@ -211,4 +215,5 @@ report_facts = Table(
     Index("ix_report_facts_kind_session_id", "kind", "session_id"),
     Index("ix_report_facts_carer_kind", "carer_id", "kind"),
     Index("ix_report_facts_kind_team", "kind", "team"),
+    Index("ix_report_facts_kind_first_assessed", "kind", "first_assessed_on"),
 )

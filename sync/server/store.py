@@ -41,7 +41,7 @@ from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
 from sync.server.pull_scope import PullScope
-from sync.server.reports.facts import facts_rows, retag_facts, write_facts
+from sync.server.reports.facts import retag_facts, store_facts
 from sync.server.settings import DatabasePool
 
 log = logging.getLogger(__name__)
@@ -782,7 +782,7 @@ class SqlTransaction:
         _UPDATE_RECORD.execute(self.conn, list(updates.values()))
         _INSERT_VERSION.execute(self.conn, version_rows)
         # The clear report columns commit with the versions they are derived from.
-        write_facts(self.conn, facts_rows(versions, now.date()))
+        store_facts(self.conn, versions, now.date())
         return written
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int:

@@ -5,6 +5,8 @@ names ``admin-cli``).
     carer-desk-server report quarterly --fy 2024 --quarter 1 [--format json|csv|pdf]
         [--external [--suppress-below N]] [--out FILE]
     carer-desk-server report drill --fy 2024 --quarter 1 --key waiting_list.overdue [--ytd]
+    carer-desk-server report budget [--fy 2024]
+    carer-desk-server report queues [--team north]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sync.protocol import Role
 from sync.server.payments import service_today
 from sync.server.reports.desk import Format, ReportDesk
 from sync.server.reports.facts import ensure_current
+from sync.server.settings import PaymentRules
 
 ACTOR = "admin-cli"
 
@@ -42,6 +45,12 @@ def add_report_parsers(sub: argparse._SubParsersAction) -> None:
     drill.add_argument("--key", required=True, help="a figure key, e.g. waiting_list.overdue")
     drill.add_argument("--ytd", action="store_true", help="the year to date, not the quarter")
     drill.set_defaults(handler=cmd_drill)
+    budget = rsub.add_parser("budget", help="the wellbeing budget and its forecast")
+    budget.add_argument("--fy", type=int, default=None, help="default: the current year")
+    budget.set_defaults(handler=cmd_budget)
+    queues = rsub.add_parser("queues", help="work queues per team and worker")
+    queues.add_argument("--team", default=None)
+    queues.set_defaults(handler=cmd_queues)
 
 
 def _period(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +60,7 @@ def _period(parser: argparse.ArgumentParser) -> None:
 
 def _desk(store: Any) -> ReportDesk:
     ensure_current(store)
-    return ReportDesk(store, service_today)
+    return ReportDesk(store, service_today, annual_budget_pence=PaymentRules().annual_budget_pence)
 
 
 def write_output(body: bytes, out: Path | None) -> None:
@@ -94,5 +103,19 @@ def cmd_drill(args: argparse.Namespace, store: Any) -> int:
     answer = _desk(store).drill(
         ACTOR, Role.ADMIN, args.fy, args.quarter, args.key, year_to_date=args.ytd
     )
+    print(json.dumps(answer, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_budget(args: argparse.Namespace, store: Any) -> int:
+    answer = _desk(store).budget(ACTOR, Role.ADMIN, args.fy)
+    if answer["warning"]:
+        print(answer["warning"], file=sys.stderr)
+    print(json.dumps(answer, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_queues(args: argparse.Namespace, store: Any) -> int:
+    answer = _desk(store).queues(ACTOR, Role.ADMIN, None, args.team)
     print(json.dumps(answer, ensure_ascii=False, indent=1))
     return 0

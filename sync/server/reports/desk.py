@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from carer_desk.rules.budget import DEFAULT_ANNUAL_BUDGET_PENCE
 from carer_desk.rules.financial_year import financial_year_of
 from carer_desk.rules.reporting import (
     DEFAULT_SUPPRESS_BELOW,
@@ -26,7 +27,9 @@ from carer_desk.rules.reporting import (
 from carer_desk.rules.working_days import BankHolidayCalendar, calendar_for
 from sync.protocol import Role
 from sync.server.errors import BadRequest, Forbidden, NotFound
+from sync.server.reports.budget import budget_for_year, budget_json
 from sync.server.reports.quarterly import UnknownFigure, drill_down, quarterly_report
+from sync.server.reports.queues import queue_counts, work_queues
 
 REPORT_ROLES = frozenset({Role.ADMIN})
 BUDGET_ROLES = frozenset({Role.ADMIN, Role.PAYMENTS_APPROVER})
@@ -80,10 +83,13 @@ class ReportDesk:
         store: Any,
         today: Callable[[], date],
         calendar: BankHolidayCalendar | None = None,
+        *,
+        annual_budget_pence: int = DEFAULT_ANNUAL_BUDGET_PENCE,
     ) -> None:
         self.store = store
         self.today = today
         self.calendar = calendar or calendar_for()
+        self.annual_budget_pence = annual_budget_pence
 
     def _check_period(self, fy: int, quarter: int) -> None:
         latest = financial_year_of(self.today()).start.year
@@ -163,3 +169,53 @@ class ReportDesk:
             details={"figure": key, "period": period.label, "records": len(rows)},
         )
         return {"figure": key, "period": period.to_json(), "records": rows}
+
+    def budget(
+        self, actor: str, role: Role | str, fy: int | None = None, *, device_id: str | None = None
+    ) -> dict[str, Any]:
+        """The wellbeing budget of a financial year (default: the current one), with the
+        forecast and its warning: for approvers and the service manager."""
+        require_role(role, BUDGET_ROLES, "The wellbeing budget figures")
+        today = self.today()
+        year = fy if fy is not None else financial_year_of(today).start.year
+        self._check_period(year, 1)
+        position = budget_for_year(
+            self.store, year, as_of=today, annual_budget_pence=self.annual_budget_pence
+        )
+        self.store.audit(
+            actor=actor,
+            action="report",
+            device_id=device_id,
+            details={"report": "budget", "financial_year": year},
+        )
+        return budget_json(position)
+
+    def queues(
+        self,
+        actor: str,
+        role: Role | str,
+        user_team: str | None,
+        team: str | None = None,
+        *,
+        device_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Work queues: every team for the service manager; an outreach worker's own team."""
+        if Role(role) == Role.OUTREACH_WORKER:
+            if user_team is None or (team is not None and team != user_team):
+                raise Forbidden("Outreach workers see their own team's work queues only.")
+            team = user_team
+        else:
+            require_role(role, REPORT_ROLES, "Work queues across teams")
+        items = work_queues(self.store, self.calendar, as_of=self.today(), team=team)
+        self.store.audit(
+            actor=actor,
+            action="report",
+            device_id=device_id,
+            details={"report": "queues", "team": team, "items": len(items)},
+        )
+        return {
+            "as_of": self.today().isoformat(),
+            "team": team,
+            "counts": queue_counts(items),
+            "items": [i.to_json() for i in items],
+        }

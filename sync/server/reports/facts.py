@@ -13,11 +13,11 @@ What the columns reveal, and what they never hold, is in docs/threat-model.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from carer_desk.records.conversation import WellbeingScale
 from carer_desk.records.kinds import RecordKind
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 #: Raise when :func:`derive` changes: servers rebuild the table at their next start.
 FACTS_VERSION = 1
 VERSION_COUNTER = "report_facts_version"
-COLUMNS = tuple(c.name for c in t.report_facts.columns)
+COLUMNS = tuple(col.name for col in t.report_facts.columns)
+c = t.report_facts.c
 _OUTCOMES = 8  # reg. 3(3)(a)-(h): a lawful assessment assesses every one
 _ATTAINED = frozenset({"achieved", "exceeded"})
 _SCORES = {s.value: s.score for s in WellbeingScale}
@@ -179,6 +180,90 @@ def write_facts(conn: Connection, rows: Mapping[str, dict[str, Any] | None]) -> 
         conn.execute(insert(t.report_facts), fresh)
 
 
+def relink(conn: Connection, carer_ids: Iterable[str | None]) -> None:
+    """Recompute the columns that look across a carer's records: the carer's first
+    completed assessment, and each wellbeing check's previous check. Run after every
+    write touching a carer or a conversation, so a report reads them from the period's
+    rows alone (waits and improvement without scanning every carer's history)."""
+    ids = sorted({i for i in carer_ids if i})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            select(
+                c.record_id,
+                c.carer_id,
+                c.kind,
+                c.completed_on,
+                c.assessment,
+                c.is_review,
+                c.wellbeing_score,
+                c.wellbeing_max,
+                c.previous_score,
+                c.previous_max,
+                c.first_assessed_on,
+            ).where(c.carer_id.in_(chunk), c.kind.in_(("carer", "conversation")))
+        ).all()
+        by_carer: dict[str, list[Any]] = {}
+        for row in rows:
+            by_carer.setdefault(row.carer_id, []).append(row)
+        firsts, previous = [], []
+        for items in by_carer.values():
+            talks = sorted(
+                (r for r in items if r.kind == "conversation" and r.completed_on is not None),
+                key=lambda r: (r.completed_on, r.record_id),
+            )
+            first = min(
+                (r.completed_on for r in talks if r.assessment and not r.is_review), default=None
+            )
+            firsts.extend(
+                {"rid": r.record_id, "first": first}
+                for r in items
+                if r.kind == "carer" and r.first_assessed_on != first
+            )
+            before: tuple[int | None, int | None] = (None, None)
+            for r in talks:
+                if r.wellbeing_score is None:
+                    continue
+                if (r.previous_score, r.previous_max) != before:
+                    previous.append({"rid": r.record_id, "ps": before[0], "pm": before[1]})
+                before = (r.wellbeing_score, r.wellbeing_max)
+        if firsts:
+            conn.execute(_SET_FIRST, firsts)
+        if previous:
+            conn.execute(_SET_PREVIOUS, previous)
+
+
+_SET_FIRST = (
+    update(t.report_facts)
+    .where(c.record_id == bindparam("rid"))
+    .values(first_assessed_on=bindparam("first"))
+)
+_SET_PREVIOUS = (
+    update(t.report_facts)
+    .where(c.record_id == bindparam("rid"))
+    .values(previous_score=bindparam("ps"), previous_max=bindparam("pm"))
+)
+
+
+def relink_all(conn: Connection) -> None:
+    carers = conn.execute(select(c.record_id).where(c.kind == "carer")).scalars().all()
+    relink(conn, carers)
+
+
+def store_facts(conn: Connection, versions: Sequence[Any], today: date) -> None:
+    """The report rows of a batch of :class:`~sync.server.store.NewVersion` (the last
+    version of a record wins), then the cross-record columns of the carers they touch."""
+    write_facts(conn, facts_rows(versions, today))
+    relink(
+        conn,
+        (
+            v.record_id if v.kind == RecordKind.CARER.value else v.ownership.carer_id
+            for v in versions
+            if v.kind in (RecordKind.CARER.value, RecordKind.CONVERSATION.value)
+        ),
+    )
+
+
 def retag_facts(conn: Connection, carer_id: str, team: str | None) -> None:
     """A carer moved team: their records' facts move with them."""
     conn.execute(
@@ -227,6 +312,7 @@ def ensure_current(store: Any) -> int:
             write_facts(conn, rows)
             derived += len(page)
             last = page[-1].record_id
+        relink_all(conn)
         conn.execute(delete(t.counters).where(counter.name == VERSION_COUNTER))
         conn.execute(insert(t.counters).values(name=VERSION_COUNTER, value=FACTS_VERSION))
     log.info("report columns derived for %d records (version %d)", derived, FACTS_VERSION)

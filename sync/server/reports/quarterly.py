@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.sql import Select
 
 from carer_desk.records.carer import ReferralSource
@@ -215,52 +215,29 @@ class ContractFigures:
     def waits(self) -> list[tuple[str, int]]:
         """(carer id, calendar days from referral to first assessment) for carers whose
         first assessment was completed in the period."""
-        firsts = (
-            select(c.carer_id, func.min(c.completed_on).label("first_on"))
-            .where(
-                c.kind == "conversation",
-                c.assessment.is_(True),
-                c.is_review.is_(False),
-                c.completed_on <= self.period.end,
-            )
-            .group_by(c.carer_id)
-            .having(func.min(c.completed_on) >= self.period.start)
-            .subquery()
-        )
-        carer = F.alias("carer")
         rows = self.conn.execute(
-            select(firsts.c.carer_id, firsts.c.first_on, carer.c.referral_on).select_from(
-                firsts.join(
-                    carer, and_(carer.c.record_id == firsts.c.carer_id, carer.c.kind == "carer")
-                )
+            select(c.record_id, c.first_assessed_on, c.referral_on).where(
+                c.kind == "carer",
+                _in(c.first_assessed_on, self.period),
+                c.referral_on.is_not(None),
             )
         ).all()
         self.rows_read += len(rows)
         return sorted(
-            (r.carer_id, (_as_date(r.first_on) - _as_date(r.referral_on)).days)
+            (r.record_id, (_as_date(r.first_assessed_on) - _as_date(r.referral_on)).days)
             for r in rows
-            if r.referral_on is not None
         )
 
     def wellbeing_changes(self) -> list[tuple[str, bool]]:
-        """(carer id, improved) for carers with a check in the period and one before it."""
-        in_period = select(c.carer_id).where(
-            c.kind == "conversation",
-            c.wellbeing_score.is_not(None),
-            _in(c.completed_on, self.period),
-        )
-        order = (c.completed_on, c.record_id)
-        scored = (
+        """(carer id, improved) for carers whose latest wellbeing check in the period
+        follows an earlier check (``previous_score``, kept by the store)."""
+        latest = (
             select(
                 c.carer_id,
                 c.wellbeing_score.label("score"),
                 c.wellbeing_max.label("most"),
-                func.lag(c.wellbeing_score)
-                .over(partition_by=c.carer_id, order_by=order)
-                .label("before"),
-                func.lag(c.wellbeing_max)
-                .over(partition_by=c.carer_id, order_by=order)
-                .label("before_most"),
+                c.previous_score.label("before"),
+                c.previous_max.label("before_most"),
                 func.row_number()
                 .over(partition_by=c.carer_id, order_by=(c.completed_on.desc(), c.record_id.desc()))
                 .label("latest"),
@@ -268,18 +245,19 @@ class ContractFigures:
             .where(
                 c.kind == "conversation",
                 c.wellbeing_score.is_not(None),
-                c.completed_on <= self.period.end,
-                c.carer_id.in_(in_period),
+                _in(c.completed_on, self.period),
             )
             .subquery()
         )
         rows = self.conn.execute(
-            select(scored).where(scored.c.latest == 1, scored.c.before.is_not(None))
+            select(latest).where(latest.c.latest == 1, latest.c.before.is_not(None))
         ).all()
         self.rows_read += len(rows)
         # Compared as shares of each check's maximum (a template may change its statements).
         return sorted(
-            (r.carer_id, r.score * r.before_most > r.before * r.most) for r in rows if r.most
+            (r.carer_id, r.score * r.before_most > r.before * r.most)
+            for r in rows
+            if r.most and r.before_most
         )
 
     # --- the figures ----------------------------------------------------------------------

@@ -94,3 +94,24 @@ def drill(
         year_to_date=year_to_date,
         device_id=who.device_id,
     )
+
+
+@router.get("/budget")
+def budget(
+    who: Who,
+    reports: Desk,
+    fy: Annotated[int | None, Query(description="default: the current financial year")] = None,
+) -> dict:
+    """The wellbeing budget: paid and committed per quarter, funder, purpose and district,
+    forecast outturn and its warning (payments approvers and the service manager)."""
+    return reports.budget(who.username, who.role, fy, device_id=who.device_id)
+
+
+@router.get("/queues")
+def queues(
+    who: Who,
+    reports: Desk,
+    team: Annotated[str | None, Query(max_length=16)] = None,
+) -> dict:
+    """Work queues per team and worker (the service manager; an outreach worker's own team)."""
+    return reports.queues(who.username, who.role, who.team, team, device_id=who.device_id)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("gp_encouraged_on", sa.Date, nullable=True),
         sa.Column("closed_on", sa.Date, nullable=True),
         sa.Column("adult_on", sa.Date, nullable=True),
+        sa.Column("first_assessed_on", sa.Date, nullable=True),
         sa.Column("started_on", sa.Date, nullable=True),
         sa.Column("completed_on", sa.Date, nullable=True),
         sa.Column("mode", sa.String(32), nullable=True),
@@ -45,6 +46,8 @@ def upgrade() -> None:
         sa.Column("review_due_on", sa.Date, nullable=True),
         sa.Column("wellbeing_score", sa.Integer, nullable=True),
         sa.Column("wellbeing_max", sa.Integer, nullable=True),
+        sa.Column("previous_score", sa.Integer, nullable=True),
+        sa.Column("previous_max", sa.Integer, nullable=True),
         sa.Column("goals_total", sa.Integer, nullable=True),
         sa.Column("goals_attained", sa.Integer, nullable=True),
         sa.Column("amount_pence", sa.Integer, nullable=True),
@@ -63,6 +66,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_facts_carer_kind", "report_facts", ["carer_id", "kind"])
     op.create_index("ix_report_facts_kind_completed", "report_facts", ["kind", "completed_on"])
+    op.create_index(
+        "ix_report_facts_kind_first_assessed", "report_facts", ["kind", "first_assessed_on"]
+    )
     op.create_index("ix_report_facts_kind_paid", "report_facts", ["kind", "paid_on"])
     op.create_index("ix_report_facts_kind_referral", "report_facts", ["kind", "referral_on"])
     op.create_index("ix_report_facts_kind_session", "report_facts", ["kind", "session_on"])
