@@ -59,6 +59,8 @@ OPERATIONS = [
     "GET /v1/cards/{number}",
     "GET /v1/reports/quarterly",
     "GET /v1/reports/quarterly/drill",
+    "GET /v1/reports/budget",
+    "GET /v1/reports/queues",
 ]
 # Invalid (negative) requests only exist for operations that take some input.
 WITHOUT_INPUT = {"GET /v1/health", "GET /v1/me", "GET /v1/conflicts"}
@@ -107,6 +109,8 @@ def test_the_openapi_description_names_every_endpoint(api_harness: Harness) -> N
         "/v1/cards/{number}",
         "/v1/reports/quarterly",
         "/v1/reports/quarterly/drill",
+        "/v1/reports/budget",
+        "/v1/reports/queues",
     }
 
 

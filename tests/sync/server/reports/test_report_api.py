@@ -82,3 +82,16 @@ def test_a_year_outside_the_data_is_a_clear_error(office):
     answer = admin.get("/v1/reports/quarterly", params={"fy": 2031, "quarter": 1})
     assert answer.status_code == 400
     assert f"to {date(2024, 4, 1).year}" in answer.json()["detail"]
+
+
+def test_the_budget_and_work_queues_over_the_api(office):
+    approver = office.device("approver", Role.PAYMENTS_APPROVER)
+    budget = approver.get("/v1/reports/budget", params={"fy": 2023})
+    assert budget.status_code == 200, budget.text
+    assert budget.json()["paid_pence"] == 42_500
+    worker = office.device("amy", Role.OUTREACH_WORKER, "north")
+    queues = worker.get("/v1/reports/queues")
+    assert queues.status_code == 200, queues.text
+    assert {i["team"] for i in queues.json()["items"]} == {"north"}
+    assert worker.get("/v1/reports/queues", params={"team": "south"}).status_code == 403
+    assert worker.get("/v1/reports/budget").status_code == 403
