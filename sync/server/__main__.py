@@ -5,7 +5,8 @@
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
     carer-desk-server audit-export --out FILE
     carer-desk-server seed-demo
-    carer-desk-server report quarterly|drill ...   (sync/server/reports/cli.py)
+    carer-desk-server report quarterly|drill|budget|queues ...   (sync/server/reports/cli.py)
+    carer-desk-server audit|retention|dp ...   (sync/server/data_protection/cli.py)
 
 Passwords come from the environment variable CARER_DESK_PASSWORD or standard input, never
 from an argument (arguments show up in ``ps`` and shell history). Exit status 0 on
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
+from sync.server.data_protection.cli import add_data_protection_parsers
 from sync.server.errors import AdminError
 from sync.server.reports.cli import add_report_parsers
 from sync.server.run_lock import DatabaseLock, hold_exclusive
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help=f"add one demo user per role (password {DEMO_PASSWORD!r})")
     # Commands of their own modules register themselves (issue 11).
     add_report_parsers(sub)
+    add_data_protection_parsers(sub)
     return parser
 
 

@@ -217,3 +217,22 @@ report_facts = Table(
     Index("ix_report_facts_kind_team", "kind", "team"),
     Index("ix_report_facts_kind_first_assessed", "kind", "first_assessed_on"),
 )
+
+# Data protection (issue 11). The audit chain: a keyed hash link per audit entry, appended
+# in order by a sealing step (export, verify, the retention job), so altering or removing
+# a sealed entry is detected and named. Legal holds stop the retention job for a carer.
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("link", String(64), nullable=False),
+)
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("carer_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(64), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+)
