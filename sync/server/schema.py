@@ -216,6 +216,7 @@ report_facts = Table(
     Index("ix_report_facts_carer_kind", "carer_id", "kind"),
     Index("ix_report_facts_kind_team", "kind", "team"),
     Index("ix_report_facts_kind_first_assessed", "kind", "first_assessed_on"),
+    Index("ix_report_facts_kind_gp_encouraged", "kind", "gp_encouraged_on"),
 )
 
 # Data protection (issue 11). The audit chain: a keyed hash link per audit entry, appended

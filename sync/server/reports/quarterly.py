@@ -90,11 +90,16 @@ class ContractFigures:
 
     # --- populations (each a SELECT of report rows; record_id first) -----------------
 
+    # Populations select only the columns a figure groups or sums by: a count over every
+    # report column made SQLite read each whole row.
+    def _rows(self) -> Select:
+        return select(c.record_id, c.carer_id, c.referral_source, c.mode, c.purpose, c.amount_pence)
+
     def _carers_referred(self) -> Select:
-        return select(F).where(c.kind == "carer", _in(c.referral_on, self.period))
+        return self._rows().where(c.kind == "carer", _in(c.referral_on, self.period))
 
     def _assessments(self) -> Select:
-        return select(F).where(
+        return self._rows().where(
             c.kind == "conversation",
             c.assessment.is_(True),
             c.is_review.is_(False),
@@ -102,12 +107,12 @@ class ContractFigures:
         )
 
     def _reviews(self) -> Select:
-        return select(F).where(
+        return self._rows().where(
             c.kind == "conversation", c.is_review.is_(True), _in(c.completed_on, self.period)
         )
 
     def _paid(self) -> Select:
-        return select(F).where(
+        return self._rows().where(
             c.kind == "payment_request",
             c.status == PaymentStatus.PAID.value,
             _in(c.paid_on, self.period),
@@ -143,7 +148,7 @@ class ContractFigures:
 
     def _gp_registered(self) -> Select:
         end = self.period.end
-        return select(F).where(
+        return self._rows().where(
             c.kind == "carer",
             c.referral_on <= end,
             _open_at(end),
@@ -151,7 +156,7 @@ class ContractFigures:
         )
 
     def _gp_encouraged(self) -> Select:
-        return select(F).where(c.kind == "carer", _in(c.gp_encouraged_on, self.period))
+        return self._rows().where(c.kind == "carer", _in(c.gp_encouraged_on, self.period))
 
     def _self_assessments(self) -> Select:
         return select(c.record_id, c.started_on, c.reviewed_on).where(

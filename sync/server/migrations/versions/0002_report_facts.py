@@ -70,6 +70,9 @@ def upgrade() -> None:
         "ix_report_facts_kind_first_assessed", "report_facts", ["kind", "first_assessed_on"]
     )
     op.create_index("ix_report_facts_kind_paid", "report_facts", ["kind", "paid_on"])
+    op.create_index(
+        "ix_report_facts_kind_gp_encouraged", "report_facts", ["kind", "gp_encouraged_on"]
+    )
     op.create_index("ix_report_facts_kind_referral", "report_facts", ["kind", "referral_on"])
     op.create_index("ix_report_facts_kind_session", "report_facts", ["kind", "session_on"])
     op.create_index("ix_report_facts_kind_session_id", "report_facts", ["kind", "session_id"])
