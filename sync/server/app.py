@@ -46,6 +46,7 @@ from sync.protocol import (
 )
 from sync.server.access import Principal
 from sync.server.access_log import AccessLog
+from sync.server.admin.routes import router as admin_router
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
@@ -208,6 +209,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         return _error(500, "The server hit an unexpected error; it has been logged. Try again.")
 
     app.include_router(report_router, responses=_ERRORS)
+    app.include_router(admin_router, responses=_ERRORS)
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:
