@@ -170,7 +170,7 @@ class Statements:
         self.on = False
         event.listen(store.engine, "before_cursor_execute", self._catch)
 
-    def _catch(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def _catch(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.on and statement.lstrip().upper().startswith("SELECT"):
             self.caught.append((statement, parameters))
 
