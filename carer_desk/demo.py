@@ -35,6 +35,7 @@ from carer_desk.records.contact_details import ContactDetails, PreferredChannel
 from carer_desk.records.conversation import (
     ActionTag,
     CarerOutcome,
+    ConversationMode,
     ConversationStatus,
     GoalAttainment,
     GuidedConversation,
@@ -168,6 +169,9 @@ class DemoMaker:
         self.template_id, self.template_version = template.id, template.version
         self.statement_ids = tuple(s.id for s in template.wellbeing_statements)
         self.issued_numbers: set[str] = set()
+        # The contract-KPI inputs (issue 11) draw from their own stream, so adding them
+        # left every other record a seed gives as it was.
+        self.kpi_rng = random.Random(hash(rng.getstate()))  # ints hash the same every run
 
     def day(self, days_ago_max: int, days_ago_min: int = 0) -> date:
         return self.today - timedelta(days=self.rng.randint(days_ago_min, days_ago_max))
@@ -193,6 +197,16 @@ class DemoMaker:
         town, district_code, district, team = rng.choice(PLACES)
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         referral = make.referral(self.day(900, 30), source=rng.choice(list(ReferralSource)))
+        kpi = self.kpi_rng
+        if kpi.random() < 0.9:  # most were contacted, a few late; the rest still wait
+            contacted = referral.date + timedelta(days=kpi.choice((0, 1, 2, 3, 5, 7, 12)))
+            referral = replace(referral, contacted_on=min(contacted, self.today))
+        registered = rng.choice((True, False, None))
+        encouraged = (
+            min(referral.date + timedelta(days=kpi.randint(0, 30)), self.today)
+            if registered is not True and kpi.random() < 0.6
+            else None
+        )
         outward = f"{district_code} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         postcode = outward + rng.choice("ABDEFGHJLNPQRSTUWXYZ")
         person = make.cared_for_person(
@@ -221,7 +235,8 @@ class DemoMaker:
             language="English" if rng.random() < 0.9 else "Polish",
             accessible_formats=(AccessibleFormat.LARGE_PRINT,) if rng.random() < 0.1 else (),
             gp_practice=f"{town} Health Centre",
-            registered_with_gp_as_carer=rng.choice((True, False, None)),
+            registered_with_gp_as_carer=registered,
+            encouraged_to_register_with_gp_on=encouraged,
             employment_status=rng.choice(list(EmploymentStatus)),
             carer_types=tuple(rng.sample(list(CarerType), rng.randint(1, 2))),
             hours_of_care_per_week=rng.choice((10, 20, 35, 50, 70, 100)),
@@ -240,7 +255,13 @@ class DemoMaker:
         """stage 0: draft; 1: complete at stage 1; 2: urgent support draft; 3: full."""
         rng = self.rng
         started = self.day(300, 1)
+        kpi = self.kpi_rng
+        mode = kpi.choices(list(ConversationMode), weights=(6, 3, 1, 2))[0]
+        extra: dict[str, Any] = {"mode": mode, "is_review": stage == 1 and kpi.random() < 0.4}
+        if mode == ConversationMode.SELF_ASSESSMENT and kpi.random() < 0.85:
+            extra["reviewed_on"] = min(started + timedelta(days=kpi.randint(0, 5)), self.today)
         base: dict[str, Any] = dict(
+            **extra,
             template_id=self.template_id,
             template_version=self.template_version,
             started_on=started,

@@ -47,9 +47,10 @@ CSV_COLUMNS = (
     "phone", "mobile", "email", "preferred_channel",
     "address_line1", "address_line2", "town", "postcode", "district",
     "language", "interpreter_needed", "accessible_formats", "gp_practice",
-    "registered_with_gp_as_carer", "employment_status", "carer_types",
+    "registered_with_gp_as_carer", "encouraged_to_register_with_gp_on",
+    "employment_status", "carer_types",
     "hours_of_care_per_week", "lives_with_cared_for",
-    "referral_date", "referral_source", "referral_detail",
+    "referral_date", "referral_source", "referral_detail", "referral_contacted_on",
     "consent_given", "consent_date", "lawful_basis",
     "team", "worker", "safeguarding_flag",
     "cared_for_name", "cared_for_relationship", "cared_for_conditions",
@@ -329,6 +330,7 @@ def _carer_from_csv(row_cells: Mapping[str, str | None], today: date, now: datet
         referral = build("referral", lambda: Referral(
             date=referral_date, source=referral_source,
             source_detail=row.text("referral_detail"),
+            contacted_on=row.date("referral_contacted_on"),
         ))  # fmt: skip
     consent_given = row.boolean("consent_given")
     consent = build("consent", lambda: Consent(
@@ -354,6 +356,7 @@ def _carer_from_csv(row_cells: Mapping[str, str | None], today: date, now: datet
         accessible_formats=row.enums("accessible_formats", AccessibleFormat),
         gp_practice=row.text("gp_practice"),
         registered_with_gp_as_carer=row.boolean("registered_with_gp_as_carer"),
+        encouraged_to_register_with_gp_on=row.date("encouraged_to_register_with_gp_on"),
         employment_status=row.enum("employment_status", EmploymentStatus),
         carer_types=row.enums("carer_types", CarerType),
         hours_of_care_per_week=row.integer("hours_of_care_per_week"),

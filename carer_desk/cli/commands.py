@@ -413,6 +413,7 @@ def _register_optional(sub: argparse._SubParsersAction) -> None:
     from carer_desk.cli import (
         care_commands,
         conflict_command,
+        contract_command,
         duplicates_command,
         print_command,
         refused_command,
@@ -422,6 +423,7 @@ def _register_optional(sub: argparse._SubParsersAction) -> None:
 
     print_command.add_print_parser(sub)
     care_commands.add_care_parsers(sub)
+    contract_command.add_contract_parsers(sub)
     refused_command.add_refused_parsers(sub)
     sync_command.add_sync_parsers(sub)
     conflict_command.add_conflict_parsers(sub)

@@ -221,8 +221,11 @@ class ConversationService(Service):
         mode: ConversationMode = ConversationMode.IN_PERSON,
         is_review: bool = False,
         worker: str | None = None,
+        started_on: date | None = None,
     ) -> GuidedConversation:
-        """A new draft from the latest version of the configured default template."""
+        """A new draft from the latest version of the configured default template.
+        ``started_on`` (default today) is for a self-assessment received on an earlier day:
+        the 2-working-day KPI counts from the day it arrived."""
         try:
             carer = self.repo.get(Carer, carer_id)
         except NotFoundError:
@@ -243,7 +246,7 @@ class ConversationService(Service):
             carer_id=carer_id,
             template_id=template.id,
             template_version=template.version,
-            started_on=self.clock.today(),
+            started_on=started_on or self.clock.today(),
             worker=worker or self.store.actor,
             mode=mode,
             is_review=is_review,

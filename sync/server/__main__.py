@@ -6,6 +6,8 @@
     carer-desk-server disable-user USERNAME | enable-user USERNAME | reset-password USERNAME
     carer-desk-server audit-export --out FILE
     carer-desk-server seed-demo
+    carer-desk-server report quarterly|drill|budget|queues ...   (sync/server/reports/cli.py)
+    carer-desk-server audit|retention|dp ...   (sync/server/data_protection/cli.py)
 
 Passwords come from the environment variable CARER_DESK_PASSWORD or standard input, never
 from an argument (arguments show up in ``ps`` and shell history). Exit status 0 on
@@ -26,7 +28,9 @@ from pathlib import Path
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
+from sync.server.data_protection.cli import add_data_protection_parsers
 from sync.server.errors import AdminError
+from sync.server.reports.cli import add_report_parsers
 from sync.server.run_lock import DatabaseLock, hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
 from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, DatabasePool, ServerSettings
@@ -142,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("audit-export", help="write the audit trail as JSON Lines")
     export.add_argument("--out", type=Path, required=True)
     sub.add_parser("seed-demo", help=f"add one demo user per role (password {DEMO_PASSWORD!r})")
+    # Commands of their own modules register themselves (issue 11).
+    add_report_parsers(sub)
+    add_data_protection_parsers(sub)
     return parser
 
 
@@ -326,6 +333,10 @@ def run(args: argparse.Namespace) -> int:
         return _serve(settings, host, port)
     store = _open_store(settings)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            args.server_settings = settings  # the payment rules and budgets in force
+            return int(handler(args, store))
         if command == "create-user":
             password = read_password()
             _create_user(

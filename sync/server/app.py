@@ -48,6 +48,7 @@ from sync.protocol import (
 from sync.server.access import Principal
 from sync.server.access_log import AccessLog
 from sync.server.accounts import Accounts, account_routes
+from sync.server.admin.routes import router as admin_router
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
@@ -58,6 +59,9 @@ from sync.server.payment_life_cycle import PaymentPolicy
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
+from sync.server.reports.desk import ReportDesk
+from sync.server.reports.facts import ensure_current as ensure_report_facts
+from sync.server.reports.routes import router as report_router
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
@@ -111,6 +115,8 @@ class Services:
             self.store.close()
             raise
         self.keyring = self.store.keyring
+        # Report columns for records stored before this server version (issue 11).
+        ensure_report_facts(self.store)
         hasher = password_hasher(settings.password_cost)
         self.enrolment = Enrolment(self.store, hasher)
         self.accounts = Accounts(self.store, hasher)
@@ -122,6 +128,9 @@ class Services:
         self.conflicts = ConflictDesk(self.store, self.payment_policy)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store)
+        self.reports = ReportDesk(
+            self.store, today, budget_for=settings.payments.payments.budget_for
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -206,6 +215,9 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error handling a request")
         return _error(500, "The server hit an unexpected error; it has been logged. Try again.")
+
+    app.include_router(report_router, responses=_ERRORS)
+    app.include_router(admin_router, responses=_ERRORS)
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -151,4 +152,88 @@ counters = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# Clear report columns the server derives from a record when it stores it (issue 11), so
+# a report aggregates in SQL without opening a payload. One row per live record; a
+# tombstone removes its row. What these columns reveal is in docs/threat-model.md: dates,
+# codes and counts, never a name, an address, a note or a health condition.
+report_facts = Table(
+    "report_facts",
+    metadata,
+    Column("record_id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("carer_id", String(64), nullable=True),
+    Column("team", String(16), nullable=True),
+    Column("district", String(32), nullable=True),  # a carer's district
+    Column("worker", String(64), nullable=True),  # assigned worker / who held it
+    # carer
+    Column("referral_on", Date, nullable=True),
+    Column("referral_source", String(32), nullable=True),
+    Column("contacted_on", Date, nullable=True),
+    Column("parent_carer", Boolean, nullable=True),
+    Column("gp_registered", Boolean, nullable=True),
+    Column("gp_encouraged_on", Date, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("adult_on", Date, nullable=True),  # 18th birthday, kept for young carers only
+    # Across the carer's records, kept by the store on every write touching the carer:
+    Column("first_assessed_on", Date, nullable=True),  # first completed assessment
+    # conversation
+    Column("started_on", Date, nullable=True),
+    Column("completed_on", Date, nullable=True),
+    Column("mode", String(32), nullable=True),
+    Column("is_review", Boolean, nullable=True),
+    Column("assessment", Boolean, nullable=True),  # a completed, lawful assessment
+    Column("reviewed_on", Date, nullable=True),  # the office's review of a self-assessment
+    Column("review_due_on", Date, nullable=True),  # conversation or plan review date
+    Column("wellbeing_score", Integer, nullable=True),
+    Column("wellbeing_max", Integer, nullable=True),
+    Column("previous_score", Integer, nullable=True),  # the carer's check before this one
+    Column("previous_max", Integer, nullable=True),
+    Column("goals_total", Integer, nullable=True),
+    Column("goals_attained", Integer, nullable=True),
+    # payment request (and a card's status)
+    Column("amount_pence", Integer, nullable=True),
+    Column("purpose", String(32), nullable=True),
+    Column("status", String(32), nullable=True),
+    Column("requested_on", Date, nullable=True),
+    Column("submitted_on", Date, nullable=True),
+    Column("decided_on", Date, nullable=True),
+    Column("paid_on", Date, nullable=True),
+    # plan, card, group session, attendance, membership
+    Column("created_on", Date, nullable=True),
+    Column("session_id", String(64), nullable=True),
+    Column("session_on", Date, nullable=True),
+    Column("attended", Boolean, nullable=True),
+    Column("joined_on", Date, nullable=True),
+    Column("left_on", Date, nullable=True),
+    Index("ix_report_facts_kind_referral", "kind", "referral_on"),
+    Index("ix_report_facts_kind_completed", "kind", "completed_on"),
+    Index("ix_report_facts_kind_started", "kind", "started_on"),
+    Index("ix_report_facts_kind_paid", "kind", "paid_on"),
+    Index("ix_report_facts_kind_session", "kind", "session_on"),
+    Index("ix_report_facts_kind_session_id", "kind", "session_id"),
+    Index("ix_report_facts_carer_kind", "carer_id", "kind"),
+    Index("ix_report_facts_kind_team", "kind", "team"),
+    Index("ix_report_facts_kind_first_assessed", "kind", "first_assessed_on"),
+    Index("ix_report_facts_kind_gp_encouraged", "kind", "gp_encouraged_on"),
+)
+
+# Data protection (issue 11). The audit chain: a keyed hash link per audit entry, appended
+# in order by a sealing step (export, verify, the retention job), so altering or removing
+# a sealed entry is detected and named. Legal holds stop the retention job for a carer.
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("link", String(64), nullable=False),
+)
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("carer_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(64), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
 )

@@ -41,6 +41,7 @@ from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
 from sync.server.pull_scope import PullScope
+from sync.server.reports.facts import retag_facts, store_facts
 from sync.server.settings import DatabasePool
 
 log = logging.getLogger(__name__)
@@ -786,6 +787,8 @@ class SqlTransaction:
         _INSERT_RECORD.execute(self.conn, list(inserts.values()))
         _UPDATE_RECORD.execute(self.conn, list(updates.values()))
         _INSERT_VERSION.execute(self.conn, version_rows)
+        # The clear report columns commit with the versions they are derived from.
+        store_facts(self.conn, versions, now.date())
         return written
 
     def retag_carer_records(self, carer_id: str, team: str | None) -> int:
@@ -802,6 +805,7 @@ class SqlTransaction:
             self.conn.execute(
                 _RETAG_RECORD, [{"rid": rid, "team": team, "seq": self._next_seq()} for rid in ids]
             )
+            retag_facts(self.conn, carer_id, team)
         self.write_count += len(ids)
         return len(ids)
 

@@ -57,9 +57,26 @@ OPERATIONS = [
     "POST /v1/conflicts/{conflict_id}/resolve",
     "POST /v1/payments/{payment_id}/decision",
     "GET /v1/cards/{number}",
+    "GET /v1/reports/quarterly",
+    "GET /v1/reports/quarterly/drill",
+    "GET /v1/reports/budget",
+    "GET /v1/reports/queues",
+    "GET /v1/admin/users",
+    "POST /v1/admin/users",
+    "PATCH /v1/admin/users/{username}",
+    "GET /v1/admin/devices",
+    "POST /v1/admin/devices/{device_id}/revoke",
+    "GET /v1/admin/settings",
 ]
 # Invalid (negative) requests only exist for operations that take some input.
-WITHOUT_INPUT = {"GET /v1/health", "GET /v1/me", "GET /v1/conflicts"}
+WITHOUT_INPUT = {
+    "GET /v1/health",
+    "GET /v1/me",
+    "GET /v1/conflicts",
+    "GET /v1/admin/users",
+    "GET /v1/admin/devices",
+    "GET /v1/admin/settings",
+}
 RUNS = [(label, GenerationMode.POSITIVE) for label in OPERATIONS] + [
     (label, GenerationMode.NEGATIVE) for label in OPERATIONS if label not in WITHOUT_INPUT
 ]
@@ -107,6 +124,15 @@ def test_the_openapi_description_names_every_endpoint(api_harness: Harness) -> N
         "/v1/admin/users/{username}/disable",
         "/v1/admin/users/{username}/enable",
         "/v1/admin/users/{username}/password",
+        "/v1/reports/quarterly",
+        "/v1/reports/quarterly/drill",
+        "/v1/reports/budget",
+        "/v1/reports/queues",
+        "/v1/admin/users",
+        "/v1/admin/users/{username}",
+        "/v1/admin/devices",
+        "/v1/admin/devices/{device_id}/revoke",
+        "/v1/admin/settings",
     }
 
 
