@@ -167,7 +167,8 @@ def settings(request: Request, who: Admin) -> dict:
     with services.store.transaction() as tx:
         holds = tx.conn.execute(select(t.legal_holds.c.carer_id)).scalars().all()
     return {
-        "payments": asdict(services.settings.payments),
+        "payments": asdict(services.settings.payments.payments),
+        "card_number_length": services.settings.payments.card_number_length,
         "retention_years": dict(DEFAULT_YEARS),
         "legal_holds": len(holds),
         "report_suppress_below": DEFAULT_SUPPRESS_BELOW,
