@@ -73,7 +73,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "Body too large"),
         (415, "Unsupported content encoding"),
         (422, "A field is missing or has the wrong type"),
-        (429, "Too many wrong passwords for this account; wait"),
+        (429, "Too many wrong passwords, or card look-ups, for this account; wait"),
     )
 }
 
@@ -113,7 +113,7 @@ class Services:
         self.pull = PullService(self.store)
         self.conflicts = ConflictDesk(self.store)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
-        self.cards = CardLookup(self.store)
+        self.cards = CardLookup(self.store, settings.emergency_line, settings.card_lookups, today)
 
     def close(self) -> None:
         self.store.close()
@@ -281,7 +281,9 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         tags=["emergency line"],
     )
     def card(number: str, who: Who) -> CardLookupResponse:
-        """Look a card up by its number (check digit validated); every look-up is logged."""
+        """Look a card up by its number (check digit validated): what the line may read
+        out, by the same rules as the laptop. Every look-up is audited; look-ups are
+        limited per device and per user (429), and repeated misses raise an alert."""
         return services.cards.look_up(who, number)
 
     return app

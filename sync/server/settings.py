@@ -14,10 +14,13 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from carer_desk.config import EmergencyLineSettings
 from sync.protocol import MAX_BODY_BYTES
+from sync.server.settings_file import CardLookupLimits, read_settings_file
 
 DATABASE_FILE = "server.sqlite3"
 KEY_FILE = "server.key"
+SETTINGS_FILE = "server.toml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
 
@@ -67,6 +70,9 @@ class ServerSettings:
     password_cost: PasswordCost = field(default_factory=PasswordCost)
     payments: PaymentRules = field(default_factory=PaymentRules)
     database_pool: DatabasePool = field(default_factory=DatabasePool)
+    # From the settings file (sync.server.settings_file; docs/operations.md).
+    emergency_line: EmergencyLineSettings = field(default_factory=EmergencyLineSettings)
+    card_lookups: CardLookupLimits = field(default_factory=CardLookupLimits)
 
     @classmethod
     def for_data_dir(
@@ -76,7 +82,9 @@ class ServerSettings:
         **overrides: Any,
     ) -> ServerSettings:
         """Settings for ``data_dir`` (the platform default when None): SQLite in it unless
-        ``database_url`` is given; the key file always in it."""
+        ``database_url`` is given; the key file always in it; and what its settings file
+        (``server.toml``, :mod:`sync.server.settings_file`) sets, unless overridden."""
         base = Path(data_dir) if data_dir is not None else default_data_dir()
         url = database_url or f"sqlite:///{base / DATABASE_FILE}"
-        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **overrides)
+        chosen = {**read_settings_file(base / SETTINGS_FILE), **overrides}
+        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **chosen)

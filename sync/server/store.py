@@ -331,6 +331,12 @@ class StoreTransaction(Protocol):
 
     def versions(self, record_id: str) -> list[VersionInfo]: ...
 
+    def first_author(self, record_id: str) -> str | None: ...
+
+    def recent_audit(
+        self, action: str, since: datetime, *, actor: str, device_id: str | None
+    ) -> list[AuditRow]: ...
+
     def audit(
         self,
         *,
@@ -1029,6 +1035,31 @@ class SqlTransaction:
         )
         return [_version_info(r) for r in rows]
 
+    def first_author(self, record_id: str) -> str | None:
+        """Who created the record (the actor of its first stored version)."""
+        query = (
+            select(t.record_versions.c.actor)
+            .where(t.record_versions.c.record_id == record_id)
+            .order_by(t.record_versions.c.version)
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar()
+
+    def recent_audit(
+        self, action: str, since: datetime, *, actor: str, device_id: str | None
+    ) -> list[AuditRow]:
+        """Audit entries of ``action`` since ``since`` by ``actor`` or from ``device_id``
+        (what the look-up limits count)."""
+        who = t.audit.c.actor == actor
+        if device_id is not None:
+            who = or_(who, t.audit.c.device_id == device_id)
+        rows = self.conn.execute(
+            select(t.audit)
+            .where(t.audit.c.action == action, t.audit.c.at >= since, who)
+            .order_by(t.audit.c.seq)
+        )
+        return [_audit_row(r) for r in rows]
+
     def audit(
         self,
         *,
@@ -1073,6 +1104,12 @@ def _version_info(r: Any) -> VersionInfo:
         r.device_id,
         r.change_id,
         _utc(r.at),
+    )
+
+
+def _audit_row(r: Any) -> AuditRow:
+    return AuditRow(
+        r.seq, _utc(r.at), r.actor, r.device_id, r.action, r.kind, r.record_id, _loads(r.details)
     )
 
 
@@ -1322,16 +1359,7 @@ class SqlStore:
     def iter_audit(self) -> Iterator[AuditRow]:
         with self.transaction() as tx:
             for r in tx.conn.execute(select(t.audit).order_by(t.audit.c.seq)):
-                yield AuditRow(
-                    r.seq,
-                    _utc(r.at),
-                    r.actor,
-                    r.device_id,
-                    r.action,
-                    r.kind,
-                    r.record_id,
-                    _loads(r.details),
-                )
+                yield _audit_row(r)
 
     def iter_versions(self) -> Iterator[VersionInfo]:
         with self.transaction() as tx:
