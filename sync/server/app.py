@@ -109,9 +109,9 @@ class Services:
             raise
         self.keyring = self.store.keyring
         self.enrolment = Enrolment(self.store, password_hasher(settings.password_cost))
-        self.push = PushPipeline(self.store)
+        self.push = PushPipeline(self.store, settings.emergency_line)
         self.pull = PullService(self.store)
-        self.conflicts = ConflictDesk(self.store)
+        self.conflicts = ConflictDesk(self.store, settings.emergency_line)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(self.store, settings.emergency_line, settings.card_lookups, today)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carer_desk.config import EmergencyLineSettings
 from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.access import Principal, authorise_write
@@ -25,9 +26,12 @@ from sync.server.workset import Workset
 
 
 class RecordChanges:
-    def __init__(self, work: Workset, principal: Principal) -> None:
+    def __init__(
+        self, work: Workset, principal: Principal, line: EmergencyLineSettings | None = None
+    ) -> None:
         self.work = work
         self.principal = principal
+        self.line = line or EmergencyLineSettings()
 
     def authorise(
         self,
@@ -67,7 +71,9 @@ class RecordChanges:
             group_owner=group_owner,
         )
         if payload is not None:
-            check_edit(Edit(principal, kind, record_id, existing, before, payload, self.work))
+            check_edit(
+                Edit(principal, kind, record_id, existing, before, payload, self.work, self.line)
+            )
         return new
 
     def write(

@@ -266,7 +266,9 @@ class StoreTransaction(Protocol):
 
     def records_in_group(self, kind: str, group_id: str) -> list[StoredRecord]: ...
 
-    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None: ...
+    def find_by_lookup(
+        self, kind: str, lookup: str, *, excluding: str | None = None
+    ) -> StoredRecord | None: ...
 
     def write_record(
         self,
@@ -664,12 +666,16 @@ class SqlTransaction:
         )
         return [self._record(r) for r in rows]
 
-    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None:
-        row = self.conn.execute(
-            select(t.records)
-            .where(t.records.c.kind == kind, t.records.c.lookup == lookup)
-            .order_by(t.records.c.seq.desc())
-        ).first()
+    def find_by_lookup(
+        self, kind: str, lookup: str, *, excluding: str | None = None
+    ) -> StoredRecord | None:
+        """The newest record of ``kind`` with this keyed hash (a card by its number),
+        other than ``excluding``; tombstones included, so a deleted card's number stays
+        taken."""
+        query = select(t.records).where(t.records.c.kind == kind, t.records.c.lookup == lookup)
+        if excluding is not None:
+            query = query.where(t.records.c.record_id != excluding)
+        row = self.conn.execute(query.order_by(t.records.c.seq.desc())).first()
         return self._record(row) if row else None
 
     def _next_seq(self) -> int:
