@@ -132,9 +132,7 @@ class DemoOffice:
         ensure_private_dir(path.parent)
         vault = Vault.create(path, DEMO_PASSPHRASE, actor="demo-admin", kdf=_SEEDING_KDF)
         try:
-            # Calls to the line stay out until the office server takes that kind (it would
-            # refuse them, and the seeding laptop is wiped).
-            seed_demo(vault, settings, carers=DEMO_CARERS, seed=DEMO_SEED, with_calls=False)
+            seed_demo(vault, settings, carers=DEMO_CARERS, seed=DEMO_SEED)
             gateway = ServerSyncGateway(vault, server=url)
             gateway.enrol(url, "demo-admin", DEMO_PASSWORD, "demo seeding laptop")
             report = gateway.sync_now()

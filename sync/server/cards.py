@@ -48,7 +48,14 @@ from sync.protocol import (
     Role,
 )
 from sync.server.access import Principal
-from sync.server.errors import BadRequest, Forbidden, NotFound, ServerError, TooManyAttempts
+from sync.server.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    Refused,
+    ServerError,
+    TooManyAttempts,
+)
 from sync.server.lookup_limits import LOOKUP_ACTION, RATE_LIMITED, LookupLimiter
 from sync.server.settings_file import CardLookupLimits
 from sync.server.store import ServerStore, StoredRecord, StoreTransaction
@@ -145,7 +152,20 @@ class CardLookup:
             )
             self.limiter.after_miss(tx, principal, window)
             return BadRequest(f"That card number is not valid: {exc}.")
-        stored = tx.find_by_lookup(RecordKind.CARD, tx.lookup_key(number))
+        key = tx.lookup_key(number)
+        stored = tx.find_by_lookup(RecordKind.CARD, key)
+        if stored is not None and tx.find_by_lookup(
+            RecordKind.CARD, key, excluding=stored.record_id
+        ):
+            # Two cards with one number, from before numbers were checked at push: which
+            # plan is meant cannot be known, so neither is read out.
+            self._audit(tx, principal, None, {"number": number, "result": "duplicate-number"})
+            log.error("two cards carry one number (look-up by %s)", principal.username)
+            return Refused(
+                f"More than one card carries the number {format_card_number(number)}, so the "
+                "plan cannot be told apart: do not use either. Arrange replacement care via "
+                f"{self.line.replacement_care_route}, then ring the office to reissue the cards."
+            )
         card = _decoded(RecordKind.CARD, stored)
         if card is None:
             self._audit(tx, principal, None, {"number": number, "result": "not-found"})

@@ -17,6 +17,7 @@ from carer_desk.config import REVOKED_OPENS_CURRENT, EmergencyLineSettings
 from carer_desk.records.plan import EmergencyPlan
 from carer_desk.rules.card_numbers import format_card_number
 from sync.protocol import Role
+from sync.server.store import NewVersion, Ownership
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
 
@@ -171,3 +172,35 @@ def test_a_revoked_number_opens_the_current_cards_plan_when_configured(
         }
     finally:
         harness.close()
+
+
+def test_two_cards_already_sharing_a_number_open_neither_plan(any_harness, devices) -> None:
+    # Data from before numbers were checked at push: written to the store directly.
+    admin, operator = devices
+    _, _, card = _registered(admin)
+    other_carer, other_plan, _ = _registered(admin)
+    clash = r.card(other_plan, number=card.number)
+    with any_harness.store.transaction(write=True) as tx:
+        tx.write_versions(
+            [
+                NewVersion(
+                    kind="card",
+                    record_id=clash.id,
+                    payload=r.payload(clash),
+                    ownership=Ownership(
+                        "north", other_carer.id, None, None, tx.lookup_key(card.number)
+                    ),
+                    changed_fields=("number",),
+                    actor="old-server",
+                    device_id=None,
+                    change_id=None,
+                    previous_version=None,
+                )
+            ]
+        )
+    response = operator.get(f"/v1/cards/{card.number}")
+    assert response.status_code == 409
+    assert "do not use either" in response.json()["detail"]
+    assert "Bob Smith" not in response.text
+    audit = [row.details for row in any_harness.store.iter_audit() if row.action == "card-lookup"]
+    assert audit[-1]["result"] == "duplicate-number"
