@@ -99,8 +99,9 @@ def test_a_plan_fallen_below_the_minimum_says_what_is_missing_and_what_to_do(
     ]
     assert body["what_to_do"].startswith("Use only what is shown")
     assert "There is no contact to ring" in body["what_to_do"]
-    assert "arrange replacement care via the emergency replacement care service" in (
-        body["what_to_do"]
+    assert (
+        "arrange replacement care via the emergency replacement care service"
+        in (body["what_to_do"])
     )
     assert body["contacts"] == []
 
@@ -156,8 +157,9 @@ def test_a_revoked_number_opens_the_current_cards_plan_when_configured(
         plan, old, new = _revoked_pair(admin)
         body = operator.get(f"/v1/cards/{old.number}").json()
         assert body["revoked"] is True and body["line_status"] == "ready"
-        assert body["message"].startswith("Card ") and "was revoked on 6 January 2026" in (
-            body["message"]
+        assert (
+            body["message"].startswith("Card ")
+            and "was revoked on 6 January 2026" in (body["message"])
         )
         assert body["current_card_number"] == new.number
         assert body["plan"] == r.payload(plan)
