@@ -26,6 +26,7 @@ from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class RefusedItem:
     """One refused change, as a person needs it to decide."""

@@ -55,7 +55,7 @@ def test_a_ready_plan_gives_where_care_is_needed_the_carers_phone_and_consented_
     any_harness, devices
 ) -> None:
     admin, operator = devices
-    carer, plan, card = _registered(admin, _plan_with_a_refusing_contact)
+    carer, _, card = _registered(admin, _plan_with_a_refusing_contact)
     body = operator.get(f"/v1/cards/{card.number}").json()
     assert body["line_status"] == "ready" and body["missing"] == []
     assert body["message"] == "Plan found: ring the emergency contacts in the order listed."
