@@ -528,8 +528,7 @@ def generate(
     with_calls: bool = True,
 ) -> Iterator[list[Any]]:
     """Batches of records (each batch a list of whole carers with all their records).
-    ``with_calls=False`` leaves out calls to the emergency line (a kind the office server
-    does not take yet)."""
+    ``with_calls=False`` leaves out calls to the emergency line."""
     maker = DemoMaker(settings, random.Random(seed), clock)
     batch: list[Any] = []
     all_carers: list[Carer] = []
@@ -544,7 +543,7 @@ def generate(
             batch.append(maker.payment(carer, conv, n // 5))
         if n % 3 != 2:
             plan = maker.plan(carer, complete=n % 3 == 0)
-            card = None
+            card = call = None
             if plan.is_complete:
                 status = CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
                 card = maker.card(carer, plan, status)
@@ -556,10 +555,10 @@ def generate(
                         consent_withdrawn_on=maker.day(20, 1),
                     )
                 elif with_calls and n % 7 == 3 and card.status == CardStatus.PRINTED:
-                    batch.append(maker.call(card, plan))
-            batch.append(plan)
-            if card is not None:
-                batch.append(card)
+                    call = maker.call(card, plan)
+            # In the order a laptop would write them: the server takes a call only about
+            # a card (and plan) it already holds.
+            batch.extend(r for r in (plan, card, call) if r is not None)
         if len(batch) >= BATCH_CARERS * 4:
             yield batch
             batch = []

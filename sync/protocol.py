@@ -21,6 +21,7 @@ Conventions:
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -298,14 +299,71 @@ class AccountResponse(_Model):
 # --- card look-up for the 24-hour line -------------------------------------------------
 
 
+class LineContact(_Model):
+    """An emergency contact who agreed to be rung (no other contact is ever sent)."""
+
+    position: int  # 1 = ring first, as on the printed plan
+    contact_id: str
+    name: str
+    role: str
+    phone: str
+    availability: str | None = None
+    holds_key: bool = False
+
+
+class LinePerson(_Model):
+    """A person cared for: where care is needed and what they need."""
+
+    person_id: str
+    name: str
+    address: list[str]  # where care is needed; empty when not known
+    address_note: str  # "Their own address", "Lives with the carer (the carer's address)"
+    care_needed: str
+    medication: list[str]
+    allergies: str
+    mobility: str | None = None
+    communication: str | None = None
+    behaviour: str | None = None
+    gp: str | None = None
+
+
+class LineAccess(_Model):
+    how_to_get_in: str | None = None
+    who_holds_keys: str | None = None
+    key_safe: str | None = None  # who to ask for the code, never the code
+
+
 class CardLookupResponse(_Model):
+    """What the 24-hour line is shown for a number: the same answer the laptop's look-up
+    gives (carer_desk.rules.emergency_line), so the two never disagree.
+
+    ``line_status`` says what the operator may do: ``ready`` (ring the contacts),
+    ``incomplete`` (below the minimum: ``missing`` says what, ``what_to_do`` what instead),
+    ``consent-withdrawn`` (do not use the plan: nothing of it is sent), ``no-plan`` or
+    ``revoked``. ``plan``, ``people``, ``access`` and ``contacts`` are filled only when the
+    plan may be used, and then with consented contacts only."""
+
     number: str  # digits only
     status: str  # the card's status: pending_print | printed | revoked
     card_id: str | None = None  # the card looked up and its carer: a call is recorded
     carer_id: str | None = None  # against them, even when nothing of the plan is shown
     revoked: bool
-    message: str  # what the operator should do next, in plain words
+    message: str  # the headline the operator reads first
     current_card_number: str | None = None  # for a revoked card, the one that replaced it
     carer_display_name: str | None = None
-    plan: dict[str, Any] | None = None  # read-only; None for a revoked card
+    plan: dict[str, Any] | None = None  # read-only, consented contacts only
     plan_version: int | None = None
+    line_status: str = "ready"
+    what_to_do: str = ""
+    missing: list[str] = Field(default_factory=list)
+    number_display: str = ""  # grouped, to read back to the caller
+    carer_phone: str | None = None
+    people: list[LinePerson] = Field(default_factory=list)  # where care is needed first
+    access: LineAccess | None = None
+    contacts: list[LineContact] = Field(default_factory=list)
+    consent_withdrawn_on: date | None = None
+    revoked_on: date | None = None
+    review_overdue_since: date | None = None  # the plan's review is overdue since
+    replacement_care_route: str = ""
+    replacement_care_hours: int = 48
+    exceptional_replacement_care_hours: int = 72

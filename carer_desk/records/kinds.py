@@ -56,6 +56,7 @@ class RecordKind(StrEnum):
     ATTENDANCE = "attendance"
     GROUP_MEMBER = "group_member"
     DUPLICATE_DECISION = "duplicate_decision"  # a person's merge / keep-apart decision
+    EMERGENCY_CALL = "emergency_call"  # a call to the 24-hour line about a carer
 
 
 class View(StrEnum):
@@ -221,6 +222,16 @@ KIND_TABLE: Mapping[str, KindSpec] = MappingProxyType(
                 "duplicate decision",
                 TeamRoute.BOTH_CARERS,
             ),
+            # In the carer's caseload, so in their history for the team's workers and the
+            # office; operators push the calls they take (sync.server.access) but pull
+            # nothing. What the line showed and who took the call never merge silently.
+            KindSpec(
+                RecordKind.EMERGENCY_CALL,
+                EmergencyCall,
+                "call to the emergency line",
+                TeamRoute.CARER,
+                never_auto_merge=frozenset({"operator", "line_status", "card_number"}),
+            ),
         )
     }
 )
@@ -230,13 +241,9 @@ KIND_TABLE: Mapping[str, KindSpec] = MappingProxyType(
 #: the server's work on them (its routes, who may push and pull them) is done. A record of
 #: one is kept, audited and shown on the laptop; a syncing laptop that pushes one has it
 #: refused ("unknown record kind") and held, like any refused change. Moving a kind from
-#: here into KIND_TABLE is how it becomes synced.
-LAPTOP_ONLY_KINDS: Mapping[str, type] = MappingProxyType(
-    {
-        # Calls to the emergency line (issue 9): the server task gives it its entry.
-        "emergency_call": EmergencyCall,
-    }
-)
+#: here into KIND_TABLE is how it becomes synced (calls to the emergency line moved in
+#: issue 9); none is waiting now.
+LAPTOP_ONLY_KINDS: Mapping[str, type] = MappingProxyType({})
 
 
 def spec_of(kind: str) -> KindSpec | None:

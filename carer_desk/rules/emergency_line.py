@@ -21,6 +21,7 @@ Pure functions of records and settings: no store, no clock, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -53,6 +54,16 @@ class LineStatus(StrEnum):
     def usable(self) -> bool:
         """Whether any of the plan may be shown to the operator."""
         return self in (LineStatus.READY, LineStatus.INCOMPLETE)
+
+
+#: The look-up's result in the audit log: the laptop and the server write the same words.
+LOOKUP_RESULTS = {
+    LineStatus.READY: "found",
+    LineStatus.INCOMPLETE: "incomplete",
+    LineStatus.CONSENT_WITHDRAWN: "consent-withdrawn",
+    LineStatus.NO_PLAN: "no-plan",
+    LineStatus.REVOKED: "revoked",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,18 @@ def consented_contacts(plan: EmergencyPlan) -> tuple[tuple[int, EmergencyContact
         for position, c in enumerate(plan.emergency_contacts, start=1)
         if c.consent_given and c.phone
     )
+
+
+def consented_only(plan: EmergencyPlan) -> EmergencyPlan:
+    """The plan as the line may show it: only the contacts who agreed to be rung (the
+    card-back choice moved with its contact, who has consented by the plan's own rule).
+    The laptop's look-up and the server's both hand this on, never the stored plan."""
+    kept = [c for c in plan.emergency_contacts if c.consent_given]
+    if len(kept) == len(plan.emergency_contacts):
+        return plan
+    back = plan.card_back_contact
+    index = next((i for i, c in enumerate(kept) if back is not None and c.id == back.id), None)
+    return replace(plan, emergency_contacts=tuple(kept), card_contact_on_back=index)
 
 
 def line_gaps(
@@ -437,6 +460,24 @@ def revoked_what_to_do(
             f"{_replacement(settings)}."
         )
     return f"Look up card {format_card_number(current_number, group_size)}."
+
+
+def current_card(
+    card: EmergencyCard, find: Callable[[str], EmergencyCard | None]
+) -> EmergencyCard | None:
+    """The live card that replaced ``card``, following ``replaced_by`` (a card lost twice
+    points through its first replacement); None when the walk ends without one. ``find``
+    gives a card by id (None when not held); a cycle from damaged data ends the walk."""
+    seen = {card.id}
+    while card.replaced_by is not None and card.replaced_by not in seen:
+        nxt = find(card.replaced_by)
+        if nxt is None:
+            return None
+        if nxt.is_live:
+            return nxt
+        seen.add(nxt.id)
+        card = nxt
+    return None
 
 
 def replacement_hours_problem(

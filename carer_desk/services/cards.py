@@ -15,7 +15,7 @@ rung are never in it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from carer_desk.config import REVOKED_OPENS_CURRENT
@@ -29,10 +29,13 @@ from carer_desk.rules.card_numbers import (
     normalise_card_number,
 )
 from carer_desk.rules.emergency_line import (
+    LOOKUP_RESULTS,
     LineAnswer,
     LineStatus,
     answer_for_card,
     answer_for_revoked,
+    consented_only,
+    current_card,
     line_gaps,
 )
 from carer_desk.services.base import Service
@@ -89,27 +92,6 @@ class CardLookup:
     @property
     def status(self) -> LineStatus:
         return self.answer.status
-
-
-def _consented_only(plan: EmergencyPlan) -> EmergencyPlan:
-    """The plan with only the contacts who agreed to be rung (the card-back choice moved
-    with its contact, who has consented by the plan's own rule)."""
-    kept = [c for c in plan.emergency_contacts if c.consent_given]
-    if len(kept) == len(plan.emergency_contacts):
-        return plan
-    back = plan.card_back_contact
-    index = next((i for i, c in enumerate(kept) if back is not None and c.id == back.id), None)
-    return replace(plan, emergency_contacts=tuple(kept), card_contact_on_back=index)
-
-
-# The look-up's result in the audit log (the server writes the same words).
-_RESULTS = {
-    LineStatus.READY: "found",
-    LineStatus.INCOMPLETE: "incomplete",
-    LineStatus.CONSENT_WITHDRAWN: "consent-withdrawn",
-    LineStatus.NO_PLAN: "no-plan",
-    LineStatus.REVOKED: "revoked",
-}
 
 
 def _holder_key(card: EmergencyCard) -> tuple[str, str, str | None]:
@@ -321,7 +303,7 @@ class CardService(Service):
             kind=KIND,
             details={
                 "number": number,
-                "result": _RESULTS[answer.status],
+                "result": LOOKUP_RESULTS[answer.status],
                 "plan_id": card.plan_id,
             },
         )
@@ -338,7 +320,7 @@ class CardService(Service):
             today=self.clock.today(),
             group_size=self.settings.cards.group_size,
         )
-        shown = _consented_only(plan) if plan is not None and answer.usable else None
+        shown = consented_only(plan) if plan is not None and answer.usable else None
         return answer, shown
 
     def _revoked(
@@ -366,22 +348,11 @@ class CardService(Service):
                 "number": number,
                 "result": "revoked",
                 "current_card": current.id if current else None,
-                **({"shown": _RESULTS[current_answer.status]} if current_answer else {}),
+                **({"shown": LOOKUP_RESULTS[current_answer.status]} if current_answer else {}),
             },
         )
         return CardLookup(number, card, True, plan, current, answer.message, answer)
 
     @staticmethod
     def _current(card: EmergencyCard, by_id: dict[str, EmergencyCard]) -> EmergencyCard | None:
-        """Follow ``replaced_by`` to the live card (a card lost twice points through its
-        first replacement); a cycle from damaged data ends the walk."""
-        seen = {card.id}
-        while card.replaced_by is not None and card.replaced_by not in seen:
-            nxt = by_id.get(card.replaced_by)
-            if nxt is None:
-                return None
-            if nxt.is_live:
-                return nxt
-            seen.add(nxt.id)
-            card = nxt
-        return None
+        return current_card(card, by_id.get)

@@ -26,9 +26,6 @@ from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
 
-# How a person reads a laptop-only kind (the table's kinds have their own noun).
-_LAPTOP_ONLY_NOUNS = {"emergency_call": "call to the emergency line"}
-
 
 @dataclass(frozen=True, slots=True)
 class RefusedItem:
@@ -90,7 +87,7 @@ class RefusedChangeService(Service):
 
     def _describe(self, kind: str, payload: Mapping[str, Any] | None) -> str:
         spec = spec_of(kind)
-        words = spec.noun if spec is not None else _LAPTOP_ONLY_NOUNS.get(kind, kind)
+        words = spec.noun if spec is not None else kind
         payload = payload or {}
         if kind == "carer":
             name = display_name_of(payload)

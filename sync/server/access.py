@@ -14,7 +14,10 @@ The rules (BRIEF §1, §5 and issue 3):
   carer's display name and date of last completed assessment (``carer_summary``) and the
   carer's other requests. Decisions go through ``POST /v1/payments/{id}/decision``; they
   push nothing.
-* **emergency operator** — nothing by pull or push: only the card look-up.
+* **emergency operator** — nothing by pull; the card look-up; and by push only the calls
+  they take (``emergency_call``, created once, under their own name: see
+  :mod:`sync.server.kind_rules`). A call is then in the carer's history for the team's
+  workers and the office.
 * **admin** — everything.
 
 Kept free of I/O: callers pass the records involved, and get a :class:`Forbidden` with
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
+from carer_desk.records.kinds import KIND_TABLE, GroupRoute, RecordKind, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.errors import Forbidden
 from sync.server.pull_scope import PullScope, pull_scope_for
@@ -122,4 +125,6 @@ def authorise_write(
             "Payments approvers decide requests with the decision action; they do not push "
             "record changes."
         )
+    if kind == RecordKind.EMERGENCY_CALL and op == Op.UPSERT and existing is None:
+        return  # a call they took; kind_rules checks it is theirs and about a held carer
     raise Forbidden("Emergency line operators cannot change records.")

@@ -80,7 +80,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "Body too large"),
         (415, "Unsupported content encoding"),
         (422, "A field is missing or has the wrong type"),
-        (429, "Too many wrong passwords for this account; wait"),
+        (429, "Too many wrong passwords, or card look-ups, for this account; wait"),
     )
 }
 
@@ -123,11 +123,18 @@ class Services:
         self.payment_policy = PaymentPolicy(
             settings.payments, today, settings.payment_date_allowance_days
         )
-        self.push = PushPipeline(self.store, self.payment_policy)
+        line = settings.emergency_line
+        self.push = PushPipeline(self.store, payments=self.payment_policy, line=line)
         self.pull = PullService(self.store)
-        self.conflicts = ConflictDesk(self.store, self.payment_policy)
+        self.conflicts = ConflictDesk(self.store, payments=self.payment_policy, line=line)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
-        self.cards = CardLookup(self.store)
+        self.cards = CardLookup(
+            self.store,
+            settings.emergency_line,
+            settings.card_lookups,
+            today,
+            card_number_length=settings.payments.card_number_length,
+        )
         self.reports = ReportDesk(
             self.store, today, budget_for=settings.payments.payments.budget_for
         )
@@ -312,7 +319,9 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         tags=["emergency line"],
     )
     def card(number: str, who: Who) -> CardLookupResponse:
-        """Look a card up by its number (check digit validated); every look-up is logged."""
+        """Look a card up by its number (check digit validated): what the line may read
+        out, by the same rules as the laptop. Every look-up is audited; look-ups are
+        limited per device and per user (429), and repeated misses raise an alert."""
         return services.cards.look_up(who, number)
 
     app.include_router(account_routes(_principal, _ERRORS), prefix=API_PREFIX)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carer_desk.config import EmergencyLineSettings
 from sync.protocol import (
     DELETED_FIELD,
     Choice,
@@ -39,9 +40,16 @@ from sync.server.workset import Workset
 
 
 class ConflictDesk:
-    def __init__(self, store: ServerStore, payments: PaymentPolicy | None = None):
+    def __init__(
+        self,
+        store: ServerStore,
+        *,
+        payments: PaymentPolicy | None = None,
+        line: EmergencyLineSettings | None = None,
+    ):
         self.store = store
         self.payments = payments or PaymentPolicy()
+        self.line = line
 
     def list_conflicts(self, principal: Principal) -> ConflictList:
         views = []
@@ -49,7 +57,7 @@ class ConflictDesk:
             conflicts = tx.open_conflicts()
             work = Workset(tx)
             work.load(c.record_id for c in conflicts)
-            records = RecordChanges(work, principal, self.payments)
+            records = RecordChanges(work, principal, payments=self.payments, line=self.line)
             for conflict in conflicts:
                 record = work.get(conflict.record_id)
                 if record is None or not _may_resolve(records, record):
@@ -62,7 +70,7 @@ class ConflictDesk:
     ) -> ResolveConflictResponse:
         with self.store.transaction(write=True) as tx:
             work = Workset(tx)
-            records = RecordChanges(work, principal, self.payments)
+            records = RecordChanges(work, principal, payments=self.payments, line=self.line)
             conflict = tx.get_conflict(conflict_id)
             record = work.get(conflict.record_id) if conflict else None
             if conflict is None or record is None or not _may_resolve(records, record):

@@ -9,6 +9,9 @@ import binascii
 from sync.server.errors import BadRequest
 
 _CURSOR_PREFIX = "c1."
+#: Sequence numbers are BIGINT columns: a cursor past the largest one was never issued
+#: (and handed to the database it would fail there, as a 500, instead of here as a 400).
+MAX_SEQ = 2**63 - 1
 
 
 def encode_cursor(seq: int) -> str:
@@ -23,8 +26,11 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(text)
-        seq = int(text[len(_CURSOR_PREFIX) :])
-        if seq < 0:
+        digits = text[len(_CURSOR_PREFIX) :]
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(MAX_SEQ)):
+            raise ValueError(text)
+        seq = int(digits)
+        if seq > MAX_SEQ:
             raise ValueError(text)
         return seq
     except (ValueError, UnicodeError, binascii.Error):

@@ -1,7 +1,8 @@
 """The push pipeline (``POST /v1/push``), in the order it runs.
 
-1. **Roles that push nothing** (emergency line, payments approvers) get every change
-   rejected with the reason, so the laptop can hold each one.
+1. **Roles that push nothing** (payments approvers) get every change rejected with the
+   reason, so the laptop can hold each one. (Emergency line operators push only the calls
+   they take; access decides that per change.)
 2. **Each change on its own**, before the writers' lock and without the database: is the
    kind known, is the payload a valid record (decoded by the core's codec, so the server
    refuses exactly what a laptop would), and its fingerprint for the idempotency ledger.
@@ -40,6 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from carer_desk.config import EmergencyLineSettings
 from carer_desk.errors import ValidationError
 from carer_desk.records.kinds import KIND_TABLE
 from sync.protocol import (
@@ -77,8 +79,8 @@ from sync.server.workset import Workset
 
 log = logging.getLogger(__name__)
 
+# Emergency line operators push only the calls they take (sync.server.access).
 _PUSHES_NOTHING = {
-    Role.EMERGENCY_OPERATOR: "Emergency line operators cannot change records.",
     Role.PAYMENTS_APPROVER: "Payments approvers decide requests with the decision action; "
     "they do not push record changes.",
 }
@@ -101,9 +103,16 @@ class _Rejected(Exception):
 
 
 class PushPipeline:
-    def __init__(self, store: ServerStore, payments: PaymentPolicy | None = None):
+    def __init__(
+        self,
+        store: ServerStore,
+        *,
+        payments: PaymentPolicy | None = None,
+        line: EmergencyLineSettings | None = None,
+    ):
         self.store = store
         self.payments = payments or PaymentPolicy()
+        self.line = line
 
     def push(self, principal: Principal, request: PushRequest) -> PushResponse:
         refusal = _PUSHES_NOTHING.get(principal.role)
@@ -123,7 +132,7 @@ class PushPipeline:
         with self.store.transaction(write=True) as tx:
             work = Workset(tx)
             read_up_front(work, request.changes)
-            decider = _Decider(work, principal, payments)
+            decider = _Decider(work, principal, payments=payments, line=self.line)
             results = [decider.decide(c) for c in checked]
             work.flush()
         log.info(
@@ -218,11 +227,16 @@ class _Decider:
     """Step 3b: decides each change of one batch, in order, against the working set."""
 
     def __init__(
-        self, work: Workset, principal: Principal, payments: PaymentPolicy | None = None
+        self,
+        work: Workset,
+        principal: Principal,
+        *,
+        payments: PaymentPolicy | None = None,
+        line: EmergencyLineSettings | None = None,
     ) -> None:
         self.work = work
         self.principal = principal
-        self.records = RecordChanges(work, principal, payments)
+        self.records = RecordChanges(work, principal, payments=payments, line=line)
 
     def decide(self, checked: Checked) -> ChangeResult:
         change = checked.change

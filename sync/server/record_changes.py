@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carer_desk.config import EmergencyLineSettings
 from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.access import Principal, authorise_write
@@ -27,11 +28,17 @@ from sync.server.workset import Workset
 
 class RecordChanges:
     def __init__(
-        self, work: Workset, principal: Principal, payments: PaymentPolicy | None = None
+        self,
+        work: Workset,
+        principal: Principal,
+        *,
+        payments: PaymentPolicy | None = None,
+        line: EmergencyLineSettings | None = None,
     ) -> None:
         self.work = work
         self.principal = principal
         self.payments = payments or PaymentPolicy()
+        self.line = line or EmergencyLineSettings()
 
     def authorise(
         self,
@@ -73,7 +80,15 @@ class RecordChanges:
         if payload is not None:
             check_edit(
                 Edit(
-                    principal, kind, record_id, existing, before, payload, self.work, self.payments
+                    principal,
+                    kind,
+                    record_id,
+                    existing,
+                    before,
+                    payload,
+                    self.work,
+                    payments=self.payments,
+                    line=self.line,
                 )
             )
         return new

@@ -10,7 +10,9 @@ number length, ...) come from the server's own settings file, ``settings.toml`` 
 data directory (docs/operations.md): the same ``[payments]`` keys as a laptop's settings,
 ``[cards] number_length``, and ``[server]`` keys of the server's own. The server tells
 laptops at sync which rules are in force (``GET /v1/payment-rules``), so both decide by
-the same numbers.
+the same numbers. The same file holds the 24-hour line's rules (``[emergency_line]``) and
+the card look-up limits (``[card_lookups]``): one file, one loader
+(:mod:`sync.server.settings_file`).
 """
 
 from __future__ import annotations
@@ -21,17 +23,18 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
-from carer_desk.config import ConfigError, read_settings_file
-from carer_desk.errors import ValidationError
+from carer_desk.config import EmergencyLineSettings
 from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import MAX_BODY_BYTES
+from sync.server.settings_file import (
+    DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS,
+    CardLookupLimits,
+    load_settings_file,
+)
 
 DATABASE_FILE = "server.sqlite3"
 KEY_FILE = "server.key"
 SETTINGS_FILE = "settings.toml"
-#: How many days before the server's today a laptop may date a payment request or one of
-#: its steps (work done offline and synced later); older dates are refused.
-DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS = 31
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
 
@@ -70,7 +73,10 @@ class ServerSettings:
     password_cost: PasswordCost = field(default_factory=PasswordCost)
     payments: PaymentRules = field(default_factory=PaymentRules)
     database_pool: DatabasePool = field(default_factory=DatabasePool)
+    # From the settings file (sync.server.settings_file; docs/operations.md).
     payment_date_allowance_days: int = DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS
+    emergency_line: EmergencyLineSettings = field(default_factory=EmergencyLineSettings)
+    card_lookups: CardLookupLimits = field(default_factory=CardLookupLimits)
 
     @classmethod
     def for_data_dir(
@@ -80,64 +86,10 @@ class ServerSettings:
         **overrides: Any,
     ) -> ServerSettings:
         """Settings for ``data_dir`` (the platform default when None): SQLite in it unless
-        ``database_url`` is given; the key file always in it; the payment rules from its
-        ``settings.toml`` when there is one (``overrides`` win over the file)."""
+        ``database_url`` is given; the key file always in it; and what its settings file
+        (``settings.toml``, :mod:`sync.server.settings_file`: the payment rules, the line's
+        rules, the look-up limits) sets, unless overridden."""
         base = Path(data_dir) if data_dir is not None else default_data_dir()
         url = database_url or f"sqlite:///{base / DATABASE_FILE}"
-        from_file = load_settings_file(base / SETTINGS_FILE)
-        return cls(
-            data_dir=base,
-            database_url=url,
-            key_file=base / KEY_FILE,
-            **{**from_file, **overrides},
-        )
-
-
-_SERVER_KEYS = {"payment_date_allowance_days"}
-
-
-def load_settings_file(path: Path) -> dict[str, Any]:
-    """The settings ``path`` sets, as :class:`ServerSettings` keyword arguments; a missing
-    file sets nothing. A bad file is a :class:`ConfigError` naming the file and every bad
-    key: a server must never run with a payment cap it silently ignored."""
-    if not path.exists():
-        return {}
-    data = read_settings_file(path)
-    problems: list[tuple[str, str]] = []
-    for key in sorted(set(data) - {"payments", "cards", "server"}):
-        problems.append((key, "is not a server setting (expected [payments], [cards], [server])"))
-    found: dict[str, Any] = {}
-    payments, cards, server = (data.get(t, {}) for t in ("payments", "cards", "server"))
-    for name, table in (("payments", payments), ("cards", cards), ("server", server)):
-        if not isinstance(table, dict):
-            problems.append((name, "must be a table"))
-    if isinstance(cards, dict):
-        problems.extend(
-            (f"cards.{k}", "is not a server card setting")
-            for k in sorted(set(cards) - {"number_length"})
-        )
-    if isinstance(payments, dict) and isinstance(cards, dict):
-        table = dict(payments)
-        if "number_length" in cards:
-            table["card_number_length"] = cards["number_length"]
-        try:
-            found["payments"] = PaymentRules.from_table(table)
-        except ValidationError as exc:
-            problems.extend(
-                (
-                    "cards.number_length" if key == "card_number_length" else f"payments.{key}",
-                    message,
-                )
-                for key, message in exc.problems
-            )
-    if isinstance(server, dict):
-        for key in sorted(set(server) - _SERVER_KEYS):
-            problems.append((f"server.{key}", "is not a server setting"))
-        days = server.get("payment_date_allowance_days", DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS)
-        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
-            problems.append(("server.payment_date_allowance_days", "must be 0 to 366 days"))
-        else:
-            found["payment_date_allowance_days"] = days
-    if problems:
-        raise ConfigError(path, problems)
-    return found
+        chosen = {**load_settings_file(base / SETTINGS_FILE), **overrides}
+        return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **chosen)

@@ -11,6 +11,7 @@ SQL.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -267,7 +268,9 @@ class StoreTransaction(Protocol):
 
     def records_in_group(self, kind: str, group_id: str) -> list[StoredRecord]: ...
 
-    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None: ...
+    def find_by_lookup(
+        self, kind: str, lookup: str, *, excluding: str | None = None
+    ) -> StoredRecord | None: ...
 
     def write_record(
         self,
@@ -331,6 +334,12 @@ class StoreTransaction(Protocol):
     def count_since(self, since: int, up_to: int, scope: PullScope) -> int: ...
 
     def versions(self, record_id: str) -> list[VersionInfo]: ...
+
+    def first_author(self, record_id: str) -> str | None: ...
+
+    def recent_audit(
+        self, action: str, since: datetime, *, actor: str, device_id: str | None
+    ) -> list[AuditRow]: ...
 
     def audit(
         self,
@@ -433,9 +442,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URL (None for another database or memory)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix) :] in ("", ":memory:"):
+        return None
+    return Path(url[len(prefix) :].split("?", 1)[0])
+
+
+def keep_sqlite_private(path: Path) -> None:
+    """The database and its WAL and shared-memory files readable by the server's own
+    user only (0600). The file is made 0600 before SQLite first opens it, and SQLite
+    gives the -wal and -shm files the database's mode; files left by an older server with
+    wider modes are narrowed here, at every start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def make_engine(url: str, pool: DatabasePool | None = None) -> Engine:
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
+        file = sqlite_file(url)
+        if file is not None:
+            keep_sqlite_private(file)
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -444,7 +479,10 @@ def make_engine(url: str, pool: DatabasePool | None = None) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # FULL: every commit is synced to disk before the push is acknowledged, so a
+            # power cut never loses a change a laptop was told was stored (NORMAL in WAL
+            # mode can lose the last commits; the laptop would have dropped them).
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()
 
@@ -665,12 +703,16 @@ class SqlTransaction:
         )
         return [self._record(r) for r in rows]
 
-    def find_by_lookup(self, kind: str, lookup: str) -> StoredRecord | None:
-        row = self.conn.execute(
-            select(t.records)
-            .where(t.records.c.kind == kind, t.records.c.lookup == lookup)
-            .order_by(t.records.c.seq.desc())
-        ).first()
+    def find_by_lookup(
+        self, kind: str, lookup: str, *, excluding: str | None = None
+    ) -> StoredRecord | None:
+        """The newest record of ``kind`` with this keyed hash (a card by its number),
+        other than ``excluding``; tombstones included, so a deleted card's number stays
+        taken."""
+        query = select(t.records).where(t.records.c.kind == kind, t.records.c.lookup == lookup)
+        if excluding is not None:
+            query = query.where(t.records.c.record_id != excluding)
+        row = self.conn.execute(query.order_by(t.records.c.seq.desc())).first()
         return self._record(row) if row else None
 
     def _next_seq(self) -> int:
@@ -1039,6 +1081,58 @@ class SqlTransaction:
         )
         return [_version_info(r) for r in rows]
 
+    def first_author(self, record_id: str) -> str | None:
+        """Who created the record (the actor of its first stored version)."""
+        query = (
+            select(t.record_versions.c.actor)
+            .where(t.record_versions.c.record_id == record_id)
+            .order_by(t.record_versions.c.version)
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar()
+
+    def recent_audit(
+        self, action: str, since: datetime, *, actor: str, device_id: str | None
+    ) -> list[AuditRow]:
+        """Audit entries of ``action`` since ``since`` by ``actor`` or from ``device_id``
+        (what the look-up limits count)."""
+        who = t.audit.c.actor == actor
+        if device_id is not None:
+            who = or_(who, t.audit.c.device_id == device_id)
+        rows = self.conn.execute(
+            select(t.audit)
+            .where(
+                t.audit.c.seq >= self._first_audit_seq_since(since),
+                t.audit.c.action == action,
+                t.audit.c.at >= since,
+                who,
+            )
+            .order_by(t.audit.c.seq)
+        )
+        return [_audit_row(r) for r in rows]
+
+    def _first_audit_seq_since(self, since: datetime) -> int:
+        """The first audit entry written at or after ``since``, found by bisecting the
+        primary key (entries are numbered in the order they are written, so their times
+        rise with it): a look-up then reads only the window's entries, however long the
+        audit log has grown, with no index beyond the key."""
+        seq, at = t.audit.c.seq, t.audit.c.at
+        lo = self.conn.execute(select(func.min(seq))).scalar()
+        hi = self.conn.execute(select(func.max(seq))).scalar()
+        if lo is None or hi is None:
+            return 0
+        hi += 1  # the answer is in [lo, hi]; hi means "none yet"
+        while lo < hi:
+            mid = (lo + hi) // 2
+            row = self.conn.execute(
+                select(seq, at).where(seq >= mid).order_by(seq).limit(1)
+            ).first()
+            if row is None or _utc(row.at) >= since:
+                hi = mid
+            else:
+                lo = row.seq + 1
+        return lo
+
     def audit(
         self,
         *,
@@ -1083,6 +1177,12 @@ def _version_info(r: Any) -> VersionInfo:
         r.device_id,
         r.change_id,
         _utc(r.at),
+    )
+
+
+def _audit_row(r: Any) -> AuditRow:
+    return AuditRow(
+        r.seq, _utc(r.at), r.actor, r.device_id, r.action, r.kind, r.record_id, _loads(r.details)
     )
 
 
@@ -1400,16 +1500,7 @@ class SqlStore:
     def iter_audit(self) -> Iterator[AuditRow]:
         with self.transaction() as tx:
             for r in tx.conn.execute(select(t.audit).order_by(t.audit.c.seq)):
-                yield AuditRow(
-                    r.seq,
-                    _utc(r.at),
-                    r.actor,
-                    r.device_id,
-                    r.action,
-                    r.kind,
-                    r.record_id,
-                    _loads(r.details),
-                )
+                yield _audit_row(r)
 
     def iter_versions(self) -> Iterator[VersionInfo]:
         with self.transaction() as tx:

@@ -63,6 +63,43 @@ class Workset:
     def lookup_key(self, value: str) -> str:
         return self.tx.lookup_key(value)
 
+    def other_with_lookup(self, kind: str, lookup: str, record_id: str) -> StoredRecord | None:
+        """Another record of ``kind`` than ``record_id`` with this keyed hash (a card with
+        the same number), as this push sees them: written earlier in it, or stored."""
+        for row in self._rows.values():
+            if (
+                row is not None
+                and row.kind == kind
+                and row.record_id != record_id
+                and row.ownership.lookup == lookup
+            ):
+                return row
+        stored = self.tx.find_by_lookup(kind, lookup, excluding=record_id)
+        if stored is not None and stored.record_id in self._rows:
+            current = self._rows[stored.record_id]
+            return current if current is not None and current.ownership.lookup == lookup else None
+        return stored
+
+    def first_author(self, record_id: str) -> str | None:
+        """Who created the record: in this push, or the actor of its first version."""
+        for version in self._new_versions:
+            if version.record_id == record_id and version.previous_version is None:
+                return version.actor
+        return self.tx.first_author(record_id)
+
+    def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]:
+        """The carer's records of ``kind``, including those written in this push."""
+        found = {r.record_id: r for r in self.tx.records_for_carer(kind, carer_id)}
+        for rid, row in self._rows.items():
+            if row is None:
+                found.pop(rid, None)
+            elif row.kind == kind:
+                if row.ownership.carer_id == carer_id:
+                    found[rid] = row
+                else:
+                    found.pop(rid, None)
+        return list(found.values())
+
     def load_versions(self, wanted: Iterable[tuple[str, int]]) -> None:
         missing = [w for w in dict.fromkeys(wanted) if w not in self._versions]
         if not missing:

@@ -144,6 +144,7 @@ def _samples() -> list[object]:
     carer, other = r.carer(), r.carer(given="Bea")
     conversation = r.assessment(carer.id)
     plan = r.plan(carer.id)
+    card = r.card(plan)
     group = r.group("admin")
     session = r.session(group.id)
     decision = DuplicateDecision(
@@ -158,7 +159,8 @@ def _samples() -> list[object]:
         conversation,
         r.payment(carer.id, conversation.id),
         plan,
-        r.card(plan),
+        card,
+        r.call(card, "admin"),
         group,
         session,
         r.attendance(session.id, carer.id),

@@ -13,6 +13,7 @@ import pytest
 from carer_desk import factories as make
 from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RuleViolation
+from carer_desk.records.plan import HomeAccess
 from carer_desk.rules.card_numbers import format_card_number, generate_card_number
 from carer_desk.rules.emergency_line import LineStatus
 from carer_desk.wiring.card_line import ServerCardLine
@@ -62,7 +63,14 @@ def test_a_card_found_on_the_server_is_the_cores_answer(harness, admin) -> None:
     refusing = make.emergency_contact(
         name="Refusing Rita", phone="07700 900999", consent_given=False
     )
-    plan = replace(plan, emergency_contacts=(*plan.emergency_contacts, refusing))
+    # Edited after the card was issued to name nobody cared for and no way in (the
+    # shared test plan meets the minimum).
+    plan = replace(
+        plan,
+        cared_for=(),
+        access=HomeAccess(),
+        emergency_contacts=(*plan.emergency_contacts, refusing),
+    )
     admin.push(r.change(plan, base_version=1))
     answer = _line(harness).look_up(card.number)
     assert (answer.card_id, answer.carer_id, answer.plan_id) == (card.id, carer.id, plan.id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from carer_desk import factories as make
 from carer_desk.ids import new_id
+from carer_desk.records.calls import EmergencyCall
 from carer_desk.records.carer import AccessibleFormat, Carer
 from carer_desk.records.codec import from_payload, kind_of, to_payload
 from carer_desk.records.conversation import (
@@ -103,11 +104,12 @@ def payment(
 
 
 def plan(carer_id: str) -> EmergencyPlan:
+    """A plan that meets the emergency line's minimum (so the line reads it out)."""
     agreed = date(2026, 1, 5)
     return make.plan(
         carer_id,
-        cared_for=(),
-        access=HomeAccess(),
+        cared_for=(make.plan_person(name="Joe Smith"),),
+        access=HomeAccess(who_holds_keys="Bob Smith, her son"),
         emergency_contacts=(
             make.emergency_contact(
                 name="Bob Smith",
@@ -130,6 +132,11 @@ def card(plan_record: EmergencyPlan, number: str | None = None) -> EmergencyCard
     return make.card(
         plan_record, number=number or generate_card_number(), issued_on=date(2026, 1, 6)
     )
+
+
+def call(card_record: EmergencyCard, operator: str = "operator", **changes: Any) -> EmergencyCall:
+    """A call to the line about the card's carer, taken by ``operator``."""
+    return make.emergency_call(card_record, operator=operator, **changes)
 
 
 def group(facilitator: str | None = "facilitator-one") -> PeerGroup:

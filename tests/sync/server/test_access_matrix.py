@@ -29,6 +29,7 @@ KINDS = [
     "attendance",
     "group_member",
     "duplicate_decision",
+    "emergency_call",
 ]
 ROLES = ["worker", "facilitator", "approver", "operator", "admin"]
 USERS = {
@@ -88,13 +89,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         carer = r.carer(team, given=team.title())
         conversation = r.assessment(carer.id)
         plan = r.plan(carer.id)
+        card = r.card(plan)
         linked = [
             conversation,
             r.payment(carer.id, conversation.id, 10000, requested_by="worker-north"),
             plan,
-            r.card(plan),
+            card,
             r.attendance(session_id, carer.id),
             r.member(group_id, carer.id),
+            r.call(card, "operator"),
         ]
         twin = r.carer(team, given=team.title(), preferred="Twin")
         decision = _decision(carer.id, twin.id)
@@ -103,7 +106,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         sides[team] = {"carer": carer.id, "duplicate_decision": decision.id} | {
             kind: rec.id
             for kind, rec in zip(
-                ["conversation", "payment_request", "plan", "card", "attendance", "group_member"],
+                [
+                    "conversation",
+                    "payment_request",
+                    "plan",
+                    "card",
+                    "attendance",
+                    "group_member",
+                    "emergency_call",
+                ],
                 linked,
                 strict=True,
             )
@@ -214,6 +225,9 @@ def _build(kind: str, world: World, role: str, in_scope: bool) -> object:
         case "duplicate_decision":
             team = "south" if links is world.south else "north"
             return _decision(carer_id, world.twins[team])
+        case "emergency_call":
+            plan = replace(r.plan(carer_id), id=links["plan"])
+            return r.call(replace(r.card(plan), id=links["card"]), USERS[role][0])
     raise AssertionError(kind)
 
 
@@ -228,6 +242,7 @@ def _edited(record: Any) -> object:
         "Attendance": {"follow_up_requested": True},
         "GroupMember": {"wants_buddy": True},
         "DuplicateDecision": {"note": "Checked again at the next visit"},
+        "EmergencyCall": {"notes": "Rang back at 3am"},
     }
     if type(record).__name__ == "EmergencyCard":
         return record.mark_printed(record.issued_on)
@@ -243,6 +258,8 @@ def allowed(role: str, kind: str, op: str, in_scope: bool) -> bool:
         if kind == "carer":
             return op == "create"
         return in_scope and kind in ("group", "session", "attendance", "group_member")
+    if role == "operator":
+        return kind == "emergency_call" and op == "create"  # the calls they take
     return False
 
 
