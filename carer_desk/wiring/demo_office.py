@@ -46,13 +46,20 @@ _DEMO_PASSWORD_COST = PasswordCost(time_cost=1, memory_kib=8192, parallelism=1)
 _SEEDING_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 
 
+_DEMO_HISTORY_DAYS = 3 * 366
+
+
 class DemoOffice:
     """The demo server, running in a background thread of this process."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.settings = ServerSettings.for_data_dir(
-            folder / "office", password_cost=_DEMO_PASSWORD_COST
+            folder / "office",
+            password_cost=_DEMO_PASSWORD_COST,
+            # The invented office holds a year of invented history, pushed at once by its
+            # seeding laptop: a real office takes only recent dates from a laptop.
+            payment_date_allowance_days=_DEMO_HISTORY_DAYS,
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
