@@ -79,6 +79,12 @@ def main(root: Path) -> None:
     prompt = page.controller.view.template.stage(1).prompts[0]
     box = page.fields[f"answer.{prompt.id}"].widget
     box.setFocus()
+    # The window has settled (the caseload linked, the pages prepared) before typing
+    # starts, as a worker's first words come after the record is open: on a loaded
+    # machine that background work would otherwise hold the vault lane past the kill.
+    _wait(lambda: shell.runner.pending == 0)
+    # Each draft seal is reported, so the test can kill after one has been asked for.
+    page.controller.draft.sealed.connect(lambda: print("SEALED", flush=True))
     print(f"READY {carer_id} {page.controller.conversation_id}", flush=True)
     for count, char in enumerate(TEXT, start=1):
         QTest.keyClicks(box, char)
