@@ -206,22 +206,15 @@ def in_window(folder: Path, cold: bool = False) -> dict[str, float]:
     shell.window.search.setText("")
     spin(lambda: shell.runner.pending == 0)
 
-    opens = []
-    for row in range(0, 200, 20):
-        carer_id = page.controller.carer_id_at(row)
-        started = time.perf_counter()
-        shell.window.workspace.open_record("carer", carer_id)
-        spin(
-            lambda: (
-                isinstance(shell.window.workspace.record_page, CarerPage)
-                and shell.window.workspace.record_page.controller.record is not None
-                and shell.runner.pending == 0
-            )
-        )
-        app.processEvents()
-        opens.append(time.perf_counter() - started)
-        shell.window.workspace.back()
-        spin(lambda: shell.runner.pending == 0)
+    carer_ids = [page.controller.carer_id_at(row) for row in range(0, 200, 20)]
+    opens = _time_opens(
+        shell,
+        spin,
+        app,
+        "carer",
+        carer_ids,
+        lambda p: isinstance(p, CarerPage) and p.controller.record is not None,
+    )
     registers = _open_registers(shell, spin, app)
     conversations = _conversations(shell, spin, app, page.controller.carer_id_at(0))
     plans, queue, checked, queued = _open_plans_and_queue(shell, spin, app)
@@ -354,6 +347,21 @@ def _conversations(shell, spin, app, carer_id: str) -> dict[str, float]:
         "typing_key_p95": keys[int(len(keys) * 0.95) - 1],
         "typing_turn_max": max(turns),
     }
+
+
+def _time_opens(shell, spin, app, kind: str, record_ids, filled) -> list[float]:
+    """Click to the record page filled in (``filled(page)``), for each id: seconds each."""
+    ws = shell.window.workspace
+    timings = []
+    for record_id in record_ids:
+        started = time.perf_counter()
+        ws.open_record(kind, record_id)
+        spin(lambda: filled(ws.record_page) and shell.runner.pending == 0)
+        app.processEvents()
+        timings.append(time.perf_counter() - started)
+        ws.back()
+        spin(lambda: shell.runner.pending == 0)
+    return timings
 
 
 def _open_registers(shell, spin, app) -> list[float]:
@@ -577,21 +585,14 @@ def _open_plans_and_queue(shell, spin, app) -> tuple[list[float], list[float], l
     if not isinstance(with_plans, list) or not with_plans:
         raise SystemExit(f"the benchmark vault holds no plan: {with_plans!r}")
     shell.go(Place(Area.CASELOAD))
-    plans = []
-    for carer_id in with_plans[:200:20]:
-        started = time.perf_counter()
-        shell.window.workspace.open_record("plan", carer_id)
-        spin(
-            lambda: (
-                isinstance(shell.window.workspace.record_page, PlanPage)
-                and shell.window.workspace.record_page.controller.file is not None
-                and shell.runner.pending == 0
-            )
-        )
-        app.processEvents()
-        plans.append(time.perf_counter() - started)
-        shell.window.workspace.back()
-        spin(lambda: shell.runner.pending == 0)
+    plans = _time_opens(
+        shell,
+        spin,
+        app,
+        "plan",
+        with_plans[:200:20],
+        lambda p: isinstance(p, PlanPage) and p.controller.file is not None,
+    )
     queue, checked = [], []
     shell.go(Place(Area.CARDS))
     page = shell.window.workspace.page_for(Area.CARDS)
