@@ -310,8 +310,7 @@ def timed(fn):  # type: ignore[no-untyped-def]
 def heading(text: str) -> None:
     print(f"\n{text}")
     print(
-        f"  {'':<44} {'figure':>22} {'target':>12} {'store directly':>15} {'ratio':>7} "
-        f"{'load':>5}"
+        f"  {'':<44} {'figure':>22} {'target':>12} {'store directly':>15} {'ratio':>7} {'load':>5}"
     )
 
 
