@@ -309,12 +309,16 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 def heading(text: str) -> None:
     print(f"\n{text}")
-    print(f"  {'':<44} {'figure':>22} {'target':>12} {'store directly':>15} {'ratio':>7}")
+    print(
+        f"  {'':<44} {'figure':>22} {'target':>12} {'store directly':>15} {'ratio':>7} {'load':>5}"
+    )
 
 
 def row(label: str, figure: str, target: str = "", direct: float | None = None, ratio: str = ""):
+    """One figure, with the machine's load average (1 minute) as it was measured: on a
+    shared machine the figure moves with it, the ratio much less."""
     shown = f"{direct:.2f} s" if direct is not None else ""
-    print(f"  {label:<44} {figure:>22} {target:>12} {shown:>15} {ratio:>7}")
+    print(f"  {label:<44} {figure:>22} {target:>12} {shown:>15} {ratio:>7} {_load(1):>5}")
 
 
 def rate_row(label: str, seconds: float, count: int, target: float, direct: float) -> None:
@@ -558,11 +562,12 @@ def main() -> int:
     return 0
 
 
-def _load() -> str:
+def _load(minutes: int = 3) -> str:
+    """The 1, 5 and 15 minute load averages (the first ``minutes`` of them)."""
     try:
-        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+        return " ".join(f"{x:.1f}" for x in os.getloadavg()[:minutes])
     except OSError:
-        return "unknown"
+        return "?"
 
 
 if __name__ == "__main__":

@@ -310,8 +310,7 @@ class Vault:
         """Acknowledge a whole push batch in ONE transaction: one disk flush per batch
         instead of one per change. Each ``(change_id, server_version)`` as above."""
         with self._ctx.transaction():
-            for change_id, server_version in acks:
-                self._outbox.acknowledge(change_id, server_version)
+            self._outbox.acknowledge_many(list(acks))
 
     @_guarded
     def outbox_reject(self, change_id: str, reason: str) -> None:

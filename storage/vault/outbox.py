@@ -333,23 +333,62 @@ class Outbox:
     def acknowledge(self, change_id: str, server_version: int) -> None:
         """The server applied ``change_id`` as ``server_version``. Acknowledging twice is
         harmless (a retried push)."""
-        conn = self._ctx.conn
-        row = conn.execute(
-            "SELECT record_id, state FROM outbox WHERE change_id = ?", (change_id,)
-        ).fetchone()
-        if row is None:
-            logger.info("acknowledgement for unknown change %s ignored", change_id)
-            return
-        record_id, state = row[0], ChangeState(row[1])
-        self._apply([(change_id, state, next_change_state(state, ChangeEvent.ACKNOWLEDGE))])
-        more_waiting = self.has_changes(record_id)
-        if more_waiting:
-            conn.execute(
-                "UPDATE outbox SET base_version = ? WHERE record_id = ? "
-                f"AND state IN ({_in(states_allowing(ChangeEvent.REBASE))})",
-                (server_version, record_id),
-            )
-        self._records.acknowledged(record_id, server_version, more_waiting=more_waiting)
+        self.acknowledge_many([(change_id, server_version)])
+
+    def acknowledge_many(self, acks: Sequence[tuple[str, int]]) -> None:
+        """Each ``(change_id, server_version)`` as :meth:`acknowledge`, in a few statements
+        per 500 changes instead of five per change. Changes of one record are acknowledged
+        one after another, in order (each rebases the ones behind it)."""
+        found: dict[str, tuple[str, ChangeState]] = {}
+        self._read_states(list(dict.fromkeys(change_id for change_id, _ in acks)), found)
+        rounds: list[list[tuple[str, int]]] = []
+        round_of: dict[str, int] = {}  # record id -> the last round it is in
+        for change_id, server_version in acks:
+            if change_id not in found:
+                logger.info("acknowledgement for unknown change %s ignored", change_id)
+                continue
+            record_id = found[change_id][0]
+            n = round_of[record_id] + 1 if record_id in round_of else 0
+            round_of[record_id] = n
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append((change_id, server_version))
+        for n, round_acks in enumerate(rounds):
+            if n:  # a later change of a record: read the state the earlier ones left
+                ids = [cid for cid, _ in round_acks]
+                for cid in ids:
+                    found.pop(cid, None)  # the same id acknowledged twice: gone now
+                self._read_states(ids, found)
+            self._acknowledge_round(round_acks, found)
+
+    def _read_states(self, change_ids: list[str], into: dict[str, tuple[str, ChangeState]]) -> None:
+        for chunk in chunks(change_ids):
+            for change_id, record_id, state in self._ctx.conn.execute(
+                "SELECT change_id, record_id, state FROM outbox "
+                f"WHERE change_id IN ({marks(len(chunk))})",
+                chunk,
+            ).fetchall():
+                into[change_id] = (record_id, ChangeState(state))
+
+    def _acknowledge_round(
+        self, acks: list[tuple[str, int]], found: dict[str, tuple[str, ChangeState]]
+    ) -> None:
+        """Acknowledge changes of distinct records (``found``: each one's record and state)."""
+        present = [(cid, version) for cid, version in acks if cid in found]
+        self._apply(
+            (cid, found[cid][1], next_change_state(found[cid][1], ChangeEvent.ACKNOWLEDGE))
+            for cid, _ in present
+        )
+        versions = {found[cid][0]: version for cid, version in present}
+        waiting = self.with_changes(list(versions))
+        self._ctx.conn.executemany(
+            "UPDATE outbox SET base_version = ? WHERE record_id = ? "
+            f"AND state IN ({_in(states_allowing(ChangeEvent.REBASE))})",
+            [(versions[rid], rid) for rid in waiting],
+        )
+        self._records.acknowledged_many(
+            [(rid, version, rid in waiting) for rid, version in versions.items()]
+        )
 
     def reject(self, change_id: str, reason: str) -> None:
         ctx = self._ctx

@@ -115,27 +115,40 @@ class RecordTable:
 
     def acknowledged(self, record_id: str, server_version: int, *, more_waiting: bool) -> None:
         """The server applied a change of ``record_id`` as ``server_version``."""
-        row = self._ctx.conn.execute(
-            "SELECT sync_state, deleted, conflict_sealed IS NOT NULL FROM records WHERE id = ?",
-            (record_id,),
-        ).fetchone()
-        if row is None:
-            return
-        state, deleted, conflict_open = SyncState(row[0]), bool(row[1]), bool(row[2])
-        if more_waiting:
-            # Later local edits were built on top of the change just acknowledged.
-            event = RecordEvent.PARTLY_ACKNOWLEDGED
-        elif deleted:
-            self.remove(record_id)  # the server has the delete: nothing left to keep
-            return
-        else:
-            # An open conflict stays visible until the person resolves it.
-            event = (
-                RecordEvent.ACKNOWLEDGED_IN_CONFLICT if conflict_open else RecordEvent.ACKNOWLEDGED
-            )
-        self._ctx.conn.execute(
-            "UPDATE records SET server_version = ?, sync_state = ? WHERE id = ?",
-            (server_version, sync_state_after(state, event).value, record_id),
+        self.acknowledged_many([(record_id, server_version, more_waiting)])
+
+    def acknowledged_many(self, acks: list[tuple[str, int, bool]]) -> None:
+        """``(record_id, server_version, more_waiting)`` for records the server applied a
+        change of, each record once, in a few statements per 500 whatever their number."""
+        conn = self._ctx.conn
+        wanted = {rid: (version, more) for rid, version, more in acks}
+        gone: list[str] = []
+        updates: list[tuple[int, str, str]] = []
+        for chunk in chunks(list(wanted)):
+            for record_id, state, deleted, conflict_open in conn.execute(
+                "SELECT id, sync_state, deleted, conflict_sealed IS NOT NULL FROM records "
+                f"WHERE id IN ({marks(len(chunk))})",
+                chunk,
+            ).fetchall():
+                server_version, more_waiting = wanted[record_id]
+                if more_waiting:
+                    # Later local edits were built on top of the change just acknowledged.
+                    event = RecordEvent.PARTLY_ACKNOWLEDGED
+                elif deleted:
+                    gone.append(record_id)  # the server has the delete: nothing left to keep
+                    continue
+                else:
+                    # An open conflict stays visible until the person resolves it.
+                    event = (
+                        RecordEvent.ACKNOWLEDGED_IN_CONFLICT
+                        if conflict_open
+                        else RecordEvent.ACKNOWLEDGED
+                    )
+                after = sync_state_after(SyncState(state), event)
+                updates.append((server_version, after.value, record_id))
+        self.remove_many(gone)
+        conn.executemany(
+            "UPDATE records SET server_version = ?, sync_state = ? WHERE id = ?", updates
         )
 
     def move_many(self, record_ids: list[str], event: RecordEvent) -> None:

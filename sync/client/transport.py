@@ -143,10 +143,15 @@ class HttpTransport:
         encoded._headers = headers
         return encoded
 
-    def pull(self, since: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
+    def pull(
+        self, since: str, limit: int = DEFAULT_PULL_LIMIT, *, count: bool = True
+    ) -> PullResponse:
         # ``count`` asks how many records remain, for progress (a server that predates it
-        # ignores the parameter and leaves ``remaining`` out).
-        params = {"since": since, "limit": limit, "count": "true"}
+        # ignores the parameter and leaves ``remaining`` out). Counting costs the server a
+        # scan of what remains, so the engine asks on a pull's first page only.
+        params: dict[str, object] = {"since": since, "limit": limit}
+        if count:
+            params["count"] = "true"
         return self._call("GET", PULL_PATH, PullResponse, params=params)
 
     def payment_rules(self) -> PaymentRulesResponse:

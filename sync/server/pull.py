@@ -124,10 +124,7 @@ class _Page:
         self._entries[(view, carer_id)] = (carer.version, carer.deleted, payload)
 
     def json(self) -> bytes:
-        open_conflicts = {
-            c.record_id: c.conflict_id
-            for c in self.tx.open_conflicts(list({rid for _, rid in self._entries}))
-        }
+        open_conflicts = self.tx.open_conflict_ids(list({rid for _, rid in self._entries}))
         entries = []
         for (kind, record_id), (version, deleted, payload) in self._entries.items():
             head = {

@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sync.server import canonical_json
 from sync.server import schema as t
+from sync.server.bulk import DriverMany
 from sync.server.errors import AdminError
 from sync.server.keyring import KeyFileError, Keyring, SealedDataError
 from sync.server.migrate import upgrade
@@ -323,6 +324,8 @@ class StoreTransaction(Protocol):
 
     def open_conflicts(self, record_ids: Sequence[str] | None = None) -> list[StoredConflict]: ...
 
+    def open_conflict_ids(self, record_ids: Sequence[str]) -> dict[str, str]: ...
+
     def resolve_conflict(self, conflict_id: str, resolved_by: str) -> None: ...
 
     def changes_since(self, since: int, limit: int, scope: PullScope) -> list[StoredRecord]: ...
@@ -510,63 +513,19 @@ _SET_SEQ = (
     update(t.counters).where(t.counters.c.name == "change_seq").values(value=bindparam("value"))
 )
 _READ_SEQ = select(t.counters.c.value).where(t.counters.c.name == "change_seq")
+_ANY_OPEN_CONFLICT = (
+    select(t.conflicts.c.conflict_id).where(t.conflicts.c.resolved_at.is_(None)).limit(1)
+)
 _GET_RECORD = select(t.records).where(t.records.c.record_id == bindparam("rid"))
 _APPLIED_RESULT = select(t.applied_changes).where(t.applied_changes.c.change_id == bindparam("cid"))
 
 
-class _DriverMany:
-    """One statement run for many rows by the database driver's ``executemany``.
-
-    SQLAlchemy's own executemany builds and converts each row's parameters in Python, one
-    row at a time: a third of what writing a push batch cost. Here the statement is
-    compiled once per database and set of columns, and a value is converted only where
-    its column's type needs it (SQLite has no boolean or timestamp type), with the
-    conversion SQLAlchemy itself would use, so rows read back exactly as before.
-    """
-
-    def __init__(self, statement: Any, table: Any) -> None:
-        self.statement = statement
-        self.table = table
-        self._compiled: dict[tuple[str, tuple[str, ...]], tuple[Any, list[Any]]] = {}
-
-    def execute(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        keys = tuple(rows[0])
-        compiled, converters = self._prepare(conn, keys)
-        names = compiled.positiontup
-        if names is None:  # named parameters (psycopg): dicts, converted where needed
-            params: list[Any] = [
-                {k: (c(row[k]) if c else row[k]) for k, c in zip(keys, converters, strict=True)}
-                for row in rows
-            ]
-        else:  # positional parameters (sqlite3): tuples in the statement's order
-            order = [(name, converters[keys.index(name)]) for name in names]
-            params = [tuple(c(row[n]) if c else row[n] for n, c in order) for row in rows]
-        conn.exec_driver_sql(compiled.string, params)
-
-    def _prepare(self, conn: Connection, keys: tuple[str, ...]) -> tuple[Any, list[Any]]:
-        dialect = conn.dialect
-        found = self._compiled.get((dialect.name, keys))
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
-            columns = self.table.columns
-            converters = [
-                columns[k].type.dialect_impl(dialect).bind_processor(dialect)
-                if k in columns
-                else None
-                for k in keys
-            ]
-            found = self._compiled[(dialect.name, keys)] = (compiled, converters)
-        return found
-
-
-_INSERT_RECORD = _DriverMany(insert(t.records).inline(), t.records)
-_UPDATE_RECORD = _DriverMany(
+_INSERT_RECORD = DriverMany(insert(t.records).inline(), t.records)
+_UPDATE_RECORD = DriverMany(
     update(t.records).where(t.records.c.record_id == bindparam("rid")), t.records
 )
-_INSERT_VERSION = _DriverMany(insert(t.record_versions).inline(), t.record_versions)
-_INSERT_APPLIED = _DriverMany(insert(t.applied_changes).inline(), t.applied_changes)
+_INSERT_VERSION = DriverMany(insert(t.record_versions).inline(), t.record_versions)
+_INSERT_APPLIED = DriverMany(insert(t.applied_changes).inline(), t.applied_changes)
 _INSERT_CONFLICT = insert(t.conflicts)
 _INSERT_AUDIT = insert(t.audit)
 _RETAG_RECORD = (
@@ -987,6 +946,26 @@ class SqlTransaction:
         return [
             self._conflict(r) for r in self.conn.execute(query.order_by(t.conflicts.c.raised_at))
         ]
+
+    def open_conflict_ids(self, record_ids: Sequence[str]) -> dict[str, str]:
+        """``{record_id: conflict_id}`` of the open conflicts on these records (the one
+        raised last, where a record has several), without opening their details: what a
+        pull page needs. Conflicts are rare, so one cheap query first asks whether any is
+        open at all, sparing a page of a thousand records its look-up."""
+        c = t.conflicts.c
+        if not record_ids or self.conn.execute(_ANY_OPEN_CONFLICT).first() is None:
+            return {}
+        found: list[tuple[Any, str, str]] = []
+        for chunk in _chunks(list(record_ids)):
+            found.extend(
+                self.conn.execute(
+                    select(c.raised_at, c.record_id, c.conflict_id).where(
+                        c.resolved_at.is_(None), c.record_id.in_(chunk)
+                    )
+                ).all()
+            )
+        found.sort(key=lambda row: _utc(row[0]))
+        return {record_id: conflict_id for _at, record_id, conflict_id in found}
 
     def resolve_conflict(self, conflict_id: str, resolved_by: str) -> None:
         self.conn.execute(

@@ -356,3 +356,38 @@ def test_acknowledging_a_batch_at_once_matches_one_by_one(tmp_path):
     assert many.outbox_pending(100) == []
     one.close()
     many.close()
+
+
+def test_a_batch_acknowledging_two_changes_of_one_record_settles_them_in_order(
+    vault: Vault,
+) -> None:
+    """The second edit of a record sent in the same push as the first: acknowledging the
+    batch at once settles the first, then the second (which the first rebased), so the
+    record ends at the second's version. A repeated or unknown id changes nothing."""
+    vault.put("carer", "c1", carer(1))
+    vault.put("carer", "c2", carer(2))
+    push_all(vault, 1)
+    vault.put("carer", "c1", carer(1, name="first edit"))
+    (first,) = vault.outbox_pending()
+    vault.outbox_mark_sending([first.change_id])
+    vault.put("carer", "c1", carer(1, name="second edit"))
+    vault.put("carer", "c2", carer(2, name="other edit"))
+    later = [c for c in vault.outbox_pending() if c.change_id != first.change_id]
+    assert {c.record_id for c in later} == {"c1", "c2"}
+    vault.outbox_mark_sending([c.change_id for c in later])
+    second = next(c for c in later if c.record_id == "c1")
+    other = next(c for c in later if c.record_id == "c2")
+    vault.outbox_acknowledge_many(
+        [
+            (first.change_id, 2),
+            (other.change_id, 2),
+            (second.change_id, 3),
+            (first.change_id, 2),  # a retried acknowledgement
+            ("0" * 32, 9),  # not this laptop's change
+        ]
+    )
+    assert vault.outbox_pending() == []
+    assert vault.meta("c1").server_version == 3
+    assert vault.meta("c1").sync_state == SyncState.SYNCED
+    assert vault.meta("c2").server_version == 2
+    assert vault.get("carer", "c1") == carer(1, name="second edit")
