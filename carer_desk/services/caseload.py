@@ -290,19 +290,44 @@ class CaseloadService(Service):
         return self._load().get(carer_id)
 
     def link(self) -> list[CaseloadRow]:
-        """Read every carer's linked records once and fill their rows' columns; builds
-        the search index too. Returns the rows again, sorted."""
+        """Read every carer's linked records once and fill their rows' columns. Returns
+        the rows again, sorted. (:meth:`link_kind` then :meth:`finish_link` do the same
+        one kind at a time, so a window can answer a keystroke between them.)"""
+        for kind in ROW_KINDS:
+            self.link_kind(kind)
+        return self.finish_link()
+
+    def link_kind(self, kind: str) -> None:
+        """Read the records of one of :data:`ROW_KINDS` and keep what the rows need of
+        them (once per unlock: a later change of them arrives through :meth:`refresh`)."""
+        self._load()
+        if self.linked or kind in self._linked_kinds:
+            return
+        with _bulk_decoding():
+            for record_id, payload in self.store.iter_kind(kind):
+                self._hold(kind, record_id, payload)
+        self._linked_kinds.add(kind)
+
+    def finish_link(self) -> list[CaseloadRow]:
+        """Fill the rows' review, plan and payment columns from the kinds read (reading
+        any not read yet), and add card numbers to the search index. Returns the rows,
+        sorted."""
         rows = self._load()
         if not self.linked:
-            with _bulk_decoding():
-                for kind in ROW_KINDS:
-                    for record_id, payload in self.store.iter_kind(kind):
-                        self._hold(kind, record_id, payload)
+            for kind in ROW_KINDS:
+                self.link_kind(kind)
             for carer_id in self._facts:
                 if carer_id in rows:
                     rows[carer_id] = self._with_links(rows[carer_id])
             self.linked = True
-            self._index = None  # built again, at the next search, with the card numbers
+            if self._index is not None:
+                # Built before the links (so the first keystroke need not wait for them):
+                # only the carers holding a card gain words, and only they are re-entered.
+                self._index.replace_many(
+                    self._entry(carer_id)
+                    for carer_id, facts in self._facts.items()
+                    if carer_id in rows and any(f.card_number for f in facts.values())
+                )
         return self.rows()
 
     def records_of(self, carer_id: str, kind: str) -> list[str]:
@@ -426,8 +451,8 @@ class CaseloadService(Service):
             self.forget()
             return set()
         touched = set(changes.ids_of("carer"))
-        if self.linked:
-            for kind in ROW_KINDS:
+        for kind in ROW_KINDS:
+            if kind in self._linked_kinds:  # a kind not read yet is read whole later
                 for record_id in changes.ids_of(kind):
                     touched |= self._hold(kind, record_id, self._fetch(kind, record_id))
         states = self.store.sync_states("carer") if (touched or changes.sync_states) else {}
@@ -467,6 +492,7 @@ class CaseloadService(Service):
         self._index: SearchIndex | None = None
         self._facts: dict[str, dict[tuple[str, str], _Fact]] = {}  # carer id -> its records
         self._owner: dict[tuple[str, str], str] = {}  # (kind, id) -> carer id
+        self._linked_kinds: set[str] = set()  # which of ROW_KINDS have been read
         self.linked = False
 
     @property
