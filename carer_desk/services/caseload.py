@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from carer_desk.changes import Changes
 from carer_desk.clock import SYSTEM_CLOCK, Clock
@@ -32,6 +32,7 @@ from carer_desk.records.places import District
 from carer_desk.records.plan import plan_gaps, plan_recency
 from carer_desk.rules.card_numbers import format_card_number
 from carer_desk.services.base import Service
+from carer_desk.services.repository import Repository
 from carer_desk.services.search import SearchEntry, SearchIndex, fold
 
 # Kinds whose records change a carer's row (besides the carer itself).
@@ -40,6 +41,7 @@ REVIEW_SOON_DAYS = 30
 # A request still being written or waiting for a decision (the payment's own vocabulary).
 _PENDING_PAYMENT = frozenset(str(status) for status in OPEN_STATUSES)
 IdentityKey = tuple[str, str, date | None]
+T = TypeVar("T")
 
 
 class PlanState(StrEnum):
@@ -312,6 +314,19 @@ class CaseloadService(Service):
         """Fill the rows' review, plan and payment columns from the kinds read (reading
         any not read yet), and add card numbers to the search index. Returns the rows,
         sorted."""
+        self.ensure_linked()
+        return self.rows()
+
+    def records_for(self, repo: Repository, cls: type[T], kind: str, carer_id: str) -> list[T]:
+        """A carer's records of one kind, read by id through the index of each carer's
+        records, instead of decoding every record of the kind on the laptop (opening a
+        carer with 10,000 conversations and requests beside theirs)."""
+        self.ensure_linked()
+        found = (repo.find(cls, rid) for rid in self.records_of(carer_id, kind))
+        return [r for r in found if r is not None and getattr(r, "carer_id", None) == carer_id]
+
+    def ensure_linked(self) -> None:
+        """As :meth:`finish_link`, without sorting the rows (once per unlock)."""
         rows = self._load()
         if not self.linked:
             for kind in ROW_KINDS:
@@ -328,7 +343,6 @@ class CaseloadService(Service):
                     for carer_id, facts in self._facts.items()
                     if carer_id in rows and any(f.card_number for f in facts.values())
                 )
-        return self.rows()
 
     def records_of(self, carer_id: str, kind: str) -> list[str]:
         """Ids of a carer's records of one kind (once :meth:`link` has run)."""
