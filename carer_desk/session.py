@@ -225,7 +225,7 @@ class DeskSession:
         self.caseload = CaseloadService(s, settings, clock)
         self.carers = CarerService(s, settings, clock, caseload=self.caseload)
         self.conversations = ConversationService(s, settings, clock, caseload=self.caseload)
-        self.payments = PaymentService(s, settings, clock)
+        self.payments = PaymentService(s, settings, clock, caseload=self.caseload)
         self.plans = PlanService(s, settings, clock)
         self.cards = CardService(s, settings, clock)
         self.calls = CallService(s, settings, clock)

@@ -64,7 +64,9 @@ class CarerFileService(Service):
         """The carer's file; audited as one view of the carer. NotFoundError when the
         carer is not on this laptop (merged away, removed elsewhere)."""
         carer = self.repo.get(Carer, carer_id)
-        self.caseload.link()  # the index of each carer's records (once per unlock)
+        # The index of each carer's records, read once per unlock (link() would also
+        # sort every row, which opening one carer does not need).
+        self.caseload.ensure_linked()
         conversations = sorted(
             self._records(carer_id, "conversation", GuidedConversation),
             key=lambda c: (c.started_on, c.completed_on or c.started_on, c.id),

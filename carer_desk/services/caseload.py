@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from carer_desk.changes import Changes
 from carer_desk.clock import SYSTEM_CLOCK, Clock
@@ -32,6 +32,7 @@ from carer_desk.records.places import District
 from carer_desk.records.plan import plan_gaps, plan_recency
 from carer_desk.rules.card_numbers import format_card_number
 from carer_desk.services.base import Service
+from carer_desk.services.repository import Repository
 from carer_desk.services.search import SearchEntry, SearchIndex, fold
 
 # Kinds whose records change a carer's row (besides the carer itself).
@@ -40,6 +41,7 @@ REVIEW_SOON_DAYS = 30
 # A request still being written or waiting for a decision (the payment's own vocabulary).
 _PENDING_PAYMENT = frozenset(str(status) for status in OPEN_STATUSES)
 IdentityKey = tuple[str, str, date | None]
+T = TypeVar("T")
 
 
 class PlanState(StrEnum):
@@ -290,20 +292,57 @@ class CaseloadService(Service):
         return self._load().get(carer_id)
 
     def link(self) -> list[CaseloadRow]:
-        """Read every carer's linked records once and fill their rows' columns; builds
-        the search index too. Returns the rows again, sorted."""
+        """Read every carer's linked records once and fill their rows' columns. Returns
+        the rows again, sorted. (:meth:`link_kind` then :meth:`finish_link` do the same
+        one kind at a time, so a window can answer a keystroke between them.)"""
+        for kind in ROW_KINDS:
+            self.link_kind(kind)
+        return self.finish_link()
+
+    def link_kind(self, kind: str) -> None:
+        """Read the records of one of :data:`ROW_KINDS` and keep what the rows need of
+        them (once per unlock: a later change of them arrives through :meth:`refresh`)."""
+        self._load()
+        if self.linked or kind in self._linked_kinds:
+            return
+        with _bulk_decoding():
+            for record_id, payload in self.store.iter_kind(kind):
+                self._hold(kind, record_id, payload)
+        self._linked_kinds.add(kind)
+
+    def finish_link(self) -> list[CaseloadRow]:
+        """Fill the rows' review, plan and payment columns from the kinds read (reading
+        any not read yet), and add card numbers to the search index. Returns the rows,
+        sorted."""
+        self.ensure_linked()
+        return self.rows()
+
+    def records_for(self, repo: Repository, cls: type[T], kind: str, carer_id: str) -> list[T]:
+        """A carer's records of one kind, read by id through the index of each carer's
+        records, instead of decoding every record of the kind on the laptop (opening a
+        carer with 10,000 conversations and requests beside theirs)."""
+        self.ensure_linked()
+        found = (repo.find(cls, rid) for rid in self.records_of(carer_id, kind))
+        return [r for r in found if r is not None and getattr(r, "carer_id", None) == carer_id]
+
+    def ensure_linked(self) -> None:
+        """As :meth:`finish_link`, without sorting the rows (once per unlock)."""
         rows = self._load()
         if not self.linked:
-            with _bulk_decoding():
-                for kind in ROW_KINDS:
-                    for record_id, payload in self.store.iter_kind(kind):
-                        self._hold(kind, record_id, payload)
+            for kind in ROW_KINDS:
+                self.link_kind(kind)
             for carer_id in self._facts:
                 if carer_id in rows:
                     rows[carer_id] = self._with_links(rows[carer_id])
             self.linked = True
-            self._index = None  # built again, at the next search, with the card numbers
-        return self.rows()
+            if self._index is not None:
+                # Built before the links (so the first keystroke need not wait for them):
+                # only the carers holding a card gain words, and only they are re-entered.
+                self._index.replace_many(
+                    self._entry(carer_id)
+                    for carer_id, facts in self._facts.items()
+                    if carer_id in rows and any(f.card_number for f in facts.values())
+                )
 
     def records_of(self, carer_id: str, kind: str) -> list[str]:
         """Ids of a carer's records of one kind (once :meth:`link` has run)."""
@@ -426,8 +465,8 @@ class CaseloadService(Service):
             self.forget()
             return set()
         touched = set(changes.ids_of("carer"))
-        if self.linked:
-            for kind in ROW_KINDS:
+        for kind in ROW_KINDS:
+            if kind in self._linked_kinds:  # a kind not read yet is read whole later
                 for record_id in changes.ids_of(kind):
                     touched |= self._hold(kind, record_id, self._fetch(kind, record_id))
         states = self.store.sync_states("carer") if (touched or changes.sync_states) else {}
@@ -467,6 +506,7 @@ class CaseloadService(Service):
         self._index: SearchIndex | None = None
         self._facts: dict[str, dict[tuple[str, str], _Fact]] = {}  # carer id -> its records
         self._owner: dict[tuple[str, str], str] = {}  # (kind, id) -> carer id
+        self._linked_kinds: set[str] = set()  # which of ROW_KINDS have been read
         self.linked = False
 
     @property

@@ -112,10 +112,7 @@ class ConversationService(Service):
     def _of_carer(self, cls: type[T], kind: str, carer_id: str) -> list[T]:
         if self._caseload is None:
             return self.repo.where(cls, carer_id=carer_id)
-        if not self._caseload.linked:
-            self._caseload.link()  # once per unlock
-        found = (self.repo.find(cls, rid) for rid in self._caseload.records_of(carer_id, kind))
-        return [r for r in found if r is not None and r.carer_id == carer_id]
+        return self._caseload.records_for(self.repo, cls, kind, carer_id)
 
     def get(self, conversation_id: str) -> GuidedConversation:
         """One conversation, for reading; the view is audited."""

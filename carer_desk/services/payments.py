@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
-from carer_desk.config import PaymentSettings
+from carer_desk.clock import SYSTEM_CLOCK, Clock
+from carer_desk.config import PaymentSettings, Settings
 from carer_desk.errors import NotFoundError, RuleViolation
 from carer_desk.formatting import long_date, money
+from carer_desk.ports import RecordStore
 from carer_desk.records.carer import Carer
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.payment import (
@@ -40,12 +43,14 @@ from carer_desk.rules.payment_cap import (
     requires_recent_assessment,
 )
 from carer_desk.services.base import Service
+from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.payment_advice import RequestAdvice, advise
 from carer_desk.services.payment_queue import DecisionQueue, funder_sentences, queue_items
 
 logger = logging.getLogger(__name__)
 
 KIND = "payment_request"
+T = TypeVar("T")
 
 # The value of sync.protocol.Role.PAYMENTS_APPROVER (a StrEnum, so it compares equal);
 # the core cannot import the sync layer, so the role arrives as a plain string.
@@ -81,9 +86,27 @@ class CapPosition:
 
 
 class PaymentService(Service):
+    def __init__(
+        self,
+        store: RecordStore,
+        settings: Settings,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        caseload: CaseloadService | None = None,
+    ) -> None:
+        super().__init__(store, settings, clock)
+        # The session's index of each carer's records: a carer's few requests and
+        # conversations are read by id instead of decoding every one on the laptop.
+        self._caseload = caseload
+
     @property
     def _rules(self) -> PaymentSettings:
         return self.settings.payments
+
+    def _of_carer(self, cls: type[T], kind: str, carer_id: str) -> list[T]:
+        if self._caseload is None:
+            return self.repo.where(cls, carer_id=carer_id)
+        return self._caseload.records_for(self.repo, cls, kind, carer_id)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -108,7 +131,7 @@ class PaymentService(Service):
 
     def list_for_carer(self, carer_id: str) -> list[WellbeingPaymentRequest]:
         found = sorted(
-            self.repo.where(WellbeingPaymentRequest, carer_id=carer_id),
+            self._of_carer(WellbeingPaymentRequest, KIND, carer_id),
             key=lambda r: (r.requested_on, r.id),
         )
         self.store.audit(
@@ -414,8 +437,9 @@ class PaymentService(Service):
             amount_pence=amount_pence,
             purpose=purpose,
             on=self.clock.today(),
-            requests=self._all(),
-            conversations=self.repo.where(GuidedConversation, carer_id=carer_id),
+            # The cap counts this carer's requests only: the others are not decoded.
+            requests=self._of_carer(WellbeingPaymentRequest, KIND, carer_id),
+            conversations=self._of_carer(GuidedConversation, "conversation", carer_id),
             rules=self._rules,
             knowledge=knowledge,
             request_id=request_id,

@@ -63,6 +63,13 @@ def _index_words(text: str, words: list[str]) -> None:
         words.append("".join(_words(text)))
 
 
+def _haystack(entry: SearchEntry) -> str:
+    words: list[str] = []
+    for text in entry.texts:
+        _index_words(text, words)
+    return " " + " ".join(words)
+
+
 @dataclass(frozen=True)
 class SearchEntry:
     """The searchable text of one carer, and the id to fetch the record by."""
@@ -90,11 +97,8 @@ class SearchIndex:
         return index
 
     def add(self, entry: SearchEntry) -> None:
-        words: list[str] = []
-        for text in entry.texts:
-            _index_words(text, words)
         self._ids.append(entry.id)
-        self._haystacks.append(" " + " ".join(words))
+        self._haystacks.append(_haystack(entry))
         self._last_query = ()
 
     def remove(self, record_id: str) -> None:
@@ -108,6 +112,19 @@ class SearchIndex:
     def replace(self, entry: SearchEntry) -> None:
         self.remove(entry.id)
         self.add(entry)
+
+    def replace_many(self, entries: Iterable[SearchEntry]) -> None:
+        """:meth:`replace` of each entry, in place, in one pass over the index (not one
+        pass per entry): an entry not held yet is added at the end."""
+        position = {record_id: pos for pos, record_id in enumerate(self._ids)}
+        for entry in entries:
+            pos = position.get(entry.id)
+            if pos is None:
+                self.add(entry)
+                position[entry.id] = len(self._ids) - 1
+            else:
+                self._haystacks[pos] = _haystack(entry)
+        self._last_query = ()
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -83,16 +83,31 @@ class CaseloadController(QObject):
         self._apply()
         if not self.linked:
             self.linking.emit(True)
-            QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.link()).success(
+            # The search index first, then the linked records one kind per vault-lane
+            # turn: a keystroke typed meanwhile is answered between two of them, instead
+            # of waiting for every conversation, plan and request to be decrypted.
+            QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.prepare_search()).run()
+            self._link_next(list(ROW_KINDS))
+
+    def _link_next(self, kinds: list[str]) -> None:
+        if not kinds:
+            QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.finish_link()).success(
                 self._linked
             ).run()
+            return
+        kind, rest = kinds[0], kinds[1:]
+        QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.link_kind(kind)).success(
+            lambda _none: self._link_next(rest)
+        ).run()
 
     def _linked(self, rows: list[CaseloadRow]) -> None:
         self.linked = True
         self.linking.emit(False)
         self.rows = rows
-        self._apply()
-        QueryOp(self.ctx.runner, self.session, lambda s: s.caseload.prepare_search()).run()
+        if self.query:
+            self.set_search(self.query)  # card numbers are searchable now
+        else:
+            self._apply()
 
     def _changes(self, changes: Changes) -> None:
         if not self.ready or not (changes.touches("carer", *ROW_KINDS) or changes.sync_states):

@@ -74,6 +74,38 @@ def test_a_new_plan_written_elsewhere_moves_the_row_once_refreshed(vault, settin
     assert service.records_of(carer.id, "plan") == [plan.id]
 
 
+def test_a_plan_written_while_the_links_are_read_kind_by_kind_is_not_lost(vault, settings):
+    # The window links one kind per turn of the vault lane; a pull may land between two.
+    maker = DemoMaker(settings, random.Random(1), CLOCK)
+    carer = maker.carer()
+    vault.put("carer", carer.id, to_payload(carer), action="create")
+    service = CaseloadService(vault, settings, SettableClock(TODAY))
+    service.rows()
+    service.link_kind("plan")  # plans read: none yet
+    plan = maker.plan(carer, complete=True)
+    vault.put("plan", plan.id, to_payload(plan), action="create")
+    service.refresh(Changes.of([("plan", plan.id)], source=ChangeSource.PULL))
+    assert not service.linked
+    rows = service.finish_link()
+    assert service.linked
+    assert [r.carer_id for r in rows] == [carer.id]
+    assert rows[0].plan_state in {PlanState.IN_PLACE, PlanState.REVIEW_DUE}
+    assert service.records_of(carer.id, "plan") == [plan.id]
+
+
+def test_a_carers_records_are_read_through_the_index(vault, settings):
+    maker = DemoMaker(settings, random.Random(3), CLOCK)
+    carers = [maker.carer() for _ in range(3)]
+    for carer in carers:
+        vault.put("carer", carer.id, to_payload(carer), action="create")
+        conv = maker.conversation(carer, 3)
+        vault.put("conversation", conv.id, to_payload(conv), action="create")
+    service = CaseloadService(vault, settings, SettableClock(TODAY))
+    mine = service.records_for(Repository(vault), GuidedConversation, "conversation", carers[1].id)
+    assert [c.carer_id for c in mine] == [carers[1].id]
+    assert service.linked
+
+
 def test_a_deleted_carer_leaves_the_list_and_the_search(vault, settings, clock):
     carer = add_carer(vault, given="Zelda")
     service = CaseloadService(vault, settings, clock)

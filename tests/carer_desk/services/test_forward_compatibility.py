@@ -403,7 +403,8 @@ SERVICES = (
 READS = {
     "CaseloadService": {
         "holds_decrypted_data", "identities", "ids", "link", "prepare_search", "records_of",
-        "refresh", "forget", "row", "rows", "search",
+        "refresh", "forget", "row", "rows", "search", "link_kind", "finish_link",
+        "ensure_linked", "records_for",
     },
     "CarerFileService": {"open"},  # an audited view, no record written
     "CarerService": {
