@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from carer_desk import demo_line
 from carer_desk import factories as make
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
+from carer_desk.demo_line import DemoLine
 from carer_desk.ports import RecordStore
 from carer_desk.records.calls import ContactAttempt, EmergencyCall
 from carer_desk.records.carer import (
@@ -57,6 +59,7 @@ from carer_desk.records.plan import (
 from carer_desk.records.teams import LocalityTeam
 from carer_desk.rules.assessment import determine, legal_route
 from carer_desk.rules.card_numbers import generate_unique_card_number
+from carer_desk.rules.emergency_line import line_gaps
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
 
@@ -144,6 +147,16 @@ GROUPS = (
 )
 
 
+@dataclass(frozen=True)
+class _Seeded:
+    """A seeded ``randbelow`` for card numbers (the rule's RandomSource)."""
+
+    rng: random.Random
+
+    def randbelow(self, exclusive_upper_bound: int, /) -> int:
+        return self.rng.randrange(exclusive_upper_bound)
+
+
 @dataclass
 class SeedSummary:
     counts: dict[str, int] = field(default_factory=dict)
@@ -168,7 +181,11 @@ class DemoMaker:
         template = latest_template(settings.templates.default_conversation_template)
         self.template_id, self.template_version = template.id, template.version
         self.statement_ids = tuple(s.id for s in template.wellbeing_statements)
-        self.issued_numbers: set[str] = set()
+        # The documented numbers are kept for their showcases (carer_desk.demo_line); the
+        # others come from a stream of their own, so a demo office's numbers are the same
+        # every time it is made.
+        self.issued_numbers: set[str] = set(demo_line.FIXED_NUMBERS)
+        self.number_rng = _Seeded(random.Random(sum(rng.getstate()[1]) ^ 0xCA4D))
         # The contract-KPI inputs (issue 11) draw from their own stream, so adding them
         # left every other record a seed gives as it was.
         self.kpi_rng = random.Random(hash(rng.getstate()))  # ints hash the same every run
@@ -509,7 +526,7 @@ class DemoMaker:
 
     def card(self, carer: Carer, plan: EmergencyPlan, status: CardStatus) -> EmergencyCard:
         number = generate_unique_card_number(
-            self.issued_numbers, length=self.settings.cards.number_length
+            self.issued_numbers, length=self.settings.cards.number_length, rng=self.number_rng
         )
         self.issued_numbers.add(number)
         card = make.card(plan, number=number)
@@ -530,6 +547,7 @@ def generate(
     """Batches of records (each batch a list of whole carers with all their records).
     ``with_calls=False`` leaves out calls to the emergency line."""
     maker = DemoMaker(settings, random.Random(seed), clock)
+    line = DemoLine(maker.today, maker.now)
     batch: list[Any] = []
     all_carers: list[Carer] = []
     for n in range(carers):
@@ -544,10 +562,13 @@ def generate(
         if n % 3 != 2:
             plan = maker.plan(carer, complete=n % 3 == 0)
             card = call = None
-            if plan.is_complete:
+            showcase: list[Any] = []
+            # A card only for a plan the line may read out (the server refuses others).
+            if plan.is_complete and not line_gaps(plan, carer, settings.emergency_line):
                 status = CardStatus.PENDING_PRINT if n % 2 else CardStatus.PRINTED
                 card = maker.card(carer, plan, status)
-                if n % 13 == 6:
+                withdrawn = n % 13 == 6
+                if withdrawn:
                     # Consent withdrawn since: the card is suspended, the line told so.
                     plan = replace(
                         plan,
@@ -556,9 +577,13 @@ def generate(
                     )
                 elif with_calls and n % 7 == 3 and card.status == CardStatus.PRINTED:
                     call = maker.call(card, plan)
+                fixed = line.wants(carer, card, withdrawn=withdrawn)
+                if fixed is not None and call is None:
+                    # One of the demo's documented numbers (carer_desk.demo_line).
+                    showcase, card = line.records(fixed, card, plan), None
             # In the order a laptop would write them: the server takes a call only about
             # a card (and plan) it already holds.
-            batch.extend(r for r in (plan, card, call) if r is not None)
+            batch.extend(r for r in (plan, card, call, *showcase) if r is not None)
         if len(batch) >= BATCH_CARERS * 4:
             yield batch
             batch = []

@@ -83,10 +83,16 @@ EDITS_CARERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
 KEEPS_GROUPS = frozenset({Role.GROUP_FACILITATOR, Role.ADMIN})
 
 
-# Roles whose laptop syncs records with the office. The 24-hour line's operator looks
-# plans up on the server and holds none (the server refuses an operator's sync); the
-# calls they record stay sealed on the laptop until the server takes them (issue 9).
-SYNCS_RECORDS = frozenset(Role) - {Role.EMERGENCY_OPERATOR}
+# Roles whose laptop syncs records with the office: every role.
+SYNCS_RECORDS = frozenset(Role)
+
+# Roles whose laptop also receives records at a sync. The 24-hour line's operator looks
+# plans up on the server and holds none (the server refuses an operator's pull): their
+# laptop only sends the calls they record, and drops its copy once the office has it.
+RECEIVES_RECORDS = SYNCS_RECORDS - {Role.EMERGENCY_OPERATOR}
+
+# What a laptop that only sends calls the records it sends (the status bar's words).
+SENDS = {Role.EMERGENCY_OPERATOR: ("call", "calls")}
 
 
 def areas_for(role: Role) -> tuple[Area, ...]:

@@ -146,6 +146,18 @@ class SyncStatus:
             head += f" · last synced {_ago(now, self.last_synced_at)}"
         return " · ".join([head, *parts])
 
+    def describe_sending(self, now: datetime, one: str, many: str) -> tuple[str, ...]:
+        """For a laptop that only sends (the 24-hour line's), what the status bar adds to
+        whether look-ups work: what waits to be sent, or when it last went; refusals."""
+        parts: list[str] = []
+        if self.waiting:
+            parts.append(f"{_plural(self.waiting, one, many)} waiting to be sent")
+        elif self.last_synced_at is not None:
+            parts.append(f"{many.capitalize()} sent {_ago(now, self.last_synced_at)}")
+        if self.refused:
+            parts.append(_plural(self.refused, f"{one} refused", f"{many} refused"))
+        return tuple(parts)
+
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
@@ -158,9 +170,17 @@ class SyncReport:
     finished_at: datetime
     changes: Changes = NO_CHANGES
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: A laptop that only sends (the 24-hour line's): what it calls what it sends, as
+    #: ("call", "calls"); None for a laptop that receives records too.
+    sends_only: tuple[str, str] | None = None
 
     def describe(self) -> str:
-        bits = [f"sent {self.pushed}", f"received {self.pulled}"]
+        if self.sends_only is not None:
+            one, many = self.sends_only
+            sent = _plural(self.pushed, one, many) if self.pushed else f"no new {many}"
+            bits = [f"{sent} sent to the office"]
+        else:
+            bits = [f"sent {self.pushed}", f"received {self.pulled}"]
         if self.conflicts:
             bits.append(_plural(self.conflicts, "conflict", "conflicts"))
         if self.refused:

@@ -37,6 +37,8 @@ class EventHub(QObject):
     #: Locked: nothing decrypted may remain on screen.
     locked = Signal()
     sync_started = Signal()
+    #: A screen wants what it just wrote sent now (a call to the 24-hour line).
+    sync_wanted = Signal()
     #: ``SyncProgress``.
     sync_progress = Signal(object)
     #: ``SyncReport``.

@@ -178,6 +178,11 @@ def consented_only(plan: EmergencyPlan) -> EmergencyPlan:
     return replace(plan, emergency_contacts=tuple(kept), card_contact_on_back=index)
 
 
+#: The gap :func:`line_gaps` names when the carer has not agreed (or no longer agrees) to
+#: share the plan.
+CONSENT_GAP = "the carer's consent to share the plan with the emergency line"
+
+
 def line_gaps(
     plan: EmergencyPlan, carer: Carer | None, settings: EmergencyLineSettings
 ) -> tuple[str, ...]:
@@ -185,7 +190,7 @@ def line_gaps(
     be issued against it and the line may read it out)."""
     missing: list[str] = []
     if not plan.consent_to_share_with_emergency_service:
-        missing.append("the carer's consent to share the plan with the emergency line")
+        missing.append(CONSENT_GAP)
     have = len(consented_contacts(plan))
     need = settings.min_consented_contacts
     if have < need:

@@ -29,6 +29,7 @@ from carer_desk.rules.card_numbers import (
     normalise_card_number,
 )
 from carer_desk.rules.emergency_line import (
+    CONSENT_GAP,
     LOOKUP_RESULTS,
     LineAnswer,
     LineStatus,
@@ -164,7 +165,7 @@ class CardService(Service):
             raise PlanNotReadyForCard(
                 "The carer has not agreed to share this plan with the emergency line; record "
                 f"their consent on the plan before {doing}.",
-                ("the carer's consent to share the plan with the emergency line",),
+                (CONSENT_GAP,),
             )
         gaps = line_gaps(plan, carer, self.settings.emergency_line)
         if gaps:

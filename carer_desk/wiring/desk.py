@@ -19,7 +19,7 @@ from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.environment import DemoPerson, OpenDesk
 from carer_desk.errors import CarerDeskError
-from carer_desk.roles import UNENROLLED_ROLE, Role
+from carer_desk.roles import RECEIVES_RECORDS, UNENROLLED_ROLE
 from carer_desk.sync_status import Identity
 from carer_desk.wiring.demo_people import (
     DEMO_PASSPHRASE,
@@ -210,7 +210,7 @@ class DemoEnvironment(LaptopEnvironment):
         gateway = self.gateway()
         self.enrol(office.start(), self.user.username, DEMO_PASSWORD, platform.node() or "demo")
         desk = self.open_desk()
-        if desk.role is not Role.EMERGENCY_OPERATOR:  # the line looks plans up, never syncs
+        if desk.role in RECEIVES_RECORDS:  # the line's laptop has nothing to receive
             report = gateway.sync_now()
             desk.session.absorb(report.changes)
         return desk

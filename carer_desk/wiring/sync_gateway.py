@@ -22,6 +22,7 @@ from carer_desk.changes import Changes, ChangeSource
 from carer_desk.errors import CarerDeskError, LaptopRevoked
 from carer_desk.payment_decisions import DecisionOutcome, DecisionRefused
 from carer_desk.ports import SyncState
+from carer_desk.roles import RECEIVES_RECORDS, SENDS, Role
 from carer_desk.sync_status import (
     ConflictField,
     ConflictItem,
@@ -75,6 +76,16 @@ def check_server_address(server: str) -> str:
     return check_address(server)
 
 
+def receives_records(enrolment: Enrolment) -> bool:
+    """Whether this laptop's role receives records at a sync (the 24-hour line's only
+    sends the calls it records: the server refuses its pulls)."""
+    try:
+        role = Role(enrolment.role)
+    except ValueError:
+        return True  # a role this version does not know: the server decides what it sends
+    return role in RECEIVES_RECORDS
+
+
 def build_engine(
     vault: Vault,
     enrolment: Enrolment,
@@ -104,6 +115,7 @@ def build_engine(
         backoff=backoff,
         on_revoked=on_revoked,
         rules_store=VaultRulesInForce(vault),
+        receives=receives_records(enrolment),
         **kwargs,
     )
     return engine, transport
@@ -309,7 +321,13 @@ class ServerSyncGateway:
     def _report(
         self, summary: SyncSummary, pulled: set[tuple[str, str]], finished: datetime
     ) -> SyncReport:
+        sends = None
+        if not summary.received:
+            identity = self.identity()
+            words = SENDS.get(identity.role) if identity is not None else None
+            sends = words or ("change", "changes")
         return SyncReport(
+            sends_only=sends,
             pushed=summary.pushed,
             pulled=summary.pulled,
             conflicts=len(summary.conflicts),

@@ -342,6 +342,29 @@ class Vault:
         return on_server
 
     @_guarded
+    def forget_sent(self) -> int:
+        """Drop this laptop's copy of every record the server holds exactly as here (sent
+        and acknowledged, nothing waiting, no conflict), in one transaction; returns how
+        many. For a laptop that only sends what it records (the 24-hour line's): the server
+        never sends those records back, so keeping them would only keep what is sensitive
+        on the laptop. Nothing is queued for the server; the audit log notes the count."""
+        self._ctx.keys()
+        with self._ctx.transaction():
+            ids = [
+                rid
+                for (rid,) in self._ctx.conn.execute(
+                    "SELECT id FROM records WHERE sync_state = ? AND conflict_sealed IS NULL",
+                    (SyncState.SYNCED.value,),
+                )
+            ]
+            waiting = self._outbox.with_changes(ids) if ids else set()
+            sent = [rid for rid in ids if rid not in waiting]
+            if sent:
+                self._records.remove_many(sent)
+                self._audit.append("forget-sent", None, None, {"records": len(sent)})
+        return len(sent)
+
+    @_guarded
     def mark_conflict(self, record_id: str, details: Mapping[str, Any]) -> None:
         self._ctx.keys()
         with self._ctx.transaction():

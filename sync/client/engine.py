@@ -17,6 +17,10 @@ Order and durability, which the tests check with real vaults and a real server:
    neighbours in the file were altered outside Carer Desk is *held back* — kept, never
    sent — and every sync reports it (``SyncSummary.held_back``), so an edited vault file
    never changes the server.
+7. A laptop that only sends (``receives=False``: the 24-hour line's, whose role holds no
+   records and whose pulls the server refuses) pushes and stops there: no pull, no payment
+   rules. What it sent and the server acknowledged is dropped from the vault at the start
+   of its next sync, so it keeps only what the office does not hold yet.
 """
 
 from __future__ import annotations
@@ -144,6 +148,8 @@ class SyncSummary:
     unanswered: int
     states: dict[str, int] = field(default_factory=dict)
     held_back: tuple[HeldBackChange, ...] = ()
+    received: bool = True  # False: a laptop that only sends; nothing was asked for
+    forgotten: int = 0  # copies dropped of what the server already held (sends only)
 
     @property
     def seconds(self) -> float:
@@ -157,7 +163,9 @@ class SyncSummary:
         out = [
             f"pushed: {self.pushed}"
             + (f" ({self.replayed} already on the server)" if self.replayed else ""),
-            f"pulled: {self.pulled}",
+            f"pulled: {self.pulled}"
+            if self.received
+            else "pulled: nothing (this laptop only sends what it records)",
             f"conflicts: {len(self.conflicts)}",
             f"rejected: {len(self.rejected)}",
         ]
@@ -264,6 +272,7 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         progress: ProgressCallback | None = None,
         rules_store: RulesInForceStore | None = None,
+        receives: bool = True,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_CHANGES:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH_CHANGES}")
@@ -275,6 +284,7 @@ class SyncEngine:
         self.on_revoked = on_revoked
         self.progress = progress
         self.rules_store = rules_store
+        self.receives = receives
         self._sleep = sleep
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -297,10 +307,16 @@ class SyncEngine:
             self._stop.clear()
             self._report(SyncPhase.CONNECTING, 0, None)
             started = datetime.now(UTC)
+            forgotten = 0
             try:
+                if not self.receives:
+                    # What the last sync sent, the office holds now: only a copy here.
+                    forgotten = self.vault.forget_sent()
                 pushed = self.push()
-                pulled, pages = self.pull()
-                self.take_payment_rules()
+                pulled, pages = 0, 0
+                if self.receives:
+                    pulled, pages = self.pull()
+                    self.take_payment_rules()
             except RevokedSignal as signal:
                 raise self._revoked(signal) from None
             summary = SyncSummary(
@@ -316,6 +332,8 @@ class SyncEngine:
                 unanswered=pushed.unanswered,
                 states=dict(self.vault.count_by_state()),
                 held_back=pushed.held_back,
+                received=self.receives,
+                forgotten=forgotten,
             )
             self.last_summary = summary
             self._report(SyncPhase.DONE, summary.pushed, summary.pushed)

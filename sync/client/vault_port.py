@@ -55,6 +55,11 @@ class SyncVault(Protocol):
 
     def count_by_state(self) -> Mapping[str, int]: ...
 
+    def forget_sent(self) -> int:
+        """Drop the copies of records the server holds exactly as here (a laptop that
+        only sends); returns how many."""
+        ...
+
 
 @runtime_checkable
 class WipeableVault(Protocol):

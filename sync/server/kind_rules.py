@@ -19,13 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
 from carer_desk.config import EmergencyLineSettings
+from carer_desk.errors import ValidationError
+from carer_desk.records.codec import from_payload
 from carer_desk.records.kinds import RecordKind
+from carer_desk.records.plan import CardStatus, EmergencyPlan
 from carer_desk.rules.card_numbers import format_card_number
-from carer_desk.rules.emergency_line import replacement_hours_problem
+from carer_desk.rules.emergency_line import CONSENT_GAP, line_gaps, replacement_hours_problem
 from sync.protocol import Role
 from sync.server.access import Principal
 from sync.server.errors import Forbidden
@@ -133,6 +137,60 @@ def card_plan_is_its_carers(edit: Edit) -> None:
         )
 
 
+def card_plan_meets_minimum(edit: Edit) -> None:
+    """A card is issued only against a plan that meets the line's configured minimum
+    (issue 9), as the server holds the plan and its carer — the laptop refuses first, but
+    the server trusts no laptop. Checked when a live card is new or moves to another plan;
+    a plan that falls below the minimum later leaves its cards in place (the look-up then
+    says what is missing and what to do instead).
+
+    One case is not an issue against a thin plan: the card was issued while the carer
+    agreed to share, and their withdrawal (on or after the card's issue date) reaches the
+    server first in the same sync. The card is then suspended — the line is told "consent
+    withdrawn: do not use this plan" — so it is kept, as long as nothing else is missing.
+    """
+    after = edit.after
+    if after.get("status") == str(CardStatus.REVOKED):
+        return
+    if not (edit.is_new or edit.changes("plan_id")):
+        return
+    plan = _held(edit, RecordKind.PLAN, str(after.get("plan_id")))
+    if plan is None:
+        return  # card_plan_is_its_carers has refused it already
+    carer = _held(edit, RecordKind.CARER, str(after.get("carer_id")))
+    gaps = line_gaps(plan, carer, edit.line)
+    if gaps and _withdrawn_since_issue(plan, after.get("issued_on")):
+        gaps = tuple(g for g in gaps if g != CONSENT_GAP)
+    if gaps:
+        raise Forbidden(
+            "The card cannot be issued: its plan on the server does not meet the emergency "
+            f"line's minimum. It needs {'; '.join(gaps)}. Complete the plan and sync it, "
+            "then issue the card again (discard this one)."
+        )
+
+
+def _held(edit: Edit, kind: str, record_id: str) -> Any:
+    """The record as the core's record, as this push sees the server (None when it is not
+    held, or not readable as one)."""
+    stored = edit.records.get(record_id)
+    if stored is None or stored.deleted or stored.kind != kind or stored.payload is None:
+        return None
+    try:
+        return from_payload(kind, stored.payload)
+    except ValidationError:
+        return None
+
+
+def _withdrawn_since_issue(plan: EmergencyPlan, issued_on: object) -> bool:
+    withdrawn = plan.consent_withdrawn_on
+    if not plan.consent_withdrawn or withdrawn is None or not isinstance(issued_on, str):
+        return False
+    try:
+        return withdrawn >= date.fromisoformat(issued_on)
+    except ValueError:
+        return False
+
+
 #: Call fields that say what happened on the line: fixed once recorded.
 CALL_FACTS = ("carer_id", "card_id", "plan_id", "card_number", "received_at", "operator")
 
@@ -214,6 +272,7 @@ EDIT_RULES: Mapping[str, tuple[EditRule, ...]] = MappingProxyType(
             card_number_fixed,
             card_number_unique,
             card_plan_is_its_carers,
+            card_plan_meets_minimum,
         ),
         RecordKind.EMERGENCY_CALL: (call_recorded_as_it_happened,),
         **{kind: (facilitator_registers_only_their_carers,) for kind in REGISTER_KINDS},

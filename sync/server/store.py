@@ -234,6 +234,8 @@ def new_conflict_id() -> str:
 
 #: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits.
 _IN_CHUNK = 500
+#: The audit entry, under the account, of an administrator's reset ending its lockout.
+LOCKOUT_CLEARED = "enrol-lockout-cleared"
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -1417,6 +1419,9 @@ class SqlStore:
             if not done:
                 raise AdminError(f"No user called {username!r}. Run list-users to see them.")
             tx.audit(actor=by, action="reset-password", details={"username": username})
+            # A reset ends a current lockout: attempts before it no longer count (see
+            # reserve_enrolment_attempt), and the audit log says who cleared it.
+            tx.audit(actor=username, action=LOCKOUT_CLEARED, details={"by": by})
 
     def reserve_enrolment_attempt(self, username: str, since: datetime, limit: int) -> bool:
         """Count and record one enrolment attempt for ``username`` atomically: False
@@ -1427,11 +1432,17 @@ class SqlStore:
         ``limit`` ever reach the password check. An attempt counts until it succeeds (an
         ``enrol`` entry), so one cut off half way counts as a failure."""
         with self.transaction(write=True) as tx:
+            mine = (t.audit.c.actor == username, t.audit.c.at >= since)
+            # An administrator's password reset clears a lockout: only what came after the
+            # last reset in the window counts.
+            cleared = tx.conn.execute(
+                select(func.max(t.audit.c.seq)).where(t.audit.c.action == LOCKOUT_CLEARED, *mine)
+            ).scalar_one()
 
             def count(action: str) -> int:
-                query = select(func.count()).where(
-                    t.audit.c.action == action, t.audit.c.actor == username, t.audit.c.at >= since
-                )
+                query = select(func.count()).where(t.audit.c.action == action, *mine)
+                if cleared is not None:
+                    query = query.where(t.audit.c.seq > cleared)
                 return int(tx.conn.execute(query).scalar_one())
 
             if count("enrol-attempt") - count("enrol") >= limit:

@@ -288,10 +288,13 @@ class LineController(QObject):
         return OFFLINE.format(route=self.line_settings.replacement_care_route)
 
     def _reachability(self, ok: bool) -> None:
+        was = self.online
         self.online = ok
         if not ok and self.answer is None:
             self.notice.emit(self.offline_sentence())
-        elif ok:
+        elif ok and was is not True:
+            # Back online: the offline notice goes. Only then: a sync that merely confirms
+            # the office answers must not wipe "Call recorded…" from under the operator.
             self.notice.emit("")
 
     # --- what the page shows -----------------------------------------------------------
@@ -350,6 +353,8 @@ class LineController(QObject):
 
     def _recorded(self, asked: int, call: EmergencyCall) -> None:
         self._draft.forget()
+        # The office follows the call up: it is sent now, not at the next "Sync now".
+        self.ctx.hub.sync_wanted.emit()
         # Counts only: the sentence stays on screen after the call, so it names nobody.
         tried, reached = len(call.contacts_tried), len(call.reached)
         parts = [f"{reached} of {tried} contact{'s' if tried != 1 else ''} rung reached"]

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.environment import OpenDesk
 from carer_desk.errors import LaptopRevoked, OfficeUnreachable, VaultLocked
-from carer_desk.roles import SYNCS_RECORDS
+from carer_desk.roles import RECEIVES_RECORDS, SENDS, SYNCS_RECORDS
 from carer_desk.sync_status import SyncProgress, SyncReport, SyncStatus
 from ui.context import AppContext
 from ui.controllers.session import SessionController
@@ -59,6 +59,7 @@ class SyncController(QObject):
         self._relay.progress.connect(ctx.hub.sync_progress)
         self._relay.reachable_again.connect(lambda: self.sync_now(automatic=True))
         self._relay.reachability.connect(self._reachability)
+        self._again = False  # a sync was asked for while one ran: run another after it
         self._ticker = QTimer(self)
         self._ticker.setInterval(STATUS_REFRESH_MS)
         self._ticker.timeout.connect(self._say)
@@ -66,6 +67,7 @@ class SyncController(QObject):
         hub.unlocked.connect(self._unlocked)
         hub.locked.connect(self._locked)
         hub.changes_applied.connect(self._changes)
+        hub.sync_wanted.connect(self._wanted)
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -83,6 +85,7 @@ class SyncController(QObject):
         ).run()
 
     def _locked(self) -> None:
+        self._again = False
         self._ticker.stop()
         self.status = None
         self.online = None
@@ -116,9 +119,14 @@ class SyncController(QObject):
 
     def _say(self) -> None:
         desk = self.ctx.desk
-        if desk is not None and desk.role not in SYNCS_RECORDS:
-            # A laptop that only looks up on the server: whether it can, now.
-            self.status_text.emit(_LOOK_UP_ONLY.get(self.online, _LOOK_UP_ONLY[None]))
+        if desk is not None and desk.role not in RECEIVES_RECORDS:
+            # A laptop that looks up on the server and only sends what it records:
+            # whether look-ups work now, then what waits to be sent (or when it went).
+            parts = [_LOOK_UP_ONLY.get(self.online, _LOOK_UP_ONLY[None])]
+            if self.status is not None and self.status.enrolled:
+                one, many = SENDS.get(desk.role, ("change", "changes"))
+                parts += self.status.describe_sending(datetime.now(UTC), one, many)
+            self.status_text.emit(" · ".join(parts))
             return
         if self.status is None or self.running:
             return
@@ -171,12 +179,24 @@ class SyncController(QObject):
             lambda _exc: self._finish()
         ).run()
 
+    def _wanted(self) -> None:
+        """A screen has something the office should have at once (a call to the line):
+        sync now, or straight after the sync already running."""
+        if self.running:
+            self._again = True
+            return
+        self.sync_now(automatic=True)
+
     def _finish(self) -> None:
         self.running = False
         self.running_changed.emit(False)
         self.refresh_status()
+        if self._again:
+            self._again = False
+            self.sync_now(automatic=True)
 
     def _failed(self, exc: BaseException) -> None:
+        self._again = False  # the watcher syncs when the office answers again
         self.running = False
         self.running_changed.emit(False)
         if isinstance(exc, VaultLocked):

@@ -211,7 +211,7 @@ CONTACTS = ListSpec(
         FieldSpec("consent_given", "They agree to be recorded as a contact", Kind.TICK),
         FieldSpec("consent_date", "Agreed on", Kind.DATE),
     ),
-    "Add a &contact",
+    "Add a c&ontact",
     note="Contacts are people in their own right: record their agreement to be listed.",
 )
 

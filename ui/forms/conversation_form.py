@@ -316,7 +316,7 @@ def action_list(template: ConversationTemplate) -> ListSpec:
             FieldSpec("owner", "Who will do it", Kind.TEXT),
             FieldSpec("due", "By when", Kind.DATE),
         ),
-        add_label="Add an &action",
+        add_label="Add an a&ction",
     )
 
 

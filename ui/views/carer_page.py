@@ -291,10 +291,10 @@ class CarerPage(QWidget):
                 "&Conversations",
                 conversations_tab(record, ConversationStarter(self.controller.ctx, carer.id)),
             ),
-            ("payments", "Pa&yments", self._payments_tab(record)),
-            ("plan", "Plan && &card", self._plan_tab(record)),
+            ("payments", "Pay&ments", self._payments_tab(record)),
+            ("plan", "Pla&n && card", self._plan_tab(record)),
             ("groups", "&Groups", carer_tabs.groups_tab(record)),
-            ("history", "&History", carer_tabs.history_tab(record)),
+            ("history", "H&istory", carer_tabs.history_tab(record)),
         ):
             self.tabs.addTab(tab, label)
             self._tab_keys.append(key)

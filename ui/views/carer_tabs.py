@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carer_desk.records.calls import EmergencyCall
 from carer_desk.rules.card_numbers import format_card_number
 from ui.controllers.carer import CarerRecord
 from ui.views.widgets import button, hint, paragraph, subheading
@@ -39,7 +40,7 @@ def _table(
 
 
 def _iso(value: object) -> str:
-    return value.isoformat() if value is not None else ""  # type: ignore[attr-defined]
+    return value.isoformat() if value is not None else ""
 
 
 class ListTab(QWidget):
@@ -145,6 +146,35 @@ def _what_of(kind: str | None, details: dict) -> str:
     return what
 
 
+def _call_outcome(call: EmergencyCall) -> str:
+    """What came of a call to the line, in a few words (counts and hours, no names)."""
+    tried = len(call.contacts_tried)
+    reached = len(call.reached)
+    words = [f"{reached} of {tried} contact{'s' if tried != 1 else ''} reached"]
+    if call.replacement_care_arranged:
+        words.append(f"replacement care {call.replacement_care_hours} h")
+    return "; ".join(words)
+
+
+def _calls_list(record: CarerRecord, parent: QWidget) -> QWidget:
+    rows = [
+        (
+            c.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            c.operator,
+            c.caller,
+            _call_outcome(c),
+            c.follow_up or "",
+        )
+        for c in record.calls
+    ]
+    return _table(
+        "Calls to the 24-hour line",
+        ("When", "Taken by", "Who rang", "Outcome", "Follow-up for the office"),
+        rows,
+        parent,
+    )
+
+
 def history_tab(record: CarerRecord) -> QWidget:
     rows = [
         (
@@ -155,10 +185,15 @@ def history_tab(record: CarerRecord) -> QWidget:
         )
         for e in record.history
     ]
-    return ListTab(
+    tab = ListTab(
         "History",
         "Every time this record was viewed, changed or printed on this laptop, and by whom.",
         ("When", "Who", "What", "Record"),
         rows,
         "Nothing recorded yet.",
     )
+    if record.calls:  # the 24-hour line's calls about this carer, newest first
+        layout = tab.layout()
+        layout.insertWidget(2, subheading("Calls to the 24-hour line", tab))
+        layout.insertWidget(3, _calls_list(record, tab))
+    return tab

@@ -47,7 +47,7 @@ class ConversationsTab(QWidget):
         layout.addWidget(self.problem)
         starter.problem.connect(self._problem)
         self.start_button = button(
-            "Start a &new conversation",
+            "S&tart a new conversation",
             name="Start a new conversation",
             description="Ctrl+Shift+N",
             icon_name="add",
@@ -55,7 +55,7 @@ class ConversationsTab(QWidget):
             parent=self,
         )
         self.review_button = button(
-            "Start a &review", name="Start a review of the last conversation", parent=self
+            "St&art a review", name="Start a review of the last conversation", parent=self
         )
         self.open_button = button(
             "&Resume the draft" if drafts else "&Open",

@@ -87,7 +87,7 @@ class GroupPage(QWidget):
             parent=left,
         )
         self.change_session = button(
-            "C&hange this session…",
+            "&Change this session…",
             name="Change the date, time or place of the selected session",
             icon_name="edit",
             parent=left,

@@ -328,7 +328,7 @@ class LinePage(QWidget):
         self.hours.setAccessibleDescription(
             f"From {least} to {usual} hours; up to {most} in exceptional cases"
         )
-        self.hours_row = add_row(form, "&Hours:", self.hours)
+        self.hours_row = add_row(form, "Ho&urs:", self.hours)
         self.hours_hint = hint(
             f"Up to {usual} hours; up to {most} in exceptional cases (say why).",
             box,

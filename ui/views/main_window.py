@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.switch_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        self.records_menu = menu.addMenu("&Records")
+        self.records_menu = menu.addMenu("R&ecords")
         self.records_menu.addAction(self.new_carer_action)
         self.records_menu.addAction(self.find_action)
         self.records_menu.addAction(self.save_action)

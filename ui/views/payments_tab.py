@@ -94,7 +94,7 @@ class PaymentsTab(QScrollArea):
         self.detail = paragraph("", body, name="The selected request's life cycle")
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.submit_draft = button(
-            "Submit this dra&ft",
+            "Submit this draf&t",
             name="Submit the selected draft for a decision",
             icon_name="save",
             parent=body,

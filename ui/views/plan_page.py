@@ -334,13 +334,13 @@ class CardsBox(QGroupBox):
         form = form_layout()
         self.holder = QComboBox(self)
         self.holder.setAccessibleName("Card for")
-        add_row(form, "Card &for", self.holder)
+        add_row(form, "Card &given to", self.holder)
         self.reason = line_edit(
             name="Why the card is reissued or revoked",
             placeholder="lost, damaged, no longer wanted…",
             parent=self,
         )
-        add_row(form, "Wh&y (reissue or revoke)", self.reason)
+        add_row(form, "Reaso&n (reissue or revoke)", self.reason)
         layout.addLayout(form)
         self.issue_button = button(
             "&Issue a card", name="Issue a card", icon_name="add", parent=self
@@ -351,7 +351,7 @@ class CardsBox(QGroupBox):
             parent=self,
         )
         self.revoke_button = button(
-            "Re&voke", name="Revoke the selected card", icon_name="remove", parent=self
+            "Revoke &the card", name="Revoke the selected card", icon_name="remove", parent=self
         )
         layout.addLayout(
             button_row(

@@ -108,7 +108,7 @@ class RegisterPage(QWidget):
         upper_layout.addWidget(self.last_mark)
 
         self.follow_up_button = button(
-            "Ask for a &follow-up",
+            "Ask for a follo&w-up",
             name="Ask the office for a follow-up conversation with the selected person",
             description="F in the register; press again to take the request back",
             parent=upper,

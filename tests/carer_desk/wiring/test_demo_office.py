@@ -64,3 +64,29 @@ def test_the_window_offers_exactly_the_demo_users_the_office_seeds():
     assert [(u.username, u.role.value, u.team) for u in DEMO_PEOPLE] == [
         (name, str(role), str(team) if team else None) for name, role, team in DEMO_USERS
     ]
+
+
+def test_the_demo_line_has_its_documented_numbers_and_calls(launcher: Launcher):
+    """An operator trying the demo types the numbers docs/user-guide.md gives, and the
+    office's line answers each as documented; a few calls are in the carers' history."""
+    from carer_desk import demo_line
+    from carer_desk.rules.card_numbers import is_valid_card_number
+    from carer_desk.rules.emergency_line import LineStatus
+
+    assert all(is_valid_card_number(n) for n in demo_line.FIXED_NUMBERS)
+    operator = launcher.demo("demo-operator").set_up_demo()
+    assert operator.line is not None
+    ready = operator.line.look_up(demo_line.READY)
+    assert ready.status is LineStatus.READY and ready.contacts
+    lost = operator.line.look_up(demo_line.LOST)
+    assert lost.status is LineStatus.REVOKED
+    assert lost.current_card_number == demo_line.REPLACEMENT
+    assert operator.line.look_up(demo_line.REPLACEMENT).status is LineStatus.READY
+    withdrawn = operator.line.look_up(demo_line.WITHDRAWN)
+    assert withdrawn.status is LineStatus.CONSENT_WITHDRAWN and not withdrawn.contacts
+
+    # The demo worker (north team) finds the ready card's calls in its carer's history.
+    worker = launcher.demo("demo-worker").set_up_demo()
+    file = worker.session.files.open(ready.carer_id)
+    assert len(file.calls) == 2 and {c.operator for c in file.calls} == {"demo-operator"}
+    assert any(c.replacement_care_hours == 12 and c.follow_up for c in file.calls)

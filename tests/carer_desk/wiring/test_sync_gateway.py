@@ -232,3 +232,31 @@ def test_changes_held_back_from_an_edited_vault_file_are_told_in_the_window(
             assert not tx.get_record(record_id).deleted
     finally:
         vault.close()
+
+
+def test_a_card_for_a_thin_plan_comes_back_refused_with_the_servers_sentence(ann: Laptop):
+    """A laptop that skipped its own check (an old version, an edited vault) issues a card
+    for an empty plan: the server refuses it, and the refused-changes list says why."""
+    import json
+    from dataclasses import replace
+
+    from carer_desk.records.codec import kind_of, to_payload
+    from carer_desk.records.plan import HomeAccess
+    from tests.sync.server import records as r
+
+    def put(record) -> None:
+        payload = json.loads(json.dumps(to_payload(record)))
+        ann.vault.put(kind_of(record), record.id, payload, action="create")
+
+    carer = r.carer("north")
+    thin = replace(r.plan(carer.id), emergency_contacts=(), access=HomeAccess())
+    card = r.card(thin)
+    for record in (carer, thin, card):
+        put(record)
+    report = ann.sync.sync_now()
+    assert [x.record_id for x in report.refused] == [card.id]
+    (refused,) = ann.sync.refused()
+    assert refused.kind == "card"
+    assert refused.reason.startswith("The card cannot be issued: its plan on the server")
+    assert "emergency contact" in refused.reason and "how to get into the home" in refused.reason
+    assert "1 refused" in report.describe()

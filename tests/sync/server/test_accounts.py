@@ -168,3 +168,41 @@ def test_successful_enrolments_do_not_count_towards_the_pause(harness: Harness) 
     for _ in range(MAX_FAILED_ENROLMENTS - 1):
         assert harness.enrol("ann", password="wrong wrong wrong").status_code == 401
     assert harness.enrol("ann").status_code == 200
+
+
+def _lock_out(h: Harness, username: str) -> None:
+    for _ in range(MAX_FAILED_ENROLMENTS):
+        assert h.enrol(username, password="wrong wrong wrong").status_code == 401
+    assert h.enrol(username).status_code == 429  # locked, even with the right password
+
+
+def test_a_password_reset_ends_a_lockout_and_says_so_in_the_audit_log(
+    any_harness: Harness, monkeypatch
+) -> None:
+    h = any_harness
+    admin = h.device("office-admin", Role.ADMIN)
+    h.user("ann", Role.OUTREACH_WORKER, "north")
+    _lock_out(h, "ann")
+    # Over the admin API: the person can enrol at once with the new password.
+    reset = admin.post("/v1/admin/users/ann/password", {"password": NEW_PASSWORD})
+    assert reset.status_code == 200, reset.text
+    assert h.enrol("ann", password=NEW_PASSWORD).status_code == 200
+    audit = [(row.actor, row.action, dict(row.details)) for row in h.store.iter_audit()]
+    assert ("ann", "enrol-lockout-cleared", {"by": "office-admin"}) in audit
+
+    # The lockout still works after a reset: guesses made after it count again.
+    _lock_out(h, "ann")
+    # And from the server's command line.
+    monkeypatch.setenv("CARER_DESK_PASSWORD", "another long new password")
+    assert cli(h, "reset-password", "ann") == 0
+    assert h.enrol("ann", password="another long new password").status_code == 200
+
+
+def test_a_failed_reset_leaves_the_lockout_in_place(any_harness: Harness) -> None:
+    h = any_harness
+    admin = h.device("office-admin", Role.ADMIN)
+    h.user("ann", Role.OUTREACH_WORKER, "north")
+    _lock_out(h, "ann")
+    short = admin.post("/v1/admin/users/ann/password", {"password": "short"})
+    assert short.status_code == 400
+    assert h.enrol("ann").status_code == 429
