@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from carer_desk.clock import Clock
 from carer_desk.config import Settings
-from carer_desk.ports import SyncGateway, VaultHandle
+from carer_desk.ports import OfficeGateway, SyncGateway, VaultHandle
 from carer_desk.roles import Role
 from carer_desk.sync_status import Identity
 
@@ -56,6 +56,8 @@ class OpenDesk:
     identity: Identity | None
     #: The 24-hour line's card look-up on the office server (online only).
     line: CardLineGateway | None = None
+    #: The office's reports and administration (the service manager; online only).
+    office: OfficeGateway | None = None
 
     @property
     def role(self) -> Role:
