@@ -8,25 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from carer_desk.office import Audience, ReportFormat
 from carer_desk.roles import Area
-from tests.ui.conftest import Desk, _demo_person, on_vault, visible_texts
+from tests.ui.conftest import Desk, on_vault, visible_texts
 from ui.controllers.session import Gate
 from ui.controllers.window import Place
 from ui.views.reports_page import YEAR_TO_DATE, ReportsPage
-
-
-@pytest.fixture
-def manager(qtbot, tmp_path: Path) -> Iterator[Desk]:
-    """The demo's service manager, set up and unlocked (on Reports, their home)."""
-    yield from _demo_person(qtbot, tmp_path, "admin")
 
 
 def _reports(desk: Desk, qtbot) -> ReportsPage:
