@@ -38,8 +38,7 @@ from carer_desk.wiring.vault_handle import (
 )
 
 if TYPE_CHECKING:
-    from carer_desk.environment import CardLineGateway
-    from carer_desk.ports import OfficeGateway
+    from carer_desk.environment import CardLineGateway, OfficeGateway
     from carer_desk.session import DeskSession
     from carer_desk.wiring.demo_office import DemoOffice
     from carer_desk.wiring.sync_gateway import ServerSyncGateway

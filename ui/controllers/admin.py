@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from carer_desk.environment import OfficeGateway
 from carer_desk.errors import LaptopRevoked, OfficeUnreachable, VaultLocked
 from carer_desk.office import OfficeLaptop, OfficeRefused, OfficeSettings, OfficeUser
-from carer_desk.ports import OfficeGateway
 from ui.context import AppContext
 from ui.controllers.payment_request import while_alive
 from ui.operations import NetworkOp, describe_failure

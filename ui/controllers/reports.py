@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from carer_desk.environment import OfficeGateway
 from carer_desk.errors import LaptopRevoked, OfficeUnreachable, VaultLocked
 from carer_desk.office import (
     Audience,
@@ -30,7 +31,6 @@ from carer_desk.office import (
     ReportFormat,
     WorkQueues,
 )
-from carer_desk.ports import OfficeGateway
 from carer_desk.rules.financial_year import financial_year_of, financial_year_starting
 from carer_desk.rules.reporting import DEFAULT_SUPPRESS_BELOW
 from carer_desk.services.printing import write_file_atomically

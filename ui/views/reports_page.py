@@ -163,16 +163,16 @@ class ContractTab(QWidget):
             "For a report leaving the organisation: counts from 1 to this number less one "
             "are shown as <N, and the money and waits worked out from them too"
         )
-        form.addRow(labelled("&For:", self.audience, actions), self.audience)
+        form.addRow(labelled("Report &for:", self.audience, actions), self.audience)
         form.addRow(labelled("Suppress numbers &under:", self.suppress, actions), self.suppress)
-        form.addRow(labelled("&Format:", self.format, actions), self.format)
+        form.addRow(labelled("File f&ormat:", self.format, actions), self.format)
         self.drill_button = button(
             "Show the &records",
             name="Show the records behind the figure",
             parent=actions,
         )
         self.preview_button = button(
-            "Preview and p&rint…",
+            "Preview and pr&int…",
             name="Preview and print the report",
             description="The office's PDF with charts, in the print preview",
             icon_name="print",
