@@ -5,7 +5,7 @@ and the administration of users, laptops and settings (issue 11).
 The server computes and decides everything here; a laptop holds none of it (nothing is
 written to the vault). These types are parsed from the server's JSON by
 ``carer_desk.wiring.office_api`` and read by the window through the ``OfficeGateway``
-port (``carer_desk.ports``). A refusal arrives as :class:`OfficeRefused`, whose text is
+port (``carer_desk.environment``). A refusal arrives as :class:`OfficeRefused`, whose text is
 the server's own sentence.
 """
 
