@@ -433,7 +433,7 @@ class OfficeSettings:
     def sections(self) -> list[SettingsSection]:
         out: list[SettingsSection] = []
         for key, value in self.raw.items():
-            title = key.replace("_", " ").capitalize()
+            title = _name(key)
             if isinstance(value, Mapping):
                 out.append(
                     SettingsSection(
@@ -445,8 +445,27 @@ class OfficeSettings:
         return out
 
 
+#: What a setting is called on screen, where its key alone would read oddly.
+SETTING_NAMES = {
+    "cap_pence": "Cap per carer",
+    "window_months": "Cap window (months)",
+    "assessment_valid_months": "An assessment counts for (months)",
+    "duplicate_purpose_days": "Same-purpose warning within (days)",
+    "annual_budget_pence": "Annual budget (years not set)",
+    "funder_split": "Funder split",
+    "financial_year_start_month": "Financial year starts (month)",
+    "financial_year_start_day": "Financial year starts (day)",
+    "stale_draft_days": "A draft goes stale after (days)",
+    "year_end_attribution": "A payment counts in the year it is",
+    "budget_by_year": "Budget by financial year",
+    "retention_years": "Years each record is kept",
+    "legal_holds": "Records under a legal hold",
+    "report_suppress_below": "Reports leaving the organisation suppress numbers under",
+}
+
+
 def _name(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return SETTING_NAMES.get(key, key.replace("_", " ").capitalize())
 
 
 def _reading(key: str, value: Any) -> str:
@@ -457,6 +476,13 @@ def _reading(key: str, value: Any) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{_name(str(k))}: {_reading(str(k), v)}" for k, v in value.items())
     if isinstance(value, Sequence) and not isinstance(value, str):
+        if key == "funder_split":  # [[name, percent], ...]
+            return "; ".join(f"{name} {share:g}%" for name, share in value) or "none"
+        if key == "budget_by_year":  # [[start year, pence], ...]
+            return (
+                "; ".join(f"{year}/{(year + 1) % 100:02d}: {money(p)}" for year, p in value)
+                or "none set: the annual budget applies"
+            )
         return ", ".join(_reading(key, v) for v in value) or "none"
     if value is None:
         return "not set"

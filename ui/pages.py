@@ -91,7 +91,11 @@ def _office_page(ctx: AppContext, area: Area, ws: Workspace) -> QWidget:
         from ui.views.reports_page import ReportsPage
 
         reports = ReportsController(ctx)
-        page: QWidget = ReportsPage(reports, parent=ws)
+        page: QWidget = ReportsPage(
+            reports,
+            open_carer=lambda carer_id: ws.open_record("carer", carer_id, None),
+            parent=ws,
+        )
         reports.setParent(page)
         return page
     from ui.controllers.admin import AdminController

@@ -161,7 +161,7 @@ def test_the_servers_settings_are_shown(manager, qtbot):
     page.tabs.setCurrentWidget(page.settings)
     qtbot.waitUntil(lambda: bool(page.settings.boxes), timeout=30_000)
     titles = [b.title() for b in page.settings.boxes]
-    assert "Payments" in titles and "Retention years" in titles
+    assert "Payments" in titles and "Years each record is kept" in titles
     texts = "\n".join(visible_texts(page.settings))
     assert "£300.00" in texts  # the cap, as money
 

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QApplication
 
 from carer_desk.office import Audience, ReportFormat
 from carer_desk.roles import Area
-from tests.ui.conftest import Desk, on_vault, visible_texts
+from tests.ui.conftest import Desk, on_vault, press, visible_texts
 from ui.controllers.session import Gate
 from ui.controllers.window import Place
+from ui.views.carer_page import CarerPage
 from ui.views.reports_page import YEAR_TO_DATE, ReportsPage
 
 
@@ -57,6 +58,15 @@ def test_the_manager_opens_on_the_quarters_report_and_drills_to_its_records(mana
     expected = office.drill(choice.fy, choice.quarter, "referrals.total", year_to_date=True)
     assert tab.drill_model.rowCount() == len(expected.rows) == total.values[1]
     assert tab.drill_model.headerData(0, Qt.Orientation.Horizontal) == "Record"
+    # Enter on a record opens its carer's record page.
+    tab.drill_table.setFocus()
+    tab.drill_table.selectRow(0)
+    carer_id = tab.drill_model.key_at(0)
+    press(tab.drill_table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(manager.window.workspace.record_page, CarerPage))
+    assert manager.window.workspace.window_controller.place.record_id == carer_id
+    manager.window.go(Place(Area.REPORTS))
+    manager.idle(qtbot)
     # The year to date chosen as the period: its column is the one drilled by default.
     tab.period.setCurrentIndex(tab.period.findText(YEAR_TO_DATE))
     tab.show_button.click()

@@ -4,6 +4,7 @@ confirmation). Layout only: the controller asks the office."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -51,7 +52,8 @@ def role_label(role: str) -> str:
 
 
 def when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+    # The office speaks UTC; people read their own clock.
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "never"
 
 
 def device_is_this(laptop: OfficeLaptop, this_laptop: str) -> bool:
@@ -86,6 +88,8 @@ class OfficeDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.secrets: list[QLineEdit] = []
+        # Wide enough for its fields and hint at any text size (in text units).
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         self.error = field_error(self, for_field=title)
         controller.done.connect(self._done)
         controller.refused.connect(self._refused)
@@ -522,6 +526,9 @@ class AdminPage(QWidget):
         self.result.setVisible(True)
 
     def _refused(self, sentence: str) -> None:
+        dialog = self.users.dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            return  # the dialog shows it, beside what was typed
         self.notice.setText(sentence)
         self.notice.setVisible(True)
 

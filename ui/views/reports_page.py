@@ -4,6 +4,7 @@ controller asks the office and says what to show."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -37,8 +38,8 @@ from carer_desk.office import (
 from carer_desk.rules.reporting import DEFAULT_SUPPRESS_BELOW
 from ui.controllers.reports import PeriodChoice, ReportsController
 from ui.models.office_model import TextRow, TextTable
-from ui.views.table import ListStates, list_table
-from ui.views.widgets import banner, button, heading, hint, paragraph, subheading
+from ui.views.table import ListStates, list_table, open_on_enter
+from ui.views.widgets import banner, button, button_row, heading, hint, paragraph, subheading
 
 YEAR_TO_DATE = "Year to date"
 FORMAT_NAMES = {
@@ -89,6 +90,13 @@ def line_rows(lines: tuple[BudgetLine, ...]) -> list[TextRow]:
     ]
 
 
+def carer_of(row) -> str:
+    """The carer a drill-down row is about (a carer's own row names none beside itself)."""
+    if row.get("carer_id"):
+        return str(row["carer_id"])
+    return str(row["record_id"]) if row.get("kind") == "carer" else ""
+
+
 class ContractTab(QWidget):
     """The quarter's and the year to date's figures; the records behind one below."""
 
@@ -128,15 +136,29 @@ class ContractTab(QWidget):
             "One figure a row, the quarter and the year to date; Enter shows the records "
             "behind the figure"
         )
-        self.states = ListStates(self.table, "Choose a year and a period, then Show report.", split)
+        figures_box = QWidget(split)
+        figures_layout = QVBoxLayout(figures_box)
+        figures_layout.setContentsMargins(0, 0, 0, 0)
+        self.states = ListStates(
+            self.table, "Choose a year and a period, then Show report.", figures_box
+        )
         self.states.setCurrentWidget(self.states.loading)
+        self.drill_button = button(
+            "Show the &records behind the figure",
+            name="Show the records behind the figure",
+            description="The records the office counted for the figure chosen (Enter)",
+            parent=figures_box,
+        )
+        figures_layout.addWidget(self.states, 1)
+        figures_layout.addLayout(button_row(self.drill_button, stretch_first=False))
         drill_box = QWidget(split)
         drill_layout = QVBoxLayout(drill_box)
         drill_layout.setContentsMargins(0, 0, 0, 0)
         self.drill_title = subheading("Records behind a figure", drill_box)
         self.drill_hint = hint(
             "Choose a figure and press Enter, or Show the records. Each record is shown by "
-            "its ids and report columns only (never a name or a note).",
+            "its ids and report columns only (never a name or a note); Enter on one opens "
+            "its carer.",
             drill_box,
             name="About the records",
         )
@@ -148,11 +170,13 @@ class ContractTab(QWidget):
             drill_layout.addWidget(w)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.drill_box = drill_box
+        drill_box.setVisible(False)  # until a figure's records are asked for
         layout.addWidget(split, 1)
 
         actions = QGroupBox("Save or print the report", self)
         actions.setAccessibleName("Save or print the report")
-        form = QFormLayout(actions)
+        rows = QVBoxLayout(actions)
         self.format = combo("File format", list(FORMAT_NAMES.items()), actions)
         self.audience = combo("Who the report is for", list(AUDIENCE_NAMES.items()), actions)
         self.suppress = QSpinBox(actions)
@@ -163,14 +187,13 @@ class ContractTab(QWidget):
             "For a report leaving the organisation: counts from 1 to this number less one "
             "are shown as <N, and the money and waits worked out from them too"
         )
-        form.addRow(labelled("Report &for:", self.audience, actions), self.audience)
-        form.addRow(labelled("Suppress numbers &under:", self.suppress, actions), self.suppress)
-        form.addRow(labelled("File f&ormat:", self.format, actions), self.format)
-        self.drill_button = button(
-            "Show the &records",
-            name="Show the records behind the figure",
-            parent=actions,
-        )
+        who = QHBoxLayout()
+        who.addWidget(labelled("Report &for:", self.audience, actions))
+        who.addWidget(self.audience)
+        who.addWidget(labelled("Suppress numbers &under:", self.suppress, actions))
+        who.addWidget(self.suppress)
+        who.addStretch(1)
+        rows.addLayout(who)
         self.preview_button = button(
             "Preview and pr&int…",
             name="Preview and print the report",
@@ -185,13 +208,15 @@ class ContractTab(QWidget):
             icon_name="save",
             parent=actions,
         )
-        row = QHBoxLayout()
-        for b in (self.drill_button, self.preview_button, self.save_button):
-            row.addWidget(b)
-        row.addStretch(1)
-        form.addRow(row)
+        how = QHBoxLayout()
+        how.addWidget(labelled("File f&ormat:", self.format, actions))
+        how.addWidget(self.format)
+        how.addWidget(self.save_button)
+        how.addStretch(1)
+        how.addWidget(self.preview_button)
+        rows.addLayout(how)
         self.result = hint("", actions, name="What happened to the report")
-        form.addRow(self.result)
+        rows.addWidget(self.result)
         layout.addWidget(actions)
         self.file_dialog: QFileDialog | None = None
 
@@ -279,6 +304,7 @@ class ContractTab(QWidget):
         choice = self.controller.choice
         ytd = index.column() == 3 if index.column() >= 2 else bool(choice and choice.year_to_date)
         self.drill_notice.setVisible(False)
+        self.drill_box.setVisible(True)
         self.controller.drill(key, year_to_date=ytd)
 
     def show_drill(self, drill: DrillDown) -> None:
@@ -292,20 +318,21 @@ class ContractTab(QWidget):
         count = len(drill.rows)
         self.drill_hint.setText(
             f"{count:,} record{'s' if count != 1 else ''}, each by its ids and report columns "
-            "only (never a name or a note). Open a carer from the caseload by the id."
+            "only (never a name or a note). Enter on one opens its carer."
             if count
             else "No records are behind this figure in that period."
         )
         self.drill_model.set_headers([drill.heading(c) for c in drill.columns])
         self.drill_model.set_rows(
             [
-                TextRow(tuple(drill.cell(r, c) for c in drill.columns), key=str(r["record_id"]))
+                TextRow(tuple(drill.cell(r, c) for c in drill.columns), key=carer_of(r))
                 for r in drill.rows
             ]
         )
         self.drill_table.resizeColumnsToContents()
 
     def _clear_drill(self) -> None:
+        self.drill_box.setVisible(False)
         self.drill_title.setText("Records behind a figure")
         self.drill_title.setAccessibleName(self.drill_title.text())
         self.drill_model.set_headers(("Record",))
@@ -347,7 +374,7 @@ class ContractTab(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
-        self.drill_model.set_headers(("Record",))
+        self._clear_drill()
         self.about.setText("")
         self.result.setText("")
         self.states.setCurrentWidget(self.states.loading)
@@ -536,7 +563,7 @@ class QueuesTab(QWidget):
                         i.record_id,
                         i.carer_id or "",
                     ),
-                    key=i.record_id,
+                    key=i.carer_id or "",
                 )
                 for i in queues.items
             ]
@@ -556,7 +583,12 @@ class QueuesTab(QWidget):
 
 
 class ReportsPage(QWidget):
-    def __init__(self, controller: ReportsController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: ReportsController,
+        open_carer: Callable[[str], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setAccessibleName("Reports")
@@ -579,6 +611,13 @@ class ReportsPage(QWidget):
         self.tabs.addTab(self.budget, "Wellbeing budget")
         self.tabs.addTab(self.queues, "Work queues")
         layout.addWidget(self.tabs, 1)
+        if open_carer is not None:
+            # Enter (or a double click) on a record or a queue's item opens its carer.
+            for table, model in (
+                (self.contract.drill_table, self.contract.drill_model),
+                (self.queues.items_table, self.queues.items),
+            ):
+                open_on_enter(table, model.key_at, open_carer)
         self.preview = None
         controller.pdf_ready.connect(self._preview)
         # The manager's home: the latest quarter's figures are asked for at once.

@@ -94,7 +94,7 @@ def test_users_laptops_and_settings(harness) -> None:
     assert revoked.revoked and revoked.revoked_by == "manager"
     settings = office.settings()
     titles = [s.title for s in settings.sections()]
-    assert "Payments" in titles and "Retention years" in titles
+    assert "Payments" in titles and "Years each record is kept" in titles
 
 
 def test_a_worker_is_refused_and_a_revoked_laptop_is_told(harness) -> None:
