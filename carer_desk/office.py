@@ -51,6 +51,12 @@ class ReportPeriod:
     start: date
     end: date
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReportPeriod:
+        return cls(
+            str(data["label"]), date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
+        )
+
 
 @dataclass(frozen=True)
 class ReportFigure:
@@ -85,12 +91,7 @@ class ContractReport:
     def from_json(cls, data: Mapping[str, Any]) -> ContractReport:
         return cls(
             title=str(data["title"]),
-            periods=tuple(
-                ReportPeriod(
-                    str(p["label"]), date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
-                )
-                for p in data["periods"]
-            ),
+            periods=tuple(ReportPeriod.from_json(p) for p in data["periods"]),
             figures=tuple(
                 ReportFigure(
                     key=str(f["key"]),
@@ -164,12 +165,9 @@ class DrillDown:
         order = [c for c in DRILL_FIRST if c in seen] + [
             c for c in dict.fromkeys(seen) if c not in DRILL_FIRST
         ]
-        p = data["period"]
         return cls(
             figure=str(data["figure"]),
-            period=ReportPeriod(
-                str(p["label"]), date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
-            ),
+            period=ReportPeriod.from_json(data["period"]),
             columns=tuple(order),
             rows=rows,
         )

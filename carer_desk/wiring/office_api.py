@@ -10,12 +10,11 @@ the window to explain and wipe, as after a sync.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from carer_desk.errors import CarerDeskError, LaptopRevoked
+from carer_desk.errors import LaptopRevoked
 from carer_desk.office import (
     Audience,
     BudgetPosition,
@@ -28,8 +27,9 @@ from carer_desk.office import (
     ReportFormat,
     WorkQueues,
 )
+from carer_desk.wiring.kept_connection import KeptConnection
 from sync.client.errors import ProtocolMismatch, ServerRefused
-from sync.client.transport import HttpTransport, RevokedSignal
+from sync.client.transport import RevokedSignal
 from sync.protocol import API_PREFIX
 
 REPORTS = f"{API_PREFIX}/reports"
@@ -58,22 +58,10 @@ class ServerOffice:
         on_revoked: Callable[[], None] = lambda: None,
         client: Any = None,
     ) -> None:
-        self._server = server
-        self._credential = credential
         self._on_revoked = on_revoked
-        self._client = client
-        self._lock = threading.Lock()
-        self._open: HttpTransport | None = None
-
-    # --- plumbing ----------------------------------------------------------------------
-
-    def _transport(self) -> HttpTransport:
-        if not self._server or not self._credential:
-            raise CarerDeskError(NOT_CONNECTED)
-        with self._lock:
-            if self._open is None:
-                self._open = HttpTransport(self._server, self._credential, client=self._client)
-            return self._open
+        self._connection = KeptConnection(
+            server, credential, not_connected=NOT_CONNECTED, client=client
+        )
 
     def _raw(
         self,
@@ -83,7 +71,9 @@ class ServerOffice:
         body: object = None,
     ) -> bytes:
         try:
-            data, _media = self._transport().call_raw(method, path, params=params, json_body=body)
+            data, _media = self._connection.transport().call_raw(
+                method, path, params=params, json_body=body
+            )
         except RevokedSignal:
             self._on_revoked()
             raise LaptopRevoked() from None
@@ -192,10 +182,7 @@ class ServerOffice:
         return OfficeSettings(raw=self._json("GET", f"{ADMIN}/settings"))
 
     def close(self) -> None:
-        with self._lock:
-            transport, self._open = self._open, None
-        if transport is not None:
-            transport.close()
+        self._connection.close()
 
 
 def role_words(role: str) -> str:
