@@ -8,8 +8,9 @@ ui/ may not import storage/ or sync/; it receives a :class:`DeskEnvironment` (bu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from carer_desk.clock import Clock
 from carer_desk.config import Settings
@@ -111,6 +112,19 @@ class OfficeGateway(Protocol):
     def revoke_laptop(self, device_id: str) -> OfficeLaptop: ...
 
     def settings(self) -> OfficeSettings: ...
+
+    def change_payment_rules(self, values: Mapping[str, Any]) -> OfficeSettings:
+        """Change some payment rules (a server that takes changes: ``editable``); the
+        settings in force after it."""
+        ...
+
+    def set_budget(self, fy: int, budget_pence: int) -> OfficeSettings:
+        """One financial year's budget (``fy``: the year it starts in)."""
+        ...
+
+    def change_retention(self, years: Mapping[str, int]) -> OfficeSettings:
+        """Years kept after closure for some record kinds."""
+        ...
 
     def close(self) -> None: ...
 

@@ -422,16 +422,69 @@ class SettingsSection:
     lines: tuple[tuple[str, str], ...]
 
 
+#: The payment rules the admin API lets a person change (whole numbers), in form order.
+EDITABLE_PAYMENT_RULES = (
+    "cap_pence",
+    "window_months",
+    "assessment_valid_months",
+    "duplicate_purpose_days",
+    "stale_draft_days",
+)
+
+
+@dataclass(frozen=True)
+class YearBudget:
+    financial_year: int  # the calendar year it starts in
+    label: str
+    budget_pence: int
+    set: bool  # False: the annual figure applies (no budget set for that year)
+
+
 @dataclass(frozen=True)
 class OfficeSettings:
     """The server's settings in force, as it sent them (``raw``) and as sections to read."""
 
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def editable(self) -> bool:
+        """Whether this server takes changes over its admin API: one that does lists each
+        year's budget (``budgets``) with its settings."""
+        return "budgets" in self.raw
+
+    def budgets(self) -> list[YearBudget]:
+        return [
+            YearBudget(int(b["financial_year"]), str(b["label"]), int(b["budget_pence"]), b["set"])
+            for b in self.raw.get("budgets", ())
+        ]
+
+    def payment_rule(self, key: str) -> Any:
+        if key == "card_number_length":
+            return self.raw.get(key)
+        return dict(self.raw.get("payments") or {}).get(key)
+
+    def retention(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in dict(self.raw.get("retention_years") or {}).items()}
+
     def sections(self) -> list[SettingsSection]:
         out: list[SettingsSection] = []
         for key, value in self.raw.items():
             title = _name(key)
+            if key == "budgets":
+                out.append(
+                    SettingsSection(
+                        title,
+                        tuple(
+                            (
+                                b.label,
+                                money(b.budget_pence)
+                                + ("" if b.set else " (the annual figure: none set)"),
+                            )
+                            for b in self.budgets()
+                        ),
+                    )
+                )
+                continue
             if isinstance(value, Mapping):
                 out.append(
                     SettingsSection(
@@ -459,6 +512,9 @@ SETTING_NAMES = {
     "retention_years": "Years each record is kept",
     "legal_holds": "Records under a legal hold",
     "report_suppress_below": "Reports leaving the organisation suppress numbers under",
+    "retention_defaults": "Years kept by default",
+    "budgets": "Budget of each financial year",
+    "card_number_length": "Card number length (digits)",
 }
 
 

@@ -181,6 +181,20 @@ class ServerOffice:
     def settings(self) -> OfficeSettings:
         return OfficeSettings(raw=self._json("GET", f"{ADMIN}/settings"))
 
+    def change_payment_rules(self, values: Mapping[str, Any]) -> OfficeSettings:
+        answer = self._json("PATCH", f"{ADMIN}/settings/payments", body=dict(values))
+        return OfficeSettings(raw=answer)
+
+    def set_budget(self, fy: int, budget_pence: int) -> OfficeSettings:
+        body = {"budget_pence": budget_pence}
+        return OfficeSettings(
+            raw=self._json("PUT", f"{ADMIN}/settings/budgets/{int(fy)}", body=body)
+        )
+
+    def change_retention(self, years: Mapping[str, int]) -> OfficeSettings:
+        body = {"years": dict(years)}
+        return OfficeSettings(raw=self._json("PATCH", f"{ADMIN}/settings/retention", body=body))
+
     def close(self) -> None:
         self._connection.close()
 

@@ -17,9 +17,11 @@ from PySide6.QtCore import QObject, Signal
 
 from carer_desk.environment import OfficeGateway
 from carer_desk.errors import LaptopRevoked, OfficeUnreachable, VaultLocked
+from carer_desk.formatting import money
 from carer_desk.office import OfficeLaptop, OfficeRefused, OfficeSettings, OfficeUser
 from ui.context import AppContext
 from ui.controllers.payment_request import while_alive
+from ui.forms.payment_form import parse_amount
 from ui.operations import NetworkOp, describe_failure
 
 T = TypeVar("T")
@@ -31,6 +33,8 @@ OFFLINE = (
 )
 #: The server asks at least this many characters; said before a password is sent.
 MIN_PASSWORD = 10
+#: A year's budget typed above this (£100 million) is a slip of the keyboard.
+MOST_BUDGET_PENCE = 10_000_000_000
 
 
 def password_problem(password: str, repeated: str) -> str | None:
@@ -176,6 +180,55 @@ class AdminController(QObject):
             )
 
         self._change(call, self.load_laptops)
+
+    # --- the server's settings (a server that takes changes over its API) -------------
+
+    def _settings_change(self, call: Callable[[OfficeGateway], OfficeSettings], what: str):
+        if self.busy:
+            return
+        self.busy = True
+
+        def changed(settings: OfficeSettings) -> None:
+            self.busy = False
+            self.settings_ready.emit(settings)
+            self.done.emit(what)
+
+        self._ask(call, changed, "Asking the office…")
+
+    def change_payment_rules(self, values: dict[str, int]) -> None:
+        if not values:
+            self.refused.emit("Nothing to save: no payment rule was changed.")
+            return
+        self._settings_change(
+            lambda o: o.change_payment_rules(values),
+            "Saved the payment rules; every laptop takes them at its next sync.",
+        )
+
+    def set_budget(self, fy: int, label: str, amount: str) -> None:
+        try:
+            pence = parse_amount(
+                amount,
+                most=MOST_BUDGET_PENCE,
+                too_much="that is far more than any year's budget; check the amount",
+            )
+        except ValueError as exc:
+            self.refused.emit(f"Not set: {exc}.")
+            return
+        if pence is None:
+            self.refused.emit("Not set: write the year's budget in pounds, e.g. 525,250.")
+            return
+        self._settings_change(
+            lambda o: o.set_budget(fy, pence), f"Set the {label} budget to {money(pence)}."
+        )
+
+    def change_retention(self, years: dict[str, int]) -> None:
+        if not years:
+            self.refused.emit("Nothing to save: no retention period was changed.")
+            return
+        self._settings_change(
+            lambda o: o.change_retention(years),
+            "Saved the retention periods; the retention job uses them from its next run.",
+        )
 
     def _both(self) -> None:
         self.load_users()

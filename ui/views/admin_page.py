@@ -17,14 +17,22 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from carer_desk.office import TEAMS, OfficeLaptop, OfficeSettings, OfficeUser
+from carer_desk.office import (
+    EDITABLE_PAYMENT_RULES,
+    TEAMS,
+    OfficeLaptop,
+    OfficeSettings,
+    OfficeUser,
+)
 from carer_desk.roles import Role
 from ui.controllers.admin import AdminController
+from ui.forms.payment_form import parse_amount
 from ui.models.office_model import TextRow, TextTable
 from ui.views.table import list_table
 from ui.views.widgets import (
@@ -440,31 +448,163 @@ class LaptopsTab(QWidget):
         box.open()
 
 
+READ_ONLY = (
+    "The settings in force on the office server, as it reports them. This server takes no "
+    "changes over its API: they are changed in its settings file (see the IT officer's "
+    "guide); every laptop takes the payment rules at its next sync."
+)
+EDITABLE = (
+    "The settings in force on the office server. Change them below: the office checks each "
+    "change, refuses what its rules do not allow (saying why), and records who changed what."
+)
+RULE_NAMES = {
+    "cap_pence": "Cap per carer (£)",
+    "window_months": "Cap window (months)",
+    "assessment_valid_months": "An assessment counts for (months)",
+    "duplicate_purpose_days": "Same-purpose warning within (days)",
+    "stale_draft_days": "A draft goes stale after (days)",
+    "card_number_length": "Card number length (digits)",
+}
+
+
+def _spin(name: str, value: int, parent: QWidget, *, most: int = 100) -> QSpinBox:
+    box = QSpinBox(parent)
+    box.setAccessibleName(name)
+    box.setRange(1, most)
+    box.setValue(value)
+    return box
+
+
+class SettingsEditor(QWidget):
+    """The changes a server that takes them over its API allows: payment rules, one
+    year's budget, the years each kind of record is kept."""
+
+    def __init__(self, page: AdminPage, settings: OfficeSettings) -> None:
+        super().__init__(page.settings.inner)
+        self.page = page
+        self.setAccessibleName("Change the settings")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        rules_box = QGroupBox("Change the payment rules", self)
+        rules_box.setAccessibleName("Change the payment rules")
+        rules = form_layout()
+        rules_box.setLayout(rules)
+        self.rules: dict[str, QWidget] = {}
+        self.was: dict[str, int] = {}
+        for key in (*EDITABLE_PAYMENT_RULES, "card_number_length"):
+            value = settings.payment_rule(key)
+            if not isinstance(value, int):
+                continue
+            self.was[key] = value
+            if key == "cap_pence":
+                field: QWidget = line_edit(name=RULE_NAMES[key], parent=rules_box)
+                field.setText(f"{value / 100:,.2f}")
+            else:
+                field = _spin(RULE_NAMES[key], value, rules_box, most=3650)
+            self.rules[key] = field
+            add_row(rules, RULE_NAMES[key] + ":", field)
+        self.save_rules = button(
+            "Save the payment &rules", name="Save the payment rules", parent=rules_box
+        )
+        rules.addRow(button_row(self.save_rules))
+        layout.addWidget(rules_box)
+
+        budget_box = QGroupBox("Set a year's budget", self)
+        budget_box.setAccessibleName("Set a year's budget")
+        budget = form_layout()
+        budget_box.setLayout(budget)
+        self.year = QComboBox(budget_box)
+        self.year.setAccessibleName("Financial year of the budget")
+        budgets = settings.budgets()
+        years = {b.financial_year: b for b in budgets}
+        latest = max(years) if years else None
+        for b in budgets:
+            self.year.addItem(b.label, b.financial_year)
+        if latest is not None:  # the next year can be set ahead
+            nxt = latest + 1
+            self.year.addItem(f"{nxt}/{(nxt + 1) % 100:02d}", nxt)
+        self.amount = line_edit(name="Budget (£)", placeholder="525,250", parent=budget_box)
+        add_row(budget, "Financial &year:", self.year)
+        add_row(budget, "&Budget (£):", self.amount)
+        self.set_budget = button("Se&t the budget", name="Set the year's budget", parent=budget_box)
+        budget.addRow(button_row(self.set_budget))
+        self.budgets = years
+        layout.addWidget(budget_box)
+
+        keep_box = QGroupBox("Change how long records are kept", self)
+        keep_box.setAccessibleName("Change how long records are kept")
+        keep = form_layout()
+        keep_box.setLayout(keep)
+        self.kept_was = settings.retention()
+        self.kept: dict[str, QSpinBox] = {}
+        for kind, years_kept in self.kept_was.items():
+            name = f"{kind.replace('_', ' ').capitalize()} (years after closure)"
+            self.kept[kind] = _spin(name, years_kept, keep_box)
+            add_row(keep, name + ":", self.kept[kind])
+        self.save_kept = button(
+            "Save the retention &periods", name="Save the retention periods", parent=keep_box
+        )
+        keep.addRow(button_row(self.save_kept))
+        layout.addWidget(keep_box)
+
+        self.year.currentIndexChanged.connect(self._year_changed)
+        self.save_rules.clicked.connect(self._save_rules)
+        self.set_budget.clicked.connect(self._set_budget)
+        self.save_kept.clicked.connect(self._save_kept)
+        self._year_changed()
+
+    def _year_changed(self) -> None:
+        known = self.budgets.get(self.year.currentData())
+        self.amount.setText(f"{known.budget_pence / 100:,.2f}" if known else "")
+
+    def _save_rules(self) -> None:
+        changed: dict[str, int] = {}
+        for key, field in self.rules.items():
+            if isinstance(field, QSpinBox):
+                value = field.value()
+            else:
+                try:
+                    value = parse_amount(field.text()) or 0
+                except ValueError as exc:
+                    self.page._refused(f"Not saved: the cap: {exc}.")
+                    return
+            if value != self.was[key]:
+                changed[key] = value
+        self.page.controller.change_payment_rules(changed)
+
+    def _set_budget(self) -> None:
+        self.page.controller.set_budget(
+            self.year.currentData(), self.year.currentText(), self.amount.text()
+        )
+
+    def _save_kept(self) -> None:
+        changed = {
+            k: box.value() for k, box in self.kept.items() if box.value() != self.kept_was[k]
+        }
+        self.page.controller.change_retention(changed)
+
+
 class SettingsTab(QScrollArea):
-    """The server's settings in force, read-only: they are changed on the server."""
+    """The server's settings in force; changed here when the server takes changes."""
 
     def __init__(self, page: AdminPage) -> None:
         super().__init__(page)
+        self.page = page
         self.setWidgetResizable(True)
         self.setAccessibleName("Server settings")
         self.inner = QWidget(self)
         self.layout_ = QVBoxLayout(self.inner)
-        self.layout_.addWidget(
-            hint(
-                "The settings in force on the office server, as it reports them. They are "
-                "changed in the server's settings file (see the IT officer's guide); every "
-                "laptop takes the payment rules at its next sync.",
-                self.inner,
-                name="About the server's settings",
-            )
-        )
+        self.about = hint(READ_ONLY, self.inner, name="About the server's settings")
+        self.layout_.addWidget(self.about)
         self.boxes: list[QGroupBox] = []
+        self.editor: SettingsEditor | None = None
         self.layout_.addStretch(1)
         self.setWidget(self.inner)
         page.controller.settings_ready.connect(self.show_settings)
 
     def show_settings(self, settings: OfficeSettings) -> None:
         self.clear()
+        self.about.setText(EDITABLE if settings.editable else READ_ONLY)
         for section in settings.sections():
             box = QGroupBox(section.title, self.inner)
             box.setAccessibleName(section.title)
@@ -477,11 +617,17 @@ class SettingsTab(QScrollArea):
                 form.addRow(caption, shown)
             self.layout_.insertWidget(self.layout_.count() - 1, box)
             self.boxes.append(box)
+        if settings.editable:
+            self.editor = SettingsEditor(self.page, settings)
+            self.layout_.insertWidget(1, self.editor)
 
     def clear(self) -> None:
         for box in self.boxes:
             box.deleteLater()
         self.boxes = []
+        if self.editor is not None:
+            self.editor.deleteLater()
+            self.editor = None
 
 
 class AdminPage(QWidget):

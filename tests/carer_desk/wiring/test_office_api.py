@@ -109,3 +109,21 @@ def test_a_worker_is_refused_and_a_revoked_laptop_is_told(harness) -> None:
     assert told == [True]
     with pytest.raises(CarerDeskError, match="not connected"):
         ServerOffice(None, None).users()
+
+
+def test_settings_changed_over_the_api_where_the_server_takes_changes(harness) -> None:
+    office, _, _ = _office(harness)
+    before = office.settings()
+    if not before.editable:
+        pytest.skip("this server takes no settings changes over its API (s17-reports-server)")
+    after = office.change_payment_rules({"cap_pence": 35_000})
+    assert after.payment_rule("cap_pence") == 35_000
+    year = _fy() + 1
+    after = office.set_budget(year, 60_000_000)
+    assert any(b.financial_year == year and b.budget_pence == 60_000_000 for b in after.budgets())
+    kind = next(iter(after.retention()))
+    after = office.change_retention({kind: 9})
+    assert after.retention()[kind] == 9
+    with pytest.raises(OfficeRefused) as refused:
+        office.change_payment_rules({"annual_budget_pence": 1})
+    assert "budget" in str(refused.value)
