@@ -6,6 +6,7 @@ settings shown, and every refusal in the server's own words."""
 from __future__ import annotations
 
 import httpx
+import pytest
 import shiboken6
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -178,3 +179,28 @@ def test_offline_and_at_lock(manager, qtbot):
     QApplication.processEvents()
     texts = "\n".join(visible_texts())
     assert not [n for n in names if n != "demo-admin" and n in texts]
+
+
+def test_settings_changed_where_the_office_takes_changes(manager, qtbot):
+    page = _admin(manager, qtbot)
+    page.tabs.setCurrentWidget(page.settings)
+    qtbot.waitUntil(lambda: bool(page.settings.boxes), timeout=30_000)
+    editor = page.settings.editor
+    if editor is None:
+        pytest.skip("this office takes no settings changes over its API (s17-reports-server)")
+    office = manager.shell.ctx.open_desk().office
+    editor.rules["cap_pence"].setText("350")
+    editor.save_rules.click()
+    qtbot.waitUntil(lambda: "Saved the payment rules" in page.result.text(), timeout=30_000)
+    assert office.settings().payment_rule("cap_pence") == 35_000
+    editor = page.settings.editor  # rebuilt from the settings the office answered with
+    editor.year.setCurrentIndex(editor.year.count() - 1)  # next year, set ahead
+    editor.amount.setText("600,000")
+    editor.set_budget.click()
+    qtbot.waitUntil(lambda: "budget to £600,000.00" in page.result.text(), timeout=30_000)
+    assert any(b.budget_pence == 60_000_000 for b in office.settings().budgets())
+    # A typing slip is refused here, saying what to write; nothing is sent.
+    editor = page.settings.editor
+    editor.amount.setText("lots")
+    editor.set_budget.click()
+    assert "write the amount in pounds" in page.notice.text()
