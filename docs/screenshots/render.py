@@ -371,6 +371,9 @@ def _office(app, shell, shoot) -> None:
     reports = ws.page_for(Area.REPORTS)
     tab = reports.contract
     _spin(app, lambda: tab.model.rowCount() > 0)
+    _spin(app, lambda: shell.runner.pending == 0, 30)
+    shell.go(Place(Area.REPORTS))  # again: the return to the last place may come late
+    _spin(app, lambda: ws.current_page() is reports, 10)
     shoot("reports-contract")
     row = next(i for i in range(tab.model.rowCount()) if tab.model.key_at(i) == "referrals.total")
     tab.table.setCurrentIndex(tab.model.index(row, 3))

@@ -370,7 +370,7 @@ class LaptopsTab(QWidget):
         self.table = list_table(self.model, "Laptops enrolled with the office", self)
         layout.addWidget(self.table, 1)
         self.revoke = button("&Revoke a lost laptop…", name="Revoke the laptop chosen", parent=self)
-        layout.addLayout(button_row(self.revoke, stretch_first=False))
+        layout.addLayout(button_row(self.revoke))
         self.confirm: QMessageBox | None = None
         self.revoke.clicked.connect(self._revoke)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
@@ -472,7 +472,13 @@ def _spin(name: str, value: int, parent: QWidget, *, most: int = 100) -> QSpinBo
     box.setAccessibleName(name)
     box.setRange(1, most)
     box.setValue(value)
-    return box
+    return narrow(box)
+
+
+def narrow(field: QWidget, em: int = 16) -> QWidget:
+    """A short value's field as wide as the value needs (in text units, so it scales)."""
+    field.setMaximumWidth(field.fontMetrics().averageCharWidth() * em)
+    return field
 
 
 class SettingsEditor(QWidget):
@@ -499,6 +505,7 @@ class SettingsEditor(QWidget):
             if key == "cap_pence":
                 field: QWidget = line_edit(name=RULE_NAMES[key], parent=rules_box)
                 field.setText(f"{value / 100:,.2f}")
+                narrow(field)
             else:
                 field = _spin(RULE_NAMES[key], value, rules_box, most=3650)
             self.rules[key] = field
@@ -524,6 +531,8 @@ class SettingsEditor(QWidget):
             nxt = latest + 1
             self.year.addItem(f"{nxt}/{(nxt + 1) % 100:02d}", nxt)
         self.amount = line_edit(name="Budget (£)", placeholder="525,250", parent=budget_box)
+        narrow(self.amount)
+        narrow(self.year)
         add_row(budget, "Financial &year:", self.year)
         add_row(budget, "&Budget (£):", self.amount)
         self.set_budget = button("Se&t the budget", name="Set the year's budget", parent=budget_box)
