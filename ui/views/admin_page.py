@@ -4,6 +4,8 @@ confirmation). Layout only: the controller asks the office."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -50,6 +52,7 @@ from ui.views.widgets import (
 )
 
 NO_TEAM = "No team"
+W = TypeVar("W", bound=QWidget)
 
 
 def role_label(role: str) -> str:
@@ -475,7 +478,7 @@ def _spin(name: str, value: int, parent: QWidget, *, most: int = 100) -> QSpinBo
     return narrow(box)
 
 
-def narrow(field: QWidget, em: int = 16) -> QWidget:
+def narrow(field: W, em: int = 16) -> W:
     """A short value's field as wide as the value needs (in text units, so it scales)."""
     field.setMaximumWidth(field.fontMetrics().averageCharWidth() * em)
     return field
