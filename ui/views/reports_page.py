@@ -150,7 +150,7 @@ class ContractTab(QWidget):
             parent=figures_box,
         )
         figures_layout.addWidget(self.states, 1)
-        figures_layout.addLayout(button_row(self.drill_button, stretch_first=False))
+        figures_layout.addLayout(button_row(self.drill_button))
         drill_box = QWidget(split)
         drill_layout = QVBoxLayout(drill_box)
         drill_layout.setContentsMargins(0, 0, 0, 0)
