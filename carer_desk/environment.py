@@ -8,8 +8,9 @@ ui/ may not import storage/ or sync/; it receives a :class:`DeskEnvironment` (bu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from carer_desk.clock import Clock
 from carer_desk.config import Settings
@@ -18,6 +19,17 @@ from carer_desk.roles import Role
 from carer_desk.sync_status import Identity
 
 if TYPE_CHECKING:  # the session imports every service: not needed to show the unlock screen
+    from carer_desk.office import (
+        Audience,
+        BudgetPosition,
+        ContractReport,
+        DrillDown,
+        OfficeLaptop,
+        OfficeSettings,
+        OfficeUser,
+        ReportFormat,
+        WorkQueues,
+    )
     from carer_desk.rules.emergency_line import LineAnswer
     from carer_desk.session import DeskSession
 
@@ -47,6 +59,76 @@ class CardLineGateway(Protocol):
         ...
 
 
+@runtime_checkable
+class OfficeGateway(Protocol):
+    """The office server's reports and administration, for the service manager (online
+    only: nothing of it is kept on the laptop). Each call blocks on the network — the
+    window runs it on its network pool. The server decides who may ask and audits every
+    call; a refusal raises ``OfficeRefused`` carrying the server's sentence,
+    ``OfficeUnreachable`` when it cannot be reached, ``LaptopRevoked`` when it says so.
+    The types are the core's (``carer_desk.office``); like the line's gateway it sits
+    here, above the rules its report figures are read by, not in ``carer_desk.ports``."""
+
+    def quarterly(self, fy: int, quarter: int) -> ContractReport:
+        """The quarterly contract report (the quarter and the year to date), every number."""
+        ...
+
+    def quarterly_file(
+        self,
+        fy: int,
+        quarter: int,
+        fmt: ReportFormat,
+        audience: Audience,
+        suppress_below: int,
+    ) -> bytes:
+        """The report as the server renders it (PDF with charts, CSV, JSON); an external
+        audience's small numbers are suppressed under ``suppress_below``."""
+        ...
+
+    def drill(self, fy: int, quarter: int, key: str, *, year_to_date: bool) -> DrillDown: ...
+
+    def budget(self, fy: int | None) -> BudgetPosition: ...
+
+    def queues(self, team: str | None) -> WorkQueues: ...
+
+    def users(self) -> list[OfficeUser]: ...
+
+    def create_user(self, username: str, role: str, team: str | None, password: str) -> str:
+        """Returns the sentence to show (who was created)."""
+        ...
+
+    def change_user(self, username: str, role: str, team: str | None) -> str: ...
+
+    def disable_user(self, username: str) -> str:
+        """The server's sentence (how many of their laptops were revoked)."""
+        ...
+
+    def enable_user(self, username: str) -> str: ...
+
+    def reset_password(self, username: str, password: str) -> str: ...
+
+    def laptops(self) -> list[OfficeLaptop]: ...
+
+    def revoke_laptop(self, device_id: str) -> OfficeLaptop: ...
+
+    def settings(self) -> OfficeSettings: ...
+
+    def change_payment_rules(self, values: Mapping[str, Any]) -> OfficeSettings:
+        """Change some payment rules (a server that takes changes: ``editable``); the
+        settings in force after it."""
+        ...
+
+    def set_budget(self, fy: int, budget_pence: int) -> OfficeSettings:
+        """One financial year's budget (``fy``: the year it starts in)."""
+        ...
+
+    def change_retention(self, years: Mapping[str, int]) -> OfficeSettings:
+        """Years kept after closure for some record kinds."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class OpenDesk:
     """An unlocked laptop: its session, its way to the server, and who it belongs to."""
@@ -56,6 +138,8 @@ class OpenDesk:
     identity: Identity | None
     #: The 24-hour line's card look-up on the office server (online only).
     line: CardLineGateway | None = None
+    #: The office's reports and administration (the service manager; online only).
+    office: OfficeGateway | None = None
 
     @property
     def role(self) -> Role:

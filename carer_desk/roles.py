@@ -43,6 +43,7 @@ class Area(StrEnum):
     REQUESTS = "requests"
     LOOKUP = "lookup"
     REPORTS = "reports"
+    ADMIN = "admin"  # users, laptops and the server's settings
     SYNC = "sync"  # conflicts and refused changes
 
 
@@ -60,13 +61,16 @@ AREAS: dict[Role, tuple[Area, ...]] = {
     # The approver's laptop holds requests and a summary of each carer, not the caseload.
     Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.SYNC),
     Role.EMERGENCY_OPERATOR: (Area.LOOKUP,),
+    # The service manager opens on the office's reports (DESIGN.md, "Role first").
     Role.ADMIN: (
+        Area.REPORTS,
         Area.CASELOAD,
         Area.REVIEWS,
         Area.PLANS,
         Area.CARDS,
         Area.GROUPS,
         Area.REQUESTS,
+        Area.ADMIN,
         Area.SYNC,
     ),
 }

@@ -23,6 +23,7 @@ GLYPHS = {
     "requests": "mdi6.cash-check",
     "lookup": "mdi6.phone-in-talk",
     "reports": "mdi6.chart-bar",
+    "admin": "mdi6.account-key",
     "sync": "mdi6.sync",
     "new-carer": "mdi6.account-plus",
     "search": "mdi6.magnify",

@@ -79,7 +79,32 @@ def area_page(
         return sync_page
     if area is Area.LOOKUP:
         return _line_page(ctx, ws)
+    if area in (Area.REPORTS, Area.ADMIN):
+        return _office_page(ctx, area, ws)
     raise KeyError(area)
+
+
+def _office_page(ctx: AppContext, area: Area, ws: Workspace) -> QWidget:
+    """The service manager's office screens: reports, and users, laptops and settings."""
+    if area is Area.REPORTS:
+        from ui.controllers.reports import ReportsController
+        from ui.views.reports_page import ReportsPage
+
+        reports = ReportsController(ctx)
+        page: QWidget = ReportsPage(
+            reports,
+            open_carer=lambda carer_id: ws.open_record("carer", carer_id, None),
+            parent=ws,
+        )
+        reports.setParent(page)
+        return page
+    from ui.controllers.admin import AdminController
+    from ui.views.admin_page import AdminPage
+
+    admin = AdminController(ctx)
+    page = AdminPage(admin, parent=ws)
+    admin.setParent(page)
+    return page
 
 
 def _line_page(ctx: AppContext, ws: Workspace) -> QWidget:

@@ -36,6 +36,8 @@ PAGE_AREAS = (
     Area.REQUESTS,
     Area.SYNC,
     Area.LOOKUP,
+    Area.REPORTS,
+    Area.ADMIN,
 )
 # The records this window opens as pages (ui/pages.py builds them).
 RECORD_KINDS = ("carer", "group", "session", "conversation", "plan")

@@ -9,7 +9,6 @@ operator can act on.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -18,6 +17,7 @@ import httpx
 from carer_desk.config import Settings
 from carer_desk.errors import CarerDeskError, LaptopRevoked, NotFoundError, RuleViolation
 from carer_desk.rules.emergency_line import LineAnswer
+from carer_desk.wiring.kept_connection import KeptConnection
 from sync.client.card_lookup import line_answer
 from sync.client.errors import ServerRefused
 from sync.client.transport import HttpTransport, RevokedSignal
@@ -48,26 +48,15 @@ class ServerCardLine:
         on_revoked: Callable[[], None] = lambda: None,
         client: httpx.Client | None = None,
     ) -> None:
-        self._server = server
-        self._credential = credential
         self._settings = settings
         self._today = today
         self._on_revoked = on_revoked
-        self._client = client
-        self._lock = threading.Lock()
-        self._open: HttpTransport | None = None
+        self._connection = KeptConnection(
+            server, credential, not_connected=NOT_CONNECTED, client=client, timeout=LOOKUP_TIMEOUT
+        )
 
     def _transport(self) -> HttpTransport:
-        """One connection for the desk's life: making an HTTP client costs about 20 ms
-        (its TLS context), and keeping the connection saves the handshake on every call."""
-        if not self._server or not self._credential:
-            raise CarerDeskError(NOT_CONNECTED)
-        with self._lock:
-            if self._open is None:
-                self._open = HttpTransport(
-                    self._server, self._credential, client=self._client, timeout=LOOKUP_TIMEOUT
-                )
-            return self._open
+        return self._connection.transport()
 
     def ready(self) -> bool:
         transport = self._transport()
@@ -85,10 +74,7 @@ class ServerCardLine:
         return line_answer(response, self._settings, today=self._today())
 
     def close(self) -> None:
-        with self._lock:
-            transport, self._open = self._open, None
-        if transport is not None:
-            transport.close()
+        self._connection.close()
 
 
 def _refusal(exc: ServerRefused) -> CarerDeskError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ from carer_desk.wiring.vault_handle import (
 )
 
 if TYPE_CHECKING:
-    from carer_desk.environment import CardLineGateway
+    from carer_desk.environment import CardLineGateway, OfficeGateway
     from carer_desk.session import DeskSession
     from carer_desk.wiring.demo_office import DemoOffice
     from carer_desk.wiring.sync_gateway import ServerSyncGateway
@@ -127,12 +128,20 @@ class LaptopEnvironment:
             drafts=VaultDrafts(vault),
             clock=self.clock,
         )
+        # The office's reports and administration are the service manager's only: the
+        # server refuses everyone else, and other roles are never offered the screens.
+        office = self._office() if role is Role.ADMIN else None
         return OpenDesk(
-            session=session, sync=gateway, identity=identity, line=self._card_line(session)
+            session=session,
+            sync=gateway,
+            identity=identity,
+            line=self._card_line(session),
+            office=office,
         )
 
-    def _card_line(self, session: DeskSession) -> CardLineGateway:
-        from carer_desk.wiring.card_line import ServerCardLine
+    def _office_access(self) -> tuple[str | None, str | None, Callable[[], None]]:
+        """The enrolment's server and credential (read once, when the desk opens), and
+        what to do when the server says this laptop is revoked."""
         from carer_desk.wiring.enrolment import load_enrolment
 
         gateway = self.gateway()
@@ -145,9 +154,21 @@ class LaptopEnvironment:
         def revoked() -> None:
             gateway.revoked = True  # the window explains, then wipes (as after a sync)
 
+        return server, credential, revoked
+
+    def _card_line(self, session: DeskSession) -> CardLineGateway:
+        from carer_desk.wiring.card_line import ServerCardLine
+
+        server, credential, revoked = self._office_access()
         return ServerCardLine(
             server, credential, session.settings, today=self.clock.today, on_revoked=revoked
         )
+
+    def _office(self) -> OfficeGateway:
+        from carer_desk.wiring.office_api import ServerOffice
+
+        server, credential, revoked = self._office_access()
+        return ServerOffice(server, credential, on_revoked=revoked)
 
     def enrol(self, server: str, username: str, password: str, device_name: str) -> Identity:
         identity = self.gateway().enrol(server, username, password, device_name)

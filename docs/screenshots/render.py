@@ -120,6 +120,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     _plans(app, shell, shoot)
     _groups(app, shell, shoot)
     _approvals(app, shell, shoot)
+    _office(app, shell, shoot)
     _line(app, shell, shoot)
     shell.shutdown()
     return shots
@@ -352,6 +353,65 @@ def _approvals(app, shell, shoot) -> None:
     _spin(app, lambda: page.controller.ready)
     page.table.selectRow(0)
     shoot("approvals")
+
+
+def _office(app, shell, shoot) -> None:
+    """The service manager: the contract report with the records behind a figure, the
+    budget, the work queues, users, a new user, laptops with a revoke confirmation, and
+    the server's settings."""
+    from carer_desk.roles import Area
+    from ui.controllers.session import Gate
+    from ui.controllers.window import Place
+
+    shell.session.lock("screenshot")
+    _spin(app, lambda: shell.session.gate is Gate.UNLOCK)
+    shell.choose_demo("admin")
+    _spin(app, lambda: shell.session.gate is Gate.WORKSPACE, 90)
+    ws = shell.window.workspace
+    reports = ws.page_for(Area.REPORTS)
+    tab = reports.contract
+    _spin(app, lambda: tab.model.rowCount() > 0)
+    _spin(app, lambda: shell.runner.pending == 0, 30)
+    shell.go(Place(Area.REPORTS))  # again: the return to the last place may come late
+    _spin(app, lambda: ws.current_page() is reports, 10)
+    shoot("reports-contract")
+    row = next(i for i in range(tab.model.rowCount()) if tab.model.key_at(i) == "referrals.total")
+    tab.table.setCurrentIndex(tab.model.index(row, 3))
+    tab.drill_current()
+    _spin(app, lambda: "Records behind “" in tab.drill_title.text())
+    shoot("reports-drill-down")
+    reports.tabs.setCurrentWidget(reports.budget)
+    reports.budget.show_budget()
+    _spin(app, lambda: reports.budget.summary.rowCount() > 0)
+    shoot("reports-budget")
+    reports.tabs.setCurrentWidget(reports.queues)
+    reports.queues.show_queues()
+    _spin(app, lambda: bool(reports.queues.as_of.text()))
+    shoot("reports-queues")
+    shell.go(Place(Area.ADMIN))
+    admin = ws.page_for(Area.ADMIN)
+    _spin(app, lambda: admin.laptops.model.rowCount() > 0 and bool(admin.settings.boxes))
+    admin.users.select("demo-worker")
+    shoot("admin-users")
+    admin.users.new.click()
+    dialog = admin.users.dialog
+    dialog.username.setText("ann.new")
+    dialog.password.setText("a long enough password")
+    dialog.repeated.setText("a long enough password")
+    dialog.send()
+    _spin(app, lambda: dialog.error.isVisible(), 30)
+    shoot("admin-new-user-refused", dialog)
+    dialog.reject()
+    admin.tabs.setCurrentWidget(admin.laptops)
+    shoot("admin-laptops")
+    admin.laptops.table.selectRow(0)
+    if admin.laptops.revoke.isEnabled():
+        admin.laptops.revoke.click()
+        _spin(app, lambda: admin.laptops.confirm.isVisible(), 10)
+        shoot("admin-revoke-confirm", admin.laptops.confirm)
+        admin.laptops.confirm.reject()
+    admin.tabs.setCurrentWidget(admin.settings)
+    shoot("admin-settings")
 
 
 def _office_numbers(shell) -> tuple[str, str]:

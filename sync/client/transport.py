@@ -14,6 +14,7 @@ bytes on the wire are counted so the benchmark and the sync summary can report t
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -185,6 +186,26 @@ class HttpTransport:
         # The number goes into the path: quoted, so typed text cannot reach another endpoint.
         return self._call("GET", f"{CARDS_PATH}/{quote(number, safe='')}", CardLookupResponse)
 
+    def call_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json_body: object = None,
+    ) -> tuple[bytes, str]:
+        """A call whose answer is not one protocol model (a report as JSON, CSV or PDF, the
+        admin API's lists): the body and its media type. Errors as for every call."""
+        headers = self._headers(auth=True)
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        headers["Accept"] = "*/*"
+        response, data = self._send(method, path, content, params, headers)
+        self._check_status(response, data)
+        return data, response.headers.get("content-type", "")
+
     def reachable(self) -> bool:
         """True when the server answers at all (a revoked answer counts: the sync that
         follows must hear it and wipe)."""
@@ -237,10 +258,25 @@ class HttpTransport:
     ) -> M:
         headers = self._headers(auth)
         content = self._encode(body, headers) if body is not None else None
+        response, data = self._send(method, path, content, params, headers)
+        return self._interpret(response, data, model)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        params: Mapping[str, object] | None,
+        headers: dict[str, str],
+    ) -> tuple[httpx.Response, bytes]:
         try:
             with self._lock:
                 response = self._client.request(
-                    method, self._url(path), content=content, params=params, headers=headers
+                    method,
+                    self._url(path),
+                    content=content,
+                    params=dict(params) if params else None,
+                    headers=headers,
                 )
                 data = response.read()
         except httpx.TransportError as exc:
@@ -249,13 +285,13 @@ class HttpTransport:
         except httpx.DecodingError as exc:
             raise ServerUnreachable("answer cut short") from exc
         self.stats.add(len(content or b""), response.num_bytes_downloaded)
-        return self._interpret(response, data, model)
+        return response, data
 
     def _url(self, path: str) -> str:
         # A caller-supplied client (an in-process test client) may carry its own base URL.
         return path if str(self._client.base_url) else self.base_url + path
 
-    def _interpret(self, response: httpx.Response, data: bytes, model: type[M]) -> M:
+    def _check_status(self, response: httpx.Response, data: bytes) -> None:
         status = response.status_code
         if status >= 500:
             raise ServerUnreachable(f"server error {status}")
@@ -264,6 +300,9 @@ class HttpTransport:
             if error.wipe:
                 raise RevokedSignal(error.detail)
             raise ServerRefused(status, error.detail)
+
+    def _interpret(self, response: httpx.Response, data: bytes, model: type[M]) -> M:
+        self._check_status(response, data)
         try:
             parsed = model.model_validate_json(data)
         except ValidationError as exc:

@@ -12,6 +12,13 @@ def test_each_role_opens_on_its_own_home():
     assert home_for(Role.GROUP_FACILITATOR) is Area.GROUPS
     assert home_for(Role.PAYMENTS_APPROVER) is Area.REQUESTS
     assert home_for(Role.EMERGENCY_OPERATOR) is Area.LOOKUP
+    assert home_for(Role.ADMIN) is Area.REPORTS
+
+
+def test_only_the_service_manager_is_offered_reports_and_administration():
+    for role in Role:
+        assert may(role, Area.REPORTS) is (role is Role.ADMIN)
+        assert may(role, Area.ADMIN) is (role is Role.ADMIN)
 
 
 def test_a_facilitator_is_offered_no_caseload_and_an_operator_only_the_look_up():

@@ -104,6 +104,12 @@ def on_vault(desk: Desk, qtbot, work: Callable[[object], T], timeout: int = WAIT
 
 
 @pytest.fixture
+def manager(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's service manager (the admin role), set up and unlocked on Reports."""
+    yield from _demo_person(qtbot, tmp_path, "admin")
+
+
+@pytest.fixture
 def worker(qtbot, tmp_path: Path) -> Iterator[Desk]:
     """The demo's outreach worker, set up and unlocked on the caseload."""
     yield from _demo_person(qtbot, tmp_path, "worker")

@@ -221,3 +221,67 @@ def test_the_plan_editor_and_the_print_queue(worker: Desk, qtbot):
     qtbot.waitUntil(lambda: isinstance(getattr(plan, "preview", None), PrintPreviewDialog))
     _clean(walk(plan.preview), "key-fob preview")
     plan.preview.close()
+
+
+def test_the_service_managers_office_screens(manager: Desk, qtbot):
+    """Reports (contract report with a drill-down, budget, queues), users and laptops
+    (each tab, each dialog and confirmation) and the report's print preview."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.views.admin_page import AdminPage
+    from ui.views.reports_page import ReportsPage
+
+    desk = manager
+    window = desk.window
+    qtbot.waitUntil(lambda: not desk.shell.sync.running, timeout=60_000)
+    reports = window.workspace.page_for(Area.REPORTS)
+    assert isinstance(reports, ReportsPage)
+    qtbot.waitUntil(lambda: reports.contract.model.rowCount() > 0, timeout=30_000)
+    desk.idle(qtbot)
+    tab = reports.contract
+    tab.table.setCurrentIndex(tab.model.index(0, 2))
+    tab.drill_button.click()
+    qtbot.waitUntil(lambda: "Records behind “" in tab.drill_title.text(), timeout=30_000)
+    desk.idle(qtbot)
+    _clean(walk(window), "reports: contract report")
+    reports.tabs.setCurrentWidget(reports.budget)
+    reports.budget.show_button.click()
+    qtbot.waitUntil(lambda: reports.budget.summary.rowCount() > 0, timeout=30_000)
+    _clean(walk(window), "reports: budget")
+    reports.tabs.setCurrentWidget(reports.queues)
+    reports.queues.show_button.click()
+    qtbot.waitUntil(lambda: bool(reports.queues.as_of.text()), timeout=30_000)
+    _clean(walk(window), "reports: work queues")
+    reports.tabs.setCurrentWidget(reports.contract)
+    tab.preview_button.click()
+    qtbot.waitUntil(lambda: reports.preview is not None, timeout=30_000)
+    _clean(walk(reports.preview), "report preview")
+    reports.preview.close()
+    window.go(Place(Area.ADMIN))
+    admin = window.workspace.page_for(Area.ADMIN)
+    assert isinstance(admin, AdminPage)
+    qtbot.waitUntil(lambda: admin.laptops.model.rowCount() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: bool(admin.settings.boxes), timeout=30_000)
+    desk.idle(qtbot)
+    for index in range(admin.tabs.count()):
+        admin.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        _clean(walk(window), f"admin tab {admin.tabs.tabText(index)}")
+    admin.tabs.setCurrentWidget(admin.users)
+    admin.users.select("demo-worker")
+    for opener in (admin.users.new, admin.users.change, admin.users.password):
+        opener.click()
+        dialog = admin.users.dialog
+        assert isinstance(dialog, QDialog)
+        QApplication.processEvents()
+        _clean(walk(dialog), dialog.windowTitle())
+        dialog.reject()
+    admin.users.disable.click()
+    _clean(walk(admin.users.confirm), "disable confirmation")
+    admin.users.confirm.reject()
+    admin.tabs.setCurrentWidget(admin.laptops)
+    admin.laptops.table.selectRow(0)
+    if admin.laptops.revoke.isEnabled():
+        admin.laptops.revoke.click()
+        _clean(walk(admin.laptops.confirm), "revoke confirmation")
+        admin.laptops.confirm.reject()

@@ -258,6 +258,8 @@ class SessionController(QObject):
             desk.sync.stop()
             if desk.line is not None:
                 desk.line.close()
+            if desk.office is not None:
+                desk.office.close()
             desk.session.close()
             env.vault.lock()
 

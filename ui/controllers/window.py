@@ -21,6 +21,7 @@ AREA_LABELS = {
     Area.REQUESTS: "Requests to decide",
     Area.LOOKUP: "Card look-up",
     Area.REPORTS: "Reports",
+    Area.ADMIN: "Users and laptops",
     Area.SYNC: "Sync problems",
 }
 

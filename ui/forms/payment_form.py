@@ -22,9 +22,14 @@ _AMOUNT = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 AMOUNT_HINT = "write the amount in pounds, for example 150 or 149.50"
 
 
-def parse_amount(text: str) -> int | None:
+def parse_amount(
+    text: str,
+    *,
+    most: int = AMOUNT_MAX_PENCE,
+    too_much: str = "that is far more than any wellbeing payment; check the amount",
+) -> int | None:
     """Pence for "150", "£149.50", "1,200"; None when blank; ValueError with what to
-    write otherwise."""
+    write otherwise (``too_much`` above ``most`` pence)."""
     text = (text or "").strip()
     if not text:
         return None
@@ -36,8 +41,8 @@ def parse_amount(text: str) -> int | None:
     total = pounds * 100 + pence
     if total <= 0:
         raise ValueError("the amount must be more than £0")
-    if total > AMOUNT_MAX_PENCE:
-        raise ValueError("that is far more than any wellbeing payment; check the amount")
+    if total > most:
+        raise ValueError(too_much)
     return total
 
 
