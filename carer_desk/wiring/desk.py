@@ -20,7 +20,7 @@ from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.environment import DemoPerson, OpenDesk
 from carer_desk.errors import CarerDeskError
-from carer_desk.roles import RECEIVES_RECORDS, UNENROLLED_ROLE
+from carer_desk.roles import RECEIVES_RECORDS, UNENROLLED_ROLE, Role
 from carer_desk.sync_status import Identity
 from carer_desk.wiring.demo_people import (
     DEMO_PASSPHRASE,
