@@ -29,7 +29,7 @@ from ui.context import AppContext
 from ui.controllers.form_draft import FormDraft
 from ui.events import UserMessage
 from ui.forms.conversation_form import conversation_from_values, review_date_of, values_of
-from ui.operations import CoreOp, QueryOp, describe_failure
+from ui.operations import CoreOp, QueryOp, describe_failure, while_alive
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,8 @@ class ConversationController(QObject):
     def _read_then(self, shown: Callable[[ConversationView], None]) -> QueryOp[ConversationView]:
         cid, key = self.conversation_id, draft_key(self.conversation_id)
         op = QueryOp(self.ctx.runner, self.session, lambda s: _read(s, cid, key))
-        op.success(shown).failure(self._load_failed)
+        # The page may be gone (locked, left) by the time the answer is back.
+        op.success(while_alive(self, shown)).failure(while_alive(self, self._load_failed))
         return op
 
     def _loaded(self, view: ConversationView) -> None:
