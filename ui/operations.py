@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.errors import CarerDeskError, VaultLocked
@@ -58,6 +59,17 @@ def describe_failure(exc: BaseException) -> UserMessage:
         return UserMessage(str(exc), details=type(exc).__name__)
     where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
     return UserMessage(UNEXPECTED, details=f"{type(exc).__name__} at\n{where}")
+
+
+def while_alive(owner: QObject, callback: Callable[[T], None]) -> Callable[[T], None]:
+    """``callback``, skipped when ``owner`` has been deleted meanwhile (its tab or page
+    went while the vault or the office was answering)."""
+
+    def call(value: T) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call
 
 
 class _Courier(QObject):

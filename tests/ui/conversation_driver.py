@@ -83,10 +83,14 @@ def main(root: Path) -> None:
     # starts, as a worker's first words come after the record is open: on a loaded
     # machine that background work would otherwise hold the vault lane past the kill.
     _wait(lambda: shell.runner.pending == 0)
-    # Each draft seal is reported, so the test can kill after one has been asked for.
+    # Each draft seal is reported once it is in the vault, so the test can kill after one.
     page.controller.draft.sealed.connect(lambda: print("SEALED", flush=True))
     print(f"READY {carer_id} {page.controller.conversation_id}", flush=True)
+    key = f"answer.{prompt.id}"
     for count, char in enumerate(TEXT, start=1):
+        if page.fields[key].widget is not box:
+            # Typing into a form built again under it would go nowhere: say so plainly.
+            raise SystemExit("the conversation's form was built again while it was typed in")
         QTest.keyClicks(box, char)
         print(f"TYPED {count}", flush=True)
         deadline = time.monotonic() + KEY_EVERY_S

@@ -10,7 +10,8 @@ Typing never waits for the vault: a keystroke only marks the form changed; withi
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -28,7 +29,7 @@ from ui.context import AppContext
 from ui.controllers.form_draft import FormDraft
 from ui.events import UserMessage
 from ui.forms.conversation_form import conversation_from_values, review_date_of, values_of
-from ui.operations import CoreOp, QueryOp, describe_failure
+from ui.operations import CoreOp, QueryOp, describe_failure, while_alive
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ def draft_key(conversation_id: str) -> str:
 
 
 class ConversationController(QObject):
-    loaded = Signal(object)  # ConversationView
+    loaded = Signal(object)  # ConversationView: build the form afresh
+    refreshed = Signal(object)  # ConversationView: the same form; its sync state read again
     values_ready = Signal(dict, bool)  # form values, whether they came from a draft
     field_errors = Signal(dict)
     saved = Signal(object, str)  # GuidedConversation, a sentence
@@ -121,10 +123,20 @@ class ConversationController(QObject):
     # --- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
+        """Read the conversation and build the form from it (at opening; once completed)."""
+        self._read_then(self._loaded).busy("Opening the conversation…").run()
+
+    def _reread(self) -> None:
+        """Read the conversation again because something changed it (a save moved its
+        sync state, a pull brought a copy); :meth:`_reread_done` decides what to show."""
+        self._read_then(self._reread_done).run()
+
+    def _read_then(self, shown: Callable[[ConversationView], None]) -> QueryOp[ConversationView]:
         cid, key = self.conversation_id, draft_key(self.conversation_id)
-        QueryOp(self.ctx.runner, self.session, lambda s: _read(s, cid, key)).success(
-            self._loaded
-        ).failure(self._load_failed).busy("Opening the conversation…").run()
+        op = QueryOp(self.ctx.runner, self.session, lambda s: _read(s, cid, key))
+        # The page may be gone (locked, left) by the time the answer is back.
+        op.success(while_alive(self, shown)).failure(while_alive(self, self._load_failed))
+        return op
 
     def _loaded(self, view: ConversationView) -> None:
         self.view = view
@@ -148,12 +160,34 @@ class ConversationController(QObject):
         self.problem.emit(describe_failure(exc))
 
     def _changes(self, changes: Changes) -> None:
-        # A pull brought a newer copy: show it, unless the person is typing (their draft
-        # stays theirs; a conflict, if any, is decided on the sync page).
-        if not changes.touches_record(self.conversation_id) or self.draft.dirty:
+        if not changes.touches_record(self.conversation_id):
             return
         if changes.source.value == "pull" or changes.sync_states:
-            self.load()
+            self._reread()
+
+    def _reread_done(self, view: ConversationView) -> None:
+        """The form is built again only when what it shows changed and nobody is typing.
+
+        Whether someone is typing is decided here, when the answer is back, not when the
+        read was asked for: the read takes a moment on the vault lane, and a keystroke
+        in that moment (just after pressing Save, or as the page opens while the start's
+        own change comes round) must not be thrown away with the form it was typed into.
+        A pull's newer copy is not taken while there is typing: the draft stays the
+        person's, and a conflict, if any, is decided on the sync page."""
+        shown = self.view
+        if shown is None:
+            self._loaded(view)
+            return
+        if self.draft.dirty:
+            self.view = replace(shown, sync_state=view.sync_state, reminders=view.reminders)
+            self.refreshed.emit(self.view)
+            return
+        if view.conversation == shown.conversation and view.template == shown.template:
+            # Only its sync state moved (this page's own save or start): same form.
+            self.view = replace(view, draft=None)
+            self.refreshed.emit(self.view)
+            return
+        self._loaded(view)
 
     # --- typing ------------------------------------------------------------------------
 
@@ -298,8 +332,6 @@ class ConversationController(QObject):
 
 
 def _replace_conversation(view: ConversationView, saved: GuidedConversation) -> ConversationView:
-    from dataclasses import replace
-
     return replace(view, conversation=saved, draft=None)
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.session import DeskSession
 from ui.context import AppContext
-from ui.operations import QueryOp
+from ui.operations import QueryOp, while_alive
 
 AUTOSAVE_MS = 2_000  # a pause in typing this long seals a draft (as on the carer page)
 
@@ -26,7 +26,8 @@ class FormDraft(QObject):
     instead of after a pause; with a ``reader`` the values are read only then, so a
     keystroke costs nothing but a flag (:meth:`touched`)."""
 
-    #: A draft was handed to the vault lane to be sealed.
+    #: A draft is sealed in the vault: emitted once its write has committed, not when it
+    #: is asked for, so "Draft kept" is never said of typing still waiting on the lane.
     sealed = Signal()
 
     def __init__(
@@ -80,8 +81,9 @@ class FormDraft(QObject):
         if not self.dirty or self.values is None or not self.session.is_open:
             return
         values, key = dict(self.values), self.key
-        QueryOp(self.ctx.runner, self.session, lambda s: s.drafts.save(key, values)).run()
-        self.sealed.emit()
+        QueryOp(self.ctx.runner, self.session, lambda s: s.drafts.save(key, values)).success(
+            while_alive(self, lambda _none: self.sealed.emit())
+        ).run()
 
     def load(self, found: Callable[[dict[str, Any] | None], None]) -> None:
         key = self.key

@@ -11,11 +11,9 @@ sync and redraws the list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from carer_desk.changes import Changes
@@ -37,21 +35,9 @@ from ui.forms.payment_form import (
     typed_purpose,
 )
 from ui.models.payments_model import RequestRow, RequestsModel
-from ui.operations import CoreOp, QueryOp, describe_failure
+from ui.operations import CoreOp, QueryOp, describe_failure, while_alive
 
 ADVICE_AFTER_MS = 250  # the live check runs at this pause in typing
-C = TypeVar("C")
-
-
-def while_alive(owner: QObject, callback: Callable[[C], None]) -> Callable[[C], None]:
-    """``callback``, skipped when ``owner`` has been deleted meanwhile (its tab or page
-    went while the vault or the office was answering)."""
-
-    def call(value: C) -> None:
-        if shiboken6.isValid(owner):
-            callback(value)
-
-    return call
 
 
 def knowledge_of(desk_sync: Any) -> str:

@@ -168,6 +168,7 @@ class ConversationPage(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.go_back)
 
         controller.loaded.connect(self.show_conversation)
+        controller.refreshed.connect(self.show_state)
         controller.values_ready.connect(self.show_values)
         controller.field_errors.connect(self.show_errors)
         controller.saved.connect(self._saved)
@@ -186,7 +187,12 @@ class ConversationPage(QWidget):
 
     def _build(self, view: ConversationView) -> None:
         template = view.template
+        # The last build's stages go, not just their tabs: a removed tab's widgets would
+        # stay alive, hidden, still holding what was typed and still wired to the draft.
+        old_pages = [self.stages.widget(i) for i in range(self.stages.count())]
         self.stages.clear()
+        for page in old_pages:
+            page.deleteLater()
         self.fields, self.lists, self.stage_tabs = {}, {}, {}
         about = QWidget(self.stages)
         about_layout = QVBoxLayout(about)
@@ -334,11 +340,7 @@ class ConversationPage(QWidget):
             f.set_read_only(not editable)
         self.save_button.setVisible(editable)
         self.complete_button.setVisible(editable)
-        state = SyncState(view.sync_state)
-        self.state_icon.setPixmap(icon(state_icon_name(state)).pixmap(self.fontMetrics().height()))
-        self.state.setText(state_word(state))
-        self.reminders.setText("\n".join(f"• {r}" for r in view.reminders))
-        self.reminders.setVisible(bool(view.reminders))
+        self.show_state(view)
         started = (
             f"Started {c.started_on:%-d %B %Y} with {view.template.title} v{c.template_version}"
         )
@@ -359,6 +361,14 @@ class ConversationPage(QWidget):
                     ]
                 )
             )
+
+    def show_state(self, view: ConversationView) -> None:
+        """What moves without the form changing: the sync state and what is still to do."""
+        state = SyncState(view.sync_state)
+        self.state_icon.setPixmap(icon(state_icon_name(state)).pixmap(self.fontMetrics().height()))
+        self.state.setText(state_word(state))
+        self.reminders.setText("\n".join(f"• {r}" for r in view.reminders))
+        self.reminders.setVisible(bool(view.reminders))
 
     def _show_side(self, view: ConversationView) -> None:
         # Beside a review only: a first conversation has the whole width for the form.

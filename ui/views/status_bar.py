@@ -9,6 +9,9 @@ from carer_desk.sync_status import SyncProgress
 from ui.controllers.sync import SyncController
 from ui.views.widgets import button
 
+IDLE_DESCRIPTION = "Send your changes and fetch your colleagues' (F5)"
+RUNNING_DESCRIPTION = "A sync is running: it sends your changes and fetches your colleagues'"
+
 
 class SyncStatusWidget(QWidget):
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
@@ -25,7 +28,7 @@ class SyncStatusWidget(QWidget):
         self.sync_button = button(
             "Sync now (F5)",
             name="Sync now",
-            description="Send your changes and fetch your colleagues' (F5)",
+            description=IDLE_DESCRIPTION,
             icon_name="sync",
             parent=self,
         )
@@ -43,7 +46,13 @@ class SyncStatusWidget(QWidget):
 
     def _running(self, running: bool) -> None:
         self.progress.setVisible(running)
-        self.sync_button.setEnabled(not running)
+        # Never disabled while a sync runs: a disabled button leaves the Tab order (a sync
+        # starts by itself at any moment), and one disabled while it has the focus (just
+        # pressed) sends the focus on to the next control, where the person's next key
+        # would land. Pressed during a sync, it leaves that sync to finish, as F5 does.
+        description = RUNNING_DESCRIPTION if running else IDLE_DESCRIPTION
+        self.sync_button.setAccessibleDescription(description)
+        self.sync_button.setToolTip(description)
         if running:
             self.progress.setRange(0, 0)
 
