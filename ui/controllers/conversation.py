@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from carer_desk.changes import Changes
+from carer_desk.changes import Changes, ChangeSource
 from carer_desk.errors import NotFoundError
 from carer_desk.records.conversation import ConversationStatus, GuidedConversation
 from carer_desk.roles import EDITS_CARERS
@@ -151,6 +151,10 @@ class ConversationController(QObject):
         # A pull brought a newer copy: show it, unless the person is typing (their draft
         # stays theirs; a conflict, if any, is decided on the sync page).
         if not changes.touches_record(self.conversation_id) or self.draft.dirty:
+            return
+        if self.view is None and changes.source is ChangeSource.LOCAL:
+            # The write that started this conversation (its Changes are broadcast after
+            # the page opened): the first read, queued after it, already has it.
             return
         if changes.source.value == "pull" or changes.sync_states:
             self.load()
