@@ -16,6 +16,7 @@ class Role(StrEnum):
     GROUP_FACILITATOR = "group-facilitator"
     PAYMENTS_APPROVER = "payments-approver"
     EMERGENCY_OPERATOR = "emergency-operator"
+    CARD_ADMINISTRATOR = "card-administrator"
     ADMIN = "admin"
 
     @property
@@ -28,6 +29,7 @@ _LABELS = {
     Role.GROUP_FACILITATOR: "Group facilitator",
     Role.PAYMENTS_APPROVER: "Payments approver",
     Role.EMERGENCY_OPERATOR: "Emergency line operator",
+    Role.CARD_ADMINISTRATOR: "Card and plan administrator",
     Role.ADMIN: "Service manager",
 }
 
@@ -62,6 +64,10 @@ AREAS: dict[Role, tuple[Area, ...]] = {
     Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.SYNC),
     Role.EMERGENCY_OPERATOR: (Area.LOOKUP,),
     # The service manager opens on the office's reports (DESIGN.md, "Role first").
+    # The office's card and plan administrator (BRIEF §1): keeps plans under review and
+    # prints, reissues and revokes cards. Their laptop holds carers, plans and cards,
+    # never conversations or payments (the server's pull gives them nothing else).
+    Role.CARD_ADMINISTRATOR: (Area.PLANS, Area.CARDS, Area.SYNC),
     Role.ADMIN: (
         Area.REPORTS,
         Area.CASELOAD,
@@ -81,6 +87,10 @@ UNENROLLED_ROLE = Role.OUTREACH_WORKER
 
 # Roles that may register carers and edit their records on the laptop.
 EDITS_CARERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
+
+# Roles that write emergency plans and issue, reissue and revoke cards (the server lets an
+# outreach worker do so for their team's carers, the card administrator for every carer).
+KEEPS_PLANS = frozenset({Role.OUTREACH_WORKER, Role.CARD_ADMINISTRATOR, Role.ADMIN})
 
 # Roles that keep peer-support groups: add and edit groups, schedule sessions, take the
 # register (the server lets a facilitator change only the groups they run).

@@ -49,6 +49,7 @@ from carer_desk.services.conversations import ConversationService
 from carer_desk.services.duplicates import DuplicateService
 from carer_desk.services.groups import GroupService
 from carer_desk.services.payments import PaymentService
+from carer_desk.services.plan_reviews import PlanReviewService
 from carer_desk.services.plans import PlanService
 from carer_desk.services.print_queue import PrintQueueService
 from carer_desk.services.printing import PrintService
@@ -241,6 +242,7 @@ class DeskSession:
             s, settings, clock, printing=self.printing, caseload=self.caseload
         )
         self.subject_access = SubjectAccessService(s, settings, clock)
+        self.plan_reviews = PlanReviewService(s, settings, clock, caseload=self.caseload)
         self._closed = False
 
     @property

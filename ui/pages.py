@@ -72,6 +72,8 @@ def area_page(
         )
         queue.setParent(queue_page)
         return queue_page
+    if area is Area.PLANS:
+        return _plans_page(ctx, ws)
     if area is Area.SYNC:
         sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens())
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
@@ -104,6 +106,15 @@ def _office_page(ctx: AppContext, area: Area, ws: Workspace) -> QWidget:
     admin = AdminController(ctx)
     page = AdminPage(admin, parent=ws)
     admin.setParent(page)
+def _plans_page(ctx: AppContext, ws: Workspace) -> QWidget:
+    from ui.controllers.plans import PlansController
+    from ui.views.plans_page import PlansPage
+
+    plans = PlansController(ctx)
+    page = PlansPage(
+        plans, open_plan=lambda carer_id: ws.open_record("plan", carer_id, None), parent=ws
+    )
+    plans.setParent(page)
     return page
 
 
@@ -215,9 +226,12 @@ def _plan_page(ctx: AppContext, ws: Workspace, carer_id: str, existing: QWidget 
     controller = PlanController(ctx, carer_id)
 
     def back() -> None:
-        # Back to the print queue it was opened from, else to the carer's record.
+        # Back to the list it was opened from (plans, print queue), else to the carer's
+        # record (and there is no carer's record for a role without the caseload).
         place = ws.window_controller.place
-        if place is not None and place.area is Area.CARDS:
+        if (place is not None and place.area in (Area.CARDS, Area.PLANS)) or (
+            "carer" not in ws.opens()
+        ):
             ws.back()
         else:
             ws.open_record("carer", carer_id, "plan")

@@ -31,6 +31,7 @@ from ui.views.workspace import PageFactory, RecordFactory, Workspace
 PAGE_AREAS = (
     Area.CASELOAD,
     Area.REVIEWS,
+    Area.PLANS,
     Area.CARDS,
     Area.GROUPS,
     Area.REQUESTS,

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
-from carer_desk.changes import Changes
+from carer_desk.changes import Changes, ChangeSource
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import Settings
 from carer_desk.errors import NotFoundError, RecordIntegrityError, VaultLocked
@@ -469,7 +469,16 @@ class CaseloadService(Service):
             if kind in self._linked_kinds:  # a kind not read yet is read whole later
                 for record_id in changes.ids_of(kind):
                     touched |= self._hold(kind, record_id, self._fetch(kind, record_id))
-        states = self.store.sync_states("carer") if (touched or changes.sync_states) else {}
+        # A write on this laptop moves only the states of the records it wrote, whose rows
+        # are rebuilt below: their states are read one by one. A sync (or a change that
+        # names no record) may move any row's state: every carer's state is read once.
+        sweep = changes.sync_states and not (
+            changes.source is ChangeSource.LOCAL and changes.records
+        )
+        if sweep:
+            states = self.store.sync_states("carer")
+        else:
+            states = {cid: state for cid in touched if (state := self._state(cid)) is not None}
         for carer_id in touched:
             payload = self._fetch("carer", carer_id)
             if payload is None:
@@ -484,13 +493,19 @@ class CaseloadService(Service):
                 self._index.replace(self._entry(carer_id))
         if touched:
             self._order = None  # a name may have changed, or a carer come or gone
-        if changes.sync_states:  # a push moves the states of rows nobody edited
+        if sweep:  # a push moves the states of rows nobody edited
             for carer_id, row in list(self._rows.items()):
                 state = states.get(carer_id)
                 if state is not None and state != row.sync_state:
                     self._rows[carer_id] = row._replace(sync_state=state)
                     touched.add(carer_id)
         return touched
+
+    def _state(self, carer_id: str) -> SyncState | None:
+        try:
+            return self.store.meta(carer_id).sync_state
+        except NotFoundError:
+            return None
 
     def _fetch(self, kind: str, record_id: str) -> Mapping[str, Any] | None:
         try:

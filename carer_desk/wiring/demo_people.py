@@ -45,6 +45,7 @@ DEMO_PEOPLE: tuple[DemoUser, ...] = (
     DemoUser("demo-facilitator", Role.GROUP_FACILITATOR, None),
     DemoUser("demo-approver", Role.PAYMENTS_APPROVER, None),
     DemoUser("demo-operator", Role.EMERGENCY_OPERATOR, None),
+    DemoUser("demo-cards", Role.CARD_ADMINISTRATOR, None),
     DemoUser("demo-admin", Role.ADMIN, None),
 )
 

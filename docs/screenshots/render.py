@@ -121,6 +121,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     _groups(app, shell, shoot)
     _approvals(app, shell, shoot)
     _office(app, shell, shoot)
+    _card_administrator(app, shell, shoot)
     _line(app, shell, shoot)
     shell.shutdown()
     return shots
@@ -341,18 +342,38 @@ def _payment_request(app, shell, shoot) -> None:
 def _approvals(app, shell, shoot) -> None:
     """The demo approver's home: the queue, a request chosen, the budget per funder."""
     from carer_desk.roles import Area
+
+    page = _home_of(app, shell, "approver", Area.REQUESTS)
+    page.table.selectRow(0)
+    shoot("approvals")
+
+
+def _home_of(app, shell, who: str, area):
+    """Lock, open the demo as ``who``, and return their page for ``area`` once loaded."""
     from ui.controllers.session import Gate
     from ui.controllers.window import Place
 
     shell.session.lock("screenshot")
     _spin(app, lambda: shell.session.gate is Gate.UNLOCK)
-    shell.choose_demo("approver")
+    shell.choose_demo(who)
     _spin(app, lambda: shell.session.gate is Gate.WORKSPACE, 90)
-    shell.go(Place(Area.REQUESTS))
-    page = shell.window.workspace.page_for(Area.REQUESTS)
+    shell.go(Place(area))
+    page = shell.window.workspace.page_for(area)
     _spin(app, lambda: page.controller.ready)
-    page.table.selectRow(0)
-    shoot("approvals")
+    return page
+
+
+def _card_administrator(app, shell, shoot) -> None:
+    """The demo card and plan administrator's home, Plans: what needs doing, and the
+    incomplete plans with what each still needs."""
+    from carer_desk.roles import Area
+    from carer_desk.services.plan_reviews import PlanFilter
+
+    page = _home_of(app, shell, "cards", Area.PLANS)
+    shoot("plans")
+    page.filter.setCurrentIndex(page.filter.findData(PlanFilter.INCOMPLETE))
+    page.table.selectRow(1)
+    shoot("plans-incomplete")
 
 
 def _office(app, shell, shoot) -> None:

@@ -48,6 +48,7 @@ DEMO_USERS: tuple[tuple[str, Role, Team | None], ...] = (
     ("demo-facilitator", Role.GROUP_FACILITATOR, None),
     ("demo-approver", Role.PAYMENTS_APPROVER, None),
     ("demo-operator", Role.EMERGENCY_OPERATOR, None),
+    ("demo-cards", Role.CARD_ADMINISTRATOR, None),
     ("demo-admin", Role.ADMIN, None),
 )
 

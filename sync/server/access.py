@@ -14,6 +14,10 @@ The rules (BRIEF §1, §5 and issue 3):
   carer's display name and date of last completed assessment (``carer_summary``) and the
   carer's other requests. Decisions go through ``POST /v1/payments/{id}/decision``; they
   push nothing.
+* **card and plan administrator** — the office's keeper of plans and cards, for every
+  team: pulls carers, plans and cards (nothing of conversations, payments, groups or
+  calls); may create and edit plans and cards (issue, reissue, revoke), never a carer's
+  record or anything else.
 * **emergency operator** — nothing by pull; the card look-up; and by push only the calls
   they take (``emergency_call``, created once, under their own name: see
   :mod:`sync.server.kind_rules`). A call is then in the carer's history for the team's
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from carer_desk.records.kinds import KIND_TABLE, GroupRoute, RecordKind, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.errors import Forbidden
-from sync.server.pull_scope import PullScope, pull_scope_for
+from sync.server.pull_scope import PLAN_KEEPER_WRITES, PullScope, pull_scope_for
 from sync.server.store import Ownership
 
 
@@ -120,6 +124,13 @@ def authorise_write(
                 "is not on the server yet."
             )
         return
+    if role == Role.CARD_ADMINISTRATOR:
+        if kind in PLAN_KEEPER_WRITES and op == Op.UPSERT:
+            return
+        raise Forbidden(
+            f"Card and plan administrators keep emergency plans and cards; a {spec.noun} "
+            "is changed by the carer's outreach worker or the office."
+        )
     if role == Role.PAYMENTS_APPROVER:
         raise Forbidden(
             "Payments approvers decide requests with the decision action; they do not push "

@@ -93,8 +93,9 @@ def card_number_fixed(edit: Edit) -> None:
         raise Forbidden("A card's number never changes; reissue the card to give it a new number.")
 
 
-#: Who may issue (create or edit) a card: the carer's outreach worker and the office.
-CARD_ISSUERS = frozenset({Role.OUTREACH_WORKER, Role.ADMIN})
+#: Who may issue (create or edit) a card: the carer's outreach worker, the office's card
+#: and plan administrator, and the office.
+CARD_ISSUERS = frozenset({Role.OUTREACH_WORKER, Role.CARD_ADMINISTRATOR, Role.ADMIN})
 
 
 def card_issued_by_allowed_role(edit: Edit) -> None:

@@ -12,6 +12,7 @@ from carer_desk.records.kinds import (
     CASELOAD_KINDS,
     GROUP_KINDS,
     GroupRoute,
+    RecordKind,
     View,
     kinds_where,
     pulled_as_view,
@@ -24,6 +25,14 @@ _FACILITATOR = Role.GROUP_FACILITATOR
 _APPROVER = Role.PAYMENTS_APPROVER
 #: The groups themselves (a facilitator pulls the ones they run).
 GROUPS = kinds_where(lambda s: s.group_route is GroupRoute.OWN)
+#: What the card and plan administrator keeps, for every carer of every team: the plans,
+#: the cards, and the carers (whose name, address, phone, GP and cared-for people a plan
+#: and a card need). Never conversations (their notes), payments, groups or calls.
+PLAN_KEEPING_KINDS = frozenset(
+    {RecordKind.CARER.value, RecordKind.PLAN.value, RecordKind.CARD.value}
+)
+#: Of those, what they may write: plans and cards (a carer's record stays the worker's).
+PLAN_KEEPER_WRITES = frozenset({RecordKind.PLAN.value, RecordKind.CARD.value})
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,8 @@ class PullScope:
     Exactly one of: ``everything``; ``team`` (records owned by that team, of
     ``team_kinds``); ``facilitator`` (groups they run, what belongs to those groups, and
     the carers on those registers); ``approver`` (payment requests, and the carers and
-    conversations of carers who have one).
+    conversations of carers who have one); ``office_kinds`` (every record of those kinds,
+    whatever its team).
     """
 
     everything: bool = False
@@ -41,6 +51,8 @@ class PullScope:
     team_kinds: frozenset[str] = frozenset()
     facilitator: str | None = None
     approver: bool = False
+    #: Records of these kinds across every team (the card and plan administrator's).
+    office_kinds: frozenset[str] = frozenset()
     # What the facilitator's and the approver's scopes hold (from the table of kinds).
     group_kinds: frozenset[str] = GROUPS
     in_group_kinds: frozenset[str] = GROUP_KINDS - GROUPS
@@ -63,4 +75,6 @@ def pull_scope_for(role: Role, username: str, team: str | None) -> PullScope | N
             return PullScope(facilitator=username)
         case Role.PAYMENTS_APPROVER:
             return PullScope(approver=True)
+        case Role.CARD_ADMINISTRATOR:
+            return PullScope(office_kinds=PLAN_KEEPING_KINDS)
     return None

@@ -998,6 +998,8 @@ class SqlTransaction:
                 r.kind.in_(sorted(scope.in_group_kinds)) & r.group_id.in_(groups),
                 r.kind.in_(sorted(scope.register_carer_kinds)) & r.record_id.in_(register_carers),
             )
+        if scope.office_kinds:
+            return r.kind.in_(sorted(scope.office_kinds))
         if scope.approver:
             anchors = t.records.alias("anchors")
             with_requests = select(anchors.c.carer_id).where(

@@ -307,3 +307,31 @@ def test_the_service_managers_office_screens(manager: Desk, qtbot):
         admin.laptops.revoke.click()
         _clean(walk(admin.laptops.confirm), "revoke confirmation")
         admin.laptops.confirm.reject()
+@pytest.fixture
+def card_administrator(qtbot, tmp_path) -> Iterator[Desk]:
+    yield from _demo_person(qtbot, tmp_path, "cards")
+
+
+def test_the_card_administrators_screens(card_administrator: Desk, qtbot):
+    from carer_desk.services.plan_reviews import PlanFilter
+    from ui.views.plan_page import PlanPage
+
+    desk = card_administrator
+    window = desk.window
+    for area in window.workspace.areas:
+        window.go(Place(area))
+        desk.idle(qtbot)
+        _clean(walk(window), f"administrator's page {area.value}")
+    window.go(Place(Area.PLANS))
+    plans = window.workspace.page_for(Area.PLANS)
+    qtbot.waitUntil(lambda: plans.controller.ready)
+    for which in (PlanFilter.INCOMPLETE, PlanFilter.NO_PLAN):
+        plans.filter.setCurrentIndex(plans.filter.findData(which))
+        QApplication.processEvents()
+        _clean(walk(window), f"plans: {which.label}")
+    window.workspace.open_record("plan", plans.controller.carer_id_at(0))
+    qtbot.waitUntil(lambda: isinstance(window.workspace.record_page, PlanPage))
+    plan = window.workspace.record_page
+    qtbot.waitUntil(lambda: plan.controller.file is not None)
+    desk.idle(qtbot)
+    _clean(walk(window), "administrator's plan editor")

@@ -174,6 +174,7 @@ def test_a_three_stage_conversation_survives_a_lock_and_completes_with_its_decis
     page = conversation_page(qtbot, worker)
     assert not page.complete_button.isVisible()  # kept as agreed: read only
     assert page.fields[f"answer.{first_prompt.id}"].widget.isReadOnly()
+    page.stages.setCurrentIndex(page.stage_tabs[3])  # the decision is on stage 3's tab
     assert "eligible needs" in page.decision.text()
 
 
@@ -198,6 +199,9 @@ def test_a_review_shows_the_last_conversation_beside_it_and_the_wellbeing_charts
     assert goal.fields["description"].widget.text() == "Rejoin the choir"
     attainment = goal.fields["attainment"].widget
     attainment.setCurrentIndex(attainment.findData("achieved"))
+    # The charts are drawn when the worker turns to them.
+    assert review.trajectory.charts == []
+    review.side.setCurrentIndex(1)
     charts = review.trajectory.charts
     statements = review.controller.view.template.wellbeing_statements
     assert len(charts) == len(statements)  # one chart per statement

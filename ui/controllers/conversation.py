@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from carer_desk.changes import Changes
+from carer_desk.changes import Changes, ChangeSource
 from carer_desk.errors import NotFoundError
 from carer_desk.records.conversation import ConversationStatus, GuidedConversation
 from carer_desk.roles import EDITS_CARERS
@@ -161,6 +161,10 @@ class ConversationController(QObject):
 
     def _changes(self, changes: Changes) -> None:
         if not changes.touches_record(self.conversation_id):
+            return
+        if self.view is None and changes.source is ChangeSource.LOCAL:
+            # The write that started this conversation (its Changes are broadcast after
+            # the page opened): the first read, queued after it, already has it.
             return
         if changes.source.value == "pull" or changes.sync_states:
             self._reread()

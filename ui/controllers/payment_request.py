@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from carer_desk.changes import Changes
+from carer_desk.changes import Changes, ChangeSource
 from carer_desk.errors import RuleViolation, ValidationError
 from carer_desk.formatting import money
 from carer_desk.ports import SyncState
@@ -129,7 +129,10 @@ class PaymentRequestController(QObject):
     def _changes(self, changes: Changes) -> None:
         """A decision (or another laptop's request) arrived by sync, or a sync moved the
         requests' states: the list and the check are read again; typing stays."""
-        if changes.touches("payment_request") or changes.sync_states:
+        # A local write of another kind (a conversation started from the carer page)
+        # moves no request's state: only a sync does (its Changes come as a pull).
+        moved = changes.sync_states and changes.source is not ChangeSource.LOCAL
+        if changes.touches("payment_request") or moved:
             self._reload_rows()
 
     # --- the form ----------------------------------------------------------------------

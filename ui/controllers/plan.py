@@ -22,7 +22,7 @@ from carer_desk.formatting import long_date
 from carer_desk.printing.document import Layout
 from carer_desk.records.carer import Carer
 from carer_desk.records.plan import CardHolder, EmergencyCard, EmergencyPlan
-from carer_desk.roles import EDITS_CARERS
+from carer_desk.roles import KEEPS_PLANS
 from carer_desk.rules.card_numbers import format_card_number
 from carer_desk.services.cards import CardStanding
 from carer_desk.services.printing import Rendered
@@ -88,7 +88,7 @@ class PlanController(QObject):
         self.session: DeskSession = desk.session
         self.settings = self.session.settings
         self.carer_id = carer_id
-        self.editable = desk.role in EDITS_CARERS
+        self.editable = desk.role in KEEPS_PLANS
         self.file: PlanFile | None = None
         self.values: dict[str, Any] | None = None
         self.links: dict[str, str] = {}

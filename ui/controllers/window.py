@@ -28,12 +28,14 @@ AREA_LABELS = {
 
 # The work area each kind of record page belongs to: a role without the area never opens
 # the page (a facilitator never sees a carer's record, only the register fields).
-RECORD_AREAS = {
-    "carer": Area.CASELOAD,
-    "group": Area.GROUPS,
-    "session": Area.GROUPS,
-    "conversation": Area.CASELOAD,
-    "plan": Area.CASELOAD,  # a carer's emergency plan and cards
+RECORD_AREAS: dict[str, tuple[Area, ...]] = {
+    "carer": (Area.CASELOAD,),
+    "group": (Area.GROUPS,),
+    "session": (Area.GROUPS,),
+    "conversation": (Area.CASELOAD,),
+    # A carer's emergency plan and cards: from the caseload, the plans under review or
+    # the print queue (the card administrator has the last two only).
+    "plan": (Area.CASELOAD, Area.PLANS, Area.CARDS),
 }
 
 
@@ -125,8 +127,8 @@ class WindowController(QObject):
 
     def may_open(self, desk: OpenDesk, kind: str) -> bool:
         """May this person open a record of ``kind`` as a page?"""
-        area = RECORD_AREAS.get(kind)
-        return area is not None and area in self.areas(desk)
+        mine = self.areas(desk)
+        return any(area in mine for area in RECORD_AREAS.get(kind, ()))
 
     def label(self, area: Area) -> str:
         return AREA_LABELS[area]

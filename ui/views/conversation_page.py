@@ -42,6 +42,7 @@ from ui.forms.conversation_form import (
     PART_FIELDS,
     STAGE1_ENOUGH,
     Block,
+    StageLayout,
     action_list,
     goal_list,
     layout_for,
@@ -60,6 +61,39 @@ from ui.views.widgets import banner, button, form_layout, heading, hint, paragra
 
 # Choices that change the decision shown while the conversation goes on.
 DECIDING = ("impact", "health_at_risk")
+
+
+class _BuiltOnNeed(dict):
+    """The page's fields (or lists) by key: a key of a stage not built yet builds that
+    stage first, so code that needs one field (a problem to show, a test's typing) finds
+    it, while opening the page builds only the tab shown."""
+
+    def __init__(self, build_for: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._build_for = build_for
+
+    def __missing__(self, key: str) -> Any:
+        if self._build_for(key) and dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+
+def _stage_keys(stage: StageLayout, template: Any) -> set[str]:
+    """Every value key a stage's widgets hold (Qt-free, from the layout alone)."""
+    keys: set[str] = set()
+    for block in stage.blocks:
+        if block.answer is not None:
+            keys.add(block.answer.key)
+        for part in block.parts:
+            if part == "outcomes":
+                keys.update(s.key for specs in outcome_specs(template).values() for s in specs)
+            elif part == "wellbeing":
+                keys.update(s.key for s in wellbeing_specs(template))
+            elif part in DRAWN_PARTS:
+                keys.add(part)
+            else:
+                keys.update(s.key for s in PART_FIELDS[part])
+    return keys
 
 
 def _scrolled(content: QWidget, name: str, parent: QWidget) -> QScrollArea:
@@ -82,9 +116,17 @@ class ConversationPage(QWidget):
         self.controller = controller
         self._back = back
         self._filling = False
-        self.fields: dict[str, FieldWidget] = {}
-        self.lists: dict[str, ListEditor] = {}
+        self.fields: dict[str, FieldWidget] = _BuiltOnNeed(self._build_stage_of)
+        self.lists: dict[str, ListEditor] = _BuiltOnNeed(self._build_stage_of)
         self.stage_tabs: dict[int, int] = {}
+        # Stages not built yet (by tab index), which keys each holds, the values last
+        # shown or typed (read for a stage not built, given to it when it is), and the
+        # decision's sentence (its label is built with stage 3).
+        self._unbuilt: dict[int, tuple[StageLayout, ConversationView]] = {}
+        self._stage_of_key: dict[str, int] = {}
+        self._values: dict[str, Any] = {}
+        self._decision_text = ""
+        self._trajectory_due: ConversationView | None = None
         self.preview = None
         self.setAccessibleName("Guided conversation")
         layout = QVBoxLayout(self)
@@ -130,6 +172,8 @@ class ConversationPage(QWidget):
             _scrolled(self.trajectory, "Wellbeing over time", self.side), "&Wellbeing over time"
         )
         self.side.setVisible(False)
+        self.side.currentChanged.connect(lambda _i: self._draw_trajectory())
+        self.stages.currentChanged.connect(self._build_stage)
         layout.addWidget(self.splitter, 1)
 
         self.saved_label = hint("", self, name="Save result")
@@ -186,6 +230,8 @@ class ConversationPage(QWidget):
     # --- building from the template ----------------------------------------------------
 
     def _build(self, view: ConversationView) -> None:
+        """The About tab, and a tab per stage: a stage's widgets are built when its tab is
+        first shown (or one of its fields is needed), not all at once on opening."""
         template = view.template
         # The last build's stages go, not just their tabs: a removed tab's widgets would
         # stay alive, hidden, still holding what was typed and still wired to the draft.
@@ -194,58 +240,116 @@ class ConversationPage(QWidget):
         for page in old_pages:
             page.deleteLater()
         self.fields, self.lists, self.stage_tabs = {}, {}, {}
+        self.stages.blockSignals(True)
+        while self.stages.count():  # a reload (a pull brought a newer copy) builds anew
+            old = self.stages.widget(0)
+            self.stages.removeTab(0)
+            old.deleteLater()
+        self.stages.blockSignals(False)
+        for built_with_stage in ("decision", "one_is_enough"):
+            self.__dict__.pop(built_with_stage, None)
+        self.fields.clear()
+        self.lists.clear()
+        self.stage_tabs, self._unbuilt, self._stage_of_key = {}, {}, {}
         about = QWidget(self.stages)
         about_layout = QVBoxLayout(about)
         about_layout.addWidget(paragraph(template.introduction, about, name="Introduction"))
         form = form_layout()
-        self.fields.update(
-            build_fields(
-                form,
-                (
-                    FieldSpec(
-                        "mode",
-                        "How it is held",
-                        Kind.CHOICE,
-                        choices=choices_of(type(view.conversation.mode)),
-                    ),
-                    FieldSpec(
-                        CRISIS,
-                        "The carer is in crisis, or their caring is breaking down: go "
-                        "through urgent support (stage 2)",
-                        Kind.TICK,
-                    ),
-                    FieldSpec(
-                        STAGE1_ENOUGH,
-                        "Listening and connecting (stage 1) is all the carer needs now",
-                        Kind.TICK,
-                    ),
+        made = build_fields(
+            form,
+            (
+                FieldSpec(
+                    "mode",
+                    "How it is held",
+                    Kind.CHOICE,
+                    choices=choices_of(type(view.conversation.mode)),
                 ),
-                about,
-            )
+                FieldSpec(
+                    CRISIS,
+                    "The carer is in crisis, or their caring is breaking down: go "
+                    "through urgent support (stage 2)",
+                    Kind.TICK,
+                ),
+                FieldSpec(
+                    STAGE1_ENOUGH,
+                    "Listening and connecting (stage 1) is all the carer needs now",
+                    Kind.TICK,
+                ),
+            ),
+            about,
         )
         about_layout.addLayout(form)
         about_layout.addStretch(1)
+        self.stages.blockSignals(True)
+        self.stages.addTab(_scrolled(about, "About this conversation", self.stages), "&About")
         for stage in layout_for(template):
-            content = QWidget(self.stages)
-            content.setAccessibleName(stage.title)
-            inner = QVBoxLayout(content)
-            inner.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
-            inner.addWidget(subheading(f"Stage {stage.number}: {stage.title}", content))
-            inner.addWidget(
-                hint(f"{stage.purpose} {stage.when}", content, name=f"About stage {stage.number}")
-            )
-            for block in stage.blocks:
-                inner.addWidget(self._block(block, view, content))
-            inner.addStretch(1)
-            content.setMaximumWidth(content.fontMetrics().averageCharWidth() * 120)
-            index = self.stages.addTab(
-                _scrolled(content, f"Stage {stage.number}: {stage.title}", self.stages),
-                f"&{stage.number} {stage.title}",
-            )
+            name = f"Stage {stage.number}: {stage.title}"
+            scroll = QScrollArea(self.stages)
+            scroll.setWidgetResizable(True)
+            scroll.setAccessibleName(name)
+            index = self.stages.addTab(scroll, f"&{stage.number} {stage.title}")
             self.stage_tabs[stage.number] = index
-        self.stages.insertTab(0, _scrolled(about, "About this conversation", self.stages), "&About")
-        self.stage_tabs = {n: i + 1 for n, i in self.stage_tabs.items()}
-        for key, f in self.fields.items():
+            self._unbuilt[index] = (stage, view)
+            for key in _stage_keys(stage, template):
+                self._stage_of_key[key] = index
+        self.stages.blockSignals(False)
+        self._adopt(made)
+        # It opens on the first stage (the prompts the worker starts with), built now.
+        self.stages.setCurrentIndex(1 if self.stages.count() > 1 else 0)
+        self._build_stage(self.stages.currentIndex())
+
+    def _build_stage_of(self, key: str) -> bool:
+        index = self._stage_of_key.get(key)
+        return index is not None and self._build_stage(index)
+
+    def _build_stage(self, index: int) -> bool:
+        """Build the stage on tab ``index`` if it is not built yet; True if it was built now."""
+        waiting = self._unbuilt.pop(index, None)
+        if waiting is None:
+            return False
+        stage, view = waiting
+        scroll = self.stages.widget(index)
+        content = QWidget(scroll)
+        content.setAccessibleName(stage.title)
+        inner = QVBoxLayout(content)
+        inner.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)
+        inner.addWidget(subheading(f"Stage {stage.number}: {stage.title}", content))
+        inner.addWidget(
+            hint(f"{stage.purpose} {stage.when}", content, name=f"About stage {stage.number}")
+        )
+        before_fields, before_lists = set(self.fields), set(self.lists)
+        made: dict[str, FieldWidget] = {}
+        self._made = made
+        for block in stage.blocks:
+            inner.addWidget(self._block(block, view, content))
+        inner.addStretch(1)
+        content.setMaximumWidth(content.fontMetrics().averageCharWidth() * 120)
+        assert isinstance(scroll, QScrollArea)
+        scroll.setWidget(content)
+        new_lists = {k: v for k, v in self.lists.items() if k not in before_lists}
+        self._adopt({k: v for k, v in made.items() if k not in before_fields}, new_lists)
+        if hasattr(self, "decision"):
+            self.decision.setText(self._decision_text)
+        return True
+
+    def _adopt(
+        self, made: dict[str, FieldWidget], lists: dict[str, ListEditor] | None = None
+    ) -> None:
+        """Newly built fields and lists join the page: given the values known so far, read
+        only when the conversation is, and watched for typing."""
+        editable = self.controller.editable
+        self._filling = True
+        try:
+            for key, f in made.items():
+                dict.__setitem__(self.fields, key, f)
+                f.set_value(self._values.get(key))
+                f.set_read_only(not editable)
+            for key, editor in (lists or {}).items():
+                editor.set_value(self._values.get(key) or [])
+                editor.set_read_only(not editable)
+        finally:
+            self._filling = False
+        for key, f in made.items():
             f.watch(lambda key=key: self._edited(key))
 
     def _block(self, block: Block, view: ConversationView, parent: QWidget) -> QWidget:
@@ -266,7 +370,7 @@ class ConversationPage(QWidget):
             nonlocal specs, form
             if specs:
                 form = form_layout()
-                self.fields.update(build_fields(form, specs, box))
+                self._made.update(build_fields(form, specs, box))
                 layout.addLayout(form)
                 specs = []
 
@@ -298,7 +402,7 @@ class ConversationPage(QWidget):
                 made = build_fields(form, specs, group)
                 for f in made.values():
                     f.widget.setAccessibleName(f"{title}: {f.spec.label}")
-                self.fields.update(made)
+                self._made.update(made)
                 QVBoxLayout(group).addLayout(form)
                 v.addWidget(group)
             return holder
@@ -308,7 +412,7 @@ class ConversationPage(QWidget):
             v = QVBoxLayout(group)
             v.addWidget(hint(template.wellbeing_introduction, group, name="About the check"))
             form = form_layout()
-            self.fields.update(build_fields(form, wellbeing_specs(template), group))
+            self._made.update(build_fields(form, wellbeing_specs(template), group))
             v.addLayout(form)
             return group
         if part == "eligibility":
@@ -324,7 +428,7 @@ class ConversationPage(QWidget):
             return group
         spec = goal_list() if part == GOALS else action_list(template)
         editor = ListEditor(spec, lambda key=part: self._edited(key), parent)
-        self.lists[part] = editor
+        dict.__setitem__(self.lists, part, editor)
         return editor
 
     # --- showing -----------------------------------------------------------------------
@@ -350,9 +454,9 @@ class ConversationPage(QWidget):
         else:
             self.saved_label.setText(f"{started}.")
         self._show_side(view)
-        if c.determination is not None and hasattr(self, "decision"):
+        if c.determination is not None:
             d = c.determination
-            self.decision.setText(
+            self._set_decision(
                 "\n".join(
                     [
                         f"Decided {d.determined_on:%-d %B %Y}: {d.summary}",
@@ -369,6 +473,11 @@ class ConversationPage(QWidget):
         self.state.setText(state_word(state))
         self.reminders.setText("\n".join(f"• {r}" for r in view.reminders))
         self.reminders.setVisible(bool(view.reminders))
+    def _set_decision(self, text: str) -> None:
+        # The label is built with stage 3: the sentence waits for it until then.
+        self._decision_text = text
+        if hasattr(self, "decision"):
+            self.decision.setText(text)
 
     def _show_side(self, view: ConversationView) -> None:
         # Beside a review only: a first conversation has the whole width for the form.
@@ -382,12 +491,25 @@ class ConversationPage(QWidget):
                 parts.append(f"<h3>{html.escape(heading_)}</h3>")
                 parts.extend(f"<p>{html.escape(line)}</p>" for line in lines)
             self.previous_text.setHtml("".join(parts))
-        self.trajectory.show_points(view.trajectory, view.template)
+        # The charts are drawn when their tab is first shown, not on opening.
+        self.trajectory.clear()
+        self._trajectory_due = view
+        if self.side.currentIndex() == 1 or not self.side.isTabVisible(0):
+            self.side.setCurrentIndex(1)
+            self._draw_trajectory()
         if has_side:
             width = self.fontMetrics().averageCharWidth()
             self.splitter.setSizes([width * 90, width * 70])
 
+    def _draw_trajectory(self) -> None:
+        view = self._trajectory_due
+        if view is None or self.side.currentIndex() != 1:
+            return
+        self._trajectory_due = None
+        self.trajectory.show_points(view.trajectory, view.template)
+
     def show_values(self, values: dict[str, Any], from_draft: bool) -> None:
+        self._values = dict(values)
         self._filling = True
         try:
             for key, f in self.fields.items():
@@ -411,10 +533,10 @@ class ConversationPage(QWidget):
             self.stages.setTabVisible(index, crisis)
 
     def _eligibility(self, result: EligibilityResult | None) -> None:
-        if not hasattr(self, "decision") or not self.controller.editable:
+        if not self.controller.editable:
             return
         if result is None:
-            self.decision.setText("Nothing recorded in stage 3 yet.")
+            self._set_decision("Nothing recorded in stage 3 yet.")
             return
         head = (
             "As recorded so far, the carer has eligible needs."
@@ -423,9 +545,11 @@ class ConversationPage(QWidget):
             if result.final
             else "Not decided yet."
         )
-        self.decision.setText("\n".join([head, *(f"• {r}" for r in result.reasons)]))
+        self._set_decision("\n".join([head, *(f"• {r}" for r in result.reasons)]))
 
     def show_errors(self, problems: dict[str, str]) -> None:
+        for key in problems:  # a problem is shown under its field: build its stage
+            self._build_stage_of(key)
         first = show_problems(self.fields, problems)
         for editor in self.lists.values():
             editor.set_errors(problems)
@@ -477,7 +601,10 @@ class ConversationPage(QWidget):
     # --- doing -------------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {key: f.value() for key, f in self.fields.items()}
+        """What is typed: the built stages' widgets, and for a stage never opened the
+        values it was given (the record's, or the draft's)."""
+        values: dict[str, Any] = dict(self._values)
+        values.update({key: f.value() for key, f in self.fields.items()})
         for key, editor in self.lists.items():
             values[key] = editor.value()
         return values
@@ -511,5 +638,7 @@ class ConversationPage(QWidget):
         """Lock means locked: no answer stays in a widget."""
         for f in self.fields.values():
             f.clear()
+        self._values, self._decision_text, self._trajectory_due = {}, "", None
+        self._unbuilt.clear()
         self.previous_text.clear()
         self.trajectory.clear()

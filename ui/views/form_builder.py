@@ -274,11 +274,21 @@ class ListEditor(QGroupBox):
         return [b.value() for b in self.items]
 
     def set_value(self, values: Sequence[dict[str, Any]]) -> None:
-        for box in self.items:
+        # The boxes already built take the new items (a page bound to the next record
+        # would otherwise build every item's fields again); only the count changes.
+        # setText/setPlainText clear each field's undo history: nothing of the last
+        # record stays behind in a reused box.
+        values = list(values or ())
+        for box in self.items[len(values) :]:
             self.items_box.removeWidget(box)
             box.deleteLater()
-        self.items = []
-        for item in values or ():
+        kept, self.items = self.items[: len(values)], []
+        for box, item in zip(kept, values, strict=False):
+            box.set_value(item)
+            for f in box.fields.values():
+                f.set_error(None)
+            self.items.append(box)
+        for item in values[len(kept) :]:
             self._append(item)
         self.empty.setVisible(not self.items)
 

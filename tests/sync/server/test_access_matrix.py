@@ -31,12 +31,13 @@ KINDS = [
     "duplicate_decision",
     "emergency_call",
 ]
-ROLES = ["worker", "facilitator", "approver", "operator", "admin"]
+ROLES = ["worker", "facilitator", "approver", "operator", "cards", "admin"]
 USERS = {
     "worker": ("worker-north", Role.OUTREACH_WORKER, "north"),
     "facilitator": ("fay", Role.GROUP_FACILITATOR, None),
     "approver": ("approver", Role.PAYMENTS_APPROVER, None),
     "operator": ("operator", Role.EMERGENCY_OPERATOR, None),
+    "cards": ("cara", Role.CARD_ADMINISTRATOR, None),
     "admin": ("admin", Role.ADMIN, None),
 }
 REGISTER_FIELDS = {"carer_id", "display_name", "phone", "email", "access_needs"}
@@ -149,6 +150,8 @@ def expected_pull(world: World, role: str) -> set[tuple[str, str]]:
             ("group_member", s["group_member"]),
             ("register_entry", s["carer"]),
         }
+    if role == "cards":  # every team's carers, plans and cards; nothing else
+        return {(k, v) for k, v in everything if k in ("carer", "plan", "card")}
     if role == "approver":
         return {
             ("payment_request", n["payment_request"]),
@@ -260,6 +263,8 @@ def allowed(role: str, kind: str, op: str, in_scope: bool) -> bool:
         return in_scope and kind in ("group", "session", "attendance", "group_member")
     if role == "operator":
         return kind == "emergency_call" and op == "create"  # the calls they take
+    if role == "cards":  # plans and cards of every team, never deleted by them
+        return kind in ("plan", "card") and op != "delete"
     return False
 
 
@@ -269,7 +274,7 @@ CASES = [
     for kind in KINDS
     for op in ("create", "update", "delete")
     for scope in (True, False)
-    if scope or role in ("worker", "facilitator")
+    if scope or role in ("worker", "facilitator", "cards")
 ]
 
 
