@@ -106,6 +106,9 @@ def _office_page(ctx: AppContext, area: Area, ws: Workspace) -> QWidget:
     admin = AdminController(ctx)
     page = AdminPage(admin, parent=ws)
     admin.setParent(page)
+    return page
+
+
 def _plans_page(ctx: AppContext, ws: Workspace) -> QWidget:
     from ui.controllers.plans import PlansController
     from ui.views.plans_page import PlansPage

@@ -307,6 +307,8 @@ def test_the_service_managers_office_screens(manager: Desk, qtbot):
         admin.laptops.revoke.click()
         _clean(walk(admin.laptops.confirm), "revoke confirmation")
         admin.laptops.confirm.reject()
+
+
 @pytest.fixture
 def card_administrator(qtbot, tmp_path) -> Iterator[Desk]:
     yield from _demo_person(qtbot, tmp_path, "cards")

@@ -235,11 +235,6 @@ class ConversationPage(QWidget):
         template = view.template
         # The last build's stages go, not just their tabs: a removed tab's widgets would
         # stay alive, hidden, still holding what was typed and still wired to the draft.
-        old_pages = [self.stages.widget(i) for i in range(self.stages.count())]
-        self.stages.clear()
-        for page in old_pages:
-            page.deleteLater()
-        self.fields, self.lists, self.stage_tabs = {}, {}, {}
         self.stages.blockSignals(True)
         while self.stages.count():  # a reload (a pull brought a newer copy) builds anew
             old = self.stages.widget(0)
@@ -473,6 +468,7 @@ class ConversationPage(QWidget):
         self.state.setText(state_word(state))
         self.reminders.setText("\n".join(f"• {r}" for r in view.reminders))
         self.reminders.setVisible(bool(view.reminders))
+
     def _set_decision(self, text: str) -> None:
         # The label is built with stage 3: the sentence waits for it until then.
         self._decision_text = text
