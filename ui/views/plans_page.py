@@ -46,7 +46,7 @@ class PlansPage(QWidget):
         show.setBuddy(self.filter)
         self.search = line_edit(name="Find a carer by name", placeholder="Name…", parent=self)
         self.search.setClearButtonEnabled(True)
-        find = QLabel("&Find:", self)
+        find = QLabel("Find a &name:", self)
         find.setBuddy(self.search)
         for w in (show, self.filter, find, self.search):
             filters.addWidget(w)
