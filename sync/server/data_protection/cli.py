@@ -4,6 +4,7 @@ carer-desk-server audit verify
 carer-desk-server audit export --out FILE [--actor U] [--record ID] [--action A]
     [--since YYYY-MM-DD] [--until YYYY-MM-DD]
 carer-desk-server retention run [--dry-run] [--years KIND=N ...] [--as-of YYYY-MM-DD]
+    (the years are the stored setting, [retention] in settings.toml; --years for one run)
 carer-desk-server retention hold CARER_ID --reason TEXT | retention lift CARER_ID
 carer-desk-server dp request --type rectification|erasure --carer ID [--fields a,b]
     [--received YYYY-MM-DD]
@@ -108,8 +109,9 @@ def cmd_audit_export(args: argparse.Namespace, store: Any) -> int:
     return 0 if check.ok else 1
 
 
-def _policy(pairs: list[str]) -> retention.RetentionPolicy:
-    years = dict(retention.DEFAULT_YEARS)
+def _policy(pairs: list[str], in_force: retention.RetentionPolicy) -> retention.RetentionPolicy:
+    """The stored policy (settings.toml [retention]), with this run's ``--years``."""
+    years = in_force.in_force()
     for pair in pairs:
         kind, _, n = pair.partition("=")
         if not n.isdigit():
@@ -119,7 +121,7 @@ def _policy(pairs: list[str]) -> retention.RetentionPolicy:
 
 
 def cmd_retention_run(args: argparse.Namespace, store: Any) -> int:
-    policy = _policy(args.years)
+    policy = _policy(args.years, args.server_settings.retention)
     as_of = args.as_of or date.today()
     plan = retention.run(store, policy, as_of, dry_run=args.dry_run)
     audit_chain.seal(store)
