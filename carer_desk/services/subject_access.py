@@ -67,7 +67,7 @@ def _humanise(key: str) -> str:
     return key.replace("_", " ").strip().capitalize()
 
 
-def _flatten(value: Any, label: str, out: list[Entry]) -> None:
+def flatten_entries(value: Any, label: str, out: list[Entry]) -> None:
     """Nested payload values as labelled lines; missing values are left out, not "None"."""
     if value is None or value == [] or value == {} or value == "":
         return
@@ -78,13 +78,13 @@ def _flatten(value: Any, label: str, out: list[Entry]) -> None:
                 name = _humanise(key.removesuffix("_pence"))
                 out.append(Entry(f"{label} › {name}" if label else name, money(inner)))
                 continue
-            _flatten(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
+            flatten_entries(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
     elif isinstance(value, list):
         if all(not isinstance(v, Mapping | list) for v in value):
             out.append(Entry(label, ", ".join(str(v) for v in value)))
         else:
             for index, inner in enumerate(value, start=1):
-                _flatten(inner, f"{label} {index}", out)
+                flatten_entries(inner, f"{label} {index}", out)
     elif isinstance(value, bool):
         out.append(Entry(label, "Yes" if value else "No"))
     else:
@@ -96,7 +96,7 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
     carer = data["carer"]
     name = full_name(str(carer.get("given_name") or ""), str(carer.get("family_name") or ""))
     about: list[Entry] = []
-    _flatten({k: v for k, v in carer.items() if k != "id"}, "", about)
+    flatten_entries({k: v for k, v in carer.items() if k != "id"}, "", about)
     sections = [Section("Your details", tuple(about))]
     for _, key, title in LINKED_KINDS:
         records = data.get(key) or []
@@ -106,7 +106,7 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
         lines: list[Entry] = []
         for index, record in enumerate(records, start=1):
             lines.append(Entry(None, f"Record {index} of {len(records)}"))
-            _flatten({k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines)
+            flatten_entries({k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines)
         sections.append(Section(title, tuple(lines)))
     audit = [
         Entry(

@@ -57,6 +57,7 @@ from sync.server.admin.routes import router as admin_router
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
+from sync.server.data_protection.routes import router as subject_access_router
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.json_requests import JsonRoute
@@ -273,6 +274,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
 
     app.include_router(report_router, responses=_ERRORS)
     app.include_router(admin_router, responses=_ERRORS)
+    app.include_router(subject_access_router, responses=_ERRORS)
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:

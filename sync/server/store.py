@@ -1527,7 +1527,7 @@ class SqlStore:
 
     @staticmethod
     def _sealed_rows_exist(conn: Connection) -> bool:
-        tables = (t.record_versions, t.applied_changes, t.conflicts)
+        tables = (t.record_versions, t.applied_changes, t.conflicts, t.subject_access_reviews)
         return any(conn.execute(select(table).limit(1)).first() is not None for table in tables)
 
     def count(self, table: str) -> int:
@@ -1582,6 +1582,13 @@ class SqlStore:
                     lambda r: f"conflict|{r.conflict_id}",
                     t.conflicts.c.conflict_id,
                     column="details",
+                )
+                count += _reseal(
+                    conn,
+                    t.subject_access_reviews,
+                    rotated,
+                    lambda r: f"subject-access|{r.review_id}",
+                    t.subject_access_reviews.c.review_id,
                 )
                 SqlTransaction(conn, rotated).audit(
                     actor="admin-cli",
