@@ -5,6 +5,12 @@ gathers the carer record (with the people they care for and their contacts),
 conversations, payment requests, plans, cards, group memberships, attendance and every
 audit entry about them, straight from the decrypted payloads so nothing is summarised
 away. The PDF is the same data laid out for a person to read.
+
+It covers **this laptop only**: the records synced to it and its own audit log. Records
+it never received (another team's, those naming the person as someone else's contact)
+and the server's audit entries (card look-ups, payment decisions) are in the server's
+copy (``carer-desk-server sar``, docs/data-protection.md), which is the one to send in
+answer to a request; the copy says so.
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ from carer_desk.services.printing import write_file_atomically
 logger = logging.getLogger(__name__)
 
 FORMAT = "carer-desk-subject-access/1"
+SCOPE = (
+    "This laptop only: the records synced to this laptop and its own log. It is not the "
+    "organisation's whole record; the server's subject-access copy (carer-desk-server sar) "
+    "covers every laptop's records and the server's log."
+)
 # Record kinds that belong to a carer through their "carer_id", in the export's order.
 LINKED_KINDS = (
     ("conversation", "conversations", "Guided conversations"),
@@ -128,8 +139,10 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
         about=name or "Carer",
         printed_on=printed_on,
         sections=tuple(sections),
-        intro="This is a copy of everything Carers Oxfordshire holds about you in Carer Desk, "
-        "as it stood on the date printed below. Dates are written year-month-day.",
+        intro="This is a copy of what this laptop holds about you in Carer Desk, as it stood "
+        "on the date printed below: the records synced to this laptop and its own log, not "
+        "the organisation's whole record (the office's copy from the server covers that). "
+        "Dates are written year-month-day.",
         footer_note="Personal and confidential.",
     )
 
@@ -147,6 +160,7 @@ class SubjectAccessService(Service):
             "format": FORMAT,
             "generated_at": self.clock.now().astimezone(UTC).isoformat(),
             "generated_by": self.store.actor,
+            "scope": SCOPE,
             "carer_id": carer_id,
             "carer": carer,
         }

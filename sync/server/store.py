@@ -359,7 +359,7 @@ class ServerStore(Protocol):
     def transaction(self, *, write: bool = False) -> Any: ...  # context manager -> tx
 
     def create_user(
-        self, username: str, role: str, team: str | None, password_hash: str
+        self, username: str, role: str, team: str | None, password_hash: str, by: str = ...
     ) -> UserRow: ...
 
     def get_user(self, username: str) -> UserRow | None: ...
@@ -1291,7 +1291,12 @@ class SqlStore:
     # --- users and devices ----------------------------------------------------------------
 
     def create_user(
-        self, username: str, role: str, team: str | None, password_hash: str
+        self,
+        username: str,
+        role: str,
+        team: str | None,
+        password_hash: str,
+        by: str = "admin-cli",
     ) -> UserRow:
         with self.transaction(write=True) as tx:
             exists = tx.conn.execute(
@@ -1310,7 +1315,7 @@ class SqlStore:
                 )
             )
             tx.audit(
-                actor="admin-cli",
+                actor=by,
                 action="create-user",
                 details={"username": username, "role": role, "team": team},
             )

@@ -100,7 +100,11 @@ def create_user(request: Request, who: Admin, body: NewUser) -> UserOut:
     _check_team(body.role, body.team)
     hashed = hash_password(password_hasher(services.settings.password_cost), body.password)
     services.store.create_user(
-        body.username, body.role.value, body.team.value if body.team else None, hashed
+        body.username,
+        body.role.value,
+        body.team.value if body.team else None,
+        hashed,
+        by=who.username,
     )
     services.store.audit(
         actor=who.username,
@@ -120,6 +124,12 @@ def change_user(request: Request, who: Admin, username: str, body: UserChange) -
     """Change a user's role or team (the new role's rules apply from their next sync)."""
     store = request.app.state.services.store
     current = _user_out(store, username)
+    if username == who.username and body.role not in (None, current.role):
+        # An administrator demoting themselves could leave the office with none.
+        raise Forbidden(
+            "You cannot change your own role; ask another administrator, or use the "
+            "server's command line on the server host."
+        )
     role = body.role or current.role
     team = body.team if "team" in body.model_fields_set else current.team
     if role != Role.OUTREACH_WORKER and "team" not in body.model_fields_set:
