@@ -148,10 +148,17 @@ class SettingsEditor:
                 old = current_length if key == CARD_LENGTH else _plain(current.get(key))
                 if _plain(new) == old:
                     continue
-                if key == CARD_LENGTH:
-                    self._table(doc, "cards")["number_length"] = new
-                else:
-                    self._table(doc, "payments")[key] = _plain(new)
+                try:
+                    if key == CARD_LENGTH:
+                        self._table(doc, "cards")["number_length"] = new
+                    else:
+                        self._table(doc, "payments")[key] = _plain(new)
+                except (TypeError, ValueError, TOMLKitError):
+                    # A value no settings file could hold (null, an object in a list).
+                    raise BadRequest(
+                        f"{key}: {new!r} is not a value a setting can take; see "
+                        "docs/operations.md for each setting's form."
+                    ) from None
                 changed[key] = {"old": old, "new": _plain(new)}
             return changed
 

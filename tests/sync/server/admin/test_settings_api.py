@@ -166,3 +166,17 @@ def test_other_roles_cannot_edit_settings(any_harness):
     )
     assert refused.status_code == 403
     assert HARNESS_TODAY.year == 2026
+
+
+def test_values_no_settings_file_could_hold_are_refused_clearly(any_harness):
+    admin = any_harness.device("manager", Role.ADMIN)
+    for body in ({"cap_pence": None}, {"funder_split": {"a": 1}}, {"cap_pence": "lots"}):
+        refused = admin.client.patch(
+            "/v1/admin/settings/payments", json=body, headers=admin.headers
+        )
+        assert refused.status_code == 400, (body, refused.text)
+        assert (
+            "Nothing was changed" in refused.json()["detail"]
+            or "not a value" in (refused.json()["detail"])
+        )
+    assert admin.get("/v1/admin/settings").json()["payments"]["cap_pence"] == 30000
