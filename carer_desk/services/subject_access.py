@@ -117,7 +117,9 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
         lines: list[Entry] = []
         for index, record in enumerate(records, start=1):
             lines.append(Entry(None, f"Record {index} of {len(records)}"))
-            flatten_entries({k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines)
+            flatten_entries(
+                {k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines
+            )
         sections.append(Section(title, tuple(lines)))
     audit = [
         Entry(
