@@ -246,6 +246,7 @@ subject_access_reviews = Table(
     metadata,
     Column("review_id", String(32), primary_key=True),
     Column("status", String(16), nullable=False),
+    Column("carer_id", String(64), nullable=True, index=True),  # erased with the carer
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("produced_by", String(64), nullable=True),

@@ -121,6 +121,10 @@ def erase_record(tx: Any, row: Any, actor: str) -> None:
     )
     tx.conn.execute(delete(t.applied_changes).where(t.applied_changes.c.record_id == row.record_id))
     tx.conn.execute(delete(t.conflicts).where(t.conflicts.c.record_id == row.record_id))
+    if row.kind == RecordKind.CARER.value:
+        # A subject-access review is a copy of the carer's record: it goes with it.
+        reviews = t.subject_access_reviews
+        tx.conn.execute(delete(reviews).where(reviews.c.carer_id == row.record_id))
 
 
 def run(store: Any, policy: RetentionPolicy, as_of: date, *, dry_run: bool) -> list[Due]:

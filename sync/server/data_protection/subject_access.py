@@ -273,6 +273,7 @@ def create(store: Any, subject: Subject, by: str, device_id: str | None = None) 
             insert(t.subject_access_reviews).values(
                 review_id=review_id,
                 status=Status.IN_REVIEW.value,
+                carer_id=subject.carer_id,
                 created_by=by,
                 created_at=now,
                 payload=sealed,

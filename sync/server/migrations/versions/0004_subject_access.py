@@ -21,6 +21,7 @@ def upgrade() -> None:
         "subject_access_reviews",
         sa.Column("review_id", sa.String(32), primary_key=True),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("carer_id", sa.String(64), nullable=True, index=True),
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("produced_by", sa.String(64), nullable=True),

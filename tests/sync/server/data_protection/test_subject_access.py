@@ -226,3 +226,16 @@ def test_a_review_is_sealed_at_rest_and_survives_key_rotation(store):
     assert SAFEGUARDING.encode() not in sealed and b"Joe Lee" not in sealed
     assert store.rotate_key() >= 1
     assert sar.show(store, review["review_id"])["items"] == review["items"]
+
+
+def test_an_agreed_erasure_removes_the_carers_reviews(store):
+    from datetime import date
+
+    from sync.server.data_protection.requests import Decision, RequestType, decide, record_request
+
+    ann, *_ = _office(store)
+    sar.create(store, sar.Subject(carer_id=ann.id), "dpo")
+    by_name = sar.create(store, sar.Subject(name="Priya Shah"), "dpo")
+    erase = record_request(store, "office", RequestType.ERASURE, ann.id, date(2025, 5, 2))
+    decide(store, "dpo", erase, Decision.AGREED, "no longer needed", erase=True)
+    assert [r["review_id"] for r in sar.list_reviews(store)] == [by_name["review_id"]]
