@@ -24,9 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from carer_desk.errors import NotFoundError, UnknownCarer, ValidationError
-from carer_desk.formatting import full_name, money
+from carer_desk.formatting import full_name
 from carer_desk.ports import AuditEntry
-from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
+from carer_desk.printing.document import (
+    Document,
+    Entry,
+    Layout,
+    Section,
+    flatten_entries,
+    render_document,
+)
 from carer_desk.printing.protect import protect_pdf
 from carer_desk.services.base import Service
 from carer_desk.services.printing import write_file_atomically
@@ -72,34 +79,6 @@ def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "details": json.loads(json.dumps(dict(entry.details), default=str)),
     }
-
-
-def _humanise(key: str) -> str:
-    return key.replace("_", " ").strip().capitalize()
-
-
-def flatten_entries(value: Any, label: str, out: list[Entry]) -> None:
-    """Nested payload values as labelled lines; missing values are left out, not "None"."""
-    if value is None or value == [] or value == {} or value == "":
-        return
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            if key.endswith("_pence") and isinstance(inner, int) and not isinstance(inner, bool):
-                # Money is stored in pence; a person reads pounds.
-                name = _humanise(key.removesuffix("_pence"))
-                out.append(Entry(f"{label} › {name}" if label else name, money(inner)))
-                continue
-            flatten_entries(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
-    elif isinstance(value, list):
-        if all(not isinstance(v, Mapping | list) for v in value):
-            out.append(Entry(label, ", ".join(str(v) for v in value)))
-        else:
-            for index, inner in enumerate(value, start=1):
-                flatten_entries(inner, f"{label} {index}", out)
-    elif isinstance(value, bool):
-        out.append(Entry(label, "Yes" if value else "No"))
-    else:
-        out.append(Entry(label, str(value)))
 
 
 def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Document:

@@ -36,8 +36,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from carer_desk.formatting import full_name
-from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
-from carer_desk.services.subject_access import LINKED_KINDS, flatten_entries
+from carer_desk.printing.document import (
+    Document,
+    Entry,
+    Layout,
+    Section,
+    flatten_entries,
+    render_document,
+)
+from carer_desk.records.kinds import KIND_TABLE, RecordKind
 from sync.server import canonical_json
 from sync.server import schema as t
 from sync.server.data_protection.audit_chain import AuditFilter, export
@@ -64,6 +71,14 @@ _PLAN_PERSON_HEALTH = (
     "communication_needs",
     "continence_supplies",
     "behaviour_that_may_worry_a_stranger",
+)
+
+
+# Every kind whose records belong to a carer (their carer_id routing column).
+_LINKED_KINDS = tuple(
+    k
+    for k in sorted(KIND_TABLE)
+    if k not in {RecordKind.CARER, RecordKind.GROUP, RecordKind.SESSION}
 )
 
 
@@ -138,7 +153,7 @@ def _gather(tx: Any, subject: Subject) -> list[dict[str, Any]]:
             raise NotFound(f"No carer with id {subject.carer_id!r} on the server.")
         found.append(_whole(carer, "carer"))
         own.add(carer.record_id)
-        for kind, _, _ in LINKED_KINDS:
+        for kind in _LINKED_KINDS:
             for rec in tx.records_for_carer(kind, subject.carer_id):
                 if rec.payload is not None and rec.record_id not in own:
                     found.append(_whole(rec, "carer"))
