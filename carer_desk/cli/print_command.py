@@ -150,7 +150,9 @@ def run_print(args: argparse.Namespace, store: RecordStore, settings: Settings) 
         )
         written = ", ".join(str(p) for p in (result.pdf_path, result.json_path) if p)
         print(
-            f"Wrote {written}: {result.records} records and {result.audit_entries} audit entries."
+            f"Wrote {written}: {result.records} records and {result.audit_entries} audit entries "
+            "held on this laptop only. For the organisation's whole record (every laptop and "
+            "the server's log) ask the office for the server's copy (carer-desk-server sar)."
         )
         return 0
     if args.json:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor
@@ -24,7 +25,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from reportlab.platypus.flowables import HRFlowable
 
 from carer_desk.errors import ValidationError
-from carer_desk.formatting import long_date
+from carer_desk.formatting import long_date, money
 from carer_desk.printing.fonts import BOLD, FAMILY, REGULAR, clip_to_width, register_fonts, visual
 from carer_desk.printing.geometry import (
     A4_HEIGHT,
@@ -339,3 +340,31 @@ __all__ = [
     "plain",
     "render_document",
 ]
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def flatten_entries(value: Any, label: str, out: list[Entry]) -> None:
+    """Nested payload values as labelled lines; missing values are left out, not "None"."""
+    if value is None or value == [] or value == {} or value == "":
+        return
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key.endswith("_pence") and isinstance(inner, int) and not isinstance(inner, bool):
+                # Money is stored in pence; a person reads pounds.
+                name = _humanise(key.removesuffix("_pence"))
+                out.append(Entry(f"{label} › {name}" if label else name, money(inner)))
+                continue
+            flatten_entries(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
+    elif isinstance(value, list):
+        if all(not isinstance(v, Mapping | list) for v in value):
+            out.append(Entry(label, ", ".join(str(v) for v in value)))
+        else:
+            for index, inner in enumerate(value, start=1):
+                flatten_entries(inner, f"{label} {index}", out)
+    elif isinstance(value, bool):
+        out.append(Entry(label, "Yes" if value else "No"))
+    else:
+        out.append(Entry(label, str(value)))

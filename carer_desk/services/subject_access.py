@@ -5,6 +5,12 @@ gathers the carer record (with the people they care for and their contacts),
 conversations, payment requests, plans, cards, group memberships, attendance and every
 audit entry about them, straight from the decrypted payloads so nothing is summarised
 away. The PDF is the same data laid out for a person to read.
+
+It covers **this laptop only**: the records synced to it and its own audit log. Records
+it never received (another team's, those naming the person as someone else's contact)
+and the server's audit entries (card look-ups, payment decisions) are in the server's
+copy (``carer-desk-server sar``, docs/data-protection.md), which is the one to send in
+answer to a request; the copy says so.
 """
 
 from __future__ import annotations
@@ -18,9 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from carer_desk.errors import NotFoundError, UnknownCarer, ValidationError
-from carer_desk.formatting import full_name, money
+from carer_desk.formatting import full_name
 from carer_desk.ports import AuditEntry
-from carer_desk.printing.document import Document, Entry, Layout, Section, render_document
+from carer_desk.printing.document import (
+    Document,
+    Entry,
+    Layout,
+    Section,
+    flatten_entries,
+    render_document,
+)
 from carer_desk.printing.protect import protect_pdf
 from carer_desk.services.base import Service
 from carer_desk.services.printing import write_file_atomically
@@ -28,6 +41,11 @@ from carer_desk.services.printing import write_file_atomically
 logger = logging.getLogger(__name__)
 
 FORMAT = "carer-desk-subject-access/1"
+SCOPE = (
+    "This laptop only: the records synced to this laptop and its own log. It is not the "
+    "organisation's whole record; the server's subject-access copy (carer-desk-server sar) "
+    "covers every laptop's records and the server's log."
+)
 # Record kinds that belong to a carer through their "carer_id", in the export's order.
 LINKED_KINDS = (
     ("conversation", "conversations", "Guided conversations"),
@@ -63,40 +81,12 @@ def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _humanise(key: str) -> str:
-    return key.replace("_", " ").strip().capitalize()
-
-
-def _flatten(value: Any, label: str, out: list[Entry]) -> None:
-    """Nested payload values as labelled lines; missing values are left out, not "None"."""
-    if value is None or value == [] or value == {} or value == "":
-        return
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            if key.endswith("_pence") and isinstance(inner, int) and not isinstance(inner, bool):
-                # Money is stored in pence; a person reads pounds.
-                name = _humanise(key.removesuffix("_pence"))
-                out.append(Entry(f"{label} › {name}" if label else name, money(inner)))
-                continue
-            _flatten(inner, f"{label} › {_humanise(key)}" if label else _humanise(key), out)
-    elif isinstance(value, list):
-        if all(not isinstance(v, Mapping | list) for v in value):
-            out.append(Entry(label, ", ".join(str(v) for v in value)))
-        else:
-            for index, inner in enumerate(value, start=1):
-                _flatten(inner, f"{label} {index}", out)
-    elif isinstance(value, bool):
-        out.append(Entry(label, "Yes" if value else "No"))
-    else:
-        out.append(Entry(label, str(value)))
-
-
 def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Document:
     """The gathered data as a readable document, one section per kind of record."""
     carer = data["carer"]
     name = full_name(str(carer.get("given_name") or ""), str(carer.get("family_name") or ""))
     about: list[Entry] = []
-    _flatten({k: v for k, v in carer.items() if k != "id"}, "", about)
+    flatten_entries({k: v for k, v in carer.items() if k != "id"}, "", about)
     sections = [Section("Your details", tuple(about))]
     for _, key, title in LINKED_KINDS:
         records = data.get(key) or []
@@ -106,7 +96,9 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
         lines: list[Entry] = []
         for index, record in enumerate(records, start=1):
             lines.append(Entry(None, f"Record {index} of {len(records)}"))
-            _flatten({k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines)
+            flatten_entries(
+                {k: v for k, v in record.items() if k not in ("id", "carer_id")}, "", lines
+            )
         sections.append(Section(title, tuple(lines)))
     audit = [
         Entry(
@@ -128,8 +120,10 @@ def subject_access_document(data: Mapping[str, Any], printed_on: date) -> Docume
         about=name or "Carer",
         printed_on=printed_on,
         sections=tuple(sections),
-        intro="This is a copy of everything Carers Oxfordshire holds about you in Carer Desk, "
-        "as it stood on the date printed below. Dates are written year-month-day.",
+        intro="This is a copy of what this laptop holds about you in Carer Desk, as it stood "
+        "on the date printed below: the records synced to this laptop and its own log, not "
+        "the organisation's whole record (the office's copy from the server covers that). "
+        "Dates are written year-month-day.",
         footer_note="Personal and confidential.",
     )
 
@@ -147,6 +141,7 @@ class SubjectAccessService(Service):
             "format": FORMAT,
             "generated_at": self.clock.now().astimezone(UTC).isoformat(),
             "generated_by": self.store.actor,
+            "scope": SCOPE,
             "carer_id": carer_id,
             "carer": carer,
         }

@@ -8,6 +8,7 @@
     carer-desk-server seed-demo
     carer-desk-server report quarterly|drill|budget|queues ...   (sync/server/reports/cli.py)
     carer-desk-server audit|retention|dp ...   (sync/server/data_protection/cli.py)
+    carer-desk-server settings show|payments|budget|retention ...   (sync/server/admin/cli.py)
 
 Passwords come from the environment variable CARER_DESK_PASSWORD or standard input, never
 from an argument (arguments show up in ``ps`` and shell history). Exit status 0 on
@@ -28,6 +29,7 @@ from pathlib import Path
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
+from sync.server.admin.cli import add_settings_parsers
 from sync.server.data_protection.cli import add_data_protection_parsers
 from sync.server.errors import AdminError
 from sync.server.reports.cli import add_report_parsers
@@ -150,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Commands of their own modules register themselves (issue 11).
     add_report_parsers(sub)
     add_data_protection_parsers(sub)
+    add_settings_parsers(sub)
     return parser
 
 

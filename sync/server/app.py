@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,6 +25,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from carer_desk.config import ConfigError
 from carer_desk.errors import CarerDeskError
 from sync.protocol import (
     API_PREFIX,
@@ -52,6 +57,7 @@ from sync.server.admin.routes import router as admin_router
 from sync.server.body_limits import RequestBodyLimits
 from sync.server.cards import CardLookup
 from sync.server.conflict_resolution import ConflictDesk
+from sync.server.data_protection.routes import router as subject_access_router
 from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.json_requests import JsonRoute
@@ -65,6 +71,7 @@ from sync.server.reports.routes import router as report_router
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
+from sync.server.settings_file import load_settings_file
 from sync.server.store import open_store
 
 log = logging.getLogger(__name__)
@@ -93,10 +100,19 @@ def _principal(
 ) -> Principal:
     header = f"Bearer {credentials.credentials}" if credentials else None
     services: Services = request.app.state.services
+    services.refresh_settings()
     return services.enrolment.authenticate(header)
 
 
 Who = Annotated[Principal, Depends(_principal)]
+
+
+def _file_signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class Services:
@@ -120,12 +136,22 @@ class Services:
         hasher = password_hasher(settings.password_cost)
         self.enrolment = Enrolment(self.store, hasher)
         self.accounts = Accounts(self.store, hasher)
+        self.pull = PullService(self.store)
+        self._today = today
+        self._settings_lock = threading.Lock()
+        self._settings_seen = _file_signature(settings.settings_file)
+        self._use(settings)
+
+    def _use(self, settings: ServerSettings) -> None:
+        """Build what decides by the settings file's rules. Each attribute is replaced
+        whole, so a request already running finishes by the rules it started with."""
+        today = self._today
+        self.settings = settings
         self.payment_policy = PaymentPolicy(
             settings.payments, today, settings.payment_date_allowance_days
         )
         line = settings.emergency_line
         self.push = PushPipeline(self.store, payments=self.payment_policy, line=line)
-        self.pull = PullService(self.store)
         self.conflicts = ConflictDesk(self.store, payments=self.payment_policy, line=line)
         self.payments = PaymentDecisions(self.store, settings.payments, today)
         self.cards = CardLookup(
@@ -138,6 +164,29 @@ class Services:
         self.reports = ReportDesk(
             self.store, today, budget_for=settings.payments.payments.budget_for
         )
+
+    def today(self) -> date:
+        return self._today()
+
+    def refresh_settings(self, *, force: bool = False) -> None:
+        """Take up a settings file changed by the admin API (in this process or another
+        worker on this host) or by the command line: one ``stat`` per request."""
+        seen = _file_signature(self.settings.settings_file)
+        if not force and seen == self._settings_seen:
+            return
+        with self._settings_lock:
+            if not force and seen == self._settings_seen:
+                return
+            self._settings_seen = seen
+            try:
+                fresh = replace(self.settings, **load_settings_file(self.settings.settings_file))
+            except ConfigError as exc:
+                # A hand edit gone wrong: keep serving by the rules in force; a restart
+                # would refuse the file with the same message.
+                log.error("settings file not taken up, the old rules stay: %s", exc)
+                return
+            self._use(fresh)
+            log.info("settings file %s taken up", self.settings.settings_file)
 
     def close(self) -> None:
         self.store.close()
@@ -225,6 +274,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
 
     app.include_router(report_router, responses=_ERRORS)
     app.include_router(admin_router, responses=_ERRORS)
+    app.include_router(subject_access_router, responses=_ERRORS)
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:

@@ -237,3 +237,20 @@ legal_holds = Table(
     Column("placed_by", String(64), nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Subject-access reviews (issue 11): the copy gathered for one person, sealed like record
+# payloads (it is their whole record), with the reviewer's keep/redact decisions inside.
+subject_access_reviews = Table(
+    "subject_access_reviews",
+    metadata,
+    Column("review_id", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("carer_id", String(64), nullable=True, index=True),  # erased with the carer
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("produced_by", String(64), nullable=True),
+    Column("produced_at", DateTime(timezone=True), nullable=True),
+    Column("payload", LargeBinary, nullable=True),
+    Column("key_gen", Integer, nullable=True),
+)

@@ -10,9 +10,10 @@ number length, ...) come from the server's own settings file, ``settings.toml`` 
 data directory (docs/operations.md): the same ``[payments]`` keys as a laptop's settings,
 ``[cards] number_length``, and ``[server]`` keys of the server's own. The server tells
 laptops at sync which rules are in force (``GET /v1/payment-rules``), so both decide by
-the same numbers. The same file holds the 24-hour line's rules (``[emergency_line]``) and
-the card look-up limits (``[card_lookups]``): one file, one loader
-(:mod:`sync.server.settings_file`).
+the same numbers. The same file holds the 24-hour line's rules (``[emergency_line]``),
+the card look-up limits (``[card_lookups]``) and the retention policy (``[retention]``):
+one file, one loader (:mod:`sync.server.settings_file`), one writer for the admin API
+(:mod:`sync.server.settings_edits`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from platformdirs import user_data_dir
 from carer_desk.config import EmergencyLineSettings
 from carer_desk.rules.payment_rules import PaymentRules
 from sync.protocol import MAX_BODY_BYTES
+from sync.server.data_protection.retention_policy import RetentionPolicy
 from sync.server.settings_file import (
     DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS,
     CardLookupLimits,
@@ -77,6 +79,11 @@ class ServerSettings:
     payment_date_allowance_days: int = DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS
     emergency_line: EmergencyLineSettings = field(default_factory=EmergencyLineSettings)
     card_lookups: CardLookupLimits = field(default_factory=CardLookupLimits)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / SETTINGS_FILE
 
     @classmethod
     def for_data_dir(

@@ -21,6 +21,12 @@ lists every key), in tables named as on the laptop where the setting is the same
     window_minutes = 10
     per_device = 30
 
+    [retention]               # years after closure, per record kind (issue 11)
+    payment_request = 7
+
+The admin API and ``carer-desk-server settings`` edit this same file
+(:mod:`sync.server.settings_edits`), so a restart keeps what they set.
+
 A missing file means the defaults. A typo, an unknown key or a bad value stops the
 server starting, with a message naming the file and each key: a silently ignored
 setting on the emergency line is worse than a refusal to start.
@@ -40,11 +46,16 @@ from carer_desk.config import (
 )
 from carer_desk.errors import ValidationError
 from carer_desk.rules.payment_rules import PaymentRules
+from sync.server.data_protection.retention_policy import (
+    DEFAULT_YEARS,
+    RetentionPolicy,
+    retention_problems,
+)
 
 #: How many days before the server's today a laptop may date a payment request or one of
 #: its steps (work done offline and synced later); older dates are refused.
 DEFAULT_PAYMENT_DATE_ALLOWANCE_DAYS = 31
-_TABLES = ("payments", "cards", "server", "emergency_line", "card_lookups")
+_TABLES = ("payments", "cards", "server", "emergency_line", "card_lookups", "retention")
 _SERVER_KEYS = {"payment_date_allowance_days"}
 
 
@@ -109,6 +120,7 @@ def load_settings_file(path: Path) -> dict[str, Any]:
     _payments(tables["payments"], tables["cards"], found, problems)
     _server(tables["server"], found, problems)
     _line(tables, found, problems)
+    _retention(tables["retention"], found, problems)
     if problems:
         raise ConfigError(path, problems)
     return found
@@ -159,3 +171,14 @@ def _line(tables: dict[str, object], found: dict[str, Any], problems: Problems) 
         problems.extend(exc.problems)
         return
     found.update({name: getattr(built, name) for name in given})
+
+
+def _retention(table: object, found: dict[str, Any], problems: Problems) -> None:
+    """[retention]: years after closure per record kind; kinds not named keep the
+    documented defaults."""
+    if not isinstance(table, dict) or not table:
+        return
+    bad = retention_problems(table)
+    problems.extend((f"retention.{kind}", message) for kind, message in bad)
+    if not bad:
+        found["retention"] = RetentionPolicy({**DEFAULT_YEARS, **table})

@@ -364,7 +364,7 @@ class ServerStore(Protocol):
     def transaction(self, *, write: bool = False) -> Any: ...  # context manager -> tx
 
     def create_user(
-        self, username: str, role: str, team: str | None, password_hash: str
+        self, username: str, role: str, team: str | None, password_hash: str, by: str = ...
     ) -> UserRow: ...
 
     def get_user(self, username: str) -> UserRow | None: ...
@@ -1274,7 +1274,12 @@ class SqlStore:
     # --- users and devices ----------------------------------------------------------------
 
     def create_user(
-        self, username: str, role: str, team: str | None, password_hash: str
+        self,
+        username: str,
+        role: str,
+        team: str | None,
+        password_hash: str,
+        by: str = "admin-cli",
     ) -> UserRow:
         with self.transaction(write=True) as tx:
             exists = tx.conn.execute(
@@ -1293,7 +1298,7 @@ class SqlStore:
                 )
             )
             tx.audit(
-                actor="admin-cli",
+                actor=by,
                 action="create-user",
                 details={"username": username, "role": role, "team": team},
             )
@@ -1519,7 +1524,7 @@ class SqlStore:
 
     @staticmethod
     def _sealed_rows_exist(conn: Connection) -> bool:
-        tables = (t.record_versions, t.applied_changes, t.conflicts)
+        tables = (t.record_versions, t.applied_changes, t.conflicts, t.subject_access_reviews)
         return any(conn.execute(select(table).limit(1)).first() is not None for table in tables)
 
     def count(self, table: str) -> int:
@@ -1574,6 +1579,13 @@ class SqlStore:
                     lambda r: f"conflict|{r.conflict_id}",
                     t.conflicts.c.conflict_id,
                     column="details",
+                )
+                count += _reseal(
+                    conn,
+                    t.subject_access_reviews,
+                    rotated,
+                    lambda r: f"subject-access|{r.review_id}",
+                    t.subject_access_reviews.c.review_id,
                 )
                 SqlTransaction(conn, rotated).audit(
                     actor="admin-cli",

@@ -159,6 +159,7 @@ class AuditFilter:
     action: str | None = None
     since: date | None = None  # inclusive
     until: date | None = None  # inclusive
+    record_ids: tuple[str, ...] = ()  # any of these records (a subject-access copy)
 
     def clauses(self) -> list[Any]:
         a = t.audit.c
@@ -169,6 +170,8 @@ class AuditFilter:
             out.append(a.record_id == self.record_id)
         if self.action:
             out.append(a.action == self.action)
+        if self.record_ids:
+            out.append(a.record_id.in_(self.record_ids))
         if self.since:
             out.append(a.at >= datetime.combine(self.since, time.min, tzinfo=UTC))
         if self.until:
@@ -176,7 +179,7 @@ class AuditFilter:
         return out
 
     def to_json(self) -> dict[str, str]:
-        return {k: str(v) for k, v in vars(self).items() if v}
+        return {k: str(v) for k, v in vars(self).items() if v and k != "record_ids"}
 
 
 def export(store: Any, where: AuditFilter) -> Iterator[dict[str, Any]]:

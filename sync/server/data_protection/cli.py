@@ -4,12 +4,17 @@ carer-desk-server audit verify
 carer-desk-server audit export --out FILE [--actor U] [--record ID] [--action A]
     [--since YYYY-MM-DD] [--until YYYY-MM-DD]
 carer-desk-server retention run [--dry-run] [--years KIND=N ...] [--as-of YYYY-MM-DD]
+    (the years are the stored setting, [retention] in settings.toml; --years for one run)
 carer-desk-server retention hold CARER_ID --reason TEXT | retention lift CARER_ID
 carer-desk-server dp request --type rectification|erasure --carer ID [--fields a,b]
     [--received YYYY-MM-DD]
 carer-desk-server dp decide REQUEST_ID --decision agreed|refused|partly [--reason T]
     [--erase]
 carer-desk-server dp list
+carer-desk-server sar create (--carer ID | --name "NAME" [--phone P] [--email E]) [--by U]
+carer-desk-server sar list | sar show REVIEW_ID
+carer-desk-server sar decide REVIEW_ID ITEM=keep|redact ... [--by U]
+carer-desk-server sar produce REVIEW_ID --format json|pdf --out FILE [--by U]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from sync.server.data_protection import audit_chain, retention
+from sync.server.data_protection import subject_access as sar
 from sync.server.data_protection.requests import (
     Decision,
     RequestType,
@@ -80,6 +86,35 @@ def add_data_protection_parsers(sub: argparse._SubParsersAction) -> None:
     dec.set_defaults(handler=cmd_dp_decide)
     lst = dsub.add_parser("list", help="requests and their decisions")
     lst.set_defaults(handler=cmd_dp_list)
+    _add_subject_access_parsers(sub)
+
+
+def _add_subject_access_parsers(sub: argparse._SubParsersAction) -> None:
+    sar_parser = sub.add_parser("sar", help="subject-access copies with a redaction review")
+    ssub = sar_parser.add_subparsers(dest="sar_action", required=True, metavar="ACTION")
+    create = ssub.add_parser("create", help="gather a person's records and mark items")
+    create.add_argument("--carer", dest="carer_id")
+    create.add_argument("--name")
+    create.add_argument("--phone")
+    create.add_argument("--email")
+    create.set_defaults(handler=cmd_sar_create)
+    ssub.add_parser("list", help="reviews and how many items are undecided").set_defaults(
+        handler=cmd_sar_list
+    )
+    show = ssub.add_parser("show", help="a review with its marked items (JSON)")
+    show.add_argument("review_id")
+    show.set_defaults(handler=cmd_sar_show)
+    dec = ssub.add_parser("decide", help="keep or redact marked items")
+    dec.add_argument("review_id")
+    dec.add_argument("choices", nargs="+", metavar="ITEM=keep|redact")
+    dec.set_defaults(handler=cmd_sar_decide)
+    prod = ssub.add_parser("produce", help="write the copy once every item is decided")
+    prod.add_argument("review_id")
+    prod.add_argument("--format", choices=[f.value for f in sar.CopyFormat], default="pdf")
+    prod.add_argument("--out", required=True)
+    prod.set_defaults(handler=cmd_sar_produce)
+    for parser in (create, dec, prod):
+        parser.add_argument("--by", default=ACTOR, help="who did it (their username)")
 
 
 def cmd_audit_verify(args: argparse.Namespace, store: Any) -> int:
@@ -108,8 +143,9 @@ def cmd_audit_export(args: argparse.Namespace, store: Any) -> int:
     return 0 if check.ok else 1
 
 
-def _policy(pairs: list[str]) -> retention.RetentionPolicy:
-    years = dict(retention.DEFAULT_YEARS)
+def _policy(pairs: list[str], in_force: retention.RetentionPolicy) -> retention.RetentionPolicy:
+    """The stored policy (settings.toml [retention]), with this run's ``--years``."""
+    years = in_force.in_force()
     for pair in pairs:
         kind, _, n = pair.partition("=")
         if not n.isdigit():
@@ -119,7 +155,7 @@ def _policy(pairs: list[str]) -> retention.RetentionPolicy:
 
 
 def cmd_retention_run(args: argparse.Namespace, store: Any) -> int:
-    policy = _policy(args.years)
+    policy = _policy(args.years, args.server_settings.retention)
     as_of = args.as_of or date.today()
     plan = retention.run(store, policy, as_of, dry_run=args.dry_run)
     audit_chain.seal(store)
@@ -167,4 +203,47 @@ def cmd_dp_decide(args: argparse.Namespace, store: Any) -> int:
 def cmd_dp_list(args: argparse.Namespace, store: Any) -> int:
     for r in list_requests(store):
         print(json.dumps(r.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_sar_create(args: argparse.Namespace, store: Any) -> int:
+    subject = sar.Subject(args.carer_id, args.name, args.phone, args.email)
+    review = sar.create(store, subject, args.by)
+    print(
+        f"Review {review['review_id']}: {len(review['found'])} records, "
+        f"{review['items']} items marked to keep or redact "
+        f"(sar show {review['review_id']})."
+    )
+    return 0
+
+
+def cmd_sar_list(args: argparse.Namespace, store: Any) -> int:
+    for review in sar.list_reviews(store):
+        print(json.dumps(review, ensure_ascii=False))
+    return 0
+
+
+def cmd_sar_show(args: argparse.Namespace, store: Any) -> int:
+    print(json.dumps(sar.show(store, args.review_id), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sar_decide(args: argparse.Namespace, store: Any) -> int:
+    chosen: dict[str, sar.Choice] = {}
+    for pair in args.choices:
+        item, _, choice = pair.partition("=")
+        if choice not in {c.value for c in sar.Choice}:
+            raise BadRequest(f"{pair!r}: write ITEM=keep or ITEM=redact, e.g. i1=redact.")
+        chosen[item] = sar.Choice(choice)
+    review = sar.decide(store, args.review_id, chosen, args.by)
+    print(f"Recorded {len(chosen)} decisions; {review['undecided']} items still undecided.")
+    return 0
+
+
+def cmd_sar_produce(args: argparse.Namespace, store: Any) -> int:
+    from pathlib import Path
+
+    out = sar.produce(store, args.review_id, sar.CopyFormat(args.format), args.by)
+    write_output(out.body, Path(args.out))
+    print(f"Wrote the subject-access copy to {args.out}.")
     return 0

@@ -1,12 +1,8 @@
 """Retention: what the server keeps, for how long, and the job that erases the rest.
 
 The clock starts at a carer's closure date (``Carer.closure.closed_on``, in the report
-columns). Defaults, configurable per record kind (``RetentionPolicy``; docs/retention.md):
-
-* the carer's record and everything linked to it — conversations and assessments, plans,
-  cards, group attendance and membership: **6 years** after closure;
-* wellbeing payment requests: **7 years** after closure (financial records: six years
-  after the end of the financial year they were paid in, rounded up).
+columns); the years per record kind are the server's ``[retention]`` setting
+(:mod:`.retention_policy`, with the documented defaults; docs/data-protection.md).
 
 A **legal hold** on a carer stops the job for the carer and every record of theirs until
 it is lifted. The job has a **dry run** that reports what it would erase, and is meant to
@@ -22,9 +18,8 @@ erased, by policy, with counts, never contents.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -32,33 +27,14 @@ from sqlalchemy import delete, insert, select, update
 from carer_desk.records.kinds import KIND_TABLE, RecordKind
 from carer_desk.rules.financial_year import add_months
 from sync.server import schema as t
+from sync.server.data_protection.retention_policy import (  # re-exported for callers
+    DEFAULT_YEARS,  # noqa: F401
+    RetentionPolicy,
+)
 from sync.server.errors import BadRequest, NotFound
 from sync.server.store import Ownership
 
-DEFAULT_YEARS: Mapping[str, int] = MappingProxyType(
-    {
-        **{kind: 6 for kind in KIND_TABLE},
-        RecordKind.PAYMENT_REQUEST.value: 7,
-    }
-)
 ACTOR = "retention-job"
-
-
-@dataclass(frozen=True)
-class RetentionPolicy:
-    years: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_YEARS))
-
-    def __post_init__(self) -> None:
-        for kind, years in self.years.items():
-            if kind not in KIND_TABLE:
-                raise BadRequest(f"{kind!r} is not a record kind the server keeps.")
-            if isinstance(years, bool) or not isinstance(years, int) or years < 1:
-                raise BadRequest(
-                    f"Retention for {kind} must be a whole number of years, 1 or more."
-                )
-
-    def years_for(self, kind: str) -> int:
-        return self.years.get(kind, DEFAULT_YEARS.get(kind, 6))
 
 
 @dataclass(frozen=True)
@@ -145,6 +121,10 @@ def erase_record(tx: Any, row: Any, actor: str) -> None:
     )
     tx.conn.execute(delete(t.applied_changes).where(t.applied_changes.c.record_id == row.record_id))
     tx.conn.execute(delete(t.conflicts).where(t.conflicts.c.record_id == row.record_id))
+    if row.kind == RecordKind.CARER.value:
+        # A subject-access review is a copy of the carer's record: it goes with it.
+        reviews = t.subject_access_reviews
+        tx.conn.execute(delete(reviews).where(reviews.c.carer_id == row.record_id))
 
 
 def run(store: Any, policy: RetentionPolicy, as_of: date, *, dry_run: bool) -> list[Due]:

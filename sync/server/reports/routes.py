@@ -23,7 +23,9 @@ def principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     header = f"Bearer {credentials.credentials}" if credentials else None
-    return request.app.state.services.enrolment.authenticate(header)
+    services = request.app.state.services
+    services.refresh_settings()
+    return services.enrolment.authenticate(header)
 
 
 Who = Annotated[Principal, Depends(principal)]

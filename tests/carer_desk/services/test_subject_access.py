@@ -118,3 +118,12 @@ def test_decisions_about_duplicate_records_are_part_of_the_carers_record(store, 
     ]
     other = SubjectAccessService(store, Settings(), CLOCK).gather(world.rtl.id)
     assert other["duplicate_decisions"] == []
+
+
+def test_the_laptops_copy_says_it_covers_this_laptop_only(store, world):
+    service = SubjectAccessService(store, Settings(), CLOCK)
+    data = service.gather(world.long_name.id)
+    assert data["scope"].startswith("This laptop only")
+    text = " ".join(all_text(service.render_pdf(data)).split())
+    assert "what this laptop holds about you" in text
+    assert "not the organisation's whole record" in text

@@ -133,6 +133,13 @@ def test_the_openapi_description_names_every_endpoint(api_harness: Harness) -> N
         "/v1/admin/devices",
         "/v1/admin/devices/{device_id}/revoke",
         "/v1/admin/settings",
+        "/v1/admin/settings/payments",
+        "/v1/admin/settings/budgets/{fy}",
+        "/v1/admin/settings/retention",
+        "/v1/admin/subject-access",
+        "/v1/admin/subject-access/{review_id}",
+        "/v1/admin/subject-access/{review_id}/decisions",
+        "/v1/admin/subject-access/{review_id}/copy",
     }
 
 

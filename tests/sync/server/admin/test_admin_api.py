@@ -75,3 +75,28 @@ def test_settings_are_shown_and_other_roles_are_refused(office):
     for path in ("/v1/admin/users", "/v1/admin/devices", "/v1/admin/settings"):
         refused = worker.get(path)
         assert refused.status_code == 403 and "admin role" in refused.json()["detail"]
+
+
+def test_user_changes_are_attributed_and_refused_where_they_would_do_harm(any_harness):
+    office = any_harness
+    admin = office.device("manager", Role.ADMIN)
+    body = {"username": "bo", "role": "group-facilitator", "password": "long enough pw"}
+    assert admin.post("/v1/admin/users", body).status_code == 200
+    again = admin.post("/v1/admin/users", body)
+    assert again.status_code == 400 and "already exists" in again.json()["detail"]
+    short = admin.post("/v1/admin/users", {**body, "username": "cy", "password": "short"})
+    assert short.status_code == 422
+    created = [a.actor for a in office.store.iter_audit() if a.action == "create-user"]
+    assert created[-1] == "manager"  # not the command line's name
+    demote = admin.client.patch(
+        "/v1/admin/users/manager", json={"role": "payments-approver"}, headers=admin.headers
+    )
+    assert demote.status_code == 403 and "your own role" in demote.json()["detail"]
+    missing = admin.client.patch(
+        "/v1/admin/users/nobody", json={"role": "admin"}, headers=admin.headers
+    )
+    assert missing.status_code == 404
+    disabled = admin.post("/v1/admin/users/bo/disable", {})
+    assert disabled.status_code == 200, disabled.text
+    listed = {u["username"]: u for u in admin.get("/v1/admin/users").json()}
+    assert listed["bo"]["disabled"] is True

@@ -62,3 +62,34 @@ def test_retention_dry_run_from_the_command_line(tmp_path, capsys):
     assert main([*run, "run"]) == 0
     assert "HELD (Inquest): kept" in capsys.readouterr().out
     assert main([*run, "run", "--years", "carer=x"]) == 1
+
+
+def test_the_retention_job_uses_the_stored_policy_set_from_the_command_line(tmp_path, capsys):
+    settings, store = _server(tmp_path)
+    carer = make.carer(
+        closure=Closure(
+            closed_on=date(2018, 1, 5), reason=ClosureReason.MOVED_AWAY, closed_by="amy"
+        )
+    )
+    put(store, carer)
+    store.close()
+    run = ["--data-dir", str(settings.data_dir)]
+    as_of = ["--as-of", "2025-06-01"]
+    assert main([*run, "retention", "run", "--dry-run", *as_of]) == 0
+    assert "would erase 1 carer" in capsys.readouterr().out  # 6 years by default
+    assert main([*run, "settings", "retention", "carer=10", "--by", "dpo"]) == 0
+    assert "carer: 6 -> 10" in capsys.readouterr().out
+    assert main([*run, "retention", "run", "--dry-run", *as_of]) == 0
+    assert "0 closed carers past retention" in capsys.readouterr().out
+    assert main([*run, "settings", "retention", "carer=0"]) == 1
+    assert "whole number of years" in capsys.readouterr().err
+    assert main([*run, "settings", "show"]) == 0
+    assert json.loads(capsys.readouterr().out)["retention_years"]["carer"] == 10
+    store = open_store(settings.database_url, settings.key_file)
+    changes = [
+        (a.actor, dict(a.details))
+        for a in store.iter_audit()
+        if a.action == "admin-change-settings"
+    ]
+    store.close()
+    assert changes == [("dpo", {"table": "retention", "changed": {"carer": {"old": 6, "new": 10}}})]
