@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sync.protocol import Role
 from sync.server.__main__ import DEMO_PASSWORD, main
 from sync.server.keyring import KeyFileError, Keyring
 from sync.server.settings import ServerSettings
@@ -202,9 +203,7 @@ def test_seed_demo_adds_one_user_per_role_once(data_dir: Path, capsys) -> None:
     capsys.readouterr()
     cli(data_dir, "list-users")
     roles = [line.split("\t")[1].split(" ")[0] for line in capsys.readouterr().out.splitlines()]
-    assert sorted(roles) == sorted(
-        ["admin", "payments-approver", "group-facilitator", "emergency-operator", "outreach-worker"]
-    )
+    assert sorted(roles) == sorted(role.value for role in Role)
     h = Harness(data_dir)
     try:
         assert h.enrol("demo-worker", password=DEMO_PASSWORD).json()["team"] == "north"
