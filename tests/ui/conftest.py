@@ -17,8 +17,10 @@ from PySide6.QtCore import QAbstractListModel, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from carer_desk.clock import SYSTEM_CLOCK
 from carer_desk.config import Settings
-from carer_desk.wiring.desk import Launcher
+from carer_desk.wiring.desk import DemoEnvironment, Launcher
+from tests.sync.cutting_proxy import CuttingProxy
 from ui.controllers.session import Gate
 from ui.preferences import Preferences
 from ui.shell import Shell
@@ -60,6 +62,35 @@ def make_shell(qtbot, root: Path, env_for: Callable[[Launcher], object]) -> Desk
     qtbot.addWidget(shell.window)
     shell.start()
     return Desk(shell, launcher, root)
+
+
+class DemoThroughALink(DemoEnvironment):
+    """A demo person's laptop reaching the demo office through a link that can drop
+    (``link.go_down()`` / ``come_back()``): a village with no signal."""
+
+    link: CuttingProxy | None = None
+
+    def _server_override(self) -> str | None:
+        if self.link is None:
+            port = int(self.office.start().rsplit(":", 1)[1])
+            self.link = CuttingProxy(port)
+        return self.link.url
+
+
+def demo_on_a_link(qtbot, tmp_path: Path, who: str) -> Iterator[tuple[Desk, DemoThroughALink]]:
+    """The window open on demo person ``who``, reaching the office through a link."""
+    envs: list[DemoThroughALink] = []
+
+    def env_for(launcher: Launcher) -> DemoThroughALink:
+        envs.append(DemoThroughALink(launcher, who, clock=SYSTEM_CLOCK))
+        return envs[0]
+
+    desk = make_shell(qtbot, tmp_path, env_for)
+    desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
+    yield desk, envs[0]
+    desk.shell.shutdown()
+    if envs[0].link is not None:
+        envs[0].link.close()
 
 
 @pytest.fixture

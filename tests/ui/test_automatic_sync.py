@@ -9,40 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from carer_desk.clock import SYSTEM_CLOCK
-from carer_desk.wiring.desk import DemoEnvironment, Launcher
-from tests.sync.cutting_proxy import CuttingProxy
-from tests.ui.conftest import Desk, demo_workers_new_carer, make_shell, sync_status
-from ui.controllers.session import Gate
+from tests.ui.conftest import (
+    DemoThroughALink,
+    Desk,
+    demo_on_a_link,
+    demo_workers_new_carer,
+    sync_status,
+)
 from ui.operations import VaultTask
 
 
-class _ThroughALink(DemoEnvironment):
-    """The demo worker's laptop, reaching the demo office through a link that can drop."""
-
-    link: CuttingProxy | None = None
-
-    def _server_override(self) -> str | None:
-        if self.link is None:
-            port = int(self.office.start().rsplit(":", 1)[1])
-            self.link = CuttingProxy(port)
-        return self.link.url
-
-
 @pytest.fixture
-def worker_on_a_link(qtbot, tmp_path: Path) -> Iterator[tuple[Desk, _ThroughALink]]:
-    envs: list[_ThroughALink] = []
-
-    def env_for(launcher: Launcher) -> _ThroughALink:
-        envs.append(_ThroughALink(launcher, "worker", clock=SYSTEM_CLOCK))
-        return envs[0]
-
-    desk = make_shell(qtbot, tmp_path, env_for)
-    desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
-    yield desk, envs[0]
-    desk.shell.shutdown()
-    if envs[0].link is not None:
-        envs[0].link.close()
+def worker_on_a_link(qtbot, tmp_path: Path) -> Iterator[tuple[Desk, DemoThroughALink]]:
+    yield from demo_on_a_link(qtbot, tmp_path, "worker")
 
 
 def test_a_change_made_offline_is_sent_by_itself_when_the_office_answers_again(

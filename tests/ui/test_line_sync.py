@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from carer_desk.clock import SYSTEM_CLOCK
 from carer_desk.records.codec import from_payload
 from carer_desk.records.kinds import KIND_TABLE
 from carer_desk.roles import Area
-from carer_desk.wiring.desk import DemoEnvironment, Launcher
 from sync.server.store import open_store
-from tests.sync.cutting_proxy import CuttingProxy
 from tests.ui.conftest import (
+    DemoThroughALink,
     Desk,
-    make_shell,
+    demo_on_a_link,
     on_vault,
     press,
     sync_status,
@@ -30,7 +28,6 @@ from tests.ui.conftest import (
     visible_texts,
 )
 from tests.ui.line_office import OfficeCard, office_cards
-from ui.controllers.session import Gate
 from ui.views import carer_tabs
 from ui.views.line_page import LinePage
 
@@ -151,32 +148,9 @@ def test_a_recorded_call_reaches_the_carers_history_and_leaves_the_line_laptop(
     assert not any(held.values()), held
 
 
-class _ThroughALink(DemoEnvironment):
-    """The operator's laptop, reaching the demo office through a link that can drop."""
-
-    link: CuttingProxy | None = None
-
-    def _server_override(self) -> str | None:
-        if self.link is None:
-            port = int(self.office.start().rsplit(":", 1)[1])
-            self.link = CuttingProxy(port)
-        return self.link.url
-
-
 @pytest.fixture
-def operator_on_a_link(qtbot, tmp_path: Path) -> Iterator[tuple[Desk, _ThroughALink]]:
-    envs: list[_ThroughALink] = []
-
-    def env_for(launcher: Launcher) -> _ThroughALink:
-        envs.append(_ThroughALink(launcher, "operator", clock=SYSTEM_CLOCK))
-        return envs[0]
-
-    desk = make_shell(qtbot, tmp_path, env_for)
-    desk.at(qtbot, Gate.WORKSPACE, timeout=60_000)
-    yield desk, envs[0]
-    desk.shell.shutdown()
-    if envs[0].link is not None:
-        envs[0].link.close()
+def operator_on_a_link(qtbot, tmp_path: Path) -> Iterator[tuple[Desk, DemoThroughALink]]:
+    yield from demo_on_a_link(qtbot, tmp_path, "operator")
 
 
 def test_a_call_recorded_as_the_link_drops_goes_by_itself_when_the_office_answers(
