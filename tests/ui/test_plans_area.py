@@ -125,6 +125,8 @@ def test_each_list_agrees_with_the_plans_own_rules_and_names_what_is_missing(
     _choose(page, PlanFilter.NO_PLAN)
     assert all(r.state is PlanState.NONE and r.carer_id not in plans for r in _shown(page))
     _choose(page, PlanFilter.OVERDUE)
+    # Were this list empty, its sentence would name it (the box gives back plain text).
+    assert PlanFilter.OVERDUE.label in page.controller.empty_sentence()
     overdue = _shown(page)
     assert overdue and all(r.state is PlanState.OVERDUE for r in overdue)
     dates = [r.review_date for r in overdue]

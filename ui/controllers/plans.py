@@ -63,8 +63,9 @@ class PlansController(QObject):
 
     # --- filtering -----------------------------------------------------------------------
 
-    def choose(self, chosen: PlanFilter) -> None:
-        self.chosen = chosen
+    def choose(self, chosen: PlanFilter | str) -> None:
+        # The filter box hands back its item data as a plain str (Qt keeps no enum type).
+        self.chosen = PlanFilter(chosen)
         self._show()
 
     def search(self, text: str) -> None:
