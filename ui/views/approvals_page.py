@@ -211,16 +211,14 @@ class ApprovalsPage(QWidget):
             },
             boxes={QueueColumn.CAP},  # room for its icon
         )
-        if self.controller.model.rowCount() == 0:
-            self.states.show_empty(
-                "No requests are waiting for a decision. New ones arrive when workers' "
-                "laptops sync."
-            )
+        count = self.controller.model.rowCount()
+        self.states.show_rows(
+            count,
+            "No requests are waiting for a decision. New ones arrive when workers' laptops sync.",
+        )
+        if not count:
             self.panel.show_item(None)
             return
-        self.states.show_table()
-        if not self.table.currentIndex().isValid():
-            self.table.selectRow(0)
         self._selected()
 
     def _selected(self) -> None:

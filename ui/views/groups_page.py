@@ -94,12 +94,7 @@ class GroupsPage(QWidget):
     def _loaded(self, count: int) -> None:
         self._size_columns()
         self.count.setText(self.controller.count_sentence() if count else "")
-        if count:
-            self.states.show_table()
-            if not self.table.currentIndex().isValid():
-                self.table.selectRow(0)
-        else:
-            self.states.show_empty(self.controller.empty_sentence())
+        self.states.show_rows(count, self.controller.empty_sentence())
         self._selection()
 
     def _selection(self) -> None:

@@ -97,12 +97,7 @@ class PlansPage(QWidget):
     def _loaded(self, count: int) -> None:
         self._size_columns()
         self.count.setText(self.controller.count_sentence())
-        if count:
-            self.states.show_table()
-            if not self.table.currentIndex().isValid():
-                self.table.selectRow(0)
-        else:
-            self.states.show_empty(self.controller.empty_sentence())
+        self.states.show_rows(count, self.controller.empty_sentence())
         self._selection()
 
     def _selection(self) -> None:

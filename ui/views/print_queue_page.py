@@ -103,12 +103,7 @@ class PrintQueuePage(QWidget):
     def _loaded(self, count: int) -> None:
         self._size_columns()
         self.count.setText(self.controller.count_sentence() if count else "")
-        if count:
-            self.states.show_table()
-            if not self.table.currentIndex().isValid():
-                self.table.selectRow(0)
-        else:
-            self.states.show_empty(self.controller.empty_sentence())
+        self.states.show_rows(count, self.controller.empty_sentence())
         ready = any(r.held_back is None for r in self.controller.model.rows())
         self.sheet_button.setEnabled(ready)
         self.fobs_button.setEnabled(ready)

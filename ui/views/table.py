@@ -114,3 +114,13 @@ class ListStates(QStackedWidget):
     def show_empty(self, sentence: str) -> None:
         self.empty.setText(sentence)
         self.setCurrentWidget(self.empty)
+
+    def show_rows(self, count: int, empty_sentence: str) -> None:
+        """The table with a row chosen (the first, unless one already is), so Enter and
+        the buttons act at once; or, with no rows, the sentence saying why."""
+        if not count:
+            self.show_empty(empty_sentence)
+            return
+        self.show_table()
+        if not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
