@@ -62,7 +62,9 @@ AREAS: dict[Role, tuple[Area, ...]] = {
     Role.GROUP_FACILITATOR: (Area.GROUPS, Area.SYNC),
     # The approver's laptop holds requests and a summary of each carer, not the caseload.
     Role.PAYMENTS_APPROVER: (Area.REQUESTS, Area.SYNC),
-    Role.EMERGENCY_OPERATOR: (Area.LOOKUP,),
+    # The line's laptop holds only the calls it has not sent yet: its Sync area shows the
+    # calls the office refused, to correct or discard (it never has conflicts).
+    Role.EMERGENCY_OPERATOR: (Area.LOOKUP, Area.SYNC),
     # The service manager opens on the office's reports (DESIGN.md, "Role first").
     # The office's card and plan administrator (BRIEF §1): keeps plans under review and
     # prints, reissues and revokes cards. Their laptop holds carers, plans and cards,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from carer_desk.roles import Area
+from carer_desk.roles import RECEIVES_RECORDS, SENDS, Area
 from carer_desk.services.caseload import CaseloadFilter
 from ui.context import AppContext
 from ui.controllers.approvals import ApprovalsController
@@ -75,7 +75,9 @@ def area_page(
     if area is Area.PLANS:
         return _plans_page(ctx, ws)
     if area is Area.SYNC:
-        sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens())
+        role = ctx.open_desk().role
+        sends = None if role in RECEIVES_RECORDS else SENDS.get(role, ("change", "changes"))
+        sync_page = SyncPage(conflicts, parent=ws, opens=ws.opens(), sends=sends)
         sync_page.open_record.connect(lambda kind, rid: ws.open_record(kind, rid, None))
         conflicts.load()
         return sync_page

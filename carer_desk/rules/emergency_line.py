@@ -21,10 +21,11 @@ Pure functions of records and settings: no store, no clock, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from carer_desk.config import EmergencyLineSettings
 from carer_desk.formatting import display_name, long_date
@@ -503,3 +504,21 @@ def replacement_hours_problem(
             "arranged in exceptional cases (mark the case exceptional and say why)"
         )
     return None
+
+
+def describe_call(payload: Mapping[str, Any]) -> str | None:
+    """How a person recognises a recorded call without its carer's record: "call on card
+    1234 5678 at 14:03 on 2 December 2026" (local time). None when the payload is not a
+    call's (no card number)."""
+    digits = payload.get("card_number")
+    if not isinstance(digits, str) or not (digits.isascii() and digits.isdigit()):
+        return None
+    words = f"call on card {format_card_number(digits, DEFAULT_GROUP_SIZE)}"
+    received = payload.get("received_at")
+    try:
+        when = datetime.fromisoformat(str(received)).astimezone() if received else None
+    except ValueError:
+        when = None
+    if when is None:
+        return words
+    return f"{words} at {when:%H:%M} on {long_date(when.date())}"

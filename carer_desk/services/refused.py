@@ -21,7 +21,8 @@ from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationErr
 from carer_desk.formatting import display_name_of
 from carer_desk.ports import JSONDict, OutboxChange, RecordStore, RefusedChangeStore
 from carer_desk.records.codec import from_payload
-from carer_desk.records.kinds import spec_of
+from carer_desk.records.kinds import RecordKind, spec_of
+from carer_desk.rules.emergency_line import describe_call
 from carer_desk.services.base import Service
 
 logger = logging.getLogger(__name__)
@@ -87,8 +88,10 @@ class RefusedChangeService(Service):
 
     def _describe(self, kind: str, payload: Mapping[str, Any] | None) -> str:
         spec = spec_of(kind)
-        words = spec.noun if spec is not None else kind
         payload = payload or {}
+        words = (describe_call(payload) if kind == RecordKind.EMERGENCY_CALL else None) or (
+            spec.noun if spec is not None else kind
+        )
         if kind == "carer":
             name = display_name_of(payload)
             return f"carer {name}" if name else "a carer"
@@ -138,7 +141,7 @@ class RefusedChangeService(Service):
             f"Your change to {description} was discarded; the office's copy comes back at "
             "the next sync."
             if follows
-            else f"Your change to {description} was discarded. The office never accepted "
-            "this record, so it is no longer on this laptop."
+            else f"Discarded: {description}. The office never accepted this record, so it is "
+            "no longer on this laptop."
         )
         return Discarded(change_id, change.record_id, change.kind, follows, message)

@@ -31,6 +31,7 @@ from carer_desk.errors import CarerDeskError, NotFoundError, RecordIntegrityErro
 from carer_desk.formatting import display_name_of, money
 from carer_desk.ports import RecordStore, SyncState
 from carer_desk.records.kinds import KIND_TABLE
+from carer_desk.rules.emergency_line import describe_call
 from sync.client.errors import ServerUnreachable
 from sync.protocol import (
     DELETED_FIELD,
@@ -298,7 +299,10 @@ def describe_record(vault: ConflictVault, kind: str, record_id: str) -> str:
         return _carer_name(payload) or "carer"
     carer_id = payload.get("carer_id")
     name = _carer_name(_payload(vault, RecordKind.CARER, carer_id)) if carer_id else None
-    return f"{_kind_words(kind)} for {name}" if name else _kind_words(kind)
+    words = (describe_call(payload) if kind == RecordKind.EMERGENCY_CALL else None) or (
+        _kind_words(kind)
+    )
+    return f"{words} for {name}" if name else words
 
 
 def _payload(vault: ConflictVault, kind: str, record_id: Any) -> dict[str, Any] | None:

@@ -21,10 +21,10 @@ def test_only_the_service_manager_is_offered_reports_and_administration():
         assert may(role, Area.ADMIN) is (role is Role.ADMIN)
 
 
-def test_a_facilitator_is_offered_no_caseload_and_an_operator_only_the_look_up():
+def test_a_facilitator_is_offered_no_caseload_and_an_operator_the_look_up_and_refused_calls():
     assert not may(Role.GROUP_FACILITATOR, Area.CASELOAD)
     assert not may(Role.GROUP_FACILITATOR, Area.PLANS)
-    assert AREAS[Role.EMERGENCY_OPERATOR] == (Area.LOOKUP,)
+    assert AREAS[Role.EMERGENCY_OPERATOR] == (Area.LOOKUP, Area.SYNC)
 
 
 def test_the_card_administrator_keeps_plans_and_cards_and_nothing_of_the_caseload():

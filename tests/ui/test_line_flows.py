@@ -56,9 +56,11 @@ def _contact_texts(found: OfficeCard) -> list[str]:
     return [c.name for c in found.plan.emergency_contacts]
 
 
-def test_an_operator_opens_on_the_look_up_with_nothing_else(operator: Desk, qtbot):
+def test_an_operator_opens_on_the_look_up_with_only_their_refused_calls_beside_it(
+    operator: Desk, qtbot
+):
     window = operator.window
-    assert list(window.workspace.areas) == [Area.LOOKUP]
+    assert list(window.workspace.areas) == [Area.LOOKUP, Area.SYNC]
     page = _page(operator)
     assert window.workspace.current_page() is page
     assert page.number.hasFocus()

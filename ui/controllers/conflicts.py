@@ -1,15 +1,26 @@
 """What waits for a person after a sync: conflicts (a field changed differently on two
-devices) decided field by field, and changes the server refused, with its reason."""
+devices) decided field by field, and changes the server refused, with its reason, to
+correct or discard.
+
+A laptop that only sends (the 24-hour line's: ``roles.RECEIVES_RECORDS`` leaves it out)
+never has conflicts and is never asked about them: it holds only the calls it has not
+sent yet, so its page lists the refused calls alone.
+"""
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.changes import Changes
+from carer_desk.records.kinds import RecordKind
+from carer_desk.roles import RECEIVES_RECORDS
+from carer_desk.services.refused import Discarded
 from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange, SyncReport
 from ui.context import AppContext
 from ui.events import UserMessage
-from ui.operations import NetworkOp, VaultTask, describe_failure
+from ui.operations import CoreOp, NetworkOp, VaultTask, describe_failure
 
 MINE, THEIRS = "mine", "theirs"
 
@@ -21,9 +32,30 @@ _ADVICE = (
     ("too large", "Shorten the longest notes on the record, then save."),
 )
 _DEFAULT_ADVICE = "Open the record, correct what the reason names and save: it is sent again."
+# A call cannot be opened again on the line's laptop (the plan is gone with the call).
+_CALL_ADVICE = (
+    "Ring the office with the card number, the time of the call and what was arranged, "
+    "so they can record it; then discard it here."
+)
+# "replacement_care_hours: 30 hours is more…": a field's name the server put first.
+_FIELD_FIRST = re.compile(r"^([a-z][a-z0-9_.]*): (.+)$", re.DOTALL)
 
 
-def advice_for(reason: str) -> str:
+def reason_sentence(reason: str) -> str:
+    """The server's reason as a sentence a person reads: a leading field name in words,
+    a capital letter and a full stop ("Replacement care hours: 30 hours is more…")."""
+    text = reason.strip() or "no reason was given"
+    found = _FIELD_FIRST.match(text)
+    if found:
+        name = found.group(1).rsplit(".", 1)[-1].replace("_", " ")
+        text = f"{name}: {found.group(2)}"
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+def advice_for(reason: str, kind: str = "") -> str:
+    if kind == RecordKind.EMERGENCY_CALL:
+        return _CALL_ADVICE
     folded = reason.casefold()
     for word, advice in _ADVICE:
         if word in folded:
@@ -36,6 +68,7 @@ class ConflictsController(QObject):
     refused_loaded = Signal(list)  # [RefusedChange]
     problem = Signal(object)  # UserMessage
     resolved = Signal(str)  # record id
+    discarded = Signal(str)  # what discarding did, in a sentence
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -48,9 +81,22 @@ class ConflictsController(QObject):
         desk = self.ctx.desk
         if desk is None:
             return
-        NetworkOp(self.ctx.runner, desk.sync.conflicts).success(self._conflicts).failure(
-            lambda exc: self.problem.emit(describe_failure(exc))
-        ).busy("Fetching conflicts…").run()
+        if self.has_conflicts:
+            NetworkOp(self.ctx.runner, desk.sync.conflicts).success(self._conflicts).failure(
+                lambda exc: self.problem.emit(describe_failure(exc))
+            ).busy("Fetching conflicts…").run()
+        self._load_refused()
+
+    @property
+    def has_conflicts(self) -> bool:
+        """False on a laptop that only sends: it holds nothing the office could change."""
+        desk = self.ctx.desk
+        return desk is not None and desk.role in RECEIVES_RECORDS
+
+    def _load_refused(self) -> None:
+        desk = self.ctx.desk
+        if desk is None:
+            return
         VaultTask(self.ctx.runner, desk.sync.refused).success(self.refused_loaded.emit).failure(
             lambda exc: self.problem.emit(describe_failure(exc))
         ).run()
@@ -106,6 +152,27 @@ class ConflictsController(QObject):
         self.resolved.emit(record_id)
         self.load()
 
+    def discard(self, refused: RefusedChange) -> None:
+        """Give up a refused change (the person has confirmed): this laptop's copy goes,
+        and the office's copy, when it has one, comes back at the next sync."""
+        desk = self.ctx.desk
+        if desk is None:
+            return
+        change_id = refused.change_id
+        CoreOp(self.ctx.runner, desk.session, lambda s: s.refused.discard(change_id)).success(
+            self._discarded
+        ).failure(lambda exc: self.problem.emit(describe_failure(exc))).busy(
+            "Discarding the change…"
+        ).run()
+
+    def _discarded(self, outcome: Discarded) -> None:
+        self.discarded.emit(outcome.message)
+        self._load_refused()  # its Changes, broadcast after this, redraw the status bar
+
     @staticmethod
     def advice(refused: RefusedChange) -> str:
-        return advice_for(refused.reason)
+        return advice_for(refused.reason, refused.kind)
+
+    @staticmethod
+    def reason(refused: RefusedChange) -> str:
+        return reason_sentence(refused.reason)

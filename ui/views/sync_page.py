@@ -1,9 +1,12 @@
 """Conflicts and refused changes: both values side by side, decided per field; each
-refusal with the server's reason and what to do."""
+refusal with the server's reason and what to do, and a way to discard it after a
+confirmation. A laptop that only sends (the 24-hour line's) shows its refused calls
+alone: it never has conflicts."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -11,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QRadioButton,
     QScrollArea,
     QSplitter,
@@ -106,40 +110,66 @@ class SyncPage(QWidget):
         parent: QWidget | None = None,
         *,
         opens: frozenset[str] = frozenset({"carer"}),
+        sends: tuple[str, str] | None = None,
     ) -> None:
+        """``sends``: on a laptop that only sends, what it sends ("call", "calls"); its
+        page lists those refused and nothing of conflicts."""
         super().__init__(parent)
         self.controller = controller
         self._opens = opens  # the kinds of record this person may open as a page
+        self._one = sends[0] if sends else "change"
         self.setAccessibleName("Sync problems")
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Conflicts and refused changes", self))
+        title = (
+            f"{sends[1].capitalize()} the office refused"
+            if sends
+            else ("Conflicts and refused changes")
+        )
+        layout.addWidget(heading(title, self))
         self.notice = banner(name="Sync notice", parent=self)
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
-        self.tabs = QTabWidget(self)
-        self.tabs.setAccessibleName("Conflicts and refused changes")
-        layout.addWidget(self.tabs, 1)
+        self.tabs: QTabWidget | None = None
+        self.conflict_list: QListWidget | None = None
+        if sends is None:
+            self.tabs = QTabWidget(self)
+            self.tabs.setAccessibleName("Conflicts and refused changes")
+            layout.addWidget(self.tabs, 1)
 
-        # conflicts
-        conflicts = QWidget(self.tabs)
-        c_layout = QHBoxLayout(conflicts)
-        split = QSplitter(Qt.Orientation.Horizontal, conflicts)
-        self.conflict_list = QListWidget(split)
-        self.conflict_list.setAccessibleName("Records in conflict")
-        self.detail_area = QScrollArea(split)
-        self.detail_area.setWidgetResizable(True)
-        self.detail_area.setAccessibleName("Conflict details")
-        self.empty_conflicts = paragraph("No conflicts: every device agrees.", name="No conflicts")
-        self.detail_area.setWidget(self.empty_conflicts)
-        split.setStretchFactor(1, 3)
-        c_layout.addWidget(split)
-        self.tabs.addTab(conflicts, "Conflicts")
+            # conflicts
+            conflicts = QWidget(self.tabs)
+            c_layout = QHBoxLayout(conflicts)
+            split = QSplitter(Qt.Orientation.Horizontal, conflicts)
+            self.conflict_list = QListWidget(split)
+            self.conflict_list.setAccessibleName("Records in conflict")
+            self.detail_area = QScrollArea(split)
+            self.detail_area.setWidgetResizable(True)
+            self.detail_area.setAccessibleName("Conflict details")
+            self.empty_conflicts = paragraph(
+                "No conflicts: every device agrees.", name="No conflicts"
+            )
+            self.detail_area.setWidget(self.empty_conflicts)
+            split.setStretchFactor(1, 3)
+            c_layout.addWidget(split)
+            self.tabs.addTab(conflicts, "Conflicts")
+            self.conflict_list.currentRowChanged.connect(self._show_conflict)
+            controller.conflicts_loaded.connect(self.show_conflicts)
 
         # refused
-        refused = QWidget(self.tabs)
+        refused = QWidget(self.tabs or self)
         r_layout = QVBoxLayout(refused)
+        if sends:
+            r_layout.setContentsMargins(0, 0, 0, 0)
+            r_layout.addWidget(
+                hint(
+                    f"A {self._one} the office refused stays on this laptop, with the "
+                    "office's reason, and is not sent again as it is.",
+                    refused,
+                    name=f"About refused {sends[1]}",
+                )
+            )
         self.refused_list = QListWidget(refused)
-        self.refused_list.setAccessibleName("Refused changes")
+        self.refused_list.setAccessibleName(f"Refused {sends[1] if sends else 'changes'}")
         self.refused_list.setWordWrap(True)
         r_layout.addWidget(self.refused_list, 1)
         self.refused_reason = paragraph("", refused, name="Reason and what to do")
@@ -148,20 +178,37 @@ class SyncPage(QWidget):
             "&Open the record", name="Open the refused record", parent=refused
         )
         self.open_button.setEnabled(False)
-        r_layout.addLayout(button_row(self.open_button))
-        self.tabs.addTab(refused, "Refused changes")
+        self.discard_button = button(
+            f"&Discard this {self._one}…",
+            name=f"Discard the refused {self._one}",
+            description="Asks first. This laptop's copy goes; the office's, if it has one, "
+            "comes back at the next sync (Delete on the list does the same)",
+            parent=refused,
+        )
+        self.discard_button.setEnabled(False)
+        buttons = (self.discard_button,) if sends else (self.open_button, self.discard_button)
+        self.open_button.setVisible(not sends)
+        r_layout.addLayout(button_row(*buttons))
+        if self.tabs is not None:
+            self.tabs.addTab(refused, "Refused changes")
+        else:
+            layout.addWidget(refused, 1)
+        self._refused_tab = refused
 
-        self.conflict_list.currentRowChanged.connect(self._show_conflict)
         self.refused_list.currentRowChanged.connect(self._show_refused)
         self.refused_list.itemActivated.connect(lambda _i: self._open())
+        self.refused_list.installEventFilter(self)  # Delete on the list asks to discard
         self.open_button.clicked.connect(self._open)
-        controller.conflicts_loaded.connect(self.show_conflicts)
+        self.discard_button.clicked.connect(self.ask_discard)
         controller.refused_loaded.connect(self.show_refused)
+        controller.discarded.connect(self.show_discarded)
         controller.problem.connect(self.show_problem)
+        self.confirm: QMessageBox | None = None
         self._items: list[ConflictItem] = []
         self._refused: list[RefusedChange] = []
 
     def show_conflicts(self, listing: ConflictListing) -> None:
+        assert self.conflict_list is not None and self.tabs is not None  # built with them
         self._items = list(listing.items)
         self.conflict_list.clear()
         for item in self._items:
@@ -198,30 +245,87 @@ class SyncPage(QWidget):
         self._refused = list(refused)
         self.refused_list.clear()
         for r in self._refused:
-            entry = QListWidgetItem(f"✕ {r.description}: {r.reason}")
+            entry = QListWidgetItem(f"✕ {r.description}: {self.controller.reason(r)}")
             entry.setData(Qt.ItemDataRole.AccessibleTextRole, f"Refused: {r.description}")
             self.refused_list.addItem(entry)
-        self.tabs.setTabText(1, f"Refused changes ({len(self._refused)})")
+        if self.tabs is not None:
+            self.tabs.setTabText(
+                self.tabs.indexOf(self._refused_tab), f"Refused changes ({len(self._refused)})"
+            )
         if self._refused:
             self.refused_list.setCurrentRow(0)
         else:
-            self.refused_reason.setText("Nothing was refused.")
+            self.refused_reason.setText(
+                "Nothing was refused."
+                if self._one == "change"
+                else f"Nothing was refused: every {self._one} recorded here reached the office "
+                "or is waiting to be sent."
+            )
             self.open_button.setEnabled(False)
+            self.discard_button.setEnabled(False)
 
     def _show_refused(self, row: int) -> None:
         if 0 <= row < len(self._refused):
             r = self._refused[row]
             self.refused_reason.setText(
-                f"The office refused this change: {r.reason}\nWhat to do: "
-                f"{self.controller.advice(r)}"
+                f"The office refused this {self._one}: {self.controller.reason(r)}\n"
+                f"What to do: {self.controller.advice(r)}"
             )
             self.open_button.setEnabled(r.kind in self._opens)
+            self.discard_button.setEnabled(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.refused_list
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Delete)
+        ):
+            self.ask_discard()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _chosen(self) -> RefusedChange | None:
+        row = self.refused_list.currentRow()
+        return self._refused[row] if 0 <= row < len(self._refused) else None
 
     def _open(self) -> None:
-        row = self.refused_list.currentRow()
-        if 0 <= row < len(self._refused) and self._refused[row].kind in self._opens:
-            r = self._refused[row]
+        r = self._chosen()
+        if r is not None and r.kind in self._opens:
             self.open_record.emit(r.kind, r.record_id)
+
+    def ask_discard(self) -> None:
+        """Ask before discarding the chosen refusal: what goes, and what comes back."""
+        r = self._chosen()
+        if r is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            f"Discard this {self._one}?",
+            f"Discard {r.description}? The office refused it: {self.controller.reason(r)} "
+            f"This laptop's copy is removed and cannot be brought back; if the office holds "
+            "an earlier copy, that comes back at the next sync.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setAccessibleName(f"Discard this {self._one}?")
+        yes = box.addButton(f"&Discard the {self._one}", QMessageBox.ButtonRole.AcceptRole)
+        yes.setAccessibleName(f"Discard the {self._one}")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered() -> None:
+            if box.clickedButton() is yes:
+                self.controller.discard(r)
+            self.refused_list.setFocus()
+
+        box.finished.connect(lambda _r: answered())
+        box.finished.connect(box.deleteLater)
+        self.confirm = box
+        box.open()
+
+    def show_discarded(self, message: str) -> None:
+        self.notice.setText(message)
+        self.notice.setVisible(True)
 
     def show_problem(self, message: UserMessage) -> None:
         self.notice.setText(message.text)
