@@ -293,7 +293,7 @@ def _compile_record(cls: type, fields: tuple[_Field, ...]) -> Callable[[object],
     }
     lines = [
         "def structure(value):",
-        "    if not isinstance(value, Mapping):",
+        "    if type(value) is not dict and not isinstance(value, Mapping):",
         "        raise _problem(f'must be an object, not {type(value).__name__}')",
         "    kwargs = {}",
         "    problems = []",

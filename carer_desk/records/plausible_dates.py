@@ -129,8 +129,11 @@ def _any_after(cls: type, source: object, today: date) -> bool:
     """Whether :func:`_walk` would find anything: the same parts, no paths. Nearly every
     record has no late date, and the server asks this of every pushed record, so the
     paths (strings built for every part) are spelled only when there is one to report."""
+    # Records and payloads alike; asked once here, not per field (the ABC check is slow).
+    mapping = type(source) is dict or isinstance(source, Mapping)
     for part in _parts(cls):
-        value = _value(source, part.name)
+        name = part.name
+        value = source.get(name) if mapping else getattr(source, name, None)  # type: ignore[attr-defined]
         if value is None:
             continue
         if part.rule is not None and part.rule.broken_by(value, today):
