@@ -23,12 +23,15 @@ authorisation, merge, the idempotency ledger and the other side's store).
 Targets (issue 12): push of 10,000 new records >= 5,000 records/s; of 10,000 edits
 >= 4,000 records/s; pull >= 10,000 records/s; a day's work < 0.3 s; no more bytes up per
 record than before (169 B compressed). The machine is shared: the load average is
-printed at the start and the end, as the figures move with it.
+printed at the start and the end, as the figures move with it; beside each bulk push the
+CPU time per record of the server's processes and of the laptop (this process) is
+printed too, which moves much less with the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
@@ -298,6 +301,34 @@ class Direct:
         self.vault.close()
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used so far by the server's processes and by this one (the laptops):
+    on a shared machine they move much less with the load than the wall-clock figures,
+    so they are what to compare between two versions of the code."""
+
+    server: float
+    laptop: float
+
+    @classmethod
+    def now(cls, server: ServerProcess) -> Cpu:
+        import psutil
+
+        def used(process: psutil.Process) -> float:
+            times = process.cpu_times()
+            return times.user + times.system
+
+        root = psutil.Process(server.proc.pid)
+        serving = 0.0
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                serving += used(process)
+        return cls(serving, used(psutil.Process()))
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.server - other.server, self.laptop - other.laptop)
+
+
 # --- printing -------------------------------------------------------------------------------
 
 
@@ -390,7 +421,9 @@ def bench_bulk(base: Path, records: int, database_url: str | None, label: str) -
             if what == "edits":
                 content = ann.edit_all("gp_practice", "Surgery ")
             up0 = ann.meter.up
+            cpu0 = Cpu.now(server)
             seconds, summary = timed(ann.engine.push)
+            cpu = Cpu.now(server) - cpu0
             up = (ann.meter.up - up0) / records
             target = 5000 if what == "new records" else 4000
             rate_row(
@@ -399,6 +432,10 @@ def bench_bulk(base: Path, records: int, database_url: str | None, label: str) -
                 summary.pushed,
                 target,
                 direct.server_writes(content, version),
+            )
+            row(
+                "  CPU per record: server, laptop",
+                f"{1e6 * cpu.server / records:,.0f} + {1e6 * cpu.laptop / records:,.0f} µs",
             )
             if what == "new records":
                 mark = "ok" if up <= 169 else "ABOVE"

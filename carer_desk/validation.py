@@ -30,8 +30,9 @@ def clean_optional_text(record: object, *names: str) -> None:
     for name in names:
         value = getattr(record, name)
         if isinstance(value, str):
-            stripped = value.strip()
-            set_field(record, name, stripped or None)
+            cleaned = value.strip() or None
+            if cleaned is not value:  # strip() gives the same text back when it has none
+                set_field(record, name, cleaned)
 
 
 def clean_text(record: object, *names: str) -> None:
@@ -39,7 +40,9 @@ def clean_text(record: object, *names: str) -> None:
     for name in names:
         value = getattr(record, name)
         if isinstance(value, str):
-            set_field(record, name, value.strip())
+            stripped = value.strip()
+            if stripped is not value:
+                set_field(record, name, stripped)
 
 
 def join_path(prefix: str, path: str) -> str:
@@ -114,7 +117,8 @@ class Problems:
             self.add(path, "must be a tuple")
             return
         for index, value in enumerate(values):
-            self.require_enum(f"{path}[{index}]", value, enum)
+            if not isinstance(value, enum):  # the path is spelled only for a problem
+                self.require_enum(f"{path}[{index}]", value, enum)
         if len(set(values)) != len(values):
             self.add(path, "lists the same choice more than once")
 

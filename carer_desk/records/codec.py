@@ -116,6 +116,14 @@ def _structure_time(value: object, _: type) -> time:
 
 def _structure_enum(value: object, cls: type[Enum]) -> Enum:
     try:
+        # The members by value, as ``cls(value)`` looks them up first, without the call
+        # through the enum machinery (a payload holds dozens of these).
+        found = cls._value2member_map_.get(value)
+    except TypeError:  # unhashable: a list or an object where a choice belongs
+        found = None
+    if found is not None:
+        return found  # type: ignore[return-value]
+    try:
         return cls(value)
     except ValueError:
         choices = ", ".join(str(m.value) for m in cls)
@@ -163,7 +171,9 @@ class _Field:
             if len(args) == 1:
                 inner, optional = args[0], True
         plain = inner if inner in _PLAIN else None
-        return cls(name, hint, required, converter.get_structure_hook(hint), plain, optional)
+        # An optional field's None is taken as it is (see _compile_record), so any other
+        # value goes straight to the inner type's hook.
+        return cls(name, inner, required, converter.get_structure_hook(inner), plain, optional)
 
 
 def _make_converter() -> cattrs.Converter:
@@ -244,35 +254,17 @@ def _make_converter() -> cattrs.Converter:
             for f in dataclasses.fields(cls)
             if f.init
         ]
-        resolved: tuple[_Field, ...] = ()
+        compiled: Callable[[object], Any] | None = None
 
         def structure(value: object, _: type) -> Any:
-            nonlocal resolved
-            if not resolved:
+            nonlocal compiled
+            if compiled is None:
                 # Looked up on first use (record classes refer to each other), and assigned
-                # whole, so two threads decoding at once never see half a list.
-                resolved = tuple(_Field.of(converter, *spec) for spec in specs)
-            if not isinstance(value, Mapping):
-                raise _problem(f"must be an object, not {type(value).__name__}")
-            kwargs: dict[str, Any] = {}
-            problems: list[tuple[str, str]] = []
-            for f in resolved:
-                name = f.name
-                if name not in value:
-                    if f.required:
-                        problems.append((name, "is missing"))
-                    continue
-                item = value[name]
-                if type(item) is f.plain or (item is None and f.optional):
-                    kwargs[name] = item  # text, whole number or true/false: already right
-                    continue
-                try:
-                    kwargs[name] = f.hook(item, f.hint)
-                except ValidationError as exc:
-                    problems.extend((join_path(name, p), m) for p, m in exc.problems)
-            if problems:
-                raise ValidationError(problems)
-            return cls(**kwargs)  # the record's own checks raise ValidationError
+                # whole, so two threads decoding at once never see half a function.
+                compiled = _compile_record(
+                    cls, tuple(_Field.of(converter, *spec) for spec in specs)
+                )
+            return compiled(value)
 
         return structure
 
@@ -281,6 +273,61 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_tuple, tuple_hook)
     converter.register_structure_hook_factory(_is_record, record_hook)
     return converter
+
+
+def _compile_record(cls: type, fields: tuple[_Field, ...]) -> Callable[[object], Any]:
+    """The function that reads a payload into a ``cls``, written out field by field.
+
+    What it does is the loop "for each field: missing (a problem if required), None for
+    an optional field, a value of exactly the plain type (text, whole number, true/false)
+    as it is, anything else through the field's hook, every problem collected with its
+    path" — spelled as straight-line code, because a generic loop reading each field's
+    description cost as much as the values' own checks (the server decodes every pushed
+    record). Field names are the dataclass's, so they are identifiers."""
+    env: dict[str, Any] = {
+        "Mapping": Mapping,
+        "ValidationError": ValidationError,
+        "_problem": _problem,
+        "join_path": join_path,
+        "cls": cls,
+    }
+    lines = [
+        "def structure(value):",
+        "    if type(value) is not dict and not isinstance(value, Mapping):",
+        "        raise _problem(f'must be an object, not {type(value).__name__}')",
+        "    kwargs = {}",
+        "    problems = []",
+    ]
+    for i, f in enumerate(fields):
+        env[f"hook{i}"], env[f"hint{i}"], env[f"plain{i}"] = f.hook, f.hint, f.plain
+        name = repr(f.name)
+        taken_as_is = [f"type(item) is plain{i}"] if f.plain is not None else []
+        if f.optional:
+            taken_as_is.append("item is None")
+        lines += [f"    if {name} in value:", f"        item = value[{name}]"]
+        indent = "        "
+        if taken_as_is:
+            lines += [
+                f"        if {' or '.join(taken_as_is)}:",
+                f"            kwargs[{name}] = item",
+                "        else:",
+            ]
+            indent += "    "
+        lines += [
+            f"{indent}try:",
+            f"{indent}    kwargs[{name}] = hook{i}(item, hint{i})",
+            f"{indent}except ValidationError as exc:",
+            f"{indent}    problems.extend((join_path({name}, p), m) for p, m in exc.problems)",
+        ]
+        if f.required:
+            lines += ["    else:", f"        problems.append(({name}, 'is missing'))"]
+    lines += [
+        "    if problems:",
+        "        raise ValidationError(problems)",
+        "    return cls(**kwargs)  # the record's own checks raise ValidationError",
+    ]
+    exec("\n".join(lines), env)  # our own field names (see above), never a payload
+    return env["structure"]  # type: ignore[no-any-return]
 
 
 @cache

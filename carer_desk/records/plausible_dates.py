@@ -125,16 +125,47 @@ def _walk(cls: type, source: object, today: date, prefix: str) -> Iterator[tuple
             yield from _walk(part.nested, value, today, path)
 
 
+def _any_after(cls: type, source: object, today: date) -> bool:
+    """Whether :func:`_walk` would find anything: the same parts, no paths. Nearly every
+    record has no late date, and the server asks this of every pushed record, so the
+    paths (strings built for every part) are spelled only when there is one to report."""
+    # Records and payloads alike; asked once here, not per field (the ABC check is slow).
+    mapping = type(source) is dict or isinstance(source, Mapping)
+    for part in _parts(cls):
+        name = part.name
+        value = source.get(name) if mapping else getattr(source, name, None)  # type: ignore[attr-defined]
+        if value is None:
+            continue
+        if part.rule is not None and part.rule.broken_by(value, today):
+            return True
+        nested = part.nested
+        if nested is None:
+            continue
+        if isinstance(value, list | tuple):
+            for item in value:
+                if item is not None and _any_after(nested, item, today):
+                    return True
+        elif _any_after(nested, value, today):
+            return True
+    return False
+
+
 def dates_after_today(record: object, today: date) -> list[tuple[str, str]]:
     """``(field path, message)`` for every declared date of ``record`` after ``today``."""
-    return list(_walk(type(record), record, today, ""))
+    return _late(type(record), record, today)
 
 
 def dates_after_today_in(
     cls: type, values: Mapping[str, object], today: date
 ) -> list[tuple[str, str]]:
     """The same for the fields about to build a ``cls`` (keyword arguments, or a payload)."""
-    return list(_walk(cls, values, today, ""))
+    return _late(cls, values, today)
+
+
+def _late(cls: type, source: object, today: date) -> list[tuple[str, str]]:
+    if not _any_after(cls, source, today):
+        return []
+    return list(_walk(cls, source, today, ""))
 
 
 def check_not_after(record: object, today: date) -> None:

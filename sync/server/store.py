@@ -868,8 +868,9 @@ class SqlTransaction:
         the associated data ``ad_of`` gives) and ``stamp`` the time now."""
         now = utcnow()
         rows = []
+        names = [f.name for f in fields(entries[0])] if entries else []  # one kind of entry
         for entry in entries:
-            row = {f.name: getattr(entry, f.name) for f in fields(entry)}
+            row = {name: getattr(entry, name) for name in names}
             row[column], row["key_gen"] = self.keyring.seal_json(row[column], ad_of(entry))
             row[stamp] = now
             rows.append(row)

@@ -13,6 +13,7 @@ What the columns reveal, and what they never hold, is in docs/threat-model.md.
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -266,16 +267,60 @@ def relink_all(conn: Connection) -> None:
 
 def store_facts(conn: Connection, versions: Sequence[Any], today: date) -> None:
     """The report rows of a batch of :class:`~sync.server.store.NewVersion` (the last
-    version of a record wins), then the cross-record columns of the carers they touch."""
-    write_facts(conn, facts_rows(versions, today))
+    version of a record wins), then the cross-record columns of the carers they touch.
+
+    Only rows that change are written: most edits (a phone number, a note) change no
+    column a report reads, and rewriting a row touched its ten indexes. For the same
+    reason only the carers of changed rows are relinked: what relink reads is then as it
+    was."""
+    rows = facts_rows(versions, today)
+    rows = _changed(conn, rows, {v.record_id for v in versions if v.previous_version is not None})
+    write_facts(conn, rows)
     relink(
         conn,
         (
             v.record_id if v.kind == RecordKind.CARER.value else v.ownership.carer_id
             for v in versions
-            if v.kind in (RecordKind.CARER.value, RecordKind.CONVERSATION.value)
+            if v.record_id in rows
+            and v.kind in (RecordKind.CARER.value, RecordKind.CONVERSATION.value)
         ),
     )
+
+
+#: The columns :func:`relink` keeps (they look across a carer's records); the others are
+#: :func:`derive`'s.
+LINKED = frozenset({"first_assessed_on", "previous_score", "previous_max"})
+_DERIVED = tuple(name for name in COLUMNS if name not in LINKED)
+_DERIVED_OF = operator.itemgetter(*_DERIVED)
+
+
+def _changed(
+    conn: Connection, rows: dict[str, dict[str, Any] | None], stored_before: set[str]
+) -> dict[str, dict[str, Any] | None]:
+    """The rows that differ from what is stored: a new row, a derived column with another
+    value, or a row to remove that is there. Only records the server had before the batch
+    (``stored_before``) are looked up; a record new to it has no row yet."""
+    ids = [rid for rid in rows if rid in stored_before]
+    if not ids:
+        return rows
+    stored: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(*(c[name] for name in _DERIVED)).where(
+            c.record_id.in_(ids[start : start + 500])
+        )
+        stored.update((row.record_id, tuple(row)) for row in conn.execute(query))
+    changed: dict[str, dict[str, Any] | None] = {}
+    for rid, row in rows.items():
+        if rid not in stored_before:
+            changed[rid] = row
+            continue
+        old = stored.get(rid)
+        if row is None:
+            if old is not None:
+                changed[rid] = None
+        elif old != _DERIVED_OF(row):
+            changed[rid] = row
+    return changed
 
 
 def retag_facts(conn: Connection, carer_id: str, team: str | None) -> None:

@@ -303,3 +303,39 @@ def test_deleting_a_record_a_colleague_changed_becomes_a_conflict(ann: Device, b
     assert bob.vault.get("carer", rid)["preferred_name"] == "Annie"
     assert bob.state(rid) == SyncState.CONFLICT
     assert bob.vault.conflict_details(rid)["fields"][0]["field"] == "_deleted"
+
+
+def test_a_push_and_a_pull_collect_cycles_less_often_and_put_the_setting_back(
+    ann: Device, bob: Device
+) -> None:
+    import gc
+
+    from sync.client.engine import YOUNG_COLLECTION_THRESHOLD
+
+    seen: list[int] = []
+
+    class Watching(LosingTransport):
+        def push(self, request: PushRequest) -> PushResponse:
+            seen.append(gc.get_threshold()[0])
+            return super().push(request)
+
+        def pull(self, since: str, limit: int = 500) -> PullResponse:
+            seen.append(gc.get_threshold()[0])
+            return super().pull(since, limit)
+
+    ann.add_carer()
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, before[1], before[2])
+        for device in (ann, bob):
+            enrolment = load_enrolment(device.vault)
+            assert enrolment is not None
+            transport = Watching(
+                enrolment.server, enrolment.credential, client=device.server.client
+            )
+            SyncEngine(device.vault, transport, backoff=NO_RETRY).sync_now()
+            assert gc.get_threshold()[0] == 700
+    finally:
+        gc.set_threshold(*before)
+    assert seen and all(t == YOUNG_COLLECTION_THRESHOLD for t in seen)
+    assert len(live_records(bob.vault, "carer")) == 1

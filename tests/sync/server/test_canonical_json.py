@@ -26,6 +26,38 @@ def test_canonical_json_is_the_standard_librarys_compact_sorted_form(value: obje
     assert canonical_json.loads(canonical_json.dumps(value)) == value
 
 
+@given(json_values, st.sampled_from([None, 1, "\t"]), st.sampled_from([(",", ":"), (", ", ": ")]))
+def test_any_spelling_of_json_reads_as_the_standard_library_reads_it(
+    value: object, indent: object, separators: tuple[str, str]
+) -> None:
+    # Integers beyond 64 bits after whitespace, a minus sign, at the top level, in lists.
+    text = json.dumps(value, indent=indent, separators=separators)  # type: ignore[arg-type]
+    assert canonical_json.loads(text) == json.loads(text)
+    assert canonical_json.loads(text.encode()) == value
+
+
+def test_long_digit_runs_inside_strings_take_the_fast_path(monkeypatch) -> None:
+    # A hex id holds a run of 19 digits about once in 500; a batch holds thousands of ids.
+    ids = ["4844980524757478648a", "ref:1234567890123456789", "x-1234567890123456789"]
+    text = json.dumps({"ids": ids[:1], "n": 10**17, "m": -(10**17)}).encode()
+
+    def refuse(_raw: object) -> None:
+        raise AssertionError("read by the standard library")
+
+    monkeypatch.setattr(canonical_json.json, "loads", refuse)
+    assert canonical_json.loads(text)["ids"] == ids[:1]
+    monkeypatch.undo()
+    # Where a run could be a number (or looks like one inside a string), the standard
+    # library reads the text: exact either way.
+    for wide in (
+        "[18446744073709551616]",
+        "-9223372036854775809",
+        '{"a": [1, \n -1234567890123456789012]}',
+    ):
+        assert canonical_json.loads(wide) == json.loads(wide)
+    assert canonical_json.loads(json.dumps(ids)) == ids
+
+
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_floats_read_back_as_the_same_number(value: float) -> None:
     assert canonical_json.loads(canonical_json.dumps({"x": value})) == {"x": value}

@@ -86,3 +86,31 @@ def test_records_stored_before_the_table_are_derived_once(store):
             select(t.counters.c.value).where(t.counters.c.name == VERSION_COUNTER)
         ).scalar()
     assert version == 1
+
+
+def test_an_edit_no_report_reads_leaves_the_report_rows_alone(store):
+    from dataclasses import replace
+
+    from sqlalchemy import event
+
+    carer = make.carer(worker="amy", gp_practice="Banbury Surgery")
+    put(store, carer, make.completed_conversation(carer, started_on=date(2024, 3, 6)))
+    before = _facts(store)
+    assert before[carer.id]["first_assessed_on"] == date(2024, 3, 6)
+    writes: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "report_facts" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        put(store, replace(carer, gp_practice="Witney Health Centre"))
+        assert writes == [] and _facts(store) == before
+        put(store, replace(carer, worker="ben"))
+        assert writes, "a column a report reads changed: the row is written"
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    after = _facts(store)[carer.id]
+    # Rewritten, and relinked: the first assessment is still there.
+    assert (after["worker"], after["first_assessed_on"]) == ("ben", date(2024, 3, 6))
