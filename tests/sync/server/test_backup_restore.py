@@ -148,14 +148,6 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
         server.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known gap (docs/operations.md, 'What a restore cannot bring back'): the server does "
-        "not know it was restored, so work sent after the backup is not re-sent and new "
-        "records re-use sequence numbers a laptop already passed. Remove this mark with the fix."
-    ),
-)
 def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(
     tmp_path: Path, database
 ):
