@@ -379,13 +379,13 @@ class SyncEngine:
         if ask is None or list_versions is None or known_of is None:
             return 0
         cursor = self.vault.sync_cursor()
+        known = known_of()
         try:
-            generation = self._retrying(lambda: ask(cursor)).generation
+            generation = self._retrying(lambda: ask(cursor, known)).generation
         except ServerRefused as exc:
             if exc.status == 404:
                 return 0
             raise
-        known = known_of()
         if known == generation:
             return 0
         if known is None and (not cursor or generation == "0"):

@@ -160,10 +160,12 @@ class HttpTransport:
             params["count"] = "true"
         return self._call("GET", PULL_PATH, PullResponse, params=params)
 
-    def generation(self, since: str) -> GenerationResponse:
+    def generation(self, since: str, known: str | None = None) -> GenerationResponse:
         """Which life of the server's database this is (``since``: this laptop's pull
-        cursor, which tells the server when it was restored without noticing)."""
-        return self._call("GET", GENERATION_PATH, GenerationResponse, params={"since": since})
+        cursor, which tells the server when it was restored without noticing; ``known``:
+        the generation this laptop last synced with)."""
+        params = {"since": since, "known": known or ""}
+        return self._call("GET", GENERATION_PATH, GenerationResponse, params=params)
 
     def versions(self, request: VersionsRequest) -> VersionsResponse:
         """The versions the server holds of the records this laptop holds."""

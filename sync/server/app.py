@@ -333,11 +333,13 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         tags=["sync"],
     )
     def generation(
-        who: Who, since: Annotated[str, Query(max_length=200)] = ""
+        who: Who,
+        since: Annotated[str, Query(max_length=200)] = "",
+        known: Annotated[str, Query(max_length=32, pattern=r"^[0-9]*$")] = "",
     ) -> GenerationResponse:
         """Which life of the database this is (it changes when it is restored from a
-        backup); ``since`` is the laptop's pull cursor."""
-        return services.generations.generation(who, since)
+        backup); ``since`` is the laptop's pull cursor, ``known`` the generation it knows."""
+        return services.generations.generation(who, since, known or None)
 
     @app.post(
         f"{API_PREFIX}/versions", response_model=VersionsResponse, responses=_ERRORS, tags=["sync"]

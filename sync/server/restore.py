@@ -90,13 +90,17 @@ def _mark(tx: Any, *, by: str, reason: str) -> RestoreMark:
     return mark
 
 
-def generation_for(store: SqlStore, cursor_seq: int, *, username: str) -> int:
+def generation_for(
+    store: SqlStore, cursor_seq: int, *, known: str | None = None, username: str
+) -> int:
     """The database's generation, as a laptop whose pull cursor is at ``cursor_seq`` is
     told it. A cursor past the last sequence number handed out was issued by a database
-    this one was restored from: it is marked restored first."""
+    this one was restored from: it is marked restored first, unless the laptop already
+    knows of another generation than this one (``known``: it follows that restore, and its
+    cursor goes back to the beginning)."""
     with store.transaction() as tx:
         generation, watermark = tx.generation(), tx.max_seq()
-    if cursor_seq <= watermark:
+    if cursor_seq <= watermark or (known and known != str(generation)):
         return generation
     with store.transaction(write=True) as tx:
         # Another request may have marked it meanwhile, or new work caught up.
@@ -117,11 +121,12 @@ class Generations:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
 
-    def generation(self, principal: Principal, since: str | None) -> GenerationResponse:
+    def generation(
+        self, principal: Principal, since: str | None, known: str | None = None
+    ) -> GenerationResponse:
         seq = decode_cursor(since)
-        return GenerationResponse(
-            generation=str(generation_for(self.store, seq, username=principal.username))
-        )
+        found = generation_for(self.store, seq, known=known, username=principal.username)
+        return GenerationResponse(generation=str(found))
 
     def versions(self, principal: Principal, request: VersionsRequest) -> VersionsResponse:
         scope = pull_scope(principal)
@@ -173,11 +178,12 @@ def restore_reason(store: SqlStore, data_dir: Path, *, upgraded: bool) -> str | 
         generation, seq = tx.generation(), tx.max_seq()
     marker = _read_marker(data_dir)
     if marker is None:
-        if seq == 0 or upgraded:
+        # A new server has neither records nor laptops yet when it first starts.
+        if upgraded or (seq == 0 and not store.list_devices()):
             return None
         return (
-            f"the database holds records but {data_dir / MARKER_FILE} was missing (the data "
-            "directory was lost with the database)"
+            f"the database has laptops or records but {data_dir / MARKER_FILE} was missing "
+            "(the data directory was lost with the database)"
         )
     if marker["generation"] != generation:
         return "the database is not the one this data directory last ran with"

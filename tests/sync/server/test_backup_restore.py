@@ -148,9 +148,7 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
         server.stop()
 
 
-def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(
-    tmp_path: Path, database
-):
+def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(tmp_path: Path, database):
     data = tmp_path / "server"
     server = ServerProcess(data, database.url)
     server.create_user("amy", PASSWORD)
