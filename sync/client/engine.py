@@ -44,7 +44,12 @@ from carer_desk.ports import HeldBackChange, OutboxChange, RulesInForceStore, Sy
 from carer_desk.rules.payment_rules import PaymentRules, RulesInForce
 from carer_desk.sync_status import ProgressCallback, SyncPhase, SyncProgress
 from sync.client.backoff import Backoff
-from sync.client.errors import DeviceRevoked, ProtocolMismatch, ServerRefused
+from sync.client.errors import (
+    DeviceRevoked,
+    ProtocolMismatch,
+    ServerRefused,
+    ServerUnreachable,
+)
 from sync.client.transport import RevokedSignal
 from sync.client.vault_port import SyncVault
 from sync.protocol import (
@@ -386,6 +391,10 @@ class SyncEngine:
             if exc.status == 404:
                 return 0
             raise
+        except ServerUnreachable:
+            # The push finds out too, and keeps the work as before. Asking again at the
+            # next sync is safe: the server merges an edit of a version it lost.
+            return 0
         if known == generation:
             return 0
         if known is None and (not cursor or generation == "0"):
