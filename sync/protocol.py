@@ -205,6 +205,34 @@ class PullResponse(_Model):
     remaining: Annotated[int, Field(ge=0)] | None = None
 
 
+# --- after a restore from a backup ---------------------------------------------------------
+
+#: The most record ids one ``POST /v1/versions`` may ask about.
+MAX_VERSION_IDS = 2000
+
+
+class GenerationResponse(_Model):
+    """``GET /v1/generation?since=CURSOR``: which life of the server's database this is.
+    It changes when the database is restored from a backup; a laptop that sees a new one
+    sends again what the server lacks and pulls from the beginning (docs/operations.md)."""
+
+    generation: str
+
+
+class VersionsRequest(_Model):
+    """``POST /v1/versions``: the records a laptop holds, to learn which the server lacks."""
+
+    record_ids: Annotated[list[RecordId], Field(min_length=1, max_length=MAX_VERSION_IDS)]
+
+
+class VersionsResponse(_Model):
+    """The version the server holds of each record asked about that this user may see
+    (tombstones too); a record left out is one the server does not hold."""
+
+    versions: dict[str, int]
+    generation: str
+
+
 # --- conflicts -------------------------------------------------------------------------
 
 

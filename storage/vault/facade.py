@@ -42,6 +42,7 @@ from storage.vault.keys import DataKeys, check_passphrase
 from storage.vault.outbox import Outbox
 from storage.vault.pulls import PulledRecordLike, Pulls
 from storage.vault.records import RecordTable
+from storage.vault.restores import RestoredServer
 from storage.vault.rotation import Progress, Rotation
 from storage.vault.seal import Sealer
 from storage.vault.secrets import Secrets
@@ -74,6 +75,9 @@ class Vault:
         self._edits = LocalEdits(ctx, self._records, self._outbox, self._audit)
         self._pulls = Pulls(ctx, self._records, self._outbox)
         self._secrets = Secrets(ctx)
+        self._restores = RestoredServer(
+            ctx, self._records, self._outbox, self._secrets, self._audit
+        )
         self._rotation = Rotation(ctx, self._data_keys, self._audit, self._secrets, self._sealer)
         self._integrity = IntegrityCheck(ctx, self._audit, self._sealer)
 
@@ -417,6 +421,35 @@ class Vault:
         self._ctx.keys()
         with self._ctx.transaction():
             self._ctx.header.set_sync_cursor(cursor)
+
+    # ------------------------------------------------------------------ a restored server
+
+    @_guarded
+    def server_generation(self) -> str | None:
+        """The generation of the server's database this laptop last synced with (None
+        before the first sync that asked); it changes when the database is restored."""
+        return self._restores.generation()
+
+    @_guarded
+    def adopt_server_generation(self, generation: str) -> None:
+        """Keep the server's generation without doing anything else (a first sync)."""
+        with self._ctx.transaction():
+            self._restores.adopt(generation)
+
+    @_guarded
+    def held_server_versions(self) -> dict[str, int]:
+        """Every record here that the server has held, with the version it had."""
+        return self._restores.held()
+
+    @_guarded
+    def follow_restored_server(self, server_versions: Mapping[str, int], generation: str) -> int:
+        """The server's database was restored (its generation is now ``generation``):
+        queue again every record it lacks or holds older (``server_versions``: what it
+        holds of :meth:`held_server_versions`), start the pull from the beginning and keep
+        the generation, in one transaction (storage.vault.restores). Returns how many
+        records are sent again."""
+        with self._ctx.transaction():
+            return self._restores.follow(server_versions, generation)
 
     # ------------------------------------------------------------------ small secrets
 

@@ -17,7 +17,11 @@ Order and durability, which the tests check with real vaults and a real server:
    neighbours in the file were altered outside Carer Desk is *held back* — kept, never
    sent — and every sync reports it (``SyncSummary.held_back``), so an edited vault file
    never changes the server.
-7. A laptop that only sends (``receives=False``: the 24-hour line's, whose role holds no
+7. **After a restore** of the server's database from a backup (its *generation* changed:
+   asked before every push), the laptop lists what it holds, queues again what the server
+   lacks or holds older, and pulls from the beginning (:meth:`SyncEngine.follow_restore`,
+   storage.vault.restores); the server merges what comes again like any edit.
+8. A laptop that only sends (``receives=False``: the 24-hour line's, whose role holds no
    records and whose pulls the server refuses) pushes and stops there: no pull, no payment
    rules. What it sent and the server acknowledged is dropped from the vault at the start
    of its next sync, so it keeps only what the office does not hold yet.
@@ -42,12 +46,18 @@ from carer_desk.ports import HeldBackChange, OutboxChange, RulesInForceStore, Sy
 from carer_desk.rules.payment_rules import PaymentRules, RulesInForce
 from carer_desk.sync_status import ProgressCallback, SyncPhase, SyncProgress
 from sync.client.backoff import Backoff
-from sync.client.errors import DeviceRevoked, ProtocolMismatch, ServerRefused
+from sync.client.errors import (
+    DeviceRevoked,
+    ProtocolMismatch,
+    ServerRefused,
+    ServerUnreachable,
+)
 from sync.client.transport import RevokedSignal
 from sync.client.vault_port import SyncVault
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_BATCH_CHANGES,
+    MAX_VERSION_IDS,
     Change,
     ChangeResult,
     ChangeStatus,
@@ -56,6 +66,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    VersionsRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -191,6 +202,7 @@ class SyncSummary:
     held_back: tuple[HeldBackChange, ...] = ()
     received: bool = True  # False: a laptop that only sends; nothing was asked for
     forgotten: int = 0  # copies dropped of what the server already held (sends only)
+    sent_again: int = 0  # queued again because the server was restored from a backup
 
     @property
     def seconds(self) -> float:
@@ -210,6 +222,11 @@ class SyncSummary:
             f"conflicts: {len(self.conflicts)}",
             f"rejected: {len(self.rejected)}",
         ]
+        if self.sent_again:
+            out.append(
+                f"  the server was restored from a backup: {self.sent_again} record(s) it "
+                "lacked were sent again"
+            )
         for c in self.conflicts:
             out.append(
                 f"  conflict on {c.kind} {c.record_id}: fields {', '.join(c.fields)} "
@@ -348,11 +365,14 @@ class SyncEngine:
             self._stop.clear()
             self._report(SyncPhase.CONNECTING, 0, None)
             started = datetime.now(UTC)
-            forgotten = 0
+            forgotten = sent_again = 0
             try:
                 if not self.receives:
                     # What the last sync sent, the office holds now: only a copy here.
                     forgotten = self.vault.forget_sent()
+                else:
+                    # Before the push: a restored server must first be sent what it lost.
+                    sent_again = self.follow_restore()
                 pushed = self.push()
                 pulled, pages = 0, 0
                 if self.receives:
@@ -375,6 +395,7 @@ class SyncEngine:
                 held_back=pushed.held_back,
                 received=self.receives,
                 forgotten=forgotten,
+                sent_again=sent_again,
             )
             self.last_summary = summary
             self._report(SyncPhase.DONE, summary.pushed, summary.pushed)
@@ -387,6 +408,53 @@ class SyncEngine:
                 summary.seconds,
             )
             return summary
+
+    def follow_restore(self) -> int:
+        """Ask which generation the server's database is in; when it is a new one (the
+        database was restored from a backup), queue again what it lacks and start the pull
+        from the beginning. Returns how many records were queued again.
+
+        A laptop that never asked before keeps the generation it is told, unless it has
+        synced before and the server has been restored since it was set up (then it
+        follows the restore too: at worst it lists its records for nothing). A server that
+        predates generations (404) is left alone; so are transports and vaults without
+        them (tests' fakes)."""
+        ask = getattr(self.transport, "generation", None)
+        list_versions = getattr(self.transport, "versions", None)
+        known_of = getattr(self.vault, "server_generation", None)
+        if ask is None or list_versions is None or known_of is None:
+            return 0
+        cursor = self.vault.sync_cursor()
+        known = known_of()
+        try:
+            generation = self._retrying(lambda: ask(cursor, known)).generation
+        except ServerRefused as exc:
+            if exc.status == 404:
+                return 0
+            raise
+        except ServerUnreachable:
+            # The push finds out too, and keeps the work as before. Asking again at the
+            # next sync is safe: the server merges an edit of a version it lost.
+            return 0
+        if known == generation:
+            return 0
+        if known is None and (not cursor or generation == "0"):
+            self.vault.adopt_server_generation(generation)
+            return 0
+        log.warning("the server's database was restored from a backup; following it")
+        held = sorted(self.vault.held_server_versions())
+        there: dict[str, int] = {}
+        for start in range(0, len(held), MAX_VERSION_IDS):
+            request = VersionsRequest(record_ids=held[start : start + MAX_VERSION_IDS])
+            answer = self._retrying(lambda request=request: list_versions(request))
+            if answer.generation != generation:
+                # Restored again meanwhile: the next sync starts over with the new one.
+                log.warning("the server's database changed generation again; next sync")
+                return 0
+            there.update(answer.versions)
+        sent_again = int(self.vault.follow_restored_server(there, generation))
+        log.warning("%d record(s) queued again for the restored server", sent_again)
+        return sent_again
 
     def take_payment_rules(self) -> None:
         """Keep the payment rules the server says are in force (when they changed), so

@@ -38,6 +38,7 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
+    GenerationResponse,
     PaymentDecisionRequest,
     PaymentDecisionResponse,
     PaymentRulesResponse,
@@ -46,6 +47,8 @@ from sync.protocol import (
     PushResponse,
     ResolveConflictRequest,
     ResolveConflictResponse,
+    VersionsRequest,
+    VersionsResponse,
     WhoAmIResponse,
 )
 
@@ -62,6 +65,8 @@ CONFLICTS_PATH = f"{API_PREFIX}/conflicts"
 PAYMENTS_PATH = f"{API_PREFIX}/payments"
 PAYMENT_RULES_PATH = f"{API_PREFIX}/payment-rules"
 CARDS_PATH = f"{API_PREFIX}/cards"
+GENERATION_PATH = f"{API_PREFIX}/generation"
+VERSIONS_PATH = f"{API_PREFIX}/versions"
 
 
 class EncodedPush(PushRequest):
@@ -154,6 +159,17 @@ class HttpTransport:
         if count:
             params["count"] = "true"
         return self._call("GET", PULL_PATH, PullResponse, params=params)
+
+    def generation(self, since: str, known: str | None = None) -> GenerationResponse:
+        """Which life of the server's database this is (``since``: this laptop's pull
+        cursor, which tells the server when it was restored without noticing; ``known``:
+        the generation this laptop last synced with)."""
+        params = {"since": since, "known": known or ""}
+        return self._call("GET", GENERATION_PATH, GenerationResponse, params=params)
+
+    def versions(self, request: VersionsRequest) -> VersionsResponse:
+        """The versions the server holds of the records this laptop holds."""
+        return self._call("POST", VERSIONS_PATH, VersionsResponse, body=request)
 
     def payment_rules(self) -> PaymentRulesResponse:
         """The payment rules in force on the server (its settings file)."""

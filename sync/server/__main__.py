@@ -5,6 +5,7 @@
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
     carer-desk-server disable-user USERNAME | enable-user USERNAME | reset-password USERNAME
     carer-desk-server audit-export --out FILE
+    carer-desk-server mark-restored   (after restoring the database from a backup)
     carer-desk-server seed-demo
     carer-desk-server report quarterly|drill|budget|queues ...   (sync/server/reports/cli.py)
     carer-desk-server audit|retention|dp ...   (sync/server/data_protection/cli.py)
@@ -32,11 +33,18 @@ from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
 from sync.server.admin.cli import add_settings_parsers
 from sync.server.data_protection.cli import add_data_protection_parsers
 from sync.server.errors import AdminError
+from sync.server.migrate import current_revision
 from sync.server.reports.cli import add_report_parsers
+from sync.server.restore import (
+    RESTORE_REVISION,
+    mark_restored,
+    notice_at_start_up,
+    remember_database,
+)
 from sync.server.run_lock import DatabaseLock, hold_exclusive
 from sync.server.secrets_hashing import hash_password, password_hasher
 from sync.server.settings import DEFAULT_HOST, DEFAULT_PORT, DatabasePool, ServerSettings
-from sync.server.store import SqlStore, open_store
+from sync.server.store import SqlStore, make_engine, open_store
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("audit-export", help="write the audit trail as JSON Lines")
     export.add_argument("--out", type=Path, required=True)
     sub.add_parser("seed-demo", help=f"add one demo user per role (password {DEMO_PASSWORD!r})")
+    sub.add_parser(
+        "mark-restored",
+        help="after restoring the database from a backup: laptops send again what it lacks",
+    )
     # Commands of their own modules register themselves (issue 11).
     add_report_parsers(sub)
     add_data_protection_parsers(sub)
@@ -273,16 +285,50 @@ def audit_lines(store: SqlStore) -> list[str]:
     return lines
 
 
+def _start_up(settings: ServerSettings) -> None:
+    """Once before serving: migrate, check the key file, and notice a database restored
+    from a backup (sync.server.restore), so a problem is one clear message."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        before = current_revision(engine)
+    finally:
+        engine.dispose()
+    store = _open_store(settings)
+    try:
+        # Migrated by this start to the schema with generations: an upgrade, not a restore.
+        upgraded = before is not None and before < RESTORE_REVISION
+        mark = notice_at_start_up(store, settings.data_dir, upgraded=upgraded)
+        if mark is not None:
+            log.warning(
+                "this database was restored from a backup (%s): laptops will send again "
+                "what it lacks at their next sync",
+                mark.reason,
+            )
+    finally:
+        store.close()
+
+
+def _remember_on_stop(settings: ServerSettings) -> None:
+    store = _open_store(settings)
+    try:
+        remember_database(store, settings.data_dir)
+    finally:
+        store.close()
+
+
 def _serve(settings: ServerSettings, host: str, port: int) -> int:
     import uvicorn
 
     from sync.server.app import create_app, freeze_start_up
 
+    _start_up(settings)
     app = create_app(settings)
     freeze_start_up()
     log.info("serving on http://%s:%d (data in %s)", host, port, settings.data_dir)
     # The app writes its own access log (card numbers masked); uvicorn's would not mask.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    _remember_on_stop(settings)
     return 0
 
 
@@ -294,7 +340,7 @@ def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int)
 
     # Migrate and check the key file once, here, so a problem is one clear message rather
     # than one per worker; then each worker builds its own app from the environment.
-    _open_store(settings).close()
+    _start_up(settings)
     os.environ.update(
         {
             asgi.DATA_DIR_ENV: str(settings.data_dir),
@@ -319,7 +365,18 @@ def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int)
         log_level="info",
         access_log=False,
     )
+    _remember_on_stop(settings)
     return 0
+
+
+def _mark_restored(store: SqlStore, settings: ServerSettings) -> None:
+    mark = mark_restored(store, by="admin-cli", reason="carer-desk-server mark-restored")
+    remember_database(store, settings.data_dir)
+    print(
+        "Marked the database as restored from a backup. At its next sync every laptop sends "
+        "again what the database lacks and receives everything again; versions now start "
+        f"above {mark.version_floor}. Start the server now."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -391,6 +448,8 @@ def run(args: argparse.Namespace) -> int:
                 details={"lines": len(lines), "file": str(args.out)},
             )
             print(f"Wrote {len(lines)} audit lines to {args.out}.")
+        elif command == "mark-restored":
+            _mark_restored(store, settings)
         elif command == "seed-demo":
             existing = {u.username for u in store.list_users()}
             for username, role, demo_team in DEMO_USERS:

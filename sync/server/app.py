@@ -38,6 +38,7 @@ from sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
+    GenerationResponse,
     PaymentDecisionRequest,
     PaymentDecisionResponse,
     PaymentRulesResponse,
@@ -48,6 +49,8 @@ from sync.protocol import (
     ResolveConflictResponse,
     Role,
     Team,
+    VersionsRequest,
+    VersionsResponse,
     WhoAmIResponse,
 )
 from sync.server.access import Principal
@@ -68,6 +71,7 @@ from sync.server.push import PushPipeline
 from sync.server.reports.desk import ReportDesk
 from sync.server.reports.facts import ensure_current as ensure_report_facts
 from sync.server.reports.routes import router as report_router
+from sync.server.restore import Generations
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
@@ -137,6 +141,7 @@ class Services:
         self.enrolment = Enrolment(self.store, hasher)
         self.accounts = Accounts(self.store, hasher)
         self.pull = PullService(self.store)
+        self.generations = Generations(self.store)
         self._today = today
         self._settings_lock = threading.Lock()
         self._settings_seen = _file_signature(settings.settings_file)
@@ -320,6 +325,28 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         """One page of records this user may see, changed since the cursor."""
         page = services.pull.pull_json(who, since, limit, count=count)
         return Response(content=page, media_type="application/json")
+
+    @app.get(
+        f"{API_PREFIX}/generation",
+        response_model=GenerationResponse,
+        responses=_ERRORS,
+        tags=["sync"],
+    )
+    def generation(
+        who: Who,
+        since: Annotated[str, Query(max_length=200)] = "",
+        known: Annotated[str, Query(max_length=32, pattern=r"^[0-9]*$")] = "",
+    ) -> GenerationResponse:
+        """Which life of the database this is (it changes when it is restored from a
+        backup); ``since`` is the laptop's pull cursor, ``known`` the generation it knows."""
+        return services.generations.generation(who, since, known or None)
+
+    @app.post(
+        f"{API_PREFIX}/versions", response_model=VersionsResponse, responses=_ERRORS, tags=["sync"]
+    )
+    def versions(body: VersionsRequest, who: Who) -> VersionsResponse:
+        """The versions the server holds of these records (after a restore)."""
+        return services.generations.versions(who, body)
 
     @app.get(
         f"{API_PREFIX}/conflicts", response_model=ConflictList, responses=_ERRORS, tags=["sync"]

@@ -258,6 +258,9 @@ class _Decider:
             if isinstance(exc, ValidationError):
                 reason = f"The record is not valid: {exc}"
             return rejected(change, reason)
+        if self._lost_version(change):
+            assert change.base_version is not None
+            self.work.recovered(change.record_id, change.base_version)
         # A change id already in the ledger cannot get here: the writers' lock is held and
         # resends were found up front. If one did, DuplicateChange aborts the batch and the
         # client's retry finds the stored result.
@@ -324,6 +327,7 @@ class _Decider:
             existing is not None
             and change.base_version is not None
             and (change.base_version > existing.version)
+            and not self._lost_version(change)
         ):
             raise _Rejected(
                 f"The edit is based on version {change.base_version}, but the server only has "
@@ -336,6 +340,14 @@ class _Decider:
         if change.op == Op.DELETE:
             return self._apply_delete(change, existing)
         return self._apply_edit(change, existing)
+
+    def _lost_version(self, change: Change) -> bool:
+        """Whether the change is based on a version from before the database was restored
+        from a backup: a laptop sending again what it held (or an edit of it) that the
+        restored database lacks. It is merged against the nearest version the server holds
+        (sync.server.workset), like an edit made at the same time as every change since."""
+        base = change.base_version
+        return base is not None and base < self.work.tx.version_floor
 
     def _write(
         self,
@@ -367,7 +379,7 @@ class _Decider:
                 authorise_write(self.principal, change.kind, change.op, None, Ownership())
             written = self._write(change, None, Ownership(), (DELETED_FIELD,), None)
             return applied(change, written.version)
-        if change.base_version is not None:
+        if change.base_version is not None and not self._lost_version(change):
             raise _Rejected(
                 f"The edit is based on version {change.base_version} of a record the server "
                 "does not have. Ask the office: it may have been removed."

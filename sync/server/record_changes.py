@@ -114,6 +114,7 @@ class RecordChanges:
                 device_id=self.principal.device_id,
                 change_id=change_id,
                 previous_version=existing.version if existing is not None else None,
+                floor=self.work.tx.version_floor,
             )
         )
         if existing is None:

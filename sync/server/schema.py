@@ -28,6 +28,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+#: A record version: 64 bits, as versions written after a restore start above a floor
+#: taken from the clock (migration 0005; SQLite's INTEGER is 64 bits already).
+_VERSION = BigInteger().with_variant(Integer, "sqlite")
+
 users = Table(
     "users",
     metadata,
@@ -59,7 +63,7 @@ records = Table(
     metadata,
     Column("record_id", String(64), primary_key=True),
     Column("kind", String(32), nullable=False),
-    Column("version", Integer, nullable=False),
+    Column("version", _VERSION, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("seq", BigInteger, nullable=False, unique=True),
     Column("team", String(16), nullable=True),
@@ -86,7 +90,7 @@ record_versions = Table(
     ),
     Column("record_id", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("version", Integer, nullable=False),
+    Column("version", _VERSION, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("payload", LargeBinary, nullable=True),
     Column("key_gen", Integer, nullable=True),
@@ -117,7 +121,7 @@ conflicts = Table(
     Column("conflict_id", String(64), primary_key=True),
     Column("record_id", String(64), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
-    Column("server_version", Integer, nullable=False),
+    Column("server_version", _VERSION, nullable=False),
     Column("change_id", String(64), nullable=False),
     Column("raised_by", String(64), nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False),
@@ -142,6 +146,15 @@ audit = Table(
     Column("kind", String(32), nullable=True),
     Column("record_id", String(64), nullable=True),
     Column("details", Text, nullable=False),  # JSON object
+)
+
+# After a restore: the latest lost version (from before the restore) a laptop sent again of
+# each record, so the laptops that hold it or an older one need not (sync.server.restore).
+recovered = Table(
+    "recovered",
+    metadata,
+    Column("record_id", String(64), primary_key=True),
+    Column("through", BigInteger, nullable=False),
 )
 
 # Named counters. Taking the "change_seq" row lock at the start of every writing

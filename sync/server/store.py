@@ -190,10 +190,13 @@ class NewVersion:
     device_id: str | None
     change_id: str | None
     previous_version: int | None  # the version read in this transaction; None: new
+    #: Versions written after a restore start above this (the transaction's
+    #: ``version_floor``), so no number a laptop holds from before is reused.
+    floor: int = 0
 
     @property
     def version(self) -> int:
-        return (self.previous_version or 0) + 1
+        return max(self.previous_version or 0, self.floor) + 1
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ class StoreTransaction(Protocol):
     """Reads and writes inside one database transaction."""
 
     write_count: int  # rows written so far in this transaction
+    version_floor: int  # every version written is above it (see NewVersion.floor)
 
     def savepoint(self) -> Any: ...  # context manager: roll back inside on error
 
@@ -264,6 +268,10 @@ class StoreTransaction(Protocol):
     ) -> dict[tuple[str, int], JSONDict | None]: ...
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None: ...
+
+    def version_payload_before(self, record_id: str, version: int) -> JSONDict | None: ...
+
+    def note_recovered(self, through: Mapping[str, int]) -> None: ...
 
     def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]: ...
 
@@ -335,6 +343,10 @@ class StoreTransaction(Protocol):
     def page_since(self, since: int, limit: int, scope: PullScope) -> list[PageRow]: ...
 
     def max_seq(self) -> int: ...
+
+    def generation(self) -> int: ...
+
+    def held_versions(self, record_ids: Sequence[str], scope: PullScope) -> dict[str, int]: ...
 
     def count_since(self, since: int, up_to: int, scope: PullScope) -> int: ...
 
@@ -514,7 +526,10 @@ def _dumps(value: Any) -> str:
 _SET_SEQ = (
     update(t.counters).where(t.counters.c.name == "change_seq").values(value=bindparam("value"))
 )
-_READ_SEQ = select(t.counters.c.value).where(t.counters.c.name == "change_seq")
+# What a writer reads first: the sequence counter and the version floor (see NewVersion).
+_READ_COUNTERS = select(t.counters.c.name, t.counters.c.value).where(
+    t.counters.c.name.in_(["change_seq", "version_floor"])
+)
 _ANY_OPEN_CONFLICT = (
     select(t.conflicts.c.conflict_id).where(t.conflicts.c.resolved_at.is_(None)).limit(1)
 )
@@ -545,9 +560,19 @@ def _record_ad(kind: str, record_id: str, version: int) -> str:
 
 
 class SqlTransaction:
-    def __init__(self, conn: Connection, keyring: Keyring, *, last_seq: int | None = None):
+    def __init__(
+        self,
+        conn: Connection,
+        keyring: Keyring,
+        *,
+        last_seq: int | None = None,
+        version_floor: int = 0,
+    ):
         self.conn = conn
         self.keyring = keyring
+        #: Every version this transaction writes is above it (set when the database was
+        #: restored from a backup: see sync.server.restore).
+        self.version_floor = version_floor
         # Sequence numbers are handed out in memory from the counter read when the writing
         # transaction began (it holds the writers' lock) and written back once at the end.
         self._seq = last_seq
@@ -642,6 +667,52 @@ class SqlTransaction:
             return None
         return self._open_payload(row)
 
+    def version_payload_before(self, record_id: str, version: int) -> JSONDict | None:
+        """The payload of the latest version before ``version`` (None: none, or a
+        tombstone)."""
+        v = t.record_versions.c
+        row = self.conn.execute(
+            select(t.record_versions)
+            .where(v.record_id == record_id, v.version < version)
+            .order_by(v.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return self._open_payload(row)
+
+    def note_recovered(self, through: Mapping[str, int]) -> None:
+        """Each record's copy now holds what a laptop had of its lost version ``through``
+        (after a restore): :meth:`held_versions` answers that number for it, so a laptop
+        holding that version or an older one does not send it again."""
+        if not through:
+            return
+        c = t.recovered.c
+        known = {}
+        for chunk in _chunks(list(through)):
+            known.update(
+                dict(
+                    self.conn.execute(
+                        select(c.record_id, c.through).where(c.record_id.in_(chunk))
+                    ).all()
+                )
+            )
+        new = [{"record_id": rid, "through": v} for rid, v in through.items() if rid not in known]
+        raised = [
+            {"rid": rid, "through": v}
+            for rid, v in through.items()
+            if rid in known and v > known[rid]
+        ]
+        if new:
+            self.conn.execute(insert(t.recovered), new)
+        if raised:
+            self.conn.execute(
+                update(t.recovered)
+                .where(c.record_id == bindparam("rid"))
+                .values(through=bindparam("through")),
+                raised,
+            )
+
     def records_for_carer(self, kind: str, carer_id: str) -> list[StoredRecord]:
         rows = self.conn.execute(
             select(t.records)
@@ -714,6 +785,7 @@ class SqlTransaction:
             device_id=device_id,
             change_id=change_id,
             previous_version=previous_version,
+            floor=self.version_floor,
         )
         return self.write_versions([version])[0]
 
@@ -1057,6 +1129,67 @@ class SqlTransaction:
             ).scalar_one()
         )
 
+    def generation(self) -> int:
+        """Which life of the database this is: it changes each time the database is marked
+        restored from a backup (:mod:`sync.server.restore`); 0 until the first time."""
+        value = self.conn.execute(
+            select(t.counters.c.value).where(t.counters.c.name == "generation")
+        ).scalar()
+        return int(value or 0)
+
+    def held_versions(self, record_ids: Sequence[str], scope: PullScope) -> dict[str, int]:
+        """For each of these records that ``scope`` may see (tombstones too), the latest
+        version from before the last restore that the server's copy holds: its version
+        when it was not written since; else the latest version before the restore it kept,
+        or the latest lost version a laptop sent again (:meth:`note_recovered`), whichever
+        is later. Records it does not hold, or the scope may not see, are left out. A few
+        queries per 500 ids."""
+        found: dict[str, int] = {}
+        floor = self.version_floor_in_force()
+        clause = self._scope_clause(scope)
+        v, c = t.record_versions.c, t.recovered.c
+        for chunk in _chunks(list(dict.fromkeys(record_ids))):
+            query = select(t.records.c.record_id, t.records.c.version).where(
+                t.records.c.record_id.in_(chunk)
+            )
+            if clause is not None:
+                query = query.where(clause)
+            rows = {rid: int(version) for rid, version in self.conn.execute(query)}
+            # Written since the restore: what it holds from before is the version it kept
+            # (none, for a record created since) or a lost one sent again, the later.
+            since = [rid for rid, version in rows.items() if version > floor]
+            covers = dict.fromkeys(since, 0)
+            if since:
+                kept = select(v.record_id, func.max(v.version)).where(
+                    v.record_id.in_(since), v.version <= floor
+                )
+                resent = select(c.record_id, c.through).where(c.record_id.in_(since))
+                for query in (kept.group_by(v.record_id), resent):
+                    for rid, version in self.conn.execute(query):
+                        covers[rid] = max(covers[rid], int(version))
+            rows.update(covers)
+            found.update(rows)
+        return found
+
+    def version_floor_in_force(self) -> int:
+        value = self.conn.execute(
+            select(t.counters.c.value).where(t.counters.c.name == "version_floor")
+        ).scalar()
+        return int(value or 0)
+
+    def mark_restored(self, generation: int, version_floor: int) -> None:
+        """Start a new generation whose versions are all above ``version_floor`` (inside a
+        writing transaction, which holds the counters' lock)."""
+        for name, value in (("generation", generation), ("version_floor", version_floor)):
+            self.conn.execute(
+                update(t.counters).where(t.counters.c.name == name).values(value=value)
+            )
+        self.version_floor = version_floor
+
+    def max_version(self) -> int:
+        """The highest version of any record (0 for an empty database)."""
+        return int(self.conn.execute(select(func.max(t.records.c.version))).scalar() or 0)
+
     def versions(self, record_id: str) -> list[VersionInfo]:
         rows = self.conn.execute(
             select(t.record_versions)
@@ -1265,9 +1398,15 @@ class SqlStore:
                 # counter row's lock on PostgreSQL, taken before anything is read, so what
                 # a writer reads is what it writes over, and sequence numbers become
                 # visible in the order they were handed out (see schema.counters).
-                query = _READ_SEQ if self.dialect == "sqlite" else _READ_SEQ.with_for_update()
+                query = (
+                    _READ_COUNTERS if self.dialect == "sqlite" else _READ_COUNTERS.with_for_update()
+                )
+                counters = {name: int(value) for name, value in conn.execute(query)}
                 tx = SqlTransaction(
-                    conn, self.keyring, last_seq=int(conn.execute(query).scalar_one())
+                    conn,
+                    self.keyring,
+                    last_seq=counters["change_seq"],
+                    version_floor=counters.get("version_floor", 0),
                 )
                 yield tx
                 tx.finish()

@@ -40,6 +40,7 @@ class Workset:
         self._new_ledger: list[LedgerEntry] = []
         self._new_conflicts: list[NewConflict] = []
         self._new_audit: list[AuditEntry] = []
+        self._recovered: dict[str, int] = {}
         self._kept = 0
 
     # --- reads --------------------------------------------------------------------------
@@ -106,6 +107,12 @@ class Workset:
             return
         found = self.tx.version_payloads(missing)
         for pair in missing:
+            if pair not in found and pair[1] < self.tx.version_floor:
+                # A version lost with the database this one was restored from (a laptop
+                # sends again what it held): the edit is merged against the nearest
+                # version before it that the server holds, as an edit made at the same
+                # time as every change since (sync.server.restore).
+                found[pair] = self.tx.version_payload_before(*pair)
             self._versions[pair] = found.get(pair)
 
     def version_payload(self, record_id: str, version: int) -> JSONDict | None:
@@ -159,7 +166,15 @@ class Workset:
         self._kept += 1
         self._new_audit.append(entry)
 
+    def recovered(self, record_id: str, version: int) -> None:
+        """The server's copy of the record now holds what a laptop had of its lost
+        version ``version`` (see :meth:`StoreTransaction.note_recovered`)."""
+        self._kept += 1
+        self._recovered[record_id] = max(version, self._recovered.get(record_id, 0))
+
     def flush(self) -> None:
+        self.tx.note_recovered(self._recovered)
+        self._recovered = {}
         self.tx.write_versions(self._new_versions)
         self.tx.save_applied_many(self._new_ledger)
         self.tx.add_conflicts(self._new_conflicts)

@@ -22,6 +22,7 @@ class CuttingProxy:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._cuts = 0
+        self._cut_to = b""
         self.cut_done = 0
         self.bytes_to_client = 0
         self.bytes_to_server = 0
@@ -34,10 +35,12 @@ class CuttingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def cut_next_responses(self, count: int = 1) -> None:
-        """The next ``count`` responses are cut half way through their first chunk."""
+    def cut_next_responses(self, count: int = 1, *, to: bytes = b"") -> None:
+        """The next ``count`` responses are cut half way through their first chunk (only
+        responses to requests starting with ``to``, e.g. ``b"POST /v1/push"``, when given)."""
         with self._lock:
             self._cuts += count
+            self._cut_to = to
 
     def go_down(self) -> None:
         """The link is gone (a village without signal): open connections drop and new
@@ -75,19 +78,28 @@ class CuttingProxy:
                 client.close()  # upstream down: the client sees a refused/closed link
                 continue
             self._sockets.update((client, upstream))
-            threading.Thread(target=self._to_server, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._to_client, args=(upstream, client), daemon=True).start()
+            asked: list[bytes] = [b""]  # the connection's latest request line
+            threading.Thread(
+                target=self._to_server, args=(client, upstream, asked), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._to_client, args=(upstream, client, asked), daemon=True
+            ).start()
 
-    def _take_cut(self) -> bool:
+    def _take_cut(self, request: bytes) -> bool:
         with self._lock:
-            if self._cuts > 0:
+            if self._cuts > 0 and request.startswith(self._cut_to):
                 self._cuts -= 1
                 return True
             return False
 
-    def _to_server(self, client: socket.socket, upstream: socket.socket) -> None:
+    def _to_server(
+        self, client: socket.socket, upstream: socket.socket, asked: list[bytes]
+    ) -> None:
         try:
             while data := client.recv(65536):
+                if data[:8].split(b" ", 1)[0] in (b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"):
+                    asked[0] = data[:64]
                 self.bytes_to_server += len(data)
                 upstream.sendall(data)
         except OSError:
@@ -96,10 +108,12 @@ class CuttingProxy:
             with contextlib.suppress(OSError):
                 upstream.shutdown(socket.SHUT_WR)
 
-    def _to_client(self, upstream: socket.socket, client: socket.socket) -> None:
+    def _to_client(
+        self, upstream: socket.socket, client: socket.socket, asked: list[bytes]
+    ) -> None:
         try:
             while data := upstream.recv(65536):
-                if self._take_cut():
+                if self._take_cut(asked[0]):
                     client.sendall(data[: max(1, len(data) // 2)])
                     self.cut_done += 1
                     break

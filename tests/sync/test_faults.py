@@ -106,7 +106,7 @@ def test_connection_cut_mid_response_is_resent_without_duplicates(
         enrolment = enrol_over_http(proxy.url, vault, "ann", PASSWORD)
         ids = add_carers(vault, 200)
         engine, transport = build_engine(vault, enrolment, backoff=QUICK_RETRY)
-        proxy.cut_next_responses(1)
+        proxy.cut_next_responses(1, to=b"POST /v1/push")
         summary = engine.sync_now()
         assert proxy.cut_done == 1
         # The server had applied the batch; the resend got the stored answers back.

@@ -106,6 +106,33 @@ def database(request: pytest.FixtureRequest, tmp_path: Path):
     return Sqlite(tmp_path / "db")
 
 
+def back_up(database, data: Path, backups: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The nightly backup: the database, and (kept apart) the key file."""
+    backups.mkdir()
+    database.back_up(backups / "carerdesk.dump")
+    shutil.copy2(data / "server.key", backups / "server.key")
+    return backups
+
+
+def lose_and_restore(  # type: ignore[no-untyped-def]
+    server: ServerProcess, database, data: Path, backups: Path, *, mark_restored: bool
+) -> None:
+    """The server is lost (process, database and data directory); both are restored and
+    it starts again at the same address (the laptops know no other)."""
+    server.kill()
+    database.lose()
+    shutil.rmtree(data)
+    data.mkdir(mode=0o700)
+    database.restore(backups / "carerdesk.dump")
+    shutil.copy2(backups / "server.key", data / "server.key")
+    if mark_restored:
+        done = subprocess.run(
+            [*server._base(), "mark-restored"], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0 and "Marked the database as restored" in done.stdout
+    server.start(timeout=60)
+
+
 def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Path, database):
     data = tmp_path / "server"
     server = ServerProcess(data, database.url)
@@ -120,22 +147,9 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
             laptop.sync()
         assert amy.carers() == ben.carers() == before
 
-        # The nightly backup: the database, and (kept apart) the key file.
-        backups = tmp_path / "backups"
-        backups.mkdir()
-        database.back_up(backups / "carerdesk.dump")
-        shutil.copy2(data / "server.key", backups / "server.key")
-
-        # The server is lost: process, database and data directory.
-        server.kill()
-        database.lose()
-        shutil.rmtree(data)
-
-        # Restore both, start again (same address: the laptops know no other).
-        data.mkdir(mode=0o700)
-        database.restore(backups / "carerdesk.dump")
-        shutil.copy2(backups / "server.key", data / "server.key")
-        server.start(timeout=60)
+        backups = back_up(database, data, tmp_path / "backups")
+        # As docs/operations.md says, mark-restored included.
+        lose_and_restore(server, database, data, backups, mark_restored=True)
 
         # Every laptop syncs on: nothing of theirs lost, new work flows both ways once.
         after = set(add_carers(ben.vault, 5, prefix="C"))
@@ -144,5 +158,38 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
         assert amy.carers() == ben.carers() == before | after
         again = amy.engine.sync_now()
         assert again.pushed == 0 and not again.rejected
+    finally:
+        server.stop()
+
+
+def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(tmp_path: Path, database):
+    data = tmp_path / "server"
+    server = ServerProcess(data, database.url)
+    server.create_user("amy", PASSWORD)
+    server.create_user("ben", PASSWORD)
+    server.start(timeout=60)
+    try:
+        amy = Laptop(tmp_path / "amy" / "vault.sqlite", server, "amy")
+        ben = Laptop(tmp_path / "ben" / "vault.sqlite", server, "ben")
+        before = set(add_carers(amy.vault, 3, prefix="A"))
+        for laptop in (amy, ben):
+            laptop.sync()
+
+        backups = back_up(database, data, tmp_path / "backups")
+
+        # After the backup: amy sends work (and receives its own sequence numbers back).
+        lost = set(add_carers(amy.vault, 2, prefix="L"))
+        amy.sync()
+
+        # mark-restored forgotten: the server notices its data directory was lost.
+        lose_and_restore(server, database, data, backups, mark_restored=False)
+
+        # Ben's new records take the sequence numbers amy's lost ones had.
+        after = set(add_carers(ben.vault, 2, prefix="C"))
+        for laptop in (ben, amy, ben):
+            laptop.sync()
+        everything = before | lost | after
+        assert ben.carers() == everything, "amy's work sent after the backup is lost"
+        assert amy.carers() == everything, "amy missed ben's records that re-used numbers"
     finally:
         server.stop()
