@@ -16,6 +16,7 @@ import logging
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -274,15 +275,21 @@ def store_facts(conn: Connection, versions: Sequence[Any], today: date) -> None:
     reason only the carers of changed rows are relinked: what relink reads is then as it
     was."""
     rows = facts_rows(versions, today)
-    rows = _changed(conn, rows, {v.record_id for v in versions if v.previous_version is not None})
+    stored_before = {v.record_id for v in versions if v.previous_version is not None}
+    rows, carers_before = _changed(conn, rows, stored_before)
     write_facts(conn, rows)
+    # A conversation moved to another carer, or removed, changes what its carer before had
+    # as well: both are relinked.
     relink(
         conn,
-        (
-            v.record_id if v.kind == RecordKind.CARER.value else v.ownership.carer_id
-            for v in versions
-            if v.record_id in rows
-            and v.kind in (RecordKind.CARER.value, RecordKind.CONVERSATION.value)
+        chain(
+            carers_before,
+            (
+                v.record_id if v.kind == RecordKind.CARER.value else v.ownership.carer_id
+                for v in versions
+                if v.record_id in rows
+                and v.kind in (RecordKind.CARER.value, RecordKind.CONVERSATION.value)
+            ),
         ),
     )
 
@@ -292,17 +299,19 @@ def store_facts(conn: Connection, versions: Sequence[Any], today: date) -> None:
 LINKED = frozenset({"first_assessed_on", "previous_score", "previous_max"})
 _DERIVED = tuple(name for name in COLUMNS if name not in LINKED)
 _DERIVED_OF = operator.itemgetter(*_DERIVED)
+_CARER_AT = _DERIVED.index("carer_id")
 
 
 def _changed(
     conn: Connection, rows: dict[str, dict[str, Any] | None], stored_before: set[str]
-) -> dict[str, dict[str, Any] | None]:
-    """The rows that differ from what is stored: a new row, a derived column with another
-    value, or a row to remove that is there. Only records the server had before the batch
-    (``stored_before``) are looked up; a record new to it has no row yet."""
+) -> tuple[dict[str, dict[str, Any] | None], set[str]]:
+    """The rows that differ from what is stored (a new row, a derived column with another
+    value, or a row to remove that is there), and the carers the stored rows of those
+    records belonged to. Only records the server had before the batch (``stored_before``)
+    are looked up; a record new to it has no row yet."""
     ids = [rid for rid in rows if rid in stored_before]
     if not ids:
-        return rows
+        return rows, set()
     stored: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(ids), 500):
         query = select(*(c[name] for name in _DERIVED)).where(
@@ -310,6 +319,7 @@ def _changed(
         )
         stored.update((row.record_id, tuple(row)) for row in conn.execute(query))
     changed: dict[str, dict[str, Any] | None] = {}
+    carers_before: set[str] = set()
     for rid, row in rows.items():
         if rid not in stored_before:
             changed[rid] = row
@@ -320,7 +330,9 @@ def _changed(
                 changed[rid] = None
         elif old != _DERIVED_OF(row):
             changed[rid] = row
-    return changed
+        if rid in changed and old is not None and old[_CARER_AT] is not None:
+            carers_before.add(old[_CARER_AT])
+    return changed, carers_before
 
 
 def retag_facts(conn: Connection, carer_id: str, team: str | None) -> None:

@@ -114,3 +114,25 @@ def test_an_edit_no_report_reads_leaves_the_report_rows_alone(store):
     after = _facts(store)[carer.id]
     # Rewritten, and relinked: the first assessment is still there.
     assert (after["worker"], after["first_assessed_on"]) == ("ben", date(2024, 3, 6))
+
+
+def test_a_conversation_moved_to_another_carer_leaves_the_first_with_no_assessment(store):
+    from dataclasses import replace
+
+    first, second = make.carer(), make.carer()
+    talk = make.completed_conversation(first, started_on=date(2024, 3, 6))
+    put(store, first, second, talk)
+    assert _facts(store)[first.id]["first_assessed_on"] == date(2024, 3, 6)
+
+    put(store, replace(talk, carer_id=second.id))
+    facts = _facts(store)
+    assert facts[second.id]["first_assessed_on"] == date(2024, 3, 6)
+    assert facts[first.id]["first_assessed_on"] is None, "the first carer still counted"
+
+
+def test_a_removed_conversation_leaves_its_carer_with_no_assessment(store):
+    carer = make.carer()
+    talk = make.completed_conversation(carer, started_on=date(2024, 3, 6))
+    put(store, carer, talk)
+    tombstone(store, "conversation", talk.id)
+    assert _facts(store)[carer.id]["first_assessed_on"] is None
