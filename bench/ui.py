@@ -138,24 +138,37 @@ def build_vault(folder: Path, carers: int) -> Path:
     return path
 
 
-def start_time(folder: Path) -> float:
-    """A real process: ``carer-desk window`` until its unlock window is up (offscreen)."""
+def start_time(folder: Path, root: Path = ROOT) -> float:
+    """A real process: ``carer-desk window`` (offscreen) from its start until it says its
+    unlock window has been painted; best of 3. ``root``: the source tree to run (another
+    checkout, to compare with, in the same run).
+
+    The process goes on after that (it finishes loading, in the background, what the
+    unlocked window needs, then quits): that is not part of the figure, as the person
+    already sees the window and types their passphrase meanwhile."""
     env = {**os.environ, "CARER_DESK_SMOKE_TEST": "1", "QT_QPA_PLATFORM": "offscreen"}
+    env["PYTHONPATH"] = str(root)
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
-        done = subprocess.run(
+        process = subprocess.Popen(
             [sys.executable, "-m", "carer_desk", "--data-dir", str(folder), "window"],
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
-            cwd=ROOT,
+            cwd=root,
         )
-        elapsed = time.perf_counter() - started
-        if "showing unlock" not in done.stdout:
-            raise SystemExit(f"the window did not reach the unlock screen: {done.stderr[-500:]}")
-        best = min(best, elapsed)
+        assert process.stdout is not None
+        shown = None
+        for line in process.stdout:
+            if "showing unlock" in line:
+                shown = time.perf_counter() - started
+                break
+        _out, err = process.communicate(timeout=120)
+        if shown is None:
+            raise SystemExit(f"the window did not reach the unlock screen: {err[-500:]}")
+        best = min(best, shown)
     return best
 
 
