@@ -290,13 +290,13 @@ class CarerPage(QWidget):
         # Each tab is built when first shown: opening a carer builds the profile alone
         # (the payments tab, with its controller and tables, took longer than the rest of
         # the page). A tab not shown yet is an empty stand-in under its label.
-        starter = ConversationStarter(self.controller.ctx, carer.id)
+        ctx = self.controller.ctx
         for key, label, name, build in (
             (
                 "conversations",
                 "&Conversations",
                 "Conversations",
-                lambda: conversations_tab(record, starter),
+                lambda: conversations_tab(record, ConversationStarter(ctx, carer.id)),
             ),
             ("payments", "Pay&ments", "Payments", lambda: self._payments_tab(record)),
             ("plan", "Pla&n && card", "Plan and card", lambda: self._plan_tab(record)),
