@@ -34,10 +34,10 @@ class Strength:
 
 def assess(passphrase: str, *, personal: Iterable[str] = ()) -> Strength:
     """``personal``: words the passphrase should not lean on (user name, office name)."""
+    if not passphrase:  # every passphrase screen opens empty: no word lists needed yet
+        return Strength(0, "Empty", False, "Type a passphrase: a short sentence works well.")
     from zxcvbn import zxcvbn  # loaded on first use: its word lists take a moment
 
-    if not passphrase:
-        return Strength(0, "Empty", False, "Type a passphrase: a short sentence works well.")
     result = zxcvbn(passphrase[:_SCORED_CHARACTERS], user_inputs=[p for p in personal if p])
     score = int(result["score"])
     feedback = result.get("feedback") or {}

@@ -71,6 +71,7 @@ class SessionStore:
         self._inner: RecordStore | None = inner
         self._written: set[tuple[str, str]] = set()
         self._forbidden: Callable[[], bool] | None = None
+        self._audit: list[AuditEntry] = []  # decrypted: dropped at close
 
     def forbid_when(self, predicate: Callable[[], bool]) -> None:
         """Refuse every call while ``predicate()`` is true (the window: on its GUI
@@ -94,6 +95,7 @@ class SessionStore:
     def close(self) -> None:
         self._inner = None
         self._written.clear()
+        self._audit.clear()
 
     @property
     def is_unlocked(self) -> bool:
@@ -160,8 +162,16 @@ class SessionStore:
     ) -> None:
         self._store().audit(action, record_id=record_id, kind=kind, details=details)
 
-    def audit_entries(self) -> list[AuditEntry]:
-        return self._store().audit_entries()
+    def audit_entries(self, after: int = 0) -> list[AuditEntry]:
+        """The log is append-only: the entries read once this session are kept (dropped
+        at lock), and each later call opens only the ones written since — opening a
+        carer's history no longer decrypts the whole log every time."""
+        store = self._store()
+        read = self._audit
+        read.extend(store.audit_entries(read[-1].seq if read else 0))
+        if not after:
+            return list(read)
+        return [e for e in read if e.seq > after]
 
     def check(self) -> IntegrityReport:
         return self._store().check()

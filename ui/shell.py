@@ -6,6 +6,9 @@ application runs, over a real session on a temporary vault.
 
 from __future__ import annotations
 
+import threading
+from types import ModuleType
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
@@ -19,6 +22,7 @@ from ui.controllers.session import SessionController
 from ui.controllers.sync import SyncController
 from ui.controllers.window import Place, WindowController
 from ui.events import EventHub, UserMessage
+from ui.first_paint import after_first_paint
 from ui.icons import enable_icons
 from ui.operations import Lane, OpRunner
 from ui.preferences import Preferences
@@ -103,9 +107,7 @@ class Shell:
     def _page(self, area: Area, ws: Workspace) -> QWidget:
         # The work areas' screens (and the services behind them) are imported at the
         # first unlock, not at start: the unlock window must be up within a second.
-        from ui import pages
-
-        return pages.area_page(self.ctx, self.conflicts, area, ws)
+        return _pages().area_page(self.ctx, self.conflicts, area, ws)
 
     def _record(
         self,
@@ -115,9 +117,7 @@ class Shell:
         tab: str | None,
         existing: QWidget | None,
     ) -> QWidget:
-        from ui import pages
-
-        return pages.record_page(self.ctx, kind, ws, record_id, tab, existing)
+        return _pages().record_page(self.ctx, kind, ws, record_id, tab, existing)
 
     def _prepare_records(self) -> None:
         """Build the carer page while the person looks at the list (a second after
@@ -125,8 +125,7 @@ class Shell:
         ws = self.window.workspace
         if ws is None or "carer" not in ws.opens():  # not for a role without carers' records
             return
-        from ui import pages
-
+        pages = _pages()
         ws.prepare_record_page("carer", lambda: pages.empty_record_page(self.ctx, "carer", ws))
 
     # --- commands ----------------------------------------------------------------------
@@ -134,9 +133,14 @@ class Shell:
     def start(self) -> None:
         self.window.show()
         self.session.start()
-        QTimer.singleShot(0, enable_icons)  # after the first paint
-        # While the person types their passphrase, load what the unlocked window needs
-        # (the services and the work areas' screens), so unlocking does not wait for it.
+        after_first_paint(self.window, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """The unlock window is on screen. Now the icon font; and, while the person types
+        their passphrase, what the unlocked window needs (the services and the work
+        areas' screens), so unlocking does not wait for it. Not before: the worker's
+        imports would take the interpreter from the window being drawn."""
+        enable_icons()
         env = self.ctx.env
         self.runner.submit(Lane.VAULT, lambda: _warm_up(env), lambda _r: None, lambda _e: None)
 
@@ -206,7 +210,17 @@ class Shell:
         self.ctx.launcher.shutdown()
 
 
-def _warm_up(env: DeskEnvironment) -> None:
-    import ui.pages  # noqa: F401 - imported for its side effect: loaded once
+# The screens are imported by the warm-up (on the vault thread) or, if a page is wanted
+# before it has run, by the GUI thread: by one of them, never both at once.
+_PAGES_IMPORT = threading.Lock()
 
+
+def _pages() -> ModuleType:
+    with _PAGES_IMPORT:
+        from ui import pages
+    return pages
+
+
+def _warm_up(env: DeskEnvironment) -> None:
+    _pages()
     env.prepare()

@@ -23,7 +23,6 @@ from carer_desk.cli.context import (
     default_actor,
     default_data_dir,
 )
-from carer_desk.cli.hints import explain
 from carer_desk.cli.passphrase import SecretReader
 from carer_desk.config import load_settings
 from carer_desk.errors import CarerDeskError
@@ -138,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(args.handler(args, ctx) or 0)
     except CarerDeskError as exc:
+        # The hints name the sync and import machinery's errors: imported only when one
+        # is to be printed, not before the unlock window.
+        from carer_desk.cli.hints import explain
+
         print(f"carer-desk: {explain(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,12 @@ if TYPE_CHECKING:
     from sync.client.backoff import Backoff
 
 log = logging.getLogger(__name__)
+
+# The sync client, the protocol's pydantic models and the demo server are first imported
+# on worker threads (the warm-up behind the unlock screen, a sync, the demo's set-up):
+# one thread at a time. pydantic's lazy imports, run from two threads at once, have
+# failed with an ImportError from a partly imported module.
+_SYNC_IMPORTS = threading.RLock()
 
 
 def _window_backoff() -> Backoff:
@@ -96,7 +103,8 @@ class LaptopEnvironment:
         return None
 
     def gateway(self) -> ServerSyncGateway:
-        from carer_desk.wiring.sync_gateway import ServerSyncGateway
+        with _SYNC_IMPORTS:
+            from carer_desk.wiring.sync_gateway import ServerSyncGateway
 
         vault = self.vault.vault
         if self._gateway is None or self._gateway_vault is not vault:
@@ -112,7 +120,9 @@ class LaptopEnvironment:
         # passphrase never notices, and an unlock would otherwise wait for.
         import carer_desk.services.printing
         import carer_desk.session
-        import carer_desk.wiring.sync_gateway  # noqa: F401
+
+        with _SYNC_IMPORTS:
+            import carer_desk.wiring.sync_gateway  # noqa: F401
 
     def open_desk(self) -> OpenDesk:
         from carer_desk.session import DeskSession
@@ -267,10 +277,11 @@ class Launcher:
 
     def demo_office(self) -> DemoOffice:
         """The one demo office of this run, started on first need."""
-        if self._office is None:
-            from carer_desk.wiring.demo_office import DemoOffice
+        with _SYNC_IMPORTS:  # also: two threads asking at once get the same office
+            if self._office is None:
+                from carer_desk.wiring.demo_office import DemoOffice
 
-            self._office = DemoOffice(self.demo_dir)
+                self._office = DemoOffice(self.demo_dir)
         return self._office
 
     def shutdown(self) -> None:

@@ -70,12 +70,13 @@ class AuditLog:
         ).fetchone()
         return (last[0], bytes(last[1])) if last else (0, GENESIS_CHAIN)
 
-    def entries(self) -> list[AuditEntry]:
-        """Every entry that opens; a damaged one is left out here and reported by check()."""
+    def entries(self, after: int = 0) -> list[AuditEntry]:
+        """Every entry numbered above ``after`` that opens; a damaged one is left out here
+        and reported by check()."""
         ctx = self._ctx
         entries = []
         for seq, gen, sealed in ctx.conn.execute(
-            "SELECT seq, key_gen, sealed FROM audit ORDER BY seq"
+            "SELECT seq, key_gen, sealed FROM audit WHERE seq > ? ORDER BY seq", (after,)
         ):
             e = ctx.open_json(gen, sealed, audit_ad(seq, gen))
             if e is None:

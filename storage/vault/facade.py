@@ -269,10 +269,11 @@ class Vault:
             self._audit.append(action, record_id, kind, dict(details or {}))
 
     @_guarded
-    def audit_entries(self) -> list[AuditEntry]:
-        """Every entry that opens; a damaged one is left out here and reported by check()."""
+    def audit_entries(self, after: int = 0) -> list[AuditEntry]:
+        """Every entry numbered above ``after`` that opens; a damaged one is left out here
+        and reported by check()."""
         self._ctx.keys()
-        return self._audit.entries()
+        return self._audit.entries(after)
 
     @_guarded
     def check(self) -> IntegrityReport:

@@ -102,3 +102,30 @@ def test_drafts_are_sealed_in_the_vault_and_refused_after_close(vault: Vault):
     session2 = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
     session2.drafts.discard("carer-profile:x")
     assert session2.drafts.load("carer-profile:x") is None
+
+
+def test_the_audit_log_is_read_once_then_only_what_was_added(vault: Vault, monkeypatch):
+    session = DeskSession(vault, Settings(), role=Role.OUTREACH_WORKER, drafts=VaultDrafts(vault))
+    carer = session.run(lambda s: s.carers.register(_carer("Mary", "Jones")))[0]
+    asked: list[int] = []
+    read = vault.audit_entries
+    monkeypatch.setattr(vault, "audit_entries", lambda after=0: asked.append(after) or read(after))
+
+    first = session.store.audit_entries()
+    assert [e.seq for e in first] == [e.seq for e in read()]
+    session.files.open(carer.id)  # audits a view, then reads the history
+    vault.audit("print", record_id=carer.id, kind="carer")  # written behind the session
+    latest = session.store.audit_entries()
+
+    assert [e.seq for e in latest] == [e.seq for e in read()]
+    assert [e.action for e in latest[-2:]] == ["view", "print"]
+    # all of it once; then only what was added since the last read
+    assert asked == [0, first[-1].seq, latest[-2].seq]
+    assert [e.seq for e in session.store.audit_entries(after=first[-1].seq)] == [
+        e.seq for e in latest[len(first) :]
+    ]
+
+    session.close()  # the decrypted entries go with the lock
+    assert not session.store._audit
+    with pytest.raises(VaultLocked):
+        session.store.audit_entries()

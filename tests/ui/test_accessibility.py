@@ -57,7 +57,7 @@ def test_workspace_pages_and_the_carer_record(worker: Desk, qtbot):
     qtbot.waitUntil(lambda: record.tabs.count() == 6)
     for index in range(record.tabs.count()):
         record.tabs.setCurrentIndex(index)
-        QApplication.processEvents()
+        worker.idle(qtbot)  # a tab is built, and reads what it lists, when first shown
         _clean(walk(window), f"carer tab {record.tabs.tabText(index)}")
     window.new_carer_action.trigger()
     worker.idle(qtbot)

@@ -10,17 +10,19 @@ sent yet, so its page lists the refused calls alone.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.changes import Changes
-from carer_desk.records.kinds import RecordKind
 from carer_desk.roles import RECEIVES_RECORDS
-from carer_desk.services.refused import Discarded
 from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange, SyncReport
 from ui.context import AppContext
 from ui.events import UserMessage
 from ui.operations import CoreOp, NetworkOp, VaultTask, describe_failure
+
+if TYPE_CHECKING:  # the records and services load after the unlock window is up
+    from carer_desk.services.refused import Discarded
 
 MINE, THEIRS = "mine", "theirs"
 
@@ -54,6 +56,8 @@ def reason_sentence(reason: str) -> str:
 
 
 def advice_for(reason: str, kind: str = "") -> str:
+    from carer_desk.records.kinds import RecordKind
+
     if kind == RecordKind.EMERGENCY_CALL:
         return _CALL_ADVICE
     folded = reason.casefold()

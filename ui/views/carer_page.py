@@ -159,6 +159,8 @@ class CarerPage(QWidget):
         self._group_size = card_group_size
         self._start_tab: str | None = None
         self._showing = False
+        self._unbuilt: dict[str, Callable[[], QWidget]] = {}  # tab key -> builds it
+        self._swapping = False
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.back_button = button("&Back", name="Back to the list", icon_name="back", parent=self)
@@ -285,19 +287,27 @@ class CarerPage(QWidget):
         self.title.setAccessibleName(f"Record of {carer.display_name}")
         self._drop_tabs()
         self._tab_keys = ["profile"]
-        for key, label, tab in (
+        # Each tab is built when first shown: opening a carer builds the profile alone
+        # (the payments tab, with its controller and tables, took longer than the rest of
+        # the page). A tab not shown yet is an empty stand-in under its label.
+        ctx = self.controller.ctx
+        for key, label, name, build in (
             (
                 "conversations",
                 "&Conversations",
-                conversations_tab(record, ConversationStarter(self.controller.ctx, carer.id)),
+                "Conversations",
+                lambda: conversations_tab(record, ConversationStarter(ctx, carer.id)),
             ),
-            ("payments", "Pay&ments", self._payments_tab(record)),
-            ("plan", "Pla&n && card", self._plan_tab(record)),
-            ("groups", "&Groups", carer_tabs.groups_tab(record)),
-            ("history", "H&istory", carer_tabs.history_tab(record)),
+            ("payments", "Pay&ments", "Payments", lambda: self._payments_tab(record)),
+            ("plan", "Pla&n && card", "Plan and card", lambda: self._plan_tab(record)),
+            ("groups", "&Groups", "Groups", lambda: carer_tabs.groups_tab(record)),
+            ("history", "H&istory", "History", lambda: carer_tabs.history_tab(record)),
         ):
-            self.tabs.addTab(tab, label)
+            stand_in = QWidget()
+            stand_in.setAccessibleName(name)
+            self.tabs.addTab(stand_in, label)
             self._tab_keys.append(key)
+            self._unbuilt[key] = build
         if self._start_tab in self._tab_keys:
             self.tabs.setCurrentIndex(self._tab_keys.index(self._start_tab))
             self._start_tab = None
@@ -308,6 +318,7 @@ class CarerPage(QWidget):
     def _drop_tabs(self) -> None:
         """Every tab but the profile goes, and is deleted: a tab with a controller of its
         own (payments) must not linger, listening, behind the new one."""
+        self._unbuilt.clear()
         while self.tabs.count() > 1:
             tab = self.tabs.widget(1)
             self.tabs.removeTab(1)
@@ -386,8 +397,26 @@ class CarerPage(QWidget):
             self.controller.save(self.profile.values())
 
     def _tab_moved(self, index: int) -> None:
-        if 0 <= index < len(self._tab_keys):
-            self._tab_changed(self._tab_keys[index])
+        if self._swapping or not 0 <= index < len(self._tab_keys):
+            return
+        key = self._tab_keys[index]
+        build = self._unbuilt.pop(key, None)
+        if build is not None:
+            self._build_tab(index, build)
+        self._tab_changed(key)
+
+    def _build_tab(self, index: int, build: Callable[[], QWidget]) -> None:
+        """The tab at ``index``, shown for the first time: its stand-in gives way to it."""
+        stand_in, label = self.tabs.widget(index), self.tabs.tabText(index)
+        tab = build()
+        self._swapping = True
+        try:
+            self.tabs.insertTab(index, tab, label)
+            self.tabs.removeTab(index + 1)
+            self.tabs.setCurrentIndex(index)
+        finally:
+            self._swapping = False
+        stand_in.deleteLater()
 
     def _open_duplicate(self) -> None:
         chosen = self.duplicates.chosen()
