@@ -527,8 +527,12 @@ _SET_SEQ = (
     update(t.counters).where(t.counters.c.name == "change_seq").values(value=bindparam("value"))
 )
 # What a writer reads first: the sequence counter and the version floor (see NewVersion).
-_READ_COUNTERS = select(t.counters.c.name, t.counters.c.value).where(
-    t.counters.c.name.in_(["change_seq", "version_floor"])
+# Ordered, because on PostgreSQL the read takes both rows' locks: writers that took them
+# in the order the table's pages happened to hold them deadlocked each other.
+_READ_COUNTERS = (
+    select(t.counters.c.name, t.counters.c.value)
+    .where(t.counters.c.name.in_(["change_seq", "version_floor"]))
+    .order_by(t.counters.c.name)
 )
 _ANY_OPEN_CONFLICT = (
     select(t.conflicts.c.conflict_id).where(t.conflicts.c.resolved_at.is_(None)).limit(1)
