@@ -65,6 +65,7 @@ from carer_desk.records.teams import LocalityTeam
 from carer_desk.rules.assessment import determine, legal_route
 from carer_desk.rules.card_numbers import generate_unique_card_number
 from carer_desk.rules.emergency_line import line_gaps
+from carer_desk.rules.financial_year import add_months
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
 
@@ -248,6 +249,9 @@ class DemoMaker:
         self.kpi_rng = random.Random(hash(rng.getstate()))  # ints hash the same every run
         # So do the payments' dates and the earlier payments of carers near the cap.
         self.payment_rng = random.Random(sum(rng.getstate()[1]) ^ 0x9A1D)
+        # And the plans a year old, whose review is overdue or due soon.
+        self.review_rng = random.Random(sum(rng.getstate()[1]) ^ 0x4E71)
+        self._plans_seen: dict[str | None, int] = {}
 
     def day(self, days_ago_max: int, days_ago_min: int = 0) -> date:
         return self.today - timedelta(days=self.rng.randint(days_ago_min, days_ago_max))
@@ -618,6 +622,26 @@ class DemoMaker:
             card_contact_on_back=0,
         )
 
+    def review_timing(self, carer: Carer, plan: EmergencyPlan) -> EmergencyPlan:
+        """Some complete plans made a year ago, so every worker's caseload and the Plans
+        area have reviews to do: of each worker's plans, the second of every six is
+        overdue for review (by up to ten weeks), the fourth due within the reminder
+        period (``plans.reminder_days_before``); the others as made."""
+        seen = self._plans_seen.get(carer.worker, 0) + 1
+        self._plans_seen[carer.worker] = seen
+        months = self.settings.plans.review_months
+        year_ago = add_months(self.today, -months)
+        if seen % 6 == 2:
+            created = year_ago - timedelta(days=self.review_rng.randint(5, 70))
+        elif seen % 6 == 4:
+            soon = max(2, self.settings.plans.reminder_days_before - 2)
+            created = year_ago + timedelta(days=self.review_rng.randint(2, soon))
+        else:
+            return plan
+        return replace(
+            plan, created_on=created, consent_date=created, review_date=add_months(created, months)
+        )
+
     def call(self, card: EmergencyCard, plan: EmergencyPlan) -> EmergencyCall:
         """A call to the line: a neighbour rang; sometimes nobody could come, and
         replacement care was arranged, with a follow-up for the office."""
@@ -702,6 +726,9 @@ def generate(
                 if fixed is not None and call is None:
                     # One of the demo's documented numbers (carer_desk.demo_line).
                     showcase, card = line.records(fixed, card, plan), None
+            if plan.is_complete and not showcase:
+                # (The documented numbers' plans stay as made: the line reads them out.)
+                plan = maker.review_timing(carer, plan)
             # In the order a laptop would write them: the server takes a call only about
             # a card (and plan) it already holds.
             batch.extend(r for r in (plan, card, call, *showcase) if r is not None)

@@ -1,14 +1,17 @@
 """The demo's invented history: payments in every state with dates a service would have,
-and what an office must decide itself kept apart for it."""
+and what an office must decide itself kept apart for it; plans with reviews to do."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from carer_desk.clock import FixedClock
 from carer_desk.config import Settings
 from carer_desk.demo import DEMO_APPROVER, seed_demo
 from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
+from carer_desk.records.plan import EmergencyCard, EmergencyPlan
+from carer_desk.rules.financial_year import add_months
 from carer_desk.rules.payment_cap import check_payment_cap
 from carer_desk.services.repository import Repository
 from tests.carer_desk.services.service_support import TODAY
@@ -87,3 +90,20 @@ def test_for_an_office_decided_requests_are_sent_submitted_and_their_decisions_l
         assert decision.approve or decision.reason
         assert request.requested_by != DEMO_APPROVER
     assert summary.counts["payment_request"] == len(stored)
+
+
+def test_some_plans_are_overdue_for_review_and_some_due_soon(vault):
+    seed_demo(vault, SETTINGS, carers=90, seed=7, clock=CLOCK)
+    plans = list(Repository(vault).all(EmergencyPlan))
+    reminder = timedelta(days=SETTINGS.plans.reminder_days_before)
+    overdue = [p for p in plans if p.is_complete and p.review_date < TODAY]
+    soon = [p for p in plans if p.is_complete and TODAY <= p.review_date <= TODAY + reminder]
+    assert len(overdue) >= 2 and len(soon) >= 2
+    # Plausible: a year's review period after the plan was made, not long overdue.
+    for plan in overdue + soon:
+        assert add_months(plan.created_on, SETTINGS.plans.review_months) == plan.review_date
+        assert (TODAY - plan.review_date).days <= 75
+    # A plan's cards are issued after the plan was made.
+    made = {p.id: p.created_on for p in plans}
+    for card in Repository(vault).all(EmergencyCard):
+        assert card.issued_on >= made[card.plan_id]

@@ -127,3 +127,17 @@ def test_the_demo_payment_history_goes_through_the_offices_own_decisions(launche
         and approver.session.payments.cap_position(i.request.carer_id).remaining_pence <= 6_000
     ]
     assert near, "no carer in the approver's queue is near the cap"
+
+
+def test_the_demo_has_plans_overdue_for_review_and_due_soon(launcher: Launcher):
+    """The Plans area and the worker's caseload have reviews to do, and the office took
+    every plan as it was sent."""
+    from carer_desk.services.caseload import PlanState
+
+    cards = launcher.demo("demo-cards").set_up_demo()
+    assert launcher.demo_office().refusals == []
+    states = [r.state for r in cards.session.plan_reviews.rows()]
+    assert states.count(PlanState.OVERDUE) >= 5 and states.count(PlanState.REVIEW_DUE) >= 5
+    worker = launcher.demo("demo-worker").set_up_demo()
+    mine = {r.plan_state for r in worker.session.caseload.link()}
+    assert {PlanState.OVERDUE, PlanState.REVIEW_DUE} <= mine
