@@ -138,7 +138,11 @@ def _discard_chosen(app, shell, sync) -> None:
     """Discard the refused change chosen on the Sync page, through its confirmation."""
     from PySide6.QtWidgets import QMessageBox
 
+    before = sync.confirm
+    _spin(app, lambda: shell.runner.pending == 0 and sync.refused_list.count() == 1, 30)
+    sync.refused_list.setCurrentRow(0)
     sync.ask_discard()
+    _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 10)
     box = sync.confirm
     (discard,) = [
         b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
@@ -562,7 +566,8 @@ def _line(app, shell, shoot) -> None:
 
 def _refused_call(app, shell, shoot, page, number: str) -> None:
     """The operator's Sync problems: a call the office refused (its limit on hours of
-    replacement care is lower than this laptop's), with the office's reason."""
+    replacement care is lower than this laptop's), with the office's reason, and the form
+    that corrects it to send again."""
     from carer_desk.roles import Area
     from ui.controllers.window import Place
 
@@ -586,6 +591,13 @@ def _refused_call(app, shell, shoot, page, number: str) -> None:
     _spin(app, lambda: sync.refused_list.count() == 1, 30)
     sync.refused_list.setFocus()
     shoot("line-sync-problems")
+    sync.correct_button.click()
+    _spin(app, lambda: sync.correction is not None and sync.correction.isVisible(), 30)
+    sync.correction.hours.setValue(20)
+    sync.correction.follow_up.setText("Ring the carer's daughter tomorrow")
+    shoot("line-correct-call", sync.correction)
+    sync.correction.reject()
+    _spin(app, lambda: sync.correction is None, 10)
     _discard_chosen(app, shell, sync)
     settings.write_text(before)
 

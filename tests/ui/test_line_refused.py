@@ -114,7 +114,9 @@ def test_a_refused_call_is_corrected_and_sent_again(operator_of_a_stricter_offic
     """The operator corrects the hours the office refused, in a form that keeps what
     happened on the call; the laptop's own limit is checked first; the office takes the
     corrected call and nothing is left refused or on the laptop."""
+    from tests.ui.accessibility import walk
     from tests.ui.line_office import office_calls
+    from tests.ui.mnemonics import clashes
 
     desk = operator_of_a_stricter_office
     found = _record_a_call_the_office_refuses(desk, qtbot)
@@ -122,6 +124,7 @@ def test_a_refused_call_is_corrected_and_sent_again(operator_of_a_stricter_offic
     sync: SyncPage = desk.window.workspace.page_for(Area.SYNC)
     qtbot.waitUntil(lambda: sync.refused_list.count() == 1, timeout=30_000)
     assert sync.correct_button.isVisible() and sync.correct_button.isEnabled()
+    assert not clashes(desk.window)  # Alt+C, Alt+D: one control each on the page
     sync.correct_button.click()
     qtbot.waitUntil(lambda: sync.correction is not None and sync.correction.isVisible())
     form = sync.correction
@@ -131,6 +134,17 @@ def test_a_refused_call_is_corrected_and_sent_again(operator_of_a_stricter_offic
     )
     assert form.care.isChecked() and form.hours.value() == 30
     assert form.follow_up.text() == ""
+    # Every control named and reached by Tab, one per letter; Escape keeps the call.
+    walked = walk(form)
+    assert walked.checked >= 5 and not walked.unnamed and not walked.unreachable, walked
+    assert not clashes(form)
+    press(form.hours, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: sync.correction is None, timeout=5_000)
+    desk.idle(qtbot)
+    assert sync.refused_list.count() == 1
+    sync.correct_button.click()
+    qtbot.waitUntil(lambda: sync.correction is not None and sync.correction.isVisible())
+    form = sync.correction
 
     # More than even the laptop allows: said under the field, the form stays open.
     form.hours.setMaximum(100)
