@@ -135,14 +135,17 @@ def _sync_now(app, shell) -> None:
 
 
 def _discard_chosen(app, shell, sync) -> None:
-    """Discard the refused change chosen on the Sync page, through its confirmation."""
+    """Discard the refused change chosen on the Sync page, through its confirmation (the
+    list may be redrawn by a sync finishing meanwhile: then ask again)."""
     from PySide6.QtWidgets import QMessageBox
 
     before = sync.confirm
-    _spin(app, lambda: shell.runner.pending == 0 and sync.refused_list.count() == 1, 30)
-    sync.refused_list.setCurrentRow(0)
-    sync.ask_discard()
-    _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 10)
+    for _ in range(5):
+        _spin(app, lambda: shell.runner.pending == 0 and sync.refused_list.count() == 1, 30)
+        sync.refused_list.setCurrentRow(0)
+        sync.ask_discard()
+        if _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 5):
+            break
     box = sync.confirm
     (discard,) = [
         b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole

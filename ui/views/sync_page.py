@@ -131,9 +131,10 @@ class CorrectCallDialog(QDialog):
         title = "Correct and send the call again"
         self.setWindowTitle(title)
         self.setAccessibleName(title)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         layout = QVBoxLayout(self)
-        layout.addWidget(subheading(refused.description.capitalize(), self))
+        about = refused.description
+        layout.addWidget(subheading(about[:1].upper() + about[1:], self))
         why = paragraph(f"The office refused it: {reason}", self, name="Why it was refused")
         layout.addWidget(why)
         layout.addWidget(
