@@ -47,7 +47,12 @@ from carer_desk.records.conversation import (
     WellbeingScale,
 )
 from carer_desk.records.groups import GroupKind, SessionFormat
-from carer_desk.records.payment import PaidTo, PaymentPurpose, WellbeingPaymentRequest
+from carer_desk.records.payment import (
+    PaidTo,
+    PaymentPurpose,
+    PaymentStatus,
+    WellbeingPaymentRequest,
+)
 from carer_desk.records.places import District
 from carer_desk.records.plan import (
     CardStatus,
@@ -60,12 +65,16 @@ from carer_desk.records.teams import LocalityTeam
 from carer_desk.rules.assessment import determine, legal_route
 from carer_desk.rules.card_numbers import generate_unique_card_number
 from carer_desk.rules.emergency_line import line_gaps
+from carer_desk.rules.financial_year import add_months
 from carer_desk.services.repository import Repository
 from carer_desk.templates import latest_template
 
 # The user name of the demo groups' facilitator (the demo office's facilitator signs in
 # with it, so their laptop pulls these groups).
 DEMO_FACILITATOR = "demo-facilitator"
+# Who decided the demo's wellbeing payments: the demo office's payments approver (the
+# office makes each decision through its own decision route: carer_desk.wiring.demo_office).
+DEMO_APPROVER = "demo-approver"
 BATCH_CARERS = 500  # carers (with all their records) written per transaction
 
 GIVEN = (
@@ -139,6 +148,9 @@ MEDICINES = (
     "Memantine",
     "Atorvastatin",
 )
+AMOUNTS = (7500, 12000, 15000, 20000, 30000)  # pence: what carers ask for
+# The life cycle's states, in the order the demo's carers take turns at them.
+PAYMENT_STEPS = ("draft", "submitted", "approved", "declined", "paid", "cancelled")
 GROUPS = (
     ("Banbury carers' coffee morning", GroupKind.GENERAL, "Banbury", SessionFormat.IN_PERSON),
     ("Witney dementia carers", GroupKind.DEMENTIA, "Witney", SessionFormat.HYBRID),
@@ -157,9 +169,55 @@ class _Seeded:
         return self.rng.randrange(exclusive_upper_bound)
 
 
+@dataclass(frozen=True)
+class OfficeDecision:
+    """What the office did with a request the demo's history has it decide: approved or
+    declined on ``on`` (and paid on ``paid_on``). A real office decides only through its
+    decision route, so the demo office makes these there, as its approver
+    (:mod:`carer_desk.wiring.demo_office`); the laptop sends the request submitted."""
+
+    payment_id: str
+    approve: bool
+    on: date
+    reason: str | None = None
+    paid_on: date | None = None
+
+    @classmethod
+    def of(cls, request: WellbeingPaymentRequest) -> OfficeDecision | None:
+        if request.status not in _DECIDED or request.decided_on is None:
+            return None
+        return cls(
+            payment_id=request.id,
+            approve=request.status != PaymentStatus.DECLINED,
+            on=request.decided_on,
+            reason=request.decline_reason,
+            paid_on=request.paid_on,
+        )
+
+
+_DECIDED = frozenset({PaymentStatus.APPROVED, PaymentStatus.DECLINED, PaymentStatus.PAID})
+
+
+def as_submitted(request: WellbeingPaymentRequest) -> WellbeingPaymentRequest:
+    """A decided request as its laptop sent it: submitted, waiting for the decision."""
+    if request.status not in _DECIDED:
+        return request
+    return replace(
+        request,
+        status=PaymentStatus.SUBMITTED,
+        decided_by=None,
+        decided_on=None,
+        decline_reason=None,
+        paid_on=None,
+    )
+
+
 @dataclass
 class SeedSummary:
     counts: dict[str, int] = field(default_factory=dict)
+    #: With ``decided_at_the_office``: the decisions the office is still to make, in the
+    #: order it makes them (by date).
+    decisions: list[OfficeDecision] = field(default_factory=list)
 
     def add(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
@@ -189,6 +247,11 @@ class DemoMaker:
         # The contract-KPI inputs (issue 11) draw from their own stream, so adding them
         # left every other record a seed gives as it was.
         self.kpi_rng = random.Random(hash(rng.getstate()))  # ints hash the same every run
+        # So do the payments' dates and the earlier payments of carers near the cap.
+        self.payment_rng = random.Random(sum(rng.getstate()[1]) ^ 0x9A1D)
+        # And the plans a year old, whose review is overdue or due soon.
+        self.review_rng = random.Random(sum(rng.getstate()[1]) ^ 0x4E71)
+        self._plans_seen: dict[str | None, int] = {}
 
     def day(self, days_ago_max: int, days_ago_min: int = 0) -> date:
         return self.today - timedelta(days=self.rng.randint(days_ago_min, days_ago_max))
@@ -369,35 +432,97 @@ class DemoMaker:
             determination=determination,
         )
 
-    def payment(
+    def payments(
         self, carer: Carer, conv: GuidedConversation, state: int
-    ) -> WellbeingPaymentRequest:
-        rng = self.rng
-        requested = max(conv.completed_on or self.today, self.today - timedelta(days=200))
+    ) -> list[WellbeingPaymentRequest]:
+        """A carer's requests after their assessment, oldest first: one in the state
+        ``state`` picks, dated as such a request would be (waiting ones recent, decided
+        and paid ones at any time in the year since the assessment), and for some carers
+        an earlier paid request that leaves them near the cap."""
+        rng, timing = self.rng, self.payment_rng
         paid_to = rng.choice(list(PaidTo))
-        request = make.payment_request(
+        amount = rng.choice(AMOUNTS)
+        purpose = rng.choice(list(PaymentPurpose))
+        step = PAYMENT_STEPS[state % len(PAYMENT_STEPS)]
+        assessed = conv.completed_on or self.today
+        if step in ("draft", "submitted"):  # waiting for the worker or the approver
+            requested = self.today - timedelta(days=timing.randint(0, 20))
+        elif step == "approved":  # approved, not paid yet: money goes out within weeks
+            requested = self.today - timedelta(days=timing.randint(8, 40))
+        else:
+            requested = assessed + timedelta(days=timing.randint(0, 45))
+        requested = min(max(requested, assessed), self.today)
+        earlier: list[WellbeingPaymentRequest] = []
+        room = self.settings.payments.cap_pence - amount
+        # Near the cap: an earlier payment, paid, that leaves room for this one (or not
+        # much more). Not for a declined or cancelled request: those carers are the ones
+        # with their whole allowance still to use.
+        if (
+            step in ("draft", "submitted", "approved", "paid")
+            and room >= min(AMOUNTS)
+            and (requested - assessed).days >= 40
+            and timing.random() < 0.6
+        ):
+            before = max(a for a in AMOUNTS if a <= room)
+            first = self._request(
+                carer,
+                conv,
+                amount=before,
+                purpose=timing.choice([p for p in PaymentPurpose if p != purpose]),
+                paid_to=PaidTo.CARER,
+                requested=assessed + timedelta(days=timing.randint(0, 10)),
+            )
+            earlier.append(self._decide(first, "paid", limit=requested - timedelta(days=1)))
+        request = self._request(
+            carer, conv, amount=amount, purpose=purpose, paid_to=paid_to, requested=requested
+        )
+        return [*earlier, self._decide(request, step, limit=self.today)]
+
+    def _request(
+        self,
+        carer: Carer,
+        conv: GuidedConversation,
+        *,
+        amount: int,
+        purpose: PaymentPurpose,
+        paid_to: PaidTo,
+        requested: date,
+    ) -> WellbeingPaymentRequest:
+        return make.payment_request(
             carer,
             conversation_id=conv.id,
-            amount_pence=rng.choice((7500, 12000, 15000, 20000, 30000)),
-            purpose=rng.choice(list(PaymentPurpose)),
+            amount_pence=amount,
+            purpose=purpose,
             paid_to=paid_to,
             supplier_name="Cotswold Breaks Ltd" if paid_to == PaidTo.SUPPLIER else None,
             requested_by=conv.worker,
             requested_on=requested,
         )
-        steps = ("draft", "submitted", "approved", "declined", "paid", "cancelled")[state % 6]
-        on = requested
-        if steps == "draft":
+
+    def _decide(
+        self, request: WellbeingPaymentRequest, step: str, *, limit: date
+    ) -> WellbeingPaymentRequest:
+        """The request taken to ``step``, each step a few days after the one before and
+        none after ``limit``."""
+        timing = self.payment_rng
+
+        def later(day: date, low: int, high: int) -> date:
+            return min(max(day + timedelta(days=timing.randint(low, high)), day), limit)
+
+        requested = request.requested_on
+        if step == "draft":
             return request
-        if steps == "cancelled":
-            return request.cancel(on, "Carer found another way to pay for it.")
-        request = request.submit(on)
-        if steps == "submitted":
+        if step == "cancelled":
+            return request.cancel(later(requested, 1, 20), "Carer found another way to pay for it.")
+        submitted = later(requested, 0, 2)
+        request = request.submit(submitted)
+        if step == "submitted":
             return request
-        if steps == "declined":
-            return request.decline("manager.m", on, "Purpose is covered by another service.")
-        request = request.approve("manager.m", on)
-        return request.mark_paid(on) if steps == "paid" else request
+        decided = later(submitted, 1, 10)
+        if step == "declined":
+            return request.decline(DEMO_APPROVER, decided, "Purpose is covered by another service.")
+        request = request.approve(DEMO_APPROVER, decided)
+        return request.mark_paid(later(decided, 2, 14)) if step == "paid" else request
 
     def plan(self, carer: Carer, complete: bool) -> EmergencyPlan:
         rng = self.rng
@@ -497,6 +622,26 @@ class DemoMaker:
             card_contact_on_back=0,
         )
 
+    def review_timing(self, carer: Carer, plan: EmergencyPlan) -> EmergencyPlan:
+        """Some complete plans made a year ago, so every worker's caseload and the Plans
+        area have reviews to do: of each worker's plans, the second of every six is
+        overdue for review (by up to ten weeks), the fourth due within the reminder
+        period (``plans.reminder_days_before``); the others as made."""
+        seen = self._plans_seen.get(carer.worker, 0) + 1
+        self._plans_seen[carer.worker] = seen
+        months = self.settings.plans.review_months
+        year_ago = add_months(self.today, -months)
+        if seen % 6 == 2:
+            created = year_ago - timedelta(days=self.review_rng.randint(5, 70))
+        elif seen % 6 == 4:
+            soon = max(2, self.settings.plans.reminder_days_before - 2)
+            created = year_ago + timedelta(days=self.review_rng.randint(2, soon))
+        else:
+            return plan
+        return replace(
+            plan, created_on=created, consent_date=created, review_date=add_months(created, months)
+        )
+
     def call(self, card: EmergencyCard, plan: EmergencyPlan) -> EmergencyCall:
         """A call to the line: a neighbour rang; sometimes nobody could come, and
         replacement care was arranged, with a follow-up for the office."""
@@ -558,7 +703,7 @@ def generate(
         conv = maker.conversation(carer, stage)
         batch.append(conv)
         if conv.assessment_completed:
-            batch.append(maker.payment(carer, conv, n // 5))
+            batch.extend(maker.payments(carer, conv, n // 5))
         if n % 3 != 2:
             plan = maker.plan(carer, complete=n % 3 == 0)
             card = call = None
@@ -581,6 +726,9 @@ def generate(
                 if fixed is not None and call is None:
                     # One of the demo's documented numbers (carer_desk.demo_line).
                     showcase, card = line.records(fixed, card, plan), None
+            if plan.is_complete and not showcase:
+                # (The documented numbers' plans stay as made: the line reads them out.)
+                plan = maker.review_timing(carer, plan)
             # In the order a laptop would write them: the server takes a call only about
             # a card (and plan) it already holds.
             batch.extend(r for r in (plan, card, call, *showcase) if r is not None)
@@ -639,8 +787,13 @@ def seed_demo(
     clock: Clock = SYSTEM_CLOCK,
     facilitator: str = DEMO_FACILITATOR,
     with_calls: bool = True,
+    decided_at_the_office: bool = False,
 ) -> SeedSummary:
-    """Write demo data in batches, each one transaction (a batch is whole carers)."""
+    """Write demo data in batches, each one transaction (a batch is whole carers).
+
+    ``decided_at_the_office``: write the requests the history has decided as submitted
+    (as the worker's laptop sent them) and list the decisions in the summary, for an
+    office to make through its own decision route."""
     repo = Repository(store, clock, settings.age_bands)
     summary = SeedSummary()
     batches = generate(
@@ -652,7 +805,20 @@ def seed_demo(
         with_calls=with_calls,
     )
     for batch in batches:
+        if decided_at_the_office:
+            batch = [_sent_by_the_laptop(r, summary.decisions) for r in batch]
         repo.save_many(batch, action="seed-demo", audit_details={"records": len(batch)})
         for record in batch:
             summary.add(kind_of(record))
+    summary.decisions.sort(key=lambda d: (d.on, d.payment_id))
     return summary
+
+
+def _sent_by_the_laptop(record: Any, decisions: list[OfficeDecision]) -> Any:
+    if not isinstance(record, WellbeingPaymentRequest):
+        return record
+    decision = OfficeDecision.of(record)
+    if decision is None:
+        return record
+    decisions.append(decision)
+    return as_submitted(record)

@@ -139,6 +139,36 @@ class CallService(Service):
         logger.info("emergency call %s recorded", call.id)
         return call
 
+    def corrected(
+        self,
+        call: EmergencyCall,
+        *,
+        replacement_care_hours: int | None,
+        exceptional_reason: str | None,
+        follow_up: str | None,
+    ) -> EmergencyCall:
+        """A call the office refused, with its outcome corrected (the hours of replacement
+        care, why they are exceptional, the follow-up), checked as recording it was. What
+        happened on the call (who rang, which contacts were tried, when) stays as
+        recorded: only the office changes that."""
+        # Only arranged care can be exceptional: no hours, no reason kept.
+        exceptional = replacement_care_hours is not None and bool(
+            (exceptional_reason or "").strip()
+        )
+        problem = replacement_hours_problem(
+            replacement_care_hours, exceptional, self.settings.emergency_line
+        )
+        if problem is not None:
+            raise ValidationError([("replacement_care_hours", problem)])
+        return replace(
+            call,
+            replacement_care_arranged=replacement_care_hours is not None,
+            replacement_care_hours=replacement_care_hours,
+            exceptional=exceptional,
+            exceptional_reason=(exceptional_reason or "").strip() if exceptional else None,
+            follow_up=(follow_up or "").strip() or None,
+        )
+
     def _load(self, call_id: str) -> EmergencyCall:
         try:
             return self.repo.get(EmergencyCall, call_id)

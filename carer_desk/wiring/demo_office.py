@@ -9,6 +9,21 @@ The first start seeds the office the way a real office fills: a throwaway laptop
 in as the demo administrator writes the invented records and pushes them through the
 server's own checks, then is wiped. Each demo user's laptop then enrols and pulls what
 its role may see.
+
+Wellbeing payments go through the office as real ones do. The server takes a request
+from a laptop only as a draft, submitted or cancelled, decides it only through its
+decision route (as a payments approver, never the person who asked: four eyes), and
+takes "paid" only from an administrator. So the seeding laptop sends every request
+submitted; the demo approver then decides those the history has decided, through the
+decision route; and the administrator's laptop marks paid those that were paid.
+
+The server dates a decision itself, on its own day. A real office's decisions are spread
+over the year they were made in; the demo office's are all made within a second of its
+first start. While the seeding replays them, the office's day is therefore the day each
+decision was made (:class:`OfficeDay`), so the history reads as a year of decisions
+rather than a year of requests all decided today. Nothing else changes: each decision
+still meets the cap, the budget, the recent assessment and four eyes, and afterwards the
+office's day is the service's own again.
 """
 
 from __future__ import annotations
@@ -17,21 +32,30 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import uvicorn
 
 from carer_desk.config import Settings
-from carer_desk.demo import seed_demo
+from carer_desk.demo import OfficeDecision, seed_demo
 from carer_desk.errors import CarerDeskError
+from carer_desk.records.payment import WellbeingPaymentRequest
+from carer_desk.services.repository import Repository
 from carer_desk.wiring.demo_people import DEMO_PASSPHRASE
 from carer_desk.wiring.locations import ensure_private_dir
 from carer_desk.wiring.sync_gateway import ServerSyncGateway, wipe_vault
 from storage.kdf import KdfParams
 from storage.vault import Vault
+from sync.client.errors import ServerRefused
+from sync.client.transport import HttpTransport
+from sync.protocol import Decision, EnrolRequest, PaymentDecisionRequest
 from sync.server.__main__ import DEMO_PASSWORD, DEMO_USERS
 from sync.server.app import create_app
 from sync.server.secrets_hashing import hash_password, password_hasher
+from sync.server.service_day import service_today
 from sync.server.settings import PasswordCost, ServerSettings
 from sync.server.store import open_store
 
@@ -47,6 +71,32 @@ _SEEDING_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 
 
 _DEMO_HISTORY_DAYS = 3 * 366
+# Who decides and who records payment in the seeded history (sync.server's demo users).
+_DEMO_APPROVER = "demo-approver"
+_DEMO_ADMIN = "demo-admin"
+
+
+class OfficeDay:
+    """The demo office's day: the service's own, except while :meth:`replaying` a day of
+    the invented history (module docstring)."""
+
+    def __init__(self) -> None:
+        self._replayed: date | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> date:
+        return self._replayed or service_today()
+
+    @contextmanager
+    def replaying(self, day: date) -> Iterator[None]:
+        if day > service_today():
+            raise ValueError(f"the demo's history cannot be dated after today ({day})")
+        with self._lock:  # one replayed day at a time
+            self._replayed = day
+            try:
+                yield
+            finally:
+                self._replayed = None
 
 
 class DemoOffice:
@@ -61,9 +111,13 @@ class DemoOffice:
             # seeding laptop: a real office takes only recent dates from a laptop.
             payment_date_allowance_days=_DEMO_HISTORY_DAYS,
         )
+        self.day = OfficeDay()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
+        #: What the last seeding's pushes and decisions were refused, with the reasons
+        #: (none, when the demo's history keeps the office's rules).
+        self.refusals: list[str] = []
 
     # --- running -----------------------------------------------------------------------
 
@@ -73,7 +127,7 @@ class DemoOffice:
             return self.url
         ensure_private_dir(self.settings.data_dir)
         self._ensure_users()
-        app = create_app(self.settings)
+        app = create_app(self.settings, today=self.day)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -137,18 +191,72 @@ class DemoOffice:
 
             wipe_vault_files(path)
         ensure_private_dir(path.parent)
-        vault = Vault.create(path, DEMO_PASSPHRASE, actor="demo-admin", kdf=_SEEDING_KDF)
+        vault = Vault.create(path, DEMO_PASSPHRASE, actor=_DEMO_ADMIN, kdf=_SEEDING_KDF)
         try:
             # The office server now takes calls to the line, but they stay out of the
             # seeded office: adding them would draw the demo's random choices differently
             # and change the registers and caseloads the desktop's tests are written for.
-            seed_demo(vault, settings, carers=DEMO_CARERS, seed=DEMO_SEED, with_calls=False)
+            summary = seed_demo(
+                vault,
+                settings,
+                carers=DEMO_CARERS,
+                seed=DEMO_SEED,
+                with_calls=False,
+                decided_at_the_office=True,
+            )
             gateway = ServerSyncGateway(vault, server=url)
-            gateway.enrol(url, "demo-admin", DEMO_PASSWORD, "demo seeding laptop")
-            report = gateway.sync_now()
-            if report.refused:
-                log.warning("demo seeding: %d records refused", len(report.refused))
+            gateway.enrol(url, _DEMO_ADMIN, DEMO_PASSWORD, "demo seeding laptop")
+            refusals = [f"{r.description}: {r.reason}" for r in gateway.sync_now().refused]
+            refusals += self._decide(url, summary.decisions)
+            # The administrator's laptop hears of the decisions, then records what was paid.
+            gateway.sync_now()
+            repo = Repository(vault)
+            paid = [
+                repo.get(WellbeingPaymentRequest, d.payment_id).mark_paid(d.paid_on)
+                for d in summary.decisions
+                if d.approve and d.paid_on is not None
+            ]
+            repo.save_many(paid, action="edit", audit_details={"records": len(paid)})
+            refusals += [f"{r.description}: {r.reason}" for r in gateway.sync_now().refused]
         finally:
             wipe_vault(vault)
+        self.refusals = refusals
+        if refusals:
+            log.warning("demo seeding: %d records refused", len(refusals))
         (self.settings.data_dir / _SEEDED_MARKER).write_text("demo data pushed\n")
-        log.info("demo office seeded with %d carers", DEMO_CARERS)
+        log.info(
+            "demo office seeded with %d carers and %d payment decisions",
+            DEMO_CARERS,
+            len(summary.decisions),
+        )
+
+    def _decide(self, url: str, decisions: Sequence[OfficeDecision]) -> list[str]:
+        """The demo approver's decisions, each through the office's decision route on
+        the day it was made; returns the refusals."""
+        enrolling = HttpTransport(url, None)
+        try:
+            device = enrolling.enrol(
+                EnrolRequest(
+                    username=_DEMO_APPROVER,
+                    password=DEMO_PASSWORD,
+                    device_name="demo seeding: the approver's decisions",
+                )
+            )
+        finally:
+            enrolling.close()
+        transport = HttpTransport(url, device.device_credential)
+        refusals = []
+        try:
+            for decision in decisions:
+                body = PaymentDecisionRequest(
+                    decision=Decision.APPROVE if decision.approve else Decision.DECLINE,
+                    reason=decision.reason,
+                )
+                with self.day.replaying(decision.on):
+                    try:
+                        transport.decide_payment(decision.payment_id, body)
+                    except ServerRefused as exc:
+                        refusals.append(f"decision on {decision.payment_id}: {exc.reason}")
+        finally:
+            transport.close()
+        return refusals

@@ -51,7 +51,6 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     from carer_desk.roles import Area
     from carer_desk.wiring.desk import Launcher
     from ui.controllers.session import Gate
-    from ui.controllers.window import Place
     from ui.preferences import Preferences
     from ui.shell import Shell
     from ui.views.carer_page import CarerPage
@@ -63,7 +62,10 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     shots: list[Path] = []
 
     def shoot(name: str, widget=None) -> None:
-        _spin(app, lambda: shell.runner.pending == 0, 30)
+        # Settled: no background work, no sync running (one starts by itself after an
+        # unlock), and no passing status-bar message (the sync's report, for 8 seconds).
+        _spin(app, lambda: shell.runner.pending == 0 and not shell.sync.running, 30)
+        shell.window.statusBar().clearMessage()
         for _ in range(5):
             app.processEvents()
         target = widget or shell.window
@@ -110,8 +112,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     page._edited()
     page.save_now()
     shoot("new-carer-problems")
-    shell.window.go(Place(Area.SYNC))
-    shoot("sync-problems")
+    _refused_change(app, shell, shoot)
     dialog = shell.open_settings()
     dialog.resize(int(SIZE[0] * 0.6), int(SIZE[1] * 0.9))
     shoot("settings", dialog)
@@ -125,6 +126,61 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     _line(app, shell, shoot)
     shell.shutdown()
     return shots
+
+
+def _sync_now(app, shell) -> None:
+    shell.window.sync_action.trigger()
+    _spin(app, lambda: shell.sync.running, 5)
+    _spin(app, lambda: not shell.sync.running and shell.runner.pending == 0, 60)
+
+
+def _discard_chosen(app, shell, sync) -> None:
+    """Discard the refused change chosen on the Sync page, through its confirmation (the
+    list may be redrawn by a sync finishing meanwhile: then ask again)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    before = sync.confirm
+    for _ in range(5):
+        _spin(app, lambda: shell.runner.pending == 0 and sync.refused_list.count() == 1, 30)
+        sync.refused_list.setCurrentRow(0)
+        sync.ask_discard()
+        if _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 5):
+            break
+    box = sync.confirm
+    (discard,) = [
+        b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
+    ]
+    discard.click()
+    _spin(app, lambda: sync.refused_list.count() == 0 and shell.runner.pending == 0, 30)
+
+
+def _refused_change(app, shell, shoot) -> None:
+    """The worker's Sync problems: a new carer put in another team's caseload, refused
+    by the office with its reason; then discarded, so the other screens are as usual."""
+    from carer_desk.roles import Area
+    from ui.controllers.window import Place
+    from ui.views.carer_page import CarerPage
+
+    ws = shell.window.workspace
+    shell.window.new_carer_action.trigger()
+    _spin(app, lambda: isinstance(ws.record_page, CarerPage))
+    fields = ws.record_page.profile.fields
+    fields["given_name"].widget.setText("Sally")
+    fields["family_name"].widget.setText("Southbound")
+    fields["consent.given"].widget.setChecked(True)
+    team = fields["team"].widget
+    team.setCurrentIndex(team.findData("south"))  # not the demo worker's team
+    ws.record_page._edited()
+    ws.record_page.save_now()
+    _spin(app, lambda: shell.runner.pending == 0)
+    _sync_now(app, shell)
+    shell.window.go(Place(Area.SYNC))
+    sync = ws.page_for(Area.SYNC)
+    _spin(app, lambda: sync.refused_list.count() == 1, 30)
+    sync.tabs.setCurrentWidget(sync._refused_tab)
+    sync.refused_list.setFocus()
+    shoot("sync-problems")
+    _discard_chosen(app, shell, sync)
 
 
 def _on_vault(app, shell, work):
@@ -502,11 +558,51 @@ def _line(app, shell, shoot) -> None:
     _spin(app, lambda: page.answer_box is not None)
     shoot("line-withdrawn")
     page._finish()
+    _refused_call(app, shell, shoot, page, shown)
+    shell.go(Place(Area.LOOKUP))
     shell.ctx.launcher.demo_office().stop()
     page.number.setText(shown)
     page._look_up()
     _spin(app, lambda: page.notice.isVisible(), 30)
     shoot("line-offline")
+
+
+def _refused_call(app, shell, shoot, page, number: str) -> None:
+    """The operator's Sync problems: a call the office refused (its limit on hours of
+    replacement care is lower than this laptop's), with the office's reason, and the form
+    that corrects it to send again."""
+    from carer_desk.roles import Area
+    from ui.controllers.window import Place
+
+    office = shell.ctx.launcher.demo_office()
+    settings = office.settings.settings_file
+    before = settings.read_text() if settings.exists() else ""
+    # The office lowers its usual hours (read at its next request); this laptop still
+    # allows its own default.
+    settings.write_text(before + "\n[emergency_line]\nreplacement_care_hours = 24\n")
+    page.number.setText(number)
+    page._look_up()
+    _spin(app, lambda: page.answer_box is not None)
+    page.caller.setText("A neighbour")
+    page.care.setChecked(True)
+    page.hours.setValue(30)
+    page._record()
+    _spin(app, lambda: page.answer_box is None and shell.runner.pending == 0, 30)
+    _sync_now(app, shell)
+    shell.go(Place(Area.SYNC))
+    sync = shell.window.workspace.page_for(Area.SYNC)
+    _spin(app, lambda: sync.refused_list.count() == 1, 30)
+    sync.refused_list.setFocus()
+    shoot("line-sync-problems")
+    sync.correct_button.click()
+    _spin(app, lambda: sync.correction is not None and sync.correction.isVisible(), 30)
+    sync.correction.hours.setValue(20)
+    sync.correction.follow_up.setText("Ring the carer's daughter tomorrow")
+    shoot("line-correct-call", sync.correction)
+    sync.correction.reject()
+    _spin(app, lambda: sync.correction is None, 10)
+    _discard_chosen(app, shell, sync)
+    settings.write_text(before)
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carer_desk.config import Settings
+from carer_desk.records.calls import EmergencyCall
 from carer_desk.records.codec import from_payload
 from carer_desk.records.plan import EmergencyCard, EmergencyPlan
 from carer_desk.services.cards import CardService
@@ -39,6 +40,20 @@ def office_cards(office: DemoOffice) -> list[OfficeCard]:
     finally:
         store.close()
     return [OfficeCard(c, plans.get(c.plan_id)) for c in cards]
+
+
+def office_calls(office: DemoOffice) -> list[EmergencyCall]:
+    """Every call to the line the office server holds."""
+    store = open_store(office.settings.database_url, office.settings.key_file)
+    try:
+        with store.transaction() as tx:
+            return [
+                from_payload("emergency_call", r.payload)
+                for r in tx.records_of_kind("emergency_call")
+                if r.payload is not None
+            ]
+    finally:
+        store.close()
 
 
 def ready_card(office: DemoOffice) -> OfficeCard:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from carer_desk.records.kinds import KIND_TABLE
 from carer_desk.roles import Area
@@ -38,13 +38,11 @@ def operator_of_a_stricter_office(qtbot, tmp_path: Path) -> Iterator[Desk]:
     desk.shell.shutdown()
 
 
-def test_a_refused_call_is_shown_with_the_offices_reason_and_discarded_by_keyboard(
-    operator_of_a_stricter_office: Desk, qtbot
-):
-    desk = operator_of_a_stricter_office
-    window = desk.window
+def _record_a_call_the_office_refuses(desk: Desk, qtbot, hours: str = "30"):
+    """A call with more hours of replacement care than the office's usual: recorded on
+    the laptop (its own limit is higher), refused by the office at once."""
     found = ready_card(desk.launcher.demo_office())
-    page: LinePage = window.workspace.page_for(Area.LOOKUP)
+    page: LinePage = desk.window.workspace.page_for(Area.LOOKUP)
     type_into(page.number, found.card.number)
     press(page.number, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.answer_box is not None, timeout=30_000)
@@ -54,13 +52,22 @@ def test_a_refused_call_is_shown_with_the_offices_reason_and_discarded_by_keyboa
     type_into(page.caller, "Neighbour Refusedcall")
     page.care.setFocus()
     press(page.care, Qt.Key.Key_Space)
-    type_into(page.hours, "30")
+    type_into(page.hours, hours)
     press(page.caller, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.answer_box is None, timeout=30_000)
     qtbot.waitUntil(lambda: bool(reports), timeout=30_000)
     desk.idle(qtbot)
     assert len(reports[-1].refused) == 1
     qtbot.waitUntil(lambda: "1 call refused" in sync_status(desk), timeout=10_000)
+    return found
+
+
+def test_a_refused_call_is_shown_with_the_offices_reason_and_discarded_by_keyboard(
+    operator_of_a_stricter_office: Desk, qtbot
+):
+    desk = operator_of_a_stricter_office
+    window = desk.window
+    found = _record_a_call_the_office_refuses(desk, qtbot)
 
     # The operator's window has a Sync area of its own: the refused call, nothing else.
     assert list(window.workspace.areas) == [Area.LOOKUP, Area.SYNC]
@@ -73,7 +80,7 @@ def test_a_refused_call_is_shown_with_the_offices_reason_and_discarded_by_keyboa
     assert f"call on card {number}" in entry
     reason = sync.refused_reason.text()
     assert "Replacement care hours: 30 hours is more than the usual 24" in reason
-    assert "replacement_care_hours" not in reason and "What to do: Ring the office" in reason
+    assert "replacement_care_hours" not in reason and "ring the office" in reason
     assert not sync.open_button.isVisible()  # a call has no page to open on this laptop
 
     # Delete asks first; Escape keeps the call.
@@ -101,3 +108,70 @@ def test_a_refused_call_is_shown_with_the_offices_reason_and_discarded_by_keyboa
     qtbot.waitUntil(lambda: "refused" not in sync_status(desk), timeout=10_000)
     held = on_vault(desk, qtbot, lambda s: {k: len(list(s.store.iter_kind(k))) for k in KIND_TABLE})
     assert not any(held.values()), held
+
+
+def test_a_refused_call_is_corrected_and_sent_again(operator_of_a_stricter_office: Desk, qtbot):
+    """The operator corrects the hours the office refused, in a form that keeps what
+    happened on the call; the laptop's own limit is checked first; the office takes the
+    corrected call and nothing is left refused or on the laptop."""
+    from tests.ui.accessibility import walk
+    from tests.ui.line_office import office_calls
+    from tests.ui.mnemonics import clashes
+
+    desk = operator_of_a_stricter_office
+    found = _record_a_call_the_office_refuses(desk, qtbot)
+    desk.window.go(Place(Area.SYNC))
+    sync: SyncPage = desk.window.workspace.page_for(Area.SYNC)
+    qtbot.waitUntil(lambda: sync.refused_list.count() == 1, timeout=30_000)
+    assert sync.correct_button.isVisible() and sync.correct_button.isEnabled()
+    assert not clashes(desk.window)  # Alt+C, Alt+D: one control each on the page
+    sync.correct_button.click()
+    qtbot.waitUntil(lambda: sync.correction is not None and sync.correction.isVisible())
+    form = sync.correction
+    shown = " ".join(label.text() for label in form.findChildren(QLabel))
+    assert (
+        "The office refused it: Replacement care hours: 30 hours is more than the usual 24" in shown
+    )
+    assert form.care.isChecked() and form.hours.value() == 30
+    assert form.follow_up.text() == ""
+    # Every control named and reached by Tab, one per letter; Escape keeps the call.
+    walked = walk(form)
+    assert walked.checked >= 5 and not walked.unnamed and not walked.unreachable, walked
+    assert not clashes(form)
+    press(form.hours, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: sync.correction is None, timeout=5_000)
+    desk.idle(qtbot)
+    assert sync.refused_list.count() == 1
+    sync.correct_button.click()
+    qtbot.waitUntil(lambda: sync.correction is not None and sync.correction.isVisible())
+    form = sync.correction
+
+    # More than even the laptop allows: said under the field, the form stays open.
+    form.hours.setMaximum(100)
+    form.hours.setValue(80)
+    type_into(form.exceptional, "Daughter abroad until Friday")
+    form.send.click()
+    qtbot.waitUntil(lambda: form.hours_row.error.isVisible(), timeout=30_000)
+    assert form.hours_row.error.text() == (
+        "80 hours is more than the 72 allowed even in exceptional cases."
+    )
+    assert form.isVisible() and sync.refused_list.count() == 1
+
+    form.hours.setValue(20)
+    form.exceptional.clear()
+    type_into(form.follow_up, "Ring the daughter tomorrow")
+    reports: list = []
+    desk.shell.ctx.hub.sync_finished.connect(reports.append)
+    form.send.click()
+    qtbot.waitUntil(lambda: sync.correction is None, timeout=30_000)  # closed
+    assert "Corrected: call on card" in sync.notice.text()
+    qtbot.waitUntil(lambda: bool(reports) and not reports[-1].refused, timeout=30_000)
+    desk.idle(qtbot)
+    qtbot.waitUntil(lambda: sync.refused_list.count() == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: "refused" not in sync_status(desk), timeout=10_000)
+    (call,) = [
+        c for c in office_calls(desk.launcher.demo_office()) if c.caller.endswith("Refusedcall")
+    ]
+    assert call.card_id == found.card.id and call.replacement_care_hours == 20
+    assert call.follow_up == "Ring the daughter tomorrow" and not call.exceptional
+    assert call.contacts_tried == () and call.operator == "demo-operator"

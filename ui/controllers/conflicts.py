@@ -10,11 +10,13 @@ sent yet, so its page lists the refused calls alone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from carer_desk.changes import Changes
+from carer_desk.errors import ValidationError
 from carer_desk.roles import RECEIVES_RECORDS
 from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange, SyncReport
 from ui.context import AppContext
@@ -22,7 +24,10 @@ from ui.events import UserMessage
 from ui.operations import CoreOp, NetworkOp, VaultTask, describe_failure
 
 if TYPE_CHECKING:  # the records and services load after the unlock window is up
+    from carer_desk.config import EmergencyLineSettings
+    from carer_desk.records.calls import EmergencyCall
     from carer_desk.services.refused import Discarded
+    from carer_desk.session import DeskSession
 
 MINE, THEIRS = "mine", "theirs"
 
@@ -36,8 +41,9 @@ _ADVICE = (
 _DEFAULT_ADVICE = "Open the record, correct what the reason names and save: it is sent again."
 # A call cannot be opened again on the line's laptop (the plan is gone with the call).
 _CALL_ADVICE = (
-    "Ring the office with the card number, the time of the call and what was arranged, "
-    "so they can record it; then discard it here."
+    "Correct what the reason names and send the call again; or ring the office with the "
+    "card number, the time of the call and what was arranged, so they can record it, "
+    "then discard it here."
 )
 # "replacement_care_hours: 30 hours is more…": a field's name the server put first.
 _FIELD_FIRST = re.compile(r"^([a-z][a-z0-9_.]*): (.+)$", re.DOTALL)
@@ -67,12 +73,66 @@ def advice_for(reason: str, kind: str = "") -> str:
     return _DEFAULT_ADVICE
 
 
+@dataclass(frozen=True, slots=True)
+class CallCorrection:
+    """A refused call's outcome as the operator corrects it: what the office checks."""
+
+    care_arranged: bool
+    hours: int
+    exceptional_reason: str
+    follow_up: str
+    #: The laptop's bounds, for the form: the usual most and the exceptional most.
+    usual_hours: int = 0
+    most_hours: int = 0
+
+    @classmethod
+    def of(cls, call: EmergencyCall, line: EmergencyLineSettings) -> CallCorrection:
+        return cls(
+            care_arranged=call.replacement_care_arranged,
+            hours=call.replacement_care_hours or min(line.replacement_care_hours, 24),
+            exceptional_reason=call.exceptional_reason or "",
+            follow_up=call.follow_up or "",
+            usual_hours=line.replacement_care_hours,
+            most_hours=line.exceptional_replacement_care_hours,
+        )
+
+
+def _refused_call(session: DeskSession, change_id: str) -> EmergencyCall:
+    from carer_desk.records.calls import EmergencyCall
+    from carer_desk.records.codec import from_payload
+
+    kind, payload = session.refused.record_for_correction(change_id)
+    call = from_payload(kind, payload)
+    assert isinstance(call, EmergencyCall), kind  # the page offers calls only
+    return call
+
+
+def correct_call(session: DeskSession, change_id: str, c: CallCorrection) -> EmergencyCall:
+    """On the vault lane: the refused call with its outcome corrected, in place of the
+    refused change (sent at the next sync)."""
+    from carer_desk.records.codec import to_payload
+
+    fixed = session.calls.corrected(
+        _refused_call(session, change_id),
+        replacement_care_hours=c.hours if c.care_arranged else None,
+        exceptional_reason=c.exceptional_reason if c.care_arranged else None,
+        follow_up=c.follow_up,
+    )
+    session.refused.correct(change_id, to_payload(fixed))
+    return fixed
+
+
 class ConflictsController(QObject):
     conflicts_loaded = Signal(object)  # ConflictListing
     refused_loaded = Signal(list)  # [RefusedChange]
     problem = Signal(object)  # UserMessage
     resolved = Signal(str)  # record id
     discarded = Signal(str)  # what discarding did, in a sentence
+    #: A refused call to correct: ``(RefusedChange, CallCorrection)`` for the form.
+    correction_ready = Signal(object, object)
+    #: ``[(field, message)]`` the correction must fix before it is sent.
+    correction_problems = Signal(object)
+    corrected = Signal(str)  # what correcting did, in a sentence
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +228,45 @@ class ConflictsController(QObject):
         ).failure(lambda exc: self.problem.emit(describe_failure(exc))).busy(
             "Discarding the change…"
         ).run()
+
+    def call_to_correct(self, refused: RefusedChange) -> None:
+        """Read the refused call's outcome for the correction form."""
+        from carer_desk.records.kinds import RecordKind
+
+        desk = self.ctx.desk
+        if desk is None or refused.kind != RecordKind.EMERGENCY_CALL:
+            return
+        line = desk.session.settings.emergency_line
+        change_id = refused.change_id
+        VaultTask(self.ctx.runner, lambda: _refused_call(desk.session, change_id)).success(
+            lambda call: self.correction_ready.emit(refused, CallCorrection.of(call, line))
+        ).failure(lambda exc: self.problem.emit(describe_failure(exc))).run()
+
+    def correct_call(self, refused: RefusedChange, correction: CallCorrection) -> None:
+        """Send the corrected call again: it replaces the refused one, and goes at once
+        (a call is sent as soon as it is recorded)."""
+        desk = self.ctx.desk
+        if desk is None:
+            return
+        change_id = refused.change_id
+        CoreOp(
+            self.ctx.runner, desk.session, lambda s: correct_call(s, change_id, correction)
+        ).success(lambda _call: self._corrected(refused)).failure(self._correction_failed).busy(
+            "Sending the call again…"
+        ).run()
+
+    def _corrected(self, refused: RefusedChange) -> None:
+        self.corrected.emit(f"Corrected: {refused.description}. It is being sent again.")
+        self._load_refused()
+        self.ctx.hub.sync_wanted.emit()
+
+    def _correction_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self.correction_problems.emit(
+                [(f, m[:1].upper() + m[1:] + ".") for f, m in exc.problems]
+            )
+            return
+        self.problem.emit(describe_failure(exc))
 
     def _discarded(self, outcome: Discarded) -> None:
         self.discarded.emit(outcome.message)

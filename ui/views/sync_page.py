@@ -9,6 +9,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
+    QDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QRadioButton,
     QScrollArea,
+    QSpinBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -24,9 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange
-from ui.controllers.conflicts import MINE, THEIRS, ConflictsController
+from ui.controllers.conflicts import MINE, THEIRS, CallCorrection, ConflictsController
 from ui.events import UserMessage
-from ui.views.widgets import banner, button, button_row, heading, hint, paragraph, subheading
+from ui.views.widgets import (
+    add_row,
+    banner,
+    button,
+    button_row,
+    field_error,
+    form_layout,
+    heading,
+    hint,
+    line_edit,
+    paragraph,
+    show_error,
+    subheading,
+)
 
 
 class ConflictDetail(QWidget):
@@ -99,6 +115,106 @@ class ConflictDetail(QWidget):
         self.resolve_button.clicked.connect(lambda: controller.resolve(item))
         layout.addLayout(button_row(self.resolve_button))
         layout.addStretch(1)
+
+
+class CorrectCallDialog(QDialog):
+    """A refused call's outcome, corrected and sent again: the office's reason at the
+    top, the parts it checks below. Stays open until the call is saved, so a problem
+    (shown under its field) loses nothing typed; Escape keeps the call as it was."""
+
+    def __init__(
+        self, refused: RefusedChange, correction: CallCorrection, reason: str, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.refused = refused
+        self._bounds = correction
+        title = "Correct and send the call again"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+        layout = QVBoxLayout(self)
+        about = refused.description
+        layout.addWidget(subheading(about[:1].upper() + about[1:], self))
+        why = paragraph(f"The office refused it: {reason}", self, name="Why it was refused")
+        layout.addWidget(why)
+        layout.addWidget(
+            hint(
+                "Who rang and which contacts were tried stay as recorded; only the office "
+                "changes those.",
+                self,
+                name="What can be corrected",
+            )
+        )
+        form = form_layout()
+        self.care = QCheckBox("Replacement &care arranged", self)
+        self.care.setAccessibleName("Replacement care arranged")
+        self.care.setChecked(correction.care_arranged)
+        form.addRow(self.care)
+        self.hours = QSpinBox(self)
+        self.hours.setRange(1, max(1, correction.most_hours))
+        self.hours.setValue(max(1, correction.hours))
+        self.hours.setSuffix(" hours")
+        self.hours.setAccessibleName("Hours of replacement care")
+        self.hours.setAccessibleDescription(
+            f"Up to {correction.usual_hours} hours; up to {correction.most_hours} in "
+            "exceptional cases, with the reason"
+        )
+        self.hours_row = add_row(form, "Ho&urs:", self.hours)
+        self.exceptional = line_edit(
+            name="Why it is exceptional",
+            placeholder="Needed only for more than the usual hours",
+            parent=self,
+        )
+        self.exceptional.setText(correction.exceptional_reason)
+        self.exceptional_row = add_row(form, "&Why exceptional:", self.exceptional)
+        self.follow_up = line_edit(name="Follow-up for the office", parent=self)
+        self.follow_up.setText(correction.follow_up)
+        self.follow_up_row = add_row(form, "&Follow-up:", self.follow_up)
+        layout.addLayout(form)
+        self.error = field_error(self, for_field=title)
+        layout.addWidget(self.error)
+        self.send = button(
+            "&Send again",
+            name="Send the corrected call again",
+            description="Replaces the refused call; it goes to the office at once",
+            primary=True,
+            parent=self,
+        )
+        self.cancel = button("Cancel", name="Cancel, keeping the refused call", parent=self)
+        layout.addLayout(button_row(self.cancel, self.send))
+        self.cancel.clicked.connect(self.reject)
+        self.care.toggled.connect(self._care_toggled)
+        self._care_toggled(self.care.isChecked())
+
+    def _care_toggled(self, on: bool) -> None:
+        self.hours.setEnabled(on)
+        self.exceptional.setEnabled(on)
+
+    def correction(self) -> CallCorrection:
+        return CallCorrection(
+            care_arranged=self.care.isChecked(),
+            hours=self.hours.value(),
+            exceptional_reason=self.exceptional.text(),
+            follow_up=self.follow_up.text(),
+            usual_hours=self._bounds.usual_hours,
+            most_hours=self._bounds.most_hours,
+        )
+
+    def show_problems(self, problems: list[tuple[str, str]]) -> None:
+        rows = {
+            "replacement_care_hours": self.hours_row,
+            "exceptional_reason": self.exceptional_row,
+            "follow_up": self.follow_up_row,
+        }
+        for row in rows.values():
+            row.set_error(None)
+        rest = []
+        for field, message in problems:
+            if field in rows:
+                rows[field].set_error(message)
+            else:
+                rest.append(message)
+        show_error(self.error, " ".join(rest) or None)
 
 
 class SyncPage(QWidget):
@@ -186,8 +302,21 @@ class SyncPage(QWidget):
             parent=refused,
         )
         self.discard_button.setEnabled(False)
-        buttons = (self.discard_button,) if sends else (self.open_button, self.discard_button)
+        # A call has no page to open on the line's laptop: its outcome is corrected here.
+        self.correct_button = button(
+            f"&Correct and send this {self._one} again…",
+            name=f"Correct the refused {self._one} and send it again",
+            description="Opens the parts the office checks, to correct and send again",
+            parent=refused,
+        )
+        self.correct_button.setEnabled(False)
+        buttons = (
+            (self.correct_button, self.discard_button)
+            if sends
+            else (self.open_button, self.discard_button)
+        )
         self.open_button.setVisible(not sends)
+        self.correct_button.setVisible(bool(sends))
         r_layout.addLayout(button_row(*buttons))
         if self.tabs is not None:
             self.tabs.addTab(refused, "Refused changes")
@@ -200,10 +329,15 @@ class SyncPage(QWidget):
         self.refused_list.installEventFilter(self)  # Delete on the list asks to discard
         self.open_button.clicked.connect(self._open)
         self.discard_button.clicked.connect(self.ask_discard)
+        self.correct_button.clicked.connect(self.ask_correct)
+        controller.correction_ready.connect(self._open_correction)
+        controller.correction_problems.connect(self._correction_problems)
+        controller.corrected.connect(self._corrected)
         controller.refused_loaded.connect(self.show_refused)
         controller.discarded.connect(self.show_discarded)
         controller.problem.connect(self.show_problem)
         self.confirm: QMessageBox | None = None
+        self.correction: CorrectCallDialog | None = None
         self._items: list[ConflictItem] = []
         self._refused: list[RefusedChange] = []
 
@@ -263,6 +397,7 @@ class SyncPage(QWidget):
             )
             self.open_button.setEnabled(False)
             self.discard_button.setEnabled(False)
+            self.correct_button.setEnabled(False)
 
     def _show_refused(self, row: int) -> None:
         if 0 <= row < len(self._refused):
@@ -273,6 +408,7 @@ class SyncPage(QWidget):
             )
             self.open_button.setEnabled(r.kind in self._opens)
             self.discard_button.setEnabled(True)
+            self.correct_button.setEnabled(True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -322,6 +458,36 @@ class SyncPage(QWidget):
         box.finished.connect(box.deleteLater)
         self.confirm = box
         box.open()
+
+    def ask_correct(self) -> None:
+        r = self._chosen()
+        if r is not None:
+            self.controller.call_to_correct(r)
+
+    def _open_correction(self, refused: RefusedChange, correction: CallCorrection) -> None:
+        dialog = CorrectCallDialog(refused, correction, self.controller.reason(refused), self)
+        dialog.send.clicked.connect(
+            lambda: self.controller.correct_call(refused, dialog.correction())
+        )
+        dialog.finished.connect(lambda _r: self._correction_closed(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        self.correction = dialog
+        dialog.open()
+
+    def _correction_closed(self, dialog: CorrectCallDialog) -> None:
+        if self.correction is dialog:
+            self.correction = None
+        self.refused_list.setFocus()
+
+    def _correction_problems(self, problems: list[tuple[str, str]]) -> None:
+        if self.correction is not None:
+            self.correction.show_problems(problems)
+
+    def _corrected(self, message: str) -> None:
+        if self.correction is not None:
+            self.correction.accept()
+        self.notice.setText(message)
+        self.notice.setVisible(True)
 
     def show_discarded(self, message: str) -> None:
         self.notice.setText(message)

@@ -58,3 +58,33 @@ def test_an_answer_naming_no_card_is_refused_in_words(vault, settings, clock, ca
         CallService(vault, settings, clock).record_line_call(
             replace(answer, carer_id=""), caller="A neighbour"
         )
+
+
+def test_a_refused_calls_outcome_is_corrected_and_what_happened_kept(vault, settings, clock, carer):
+    _, answer = _answer(carer)
+    calls = CallService(vault, settings, clock)
+    first = answer.contacts[0]
+    call = calls.record_line_call(
+        answer,
+        caller="A neighbour",
+        contacts_tried=(
+            ContactAttempt(contact_id=first.contact_id, name=first.name, reached=False),
+        ),
+        replacement_care_hours=30,
+    )
+    with pytest.raises(ValidationError, match="more than the usual 48"):
+        calls.corrected(call, replacement_care_hours=60, exceptional_reason=" ", follow_up=None)
+    fixed = calls.corrected(
+        call,
+        replacement_care_hours=60,
+        exceptional_reason=" Daughter abroad ",
+        follow_up="  Ring the daughter ",
+    )
+    assert (fixed.replacement_care_hours, fixed.exceptional) == (60, True)
+    assert (fixed.exceptional_reason, fixed.follow_up) == ("Daughter abroad", "Ring the daughter")
+    # What happened on the call is as recorded.
+    kept = ("id", "caller", "contacts_tried", "received_at", "operator", "card_id")
+    assert [getattr(fixed, k) for k in kept] == [getattr(call, k) for k in kept]
+    none = calls.corrected(call, replacement_care_hours=None, exceptional_reason="x", follow_up="")
+    assert not none.replacement_care_arranged and none.replacement_care_hours is None
+    assert not none.exceptional and none.follow_up is None

@@ -427,7 +427,7 @@ READS = {
         "determination", "eligibility", "get", "list_for_carer", "previous", "reminders",
         "template", "wellbeing_trajectory",
     },
-    "CallService": {"calls_of", "open_follow_ups"},
+    "CallService": {"calls_of", "open_follow_ups", "corrected"},  # corrected: writes nothing
     "ClosureService": {"closed_records"},
     "RefusedChangeService": {"record_for_correction", "refused"},
     "GroupService": {

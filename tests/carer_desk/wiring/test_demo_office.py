@@ -90,3 +90,54 @@ def test_the_demo_line_has_its_documented_numbers_and_calls(launcher: Launcher):
     file = worker.session.files.open(ready.carer_id)
     assert len(file.calls) == 2 and {c.operator for c in file.calls} == {"demo-operator"}
     assert any(c.replacement_care_hours == 12 and c.follow_up for c in file.calls)
+
+
+def test_the_demo_payment_history_goes_through_the_offices_own_decisions(launcher: Launcher):
+    """Nothing of the demo is refused: requests reach the office submitted, the demo
+    approver decides them through the decision route (never the worker who asked), on
+    days spread over the year rather than all today, and the administrator records what
+    was paid. The worker and the approver both see every step of the life cycle."""
+    from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
+    from carer_desk.services.repository import Repository
+
+    worker = launcher.demo("demo-worker").set_up_demo()
+    assert launcher.demo_office().refusals == []
+    approver = launcher.demo("demo-approver").set_up_demo()
+    today = worker.session.clock.today()
+    for desk in (worker, approver):
+        requests = list(Repository(desk.session.store).all(WellbeingPaymentRequest))
+        seen = {r.status for r in requests}
+        assert {PaymentStatus.PAID, PaymentStatus.APPROVED, PaymentStatus.DECLINED} <= seen
+        decided = [r for r in requests if r.decided_on is not None]
+        assert {r.decided_by for r in decided} == {"demo-approver"}
+        assert all(r.requested_by != r.decided_by for r in decided)
+        assert all(r.submitted_on <= r.decided_on <= today for r in decided)
+        assert all(r.decided_on <= r.paid_on <= today for r in requests if r.paid_on)
+        # A history, not a day's work: decisions in at least four different months.
+        assert len({(r.decided_on.year, r.decided_on.month) for r in decided}) >= 4
+
+    # The approver's queue is recent requests, some for carers already near the cap.
+    queue = approver.session.payments.decision_queue("")
+    assert queue.items
+    assert all((today - i.request.submitted_on).days <= 30 for i in queue.items)
+    near = [
+        i
+        for i in queue.items
+        if any(r.status is PaymentStatus.PAID for r in i.carer_requests)
+        and approver.session.payments.cap_position(i.request.carer_id).remaining_pence <= 6_000
+    ]
+    assert near, "no carer in the approver's queue is near the cap"
+
+
+def test_the_demo_has_plans_overdue_for_review_and_due_soon(launcher: Launcher):
+    """The Plans area and the worker's caseload have reviews to do, and the office took
+    every plan as it was sent."""
+    from carer_desk.services.caseload import PlanState
+
+    cards = launcher.demo("demo-cards").set_up_demo()
+    assert launcher.demo_office().refusals == []
+    states = [r.state for r in cards.session.plan_reviews.rows()]
+    assert states.count(PlanState.OVERDUE) >= 5 and states.count(PlanState.REVIEW_DUE) >= 5
+    worker = launcher.demo("demo-worker").set_up_demo()
+    mine = {r.plan_state for r in worker.session.caseload.link()}
+    assert {PlanState.OVERDUE, PlanState.REVIEW_DUE} <= mine
