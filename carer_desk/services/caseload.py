@@ -260,12 +260,12 @@ class CaseloadService(Service):
     def _load(self) -> dict[str, CaseloadRow]:
         self._check_open()
         if self._rows is None:
-            states = self.store.sync_states("carer")
             rows: dict[str, CaseloadRow] = {}
             with _bulk_decoding():
-                for carer_id, payload in self.store.iter_kind("carer"):
+                # Each carer's sync state comes with its payload, in the one query.
+                for carer_id, payload, state in self.store.iter_kind_states("carer"):
                     self._texts[carer_id] = _carer_texts(payload)
-                    rows[carer_id] = self._row(carer_id, payload, states.get(carer_id))
+                    rows[carer_id] = self._row(carer_id, payload, state)
             self._rows = rows
         return self._rows
 
