@@ -273,7 +273,19 @@ class CaseloadService(Service):
         """Every carer id, in name order (family name, then given name)."""
         rows = self._load()
         if self._order is None:
-            self._order = sorted(rows, key=lambda carer_id: rows[carer_id].sort_key)
+            # Each row's sort_key, made in one pass and sorted as plain tuples: the key
+            # property called per row (two folds, a lambda and a look-up each) was a
+            # sixth of listing 20,000 carers. Most names are ASCII: lower() folds them.
+            keys = [
+                (
+                    f.lower() if (f := row[2]).isascii() else fold(f),
+                    g.lower() if (g := row[1]).isascii() else fold(g),
+                    carer_id,
+                )
+                for carer_id, row in rows.items()
+            ]
+            keys.sort()
+            self._order = [key[2] for key in keys]
         return self._order
 
     def rows(self) -> list[CaseloadRow]:
