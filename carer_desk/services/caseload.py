@@ -264,8 +264,9 @@ class CaseloadService(Service):
             with _bulk_decoding():
                 # Each carer's sync state comes with its payload, in the one query.
                 for carer_id, payload, state in self.store.iter_kind_states("carer"):
-                    self._texts[carer_id] = _carer_texts(payload)
-                    rows[carer_id] = self._row(carer_id, payload, state)
+                    rows[carer_id], self._texts[carer_id] = self._read_carer(
+                        carer_id, payload, state
+                    )
             self._rows = rows
         return self._rows
 
@@ -463,21 +464,35 @@ class CaseloadService(Service):
             return PlanState.REVIEW_DUE
         return PlanState.IN_PLACE
 
-    def _row(
+    def _read_carer(
         self, carer_id: str, payload: Mapping[str, Any], state: SyncState | None
-    ) -> CaseloadRow:
-        address = payload.get("address") or {}
+    ) -> tuple[CaseloadRow, tuple[str, ...]]:
+        """A carer's row and searchable texts, from one reading of the payload (the two
+        read the same names and address: one pass is run once per carer after unlock)."""
         get = payload.get
+        address = get("address") or {}
+        contact = get("contact") or {}
+        given, family, preferred = get("given_name"), get("family_name"), get("preferred_name")
+        postcode, town = address.get("postcode"), address.get("town")
+        texts = (
+            given,
+            family,
+            preferred,
+            postcode,
+            town,
+            contact.get("phone"),
+            contact.get("mobile"),
+        )
         facts = self._facts.get(carer_id)
         review, plan, pending, _cards = _summary(facts.values()) if facts else _NOTHING_LINKED
-        return CaseloadRow(
+        row = CaseloadRow(
             carer_id,
-            str(get("given_name") or ""),
-            str(get("family_name") or ""),
-            get("preferred_name") or None,
+            str(given or ""),
+            str(family or ""),
+            preferred or None,
             address.get("district") or None,
-            address.get("postcode") or None,
-            address.get("town") or None,
+            postcode or None,
+            town or None,
             get("team") or None,
             get("worker") or None,
             review,
@@ -487,6 +502,7 @@ class CaseloadService(Service):
             bool(get("safeguarding_flag")),
             payload_date(get("date_of_birth")),
         )
+        return row, tuple([t for t in texts if t and isinstance(t, str)])  # a list: no generator
 
     # --- keeping up ---------------------------------------------------------------------
 
@@ -520,8 +536,9 @@ class CaseloadService(Service):
                 if self._index is not None:
                     self._index.remove(carer_id)
                 continue
-            self._texts[carer_id] = _carer_texts(payload)
-            self._rows[carer_id] = self._row(carer_id, payload, states.get(carer_id))
+            self._rows[carer_id], self._texts[carer_id] = self._read_carer(
+                carer_id, payload, states.get(carer_id)
+            )
             if self._index is not None:
                 self._index.replace(self._entry(carer_id))
         if touched:
@@ -561,18 +578,3 @@ class CaseloadService(Service):
     def holds_decrypted_data(self) -> bool:
         """Whether anything decrypted is held in memory (False after :meth:`forget`)."""
         return self._rows is not None or bool(self._texts or self._facts)
-
-
-def _carer_texts(payload: Mapping[str, Any]) -> tuple[str, ...]:
-    address = payload.get("address") or {}
-    contact = payload.get("contact") or {}
-    texts = (
-        payload.get("given_name"),
-        payload.get("family_name"),
-        payload.get("preferred_name"),
-        address.get("postcode"),
-        address.get("town"),
-        contact.get("phone"),
-        contact.get("mobile"),
-    )
-    return tuple([t for t in texts if t and isinstance(t, str)])  # a list: no generator
