@@ -3,7 +3,8 @@
     .venv/bin/python bench/vault.py [--carers 10000] [--search-carers 20000]
 
 Targets (foundation issue, issue 13): unlock < 1 s with Argon2id >= 64 MiB; encrypted
-insert <= 1.5x plain sqlite-utils inserts of the same JSON in the same run; the sorted
+insert <= 1.5x plain sqlite-utils inserts of the same payloads in the same run (both
+timed from the payload dicts to the commit); the sorted
 caseload of 20,000 carers (every column a list shows) < 300 ms after unlock, without
 building the full records; the first keystroke after unlock < 300 ms; search < 30 ms per
 keystroke; open one record < 20 ms; save one record < 100 ms (printed with the ratio to
@@ -37,6 +38,7 @@ from carer_desk.records.codec import from_payload, kind_of, to_payload
 from carer_desk.services.carers import CarerService
 from carer_desk.services.caseload import ROW_KINDS, CaseloadRow, CaseloadService
 from storage.kdf import KdfParams
+from storage.sealing import encode_json
 from storage.vault import Vault
 
 PASSPHRASE = "benchmark passphrase"
@@ -87,17 +89,34 @@ INSERT_TARGET = 1.5  # encrypted / plain sqlite-utils, same data, same run
 def insert_figures(tmpdir: Path, writes: list[RecordWrite], kdf: KdfParams) -> tuple[Path, float]:
     """Time the bulk insert against plain sqlite-utils, rounds interleaved so both see the
     same machine load; prints best-of figures and the ratio. Returns the last vault
-    written (for the figures that follow) and how long creating it took."""
-    # Plain sqlite-utils baseline: the same JSON, one transaction, no encryption.
-    rows = [{"id": w.id, "kind": w.kind, "payload": json.dumps(w.payload)} for w in writes]
-    plain_times, enc_times = [], []
+    written (for the figures that follow) and how long creating it took.
+
+    Both sides start from the same payload dicts and are timed from there to the commit:
+    the plain side serialises them with the vault's own encoder
+    (:func:`storage.sealing.encode_json`) inside its timing, as an unencrypted store
+    would have to. (Until session 19 its JSON was made before the clock started, so the
+    ratio charged the vault for serialising and the baseline for nothing.) The ratio is
+    printed for wall time and for this process's CPU time: the first includes waiting for
+    the disk and for other processes, the second is what the code costs and drifts far
+    less on a shared machine."""
+    plain_times, enc_times, plain_cpu, enc_cpu = [], [], [], []
     vault_path = tmpdir / "vault.sqlite"
     create_s = 0.0
     for round_no in range(INSERT_ROUNDS):
         plain_path = tmpdir / "plain.sqlite"
         plain = sqlite_utils.Database(plain_path)
         plain.execute("PRAGMA journal_mode=WAL")
-        plain_s, _ = timed(lambda: plain["records"].insert_all(rows, pk="id", batch_size=1000))  # noqa: B023
+
+        def plain_insert() -> None:
+            rows = [
+                {"id": w.id, "kind": w.kind, "payload": encode_json(w.payload).decode()}
+                for w in writes
+            ]
+            plain["records"].insert_all(rows, pk="id", batch_size=1000)  # noqa: B023
+
+        cpu = time.process_time()
+        plain_s, _ = timed(plain_insert)
+        plain_cpu.append(time.process_time() - cpu)
         plain.close()
         _remove(plain_path)
         if round_no:
@@ -105,18 +124,22 @@ def insert_figures(tmpdir: Path, writes: list[RecordWrite], kdf: KdfParams) -> t
         create_s, vault = timed(
             lambda: Vault.create(vault_path, PASSPHRASE, actor="bench", kdf=kdf)
         )
+        cpu = time.process_time()
         enc_s, _ = timed(lambda: vault.put_many(writes, action="import"))  # noqa: B023
+        enc_cpu.append(time.process_time() - cpu)
         vault.close()
         plain_times.append(plain_s)
         enc_times.append(enc_s)
     best_plain, best_enc = min(plain_times), min(enc_times)
     ratios = sorted(e / p for e, p in zip(enc_times, plain_times, strict=True))
     print(
-        f"Insert {len(writes)} records (best of {INSERT_ROUNDS} interleaved rounds): encrypted "
-        f"{best_enc:.2f} s, plain sqlite-utils {best_plain:.2f} s, ratio "
-        f"{best_enc / best_plain:.2f}x (target <= {INSERT_TARGET}x); per-round ratios "
+        f"Insert {len(writes)} records (best of {INSERT_ROUNDS} interleaved rounds, each side "
+        f"from the payloads to the commit): encrypted {best_enc:.2f} s, plain sqlite-utils "
+        f"{best_plain:.2f} s, ratio {best_enc / best_plain:.2f}x (target <= {INSERT_TARGET}x); "
+        "per-round ratios "
         + ", ".join(f"{r:.2f}x" for r in ratios)
-        + f" [{load_average()}]"
+        + f"; CPU time {min(enc_cpu):.2f} s against {min(plain_cpu):.2f} s, ratio "
+        f"{min(enc_cpu) / min(plain_cpu):.2f}x [{load_average()}]"
     )
     return vault_path, create_s
 

@@ -166,6 +166,10 @@ class RecordStore(Protocol):
         reported through ``damaged_records``."""
         ...
 
+    def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        """As ``iter_kind``, each record with its sync state (one query, for lists)."""
+        ...
+
     def damaged_records(self) -> list[tuple[str, str]]: ...
 
     def sync_states(self, kind: str) -> dict[str, SyncState]:

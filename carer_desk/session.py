@@ -142,6 +142,9 @@ class SessionStore:
     def iter_kind(self, kind: str) -> Iterator[tuple[str, JSONDict]]:
         return self._store().iter_kind(kind)
 
+    def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        return self._store().iter_kind_states(kind)
+
     def damaged_records(self) -> list[tuple[str, str]]:
         return self._store().damaged_records()
 

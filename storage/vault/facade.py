@@ -236,6 +236,9 @@ class Vault:
     def iter_kind(self, kind: str) -> Iterator[tuple[str, JSONDict]]:
         return self._records.iter_kind(kind)
 
+    def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        return self._records.iter_kind_states(kind)
+
     def damaged_records(self) -> list[tuple[str, str]]:
         with self._ctx.lock:
             return sorted(self._ctx.damaged.items())

@@ -236,7 +236,16 @@ class RecordTable:
 
     def iter_kind(self, kind: str) -> Iterator[tuple[str, JSONDict]]:
         """Every live record of ``kind`` as (id, payload), in the order they were first
-        written; a damaged one is skipped and reported through damaged_records().
+        written; a damaged one is skipped and reported through damaged_records()."""
+        return self._iter(kind, with_states=False)
+
+    def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        """As :meth:`iter_kind`, each record with its sync state, read in the same query
+        (a list of carers then needs no second pass over the table for :meth:`sync_states`)."""
+        return self._iter(kind, with_states=True)
+
+    def _iter(self, kind: str, *, with_states: bool) -> Iterator[Any]:
+        """Every live record of ``kind``, as :meth:`iter_kind` or :meth:`iter_kind_states`.
 
         One query fetches every row (no query per record), under the lock only while it
         runs; payloads are opened as the caller iterates, and each sealed blob is let go
@@ -248,8 +257,8 @@ class RecordTable:
             keys = ctx.keys()
             try:
                 rows = ctx.conn.execute(
-                    "SELECT id, version, key_gen, sealed FROM records WHERE kind = ? "
-                    "AND deleted = 0 ORDER BY rowid",
+                    "SELECT id, version, key_gen, sealed, sync_state FROM records "
+                    "WHERE kind = ? AND deleted = 0 ORDER BY rowid",
                     (kind,),
                 ).fetchall()
             except sqlite3.DatabaseError as exc:
@@ -260,8 +269,9 @@ class RecordTable:
         # through open_json's calls per row; what "does not open" means is unchanged
         # (storage.sealing.unseal and decode_json, as VaultContext.open_json).
         ciphers = keys.aead
+        state_of = _STATE_OF
         while rows:
-            record_id, version, gen, sealed = rows.pop()
+            record_id, version, gen, sealed, state = rows.pop()
             if ctx.keyring is not keys:
                 # Locked (idle auto-lock) while the caller was still iterating: stop, rather
                 # than report every remaining record as damaged.
@@ -278,7 +288,10 @@ class RecordTable:
             if payload is None:
                 self._damaged(record_id, kind)
                 continue
-            yield record_id, payload
+            if with_states:
+                yield record_id, payload, state_of.get(state) or SyncState(state)
+            else:
+                yield record_id, payload
 
     def sync_states(self, kind: str) -> dict[str, SyncState]:
         """Every live record of a kind and its sync state, in one query (for lists)."""

@@ -56,6 +56,24 @@ def test_iter_kind_lists_only_live_records_of_that_kind(vault: Vault) -> None:
     assert [rid for rid, _ in vault.iter_kind("plan")] == ["p1"]
 
 
+def test_iter_kind_states_gives_each_live_record_with_its_sync_state(vault: Vault) -> None:
+    vault.put("carer", "c1", carer(1))
+    vault.apply_remote("carer", "c2", carer(2), server_version=1)
+    vault.put("carer", "c3", carer(3))
+    vault.mark_conflict("c3", {"phone": {"mine": "1", "theirs": "2"}})
+    vault.put("carer", "c4", carer(4))
+    vault.delete("carer", "c4")
+    listed = list(vault.iter_kind_states("carer"))
+    assert [(rid, state) for rid, _p, state in listed] == [
+        ("c1", SyncState.NEW),
+        ("c2", SyncState.SYNCED),
+        ("c3", SyncState.CONFLICT),
+    ]
+    # The same payloads as iter_kind, and the same states as sync_states.
+    assert [(rid, p) for rid, p, _s in listed] == list(vault.iter_kind("carer"))
+    assert {rid: s for rid, _p, s in listed} == vault.sync_states("carer")
+
+
 def test_get_of_a_missing_or_deleted_record_says_not_found(vault: Vault) -> None:
     with pytest.raises(NotFoundError, match="no carer record with id nope"):
         vault.get("carer", "nope")

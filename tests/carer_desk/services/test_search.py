@@ -91,3 +91,17 @@ def test_the_fast_index_finds_exactly_the_words_the_slow_one_did(text: str) -> N
     words: list[str] = []
     _index_words(text, words)
     assert words == _reference_words(text)
+
+
+@given(st.lists(st.text(alphabet="aZ9 '-ëÓ", min_size=1, max_size=8), max_size=6))
+def test_the_inline_path_for_plain_names_gives_the_general_paths_words(extra):
+    from carer_desk.services.search import _haystack_of, _index_words
+
+    texts = ("Margaret", "WILSON", "OX16 5QA", "Zoë", "O'Brien-Wójcik", "01865 123456", *extra)
+    words: list[str] = []
+    for text in texts:
+        _index_words(text, words)
+    assert _haystack_of(texts) == " " + " ".join(words)
+    built = SearchIndex.from_texts([("a", texts)])
+    assert built.search("marg wil ox16") == ["a"]
+    assert built.search("obrienwojcik") == ["a"]
