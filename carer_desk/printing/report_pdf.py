@@ -48,6 +48,7 @@ PERIOD_COLOURS = (BRAND, HexColor("#8FBFC2"))
 GRID = HexColor("#C8D6D7")
 CONTENT_WIDTH = A4_WIDTH - DOC_MARGIN_LEFT - DOC_MARGIN_RIGHT
 
+
 def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle(
         "body", fontName=REGULAR, fontSize=BODY, leading=BODY * 1.3, textColor=INK
