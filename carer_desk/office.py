@@ -19,7 +19,7 @@ from typing import Any
 
 from carer_desk.errors import CarerDeskError
 from carer_desk.formatting import long_date, money
-from carer_desk.rules.reporting import Unit, format_value
+from carer_desk.rules.reporting import CHARTS, Unit, bar_label, format_value, in_chart
 
 
 class OfficeRefused(CarerDeskError):
@@ -77,6 +77,45 @@ class ReportFigure:
 
 
 @dataclass(frozen=True)
+class ReportChart:
+    """One section's bars (a breakdown or a KPI's outcomes): per bar its label and its
+    number in each period, in pounds for money. A value the office suppressed ("<5") is
+    drawn as zero and listed in ``suppressed``, so the chart never shows what the table
+    hides."""
+
+    section: str
+    unit: Unit
+    periods: tuple[str, ...]
+    bars: tuple[tuple[str, tuple[int | float, ...]], ...]
+    suppressed: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return CHART_TITLES.get(self.section, self.section)
+
+    def sentence(self) -> str:
+        """The chart in words, for a screen reader."""
+        parts = []
+        for label, values in self.bars:
+            shown = ", ".join(
+                f"{p} {format_value(round(v * 100) if self.unit is Unit.PENCE else v, self.unit)}"
+                for p, v in zip(self.periods, values, strict=True)
+            )
+            parts.append(f"{label}: {shown}")
+        return f"{self.title}. " + "; ".join(parts) + "."
+
+
+#: What each chart shows, as its title.
+CHART_TITLES = {
+    "Referrals": "Referrals by source",
+    "Assessments and reviews": "Assessments by route",
+    "Wellbeing payments": "Wellbeing payments by purpose (total)",
+    "Self-assessments (2 working days)": "Self-assessments reviewed within 2 working days",
+    "Waiting list (5 working days)": "Waiting-list carers contacted within 5 working days",
+}
+
+
+@dataclass(frozen=True)
 class ContractReport:
     title: str
     periods: tuple[ReportPeriod, ...]
@@ -86,6 +125,30 @@ class ContractReport:
 
     def sections(self) -> list[str]:
         return list(dict.fromkeys(f.section for f in self.figures))
+
+    def charts(self) -> list[ReportChart]:
+        """The report's charts (as in its PDF), leaving out a chart with nothing to draw."""
+        out = []
+        for section in CHARTS:
+            unit = CHARTS[section][1]
+            scale = 100 if unit is Unit.PENCE else 1
+            bars, hidden = [], []
+            for fig in self.figures:
+                if fig.section != section or not in_chart(section, fig.key, fig.unit):
+                    continue
+                label = bar_label(fig.label)
+                if any(isinstance(v, str) for v in fig.values):
+                    hidden.append(label)
+                values = tuple(
+                    (v / scale if scale != 1 else v) if isinstance(v, int | float) else 0
+                    for v in fig.values
+                )
+                bars.append((label, values))
+            bars = [(label, values) for label, values in bars if any(values)]
+            if bars:
+                periods = tuple(p.label for p in self.periods)
+                out.append(ReportChart(section, unit, periods, tuple(bars), tuple(hidden)))
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ContractReport:

@@ -31,7 +31,15 @@ from carer_desk.printing.geometry import (
     DOC_MARGIN_RIGHT,
     DOC_MARGIN_TOP,
 )
-from carer_desk.rules.reporting import Audience, Figure, Report, Unit
+from carer_desk.rules.reporting import (
+    CHARTS,
+    Audience,
+    Figure,
+    Report,
+    Unit,
+    bar_label,
+    in_chart,
+)
 
 BODY = 9.5
 CHART_HEIGHT_PER_BAR = 15
@@ -39,16 +47,6 @@ CHART_LABEL_WIDTH = 190
 PERIOD_COLOURS = (BRAND, HexColor("#8FBFC2"))
 GRID = HexColor("#C8D6D7")
 CONTENT_WIDTH = A4_WIDTH - DOC_MARGIN_LEFT - DOC_MARGIN_RIGHT
-
-#: Sections charted, and which figure keys make the bars (a prefix and the unit).
-CHARTS: dict[str, tuple[str, Unit]] = {
-    "Referrals": ("referrals.source.", Unit.COUNT),
-    "Assessments and reviews": ("assessments.route.", Unit.COUNT),
-    "Wellbeing payments": ("payments.purpose.", Unit.PENCE),
-    "Self-assessments (2 working days)": ("self_assessments.", Unit.COUNT),
-    "Waiting list (5 working days)": ("waiting_list.", Unit.COUNT),
-}
-_KPI_BARS = ("within", "late", "overdue", "pending")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -113,15 +111,11 @@ def _table(report: Report, rows: list[tuple[Figure, tuple[Figure, ...]]], styles
 
 
 def _bars(report: Report, section: str, rows) -> list[tuple[str, list[Figure]]]:
-    prefix, unit = CHARTS[section]
-    bars = []
-    for fig, same in rows:
-        if not fig.key.startswith(prefix) or fig.unit is not unit:
-            continue
-        kpi = prefix in ("self_assessments.", "waiting_list.")
-        if kpi and fig.key[len(prefix) :] not in _KPI_BARS:
-            continue
-        bars.append((fig.label.split(":")[0], list(same)))
+    bars = [
+        (bar_label(fig.label), list(same))
+        for fig, same in rows
+        if in_chart(section, fig.key, fig.unit)
+    ]
     # A chart of nothing but zeros says nothing; leave out categories empty in every period.
     return [(label, same) for label, same in bars if any(f.value for f in same)]
 

@@ -36,6 +36,36 @@ class Unit(StrEnum):
     PERCENT = "percent"
 
 
+#: Sections charted (in the PDF and on the Reports page), and which figure keys make the
+#: bars: a key prefix and the unit.
+CHARTS: dict[str, tuple[str, Unit]] = {
+    "Referrals": ("referrals.source.", Unit.COUNT),
+    "Assessments and reviews": ("assessments.route.", Unit.COUNT),
+    "Wellbeing payments": ("payments.purpose.", Unit.PENCE),
+    "Self-assessments (2 working days)": ("self_assessments.", Unit.COUNT),
+    "Waiting list (5 working days)": ("waiting_list.", Unit.COUNT),
+}
+_KPI_BARS = ("within", "late", "overdue", "pending")
+
+
+def in_chart(section: str, key: str, unit: Unit) -> bool:
+    """Whether the figure ``key`` (of ``unit``) is a bar of ``section``'s chart: the
+    breakdowns (sources, routes, purposes' totals) and the KPIs' within / late / overdue
+    / pending counts."""
+    if section not in CHARTS:
+        return False
+    prefix, bar_unit = CHARTS[section]
+    if not key.startswith(prefix) or unit is not bar_unit:
+        return False
+    kpi = prefix in ("self_assessments.", "waiting_list.")
+    return not kpi or key[len(prefix) :] in _KPI_BARS
+
+
+def bar_label(label: str) -> str:
+    """A figure's label as its bar's ("Carers' breaks: total paid" -> "Carers' breaks")."""
+    return label.split(":")[0]
+
+
 class Audience(StrEnum):
     INTERNAL = "internal"  # inside the organisation: every number
     EXTERNAL = "external"  # leaves it (commissioners): small numbers suppressed

@@ -283,8 +283,14 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
 
     @app.get(f"{API_PREFIX}/health", tags=["status"])
     def health() -> dict[str, str]:
-        """Liveness probe for the reverse proxy and monitoring (no credential)."""
-        return {"status": "ok", "api_version": API_VERSION}
+        """Liveness probe for the reverse proxy and monitoring (no credential), with the
+        fingerprint of the settings in force (``settings check`` compares hosts by it)."""
+        services.refresh_settings()
+        return {
+            "status": "ok",
+            "api_version": API_VERSION,
+            "settings_fingerprint": services.settings.fingerprint(),
+        }
 
     @app.post(
         f"{API_PREFIX}/enrol", response_model=EnrolResponse, responses=_ERRORS, tags=["devices"]

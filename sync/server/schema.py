@@ -230,6 +230,10 @@ report_facts = Table(
     Index("ix_report_facts_kind_team", "kind", "team"),
     Index("ix_report_facts_kind_first_assessed", "kind", "first_assessed_on"),
     Index("ix_report_facts_kind_gp_encouraged", "kind", "gp_encouraged_on"),
+    # The point-in-time figures (open at the period's end) and the self-assessment KPI
+    # read only the rows that match (migration 0006, bench/reports.py).
+    Index("ix_report_facts_kind_open_gp", "kind", "referral_on", "closed_on", "gp_registered"),
+    Index("ix_report_facts_kind_mode_started", "kind", "mode", "started_on"),
 )
 
 # Data protection (issue 11). The audit chain: a keyed hash link per audit entry, appended

@@ -18,6 +18,9 @@ one file, one loader (:mod:`sync.server.settings_file`), one writer for the admi
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +88,22 @@ class ServerSettings:
     def settings_file(self) -> Path:
         return self.data_dir / SETTINGS_FILE
 
+    def fingerprint(self) -> str:
+        """A short hash of the rules in force (payment rules and budgets, the line's
+        rules, the look-up limits, retention): equal on two hosts exactly when they
+        decide alike, whatever the comments or order in their files. Reported by
+        ``/v1/health`` so ``carer-desk-server settings check`` can compare hosts."""
+        rules = {
+            "payments": self.payments.to_wire(),
+            "card_number_length": self.payments.card_number_length,
+            "payment_date_allowance_days": self.payment_date_allowance_days,
+            "emergency_line": _plain(self.emergency_line),
+            "card_lookups": _plain(self.card_lookups),
+            "retention": self.retention.in_force(),
+        }
+        text = json.dumps(rules, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     @classmethod
     def for_data_dir(
         cls,
@@ -100,3 +119,7 @@ class ServerSettings:
         url = database_url or f"sqlite:///{base / DATABASE_FILE}"
         chosen = {**load_settings_file(base / SETTINGS_FILE), **overrides}
         return cls(data_dir=base, database_url=url, key_file=base / KEY_FILE, **chosen)
+
+
+def _plain(value: Any) -> Any:
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value

@@ -161,3 +161,52 @@ def test_at_lock_nothing_the_office_sent_is_left_in_the_window(manager, qtbot):
     manager.shell.session.unlock("demo passphrase")
     manager.at(qtbot, Gate.WORKSPACE)
     manager.window.go(Place(Area.REPORTS))
+
+
+def _bars(view) -> dict[str, list[float]]:
+    """What the chart draws: per period's bar set, its values top to bottom."""
+    return {s.label(): [s.at(i) for i in range(s.count())][::-1] for s in view.bar_sets}
+
+
+def test_the_chart_draws_the_reports_figures_with_the_table_beside_it(manager, qtbot):
+    page = _reports(manager, qtbot)
+    tab = page.contract
+    office = manager.shell.ctx.open_desk().office
+    choice = tab.choice()
+    report = office.quarterly(choice.fy, choice.quarter)
+    figures = {f.key: f for f in report.figures}
+    # The first chart: referrals by source, one bar per source with any referral, each
+    # period's bar its figure in the table.
+    assert tab.chart_choice.currentText() == "Referrals by source"
+    assert tab.chart.accessibleName() == "Chart: Referrals by source"
+    sources = [f for k, f in figures.items() if k.startswith("referrals.source.") and any(f.values)]
+    assert sources, "the demo office has referrals"
+    drawn = _bars(tab.chart)
+    assert list(drawn) == [p.label for p in report.periods]
+    for column, period in enumerate(report.periods):
+        assert drawn[period.label] == [f.values[column] for f in sources]
+    # The text alternative says the same numbers.
+    first = sources[0]
+    assert f"{first.label}: {report.periods[0].label} {first.shown(0)}" in (
+        tab.chart.accessibleDescription()
+    )
+    # Payments by purpose: in pounds, the totals of the table.
+    tab.chart_choice.setCurrentIndex(
+        tab.chart_choice.findText("Wellbeing payments", Qt.MatchFlag.MatchStartsWith)
+    )
+    totals = [
+        f
+        for k, f in figures.items()
+        if k.startswith("payments.purpose.") and k.endswith(".total") and any(f.values)
+    ]
+    if totals:
+        drawn = _bars(tab.chart)
+        assert drawn[report.periods[0].label] == [f.values[0] / 100 for f in totals]
+        assert totals[0].shown(0) in tab.chart.accessibleDescription()
+    # Locked: nothing of it stays in memory (the page itself is gone).
+    controller = tab.controller
+    manager.shell.session.lock("test")
+    manager.at(qtbot, Gate.UNLOCK)
+    assert controller.charts == [] and controller.chart(None) is None
+    manager.shell.session.unlock("demo passphrase")
+    manager.at(qtbot, Gate.WORKSPACE)

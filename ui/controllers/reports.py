@@ -28,6 +28,7 @@ from carer_desk.office import (
     ContractReport,
     DrillDown,
     OfficeRefused,
+    ReportChart,
     ReportFormat,
     WorkQueues,
 )
@@ -110,6 +111,7 @@ class ReportsController(QObject):
         self.today = self.session.clock.today()
         self.choice: PeriodChoice | None = None
         self.report: ContractReport | None = None
+        self.charts: list[ReportChart] = []  # the report's, as its PDF draws them
         self.drill_down: DrillDown | None = None
         ctx.hub.locked.connect(self.clear)
 
@@ -161,6 +163,7 @@ class ReportsController(QObject):
 
         def shown(report: ContractReport) -> None:
             self.report = report
+            self.charts = report.charts()
             self.drill_down = None
             self.report_ready.emit(report)
 
@@ -284,10 +287,17 @@ class ReportsController(QObject):
             return self.report.periods[choice.column].label
         return f"Q{choice.quarter} {financial_year_starting(choice.fy).label}"
 
+    def chart(self, section: str | None) -> ReportChart | None:
+        """The report's chart of ``section`` (the first one for None)."""
+        if section is None:
+            return self.charts[0] if self.charts else None
+        return next((c for c in self.charts if c.section == section), None)
+
     # --- lock --------------------------------------------------------------------------
 
     def clear(self) -> None:
         """Nothing the office sent stays in memory once the window locks."""
         self.report = None
+        self.charts = []
         self.drill_down = None
         self.cleared.emit()

@@ -38,6 +38,7 @@ from carer_desk.office import (
 from carer_desk.rules.reporting import DEFAULT_SUPPRESS_BELOW
 from ui.controllers.reports import PeriodChoice, ReportsController
 from ui.models.office_model import TextRow, TextTable
+from ui.views.report_chart import ReportChartView
 from ui.views.table import ListStates, list_table, open_on_enter
 from ui.views.widgets import banner, button, button_row, heading, hint, paragraph, subheading
 
@@ -104,7 +105,18 @@ class ContractTab(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.setAccessibleName("Contract report")
-        layout = QVBoxLayout(self)
+        # Scrolls when the window is small (200 %, large text): the table, the chart and
+        # the records behind a figure each keep a readable height.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Contract report")
+        outer.addWidget(scroll)
+        self.scroll = scroll
+        inner = QWidget(scroll)
+        layout = QVBoxLayout(inner)
         choose = QHBoxLayout()
         self.year = combo("Financial year", list(controller.years()), self)
         self.period = combo("Quarter or year to date", [], self)
@@ -151,6 +163,21 @@ class ContractTab(QWidget):
         )
         figures_layout.addWidget(self.states, 1)
         figures_layout.addLayout(button_row(self.drill_button))
+        chart_box = QWidget(split)
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_choice = combo("Which chart", [], chart_box)
+        pick = QHBoxLayout()
+        pick.addWidget(labelled("C&hart:", self.chart_choice, chart_box))
+        pick.addWidget(self.chart_choice, 1)
+        chart_layout.addLayout(pick)
+        self.chart = ReportChartView(chart_box)
+        chart_layout.addWidget(self.chart, 1)
+        self.chart_note = hint(
+            "The numbers are in the table above the chart.", chart_box, name="About the chart"
+        )
+        self.chart_note.setWordWrap(True)
+        chart_layout.addWidget(self.chart_note)
         drill_box = QWidget(split)
         drill_layout = QVBoxLayout(drill_box)
         drill_layout.setContentsMargins(0, 0, 0, 0)
@@ -168,8 +195,13 @@ class ContractTab(QWidget):
         self.drill_table = list_table(self.drill_model, "Records behind the figure", drill_box)
         for w in (self.drill_title, self.drill_hint, self.drill_notice, self.drill_table):
             drill_layout.addWidget(w)
+        # The records behind a figure right under the figures, the chart after them.
+        split.insertWidget(1, drill_box)
+        split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 3)
+        self.table.setMinimumHeight(self.fontMetrics().height() * 9)
         self.drill_box = drill_box
         drill_box.setVisible(False)  # until a figure's records are asked for
         layout.addWidget(split, 1)
@@ -179,6 +211,13 @@ class ContractTab(QWidget):
         rows = QVBoxLayout(actions)
         self.format = combo("File format", list(FORMAT_NAMES.items()), actions)
         self.audience = combo("Who the report is for", list(AUDIENCE_NAMES.items()), actions)
+        for box in (self.format, self.audience, self.chart_choice):
+            # Long choices: a width of their own would push the page wider than a small
+            # window at large text; the open list shows them whole.
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(18)
         self.suppress = QSpinBox(actions)
         self.suppress.setRange(1, 100)
         self.suppress.setValue(DEFAULT_SUPPRESS_BELOW)
@@ -218,9 +257,11 @@ class ContractTab(QWidget):
         self.result = hint("", actions, name="What happened to the report")
         rows.addWidget(self.result)
         layout.addWidget(actions)
+        scroll.setWidget(inner)
         self.file_dialog: QFileDialog | None = None
 
         self.year.currentIndexChanged.connect(self._year_changed)
+        self.chart_choice.currentIndexChanged.connect(self._chart_changed)
         self.show_button.clicked.connect(self.show_report)
         self.table.activated.connect(lambda _index: self.drill_current())
         self.drill_button.clicked.connect(self.drill_current)
@@ -295,6 +336,33 @@ class ContractTab(QWidget):
         )
         self._clear_drill()
         self._enable(bool(rows))
+        self._show_charts()
+
+    def _show_charts(self) -> None:
+        self.chart_choice.blockSignals(True)
+        self.chart_choice.clear()
+        for chart in self.controller.charts:
+            self.chart_choice.addItem(chart.title, chart.section)
+        self.chart_choice.blockSignals(False)
+        self.chart_choice.setEnabled(bool(self.controller.charts))
+        self._chart_changed()
+
+    def _chart_changed(self) -> None:
+        chart = self.controller.chart(self.chart_choice.currentData())
+        self.chart.show_chart(chart)
+        if chart is None:
+            self.chart_note.setText(
+                "Nothing to chart: every figure the charts draw is zero in this report."
+                if self.controller.report
+                else "The numbers are in the table above the chart."
+            )
+        elif chart.suppressed:
+            self.chart_note.setText(
+                "The numbers are in the table above the chart. Drawn as zero because the "
+                f"office suppressed them: {', '.join(chart.suppressed)}."
+            )
+        else:
+            self.chart_note.setText("The numbers are in the table above the chart.")
 
     def drill_current(self) -> None:
         index = self.table.currentIndex()
@@ -330,6 +398,7 @@ class ContractTab(QWidget):
             ]
         )
         self.drill_table.resizeColumnsToContents()
+        self.scroll.ensureWidgetVisible(self.drill_title)
 
     def _clear_drill(self) -> None:
         self.drill_box.setVisible(False)
@@ -375,6 +444,7 @@ class ContractTab(QWidget):
     def clear(self) -> None:
         self.model.clear()
         self._clear_drill()
+        self._show_charts()
         self.about.setText("")
         self.result.setText("")
         self.states.setCurrentWidget(self.states.loading)

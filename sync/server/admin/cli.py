@@ -1,6 +1,7 @@
 """``carer-desk-server settings ...``: show and edit the settings the admin API edits.
 
 carer-desk-server settings show
+carer-desk-server settings check URL ...            (other hosts' settings the same?)
 carer-desk-server settings payments KEY=VALUE ...     (e.g. cap_pence=30000)
 carer-desk-server settings budget YEAR PENCE          (e.g. 2026 55000000 for 2026/27)
 carer-desk-server settings retention KIND=YEARS ...   (e.g. payment_request=8)
@@ -17,6 +18,7 @@ import json
 from datetime import date
 from typing import Any
 
+from sync.protocol import API_PREFIX
 from sync.server.errors import BadRequest
 from sync.server.settings_edits import SettingsEditor, apply_audited
 
@@ -28,6 +30,11 @@ def add_settings_parsers(sub: argparse._SubParsersAction) -> None:
     ssub = group.add_subparsers(dest="settings_action", required=True, metavar="ACTION")
     show = ssub.add_parser("show", help="the settings in force, as JSON")
     show.set_defaults(handler=cmd_show)
+    check = ssub.add_parser(
+        "check", help="compare this host's settings with other hosts' (their /v1/health)"
+    )
+    check.add_argument("urls", nargs="+", metavar="URL", help="e.g. https://desk2.example.org")
+    check.set_defaults(handler=cmd_check)
     pay = ssub.add_parser("payments", help="change payment rules: KEY=VALUE ...")
     pay.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     pay.set_defaults(handler=cmd_payments)
@@ -73,6 +80,7 @@ def cmd_show(args: argparse.Namespace, store: Any) -> int:
         json.dumps(
             {
                 "file": str(settings.settings_file),
+                "fingerprint": settings.fingerprint(),
                 "payments": settings.payments.to_wire()["payments"],
                 "card_number_length": settings.payments.card_number_length,
                 "retention_years": settings.retention.in_force(),
@@ -81,6 +89,38 @@ def cmd_show(args: argparse.Namespace, store: Any) -> int:
         )
     )
     return 0
+
+
+def cmd_check(args: argparse.Namespace, store: Any, get: Any = None) -> int:
+    """Each host's settings fingerprint against this host's: 0 when all agree, 1 (with
+    a warning naming each host that differs or cannot be asked) otherwise."""
+    import httpx
+
+    get = get or (lambda url: httpx.get(url, timeout=10))
+    mine = args.server_settings.fingerprint()
+    print(f"this host ({args.server_settings.settings_file}): {mine}")
+    differ = 0
+    for url in args.urls:
+        health = url.rstrip("/") + f"{API_PREFIX}/health"
+        try:
+            response = get(health)
+            response.raise_for_status()
+            theirs = response.json().get("settings_fingerprint")
+        except (httpx.HTTPError, ValueError) as exc:
+            print(f"WARNING {url}: could not be asked ({exc}); check it is running.")
+            differ += 1
+            continue
+        if theirs == mine:
+            print(f"{url}: {theirs} (the same)")
+        else:
+            print(
+                f"WARNING {url}: {theirs or 'no fingerprint (an older server)'} differs: copy "
+                f"this host's {args.server_settings.settings_file.name} there (docs/operations.md)."
+            )
+            differ += 1
+    if differ:
+        print(f"{differ} of {len(args.urls)} hosts differ from this one.")
+    return 1 if differ else 0
 
 
 def cmd_payments(args: argparse.Namespace, store: Any) -> int:

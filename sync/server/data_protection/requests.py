@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from sync.server import canonical_json
 from sync.server import schema as t
-from sync.server.data_protection.retention import _records_of, erase_record
+from sync.server.data_protection.retention import _records_of, erase_records
 from sync.server.errors import BadRequest, NotFound, Refused
 
 RECEIVED = "dp-request"
@@ -155,9 +155,7 @@ def decide(
                     "before erasing, or refuse the request giving the hold as the reason."
                 )
             rows = _records_of(tx.conn, current.carer_id)
-            rows.sort(key=lambda r: r.kind == "carer")
-            for row in rows:
-                erase_record(tx, row, by)
+            erase_records(tx, rows, by)
             erased = len(rows)
         tx.audit(
             actor=by,

@@ -31,6 +31,7 @@ from sync.server.data_protection.retention_policy import (  # re-exported for ca
     DEFAULT_YEARS,  # noqa: F401
     RetentionPolicy,
 )
+from sync.server.data_protection.subject_access import forget_erased
 from sync.server.errors import BadRequest, NotFound
 from sync.server.store import Ownership
 
@@ -121,10 +122,20 @@ def erase_record(tx: Any, row: Any, actor: str) -> None:
     )
     tx.conn.execute(delete(t.applied_changes).where(t.applied_changes.c.record_id == row.record_id))
     tx.conn.execute(delete(t.conflicts).where(t.conflicts.c.record_id == row.record_id))
-    if row.kind == RecordKind.CARER.value:
-        # A subject-access review is a copy of the carer's record: it goes with it.
-        reviews = t.subject_access_reviews
-        tx.conn.execute(delete(reviews).where(reviews.c.carer_id == row.record_id))
+
+
+def erase_records(tx: Any, rows: list[Any], actor: str) -> None:
+    """Erase these records of one carer (the carer's own record last, so the linked ones
+    still route to its team), then every subject-access review's copy of them: a review
+    of the carer (by id or by their name) goes, others lose the parts from these records."""
+    rows = sorted(rows, key=lambda r: r.kind == RecordKind.CARER.value)
+    carer = None
+    for row in rows:
+        if row.kind == RecordKind.CARER.value:
+            stored = tx.get_record(row.record_id)
+            carer = (row.record_id, stored.payload) if stored and stored.payload else None
+        erase_record(tx, row, actor)
+    forget_erased(tx, {r.record_id for r in rows}, carer, actor)
 
 
 def run(store: Any, policy: RetentionPolicy, as_of: date, *, dry_run: bool) -> list[Due]:
@@ -147,14 +158,15 @@ def run(store: Any, policy: RetentionPolicy, as_of: date, *, dry_run: bool) -> l
             ).first():
                 continue  # a hold placed since the plan was made
             erased: dict[str, int] = {}
-            rows = _records_of(tx.conn, item.carer_id)
-            # The carer's own record last, so the linked records still route to its team.
-            rows.sort(key=lambda r: r.kind == RecordKind.CARER.value)
             closed = item.closed_on
-            for row in rows:
-                if add_months(closed, 12 * policy.years_for(row.kind)) <= as_of:
-                    erase_record(tx, row, ACTOR)
-                    erased[row.kind] = erased.get(row.kind, 0) + 1
+            past = [
+                row
+                for row in _records_of(tx.conn, item.carer_id)
+                if add_months(closed, 12 * policy.years_for(row.kind)) <= as_of
+            ]
+            for row in past:
+                erased[row.kind] = erased.get(row.kind, 0) + 1
+            erase_records(tx, past, ACTOR)
             tx.audit(
                 actor=ACTOR,
                 action="retention-erase",

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from carer_desk.formatting import full_name
 from carer_desk.printing.document import (
@@ -246,6 +246,74 @@ def _audit(store: Any, found: list[dict[str, Any]], carer_id: str | None) -> lis
         for e in export(store, AuditFilter(record_ids=ids))
         if not e["action"].startswith("subject-access-")
     ]
+
+
+# --- erasure ---------------------------------------------------------------------------
+
+
+def _is_person(subject: Subject, carer_id: str, carer: Mapping[str, Any]) -> bool:
+    """Whether a name-only subject is this carer: their name (given or preferred, with
+    the family name), told apart from namesakes by any phone or email both hold."""
+    if subject.carer_id:
+        return subject.carer_id == carer_id
+    family = str(carer.get("family_name") or "")
+    contact = carer.get("contact") or {}
+    phones = [p for p in (contact.get("phone"), contact.get("mobile")) if p] or [None]
+    return any(
+        subject.names({"name": full_name(str(given), family), "phone": phone, "email": email})
+        for given in {carer.get("given_name"), carer.get("preferred_name")} - {None, ""}
+        for phone in phones
+        for email in (contact.get("email"),)
+    )
+
+
+def forget_erased(
+    tx: Any,
+    record_ids: set[str],
+    carer: tuple[str, Mapping[str, Any]] | None,
+    actor: str,
+) -> None:
+    """An erasure reaches every subject-access review: a review *of* the erased carer
+    (by id, or by a name that is theirs) is deleted; any other review loses the parts it
+    copied from the erased records (and is deleted if nothing is left). ``carer`` is the
+    erased carer's (id, record as it was), when the carer's own record is among ``record_ids``.
+    Audited with review ids and counts, never contents."""
+    if not record_ids:
+        return
+    reviews = t.subject_access_reviews
+    deleted: list[str] = []
+    pruned: list[str] = []
+    for row in tx.conn.execute(select(reviews)).all():
+        content = tx.keyring.open_json(row.payload, row.key_gen, _ad(row.review_id))
+        subject = Subject(**content["subject"])
+        keep = [i for i, e in enumerate(content["found"]) if e["record_id"] not in record_ids]
+        if (carer is not None and _is_person(subject, *carer)) or not keep:
+            tx.conn.execute(delete(reviews).where(reviews.c.review_id == row.review_id))
+            deleted.append(row.review_id)
+            continue
+        if len(keep) == len(content["found"]):
+            continue
+        renumber = {old: new for new, old in enumerate(keep)}
+        content["found"] = [content["found"][i] for i in keep]
+        content["items"] = [
+            {**item, "found": renumber[item["found"]]}
+            for item in content["items"]
+            if item["found"] in renumber
+        ]
+        content["audit"] = [a for a in content["audit"] if a.get("record_id") not in record_ids]
+        sealed, gen = tx.keyring.seal_json(content, _ad(row.review_id))
+        tx.conn.execute(
+            update(reviews)
+            .where(reviews.c.review_id == row.review_id)
+            .values(payload=sealed, key_gen=gen)
+        )
+        pruned.append(row.review_id)
+    if deleted or pruned:
+        tx.audit(
+            actor=actor,
+            action="subject-access-erased",
+            details={"deleted": sorted(deleted), "pruned": sorted(pruned)},
+        )
 
 
 # --- the stored review ----------------------------------------------------------------

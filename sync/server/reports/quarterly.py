@@ -87,6 +87,10 @@ class ContractFigures:
         self.calendar = calendar
         self.as_of = as_of
         self.rows_read = 0
+        # Counts of the state at a day (plans in place, GP registration at the period's
+        # end): the quarter and the year to date end on the same day, so the report
+        # shares one dict between its two columns and each count is read once.
+        self.at_end: dict[tuple[str, date], int] = {}
 
     # --- populations (each a SELECT of report rows; record_id first) -----------------
 
@@ -166,6 +170,12 @@ class ContractFigures:
         )
 
     # --- running them -------------------------------------------------------------------
+
+    def _count_at_end(self, name: str, population: Callable[[], Select]) -> int:
+        key = (name, self.period.end)
+        if key not in self.at_end:
+            self.at_end[key] = self._count(population())
+        return self.at_end[key]
 
     def _count(self, population: Select) -> int:
         n = int(
@@ -292,12 +302,17 @@ class ContractFigures:
         add("groups.carers", s, "Carers supported in groups", self._count(self._group_attenders()))
         parents = self._carers_referred().where(c.parent_carer.is_(True))
         add("carers.parent_registered", s, "Parent carers registered", self._count(parents))
-        add("plans.in_place", s, "Contingency plans in place", self._count(self._plans_in_place()))
+        add(
+            "plans.in_place",
+            s,
+            "Contingency plans in place",
+            self._count_at_end("plans", self._plans_in_place),
+        )
         add(
             "gp.registered",
             s,
             "Registered as a carer with their GP",
-            self._count(self._gp_registered()),
+            self._count_at_end("gp", self._gp_registered),
         )
         add(
             "gp.encouraged",
@@ -490,9 +505,11 @@ def quarterly_report(
     _, q, ytd = quarter_periods(fy_start_year, quarter)
     columns = []
     rows_read = 0
+    at_end: dict[tuple[str, date], int] = {}
     with store.transaction() as tx:
         for period in (q, ytd):
             figures = ContractFigures(tx.conn, period, calendar, as_of)
+            figures.at_end = at_end
             columns.append(figures.figures())
             rows_read += figures.rows_read
     notes = (

@@ -248,7 +248,12 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.2)
-        assert response.json() == {"status": "ok", "api_version": "1"}
+        health = response.json()
+        assert {k: health[k] for k in ("status", "api_version")} == {
+            "status": "ok",
+            "api_version": "1",
+        }
+        assert len(health["settings_fingerprint"]) == 16
         assert (tmp_path / "d" / "server.key").exists()
         assert (tmp_path / "d" / "server.sqlite3").exists()
     finally:

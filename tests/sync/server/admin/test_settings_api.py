@@ -180,3 +180,49 @@ def test_values_no_settings_file_could_hold_are_refused_clearly(any_harness):
             or "not a value" in (refused.json()["detail"])
         )
     assert admin.get("/v1/admin/settings").json()["payments"]["cap_pence"] == 30000
+
+
+def test_hosts_compare_settings_by_the_fingerprint_in_health(tmp_path, capsys):
+    """Two hosts on one database each read their own settings.toml: /v1/health tells
+    their fingerprints, and ``settings check`` warns while they differ."""
+    import argparse
+    from urllib.parse import urlsplit
+
+    from sync.server.admin.cli import cmd_check
+
+    one, two = Harness(tmp_path / "one"), Harness(tmp_path / "two")
+    try:
+        hosts = {"one.example": one, "two.example": two}
+
+        def health(host: Harness) -> str:
+            return host.client.get("/v1/health").json()["settings_fingerprint"]
+
+        def check(on: Harness) -> int:
+            args = argparse.Namespace(
+                urls=["https://one.example", "https://two.example/"],
+                server_settings=on.app.state.services.settings,
+            )
+            get = lambda url: hosts[urlsplit(url).hostname].client.get(urlsplit(url).path)  # noqa: E731
+            return cmd_check(args, None, get=get)
+
+        assert health(one) == health(two)
+        assert check(one) == 0
+        admin = one.device("manager", Role.ADMIN)
+        changed = admin.client.patch(
+            "/v1/admin/settings/payments", json={"cap_pence": 40000}, headers=admin.headers
+        )
+        assert changed.status_code == 200, changed.text
+        assert health(one) != health(two)
+        capsys.readouterr()
+        assert check(one) == 1
+        out = capsys.readouterr().out
+        assert "WARNING https://two.example/" in out and "copy this host's settings.toml" in out
+        assert "https://one.example: " in out and "(the same)" in out
+        # Copied to the other host (with a comment of its own): the same rules again.
+        text = (one.settings.data_dir / "settings.toml").read_text()
+        (two.settings.data_dir / "settings.toml").write_text("# host two\n" + text)
+        assert health(one) == health(two)
+        assert check(two) == 0
+    finally:
+        one.close()
+        two.close()

@@ -239,3 +239,79 @@ def test_an_agreed_erasure_removes_the_carers_reviews(store):
     erase = record_request(store, "office", RequestType.ERASURE, ann.id, date(2025, 5, 2))
     decide(store, "dpo", erase, Decision.AGREED, "no longer needed", erase=True)
     assert [r["review_id"] for r in sar.list_reviews(store)] == [by_name["review_id"]]
+
+
+def _erase(store, carer_id):
+    from datetime import date
+
+    from sync.server.data_protection.requests import Decision, RequestType, decide, record_request
+
+    erase = record_request(store, "office", RequestType.ERASURE, carer_id, date(2025, 5, 2))
+    decide(store, "dpo", erase, Decision.AGREED, "no longer needed", erase=True)
+
+
+def test_erasing_a_carer_removes_reviews_that_name_them_only_by_name(store):
+    from sqlalchemy import select
+
+    from sync.server import schema as t
+
+    ann, _, ann_plan, _, bea_plan = _office(store)
+    # Cal's record names Ann (same phone) as a contact: a review of "Ann Lee" by name
+    # finds her there, stored with no carer id. Erasing Ann must take it too.
+    cal = make.carer(
+        given_name="Cal",
+        family_name="Doe",
+        contacts=(make.contact(name="Ann  LEE", phone="01865 123456", relationship="friend"),),
+    )
+    put(store, cal)
+    of_ann = sar.create(store, sar.Subject(name="ann lee"), "dpo")
+    assert {f["record_id"] for f in of_ann["found"]} == {cal.id}
+    # A namesake told apart by phone is someone else: their review stays.
+    namesake = make.carer(
+        given_name="Dee",
+        family_name="Roe",
+        contacts=(make.contact(name="Ann Lee", phone="07700 900111", relationship="aunt"),),
+    )
+    put(store, namesake)
+    other_ann = sar.create(store, sar.Subject(name="Ann Lee", phone="07700 900111"), "dpo")
+    # Joe's review by name copies the parts of Ann's records about him: they go with
+    # Ann's erasure; what Bea's plan says of a Joe Lee stays.
+    of_joe = sar.create(store, sar.Subject(name="Joe Lee"), "dpo")
+    assert {f["record_id"] for f in of_joe["found"]} == {ann.id, ann_plan.id, bea_plan.id}
+    of_priya = sar.create(store, sar.Subject(name="Priya Shah"), "dpo")
+
+    _erase(store, ann.id)
+
+    left = {r["review_id"] for r in sar.list_reviews(store)}
+    assert of_ann["review_id"] not in left
+    assert left == {other_ann["review_id"], of_priya["review_id"], of_joe["review_id"]}
+    joe_after = sar.show(store, of_joe["review_id"])
+    assert [f["record_id"] for f in joe_after["found"]] == [bea_plan.id]
+    assert {i["record_id"] for i in joe_after["items"]} <= {bea_plan.id}
+    with store.transaction() as tx:
+        audit = tx.conn.execute(
+            select(t.audit.c.details).where(t.audit.c.action == "subject-access-erased")
+        ).scalar_one()
+    assert of_ann["review_id"] in audit and "Ann" not in audit
+
+
+def test_erasing_a_carer_prunes_their_records_from_other_peoples_reviews(store):
+    ann, _, _, bea, bea_plan = _office(store)
+    # Priya is also Ann's contact: her review copies parts of Ann's and Bea's records.
+    put(
+        store,
+        make.carer(
+            id=ann.id,
+            cared_for=ann.cared_for,
+            contacts=(make.contact(name="Priya Shah", phone="07700 900456"),),
+        ),
+    )
+    review = sar.create(store, sar.Subject(name="Priya Shah"), "dpo")
+    assert {f["record_id"] for f in review["found"]} == {ann.id, bea.id, bea_plan.id}
+
+    _erase(store, ann.id)
+
+    after = sar.show(store, review["review_id"])
+    assert {f["record_id"] for f in after["found"]} == {bea.id, bea_plan.id}
+    copy = sar.produce(store, review["review_id"], sar.CopyFormat.JSON, "dpo").body
+    assert ann.id.encode() not in copy and b"Priya Shah" in copy
