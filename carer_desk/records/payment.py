@@ -183,6 +183,14 @@ class WellbeingPaymentRequest:
         elif self.cancelled_on is not None or self.cancel_reason is not None:
             p.add("cancelled_on", "only a cancelled request has a cancellation")
 
+    @property
+    def counted_on(self) -> date:
+        """The day the 12-month cap counts this request on: the day it was submitted (on
+        the server, the day the server accepted the submission, which it stamps itself),
+        or, while it is a draft, the day it was recorded. ``requested_on`` stays the day
+        the worker recorded it (perhaps offline) and is shown, never counted."""
+        return self.submitted_on or self.requested_on
+
     # --- life cycle ------------------------------------------------------------------
 
     def _refuse(self, action: str) -> RuleViolation:

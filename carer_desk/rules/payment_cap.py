@@ -5,7 +5,12 @@ requests waiting for a decision included, so two requests in flight cannot toget
 over the cap. The request being checked is left out by id (it is the amount being asked
 about), so re-checking an edited draft, or checking at approval, does not count it twice.
 
-The window: "any 12-month period" is rolling. A request dated D counts the requests dated
+The window: "any 12-month period" is rolling. A request counts on its *cap date*
+(:attr:`PaymentLike.counted_on`): the day the server accepted it as submitted, which the
+server stamps itself (``submitted_on``), or, for a draft not yet submitted, the day it was
+recorded (``requested_on``). A date a laptop writes therefore never places a submitted
+request in a window: a request written offline on Monday and synced on Thursday counts
+on Thursday (docs/rules.md). A request dated D counts the requests dated
 after D less 12 months, up to D: for D = 15 March 2025 that is 16 March 2024 to 15 March
 2025, both inclusive, so a request exactly 12 months after another is a fresh period.
 Months are whole calendar months, clamped at month ends (see
@@ -69,6 +74,8 @@ class PaymentLike(Protocol):
     @property
     def requested_on(self) -> date: ...
     @property
+    def counted_on(self) -> date: ...
+    @property
     def purpose(self) -> str: ...
 
 
@@ -93,7 +100,7 @@ def is_stale_draft(request: PaymentLike, on: date, stale_draft_days: int | None)
     return (
         stale_draft_days is not None
         and request.status == "draft"
-        and (on - request.requested_on).days > stale_draft_days
+        and (on - request.counted_on).days > stale_draft_days
     )
 
 
@@ -105,16 +112,16 @@ class CountedRequest:
     id: str
     amount_pence: int
     status: str
-    requested_on: date
+    counted_on: date  # the cap date the window used
 
     @classmethod
     def of(cls, request: PaymentLike) -> CountedRequest:
-        return cls(request.id, request.amount_pence, str(request.status), request.requested_on)
+        return cls(request.id, request.amount_pence, str(request.status), request.counted_on)
 
     def describe(self) -> str:
         """ "£100.00 waiting for a decision, dated 10 February 2025" """
         status = _status_words(self.status)
-        return f"{money(self.amount_pence)} {status}, dated {long_date(self.requested_on)}"
+        return f"{money(self.amount_pence)} {status}, dated {long_date(self.counted_on)}"
 
 
 def _status_words(status: str) -> str:
@@ -201,22 +208,22 @@ def _tally(
     live = [r for r in mine if counts_towards_cap(r.status)]
     counted = sorted(
         (r for r in live if not is_stale_draft(r, requested_on, stale_draft_days)),
-        key=lambda r: (r.requested_on, r.id),
+        key=lambda r: (r.counted_on, r.id),
     )
     # Candidate windows: the one ending on the new date, and each one ending on a later
     # request's date that still reaches back to the new date. Totals only change at
     # request dates, so these are the only windows whose fullness can differ.
     ends = [requested_on]
     ends.extend(
-        r.requested_on
+        r.counted_on
         for r in counted
-        if r.requested_on > requested_on
-        and _window_for(r.requested_on, window_months)[0] <= requested_on
+        if r.counted_on > requested_on
+        and _window_for(r.counted_on, window_months)[0] <= requested_on
     )
     best: _Tally | None = None
     for end in sorted(set(ends)):
         start, _ = _window_for(end, window_months)
-        inside = tuple(r for r in counted if start <= r.requested_on <= end)
+        inside = tuple(r for r in counted if start <= r.counted_on <= end)
         total = sum(r.amount_pence for r in inside)
         if best is None or total > best.committed:
             best = _Tally(total, start, end, inside, ())
@@ -227,10 +234,10 @@ def _tally(
             (
                 r
                 for r in live
-                if start <= r.requested_on <= end
+                if start <= r.counted_on <= end
                 and is_stale_draft(r, requested_on, stale_draft_days)
             ),
-            key=lambda r: (r.requested_on, r.id),
+            key=lambda r: (r.counted_on, r.id),
         )
     )
     return best._replace(stale=stale)
@@ -263,10 +270,10 @@ def first_day_allowed(
     for r in mine:
         if not counts_towards_cap(r.status):
             continue
-        candidates.add(_drop_day(r.requested_on, window_months))
-        candidates.add(r.requested_on + timedelta(days=1))
+        candidates.add(_drop_day(r.counted_on, window_months))
+        candidates.add(r.counted_on + timedelta(days=1))
         if stale_draft_days is not None and r.status == "draft":
-            candidates.add(r.requested_on + timedelta(days=stale_draft_days + 1))
+            candidates.add(r.counted_on + timedelta(days=stale_draft_days + 1))
     for day in sorted(d for d in candidates if d >= on):
         tally = _tally(carer_id, day, mine, request_id, window_months, stale_draft_days)
         if amount_pence <= max(0, cap_pence - tally.committed):
@@ -372,7 +379,7 @@ def check_request_cap(
     return check_payment_cap(
         carer_id=request.carer_id,
         amount_pence=request.amount_pence,
-        requested_on=request.requested_on,
+        requested_on=request.counted_on,
         others=others,
         request_id=request.id,
         cap_pence=cap_pence,

@@ -44,6 +44,10 @@ class _Typed:
     requested_on: date
     purpose: PaymentPurpose
 
+    @property
+    def counted_on(self) -> date:
+        return self.requested_on  # not submitted yet: counted on the day it is typed
+
 
 @dataclass(frozen=True, slots=True)
 class RequestAdvice:
@@ -69,7 +73,7 @@ def position_sentence(
             f"Nothing used in the last {window_months} months: the full "
             f"{money(check.cap_pence)} can be requested."
         )
-    since = min(r.requested_on for r in check.counted)
+    since = min(r.counted_on for r in check.counted)
     used = f"{money(check.already_committed_pence)} used since {long_date(since)}"
     left = money(check.remaining_pence)
     if until is None:

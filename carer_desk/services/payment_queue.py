@@ -66,7 +66,7 @@ class QueueItem:
             carer_id=r.carer_id,
             amount_pence=r.amount_pence,
             purpose=r.purpose,
-            on=r.requested_on,
+            on=r.counted_on,
             requests=self.carer_requests,
             conversations=None,
             rules=self.rules,

@@ -5,7 +5,8 @@ The table of record kinds says what every kind *is*; this module holds what the 
 
 * :data:`PAYLOAD_RULES` — checks of a payload on its own (before anything is read from the
   database, outside the writers' lock), each returning the problems it finds;
-* :data:`STAMPS` — fields the server writes itself (who made a payment request);
+* :data:`STAMPS` — fields the server writes itself (who made a payment request, and the
+  day of each step);
 * :data:`EDIT_RULES` — checks of an edit after authorisation, given who makes it, the
   server's copy, what the edit is judged against and what would be stored, and the other
   records as this push sees them; each raises :class:`Forbidden` with a reason.
@@ -68,8 +69,9 @@ class Edit:
 
 PayloadRule = Callable[[Mapping[str, Any]], Problems]
 EditRule = Callable[[Edit], None]
-#: ``(who pushes, the server's payload or None, the pushed payload) -> what to store``.
-Stamp = Callable[[Principal, Mapping[str, Any] | None, Mapping[str, Any]], dict[str, Any]]
+#: ``(who pushes, the server's payload or None, the pushed payload, the server's day)
+#: -> what to store``.
+Stamp = Callable[[Principal, Mapping[str, Any] | None, Mapping[str, Any], date], dict[str, Any]]
 
 
 def positive_amount(payload: Mapping[str, Any]) -> Problems:

@@ -28,15 +28,20 @@ supplier, who asked and when (:data:`FIXED_AFTER_SUBMISSION`); a change of mind 
 cancellation and a new request. What a step records (the cancellation, the payment date)
 may only be set by that step, and the decision's fields only by the decision endpoint.
 
-The server stamps who asked: ``requested_by`` is the user who pushed the new request,
-whatever the laptop wrote, and never changes afterwards (:func:`stamp_payment`; an
-administrator entering a paper request names who made it). Dates a laptop gives (it may
-have worked offline) are bounded: none after the server's today (with the core's one day of
-slack, as :func:`~carer_desk.records.plausible_dates.check_not_after` judges every
-record's declared dates in payload validation), and a new date no more than
-``payment_date_allowance_days`` before it, so a request cannot be
-back-dated out of the cap's window. Amounts are whole pence above 0 and never above the
-cap in force (a request above it could never be approved).
+The server stamps who asked and when each step happened (:func:`stamp_payment`), whatever
+the laptop wrote: ``requested_by`` is the user who pushed the new request and never changes
+afterwards (an administrator entering a paper request names who made it);
+``submitted_on`` is the server's day when it first accepts the request as submitted,
+``cancelled_on`` its day when it accepts the cancellation, ``paid_on`` its day when an
+administrator marks the request paid, and ``decided_on`` is written by the decision
+endpoint. The cap counts a request on its ``submitted_on``
+(:attr:`~carer_desk.records.payment.WellbeingPaymentRequest.counted_on`), so no date a
+laptop writes places a submitted request in the cap's window: a request written offline
+on Monday and synced on Thursday counts from Thursday. ``requested_on`` stays the day the
+worker recorded it (shown, never counted); it is bounded all the same: never after the
+server's today (a day ahead is brought back to today), and a new one no more than
+``payment_date_allowance_days`` before it. Amounts are whole pence above 0 and never above
+the cap in force (a request above it could never be approved).
 """
 
 from __future__ import annotations
@@ -110,7 +115,11 @@ _STEP_FIELDS = {
     SUBMITTED: ("submitted_on",),
 }
 #: Dates a laptop may give; each, when new or changed, must lie within the allowance.
+#: (Of the steps' dates the server stamps its own; a laptop's is bounded all the same
+#: where the stamp leaves it, as on a request made and cancelled before it ever synced.)
 _LAPTOP_DATES = ("requested_on", "submitted_on", "cancelled_on", "paid_on")
+#: The step dates the server writes: the date field, and the status whose step sets it.
+STAMPED_STEP_DATES = (("submitted_on", SUBMITTED), ("cancelled_on", CANCELLED), ("paid_on", PAID))
 
 
 @dataclass(frozen=True)
@@ -245,15 +254,30 @@ def _check_bounds(edit: Edit, before: Mapping[str, Any]) -> None:
 
 
 def stamp_payment(
-    principal: Principal, existing: Mapping[str, Any] | None, payload: Mapping[str, Any]
+    principal: Principal,
+    existing: Mapping[str, Any] | None,
+    payload: Mapping[str, Any],
+    today: date,
 ) -> dict[str, Any]:
-    """The payload as the server stores it: ``requested_by`` is who pushed the new
-    request (kept from the server's copy afterwards), never what the laptop wrote. An
-    administrator entering a request on someone's behalf (a paper form) names them; an
-    administrator cannot decide payments, so the four-eyes rule still holds."""
+    """The payload as the server stores it (module docstring): ``requested_by`` is who
+    pushed the new request (kept from the server's copy afterwards), never what the laptop
+    wrote; an administrator cannot decide payments, so the four-eyes rule still holds.
+    A step's date is the server's ``today`` when it accepts that step (the life cycle
+    then keeps it fixed); a ``requested_on`` within the core's day of slack after
+    ``today`` is brought back to ``today``, so no step can be dated before it (one further
+    ahead is refused by :func:`check_step`)."""
     stamped = dict(payload)
     if existing is not None and "requested_by" in existing:
         stamped["requested_by"] = existing["requested_by"]
     elif existing is None and principal.role != Role.ADMIN:
         stamped["requested_by"] = principal.username
+    old = existing.get("status") if existing is not None else None
+    new = payload.get("status")
+    for name, status in STAMPED_STEP_DATES:
+        if new == status and old != status:
+            stamped[name] = today.isoformat()
+    requested = payload.get("requested_on")
+    ahead = (today + FUTURE_SLACK).isoformat()
+    if isinstance(requested, str) and today.isoformat() < requested <= ahead:
+        stamped["requested_on"] = today.isoformat()
     return stamped

@@ -200,7 +200,8 @@ class PaymentDecisions:
                     log.warning("conversation %s does not decode; left out", r.record_id)
         assessment = requires_recent_assessment(
             conversations,
-            payment.requested_on,
+            # The server's own day of submission (stamped), not a date the laptop wrote.
+            payment.counted_on,
             self.rules.assessment_valid_months,
             carer_id=payment.carer_id,
         )

@@ -3,7 +3,8 @@ of their latest change.
 
 * **What**: the pull scope of the user's role (:mod:`sync.server.pull_scope`), and for a
   role that must not see a whole record, a view of it instead (:data:`VIEW_BUILDERS`),
-  as the table of record kinds says (``KindSpec.views``).
+  as the table of record kinds says (``KindSpec.views``), or the record cut down to the
+  fields the role needs (:data:`CUT_DOWN`: a card and plan administrator's carers).
 * **Order and completeness**: records are paged by ``seq``, the sequence number of their
   latest change. Writers hold the writers' lock from the moment they take sequence
   numbers until they commit, so numbers become visible in order; a page reads the counter
@@ -14,6 +15,7 @@ of their latest change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -41,6 +43,14 @@ def _carer_summary(tx: StoreTransaction, carer_id: str, carer: JSONDict) -> JSON
 #: How each view of a carer is built from the carer's stored payload.
 VIEW_BUILDERS: Mapping[View, Callable[[StoreTransaction, str, JSONDict], JSONDict]] = (
     MappingProxyType({View.REGISTER_ENTRY: _register_entry, View.CARER_SUMMARY: _carer_summary})
+)
+
+
+#: Records a role receives as the record itself, but only the fields it needs: a card and
+#: plan administrator's laptop reads a carer as a carer (plans and cards are built on it),
+#: so it gets the record cut down rather than a view.
+CUT_DOWN: Mapping[tuple[Role, str], Callable[[JSONDict], JSONDict]] = MappingProxyType(
+    {(Role.CARD_ADMINISTRATOR, RecordKind.CARER.value): projections.plan_keeper_carer}
 )
 
 
@@ -101,7 +111,11 @@ class _Page:
     def add(self, row: PageRow) -> None:
         how = pulled_by(self.role, row.kind)
         if how.as_view is None:
-            self._entries[(row.kind, row.record_id)] = (row.version, row.deleted, row.payload_json)
+            payload = row.payload_json
+            cut = CUT_DOWN.get((self.role, row.kind))
+            if cut is not None and payload is not None:
+                payload = canonical_json.dumps(cut(json.loads(payload)))
+            self._entries[(row.kind, row.record_id)] = (row.version, row.deleted, payload)
         view = how.as_view or how.with_carer
         if view is not None:
             self._add_view(view, row.record_id if row.kind == RecordKind.CARER else row.carer_id)

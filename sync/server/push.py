@@ -237,6 +237,7 @@ class _Decider:
         self.work = work
         self.principal = principal
         self.records = RecordChanges(work, principal, payments=payments, line=line)
+        self.today = (payments or PaymentPolicy()).today
 
     def decide(self, checked: Checked) -> ChangeResult:
         change = checked.change
@@ -317,7 +318,7 @@ class _Decider:
         if stamp is None or change.op != Op.UPSERT or change.payload is None:
             return change, False
         server = existing.payload if existing is not None and not existing.deleted else None
-        payload = stamp(self.principal, server, change.payload)
+        payload = stamp(self.principal, server, change.payload, self.today())
         if payload == change.payload:
             return change, False
         return change.model_copy(update={"payload": payload}), True

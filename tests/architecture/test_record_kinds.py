@@ -31,7 +31,7 @@ from sync import protocol
 from sync.server import kind_rules, pull, pull_scope
 from sync.server.validation import check_kind
 from tests.sync.server import records as r
-from tests.sync.server.harness import Harness
+from tests.sync.server.harness import HARNESS_TODAY, Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +157,8 @@ def _samples() -> list[object]:
         carer,
         other,
         conversation,
-        r.payment(carer.id, conversation.id),
+        # Submitted on the server's day (the server dates a submission itself).
+        r.payment(carer.id, conversation.id, requested_on=HARNESS_TODAY),
         plan,
         card,
         r.call(card, "admin"),

@@ -36,6 +36,10 @@ class Req:
     purpose: str = "short_break"
     carer_id: str = CARER
 
+    @property
+    def counted_on(self) -> date:
+        return self.requested_on
+
 
 @dataclass(frozen=True)
 class Conv:

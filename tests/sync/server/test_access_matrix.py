@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from carer_desk import factories as make
+from carer_desk.records.carer import CarerType, EmploymentStatus, EqualityMonitoring, Gender
+from carer_desk.records.codec import from_payload
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome
 from sync.protocol import Role
+from sync.server.projections import plan_keeper_carer
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
 
@@ -193,6 +198,73 @@ def test_approvers_see_what_a_decision_needs_and_no_more(world: World) -> None:
     assert summary["last_assessment_completed_on"] == "2026-02-01"
 
 
+#: What a card and plan administrator's pull never holds of a carer (issue 8).
+NOT_FOR_PLAN_KEEPERS = {
+    "date_of_birth",
+    "registered_with_gp_as_carer",
+    "encouraged_to_register_with_gp_on",
+    "employment_status",
+    "hours_of_care_per_week",
+    "equality",
+    "safeguarding_flag",
+    "young_carer_referral",
+}
+
+
+def test_card_administrators_pull_carers_cut_down_to_what_plans_and_cards_need(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path / "server")
+    try:
+        admin = harness.device("admin", Role.ADMIN)
+        cards = harness.device("cara", Role.CARD_ADMINISTRATOR)
+        carer = replace(
+            r.carer("south"),
+            employment_status=EmploymentStatus.EMPLOYED_PART_TIME,
+            carer_types=(CarerType.PARENT_CARER, CarerType.SIBLING),
+            hours_of_care_per_week=35,
+            lives_with_cared_for=True,
+            equality=EqualityMonitoring(gender=Gender.WOMAN),
+            safeguarding_flag=True,
+            registered_with_gp_as_carer=True,
+            referral=make.referral(date(2026, 1, 5), source_detail="Dr Patel, Horsefair"),
+            consent=make.consent(date(2026, 1, 5), notes="Happy for the GP to be told"),
+            cared_for=(make.cared_for_person(name="Joe Lee", relationship="father"),),
+        )
+        conversation = r.assessment(carer.id)
+        plan = r.plan(carer.id)
+        linked = [
+            conversation,
+            r.payment(carer.id, conversation.id, 10000, requested_by="worker-north"),
+            plan,
+            r.card(plan),
+        ]
+        _push_all(admin, carer, *linked)
+        pulled = cards.pull_all()
+        # Plans and cards whole; no conversations (their notes), payments or calls.
+        assert {kind for kind, _ in pulled} == {"carer", "plan", "card"}
+        payload = pulled[("carer", carer.id)]["payload"]
+        assert not NOT_FOR_PLAN_KEEPERS & set(payload), payload
+        # Of the carer types only "distance" (where care is needed) would be kept.
+        assert payload["carer_types"] == []
+        assert "source_detail" not in payload["referral"]
+        assert "notes" not in payload["consent"]
+        assert "Patel" not in str(payload) and "GP to be told" not in str(payload)
+        # Still a carer on the laptop, with all a plan and a card need.
+        held = from_payload("carer", {**payload, "id": carer.id})
+        assert (held.given_name, held.family_name, held.address) == (
+            carer.given_name,
+            carer.family_name,
+            carer.address,
+        )
+        assert held.contact == carer.contact and held.cared_for == carer.cared_for
+        assert held.lives_with_cared_for is True and held.safeguarding_flag is False
+        # The office's own pull still has the whole record.
+        assert admin.pull_all()[("carer", carer.id)]["payload"]["safeguarding_flag"] is True
+    finally:
+        harness.close()
+
+
 # --- push -----------------------------------------------------------------------------------
 
 
@@ -344,3 +416,8 @@ def test_a_worker_cannot_decide_a_pair_of_carers_across_teams(world: World) -> N
     assert result["status"] == "rejected"
     assert "Both carers" in result["reason"] and "administrator" in result["reason"]
     assert world.devices["admin"].push_one(r.change(across))["status"] == "applied"
+
+
+def test_a_distance_carer_keeps_the_carer_type_that_says_where_care_is_needed() -> None:
+    cut = plan_keeper_carer({"carer_types": ["distance", "parent_carer"], "hours_of_care": 9})
+    assert cut == {"carer_types": ["distance"]}

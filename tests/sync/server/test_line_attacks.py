@@ -22,16 +22,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from carer_desk.formatting import long_date
 from carer_desk.rules.card_numbers import generate_card_number
 from sync.server.cursor import encode_cursor
 from sync.server.secrets_hashing import hash_password, password_hasher
+from sync.server.service_day import service_today
 from sync.server.settings import DATABASE_FILE, SETTINGS_FILE, ServerSettings
 from sync.server.store import open_store
 from tests.sync.server import records as r
@@ -187,6 +189,35 @@ def test_cards_are_issued_only_by_the_roles_that_issue_them(server: Server) -> N
 
 
 # --- a facilitator's registers -----------------------------------------------------------------
+
+
+# --- a payment request's dates (issue 10, High 2) --------------------------------------------
+
+
+def test_a_back_dated_payment_request_counts_from_the_servers_day(server: Server) -> None:
+    # The attack: a tampered push dates a request (and its submission) 30 days early,
+    # inside the allowance, so the cap's window would move a month earlier.
+    worker = server.login("worker-north")
+    approver = server.login("approver")
+    carer = r.carer("north", given="Pat")
+    today = service_today()
+    talk = r.assessment(carer.id, today - timedelta(days=40))
+    early = today - timedelta(days=30)
+    request = r.payment(carer.id, talk.id, 20000, requested_on=early)
+    assert request.submitted_on == early
+    results = worker.push(carer, talk, request)
+    assert [x["status"] for x in results] == ["applied"] * 3, results
+    held = worker.pulled()[("payment_request", request.id)]["payload"]
+    assert held["requested_on"] == early.isoformat()  # what the worker recorded, shown
+    assert held["submitted_on"] == today.isoformat()  # what the cap counts
+    answer = approver.http.post(
+        f"/v1/payments/{request.id}/decision",
+        json={"decision": "approve"},
+        headers=approver.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert long_date(today) in answer.json()["message"]  # the window names the server's day
+    assert long_date(early) not in answer.json()["message"]
 
 
 def test_a_facilitator_cannot_put_any_carer_on_their_register(server: Server) -> None:

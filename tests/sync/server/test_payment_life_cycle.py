@@ -53,7 +53,9 @@ def submitted(worker: Device, amount: int = 30000, **changes: object) -> Wellbei
     request = replace(request, **changes) if changes else request
     result = worker.push_one(r.change(request))
     assert result["status"] == "applied", result
-    return request
+    # As the server holds it (the laptop takes the server's copy at its pull): the
+    # server's day of submission, not the laptop's.
+    return replace(request, submitted_on=TODAY) if request.submitted_on else request
 
 
 def server_copy(h: Harness, request_id: str) -> dict:
@@ -156,6 +158,107 @@ def test_back_dating_a_request_out_of_the_cap_window_is_refused(
     assert "more than 31 days before today" in result["reason"]
     with h.store.transaction() as tx:
         assert tx.get_record(old.id) is None
+
+
+@pytest.fixture
+def clock() -> dict[str, date]:
+    return {"today": TODAY}
+
+
+@pytest.fixture
+def clocked(tmp_path: Path, database_url: str, clock: dict[str, date]) -> Iterator[Harness]:
+    harness = Harness(tmp_path / "clocked", database_url, today=lambda: clock["today"])
+    yield harness
+    harness.close()
+
+
+def test_back_dating_within_the_allowance_does_not_move_the_cap_window(
+    clocked: Harness, clock: dict[str, date]
+) -> None:
+    # The attack: a tampered laptop dates its first £300 thirty days early (inside the
+    # 31-day allowance), so that a year later the window would have let the next £300
+    # through a month early: £600 within twelve months of the money actually asked for.
+    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
+    approver = clocked.device("manager", Role.PAYMENTS_APPROVER)
+    carer_id, conversation_id = new_carer(worker)
+    early = TODAY - timedelta(days=30)
+    first = r.payment(carer_id, conversation_id, 30000, requested_on=early)
+    assert first.submitted_on == early
+    result = worker.push_one(r.change(first))
+    assert result["status"] == "applied" and result["merged"] is True
+    held = server_copy(clocked, first.id)
+    # The day the worker recorded stays, for display; the day that counts is the server's.
+    assert held["requested_on"] == early.isoformat()
+    assert held["submitted_on"] == TODAY.isoformat()
+    assert decide(approver, first.id).status_code == 200
+
+    # Eleven months and a week after the server received it (but more than twelve months
+    # after the laptop's date), a second £300 is asked for.
+    clock["today"] = date(2027, 2, 20)
+    talk = r.assessment(carer_id, date(2027, 2, 1))
+    second = r.payment(carer_id, talk.id, 30000, requested_on=date(2027, 2, 20))
+    assert [x["status"] for x in worker.push(r.change(talk), r.change(second))] == [
+        "applied",
+        "applied",
+    ]
+    refused = decide(approver, second.id)
+    assert refused.status_code == 409, refused.text
+    assert "15 March 2026" in refused.json()["detail"]  # the server's day, named
+    assert server_copy(clocked, second.id)["status"] == "submitted"
+    declined = decide(approver, second.id, "decline", reason="Over the limit until 15 March")
+    assert declined.status_code == 200
+    # From the day the first leaves the window (counted from the server's day), it fits.
+    clock["today"] = date(2027, 3, 15)
+    again = r.payment(carer_id, talk.id, 30000, requested_on=date(2027, 3, 15))
+    assert worker.push_one(r.change(again))["status"] == "applied"
+    assert decide(approver, again.id).status_code == 200
+
+
+def test_a_request_made_offline_counts_from_the_day_the_server_receives_it(
+    clocked: Harness, clock: dict[str, date]
+) -> None:
+    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
+    carer_id, conversation_id = new_carer(worker)
+    monday = date(2026, 3, 9)
+    offline = r.payment(carer_id, conversation_id, 10000, requested_on=monday)
+    clock["today"] = date(2026, 3, 12)  # synced on Thursday
+    assert worker.push_one(r.change(offline))["status"] == "applied"
+    pulled = worker.pull_all()[("payment_request", offline.id)]["payload"]
+    assert pulled["requested_on"] == "2026-03-09"  # what the worker recorded
+    assert pulled["submitted_on"] == "2026-03-12"  # what the cap counts
+
+
+def test_a_draft_submitted_later_is_dated_by_the_server_at_submission(
+    clocked: Harness, clock: dict[str, date]
+) -> None:
+    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
+    carer_id, conversation_id = new_carer(worker)
+    draft = r.payment(carer_id, conversation_id, 10000, requested_on=TODAY, submitted=False)
+    assert worker.push_one(r.change(draft))["status"] == "applied"
+    assert server_copy(clocked, draft.id)["submitted_on"] is None
+    clock["today"] = TODAY + timedelta(days=5)
+    # The laptop submits it, claiming the day it was first written.
+    sent = draft.submit(on=TODAY)
+    assert worker.push_one(r.change(sent, base_version=1))["status"] == "applied"
+    assert server_copy(clocked, draft.id)["submitted_on"] == "2026-03-20"
+
+
+def test_the_server_dates_the_payment_and_the_cancellation_itself(
+    clocked: Harness, clock: dict[str, date]
+) -> None:
+    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
+    approver = clocked.device("manager", Role.PAYMENTS_APPROVER)
+    admin = clocked.device("office-admin", Role.ADMIN)
+    request = approved(worker, approver, 10000)
+    other = approved(worker, approver, 5000)
+    clock["today"] = TODAY + timedelta(days=3)
+    # An admin's laptop dates the payment back to the decision day: the server's day wins.
+    paid = request.mark_paid(TODAY)
+    assert admin.push_one(r.change(paid, base_version=2))["status"] == "applied"
+    assert server_copy(clocked, request.id)["paid_on"] == "2026-03-18"
+    cancelled = other.cancel(on=TODAY, reason="The carer changed their mind")
+    assert worker.push_one(r.change(cancelled, base_version=2))["status"] == "applied"
+    assert server_copy(clocked, other.id)["cancelled_on"] == "2026-03-18"
 
 
 def test_a_future_dated_request_is_refused(worker: Device) -> None:

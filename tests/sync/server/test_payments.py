@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from carer_desk.config import PaymentSettings
+from carer_desk.records.codec import from_payload
 from carer_desk.rules.payment_rules import PaymentRules
-from sync.protocol import Decision, PaymentDecisionRequest, Role
+from sync.protocol import Decision, PaymentDecisionRequest, RecordKind, Role
 from sync.server.access import Principal
 from sync.server.errors import Refused
 from tests.sync.server import records as r
@@ -43,7 +44,15 @@ def setup_carer(worker: Device, *amounts: int, assessed: bool = True) -> list:
     requests = [r.payment(carer.id, conversation.id, a) for a in amounts]
     results = worker.push(*[r.change(x) for x in (carer, conversation, *requests)])
     assert {x["status"] for x in results} == {"applied"}, results
-    return requests
+    # As a laptop holds them after its pull: the server stamps the day of submission.
+    pulled = worker.pull_all()
+    return [
+        from_payload(
+            RecordKind.PAYMENT_REQUEST,
+            {**pulled[("payment_request", x.id)]["payload"], "id": x.id},
+        )
+        for x in requests
+    ]
 
 
 def decide(device: Device, request_id: str, decision: str = "approve", **extra: object):
