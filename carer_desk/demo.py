@@ -171,14 +171,16 @@ class _Seeded:
 
 @dataclass(frozen=True)
 class OfficeDecision:
-    """What the office did with a request the demo's history has it decide: approved or
-    declined on ``on`` (and paid on ``paid_on``). A real office decides only through its
-    decision route, so the demo office makes these there, as its approver
-    (:mod:`carer_desk.wiring.demo_office`); the laptop sends the request submitted."""
+    """What happened to a request the demo's history has the office decide: submitted on
+    ``submitted_on``, approved or declined on ``on`` (and paid on ``paid_on``). A real
+    office dates a submission itself and decides only through its decision route, so the
+    demo office replays these on their days (:mod:`carer_desk.wiring.demo_office`); the
+    laptop sends the request as a draft."""
 
     payment_id: str
     approve: bool
     on: date
+    submitted_on: date
     reason: str | None = None
     paid_on: date | None = None
 
@@ -190,6 +192,7 @@ class OfficeDecision:
             payment_id=request.id,
             approve=request.status != PaymentStatus.DECLINED,
             on=request.decided_on,
+            submitted_on=request.submitted_on or request.requested_on,
             reason=request.decline_reason,
             paid_on=request.paid_on,
         )
@@ -198,13 +201,15 @@ class OfficeDecision:
 _DECIDED = frozenset({PaymentStatus.APPROVED, PaymentStatus.DECLINED, PaymentStatus.PAID})
 
 
-def as_submitted(request: WellbeingPaymentRequest) -> WellbeingPaymentRequest:
-    """A decided request as its laptop sent it: submitted, waiting for the decision."""
+def as_drafted(request: WellbeingPaymentRequest) -> WellbeingPaymentRequest:
+    """A decided request as its laptop first sent it: a draft, to be submitted on its day
+    (the office stamps a submission's date itself)."""
     if request.status not in _DECIDED:
         return request
     return replace(
         request,
-        status=PaymentStatus.SUBMITTED,
+        status=PaymentStatus.DRAFT,
+        submitted_on=None,
         decided_by=None,
         decided_on=None,
         decline_reason=None,
@@ -791,9 +796,9 @@ def seed_demo(
 ) -> SeedSummary:
     """Write demo data in batches, each one transaction (a batch is whole carers).
 
-    ``decided_at_the_office``: write the requests the history has decided as submitted
-    (as the worker's laptop sent them) and list the decisions in the summary, for an
-    office to make through its own decision route."""
+    ``decided_at_the_office``: write the requests the history has decided as drafts and
+    list their submissions and decisions in the summary, for an office to date and make
+    through its own routes."""
     repo = Repository(store, clock, settings.age_bands)
     summary = SeedSummary()
     batches = generate(
@@ -821,4 +826,4 @@ def _sent_by_the_laptop(record: Any, decisions: list[OfficeDecision]) -> Any:
     if decision is None:
         return record
     decisions.append(decision)
-    return as_submitted(record)
+    return as_drafted(record)

@@ -13,17 +13,18 @@ its role may see.
 Wellbeing payments go through the office as real ones do. The server takes a request
 from a laptop only as a draft, submitted or cancelled, decides it only through its
 decision route (as a payments approver, never the person who asked: four eyes), and
-takes "paid" only from an administrator. So the seeding laptop sends every request
-submitted; the demo approver then decides those the history has decided, through the
-decision route; and the administrator's laptop marks paid those that were paid.
+takes "paid" only from an administrator. So the seeding laptop sends the requests the
+history has decided as drafts; then, day by day, it submits those submitted that day, the
+demo approver decides those decided that day through the decision route, and the
+administrator's laptop marks paid those paid that day.
 
-The server dates a decision itself, on its own day. A real office's decisions are spread
-over the year they were made in; the demo office's are all made within a second of its
-first start. While the seeding replays them, the office's day is therefore the day each
-decision was made (:class:`OfficeDay`), so the history reads as a year of decisions
-rather than a year of requests all decided today. Nothing else changes: each decision
-still meets the cap, the budget, the recent assessment and four eyes, and afterwards the
-office's day is the service's own again.
+The server dates a submission, a decision and a payment itself, on its own day. A real
+office's are spread over the year they were made in; the demo office's are all made
+within seconds of its first start. While the seeding replays them, the office's day is
+therefore the day each step was taken (:class:`OfficeDay`), so the history reads as a
+year of payments rather than a year of requests all decided today. Nothing else
+changes: each step still meets the cap, the budget, the recent assessment and four eyes,
+and afterwards the office's day is the service's own again.
 """
 
 from __future__ import annotations
@@ -207,17 +208,7 @@ class DemoOffice:
             gateway = ServerSyncGateway(vault, server=url)
             gateway.enrol(url, _DEMO_ADMIN, DEMO_PASSWORD, "demo seeding laptop")
             refusals = [f"{r.description}: {r.reason}" for r in gateway.sync_now().refused]
-            refusals += self._decide(url, summary.decisions)
-            # The administrator's laptop hears of the decisions, then records what was paid.
-            gateway.sync_now()
-            repo = Repository(vault)
-            paid = [
-                repo.get(WellbeingPaymentRequest, d.payment_id).mark_paid(d.paid_on)
-                for d in summary.decisions
-                if d.approve and d.paid_on is not None
-            ]
-            repo.save_many(paid, action="edit", audit_details={"records": len(paid)})
-            refusals += [f"{r.description}: {r.reason}" for r in gateway.sync_now().refused]
+            refusals += self._replay(url, gateway, vault, summary.decisions)
         finally:
             wipe_vault(vault)
         self.refusals = refusals
@@ -230,9 +221,54 @@ class DemoOffice:
             len(summary.decisions),
         )
 
-    def _decide(self, url: str, decisions: Sequence[OfficeDecision]) -> list[str]:
-        """The demo approver's decisions, each through the office's decision route on
-        the day it was made; returns the refusals."""
+    def _replay(
+        self,
+        url: str,
+        gateway: ServerSyncGateway,
+        vault: Vault,
+        decisions: Sequence[OfficeDecision],
+    ) -> list[str]:
+        """Day by day through the history: the requests submitted that day reach the
+        office on it, that day's decisions are made, and the administrator's laptop hears
+        of earlier approvals and records what was paid that day (the office stamps each
+        step's date itself); returns the refusals."""
+        repo = Repository(vault)
+        submitted: dict[date, list[str]] = {}
+        decided: dict[date, list[OfficeDecision]] = {}
+        paid: dict[date, list[str]] = {}
+        for d in decisions:
+            submitted.setdefault(d.submitted_on, []).append(d.payment_id)
+            decided.setdefault(d.on, []).append(d)
+            if d.approve and d.paid_on is not None:
+                paid.setdefault(d.paid_on, []).append(d.payment_id)
+        refusals: list[str] = []
+
+        def send(day: date, changed: list[WellbeingPaymentRequest]) -> None:
+            repo.save_many(changed, action="edit", audit_details={"records": len(changed)})
+            with self.day.replaying(day):
+                report = gateway.sync_now()
+            refusals.extend(f"{r.description}: {r.reason}" for r in report.refused)
+
+        with self._approver(url) as transport:
+            for day in sorted(submitted.keys() | decided.keys() | paid.keys()):
+                if day in submitted:
+                    send(
+                        day,
+                        [repo.get(WellbeingPaymentRequest, p).submit(day) for p in submitted[day]],
+                    )
+                refusals += self._decide(transport, decided.get(day, []))
+                if day in paid:
+                    with self.day.replaying(day):
+                        gateway.sync_now()  # the approvals reach this laptop
+                    send(
+                        day,
+                        [repo.get(WellbeingPaymentRequest, p).mark_paid(day) for p in paid[day]],
+                    )
+        return refusals
+
+    @contextmanager
+    def _approver(self, url: str) -> Iterator[HttpTransport]:
+        """The demo approver's connection to the office (enrolled for the seeding)."""
         enrolling = HttpTransport(url, None)
         try:
             device = enrolling.enrol(
@@ -245,18 +281,23 @@ class DemoOffice:
         finally:
             enrolling.close()
         transport = HttpTransport(url, device.device_credential)
-        refusals = []
         try:
-            for decision in decisions:
-                body = PaymentDecisionRequest(
-                    decision=Decision.APPROVE if decision.approve else Decision.DECLINE,
-                    reason=decision.reason,
-                )
-                with self.day.replaying(decision.on):
-                    try:
-                        transport.decide_payment(decision.payment_id, body)
-                    except ServerRefused as exc:
-                        refusals.append(f"decision on {decision.payment_id}: {exc.reason}")
+            yield transport
         finally:
             transport.close()
+
+    def _decide(self, transport: HttpTransport, decisions: Sequence[OfficeDecision]) -> list[str]:
+        """The demo approver's decisions, each through the office's decision route on
+        the day it was made; returns the refusals."""
+        refusals = []
+        for decision in decisions:
+            body = PaymentDecisionRequest(
+                decision=Decision.APPROVE if decision.approve else Decision.DECLINE,
+                reason=decision.reason,
+            )
+            with self.day.replaying(decision.on):
+                try:
+                    transport.decide_payment(decision.payment_id, body)
+                except ServerRefused as exc:
+                    refusals.append(f"decision on {decision.payment_id}: {exc.reason}")
         return refusals

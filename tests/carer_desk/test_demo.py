@@ -63,7 +63,7 @@ def test_some_carers_are_near_the_cap_and_none_over_it(vault):
     assert near >= 2
 
 
-def test_for_an_office_decided_requests_are_sent_submitted_and_their_decisions_listed(
+def test_for_an_office_decided_requests_are_sent_as_drafts_and_their_decisions_listed(
     vault, tmp_path
 ):
     plain = make_vault(tmp_path / "plain.sqlite")
@@ -76,7 +76,8 @@ def test_for_an_office_decided_requests_are_sent_submitted_and_their_decisions_l
     summary = seed_demo(vault, SETTINGS, carers=90, seed=7, clock=CLOCK, decided_at_the_office=True)
     stored = {r.id: r for r in _requests(vault)}
     assert not any(r.decided_on or r.paid_on or r.decided_by for r in stored.values())
-    # The same history: each decided request waits, submitted, for its listed decision.
+    # The same history: each decided request waits, a draft, for its listed submission
+    # and decision.
     assert Counter(d.approve for d in summary.decisions) == {
         True: states[PaymentStatus.APPROVED] + states[PaymentStatus.PAID],
         False: states[PaymentStatus.DECLINED],
@@ -85,8 +86,14 @@ def test_for_an_office_decided_requests_are_sent_submitted_and_their_decisions_l
     assert [d.on for d in summary.decisions] == sorted(d.on for d in summary.decisions)
     for decision in summary.decisions:
         request = stored[decision.payment_id]
-        assert request.status is PaymentStatus.SUBMITTED
-        assert request.submitted_on <= decision.on <= (decision.paid_on or TODAY) <= TODAY
+        assert request.status is PaymentStatus.DRAFT and request.submitted_on is None
+        assert (
+            request.requested_on
+            <= decision.submitted_on
+            <= decision.on
+            <= (decision.paid_on or TODAY)
+            <= TODAY
+        )
         assert decision.approve or decision.reason
         assert request.requested_by != DEMO_APPROVER
     assert summary.counts["payment_request"] == len(stored)
