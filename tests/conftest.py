@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep Qt from probing accessibility buses or GPU drivers on headless CI machines.
@@ -19,6 +21,13 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 from storage.vault import Vault
 from tests.vaults import make_vault
+
+# Timing belongs in bench/, never in unit tests: on a loaded shared machine one slow
+# example tripped Hypothesis's default 200 ms deadline and failed a test whose property held.
+hypothesis_settings.register_profile(
+    "carer-desk", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("carer-desk")
 
 # --- the one vault fixture ---------------------------------------------------------------
 # Packages adjust it by overriding the small fixtures it is made from (the storage tests
