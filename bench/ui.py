@@ -142,6 +142,12 @@ def build_vault(folder: Path, carers: int) -> Path:
     return path
 
 
+def _fresh_process_env(root: Path, **extra: str) -> dict[str, str]:
+    """The environment of a fresh window process running the source tree ``root``
+    offscreen: both fresh-process figures (start time, memory) run this way."""
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root), **extra}
+
+
 def start_time(folder: Path, root: Path = ROOT) -> float:
     """A real process: ``carer-desk window`` (offscreen) from its start until it says its
     unlock window has been painted; best of 3. ``root``: the source tree to run (another
@@ -150,8 +156,7 @@ def start_time(folder: Path, root: Path = ROOT) -> float:
     The process goes on after that (it finishes loading, in the background, what the
     unlocked window needs, then quits): that is not part of the figure, as the person
     already sees the window and types their passphrase meanwhile."""
-    env = {**os.environ, "CARER_DESK_SMOKE_TEST": "1", "QT_QPA_PLATFORM": "offscreen"}
-    env["PYTHONPATH"] = str(root)
+    env = _fresh_process_env(root, CARER_DESK_SMOKE_TEST="1")
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
@@ -343,12 +348,7 @@ def memory_in_own_process(folder: Path, root: Path = ROOT) -> dict[str, float]:
     """:func:`memory_probe` in a process of its own (``root``: the source tree to run)."""
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--memory-probe", str(folder)],
-        env={
-            **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
-            "PYTHONPATH": str(root),
-            "CARER_DESK_BENCH_ROOT": str(root),
-        },
+        env=_fresh_process_env(root, CARER_DESK_BENCH_ROOT=str(root)),
         capture_output=True,
         text=True,
         timeout=600,
