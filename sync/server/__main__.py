@@ -1,6 +1,7 @@
 """``carer-desk-server``: run the sync server and administer it.
 
     carer-desk-server [--data-dir DIR] [--database URL] [serve [--host H] [--port P]]
+    carer-desk-server --version
     carer-desk-server create-user --username U --role ROLE [--team TEAM]
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
     carer-desk-server disable-user USERNAME | enable-user USERNAME | reset-password USERNAME
@@ -27,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from carer_desk import __version__
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carer-desk-server", description="Carer Desk central sync server."
     )
+    # Which release is installed, before and after an upgrade (docs/operations.md).
+    parser.add_argument("--version", action="version", version=f"carer-desk-server {__version__}")
     parser.add_argument(
         "--data-dir",
         type=Path,

@@ -211,6 +211,15 @@ def test_seed_demo_adds_one_user_per_role_once(data_dir: Path, capsys) -> None:
         h.close()
 
 
+def test_version_names_the_installed_release(capsys) -> None:
+    from carer_desk import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"carer-desk-server {__version__}"
+
+
 def test_the_default_data_dir_is_the_platform_user_data_dir() -> None:
     settings = ServerSettings.for_data_dir()
     assert settings.data_dir.name == "carer-desk-server"
