@@ -187,8 +187,21 @@ def read_password(prompt: str = "Password for the new user: ") -> str:
     return password
 
 
+def _make_data_dir(data_dir: Path) -> None:
+    """The data directory, made readable by its owner only if it is new; one sentence,
+    not a traceback, when this user may not create it."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AdminError(
+            f"Cannot create the data directory {data_dir} ({exc.strerror}). Create it "
+            "(mode 0700) owned by the user the server runs as, and run the command as "
+            "that user (sudo -u carerdesk ...)."
+        ) from None
+
+
 def _open_store(settings: ServerSettings) -> SqlStore:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_data_dir(settings.data_dir)
     return open_store(settings.database_url, settings.key_file)
 
 
@@ -292,7 +305,7 @@ def audit_lines(store: SqlStore) -> list[str]:
 def _start_up(settings: ServerSettings) -> None:
     """Once before serving: migrate, check the key file, and notice a database restored
     from a backup (sync.server.restore), so a problem is one clear message."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_data_dir(settings.data_dir)
     engine = make_engine(settings.database_url)
     try:
         before = current_revision(engine)
