@@ -492,6 +492,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CarerDeskError as exc:
         print(f"carer-desk-server: {exc}", file=sys.stderr)
         return 1
+    except PermissionError as exc:
+        # Most often an admin command run as the wrong user, on files the server owns.
+        print(
+            f"carer-desk-server: This user may not open {exc.filename or 'a file it needs'} "
+            "(permission denied). Run the command as the user the server runs as "
+            "(sudo -u carerdesk ...), and check that user owns the data directory.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -155,6 +155,26 @@ def test_a_data_directory_this_user_may_not_create_is_one_line(
     assert "owned by the user the server runs as" in err
 
 
+def test_a_data_directory_this_user_may_not_look_into_is_one_line(
+    data_dir: Path, monkeypatch, capsys
+) -> None:
+    # A data directory under a folder the service user may not enter: the first file it
+    # looks for (settings.toml) cannot even be checked for.
+    real_stat = Path.stat
+
+    def refuse(self: Path, *args, **kwargs):
+        if self.parent == data_dir:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", refuse)
+    assert cli(data_dir, "list-users") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"may not open {data_dir / 'settings.toml'} (permission denied)" in err
+    assert "Run the command as the user the server runs as" in err
+
+
 def test_a_new_data_directory_is_its_owners_only(tmp_path: Path) -> None:
     data_dir = tmp_path / "new" / "server"
     assert cli(data_dir, "list-users") == 0
