@@ -1,6 +1,7 @@
 """``carer-desk-server``: run the sync server and administer it.
 
     carer-desk-server [--data-dir DIR] [--database URL] [serve [--host H] [--port P]]
+    carer-desk-server --version
     carer-desk-server create-user --username U --role ROLE [--team TEAM]
     carer-desk-server list-users | list-devices | revoke-device DEVICE_ID | rotate-key
     carer-desk-server disable-user USERNAME | enable-user USERNAME | reset-password USERNAME
@@ -27,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from carer_desk import __version__
 from carer_desk.errors import CarerDeskError
 from sync.protocol import Role, Team
 from sync.server.accounts import MIN_PASSWORD_LENGTH, Accounts, disabled_message
@@ -84,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carer-desk-server", description="Carer Desk central sync server."
     )
+    # Which release is installed, before and after an upgrade (docs/operations.md).
+    parser.add_argument("--version", action="version", version=f"carer-desk-server {__version__}")
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -183,8 +187,21 @@ def read_password(prompt: str = "Password for the new user: ") -> str:
     return password
 
 
+def _make_data_dir(data_dir: Path) -> None:
+    """The data directory, made readable by its owner only if it is new; one sentence,
+    not a traceback, when this user may not create it."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AdminError(
+            f"Cannot create the data directory {data_dir} ({exc.strerror}). Create it "
+            "(mode 0700) owned by the user the server runs as, and run the command as "
+            "that user (sudo -u carerdesk ...)."
+        ) from None
+
+
 def _open_store(settings: ServerSettings) -> SqlStore:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_data_dir(settings.data_dir)
     return open_store(settings.database_url, settings.key_file)
 
 
@@ -288,7 +305,7 @@ def audit_lines(store: SqlStore) -> list[str]:
 def _start_up(settings: ServerSettings) -> None:
     """Once before serving: migrate, check the key file, and notice a database restored
     from a backup (sync.server.restore), so a problem is one clear message."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_data_dir(settings.data_dir)
     engine = make_engine(settings.database_url)
     try:
         before = current_revision(engine)
@@ -474,6 +491,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except CarerDeskError as exc:
         print(f"carer-desk-server: {exc}", file=sys.stderr)
+        return 1
+    except PermissionError as exc:
+        # Most often an admin command run as the wrong user, on files the server owns.
+        print(
+            f"carer-desk-server: This user may not open {exc.filename or 'a file it needs'} "
+            "(permission denied). Run the command as the user the server runs as "
+            "(sudo -u carerdesk ...), and check that user owns the data directory.",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

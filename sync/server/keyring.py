@@ -105,6 +105,13 @@ class Keyring:
                 f"The server key file {path} is missing. Restore it from the key backup; "
                 "without it the stored records cannot be read."
             ) from None
+        except PermissionError:
+            # Typically an admin command run as root made the file: the key is fine.
+            raise KeyFileError(
+                f"The server key file {path} cannot be read by this user. Run the "
+                "command as the user the server runs as (sudo -u carerdesk ...), or give "
+                "that user the file (chown, mode 0600); the key itself is not damaged."
+            ) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise KeyFileError(
                 f"The server key file {path} is damaged ({exc}). Restore it from the key backup."

@@ -139,6 +139,70 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path, cap
     assert code == 1 and "Cannot open the server database" in err and "Traceback" not in err
 
 
+def test_a_data_directory_this_user_may_not_create_is_one_line(
+    data_dir: Path, monkeypatch, capsys
+) -> None:
+    # As the service user, with a data directory under a folder only root may write to.
+    # (Simulated: the tests may run as root, who may write anywhere.)
+    def refuse(self: Path, *args, **kwargs) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert cli(data_dir, "list-users") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"Cannot create the data directory {data_dir} (Permission denied)" in err
+    assert "owned by the user the server runs as" in err
+
+
+def test_a_data_directory_this_user_may_not_look_into_is_one_line(
+    data_dir: Path, monkeypatch, capsys
+) -> None:
+    # A data directory under a folder the service user may not enter: the first file it
+    # looks for (settings.toml) cannot even be checked for.
+    real_stat = Path.stat
+
+    def refuse(self: Path, *args, **kwargs):
+        if self.parent == data_dir:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", refuse)
+    assert cli(data_dir, "list-users") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"may not open {data_dir / 'settings.toml'} (permission denied)" in err
+    assert "Run the command as the user the server runs as" in err
+
+
+def test_a_new_data_directory_is_its_owners_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new" / "server"
+    assert cli(data_dir, "list-users") == 0
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+def test_a_key_file_another_user_made_is_unreadable_not_damaged(
+    data_dir: Path, monkeypatch, capsys
+) -> None:
+    # An admin command run as root made server.key; the service user cannot read it.
+    assert cli(data_dir, "list-users") == 0
+    key_file = data_dir / "server.key"
+    before = key_file.read_bytes()
+    real_read_text = Path.read_text
+
+    def as_another_user(self: Path, *args, **kwargs) -> str:
+        if self == key_file:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", as_another_user)
+    assert cli(data_dir, "list-users") == 1
+    err = capsys.readouterr().err
+    assert "cannot be read by this user" in err and "not damaged" in err
+    assert "damaged (" not in err and "Restore it" not in err
+    assert key_file.read_bytes() == before
+
+
 def test_revoking_a_device_from_the_command_line(data_dir: Path, capsys) -> None:
     h = Harness(data_dir)
     try:
@@ -209,6 +273,15 @@ def test_seed_demo_adds_one_user_per_role_once(data_dir: Path, capsys) -> None:
         assert h.enrol("demo-worker", password=DEMO_PASSWORD).json()["team"] == "north"
     finally:
         h.close()
+
+
+def test_version_names_the_installed_release(capsys) -> None:
+    from carer_desk import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"carer-desk-server {__version__}"
 
 
 def test_the_default_data_dir_is_the_platform_user_data_dir() -> None:
