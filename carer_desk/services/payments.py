@@ -29,6 +29,7 @@ from carer_desk.records.payment import (
     PaymentStatus,
     WellbeingPaymentRequest,
 )
+from carer_desk.roles import Role
 from carer_desk.rules.budget import BudgetPosition, budget_position
 from carer_desk.rules.financial_year import FinancialYear, financial_year_of
 from carer_desk.rules.payment_cap import (
@@ -42,6 +43,7 @@ from carer_desk.rules.payment_cap import (
     is_stale_draft,
     requires_recent_assessment,
 )
+from carer_desk.rules.payment_steps import may_decide, require_may_mark_paid
 from carer_desk.services.base import Service
 from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.payment_advice import RequestAdvice, advise
@@ -52,9 +54,8 @@ logger = logging.getLogger(__name__)
 KIND = "payment_request"
 T = TypeVar("T")
 
-# The value of sync.protocol.Role.PAYMENTS_APPROVER (a StrEnum, so it compares equal);
-# the core cannot import the sync layer, so the role arrives as a plain string.
-APPROVER_ROLE = "payments-approver"
+# The payments approver's role name (the server's too); callers pass the role as a string.
+APPROVER_ROLE = str(Role.PAYMENTS_APPROVER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +278,7 @@ class PaymentService(Service):
     # --- decisions recorded on this laptop -------------------------------------------
 
     def _require_approver(self, role: str, what: str) -> None:
-        if role != APPROVER_ROLE:
+        if not may_decide(role):
             raise RuleViolation(
                 f"Only a payments approver can {what} a wellbeing payment; the request waits "
                 "for the office to decide."
@@ -302,7 +303,9 @@ class PaymentService(Service):
         return declined
 
     def mark_paid(self, request_id: str, *, role: str) -> WellbeingPaymentRequest:
-        self._require_approver(role, "record payment of")
+        """Record that the office has paid an approved request: an administrator's step
+        (:mod:`carer_desk.rules.payment_steps`, the rule the server enforces too)."""
+        require_may_mark_paid(role)
         paid = self._load(request_id).mark_paid(self.clock.today())
         self.repo.save(paid, action="edit")
         return paid

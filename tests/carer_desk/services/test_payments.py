@@ -13,7 +13,9 @@ from carer_desk import factories as make
 from carer_desk.clock import SettableClock
 from carer_desk.errors import RuleViolation
 from carer_desk.records.payment import PaidTo, PaymentPurpose, PaymentStatus
+from carer_desk.roles import Role
 from carer_desk.rules.financial_year import add_months, financial_year_starting
+from carer_desk.rules.payment_steps import MARK_PAID_REFUSAL, MARKS_PAID
 from carer_desk.services.payments import APPROVER_ROLE, PaymentService
 from tests.carer_desk.services.service_support import TODAY, add_carer, complete_assessment
 
@@ -133,8 +135,21 @@ def test_only_an_approver_records_a_decision_here(vault, service, assessed):
     _as(vault, "manager")
     approved = service.approve(request.id, role=APPROVER_ROLE)
     assert (approved.status, approved.decided_by) == (PaymentStatus.APPROVED, "manager")
-    paid = service.mark_paid(request.id, role=APPROVER_ROLE)
+    paid = service.mark_paid(request.id, role="admin")
     assert (paid.status, paid.paid_on) == (PaymentStatus.PAID, TODAY)
+
+
+@pytest.mark.parametrize("role", sorted(set(Role) - MARKS_PAID))
+def test_only_the_office_marks_a_request_paid_here_as_on_the_server(vault, service, assessed, role):
+    # The same table the server's push rule reads (carer_desk.rules.payment_steps).
+    request = service.submit(_request(service, assessed.id, 10_000).id).request
+    _as(vault, "manager")
+    service.approve(request.id, role=APPROVER_ROLE)
+    with pytest.raises(RuleViolation) as refused:
+        service.mark_paid(request.id, role=str(role))
+    assert str(refused.value) == MARK_PAID_REFUSAL
+    assert "Only an administrator" in str(refused.value)
+    assert service.get(request.id).status == PaymentStatus.APPROVED  # nothing saved
 
 
 def test_declining_needs_a_reason(vault, service, assessed):
@@ -170,7 +185,7 @@ def test_budget_position_counts_committed_and_spent_money_by_district(vault, ser
     waiting = service.submit(_request(service, assessed.id, 2_500, PaymentPurpose.EQUIPMENT).id)
     _as(vault, "manager")
     service.approve(paid.id, role=APPROVER_ROLE)
-    service.mark_paid(paid.id, role=APPROVER_ROLE)
+    service.mark_paid(paid.id, role="admin")
     service.approve(committed.request.id, role=APPROVER_ROLE)
     position = service.budget_position()
     assert position.financial_year == financial_year_starting(2025)
