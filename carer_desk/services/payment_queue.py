@@ -50,7 +50,7 @@ class QueueItem:
     request: WellbeingPaymentRequest
     carer: CarerContext
     fits: bool  # within the cap, as the server will check it (the list's column)
-    warning: str | None  # the same-purpose warning (kept at submission, or found now)
+    warning: str | None  # the same-purpose warning (found now, or kept at submission)
     server_version: int | None  # what the approver looked at (the server refuses a newer)
     sync_state: SyncState
     # What the full advice is worked out from when the request is chosen (pure: no vault).
@@ -144,8 +144,11 @@ def queue_items(
             window_months=rules.window_months,
             stale_draft_days=rules.stale_draft_days,
         )
-        warning = request.duplicate_purpose_warning or duplicate_purpose_warning(
-            mine, request, rules.duplicate_purpose_days
+        # Found now, on the days the cap counts (the server's days of submission this
+        # laptop holds); the one kept at submission when nothing is found now.
+        warning = (
+            duplicate_purpose_warning(mine, request, rules.duplicate_purpose_days)
+            or request.duplicate_purpose_warning
         )
         try:
             server_version = store.meta(request.id).server_version

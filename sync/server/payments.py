@@ -109,11 +109,13 @@ class PaymentDecisions:
                 funder_split=self.rules.funder_split,
                 attribution=self.rules.year_end_attribution,
             )
-            # The same-purpose warning the approver must see: the one stored at
-            # submission, or the server's own from every request it holds (a laptop that
-            # knew less, or left the warning out, cannot hide it).
-            warning = payment.duplicate_purpose_warning or duplicate_purpose_warning(
-                others, payment, self.rules.duplicate_purpose_days
+            # The same-purpose warning the approver must see: the server's own from every
+            # request it holds, on its own days of submission (a laptop that knew less,
+            # dated differently or left the warning out cannot hide it), else the one
+            # stored at submission.
+            warning = (
+                duplicate_purpose_warning(others, payment, self.rules.duplicate_purpose_days)
+                or payment.duplicate_purpose_warning
             )
             try:
                 if request.decision == Decision.APPROVE:

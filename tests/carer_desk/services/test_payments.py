@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from carer_desk import factories as make
 from carer_desk.clock import SettableClock
 from carer_desk.errors import RuleViolation
+from carer_desk.formatting import long_date
 from carer_desk.records.payment import PaidTo, PaymentPurpose, PaymentStatus
 from carer_desk.roles import Role
 from carer_desk.rules.financial_year import add_months, financial_year_starting
@@ -124,6 +126,54 @@ def test_a_second_request_for_the_same_purpose_is_submitted_with_a_warning(
     assert "short break" in result.warning
     other = service.submit(_request(service, assessed.id, 5_000, PaymentPurpose.DAY_OUT).id)
     assert other.warning is None
+
+
+def test_the_same_purpose_warning_compares_the_days_of_submission(vault, settings, clock, carer):
+    # A draft recorded 100 days ago and submitted (reaching the office) 10 days ago, then a
+    # second for the same purpose today: 10 days apart where it counts, not 100.
+    clock.day = TODAY - timedelta(days=100)
+    complete_assessment(vault, settings, clock, carer.id)
+    service = PaymentService(vault, settings, clock)
+    first = _request(service, carer.id, 5_000)
+    clock.day = TODAY - timedelta(days=10)
+    assert service.submit(first.id).warning is None
+    clock.day = TODAY
+    second = service.submit(_request(service, carer.id, 5_000).id)
+    assert second.warning is not None and "10 days before this one" in second.warning
+    assert f"dated {long_date(TODAY - timedelta(days=10))}" in second.warning
+
+
+def test_the_approvers_queue_compares_the_days_of_submission(vault, settings, clock, carer):
+    # Two workers' laptops, each not knowing the other's request (none kept a warning):
+    # the approver's queue finds them by the days the office received them.
+    clock.day = TODAY - timedelta(days=100)
+    complete_assessment(vault, settings, clock, carer.id)
+    service = PaymentService(vault, settings, clock)
+    early = _request(service, carer.id, 5_000)  # recorded 100 days ago ...
+    clock.day = TODAY - timedelta(days=5)
+    early = service.submit(early.id).request  # ... received 5 days ago
+    recent = _request(service, carer.id, 5_000)
+    clock.day = TODAY
+    recent = service.submit(recent.id).request
+    apart = _request(service, carer.id, 5_000, PaymentPurpose.EQUIPMENT)  # recorded today
+    for request in (early, recent):
+        service.repo.save(replace(request, duplicate_purpose_warning=None), action="edit")
+    _as(vault, "manager")
+    queue = {item.request.id: item for item in service.decision_queue("synced today").items}
+    assert "5 days after this one" in (queue[early.id].warning or "")
+    assert "5 days before this one" in (queue[recent.id].warning or "")
+    # Recorded on the same day as another equipment request, received 95 days after it.
+    _as(vault, "tester")
+    other = service.submit(_request(service, carer.id, 2_000, PaymentPurpose.EQUIPMENT).id)
+    clock.day = TODAY + timedelta(days=95)
+    late = service.submit(apart.id)
+    assert late.warning is None
+    _as(vault, "manager")
+    queue = {item.request.id: item for item in service.decision_queue("synced today").items}
+    assert queue[late.request.id].warning is None
+    # The one submitted while the other was a draft that day keeps the warning it was given
+    # (a warning is never a refusal: one that no longer applies costs the approver a look).
+    assert other.warning is not None and queue[other.request.id].warning == other.warning
 
 
 def test_only_an_approver_records_a_decision_here(vault, service, assessed):
