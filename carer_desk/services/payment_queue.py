@@ -121,8 +121,12 @@ def queue_items(
     store: RecordStore,
     rules: PaymentSettings,
     knowledge: str,
+    states: dict[str, SyncState] | None = None,
 ) -> list[QueueItem]:
-    states = store.sync_states("payment_request")
+    """Each waiting request with what deciding it needs; ``states`` are the requests'
+    sync states when the caller read them with the requests (else read here)."""
+    if states is None:
+        states = store.sync_states("payment_request")
     by_carer: dict[str, list[WellbeingPaymentRequest]] = {}
     for r in every_request:
         by_carer.setdefault(r.carer_id, []).append(r)

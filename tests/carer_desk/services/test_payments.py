@@ -353,3 +353,66 @@ def test_a_request_synced_from_another_laptop_counts_towards_the_cap_here(
     with pytest.raises(RuleViolation, match=r"£80\.00 left"):
         service.submit(_request(service, carer.id, 10_000, PaymentPurpose.DAY_OUT).id)
     assert service.get(elsewhere.id).status == PaymentStatus.APPROVED
+
+
+def test_the_approvers_queue_decodes_only_what_it_reads_and_says_the_same(
+    vault, settings, clock, carer, monkeypatch
+):
+    # Requests in every state, for a carer with a request waiting and for one without.
+    import carer_desk.services.payments as payments_module
+
+    quiet = add_carer(vault, "Cy", "Quiet")
+    for who in (carer, quiet):
+        clock.day = TODAY - timedelta(days=30)
+        complete_assessment(vault, settings, clock, who.id)
+    service = PaymentService(vault, settings, clock)
+    clock.day = TODAY - timedelta(days=20)
+    steps = {}
+    for who in (carer, quiet):
+        paid = service.submit(_request(service, who.id, 4_000).id).request
+        approved = service.submit(_request(service, who.id, 3_000, PaymentPurpose.DAY_OUT).id)
+        declined = service.submit(_request(service, who.id, 2_000, PaymentPurpose.EQUIPMENT).id)
+        cancelled = service.submit(_request(service, who.id, 1_000, PaymentPurpose.OTHER).id)
+        draft = _request(service, who.id, 1_500, PaymentPurpose.HOUSEHOLD_HELP)
+        steps[who.id] = (paid, approved.request, declined.request, cancelled.request, draft)
+    clock.day = TODAY - timedelta(days=10)
+    _as(vault, "manager")
+    for who in (carer, quiet):
+        paid, approved, declined, cancelled, _ = steps[who.id]
+        service.approve(paid.id, role=APPROVER_ROLE)
+        service.mark_paid(paid.id, role="admin")
+        service.approve(approved.id, role=APPROVER_ROLE)
+        service.decline(declined.id, "Covered by another fund", role=APPROVER_ROLE)
+        _as(vault, "tester")
+        service.cancel(cancelled.id, "No longer needed")
+        _as(vault, "manager")
+    _as(vault, "tester")
+    clock.day = TODAY
+    waiting = service.submit(_request(service, carer.id, 5_000).id).request
+    _as(vault, "manager")
+
+    class EveryRequest(PaymentService):  # the queue as it was: every request decoded
+        def _queue_reading(self):
+            return self._all(), self.store.sync_states("payment_request")
+
+    before = EveryRequest(vault, settings, clock).decision_queue("synced today")
+    decoded = []
+    real = payments_module.from_payload
+    monkeypatch.setattr(
+        payments_module, "from_payload", lambda k, p: decoded.append(p["id"]) or real(k, p)
+    )
+    after = service.decision_queue("synced today")
+
+    def said(queue):  # everything the queue shows (not the requests it works from)
+        return queue.budget, [
+            (i.request, i.carer, i.fits, i.warning, i.server_version, i.sync_state, i.advice())
+            for i in queue.items
+        ]
+
+    assert said(after) == said(before)
+    assert [i.request.id for i in after.items] == [waiting.id]
+    # Decoded: the waiting carer's requests that count, and the quiet carer's money only.
+    paid, approved, declined, cancelled, draft = steps[carer.id]
+    q_paid, q_approved, *_ = steps[quiet.id]
+    expected = {waiting.id, paid.id, approved.id, draft.id, q_paid.id, q_approved.id}
+    assert sorted(decoded) == sorted(expected)
