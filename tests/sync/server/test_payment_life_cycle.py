@@ -401,6 +401,16 @@ def test_a_merge_of_two_records_of_one_carer_moves_the_requests(
 # --- a conflict resolved later is stamped as a push on that day would be ------------------
 
 
+@pytest.fixture
+def office(clocked: Harness) -> dict[str, Device]:
+    """The worker, the approver and the office's admin, on the clocked server."""
+    return {
+        "worker": clocked.device("worker-north", Role.OUTREACH_WORKER, "north"),
+        "approver": clocked.device("manager", Role.PAYMENTS_APPROVER),
+        "admin": clocked.device("office-admin", Role.ADMIN),
+    }
+
+
 def _resolve_taking_the_laptops_side(device: Device, result: dict) -> dict:
     assert result["status"] == "conflict", result
     choices = {c["field"]: "client" for c in result["conflicts"]}
@@ -410,13 +420,12 @@ def _resolve_taking_the_laptops_side(device: Device, result: dict) -> dict:
 
 
 def test_a_submission_resolved_from_a_conflict_counts_from_the_day_it_is_resolved(
-    clocked: Harness, clock: dict[str, date]
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
 ) -> None:
     # The office flags a draft while the worker, offline, submits it: the submission
     # conflicts with the flag's version. The server accepts the submission only when the
     # worker resolves the conflict, days later, so that is the day the cap counts.
-    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
-    admin = clocked.device("office-admin", Role.ADMIN)
+    worker, admin = office["worker"], office["admin"]
     carer_id, conversation_id = new_carer(worker)
     draft = r.payment(carer_id, conversation_id, 10000, requested_on=TODAY, submitted=False)
     assert worker.push_one(r.change(draft))["status"] == "applied"
@@ -435,10 +444,9 @@ def test_a_submission_resolved_from_a_conflict_counts_from_the_day_it_is_resolve
 
 
 def test_a_cancellation_resolved_from_a_conflict_is_dated_on_the_day_it_is_resolved(
-    clocked: Harness, clock: dict[str, date]
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
 ) -> None:
-    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
-    admin = clocked.device("office-admin", Role.ADMIN)
+    worker, admin = office["worker"], office["admin"]
     request = submitted(worker, 10000)
     flagged = replace(request, office_flag="Check the supplier")
     assert pushed_edit(admin, flagged, 1)["status"] == "applied"
@@ -451,11 +459,9 @@ def test_a_cancellation_resolved_from_a_conflict_is_dated_on_the_day_it_is_resol
 
 
 def test_a_payment_resolved_from_a_conflict_obeys_the_life_cycle_and_its_date(
-    clocked: Harness, clock: dict[str, date]
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
 ) -> None:
-    worker = clocked.device("worker-north", Role.OUTREACH_WORKER, "north")
-    approver = clocked.device("manager", Role.PAYMENTS_APPROVER)
-    admin = clocked.device("office-admin", Role.ADMIN)
+    worker, approver, admin = office["worker"], office["approver"], office["admin"]
     request = approved(worker, approver, 10000)
     flagged = replace(request, office_flag="Invoice received")
     assert pushed_edit(worker, flagged, 2)["status"] == "applied"

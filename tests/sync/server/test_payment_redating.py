@@ -4,19 +4,16 @@ the version that took the step (issue 10 High 2). Run on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import insert, select, update
 
 from carer_desk.records.codec import to_payload
 from carer_desk.records.payment import WellbeingPaymentRequest
 from sync.server import schema as t
-from sync.server.keyring import Keyring
 from sync.server.migrate import _config, head_revision
 from sync.server.payment_redating import COUNTER, pending, redate_payment_steps
 from sync.server.store import Ownership, SqlStore
@@ -24,18 +21,6 @@ from tests.sync.server import records as r
 from tests.sync.server.harness import Harness
 
 CARER, TALK = "c" * 32, "a" * 32
-
-
-@pytest.fixture
-def keyring(tmp_path: Path) -> Keyring:
-    return Keyring.load_or_create(tmp_path / "server.key")
-
-
-@pytest.fixture
-def store(database_url: str, keyring: Keyring) -> Iterator[SqlStore]:
-    s = SqlStore(database_url, keyring)
-    yield s
-    s.close()
 
 
 def _migrate(store: SqlStore, revision: str, *, down: bool = False) -> None:
