@@ -484,7 +484,10 @@ def duplicate_purpose_warning(
 ) -> str | None:
     """A warning (never a refusal) when the carer has another request for the same
     purpose within ``days`` days either side of ``new``; ``None`` when there is none.
-    Declined and cancelled requests are not counted, as for the cap."""
+    Declined and cancelled requests are not counted, as for the cap. Requests are
+    compared on the day the cap counts them (:attr:`PaymentLike.counted_on`: the server's
+    day of submission where known, else the day a draft was recorded), so a laptop's date
+    neither hides a second request nor invents one."""
     near = [
         r
         for r in requests
@@ -492,12 +495,12 @@ def duplicate_purpose_warning(
         and r.id != new.id
         and r.purpose == new.purpose
         and counts_towards_cap(r.status)
-        and abs((r.requested_on - new.requested_on).days) <= days
+        and abs((r.counted_on - new.counted_on).days) <= days
     ]
     if not near:
         return None
-    closest = min(near, key=lambda r: (abs((r.requested_on - new.requested_on).days), r.id))
-    gap = (new.requested_on - closest.requested_on).days
+    closest = min(near, key=lambda r: (abs((r.counted_on - new.counted_on).days), r.id))
+    gap = (new.counted_on - closest.counted_on).days
     when = (
         "on the same day"
         if gap == 0
@@ -508,6 +511,6 @@ def duplicate_purpose_warning(
     others = f" (and {len(near) - 1} more)" if len(near) > 1 else ""
     return (
         f"This carer already has a request for “{_purpose_label(new.purpose)}” dated "
-        f"{long_date(closest.requested_on)}, {when} ({money(closest.amount_pence)}, "
+        f"{long_date(closest.counted_on)}, {when} ({money(closest.amount_pence)}, "
         f"{str(status).lower()}){others}. Check it is not a duplicate before going ahead."
     )

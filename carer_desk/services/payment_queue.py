@@ -50,7 +50,7 @@ class QueueItem:
     request: WellbeingPaymentRequest
     carer: CarerContext
     fits: bool  # within the cap, as the server will check it (the list's column)
-    warning: str | None  # the same-purpose warning (kept at submission, or found now)
+    warning: str | None  # the same-purpose warning (found now, or kept at submission)
     server_version: int | None  # what the approver looked at (the server refuses a newer)
     sync_state: SyncState
     # What the full advice is worked out from when the request is chosen (pure: no vault).
@@ -121,8 +121,12 @@ def queue_items(
     store: RecordStore,
     rules: PaymentSettings,
     knowledge: str,
+    states: dict[str, SyncState] | None = None,
 ) -> list[QueueItem]:
-    states = store.sync_states("payment_request")
+    """Each waiting request with what deciding it needs; ``states`` are the requests'
+    sync states when the caller read them with the requests (else read here)."""
+    if states is None:
+        states = store.sync_states("payment_request")
     by_carer: dict[str, list[WellbeingPaymentRequest]] = {}
     for r in every_request:
         by_carer.setdefault(r.carer_id, []).append(r)
@@ -144,8 +148,11 @@ def queue_items(
             window_months=rules.window_months,
             stale_draft_days=rules.stale_draft_days,
         )
-        warning = request.duplicate_purpose_warning or duplicate_purpose_warning(
-            mine, request, rules.duplicate_purpose_days
+        # Found now, on the days the cap counts (the server's days of submission this
+        # laptop holds); the one kept at submission when nothing is found now.
+        warning = (
+            duplicate_purpose_warning(mine, request, rules.duplicate_purpose_days)
+            or request.duplicate_purpose_warning
         )
         try:
             server_version = store.meta(request.id).server_version

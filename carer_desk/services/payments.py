@@ -19,16 +19,19 @@ from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import PaymentSettings, Settings
 from carer_desk.errors import NotFoundError, RuleViolation
 from carer_desk.formatting import long_date, money
-from carer_desk.ports import RecordStore
+from carer_desk.ports import RecordStore, SyncState
 from carer_desk.records.carer import Carer
+from carer_desk.records.codec import from_payload
 from carer_desk.records.conversation import GuidedConversation
 from carer_desk.records.payment import (
+    COMMITTED_STATUSES,
     OPEN_STATUSES,
     PaidTo,
     PaymentPurpose,
     PaymentStatus,
     WellbeingPaymentRequest,
 )
+from carer_desk.roles import Role
 from carer_desk.rules.budget import BudgetPosition, budget_position
 from carer_desk.rules.financial_year import FinancialYear, financial_year_of
 from carer_desk.rules.payment_cap import (
@@ -42,6 +45,7 @@ from carer_desk.rules.payment_cap import (
     is_stale_draft,
     requires_recent_assessment,
 )
+from carer_desk.rules.payment_steps import may_decide, require_may_mark_paid
 from carer_desk.services.base import Service
 from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.payment_advice import RequestAdvice, advise
@@ -50,11 +54,13 @@ from carer_desk.services.payment_queue import DecisionQueue, funder_sentences, q
 logger = logging.getLogger(__name__)
 
 KIND = "payment_request"
+_DRAFT, _SUBMITTED = str(PaymentStatus.DRAFT), str(PaymentStatus.SUBMITTED)
+#: Statuses whose money the budget counts (the cap counts drafts besides).
+_MONEY = frozenset(str(s) for s in (PaymentStatus.SUBMITTED, *COMMITTED_STATUSES))
 T = TypeVar("T")
 
-# The value of sync.protocol.Role.PAYMENTS_APPROVER (a StrEnum, so it compares equal);
-# the core cannot import the sync layer, so the role arrives as a plain string.
-APPROVER_ROLE = "payments-approver"
+# The payments approver's role name (the server's too); callers pass the role as a string.
+APPROVER_ROLE = str(Role.PAYMENTS_APPROVER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,10 +242,16 @@ class PaymentService(Service):
         self.repo.save(amended, action="edit")
         return amended
 
+    def _carers_requests(self, carer_id: str) -> list[WellbeingPaymentRequest]:
+        """Every request of one carer on this laptop, read now (a write of this session is
+        in it): the others are compared on their payloads and never decoded."""
+        return self.repo.where(WellbeingPaymentRequest, carer_id=carer_id)
+
     def _cap_check(self, request: WellbeingPaymentRequest) -> CapCheck:
+        # The cap counts the carer's own requests only (check_request_cap ignores others').
         return check_request_cap(
             request,
-            self._all(),
+            self._carers_requests(request.carer_id),
             cap_pence=self._rules.cap_pence,
             window_months=self._rules.window_months,
             complete_knowledge=False,
@@ -261,7 +273,7 @@ class PaymentService(Service):
             raise RuleViolation(cap.message)
         submitted = request.submit(today)
         warning = duplicate_purpose_warning(
-            self._all(), submitted, self._rules.duplicate_purpose_days
+            self._carers_requests(request.carer_id), submitted, self._rules.duplicate_purpose_days
         )
         # Kept on the request, so the approver sees the same warning at the decision.
         submitted = replace(submitted, duplicate_purpose_warning=warning)
@@ -277,7 +289,7 @@ class PaymentService(Service):
     # --- decisions recorded on this laptop -------------------------------------------
 
     def _require_approver(self, role: str, what: str) -> None:
-        if role != APPROVER_ROLE:
+        if not may_decide(role):
             raise RuleViolation(
                 f"Only a payments approver can {what} a wellbeing payment; the request waits "
                 "for the office to decide."
@@ -302,7 +314,9 @@ class PaymentService(Service):
         return declined
 
     def mark_paid(self, request_id: str, *, role: str) -> WellbeingPaymentRequest:
-        self._require_approver(role, "record payment of")
+        """Record that the office has paid an approved request: an administrator's step
+        (:mod:`carer_desk.rules.payment_steps`, the rule the server enforces too)."""
+        require_may_mark_paid(role)
         paid = self._load(request_id).mark_paid(self.clock.today())
         self.repo.save(paid, action="edit")
         return paid
@@ -445,11 +459,30 @@ class PaymentService(Service):
             request_id=request_id,
         )
 
+    def _queue_reading(self) -> tuple[list[WellbeingPaymentRequest], dict[str, SyncState]]:
+        """The requests the approver's queue reads, from one pass over the vault's
+        requests (with their sync states): those waiting for a decision, every request of
+        their carers the cap can count, and every request that is money for the budget.
+        Declined and cancelled requests (neither counted nor money) and drafts of carers
+        with nothing waiting are compared on their payloads and never decoded, so the
+        queue says exactly what it said when it decoded every request."""
+        rows = [(p, state) for _, p, state in self.store.iter_kind_states(KIND)]
+        waiting_carers = {p.get("carer_id") for p, _ in rows if p.get("status") == _SUBMITTED}
+        keep = []
+        states = {}
+        for payload, state in rows:
+            status = payload.get("status")
+            if status in _MONEY or (status == _DRAFT and payload.get("carer_id") in waiting_carers):
+                request = from_payload(KIND, payload)
+                keep.append(request)
+                states[request.id] = state
+        return keep, states
+
     def decision_queue(self, knowledge: str) -> DecisionQueue:
         """The approver's queue, oldest first, each request with the cap as the server
         will check it, and the year's budget per funder half: the requests are read once
-        for both. The view is audited once for the whole list."""
-        every = self._all()
+        for both (:meth:`_queue_reading`). The view is audited once for the whole list."""
+        every, states = self._queue_reading()
         waiting = self.waiting_for_decision(every)
         self.store.audit(
             "view", kind=KIND, details={"list": "decision_queue", "count": len(waiting)}
@@ -461,6 +494,7 @@ class PaymentService(Service):
             store=self.store,
             rules=self._rules,
             knowledge=knowledge,
+            states=states,
         )
         year = self.financial_year()
         rules = self._rules

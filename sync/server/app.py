@@ -65,6 +65,7 @@ from sync.server.enrolment import Enrolment
 from sync.server.errors import DeviceRevoked, ServerError
 from sync.server.json_requests import JsonRoute
 from sync.server.payment_life_cycle import PaymentPolicy
+from sync.server.payment_redating import redate_payment_steps
 from sync.server.payments import PaymentDecisions, service_today
 from sync.server.pull import PullService
 from sync.server.push import PushPipeline
@@ -137,6 +138,8 @@ class Services:
         self.keyring = self.store.keyring
         # Report columns for records stored before this server version (issue 11).
         ensure_report_facts(self.store)
+        # Payment requests stored before the server dated their steps (migration 0007).
+        redate_payment_steps(self.store)
         hasher = password_hasher(settings.password_cost)
         self.enrolment = Enrolment(self.store, hasher)
         self.accounts = Accounts(self.store, hasher)

@@ -3,8 +3,10 @@
 A conflict is raised by the push pipeline when a field both sides changed differently
 (or a protected field changed on a stale base) cannot be merged; the server keeps its
 own value meanwhile, and both values in the conflict record. Resolving picks a side per
-field: the record is written once more with the choices, authorised like any edit by
-the person resolving (they must be allowed to change the record).
+field: the record is written once more with the choices, stamped, authorised and written
+by the same :class:`RecordChanges` methods as a push by the person resolving (they must be
+allowed to change the record; a payment request's step is judged, and dated, as that
+person taking it today).
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ class ConflictDesk:
             else:
                 assert record.payload is not None
                 payload = apply_choices(record.payload, fields, take_client)
+            if payload is not None:
+                # Stamped as a push of the chosen record would be today (who asked, the
+                # day of a step the resolution takes), before it is judged.
+                payload = records.stamped(record.kind, record, payload)
             if payload != record.payload or (payload is None) != record.deleted:
                 if payload is not None:
                     check_payload(record.kind, record.record_id, payload, self.payments.today())

@@ -15,7 +15,7 @@ draft          submitted            the same
 draft          cancelled            the same
 submitted      cancelled            the same
 approved       cancelled            the same (the money was never paid)
-approved       paid                 an administrator
+approved       paid                 an administrator (``payment_steps.MARKS_PAID``)
 submitted      approved, declined   nobody: only ``POST /v1/payments/{id}/decision``
 =============  ===================  ==============================================
 
@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from carer_desk.records.plausible_dates import FUTURE_SLACK
 from carer_desk.rules.payment_cap import format_pounds
 from carer_desk.rules.payment_rules import PaymentRules
+from carer_desk.rules.payment_steps import MARK_PAID_REFUSAL, MARKS_PAID
 from sync.protocol import Change, RecordKind, Role
 from sync.server.access import Principal
 from sync.server.errors import Forbidden
@@ -86,7 +87,8 @@ _STEPS: Mapping[tuple[str | None, str], frozenset[str] | None] = {
     (SUBMITTED, CANCELLED): None,
     (APPROVED, APPROVED): None,
     (APPROVED, CANCELLED): None,
-    (APPROVED, PAID): frozenset({Role.ADMIN}),
+    # Who marks a request paid is the core's rule, which the laptop applies too.
+    (APPROVED, PAID): MARKS_PAID,
     (PAID, PAID): None,
     (DECLINED, DECLINED): None,
     (CANCELLED, CANCELLED): None,
@@ -170,7 +172,7 @@ def check_step(edit: Edit) -> None:
     if (old, new) not in _STEPS:
         raise Forbidden(_refusal(old, str(new)))
     if allowed is not None and edit.principal.role not in allowed:
-        raise Forbidden("Only an administrator can mark a wellbeing payment as paid.")
+        raise Forbidden(MARK_PAID_REFUSAL)
     before = before or {}
     moved = old is not None and after.get("carer_id") != before.get("carer_id")
     if moved and not _merged(edit, before.get("carer_id"), after.get("carer_id")):

@@ -30,12 +30,12 @@ from carer_desk.rules.payment_cap import (
     requires_recent_assessment,
 )
 from carer_desk.rules.payment_rules import PaymentRules
+from carer_desk.rules.payment_steps import DECIDE_REFUSAL, may_decide
 from sync.protocol import (
     Decision,
     PaymentDecisionRequest,
     PaymentDecisionResponse,
     RecordKind,
-    Role,
 )
 from sync.server.access import Principal
 from sync.server.errors import BadRequest, Forbidden, NotFound, Refused
@@ -62,8 +62,8 @@ class PaymentDecisions:
     def decide(
         self, principal: Principal, payment_id: str, request: PaymentDecisionRequest
     ) -> PaymentDecisionResponse:
-        if principal.role != Role.PAYMENTS_APPROVER:
-            raise Forbidden("Only a payments approver can approve or decline a wellbeing payment.")
+        if not may_decide(principal.role):
+            raise Forbidden(DECIDE_REFUSAL)
         if request.decision == Decision.DECLINE and not (request.reason or "").strip():
             raise BadRequest("Give the reason for declining; the carer will be told it.")
         today = self.today()
@@ -109,11 +109,13 @@ class PaymentDecisions:
                 funder_split=self.rules.funder_split,
                 attribution=self.rules.year_end_attribution,
             )
-            # The same-purpose warning the approver must see: the one stored at
-            # submission, or the server's own from every request it holds (a laptop that
-            # knew less, or left the warning out, cannot hide it).
-            warning = payment.duplicate_purpose_warning or duplicate_purpose_warning(
-                others, payment, self.rules.duplicate_purpose_days
+            # The same-purpose warning the approver must see: the server's own from every
+            # request it holds, on its own days of submission (a laptop that knew less,
+            # dated differently or left the warning out cannot hide it), else the one
+            # stored at submission.
+            warning = (
+                duplicate_purpose_warning(others, payment, self.rules.duplicate_purpose_days)
+                or payment.duplicate_purpose_warning
             )
             try:
                 if request.decision == Decision.APPROVE:

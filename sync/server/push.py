@@ -59,7 +59,6 @@ from sync.protocol import (
 from sync.server import canonical_json
 from sync.server.access import Principal, authorise_write
 from sync.server.errors import Forbidden
-from sync.server.kind_rules import STAMPS
 from sync.server.merge import changed_fields, three_way_merge
 from sync.server.ownership import linked_ids
 from sync.server.payment_life_cycle import PaymentPolicy, merges_in
@@ -237,7 +236,6 @@ class _Decider:
         self.work = work
         self.principal = principal
         self.records = RecordChanges(work, principal, payments=payments, line=line)
-        self.today = (payments or PaymentPolicy()).today
 
     def decide(self, checked: Checked) -> ChangeResult:
         change = checked.change
@@ -313,12 +311,10 @@ class _Decider:
         return result
 
     def _stamped(self, change: Change, existing: StoredRecord | None) -> tuple[Change, bool]:
-        """The change with the fields the server sets itself (kind_rules.STAMPS)."""
-        stamp = STAMPS.get(change.kind)
-        if stamp is None or change.op != Op.UPSERT or change.payload is None:
+        """The change with the fields the server sets itself (RecordChanges.stamped)."""
+        if change.op != Op.UPSERT or change.payload is None:
             return change, False
-        server = existing.payload if existing is not None and not existing.deleted else None
-        payload = stamp(self.principal, server, change.payload, self.today())
+        payload = self.records.stamped(change.kind, existing, change.payload)
         if payload == change.payload:
             return change, False
         return change.model_copy(update={"payload": payload}), True

@@ -1,6 +1,12 @@
 """Authorising and writing one change to one record, within a :class:`Workset`: the part
 the push pipeline and conflict resolution share.
 
+Stamping (:meth:`RecordChanges.stamped`) writes the fields the server sets itself
+(:data:`sync.server.kind_rules.STAMPS`: who made a payment request, the day of each of its
+steps) over what a laptop sent, judged from the server's copy at the moment of writing: a
+push and the resolution of a conflict stamp through this one method, so a step accepted
+when a person resolves a conflict is dated on that day, as a push that day would be.
+
 Authorisation judges what the change would do: the ownership it gives the record (routed
 by :mod:`sync.server.ownership`), against the ownership the server's copy has, by the
 role rules of :mod:`sync.server.access`, then the per-kind rules of
@@ -19,7 +25,7 @@ from carer_desk.records.kinds import KIND_TABLE, GroupRoute, TeamRoute
 from sync.protocol import Op, Role
 from sync.server.access import Principal, authorise_write
 from sync.server.errors import Forbidden
-from sync.server.kind_rules import Edit, check_edit
+from sync.server.kind_rules import STAMPS, Edit, check_edit
 from sync.server.ownership import group_owner_of, route
 from sync.server.payment_life_cycle import PaymentPolicy
 from sync.server.store import JSONDict, NewVersion, Ownership, StoredRecord
@@ -39,6 +45,18 @@ class RecordChanges:
         self.principal = principal
         self.payments = payments or PaymentPolicy()
         self.line = line or EmergencyLineSettings()
+
+    def stamped(
+        self, kind: str, existing: StoredRecord | None, payload: Mapping[str, Any]
+    ) -> JSONDict:
+        """``payload`` as the server stores it: with the fields it writes itself (stamped
+        from ``existing``, the server's copy, or nothing for a new record or a tombstone)
+        on the server's day. A kind without stamps is returned as it is (a copy)."""
+        stamp = STAMPS.get(kind)
+        if stamp is None:
+            return dict(payload)
+        server = existing.payload if existing is not None and not existing.deleted else None
+        return stamp(self.principal, server, payload, self.payments.today())
 
     def authorise(
         self,

@@ -226,6 +226,24 @@ def test_real_duplicate_purpose_is_flagged_with_the_label() -> None:
     assert "50 days before this one" in warning
 
 
+def test_the_same_purpose_is_compared_on_the_servers_days_of_submission() -> None:
+    # Recorded a day apart (requested_on, laptop dates) but received by the office 120
+    # days apart (submitted_on, the server's): not a duplicate by the days that count.
+    first = _request(10000, date(2025, 1, 10)).submit(date(2025, 1, 10))
+    later = _request(5000, date(2025, 1, 11)).submit(date(2025, 5, 10))
+    assert duplicate_purpose_warning([first, later], later) is None
+    # Recorded 130 days apart, but the first reached the office late (a laptop offline,
+    # or back-dated): 10 days apart where it counts, so flagged, naming that day.
+    old = _request(10000, date(2025, 1, 1)).submit(date(2025, 5, 1))
+    new = _request(5000, date(2025, 5, 11)).submit(date(2025, 5, 11))
+    warning = duplicate_purpose_warning([old, new], new)
+    assert warning is not None and "10 days before this one" in warning
+    assert "dated 1 May 2025" in warning
+    # A draft not yet submitted is compared on the day it was recorded.
+    draft = _request(5000, date(2025, 5, 20))
+    assert "9 days after this one" in (duplicate_purpose_warning([draft], new) or "")
+
+
 def test_real_conversations_decide_whether_the_assessment_is_recent() -> None:
     from carer_desk.records.conversation import BuildAGoodLife, ConversationStatus
 

@@ -258,7 +258,7 @@ WRITES: dict[str, Write] = {
         d.ids["request_submitted"], "covered elsewhere", role=APPROVER_ROLE
     ),
     "PaymentService.mark_paid": lambda d: d.payments.mark_paid(
-        d.ids["request_approved"], role=APPROVER_ROLE
+        d.ids["request_approved"], role="admin"
     ),
     "ConversationService.start": lambda d: d.conversations.start(d.ids["twin"]),
     "ConversationService.answer": lambda d: d.conversations.answer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,8 +13,11 @@ from hypothesis import strategies as st
 from carer_desk import factories as make
 from carer_desk.clock import SettableClock
 from carer_desk.errors import RuleViolation
+from carer_desk.formatting import long_date
 from carer_desk.records.payment import PaidTo, PaymentPurpose, PaymentStatus
+from carer_desk.roles import Role
 from carer_desk.rules.financial_year import add_months, financial_year_starting
+from carer_desk.rules.payment_steps import MARK_PAID_REFUSAL, MARKS_PAID
 from carer_desk.services.payments import APPROVER_ROLE, PaymentService
 from tests.carer_desk.services.service_support import TODAY, add_carer, complete_assessment
 
@@ -124,6 +128,54 @@ def test_a_second_request_for_the_same_purpose_is_submitted_with_a_warning(
     assert other.warning is None
 
 
+def test_the_same_purpose_warning_compares_the_days_of_submission(vault, settings, clock, carer):
+    # A draft recorded 100 days ago and submitted (reaching the office) 10 days ago, then a
+    # second for the same purpose today: 10 days apart where it counts, not 100.
+    clock.day = TODAY - timedelta(days=100)
+    complete_assessment(vault, settings, clock, carer.id)
+    service = PaymentService(vault, settings, clock)
+    first = _request(service, carer.id, 5_000)
+    clock.day = TODAY - timedelta(days=10)
+    assert service.submit(first.id).warning is None
+    clock.day = TODAY
+    second = service.submit(_request(service, carer.id, 5_000).id)
+    assert second.warning is not None and "10 days before this one" in second.warning
+    assert f"dated {long_date(TODAY - timedelta(days=10))}" in second.warning
+
+
+def test_the_approvers_queue_compares_the_days_of_submission(vault, settings, clock, carer):
+    # Two workers' laptops, each not knowing the other's request (none kept a warning):
+    # the approver's queue finds them by the days the office received them.
+    clock.day = TODAY - timedelta(days=100)
+    complete_assessment(vault, settings, clock, carer.id)
+    service = PaymentService(vault, settings, clock)
+    early = _request(service, carer.id, 5_000)  # recorded 100 days ago ...
+    clock.day = TODAY - timedelta(days=5)
+    early = service.submit(early.id).request  # ... received 5 days ago
+    recent = _request(service, carer.id, 5_000)
+    clock.day = TODAY
+    recent = service.submit(recent.id).request
+    apart = _request(service, carer.id, 5_000, PaymentPurpose.EQUIPMENT)  # recorded today
+    for request in (early, recent):
+        service.repo.save(replace(request, duplicate_purpose_warning=None), action="edit")
+    _as(vault, "manager")
+    queue = {item.request.id: item for item in service.decision_queue("synced today").items}
+    assert "5 days after this one" in (queue[early.id].warning or "")
+    assert "5 days before this one" in (queue[recent.id].warning or "")
+    # Recorded on the same day as another equipment request, received 95 days after it.
+    _as(vault, "tester")
+    other = service.submit(_request(service, carer.id, 2_000, PaymentPurpose.EQUIPMENT).id)
+    clock.day = TODAY + timedelta(days=95)
+    late = service.submit(apart.id)
+    assert late.warning is None
+    _as(vault, "manager")
+    queue = {item.request.id: item for item in service.decision_queue("synced today").items}
+    assert queue[late.request.id].warning is None
+    # The one submitted while the other was a draft that day keeps the warning it was given
+    # (a warning is never a refusal: one that no longer applies costs the approver a look).
+    assert other.warning is not None and queue[other.request.id].warning == other.warning
+
+
 def test_only_an_approver_records_a_decision_here(vault, service, assessed):
     request = service.submit(_request(service, assessed.id, 10_000).id).request
     with pytest.raises(RuleViolation, match="Only a payments approver"):
@@ -133,8 +185,21 @@ def test_only_an_approver_records_a_decision_here(vault, service, assessed):
     _as(vault, "manager")
     approved = service.approve(request.id, role=APPROVER_ROLE)
     assert (approved.status, approved.decided_by) == (PaymentStatus.APPROVED, "manager")
-    paid = service.mark_paid(request.id, role=APPROVER_ROLE)
+    paid = service.mark_paid(request.id, role="admin")
     assert (paid.status, paid.paid_on) == (PaymentStatus.PAID, TODAY)
+
+
+@pytest.mark.parametrize("role", sorted(set(Role) - MARKS_PAID))
+def test_only_the_office_marks_a_request_paid_here_as_on_the_server(vault, service, assessed, role):
+    # The same table the server's push rule reads (carer_desk.rules.payment_steps).
+    request = service.submit(_request(service, assessed.id, 10_000).id).request
+    _as(vault, "manager")
+    service.approve(request.id, role=APPROVER_ROLE)
+    with pytest.raises(RuleViolation) as refused:
+        service.mark_paid(request.id, role=str(role))
+    assert str(refused.value) == MARK_PAID_REFUSAL
+    assert "Only an administrator" in str(refused.value)
+    assert service.get(request.id).status == PaymentStatus.APPROVED  # nothing saved
 
 
 def test_declining_needs_a_reason(vault, service, assessed):
@@ -170,7 +235,7 @@ def test_budget_position_counts_committed_and_spent_money_by_district(vault, ser
     waiting = service.submit(_request(service, assessed.id, 2_500, PaymentPurpose.EQUIPMENT).id)
     _as(vault, "manager")
     service.approve(paid.id, role=APPROVER_ROLE)
-    service.mark_paid(paid.id, role=APPROVER_ROLE)
+    service.mark_paid(paid.id, role="admin")
     service.approve(committed.request.id, role=APPROVER_ROLE)
     position = service.budget_position()
     assert position.financial_year == financial_year_starting(2025)
@@ -288,3 +353,66 @@ def test_a_request_synced_from_another_laptop_counts_towards_the_cap_here(
     with pytest.raises(RuleViolation, match=r"£80\.00 left"):
         service.submit(_request(service, carer.id, 10_000, PaymentPurpose.DAY_OUT).id)
     assert service.get(elsewhere.id).status == PaymentStatus.APPROVED
+
+
+def test_the_approvers_queue_decodes_only_what_it_reads_and_says_the_same(
+    vault, settings, clock, carer, monkeypatch
+):
+    # Requests in every state, for a carer with a request waiting and for one without.
+    import carer_desk.services.payments as payments_module
+
+    quiet = add_carer(vault, "Cy", "Quiet")
+    for who in (carer, quiet):
+        clock.day = TODAY - timedelta(days=30)
+        complete_assessment(vault, settings, clock, who.id)
+    service = PaymentService(vault, settings, clock)
+    clock.day = TODAY - timedelta(days=20)
+    steps = {}
+    for who in (carer, quiet):
+        paid = service.submit(_request(service, who.id, 4_000).id).request
+        approved = service.submit(_request(service, who.id, 3_000, PaymentPurpose.DAY_OUT).id)
+        declined = service.submit(_request(service, who.id, 2_000, PaymentPurpose.EQUIPMENT).id)
+        cancelled = service.submit(_request(service, who.id, 1_000, PaymentPurpose.OTHER).id)
+        draft = _request(service, who.id, 1_500, PaymentPurpose.HOUSEHOLD_HELP)
+        steps[who.id] = (paid, approved.request, declined.request, cancelled.request, draft)
+    clock.day = TODAY - timedelta(days=10)
+    _as(vault, "manager")
+    for who in (carer, quiet):
+        paid, approved, declined, cancelled, _ = steps[who.id]
+        service.approve(paid.id, role=APPROVER_ROLE)
+        service.mark_paid(paid.id, role="admin")
+        service.approve(approved.id, role=APPROVER_ROLE)
+        service.decline(declined.id, "Covered by another fund", role=APPROVER_ROLE)
+        _as(vault, "tester")
+        service.cancel(cancelled.id, "No longer needed")
+        _as(vault, "manager")
+    _as(vault, "tester")
+    clock.day = TODAY
+    waiting = service.submit(_request(service, carer.id, 5_000).id).request
+    _as(vault, "manager")
+
+    class EveryRequest(PaymentService):  # the queue as it was: every request decoded
+        def _queue_reading(self):
+            return self._all(), self.store.sync_states("payment_request")
+
+    before = EveryRequest(vault, settings, clock).decision_queue("synced today")
+    decoded = []
+    real = payments_module.from_payload
+    monkeypatch.setattr(
+        payments_module, "from_payload", lambda k, p: decoded.append(p["id"]) or real(k, p)
+    )
+    after = service.decision_queue("synced today")
+
+    def said(queue):  # everything the queue shows (not the requests it works from)
+        return queue.budget, [
+            (i.request, i.carer, i.fits, i.warning, i.server_version, i.sync_state, i.advice())
+            for i in queue.items
+        ]
+
+    assert said(after) == said(before)
+    assert [i.request.id for i in after.items] == [waiting.id]
+    # Decoded: the waiting carer's requests that count, and the quiet carer's money only.
+    paid, approved, declined, cancelled, draft = steps[carer.id]
+    q_paid, q_approved, *_ = steps[quiet.id]
+    expected = {waiting.id, paid.id, approved.id, draft.id, q_paid.id, q_approved.id}
+    assert sorted(decoded) == sorted(expected)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from sync.protocol import Role
+from sync.server.keyring import Keyring
+from sync.server.store import SqlStore
 from tests.sync.server.harness import Device, Harness
 from tests.sync.server.postgres_cluster import Cluster, PostgresUnavailable, running_cluster
 
@@ -35,6 +37,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'server.sqlite3'}"
     cluster: Cluster = request.getfixturevalue("pg_cluster")
     return cluster.create_database()
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> Keyring:
+    return Keyring.load_or_create(tmp_path / "server.key")
+
+
+@pytest.fixture
+def store(database_url: str, keyring: Keyring) -> Iterator[SqlStore]:
+    """A migrated store on each backend (a package's own conftest may give another)."""
+    s = SqlStore(database_url, keyring)
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from carer_desk import factories as make
 from carer_desk.records.carer import CarerType, EmploymentStatus, EqualityMonitoring, Gender
 from carer_desk.records.codec import from_payload
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome
+from carer_desk.rules.payment_steps import MARK_PAID_REFUSAL, MARKS_PAID
 from sync.protocol import Role
 from sync.server.projections import plan_keeper_carer
 from tests.sync.server import records as r
@@ -398,6 +399,37 @@ def test_a_worker_cannot_approve_a_payment_by_editing_it(world: World) -> None:
     approved = request.approve("worker-boss", request.requested_on)
     result = worker.push_one(r.change(approved, base_version=1))
     assert result["status"] == "rejected" and "approver" in result["reason"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_roles_the_core_names_mark_a_request_paid(world: World, role: str) -> None:
+    # carer_desk.rules.payment_steps is the one rule: the laptop refuses by it, and so
+    # does the server, for every role.
+    admin = world.devices["admin"]
+    carer = r.carer("north")  # their own (the shared carers' caps are spent elsewhere)
+    talk = r.assessment(carer.id)
+    request = r.payment(carer.id, talk.id, 1000)
+    _push_all(admin, carer, talk, request)
+    decided = world.devices["approver"].post(
+        f"/v1/payments/{request.id}/decision", {"decision": "approve"}
+    )
+    assert decided.status_code == 200, decided.text
+    with world.harness.store.transaction() as tx:
+        held = tx.get_record(request.id)
+    assert held is not None and held.payload is not None
+    approved = from_payload("payment_request", held.payload)
+    paid = approved.mark_paid(approved.decided_on)
+    result = world.devices[role].push_one(r.change(paid, base_version=held.version))
+    if USERS[role][1] in MARKS_PAID:
+        assert result["status"] == "applied", result
+    else:
+        assert result["status"] == "rejected", result
+        with world.harness.store.transaction() as tx:
+            stored = tx.get_record(request.id)
+        assert stored is not None and stored.payload is not None
+        assert stored.payload["status"] == "approved"
+        if role == "worker":  # who may write the record, but not take this step
+            assert result["reason"] == MARK_PAID_REFUSAL
 
 
 def test_a_credential_only_acts_as_its_own_user(world: World) -> None:

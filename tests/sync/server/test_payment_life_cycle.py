@@ -19,6 +19,7 @@ from carer_desk.records.payment import (
     PaymentStatus,
     WellbeingPaymentRequest,
 )
+from carer_desk.rules.payment_steps import MARK_PAID_REFUSAL
 from sync.protocol import Role
 from tests.sync.server import records as r
 from tests.sync.server.harness import Device, Harness
@@ -136,8 +137,10 @@ def test_only_an_admin_marks_a_request_paid(
     worker: Device, approver: Device, admin: Device
 ) -> None:
     request = approved(worker, approver)
+    # The laptop's rule, from the core (carer_desk.rules.payment_steps), is the server's.
     result = pushed_edit(worker, request.mark_paid(TODAY), 2)
-    assert result["status"] == "rejected" and "administrator" in result["reason"]
+    assert result == {**result, "status": "rejected", "reason": MARK_PAID_REFUSAL}
+    assert pushed_edit(admin, request.mark_paid(TODAY), 2)["status"] == "applied"
 
 
 def test_nothing_goes_back_to_draft(h: Harness, worker: Device) -> None:
@@ -393,3 +396,83 @@ def test_a_merge_of_two_records_of_one_carer_moves_the_requests(
     second = r.payment(kept_id, talk.id, 30000, requested_on=TODAY)
     worker.push(r.change(talk), r.change(second))
     assert decide(approver, second.id).status_code == 409
+
+
+# --- a conflict resolved later is stamped as a push on that day would be ------------------
+
+
+@pytest.fixture
+def office(clocked: Harness) -> dict[str, Device]:
+    """The worker, the approver and the office's admin, on the clocked server."""
+    return {
+        "worker": clocked.device("worker-north", Role.OUTREACH_WORKER, "north"),
+        "approver": clocked.device("manager", Role.PAYMENTS_APPROVER),
+        "admin": clocked.device("office-admin", Role.ADMIN),
+    }
+
+
+def _resolve_taking_the_laptops_side(device: Device, result: dict) -> dict:
+    assert result["status"] == "conflict", result
+    choices = {c["field"]: "client" for c in result["conflicts"]}
+    resolved = device.post(f"/v1/conflicts/{result['conflict_id']}/resolve", {"choices": choices})
+    assert resolved.status_code == 200, resolved.text
+    return resolved.json()
+
+
+def test_a_submission_resolved_from_a_conflict_counts_from_the_day_it_is_resolved(
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
+) -> None:
+    # The office flags a draft while the worker, offline, submits it: the submission
+    # conflicts with the flag's version. The server accepts the submission only when the
+    # worker resolves the conflict, days later, so that is the day the cap counts.
+    worker, admin = office["worker"], office["admin"]
+    carer_id, conversation_id = new_carer(worker)
+    draft = r.payment(carer_id, conversation_id, 10000, requested_on=TODAY, submitted=False)
+    assert worker.push_one(r.change(draft))["status"] == "applied"
+    flagged = replace(draft, office_flag="Phone the carer first")
+    assert pushed_edit(admin, flagged, 1)["status"] == "applied"
+    clock["today"] = TODAY + timedelta(days=1)
+    result = pushed_edit(worker, draft.submit(on=TODAY), 1)
+    assert server_copy(clocked, draft.id)["status"] == "draft"
+    clock["today"] = TODAY + timedelta(days=9)
+    _resolve_taking_the_laptops_side(worker, result)
+    held = server_copy(clocked, draft.id)
+    assert held["status"] == "submitted"
+    assert held["submitted_on"] == "2026-03-24"  # the day of the resolution, not of the push
+    assert held["office_flag"] == "Phone the carer first"
+    assert held["requested_by"] == "worker-north"
+
+
+def test_a_cancellation_resolved_from_a_conflict_is_dated_on_the_day_it_is_resolved(
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
+) -> None:
+    worker, admin = office["worker"], office["admin"]
+    request = submitted(worker, 10000)
+    flagged = replace(request, office_flag="Check the supplier")
+    assert pushed_edit(admin, flagged, 1)["status"] == "applied"
+    clock["today"] = TODAY + timedelta(days=2)
+    result = pushed_edit(worker, request.cancel(on=TODAY, reason="Not needed now"), 1)
+    clock["today"] = TODAY + timedelta(days=6)
+    _resolve_taking_the_laptops_side(worker, result)
+    held = server_copy(clocked, request.id)
+    assert held["status"] == "cancelled" and held["cancelled_on"] == "2026-03-21"
+
+
+def test_a_payment_resolved_from_a_conflict_obeys_the_life_cycle_and_its_date(
+    clocked: Harness, clock: dict[str, date], office: dict[str, Device]
+) -> None:
+    worker, approver, admin = office["worker"], office["approver"], office["admin"]
+    request = approved(worker, approver, 10000)
+    flagged = replace(request, office_flag="Invoice received")
+    assert pushed_edit(worker, flagged, 2)["status"] == "applied"
+    clock["today"] = TODAY + timedelta(days=1)
+    result = pushed_edit(admin, request.mark_paid(TODAY), 2)
+    clock["today"] = TODAY + timedelta(days=4)
+    # The worker may resolve conflicts on their carer's records, but only the office marks
+    # a request paid: the resolution is judged as that step, by who takes it.
+    choices = {c["field"]: "client" for c in result["conflicts"]}
+    refused = worker.post(f"/v1/conflicts/{result['conflict_id']}/resolve", {"choices": choices})
+    assert refused.status_code == 403 and "administrator" in refused.json()["detail"]
+    _resolve_taking_the_laptops_side(admin, result)
+    held = server_copy(clocked, request.id)
+    assert held["status"] == "paid" and held["paid_on"] == "2026-03-19"

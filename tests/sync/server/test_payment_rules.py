@@ -155,6 +155,29 @@ def test_the_approver_sees_the_same_purpose_warning(h: Harness, worker, approver
     assert second.duplicate_purpose_warning is None
 
 
+def test_the_decisions_warning_compares_the_servers_days_of_submission(tmp_path: Path) -> None:
+    # Recorded 95 days apart on laptops (more than the 90 days of the warning), received by
+    # the office 65 days apart: the decision warns, by the days the cap counts.
+    clock = {"today": TODAY}
+    h = server_with(tmp_path, "", lambda: clock["today"])
+    try:
+        worker = h.device("worker-north", Role.OUTREACH_WORKER, "north")
+        approver = h.device("manager", Role.PAYMENTS_APPROVER)
+        carer = r.carer("north")
+        talk = r.assessment(carer.id)
+        early = r.payment(carer.id, talk.id, 5000, requested_on=date(2026, 2, 13))
+        results = worker.push(r.change(carer), r.change(talk), r.change(early))
+        assert {x["status"] for x in results} == {"applied"}, results
+        clock["today"] = date(2026, 5, 19)
+        later = r.payment(carer.id, talk.id, 5000, requested_on=date(2026, 5, 19))
+        assert worker.push_one(r.change(later))["status"] == "applied"
+        body = decide(approver, later.id).json()
+        warning = body["duplicate_purpose_warning"]
+        assert warning and "dated 15 March 2026, 65 days before this one" in warning
+    finally:
+        h.close()
+
+
 def test_the_stored_warning_is_the_one_returned(h: Harness, worker, approver) -> None:
     carer = r.carer("north")
     talk = r.assessment(carer.id)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -19,18 +17,6 @@ from sync.server.migrate import current_revision, head_revision
 from sync.server.store import DuplicateChange, Ownership, PullScope, SqlStore
 
 CANARY = "Zebedee-Quixotic-Canary"
-
-
-@pytest.fixture
-def keyring(tmp_path: Path) -> Keyring:
-    return Keyring.load_or_create(tmp_path / "server.key")
-
-
-@pytest.fixture
-def store(database_url: str, keyring: Keyring) -> Iterator[SqlStore]:
-    s = SqlStore(database_url, keyring)
-    yield s
-    s.close()
 
 
 def write(
