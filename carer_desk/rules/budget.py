@@ -16,8 +16,9 @@ the day it was approved, and still in that year once paid, so money approved on 
 and paid on 3 April stays in the old year's figures (the year that agreed to spend it).
 With ``"paid"`` a paid request counts on the day it was paid instead: committed in the old
 year until it is paid, then spent in the new one. A request waiting for a decision counts
-on the day it was requested. Figures describe the requests as they stand when the position
-is computed.
+on the day it was submitted (``counted_on``: on the server, the server's own day of
+submission, as the cap counts it), never on the laptop's day of recording. Figures
+describe the requests as they stand when the position is computed.
 
 Funder shares: each figure is split between the funders by their percentages using the
 largest-remainder method, so the shares of every figure add up exactly to the pence of
@@ -156,13 +157,13 @@ def _attribution_date(request: BudgetRequestLike, attribution: str = YEAR_APPROV
     """The day that decides which year the request counts in (module docstring)."""
     status = request.status
     if status == _PAID and attribution == YEAR_PAID:
-        return request.paid_on or request.decided_on or request.requested_on
+        return request.paid_on or request.decided_on or request.counted_on
     if status == _PAID:
-        return request.decided_on or request.paid_on or request.requested_on
+        return request.decided_on or request.paid_on or request.counted_on
     if status == _APPROVED:
-        return request.decided_on or request.requested_on
+        return request.decided_on or request.counted_on
     if status == _SUBMITTED:
-        return request.requested_on
+        return request.counted_on
     return None  # draft, declined, cancelled: not money
 
 

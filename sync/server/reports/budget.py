@@ -37,6 +37,12 @@ class _Request:
     purpose: str
     decided_on: date | None
     paid_on: date | None
+    submitted_on: date | None
+
+    @property
+    def counted_on(self) -> date:
+        # As the record's own: the server's day of submission, else the day recorded.
+        return self.submitted_on or self.requested_on
 
 
 def budget_for_year(
@@ -49,11 +55,13 @@ def budget_for_year(
     start_day: int = 1,
 ) -> BudgetPosition:
     fy = financial_year_starting(fy_start_year, start_month, start_day)
-    # A request counts in the year of its approval (or request, while waiting); a paid one
+    # A request counts in the year of its approval (or submission, while waiting); a paid one
     # approved the year before is found by its decision date, so every date is looked at.
     # The rows of the year and a margin either side are all the rules can count.
     low, high = fy.start - timedelta(days=1), fy.end + timedelta(days=1)
-    in_year = [col.between(low, high) for col in (c.requested_on, c.decided_on, c.paid_on)]
+    in_year = [
+        col.between(low, high) for col in (c.requested_on, c.submitted_on, c.decided_on, c.paid_on)
+    ]
     carer = F.alias("carer")
     query = (
         select(
@@ -65,6 +73,7 @@ def budget_for_year(
             c.purpose,
             c.decided_on,
             c.paid_on,
+            c.submitted_on,
             carer.c.district,
         )
         .select_from(
@@ -84,6 +93,7 @@ def budget_for_year(
             r.purpose or "other",
             r.decided_on,
             r.paid_on,
+            r.submitted_on,
         )
         for r in rows
         if r.requested_on is not None

@@ -43,6 +43,11 @@ class Req:
     paid_on: date | None = None
     purpose: str = "short_break"
     carer_id: str = CARER_A
+    submitted_on: date | None = None
+
+    @property
+    def counted_on(self) -> date:  # as the record's: the day submitted, else recorded
+        return self.submitted_on or self.requested_on
 
 
 # --- financial years and quarters ---------------------------------------------------
@@ -195,6 +200,15 @@ def test_spent_committed_and_waiting_are_told_apart() -> None:
     assert position.remaining_pence == 52_525_000 - 57000 - 25001
     assert position.remaining_if_all_approved_pence == position.remaining_pence - 9900
     assert not position.over_budget
+
+
+def test_a_waiting_request_counts_in_the_year_it_was_submitted_not_recorded() -> None:
+    # Recorded offline on 30 March 2025 (the old year), submitted when the laptop synced on
+    # 2 April: the new year is asked for the money, as the cap counts it on that day too.
+    late = Req("s9", 8000, "submitted", date(2025, 3, 30), submitted_on=date(2025, 4, 2))
+    old = budget_position([late], FY_2024, as_of=date(2025, 3, 31))
+    new = budget_position([late], financial_year_starting(2025), as_of=date(2025, 4, 30))
+    assert (old.requested_pence, new.requested_pence) == (0, 8000)
 
 
 def test_quarters_purposes_and_districts_add_up_to_the_whole() -> None:
