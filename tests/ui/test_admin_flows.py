@@ -83,7 +83,7 @@ def test_a_user_created_moved_disabled_and_enabled(manager, qtbot):
     next(b for b in box.buttons() if "Disable" in b.text()).click()
     qtbot.waitUntil(lambda: "Disabled ann.new" in page.result.text(), timeout=30_000)
     assert _users(manager)["ann.new"].disabled
-    qtbot.waitUntil(lambda: page.users.disable.text() == "&Enable", timeout=30_000)
+    qtbot.waitUntil(lambda: page.users.disable.text() == "Ena&ble", timeout=30_000)
     page.users.disable.click()
     qtbot.waitUntil(lambda: "Enabled ann.new" in page.result.text(), timeout=30_000)
     assert not _users(manager)["ann.new"].disabled

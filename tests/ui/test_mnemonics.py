@@ -126,3 +126,19 @@ def test_the_facilitator_has_one_control_per_letter(facilitator: Desk, qtbot):
     register.open_newcomer()
     facilitator.idle(qtbot)
     _none(facilitator, "register with the newcomer form")
+
+
+def test_the_service_manager_has_one_control_per_letter_on_every_page(manager: Desk, qtbot):
+    from PySide6.QtWidgets import QTabWidget
+
+    window = manager.window
+    for area in window.workspace.areas:
+        window.go(Place(area))
+        manager.idle(qtbot)
+        _none(manager, f"page {area.value}")
+        tabs = getattr(window.workspace.page_for(area), "tabs", None)
+        if isinstance(tabs, QTabWidget):  # the reports' and the office's own tabs
+            for index in range(tabs.count()):
+                tabs.setCurrentIndex(index)
+                manager.idle(qtbot)
+                _none(manager, f"page {area.value}, tab {tabs.tabText(index)}")

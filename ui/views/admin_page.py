@@ -303,7 +303,7 @@ class UsersTab(QWidget):
         for b in (self.change, self.disable, self.password):
             b.setEnabled(user is not None)
         if user is not None:
-            self.disable.setText("&Enable" if user.disabled else "&Disable…")
+            self.disable.setText("Ena&ble" if user.disabled else "&Disable…")
             self.disable.setAccessibleName(
                 "Enable the user's account" if user.disabled else "Disable the user's account"
             )
@@ -536,7 +536,7 @@ class SettingsEditor(QWidget):
         self.amount = line_edit(name="Budget (£)", placeholder="525,250", parent=budget_box)
         narrow(self.amount)
         narrow(self.year)
-        add_row(budget, "Financial &year:", self.year)
+        add_row(budget, "Financial ye&ar:", self.year)
         add_row(budget, "&Budget (£):", self.amount)
         self.set_budget = button("Se&t the budget", name="Set the year's budget", parent=budget_box)
         budget.addRow(button_row(self.set_budget))
@@ -665,7 +665,7 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.settings, "Server settings")
         layout.addWidget(self.tabs, 1)
         self.refresh = button(
-            "Re&fresh", name="Ask the office again", icon_name="sync", parent=self
+            "Refre&sh", name="Ask the office again", icon_name="sync", parent=self
         )
         layout.addLayout(button_row(self.refresh))
         self.refresh.clicked.connect(self._refresh)

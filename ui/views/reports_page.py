@@ -128,7 +128,7 @@ class ContractTab(QWidget):
             primary=True,
             parent=self,
         )
-        choose.addWidget(labelled("Financial &year:", self.year, self))
+        choose.addWidget(labelled("Fi&nancial year:", self.year, self))
         choose.addWidget(self.year)
         choose.addWidget(labelled("&Period:", self.period, self))
         choose.addWidget(self.period)
@@ -168,7 +168,7 @@ class ContractTab(QWidget):
         chart_layout.setContentsMargins(0, 0, 0, 0)
         self.chart_choice = combo("Which chart", [], chart_box)
         pick = QHBoxLayout()
-        pick.addWidget(labelled("C&hart:", self.chart_choice, chart_box))
+        pick.addWidget(labelled("&Chart:", self.chart_choice, chart_box))
         pick.addWidget(self.chart_choice, 1)
         chart_layout.addLayout(pick)
         self.chart = ReportChartView(chart_box)
@@ -227,7 +227,7 @@ class ContractTab(QWidget):
             "are shown as <N, and the money and waits worked out from them too"
         )
         who = QHBoxLayout()
-        who.addWidget(labelled("Report &for:", self.audience, actions))
+        who.addWidget(labelled("Report f&or:", self.audience, actions))
         who.addWidget(self.audience)
         who.addWidget(labelled("Suppress numbers &under:", self.suppress, actions))
         who.addWidget(self.suppress)
@@ -241,14 +241,14 @@ class ContractTab(QWidget):
             parent=actions,
         )
         self.save_button = button(
-            "Sa&ve as…",
+            "Save &as…",
             name="Save the report as a file",
             description="PDF, CSV or JSON, written where you choose",
             icon_name="save",
             parent=actions,
         )
         how = QHBoxLayout()
-        how.addWidget(labelled("File f&ormat:", self.format, actions))
+        how.addWidget(labelled("File for&mat:", self.format, actions))
         how.addWidget(self.format)
         how.addWidget(self.save_button)
         how.addStretch(1)
@@ -466,7 +466,7 @@ class BudgetTab(QScrollArea):
         self.show_button = button(
             "Show &budget", name="Show the wellbeing budget", primary=True, parent=inner
         )
-        choose.addWidget(labelled("Financial y&ear:", self.year, inner))
+        choose.addWidget(labelled("Fi&nancial year:", self.year, inner))
         choose.addWidget(self.year)
         choose.addWidget(self.show_button)
         choose.addStretch(1)
