@@ -43,6 +43,7 @@ class Area(StrEnum):
     CARDS = "cards"
     GROUPS = "groups"
     REQUESTS = "requests"
+    PAYMENTS = "payments"  # approved requests the office pays, and records as paid
     LOOKUP = "lookup"
     REPORTS = "reports"
     ADMIN = "admin"  # users, laptops and the server's settings
@@ -65,11 +66,12 @@ AREAS: dict[Role, tuple[Area, ...]] = {
     # The line's laptop holds only the calls it has not sent yet: its Sync area shows the
     # calls the office refused, to correct or discard (it never has conflicts).
     Role.EMERGENCY_OPERATOR: (Area.LOOKUP, Area.SYNC),
-    # The service manager opens on the office's reports (DESIGN.md, "Role first").
     # The office's card and plan administrator (BRIEF §1): keeps plans under review and
     # prints, reissues and revokes cards. Their laptop holds carers, plans and cards,
     # never conversations or payments (the server's pull gives them nothing else).
     Role.CARD_ADMINISTRATOR: (Area.PLANS, Area.CARDS, Area.SYNC),
+    # The service manager opens on the office's reports (DESIGN.md, "Role first"). They
+    # record payments the office has made; deciding is the approver's (payment_steps).
     Role.ADMIN: (
         Area.REPORTS,
         Area.CASELOAD,
@@ -77,7 +79,7 @@ AREAS: dict[Role, tuple[Area, ...]] = {
         Area.PLANS,
         Area.CARDS,
         Area.GROUPS,
-        Area.REQUESTS,
+        Area.PAYMENTS,
         Area.ADMIN,
         Area.SYNC,
     ),

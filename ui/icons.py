@@ -21,6 +21,7 @@ GLYPHS = {
     "cards": "mdi6.card-account-details",
     "groups": "mdi6.account-group",
     "requests": "mdi6.cash-check",
+    "payments": "mdi6.cash-multiple",
     "lookup": "mdi6.phone-in-talk",
     "reports": "mdi6.chart-bar",
     "admin": "mdi6.account-key",

@@ -65,6 +65,8 @@ def area_page(
         return groups_page
     if area is Area.REQUESTS:
         return _approvals_page(ctx, ws)
+    if area is Area.PAYMENTS:
+        return _payments_to_make_page(ctx, ws)
     if area is Area.CARDS:
         queue = PrintQueueController(ctx)
         queue_page = PrintQueuePage(
@@ -183,6 +185,16 @@ def _group_page(ctx: AppContext, ws: Workspace, group_id: str) -> QWidget:
         parent=ws,
     )
     controller.setParent(page)
+    return page
+
+
+def _payments_to_make_page(ctx: AppContext, ws: Workspace) -> QWidget:
+    from ui.controllers.payments_to_make import PaymentsToMakeController
+    from ui.views.payments_to_make_page import PaymentsToMakePage
+
+    to_pay = PaymentsToMakeController(ctx)
+    page = PaymentsToMakePage(to_pay, parent=ws)
+    to_pay.setParent(page)
     return page
 
 

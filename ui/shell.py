@@ -39,6 +39,7 @@ PAGE_AREAS = (
     Area.CARDS,
     Area.GROUPS,
     Area.REQUESTS,
+    Area.PAYMENTS,
     Area.SYNC,
     Area.LOOKUP,
     Area.REPORTS,

@@ -81,7 +81,7 @@ class DecisionQueue:
     budget: tuple[str, ...]  # the year's position, then one sentence per funder half
 
 
-def _summaries(store: RecordStore) -> dict[str, dict]:
+def summaries_of(store: RecordStore) -> dict[str, dict]:
     """Every ``carer_summary`` on this laptop (an approver's), read in one pass."""
     return dict(store.iter_kind(SUMMARY_KIND))
 
@@ -130,7 +130,7 @@ def queue_items(
     by_carer: dict[str, list[WellbeingPaymentRequest]] = {}
     for r in every_request:
         by_carer.setdefault(r.carer_id, []).append(r)
-    summaries = _summaries(store)
+    summaries = summaries_of(store)
     contexts: dict[str, CarerContext] = {}
     items = []
     for request in waiting:

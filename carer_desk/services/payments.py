@@ -50,6 +50,7 @@ from carer_desk.services.base import Service
 from carer_desk.services.caseload import CaseloadService
 from carer_desk.services.payment_advice import RequestAdvice, advise
 from carer_desk.services.payment_queue import DecisionQueue, funder_sentences, queue_items
+from carer_desk.services.payments_to_make import PaymentToMake, payments_to_make
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +313,15 @@ class PaymentService(Service):
         declined = self._load(request_id).decline(self.store.actor, self.clock.today(), reason)
         self.repo.save(declined, action="edit")
         return declined
+
+    def payments_to_make(self) -> list[PaymentToMake]:
+        """The office's list: approved requests waiting to be paid, oldest decision
+        first (:mod:`carer_desk.services.payments_to_make`). Audited once for the list."""
+        found = payments_to_make(self.repo, self.store)
+        self.store.audit(
+            "view", kind=KIND, details={"list": "payments_to_make", "count": len(found)}
+        )
+        return found
 
     def mark_paid(self, request_id: str, *, role: str) -> WellbeingPaymentRequest:
         """Record that the office has paid an approved request: an administrator's step

@@ -30,6 +30,13 @@ def test_a_facilitator_is_offered_no_caseload_and_an_operator_the_look_up_and_re
 def test_the_card_administrator_keeps_plans_and_cards_and_nothing_of_the_caseload():
     assert home_for(Role.CARD_ADMINISTRATOR) is Area.PLANS
     assert AREAS[Role.CARD_ADMINISTRATOR] == (Area.PLANS, Area.CARDS, Area.SYNC)
-    for area in (Area.CASELOAD, Area.REVIEWS, Area.REQUESTS, Area.GROUPS, Area.LOOKUP):
+    for area in (
+        Area.CASELOAD,
+        Area.REVIEWS,
+        Area.REQUESTS,
+        Area.PAYMENTS,
+        Area.GROUPS,
+        Area.LOOKUP,
+    ):
         assert not may(Role.CARD_ADMINISTRATOR, area)
     assert Role.CARD_ADMINISTRATOR.label == "Card and plan administrator"

@@ -307,6 +307,14 @@ def test_the_service_managers_office_screens(manager: Desk, qtbot):
         admin.laptops.revoke.click()
         _clean(walk(admin.laptops.confirm), "revoke confirmation")
         admin.laptops.confirm.reject()
+    window.go(Place(Area.PAYMENTS))
+    to_pay = window.workspace.page_for(Area.PAYMENTS)
+    qtbot.waitUntil(lambda: to_pay.controller.ready, timeout=30_000)
+    desk.idle(qtbot)
+    _clean(walk(window), "payments to make")
+    to_pay.mark.click()
+    _clean(walk(to_pay.confirm), "mark-as-paid confirmation")
+    to_pay.confirm.reject()
 
 
 @pytest.fixture

@@ -245,3 +245,50 @@ def test_the_offices_refusal_is_shown_as_its_reason(worker: Desk, approver_windo
     qtbot.waitUntil(lambda: not page.controller.deciding, timeout=60_000)
     approver.idle(qtbot, timeout=60_000)
     assert page.panel.result.text().startswith("Declined:")
+
+
+def test_the_office_records_a_payment_it_has_made_and_the_office_server_takes_it(
+    manager: Desk, qtbot
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.controllers.window import Place
+    from ui.views.payments_to_make_page import PaymentsToMakePage
+
+    window = manager.window
+    assert Area.PAYMENTS in window.workspace.areas
+    assert Area.REQUESTS not in window.workspace.areas  # deciding is the approver's
+    window.go(Place(Area.PAYMENTS))
+    page = window.workspace.page_for(Area.PAYMENTS)
+    assert isinstance(page, PaymentsToMakePage)
+    qtbot.waitUntil(lambda: page.controller.ready, timeout=30_000)
+    manager.idle(qtbot)
+    count = page.controller.model.rowCount()
+    assert count > 0, "the demo history leaves approved requests waiting to be paid"
+    chosen = page.controller.item(page.table.currentIndex().row())
+    assert chosen is not None and chosen.request.status == PaymentStatus.APPROVED
+    assert chosen.carer_name in page.detail.text()
+
+    # Asked first; Cancel records nothing.
+    page.mark.click()
+    box = page.confirm
+    assert isinstance(box, QMessageBox) and "cannot be undone" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    manager.idle(qtbot)
+    assert page.controller.model.rowCount() == count
+
+    page.mark.click()
+    box = page.confirm
+    (yes,) = [b for b in box.buttons() if b.text() == "&Mark as paid"]
+    yes.click()
+    qtbot.waitUntil(lambda: page.controller.model.rowCount() == count - 1, timeout=30_000)
+    assert page.result.text().startswith("Recorded as paid: ")
+    paid = on_vault(manager, qtbot, lambda s: s.payments.get(chosen.request.id))
+    assert paid.status == PaymentStatus.PAID
+
+    # The office server takes the administrator's step: nothing refused at the sync.
+    _sync(qtbot, manager)
+    report = manager.shell.sync.last_report
+    assert report is not None and report.pushed >= 1 and not report.refused, report
+    after = on_vault(manager, qtbot, lambda s: s.payments.get(chosen.request.id))
+    assert (after.status, after.paid_on) == (PaymentStatus.PAID, paid.paid_on)

@@ -19,6 +19,7 @@ AREA_LABELS = {
     Area.CARDS: "Cards",
     Area.GROUPS: "Groups",
     Area.REQUESTS: "Requests to decide",
+    Area.PAYMENTS: "Payments to make",
     Area.LOOKUP: "Card look-up",
     Area.REPORTS: "Reports",
     Area.ADMIN: "Users and laptops",

@@ -1,5 +1,6 @@
 """Tables of wellbeing-payment requests: a carer's requests with their life cycle and sync
-state (the worker's tab), and the approver's queue with each request's cap position.
+state (the worker's tab), the approver's queue with each request's cap position, and the
+office's payments to make.
 
 Each row's sync state is an icon AND a word (never colour alone); the life-cycle sentence
 says every step the request has been through, and a declined one's reason.
@@ -17,6 +18,7 @@ from carer_desk.formatting import long_date, money
 from carer_desk.ports import SyncState
 from carer_desk.records.payment import PaymentStatus, WellbeingPaymentRequest
 from carer_desk.services.payment_queue import QueueItem
+from carer_desk.services.payments_to_make import PaymentToMake
 from ui.icons import item_icon
 from ui.models.rows_model import RowsModel
 from ui.models.sync_state import state_icon_name, state_word
@@ -138,4 +140,46 @@ class QueueModel(RowsModel[QueueItem]):
                 return item_icon("state-synced" if row.fits else "state-rejected")
             if column == QueueColumn.WARNING and row.warning:
                 return item_icon("warning")
+        return None
+
+
+class ToPayColumn(IntEnum):
+    APPROVED = 0
+    CARER = 1
+    AMOUNT = 2
+    PURPOSE = 3
+    PAYEE = 4
+    SYNC = 5
+
+
+class ToPayModel(RowsModel[PaymentToMake]):
+    """The office's payments to make: approved requests, oldest decision first."""
+
+    HEADERS = ("Approved", "Carer", "Amount", "What for", "Paid to", "Sync")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda item: item.request.id, parent)
+
+    def text(self, row: PaymentToMake, column: int, *, spoken: bool) -> str:
+        r = row.request
+        match column:
+            case ToPayColumn.APPROVED:
+                day = r.decided_on or r.counted_on
+                return long_date(day) if spoken else day.isoformat()
+            case ToPayColumn.CARER:
+                return row.carer_name
+            case ToPayColumn.AMOUNT:
+                return money(r.amount_pence)
+            case ToPayColumn.PURPOSE:
+                return str(r.purpose.label)
+            case ToPayColumn.PAYEE:
+                return row.payee
+            case _:
+                return state_word(row.sync_state)
+
+    def extra(self, row: PaymentToMake, column: int, role: int) -> Any:
+        if column == ToPayColumn.SYNC and role == Qt.ItemDataRole.DecorationRole:
+            return item_icon(state_icon_name(row.sync_state))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return life_cycle(row.request)
         return None

@@ -202,6 +202,27 @@ def test_only_the_office_marks_a_request_paid_here_as_on_the_server(vault, servi
     assert service.get(request.id).status == PaymentStatus.APPROVED  # nothing saved
 
 
+def test_the_office_lists_approved_requests_to_pay_and_each_leaves_once_paid(
+    vault, service, assessed, clock
+):
+    first = service.submit(_request(service, assessed.id, 10_000).id).request
+    second = service.submit(_request(service, assessed.id, 5_000, PaymentPurpose.DAY_OUT).id)
+    waiting = service.submit(_request(service, assessed.id, 2_500, PaymentPurpose.EQUIPMENT).id)
+    _as(vault, "manager")
+    service.approve(first.id, role=APPROVER_ROLE)
+    clock.day = TODAY + timedelta(days=1)
+    service.approve(second.request.id, role=APPROVER_ROLE)
+    to_make = service.payments_to_make()
+    # Oldest decision first; a request still waiting for a decision is not money to pay.
+    assert [p.request.id for p in to_make] == [first.id, second.request.id]
+    assert waiting.request.id not in {p.request.id for p in to_make}
+    assert to_make[0].carer_name == assessed.display_name
+    assert to_make[0].sentence().startswith(f"£100.00 for {assessed.display_name}: ")
+    assert "paid to the carer. Approved by manager on" in to_make[0].sentence()
+    service.mark_paid(first.id, role="admin")
+    assert [p.request.id for p in service.payments_to_make()] == [second.request.id]
+
+
 def test_declining_needs_a_reason(vault, service, assessed):
     request = service.submit(_request(service, assessed.id, 10_000).id).request
     _as(vault, "manager")
