@@ -15,12 +15,17 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from carer_desk.records.summaries import SUMMARY_FORMAT
+
 try:
     import orjson
 except ImportError:  # optional: the standard library gives the same bytes, more slowly
     orjson = None  # type: ignore[assignment]
 
 NONCE_BYTES = 12
+# The summaries' format (carer_desk.records.summaries.SUMMARY_FORMAT) as bound into
+# their associated data: a summary of another format does not open, and is built again.
+SUMMARY_LABEL = f"f{SUMMARY_FORMAT}"
 
 
 class SealBroken(Exception):
@@ -47,6 +52,21 @@ def record_ad(record_id: str, kind: str, version: int, generation: int) -> bytes
     v, g = str(version), str(generation)
     return (
         f"6:record|{len(record_id)}:{record_id}|{len(kind)}:{kind}|{len(v)}:{v}|{len(g)}:{g}"
+    ).encode()
+
+
+def summary_ad(
+    record_id: str, kind: str, version: int, generation: int, sealed_tag: bytes
+) -> bytes:
+    """A record's sealed summary (carer_desk.records.summaries): bound like its payload to
+    the row, version and generation, to the summaries' format, and to the payload blob it
+    was made from (its AES-GCM tag), so a summary opens beside that one blob only. Inlined,
+    as :func:`record_ad`: this runs once per record in bulk writes."""
+    v, g = str(version), str(generation)
+    t = sealed_tag.hex()
+    return (
+        f"7:summary|{len(record_id)}:{record_id}|{len(kind)}:{kind}|{len(v)}:{v}|"
+        f"{len(g)}:{g}|{len(SUMMARY_LABEL)}:{SUMMARY_LABEL}|{len(t)}:{t}"
     ).encode()
 
 

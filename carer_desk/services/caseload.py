@@ -262,8 +262,10 @@ class CaseloadService(Service):
         if self._rows is None:
             rows: dict[str, CaseloadRow] = {}
             with _bulk_decoding():
-                # Each carer's sync state comes with its payload, in the one query.
-                for carer_id, payload, state in self.store.iter_kind_states("carer"):
+                # Each carer's summary (the payload cut down to what the row and the
+                # search read: carer_desk.records.summaries), with its sync state, in the
+                # one query: no whole carer record is opened to list them.
+                for carer_id, payload, state in self.store.iter_kind_summaries("carer"):
                     rows[carer_id], self._texts[carer_id] = self._read_carer(
                         carer_id, payload, state
                     )
@@ -323,7 +325,7 @@ class CaseloadService(Service):
             return
         facts, owner, fact = self._facts, self._owner, self._fact
         with _bulk_decoding():
-            for record_id, payload in self.store.iter_kind(kind):
+            for record_id, payload, _state in self.store.iter_kind_summaries(kind):
                 # What _hold does, without its look-ups of an earlier owner: nothing of
                 # this kind is held before it is read (refresh skips a kind not read yet).
                 key = (kind, record_id)
