@@ -38,7 +38,8 @@ class IntegrityCheck:
                     checked += 1
                 opened = []
                 for column, blob in zip(table.sealed, blobs, strict=True):
-                    value = None if blob is None else ctx.open_json(gen, blob, column.ad(clear, gen, blobs))
+                    ad = column.ad(clear, gen, blobs)
+                    value = None if blob is None else ctx.open_json(gen, blob, ad)
                     if blob is not None and value is None and not column.derived:
                         rid, kind = table.owner(clear)
                         damaged[rid] = kind
@@ -119,7 +120,7 @@ def _summary_problems(
         return []  # none yet (built at the next unlock): the list reads the payload
     what = f"the list summary of the {kind} record {record_id}"
     if summary is None:
-        return [f"{what} does not open beside its record (it was altered or moved from another row)"]
+        return [f"{what} does not open beside its record (altered, or moved from another row)"]
     if not isinstance(payload, dict) or summary != summarise(str(kind), payload):
         return [f"{what} does not match the record"]
     return []
