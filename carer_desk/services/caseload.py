@@ -1,6 +1,8 @@
-"""The caseload as a list shows it: one light row per carer, built straight from the
-decrypted payloads (no full record is built or validated to list 20,000 carers), with
-what the row needs from the carer's conversations, plans, payment requests and cards.
+"""The caseload as a list shows it: one light row per carer, built straight from each
+record's decrypted summary (the payload cut down to the list's fields,
+:mod:`carer_desk.records.summaries`: no full record is opened, built or validated to
+list 20,000 carers), with what the row needs from the carer's conversations, plans,
+payment requests and cards.
 
 Rows and the search index live in memory after unlock and are dropped by ``forget()``
 (the session calls it on lock). ``refresh(changes)`` rebuilds only the carers a change

@@ -10,10 +10,9 @@ import pytest
 from sqlite_utils import Database
 
 from carer_desk.errors import VaultError
+from carer_desk.records.summaries import summarise
 from storage import schema
 from storage.vault import Vault
-
-from carer_desk.records.summaries import summarise
 from storage.vault.records import RecordTable
 
 from .conftest import (

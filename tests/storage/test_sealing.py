@@ -59,8 +59,9 @@ def test_the_inlined_record_ad_matches_the_general_encoding(rid, kind, version, 
     st.binary(min_size=16, max_size=16),
 )
 def test_the_inlined_summary_ad_matches_the_general_encoding(rid, kind, version, gen, tag) -> None:
-    assert summary_ad(rid, kind, version, gen, tag) == associated_data(
-        "summary", rid, kind, version, gen, SUMMARY_LABEL, tag.hex()
+    assert (
+        summary_ad(rid, kind, version, gen, tag)
+        == associated_data("summary", rid, kind, version, gen, SUMMARY_LABEL) + b"|16:" + tag
     )
 
 
