@@ -18,6 +18,7 @@ from typing import Any
 from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationError, VaultLocked
 from carer_desk.ports import JSONDict, RecordMeta, SyncState
 from carer_desk.records.summaries import summarise
+from storage.keyring import Keyring
 from storage.sealing import (
     SealBroken,
     conflict_ad,
@@ -274,17 +275,7 @@ class RecordTable:
         every ciphertext beside every decoded payload.
         """
         ctx = self._ctx
-        with ctx.lock:
-            keys = ctx.keys()
-            try:
-                rows = ctx.conn.execute(
-                    "SELECT id, version, key_gen, sealed, sync_state FROM records "
-                    "WHERE kind = ? AND deleted = 0 ORDER BY rowid",
-                    (kind,),
-                ).fetchall()
-            except sqlite3.DatabaseError as exc:
-                raise damaged(ctx.path, exc) from exc
-        rows.reverse()  # pop() from the end hands rows out in rowid order
+        keys, rows = self._live_rows("sealed", (kind,))
         # The loop below is what listing 20,000 carers spends its time in, so it opens each
         # blob with the cipher of its generation looked up once per generation rather than
         # through open_json's calls per row; what "does not open" means is unchanged
@@ -323,17 +314,7 @@ class RecordTable:
         record is skipped and reported through damaged_records(). An empty summary for a
         kind no list shows."""
         ctx = self._ctx
-        with ctx.lock:
-            keys = ctx.keys()
-            try:
-                rows = ctx.conn.execute(
-                    "SELECT id, version, key_gen, summary_sealed, substr(sealed, ?), sync_state "
-                    "FROM records WHERE kind = ? AND deleted = 0 ORDER BY rowid",
-                    (-TAG_BYTES, kind),
-                ).fetchall()
-            except sqlite3.DatabaseError as exc:
-                raise damaged(ctx.path, exc) from exc
-        rows.reverse()  # pop() from the end hands rows out in rowid order
+        keys, rows = self._live_rows("summary_sealed, substr(sealed, ?)", (-TAG_BYTES, kind))
         ciphers = keys.aead
         state_of = _STATE_OF
         listed = summarise(kind, {}) is not None
@@ -358,6 +339,24 @@ class RecordTable:
                     continue
                 summary = summarise(kind, payload) if listed else {}
             yield record_id, summary, state_of.get(state) or SyncState(state)
+
+    def _live_rows(self, blobs: str, params: tuple[Any, ...]) -> tuple[Keyring, list[Any]]:
+        """The keys held, and ``id, version, key_gen, <blobs>, sync_state`` of every live
+        record of a kind (the last parameter) in reverse rowid order, so pop() from the end
+        hands them out as first written: one query, under the lock only while it runs."""
+        ctx = self._ctx
+        with ctx.lock:
+            keys = ctx.keys()
+            try:
+                rows = ctx.conn.execute(
+                    f"SELECT id, version, key_gen, {blobs}, sync_state FROM records "
+                    "WHERE kind = ? AND deleted = 0 ORDER BY rowid",
+                    params,
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(ctx.path, exc) from exc
+        rows.reverse()
+        return keys, rows
 
     def sync_states(self, kind: str) -> dict[str, SyncState]:
         """Every live record of a kind and its sync state, in one query (for lists)."""

@@ -52,14 +52,31 @@ def summaries_in_file(path: Path) -> dict[str, bytes | None]:
         return dict(conn.execute("SELECT id, summary_sealed FROM records").fetchall())
 
 
-@pytest.fixture
-def no_payload_opened(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Listing from summaries must not open a payload."""
+def refuse_payloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, opening a payload fails the test (listing must read summaries)."""
 
     def refuse(self: RecordTable, record_id: str, kind: str) -> None:
         raise AssertionError(f"the payload of {kind} {record_id} was opened")
 
     monkeypatch.setattr(RecordTable, "live_payload", refuse)
+
+
+def with_c1s_summary_on_c2(vault: Vault, path: Path) -> Vault:
+    """Two carers written, then c1's summary copied onto c2 behind the vault's back; the
+    vault reopened."""
+    vault.put_many([RecordWrite("carer", f"c{i}", listed_carer(i)) for i in (1, 2)])
+    vault.close()
+    swap_summary(path, "c1", "c2")
+    return reopen(path)
+
+
+def swap_summary(path: Path, source: str, target: str) -> None:
+    """Copy one row's sealed summary onto another, behind the vault's back."""
+    with raw(path) as conn:
+        (blob,) = conn.execute(
+            "SELECT summary_sealed FROM records WHERE id = ?", (source,)
+        ).fetchone()
+        conn.execute("UPDATE records SET summary_sealed = ? WHERE id = ?", (blob, target))
 
 
 def test_the_summary_is_the_payload_cut_to_the_list_fields() -> None:
@@ -89,11 +106,7 @@ def test_every_write_seals_a_summary_that_lists_without_opening_the_payload(
     stored = summaries_in_file(vault_path)
     assert stored["g1"] is None
     assert all(stored[rid] is not None for rid in ("c1", "c2", "c3", "v1"))
-
-    def refuse(self: RecordTable, record_id: str, kind: str) -> None:
-        raise AssertionError(f"the payload of {kind} {record_id} was opened")
-
-    monkeypatch.setattr(RecordTable, "live_payload", refuse)
+    refuse_payloads(monkeypatch)
     listed = list(vault.iter_kind_summaries("carer"))
     assert [rid for rid, _, _ in listed] == ["c1", "c2", "c3"]
     by_id = {rid: (summary, state) for rid, summary, state in listed}
@@ -113,12 +126,7 @@ def test_every_write_seals_a_summary_that_lists_without_opening_the_payload(
 def test_a_summary_swapped_between_rows_is_found_and_the_list_reads_the_record(
     vault: Vault, vault_path: Path
 ) -> None:
-    vault.put_many([RecordWrite("carer", f"c{i}", listed_carer(i)) for i in (1, 2)])
-    vault.close()
-    with raw(vault_path) as conn:
-        (blob,) = conn.execute("SELECT summary_sealed FROM records WHERE id = 'c1'").fetchone()
-        conn.execute("UPDATE records SET summary_sealed = ? WHERE id = 'c2'", (blob,))
-    v = reopen(vault_path)
+    v = with_c1s_summary_on_c2(vault, vault_path)
     listed = {rid: summary for rid, summary, _ in v.iter_kind_summaries("carer")}
     assert listed["c2"] == summarise("carer", listed_carer(2))  # from the record itself
     report = v.check()
@@ -218,10 +226,11 @@ def test_an_interrupted_build_keeps_its_batches_and_resumes(
 
 
 def test_rotation_re_seals_the_summaries_under_the_new_key(
-    vault: Vault, vault_path: Path, no_payload_opened: None
+    vault: Vault, vault_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vault.put_many([RecordWrite("carer", f"c{i}", listed_carer(i)) for i in range(30)])
     assert vault.rotate_data_key(batch_size=7) == 2
+    refuse_payloads(monkeypatch)
     with raw(vault_path) as conn:
         assert {g for (g,) in conn.execute("SELECT DISTINCT key_gen FROM records")} == {2}
     listed = {rid: s for rid, s, _ in vault.iter_kind_summaries("carer")}  # none falls back
@@ -232,12 +241,7 @@ def test_rotation_re_seals_the_summaries_under_the_new_key(
 def test_rotation_drops_a_summary_that_does_not_open_and_keeps_the_record(
     vault: Vault, vault_path: Path
 ) -> None:
-    vault.put_many([RecordWrite("carer", f"c{i}", listed_carer(i)) for i in (1, 2)])
-    vault.close()
-    with raw(vault_path) as conn:
-        (blob,) = conn.execute("SELECT summary_sealed FROM records WHERE id = 'c1'").fetchone()
-        conn.execute("UPDATE records SET summary_sealed = ? WHERE id = 'c2'", (blob,))
-    v = reopen(vault_path)
+    v = with_c1s_summary_on_c2(vault, vault_path)
     v.rotate_data_key()
     assert summaries_in_file(vault_path)["c2"] is None
     assert v.get("carer", "c2") == listed_carer(2)
@@ -257,11 +261,7 @@ def test_recovery_keeps_every_summary_readable(
     v.put_many([RecordWrite("carer", f"c{i}", listed_carer(i)) for i in range(5)])
     v.close()
     recovered = Vault.recover(path, private_pem, b"admin secret", "new passphrase here", "admin")
-
-    def refuse(self: RecordTable, record_id: str, kind: str) -> None:
-        raise AssertionError(f"the payload of {kind} {record_id} was opened")
-
-    monkeypatch.setattr(RecordTable, "live_payload", refuse)
+    refuse_payloads(monkeypatch)
     assert len(list(recovered.iter_kind_summaries("carer"))) == 5
     monkeypatch.undo()
     assert recovered.check().ok
