@@ -128,6 +128,17 @@ def encode_json(value: Any) -> bytes:
     return b" " + json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+SUMMARY_PADDING = 64
+
+
+def encode_summary(summary: Any) -> bytes:
+    """A record summary as sealed: compact JSON (:func:`encode_json`) padded with spaces
+    to a multiple of :data:`SUMMARY_PADDING` bytes, so the blob's size tells little about
+    how long a name, postcode or phone number is (JSON ignores trailing spaces)."""
+    raw = encode_json(summary)
+    return raw + b" " * (-len(raw) % SUMMARY_PADDING)
+
+
 def decode_json(raw: bytes) -> Any:
     if orjson is not None and not raw.startswith(b" "):
         return orjson.loads(raw)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from carer_desk.errors import NotFoundError, ValidationError
 from carer_desk.ports import JSONDict, Priority, RecordWrite
 from carer_desk.records.summaries import LIST_FIELDS, summarise
-from storage.sealing import NONCE_BYTES, encode_json, record_ad, summary_ad
+from storage.sealing import NONCE_BYTES, encode_json, encode_summary, record_ad, summary_ad
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.layout import TAG_BYTES, record_message
@@ -71,7 +71,7 @@ def seal_with_summaries(
                 nonce
                 + encrypt(
                     nonce,
-                    encode_json(summarise(kind, w.payload)),
+                    encode_summary(summarise(kind, w.payload)),
                     summary_ad(rid, kind, version, gen, blob[-TAG_BYTES:]),
                 )
             )

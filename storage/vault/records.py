@@ -24,6 +24,7 @@ from storage.sealing import (
     conflict_ad,
     decode_json,
     encode_json,
+    encode_summary,
     record_ad,
     summary_ad,
     unseal,
@@ -116,7 +117,7 @@ class RecordTable:
             None
             if summary is None
             else ctx.seal(
-                gen, encode_json(summary), summary_ad(record_id, kind, version, gen, tag(sealed))
+                gen, encode_summary(summary), summary_ad(record_id, kind, version, gen, tag(sealed))
             )
         )
         clear = (record_id, kind, version, server_version, state.value, int(deleted), gen)

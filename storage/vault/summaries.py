@@ -16,7 +16,7 @@ import logging
 
 from carer_desk.errors import VaultTampered
 from carer_desk.records.summaries import LIST_FIELDS, summarise
-from storage.sealing import SUMMARY_LABEL, encode_json, record_ad, summary_ad
+from storage.sealing import SUMMARY_LABEL, encode_summary, record_ad, summary_ad
 from storage.vault.connection import marks
 from storage.vault.context import VaultContext
 from storage.vault.header import SUMMARIES
@@ -77,7 +77,7 @@ class SummaryBuilder:
             if not isinstance(payload, dict):
                 ctx.note_damaged(record_id, kind)  # the list skips it; check() reports it
                 continue
-            updates.append((ctx.seal(gen, encode_json(summarise(kind, payload)), ad), rowid))
+            updates.append((ctx.seal(gen, encode_summary(summarise(kind, payload)), ad), rowid))
         ctx.conn.executemany("UPDATE records SET summary_sealed = ? WHERE rowid = ?", updates)
         if len(rows) < batch_size:
             ctx.header.set({SUMMARIES: SUMMARY_LABEL})

@@ -20,7 +20,7 @@ from storage.vault.header import SUMMARIES
 from storage.vault.records import RecordTable
 from storage.vault.summaries import SummaryBuilder
 
-from .conftest import FAST_KDF, PASSPHRASE, copy_golden, raw, reopen
+from .conftest import FAST_KDF, GOLDEN, PASSPHRASE, copy_golden, raw, reopen
 
 
 def listed_carer(i: int, **extra: object) -> dict[str, object]:
@@ -290,3 +290,30 @@ def test_no_summary_text_is_in_clear_in_the_file(vault: Vault, vault_path: Path)
         conn.row_factory = sqlite3.Row
         row = conn.execute("SELECT summary_sealed FROM records WHERE id = 'c1'").fetchone()
         assert row["summary_sealed"] is not None
+
+
+def test_a_summary_is_padded_so_its_size_tells_little(vault: Vault, vault_path: Path) -> None:
+    vault.put("carer", "short", listed_carer(1, given_name="Al"))
+    vault.put("carer", "longer", listed_carer(1, given_name="Alexandrina"))
+    sizes = {len(blob) for blob in summaries_in_file(vault_path).values() if blob}
+    assert len(sizes) == 1
+    (size,) = sizes
+    assert (size - 12 - 16) % 64 == 0  # nonce and tag around whole 64-byte blocks
+
+
+def test_recovering_a_vault_from_before_summaries_builds_them(tmp_path: Path) -> None:
+    path = copy_golden("vault-m002-history.sqlite", tmp_path / "laptop" / "vault.db")
+    recovered = Vault.recover(
+        path,
+        (GOLDEN / "recovery-private.pem").read_bytes(),
+        b"admin secret",
+        "new passphrase here",
+        "admin",
+    )
+    with raw(path) as conn:
+        missing = conn.execute(
+            "SELECT id FROM records WHERE deleted = 0 AND summary_sealed IS NULL"
+        ).fetchall()
+    assert missing == []
+    assert recovered.check().ok
+    recovered.close()
