@@ -170,6 +170,12 @@ class RecordStore(Protocol):
         """As ``iter_kind``, each record with its sync state (one query, for lists)."""
         ...
 
+    def iter_kind_summaries(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        """As ``iter_kind_states``, each record's payload cut down to what a list shows
+        (:func:`carer_desk.records.summaries.summarise`), read without opening the whole
+        record where the store keeps summaries."""
+        ...
+
     def damaged_records(self) -> list[tuple[str, str]]: ...
 
     def sync_states(self, kind: str) -> dict[str, SyncState]:

@@ -145,6 +145,9 @@ class SessionStore:
     def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
         return self._store().iter_kind_states(kind)
 
+    def iter_kind_summaries(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        return self._store().iter_kind_summaries(kind)
+
     def damaged_records(self) -> list[tuple[str, str]]:
         return self._store().damaged_records()
 

@@ -108,6 +108,16 @@ def m003_authenticated_bookkeeping(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m004_record_summaries(db: Database) -> None:
+    # Each record's list summary (carer_desk.records.summaries), sealed beside its payload
+    # so a list of 20,000 carers opens a few hundred bytes per row, not every record
+    # (docs/security.md, "Record summaries"). Sealing needs the data key, so this only
+    # makes room: the next unlock builds the summaries of the records already held, in
+    # batches that resume (storage.vault.summaries), and every write keeps them current.
+    db.execute("ALTER TABLE records ADD COLUMN summary_sealed BLOB")
+
+
 def migration_names() -> list[str]:
     return [m.name for m in MIGRATIONS._migrations]
 

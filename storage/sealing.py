@@ -15,12 +15,18 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from carer_desk.records.summaries import SUMMARY_FORMAT
+
 try:
     import orjson
 except ImportError:  # optional: the standard library gives the same bytes, more slowly
     orjson = None  # type: ignore[assignment]
 
 NONCE_BYTES = 12
+# The summaries' format (carer_desk.records.summaries.SUMMARY_FORMAT) as bound into
+# their associated data: a summary of another format does not open, and is built again.
+SUMMARY_LABEL = f"f{SUMMARY_FORMAT}"
+_SUMMARY_PART = f"{len(SUMMARY_LABEL)}:{SUMMARY_LABEL}"
 
 
 class SealBroken(Exception):
@@ -48,6 +54,21 @@ def record_ad(record_id: str, kind: str, version: int, generation: int) -> bytes
     return (
         f"6:record|{len(record_id)}:{record_id}|{len(kind)}:{kind}|{len(v)}:{v}|{len(g)}:{g}"
     ).encode()
+
+
+def summary_ad(
+    record_id: str, kind: str, version: int, generation: int, sealed_tag: bytes
+) -> bytes:
+    """A record's sealed summary (carer_desk.records.summaries): bound like its payload to
+    the row, version and generation, to the summaries' format, and to the payload blob it
+    was made from (its 16-byte AES-GCM tag, appended as it is), so a summary opens beside
+    that one blob only. Inlined, as :func:`record_ad`: a list of 20,000 carers runs it
+    once per row. tests/storage/test_sealing.py checks it against the general encoding."""
+    v, g = str(version), str(generation)
+    return (
+        f"7:summary|{len(record_id)}:{record_id}|{len(kind)}:{kind}|{len(v)}:{v}|"
+        f"{len(g)}:{g}|{_SUMMARY_PART}|16:"
+    ).encode() + sealed_tag
 
 
 def outbox_ad(change_id: str, record_id: str, kind: str, generation: int) -> bytes:
@@ -105,6 +126,17 @@ def encode_json(value: Any) -> bytes:
             except TypeError:  # orjson.JSONEncodeError is a TypeError
                 continue
     return b" " + json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+SUMMARY_PADDING = 64
+
+
+def encode_summary(summary: Any) -> bytes:
+    """A record summary as sealed: compact JSON (:func:`encode_json`) padded with spaces
+    to a multiple of :data:`SUMMARY_PADDING` bytes, so the blob's size tells little about
+    how long a name, postcode or phone number is (JSON ignores trailing spaces)."""
+    raw = encode_json(summary)
+    return raw + b" " * (-len(raw) % SUMMARY_PADDING)
 
 
 def decode_json(raw: bytes) -> Any:

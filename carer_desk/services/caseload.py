@@ -1,6 +1,8 @@
-"""The caseload as a list shows it: one light row per carer, built straight from the
-decrypted payloads (no full record is built or validated to list 20,000 carers), with
-what the row needs from the carer's conversations, plans, payment requests and cards.
+"""The caseload as a list shows it: one light row per carer, built straight from each
+record's decrypted summary (the payload cut down to the list's fields,
+:mod:`carer_desk.records.summaries`: no full record is opened, built or validated to
+list 20,000 carers), with what the row needs from the carer's conversations, plans,
+payment requests and cards.
 
 Rows and the search index live in memory after unlock and are dropped by ``forget()``
 (the session calls it on lock). ``refresh(changes)`` rebuilds only the carers a change
@@ -262,8 +264,10 @@ class CaseloadService(Service):
         if self._rows is None:
             rows: dict[str, CaseloadRow] = {}
             with _bulk_decoding():
-                # Each carer's sync state comes with its payload, in the one query.
-                for carer_id, payload, state in self.store.iter_kind_states("carer"):
+                # Each carer's summary (the payload cut down to what the row and the
+                # search read: carer_desk.records.summaries), with its sync state, in the
+                # one query: no whole carer record is opened to list them.
+                for carer_id, payload, state in self.store.iter_kind_summaries("carer"):
                     rows[carer_id], self._texts[carer_id] = self._read_carer(
                         carer_id, payload, state
                     )
@@ -323,7 +327,7 @@ class CaseloadService(Service):
             return
         facts, owner, fact = self._facts, self._owner, self._fact
         with _bulk_decoding():
-            for record_id, payload in self.store.iter_kind(kind):
+            for record_id, payload, _state in self.store.iter_kind_summaries(kind):
                 # What _hold does, without its look-ups of an earlier owner: nothing of
                 # this kind is held before it is read (refresh skips a kind not read yet).
                 key = (kind, record_id)

@@ -4,14 +4,18 @@ transaction, so a crash never leaves a record without its outbox change or the r
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from carer_desk.errors import NotFoundError, ValidationError
 from carer_desk.ports import JSONDict, Priority, RecordWrite
-from storage.sealing import encode_json, record_ad, seal_many
+from carer_desk.records.summaries import LIST_FIELDS, summarise
+from storage.sealing import NONCE_BYTES, encode_json, encode_summary, record_ad, summary_ad
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.layout import TAG_BYTES, record_message
@@ -37,6 +41,42 @@ def _versioned(w: RecordWrite, held: StoredRow | None) -> tuple[str, str, int, i
     check_same_kind(w.id, held.kind, w.kind)
     state = sync_state_after(held.sync_state, edit_event(held.server_version))
     return w.id, w.kind, held.version + 1, held.server_version, state.value
+
+
+def seal_with_summaries(
+    aead: AESGCM,
+    gen: int,
+    batch: list[RecordWrite],
+    rows: list[tuple[str, str, int, int | None, str]],
+) -> tuple[list[bytes], list[bytes | None]]:
+    """Each write's payload sealed (as :func:`storage.sealing.seal_many`) and its summary
+    sealed beside it, bound to the payload's blob (storage.sealing.summary_ad), in one
+    pass with every nonce drawn from the OS in one call."""
+    nonces = os.urandom(2 * NONCE_BYTES * len(batch))
+    encrypt = aead.encrypt
+    fields = LIST_FIELDS
+    sealed: list[bytes] = []
+    summaries: list[bytes | None] = []
+    at = 0
+    for w, (rid, kind, version, _sv, _st) in zip(batch, rows, strict=True):
+        nonce = nonces[at : at + NONCE_BYTES]
+        blob = nonce + encrypt(nonce, encode_json(w.payload), record_ad(rid, kind, version, gen))
+        sealed.append(blob)
+        listed = fields.get(kind)
+        if listed is None:
+            summaries.append(None)
+        else:
+            nonce = nonces[at + NONCE_BYTES : at + 2 * NONCE_BYTES]
+            summaries.append(
+                nonce
+                + encrypt(
+                    nonce,
+                    encode_summary(summarise(kind, w.payload)),
+                    summary_ad(rid, kind, version, gen, blob[-TAG_BYTES:]),
+                )
+            )
+        at += 2 * NONCE_BYTES
+    return sealed, summaries
 
 
 class LocalEdits:
@@ -83,7 +123,7 @@ class LocalEdits:
             self._records.write(
                 [
                     self._records.sealed_row(
-                        record_id, kind, version, server_version, state, plaintext
+                        record_id, kind, version, server_version, state, plaintext, listed=payload
                     )
                 ]
             )
@@ -120,12 +160,9 @@ class LocalEdits:
                 ]
             )
             # Serialising and sealing are most of the CPU time of a large import: one pass
-            # each, no call per record beyond the encoder and the cipher.
-            sealed = seal_many(
-                aead,
-                [encode_json(w.payload) for w in batch],
-                [record_ad(rid, kind, version, gen) for rid, kind, version, _sv, _st in rows],
-            )
+            # each, no call per record beyond the encoder and the cipher. Each record's
+            # summary is cut, serialised and sealed in the same pass as its payload.
+            sealed, summaries = seal_with_summaries(aead, gen, batch, rows)
             macs = (
                 ctx.keys()
                 .rows[gen]
@@ -137,7 +174,8 @@ class LocalEdits:
                 )
             )
             written = [
-                (*row, 0, gen, blob, mac) for row, blob, mac in zip(rows, sealed, macs, strict=True)
+                (*row, 0, gen, blob, summary, mac)
+                for row, blob, summary, mac in zip(rows, sealed, summaries, macs, strict=True)
             ]
             # Rows of one kind are written next to each other (each kind in batch order, so
             # listings keep their order; the outbox keeps the batch's order). A listing then

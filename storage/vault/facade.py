@@ -46,6 +46,7 @@ from storage.vault.restores import RestoredServer
 from storage.vault.rotation import Progress, Rotation
 from storage.vault.seal import Sealer
 from storage.vault.secrets import Secrets
+from storage.vault.summaries import SummaryBuilder
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,6 +81,7 @@ class Vault:
         )
         self._rotation = Rotation(ctx, self._data_keys, self._audit, self._secrets, self._sealer)
         self._integrity = IntegrityCheck(ctx, self._audit, self._sealer)
+        self._summaries = SummaryBuilder(ctx)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -114,6 +116,7 @@ class Vault:
                 vault._data_keys.start(
                     data_key, kek, {"recovery_key": recovery_public_key_pem is not None}
                 )
+            vault._summaries.build()  # none to build: marks the summaries up to date
         return vault
 
     @classmethod
@@ -150,15 +153,20 @@ class Vault:
         wait is due, ``WrongPassphrase`` for a wrong one."""
         with self._ctx.guard():
             self._data_keys.unlock(passphrase)
+        # Once, after the upgrade that added record summaries: a batch per transaction,
+        # resumed at the next unlock if this one is interrupted (storage.vault.summaries).
+        self._summaries.build()
 
     @_guarded
     def unlock_with_recovery_key(self, private: rsa.RSAPrivateKey, new_passphrase: str) -> None:
         """Unlock with the organisation's recovery private key, setting ``new_passphrase``
         (and clearing the wrong-passphrase throttle). See :meth:`recover`."""
         self._data_keys.unlock_with_recovery_key(private, new_passphrase)
+        self._summaries.build()
 
     def lock(self) -> None:
-        """Drop every key held in memory. (No decrypted payloads are cached.)"""
+        """Drop every key held in memory. (No decrypted payload or summary is cached
+        here: the caseload drops what it holds when the session locks.)"""
         with self._ctx.lock:
             self._ctx.drop_keys()
 
@@ -238,6 +246,9 @@ class Vault:
 
     def iter_kind_states(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
         return self._records.iter_kind_states(kind)
+
+    def iter_kind_summaries(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        return self._records.iter_kind_summaries(kind)
 
     def damaged_records(self) -> list[tuple[str, str]]:
         with self._ctx.lock:

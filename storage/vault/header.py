@@ -27,6 +27,9 @@ SEAL = "seal"
 FAILED_UNLOCKS = "failed_unlocks"
 LAST_FAILED_UNLOCK_AT = "last_failed_unlock_at"
 UNLOCK_RATCHET = "unlock_ratchet"
+# The format of the record summaries every live record has (storage.vault.summaries);
+# absent until the first unlock after the upgrade that added them has built them all.
+SUMMARIES = "summaries"
 # Not covered by the seal: the seal itself, and the throttle, which a wrong passphrase
 # moves while no key is at hand (storage.throttle binds it another way).
 UNSEALED = frozenset({SEAL, FAILED_UNLOCKS, LAST_FAILED_UNLOCK_AT, UNLOCK_RATCHET})

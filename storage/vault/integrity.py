@@ -8,10 +8,11 @@ from __future__ import annotations
 import hmac
 
 from carer_desk.ports import IntegrityReport
+from carer_desk.records.summaries import summarise
 from storage.macs import key_check_value
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
-from storage.vault.layout import RECORDS, SEALED_TABLES
+from storage.vault.layout import RECORDS, SEALED_TABLES, SealedColumn
 from storage.vault.seal import Sealer
 from storage.vault.tree import Tree, root_of
 
@@ -26,19 +27,29 @@ class IntegrityCheck:
         ctx = self._ctx
         ctx.keys()
         damaged: dict[str, str] = {}
+        summaries: list[str] = []
         checked = 0
         for table in SEALED_TABLES:
             width = len(table.clear)
             for _key, gen, *rest in ctx.conn.execute(table.select()):
                 clear = tuple(rest[:width])
+                blobs = rest[width:]
                 if table is RECORDS:
                     checked += 1
-                for column, blob in zip(table.sealed, rest[width:], strict=True):
-                    if blob is not None and ctx.open_json(gen, blob, column.ad(clear, gen)) is None:
+                opened = []
+                for column, blob in zip(table.sealed, blobs, strict=True):
+                    ad = column.ad(clear, gen, blobs)
+                    value = None if blob is None else ctx.open_json(gen, blob, ad)
+                    if blob is not None and value is None and not column.derived:
                         rid, kind = table.owner(clear)
                         damaged[rid] = kind
                         break
+                    opened.append((column, blob, value))
+                else:
+                    if table is RECORDS:
+                        summaries.extend(_summary_problems(clear, opened))
         snap, tampered = self._seal.current()
+        tampered.extend(summaries)
         for tree in self._seal.trees.values():
             tampered.extend(self._rows(tree, damaged))
             tampered.extend(self._blocks(tree, snap.roots.get(tree.table) if snap else None))
@@ -94,3 +105,22 @@ class IntegrityCheck:
             if check_value is None or not hmac.compare_digest(expected, check_value):
                 found.append(f"the check value of data key generation {gen} was altered")
         return found
+
+
+def _summary_problems(
+    clear: tuple[object, ...], opened: list[tuple[SealedColumn, bytes | None, object]]
+) -> list[str]:
+    """A record's summary against its payload: it must open beside this payload blob (it
+    was not moved from another row or version) and say what the payload says."""
+    record_id, kind, _version = clear
+    by_name = {column.name: (blob, value) for column, blob, value in opened}
+    payload = by_name["sealed"][1]
+    blob, summary = by_name["summary_sealed"]
+    if blob is None:
+        return []  # none yet (built at the next unlock): the list reads the payload
+    what = f"the list summary of the {kind} record {record_id}"
+    if summary is None:
+        return [f"{what} does not open beside its record (altered, or moved from another row)"]
+    if not isinstance(payload, dict) or summary != summarise(str(kind), payload):
+        return [f"{what} does not match the record"]
+    return []

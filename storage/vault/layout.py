@@ -16,11 +16,12 @@ columns, in which order; :mod:`storage.vault.tree` makes the set of rows authent
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.sealing import conflict_ad, outbox_ad, reason_ad, record_ad
+from storage.sealing import conflict_ad, outbox_ad, reason_ad, record_ad, summary_ad
 
 Row = tuple[Any, ...]
 
@@ -28,7 +29,13 @@ Row = tuple[Any, ...]
 @dataclass(frozen=True)
 class SealedColumn:
     name: str
-    ad: Callable[[Row, int], bytes]  # (clear columns of the row, generation) -> AD
+    # (clear columns of the row, generation, the row's blobs under that generation, in
+    # column order) -> AD. A column may be bound to a blob before it (a record's summary
+    # to its payload), which is why rotation seals a row's columns in order.
+    ad: Callable[[Row, int, Sequence[bytes | None]], bytes]
+    # Made from another column (a summary from its payload): if it does not open it is
+    # dropped, and built again from that column, rather than the row reported damaged.
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,14 @@ class MacedTable:
     def expressions(self, row: str = "") -> str:
         return ", ".join(v.format(t=row) for v in self.values)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the MAC covers, and the MAC: an update of no other column (a
+        record's summary, which is bound to its payload another way) changes nothing
+        the MAC or the block digests vouch for."""
+        names = (re.search(r"\{t\}(\w+)", v).group(1) for v in self.values)  # type: ignore[union-attr]
+        return (*names, "mac")
+
     def select(self, where: str = "") -> str:
         """``rowid, *values, mac`` of every row matching ``where``."""
         return f"SELECT rowid, {self.expressions()}, mac FROM {self.table} {where}"
@@ -180,8 +195,13 @@ RECORDS = SealedTable(
     key="rowid",
     clear=("id", "kind", "version"),
     sealed=(
-        SealedColumn("sealed", lambda r, gen: record_ad(r[0], r[1], r[2], gen)),
-        SealedColumn("conflict_sealed", lambda r, gen: conflict_ad(r[0], gen)),
+        SealedColumn("sealed", lambda r, gen, _b: record_ad(r[0], r[1], r[2], gen)),
+        SealedColumn("conflict_sealed", lambda r, gen, _b: conflict_ad(r[0], gen)),
+        SealedColumn(
+            "summary_sealed",
+            lambda r, gen, b: summary_ad(r[0], r[1], r[2], gen, b[0][-TAG_BYTES:]),  # type: ignore[index]
+            derived=True,
+        ),
     ),
     owner=lambda r: (r[0], r[1]),
 )
@@ -191,8 +211,8 @@ OUTBOX = SealedTable(
     key="seq",
     clear=("change_id", "record_id", "kind"),
     sealed=(
-        SealedColumn("sealed", lambda r, gen: outbox_ad(r[0], r[1], r[2], gen)),
-        SealedColumn("reason_sealed", lambda r, gen: reason_ad(r[0], gen)),
+        SealedColumn("sealed", lambda r, gen, _b: outbox_ad(r[0], r[1], r[2], gen)),
+        SealedColumn("reason_sealed", lambda r, gen, _b: reason_ad(r[0], gen)),
     ),
     owner=lambda r: (r[1], r[2]),
 )

@@ -86,8 +86,9 @@ class Pulls:
                 continue
             state = sync_state_after(now.sync_state if now else None, RecordEvent.PULLED)
             version = now.version + 1 if now is not None else 1
+            listed = dict(payload or {})
             rows[record_id] = self._records.sealed_row(
-                record_id, kind, version, server_version, state, encode_json(dict(payload or {}))
+                record_id, kind, version, server_version, state, encode_json(listed), listed=listed
             )
             held[record_id] = StoredRow(kind, version, server_version, state, False)
         self._records.remove_many(removed)

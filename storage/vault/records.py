@@ -17,10 +17,21 @@ from typing import Any
 
 from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationError, VaultLocked
 from carer_desk.ports import JSONDict, RecordMeta, SyncState
-from storage.sealing import SealBroken, conflict_ad, decode_json, encode_json, record_ad, unseal
+from carer_desk.records.summaries import summarise
+from storage.keyring import Keyring
+from storage.sealing import (
+    SealBroken,
+    conflict_ad,
+    decode_json,
+    encode_json,
+    encode_summary,
+    record_ad,
+    summary_ad,
+    unseal,
+)
 from storage.vault.connection import chunks, damaged, marks
 from storage.vault.context import VaultContext
-from storage.vault.layout import record_message, tag
+from storage.vault.layout import TAG_BYTES, record_message, tag
 from storage.vault.transitions import RecordEvent, sync_state_after
 
 logger = logging.getLogger(__name__)
@@ -28,15 +39,16 @@ logger = logging.getLogger(__name__)
 _STATE_OF = {state.value: state for state in SyncState}
 
 # The one statement that writes a record row: a local edit, a tombstone, a pulled version.
-# Parameters: id, kind, version, server_version, sync_state, deleted, key_gen, sealed, mac.
-# An edit passes the row's own kind and server version, so updating them changes nothing.
+# Parameters: id, kind, version, server_version, sync_state, deleted, key_gen, sealed,
+# summary_sealed, mac. An edit passes the row's own kind and server version, so updating
+# them changes nothing.
 UPSERT = (
     "INSERT INTO records (id, kind, version, server_version, sync_state, deleted, key_gen, "
-    "sealed, conflict_sealed, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
+    "sealed, summary_sealed, conflict_sealed, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
     "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, version = excluded.version, "
     "server_version = excluded.server_version, sync_state = excluded.sync_state, "
     "deleted = excluded.deleted, key_gen = excluded.key_gen, sealed = excluded.sealed, "
-    "conflict_sealed = NULL, mac = excluded.mac"
+    "summary_sealed = excluded.summary_sealed, conflict_sealed = NULL, mac = excluded.mac"
 )
 
 
@@ -92,14 +104,25 @@ class RecordTable:
         plaintext: bytes | bytearray,
         *,
         deleted: bool = False,
+        listed: Mapping[str, Any] | None = None,
     ) -> tuple[Any, ...]:
-        """One :data:`UPSERT` parameter row, the payload sealed under the write key and the
-        row's bookkeeping MACed (storage.vault.layout)."""
-        gen = self._ctx.write_gen()
-        sealed = self._ctx.seal(gen, plaintext, record_ad(record_id, kind, version, gen))
+        """One :data:`UPSERT` parameter row, the payload sealed under the write key, its
+        summary (of ``listed``, the payload as a dict; a tombstone has none) sealed beside
+        it, and the row's bookkeeping MACed (storage.vault.layout)."""
+        ctx = self._ctx
+        gen = ctx.write_gen()
+        sealed = ctx.seal(gen, plaintext, record_ad(record_id, kind, version, gen))
+        summary = None if deleted or listed is None else summarise(kind, listed)
+        summary_sealed = (
+            None
+            if summary is None
+            else ctx.seal(
+                gen, encode_summary(summary), summary_ad(record_id, kind, version, gen, tag(sealed))
+            )
+        )
         clear = (record_id, kind, version, server_version, state.value, int(deleted), gen)
-        mac = self._ctx.keys().rows[gen](record_message(*clear, tag(sealed), None))
-        return (*clear, sealed, mac)
+        mac = ctx.keys().rows[gen](record_message(*clear, tag(sealed), None))
+        return (*clear, sealed, summary_sealed, mac)
 
     def remove(self, record_id: str) -> None:
         self.remove_many([record_id])
@@ -253,17 +276,7 @@ class RecordTable:
         every ciphertext beside every decoded payload.
         """
         ctx = self._ctx
-        with ctx.lock:
-            keys = ctx.keys()
-            try:
-                rows = ctx.conn.execute(
-                    "SELECT id, version, key_gen, sealed, sync_state FROM records "
-                    "WHERE kind = ? AND deleted = 0 ORDER BY rowid",
-                    (kind,),
-                ).fetchall()
-            except sqlite3.DatabaseError as exc:
-                raise damaged(ctx.path, exc) from exc
-        rows.reverse()  # pop() from the end hands rows out in rowid order
+        keys, rows = self._live_rows("sealed", (kind,))
         # The loop below is what listing 20,000 carers spends its time in, so it opens each
         # blob with the cipher of its generation looked up once per generation rather than
         # through open_json's calls per row; what "does not open" means is unchanged
@@ -292,6 +305,59 @@ class RecordTable:
                 yield record_id, payload, state_of.get(state) or SyncState(state)
             else:
                 yield record_id, payload
+
+    def iter_kind_summaries(self, kind: str) -> Iterator[tuple[str, JSONDict, SyncState]]:
+        """Every live record of ``kind`` as (id, summary, sync state), in the order they
+        were first written: the payload cut down to what a list shows
+        (:func:`carer_desk.records.summaries.summarise`), read from the summary sealed
+        beside it, so the payload itself is not opened. A record whose summary is missing
+        (not built yet) or does not open has it made from its payload instead; a damaged
+        record is skipped and reported through damaged_records(). An empty summary for a
+        kind no list shows."""
+        ctx = self._ctx
+        keys, rows = self._live_rows("summary_sealed, substr(sealed, ?)", (-TAG_BYTES, kind))
+        ciphers = keys.aead
+        state_of = _STATE_OF
+        listed = summarise(kind, {}) is not None
+        while rows:
+            record_id, version, gen, blob, sealed_tag, state = rows.pop()
+            if ctx.keyring is not keys:
+                raise VaultLocked("The vault was locked: unlock it with your passphrase first.")
+            summary = None
+            aead = ciphers.get(gen)
+            if aead is not None and blob is not None and sealed_tag is not None:
+                try:
+                    summary = decode_json(
+                        unseal(aead, blob, summary_ad(record_id, kind, version, gen, sealed_tag))
+                    )
+                except (SealBroken, ValueError):
+                    summary = None
+            if summary is None:
+                with ctx.lock:
+                    payload = self.live_payload(record_id, kind)
+                if payload is None:
+                    self._damaged(record_id, kind)
+                    continue
+                summary = summarise(kind, payload) if listed else {}
+            yield record_id, summary, state_of.get(state) or SyncState(state)
+
+    def _live_rows(self, blobs: str, params: tuple[Any, ...]) -> tuple[Keyring, list[Any]]:
+        """The keys held, and ``id, version, key_gen, <blobs>, sync_state`` of every live
+        record of a kind (the last parameter) in reverse rowid order, so pop() from the end
+        hands them out as first written: one query, under the lock only while it runs."""
+        ctx = self._ctx
+        with ctx.lock:
+            keys = ctx.keys()
+            try:
+                rows = ctx.conn.execute(
+                    f"SELECT id, version, key_gen, {blobs}, sync_state FROM records "
+                    "WHERE kind = ? AND deleted = 0 ORDER BY rowid",
+                    params,
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(ctx.path, exc) from exc
+        rows.reverse()
+        return keys, rows
 
     def sync_states(self, kind: str) -> dict[str, SyncState]:
         """Every live record of a kind and its sync state, in one query (for lists)."""

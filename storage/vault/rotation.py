@@ -14,13 +14,11 @@ derived from the old data key stop vouching for anything once it is retired.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
 
 from storage.kdf import KEY_BYTES
-from storage.sealing import SealBroken
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.keys import DataKeys
@@ -100,12 +98,8 @@ class Rotation:
         updates = []
         for key, old, *rest in rows:
             clear = tuple(rest[:width])
-            try:
-                blobs = [
-                    ctx.reseal(blob, old, gen, functools.partial(column.ad, clear))
-                    for column, blob in zip(table.sealed, rest[width:], strict=True)
-                ]
-            except SealBroken:
+            blobs = _resealed(ctx, table, clear, rest[width:], old, gen)
+            if blobs is None:
                 # Cannot be re-sealed; left as it is and reported by check().
                 ctx.note_damaged(*table.owner(clear))
                 continue
@@ -125,3 +119,30 @@ class Rotation:
             for old in retired:
                 keyring.discard(old)
         logger.info("key rotation finished: generation %d active, %s retired", gen, retired)
+
+
+def _resealed(
+    ctx: VaultContext,
+    table: SealedTable,
+    clear: tuple[object, ...],
+    blobs: list[bytes | None],
+    old: int,
+    gen: int,
+) -> list[bytes | None] | None:
+    """A row's blobs opened under ``old`` and sealed under ``gen``, column by column in
+    the descriptor's order (a column's associated data may name a blob before it: a
+    record's summary is bound to its payload's new blob). A derived column that does not
+    open is dropped (None: built again from its source); None when any other does not."""
+    new: list[bytes | None] = []
+    for column, blob in zip(table.sealed, blobs, strict=True):
+        if blob is None:
+            new.append(None)
+            continue
+        plain = ctx.open(old, blob, column.ad(clear, old, blobs))
+        if plain is None:
+            if column.derived:
+                new.append(None)
+                continue
+            return None
+        new.append(ctx.seal(gen, plain, column.ad(clear, gen, new)))
+    return new

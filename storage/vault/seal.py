@@ -51,6 +51,7 @@ _FIELD_NAMES = {
     "kdf": "the passphrase key's Argon2id settings",
     "recovery_public_key": "the organisation's recovery key",
     "sync_cursor": "the sync position",
+    "summaries": "the format of the records' list summaries",
 }
 
 

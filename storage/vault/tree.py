@@ -77,7 +77,7 @@ def install(conn: sqlite3.Connection) -> None:
         )
         conn.execute(
             f"CREATE TEMP TRIGGER IF NOT EXISTS {spec.table}_vault_update "
-            f"AFTER UPDATE ON main.{spec.table} BEGIN "
+            f"AFTER UPDATE OF {', '.join(spec.columns)} ON main.{spec.table} BEGIN "
             f"{first_image}"
             f"INSERT OR REPLACE INTO {_DIRTY} VALUES "
             f"('{spec.table}', NEW.rowid, NEW.mac IS OLD.mac); "

@@ -107,6 +107,38 @@ GOLDEN_BY_STOP = {
 GOLDEN_RECORDS = {f"c{i}": carer(i) for i in range(25)}
 
 
+def _listed_records() -> list[tuple[str, str, dict[str, object]]]:
+    out: list[tuple[str, str, dict[str, object]]] = []
+    for i in range(12):
+        out.append(
+            (
+                "carer",
+                f"c{i}",
+                {
+                    "given_name": f"Given{i}",
+                    "family_name": f"Family{i}",
+                    "date_of_birth": "1950-01-02",
+                    "team": "north",
+                    "address": {"line1": f"{i} Long Street", "postcode": "OX1 1AA"},
+                    "contact": {"phone": f"01865 00000{i % 10}"},
+                    "notes": "Talked about respite. " * 20,
+                },
+            )
+        )
+        out.append(
+            (
+                "conversation",
+                f"v{i}",
+                {"carer_id": f"c{i}", "completed_on": "2026-01-05", "review_date": "2027-01-05"},
+            )
+        )
+    return out
+
+
+# What vault-m003-listed.sqlite holds (make_golden.py ``listed``), c11 and v11 deleted.
+LISTED_RECORDS = _listed_records()
+
+
 def copy_golden(name: str, path: Path) -> Path:
     """A private copy of a golden vault at ``path`` (its folder created 0700)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

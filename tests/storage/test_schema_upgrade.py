@@ -10,10 +10,20 @@ import pytest
 from sqlite_utils import Database
 
 from carer_desk.errors import VaultError
+from carer_desk.records.summaries import summarise
 from storage import schema
 from storage.vault import Vault
+from storage.vault.records import RecordTable
 
-from .conftest import GOLDEN, GOLDEN_RECORDS, PASSPHRASE, VaultBuilder, carer, copy_golden
+from .conftest import (
+    GOLDEN,
+    GOLDEN_RECORDS,
+    LISTED_RECORDS,
+    PASSPHRASE,
+    VaultBuilder,
+    carer,
+    copy_golden,
+)
 
 # Every schema a released build could have left on a laptop: the first migration NOT applied.
 RELEASED_SCHEMAS = {
@@ -32,10 +42,11 @@ def applied(path: Path) -> list[str]:
 
 def test_migrations_are_append_only_and_named_in_order() -> None:
     names = schema.migration_names()
-    assert names[:3] == [
+    assert names[:4] == [
         "m001_initial",
         "m002_outbox_drain_index",
         "m003_authenticated_bookkeeping",
+        "m004_record_summaries",
     ]
     assert names == sorted(names)
 
@@ -185,4 +196,37 @@ def test_a_sealed_vault_made_to_look_unsealed_is_not_sealed_again(tmp_path: Path
     v.unlock(PASSPHRASE)
     assert v.outbox_pending(10) == []
     assert any("seal is missing" in f for f in v.check().tampered)
+    v.close()
+
+
+def test_a_sealed_vault_from_before_summaries_lists_from_them_after_its_first_unlock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The m003 release's vault (make_golden.py ``listed``): the migration makes room,
+    the first unlock seals a summary beside every live record (the seal still matches),
+    and from then on a list reads summaries, not payloads."""
+    path = copy_golden("vault-m003-listed.sqlite", tmp_path / "laptop" / "vault.db")
+    v = Vault.open(path, actor="amy")
+    assert applied(path)[-1] == "m004_record_summaries"
+    v.unlock(PASSPHRASE)
+    assert v.check().ok
+    with sqlite3.connect(str(path)) as conn:
+        missing = conn.execute(
+            "SELECT id FROM records WHERE summary_sealed IS NULL AND deleted = 0"
+        ).fetchall()
+    assert missing == []
+    payloads = {kind: dict(v.iter_kind(kind)) for kind in ("carer", "conversation")}
+    assert payloads == {
+        kind: {rid: p for k, rid, p in LISTED_RECORDS if k == kind and rid not in ("c11", "v11")}
+        for kind in ("carer", "conversation")
+    }
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a payload was opened to list")
+
+    monkeypatch.setattr(RecordTable, "live_payload", refuse)
+    for kind, held in payloads.items():
+        assert {rid: s for rid, s, _ in v.iter_kind_summaries(kind)} == {
+            rid: summarise(kind, p) for rid, p in held.items()
+        }
     v.close()

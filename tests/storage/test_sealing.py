@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage import sealing
-from storage.sealing import SealBroken, associated_data, record_ad, seal, unseal
+from storage.sealing import (
+    SUMMARY_LABEL,
+    SealBroken,
+    associated_data,
+    record_ad,
+    seal,
+    summary_ad,
+    unseal,
+)
 
 parts = st.one_of(st.none(), st.integers(-5, 10**6), st.text(max_size=12))
 JSON = st.recursive(
@@ -41,6 +49,20 @@ def test_different_owners_never_share_associated_data(a: list, b: list) -> None:
 @given(st.text(min_size=1), st.text(min_size=1), st.integers(1, 10**6), st.integers(1, 99))
 def test_the_inlined_record_ad_matches_the_general_encoding(rid, kind, version, gen) -> None:
     assert record_ad(rid, kind, version, gen) == associated_data("record", rid, kind, version, gen)
+
+
+@given(
+    st.text(min_size=1),
+    st.text(min_size=1),
+    st.integers(1, 10**6),
+    st.integers(1, 99),
+    st.binary(min_size=16, max_size=16),
+)
+def test_the_inlined_summary_ad_matches_the_general_encoding(rid, kind, version, gen, tag) -> None:
+    assert (
+        summary_ad(rid, kind, version, gen, tag)
+        == associated_data("summary", rid, kind, version, gen, SUMMARY_LABEL) + b"|16:" + tag
+    )
 
 
 def test_a_blob_opens_only_with_its_own_key_and_associated_data() -> None:

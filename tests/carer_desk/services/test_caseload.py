@@ -212,3 +212,37 @@ def test_forget_drops_everything_and_lock_means_locked(vault, settings) -> None:
     with pytest.raises(VaultLocked):
         service.rows()
     assert not service.holds_decrypted_data
+
+
+class _WholePayloads:
+    """The vault, listing whole payloads where it would list summaries."""
+
+    def __init__(self, vault):
+        self._vault = vault
+
+    def __getattr__(self, name):
+        return getattr(self._vault, name)
+
+    def iter_kind_summaries(self, kind):
+        return self._vault.iter_kind_states(kind)
+
+
+def test_rows_from_summaries_say_what_rows_from_whole_payloads_say(vault, settings):
+    """The summaries keep every field the caseload reads (carer_desk.records.summaries):
+    every column, link and search answer is the same as from the whole records."""
+    seed_demo(vault, settings, carers=24, seed=11, clock=CLOCK)
+    kinds = {kind for kind in ("plan", "card", "payment_request", "conversation")}
+    assert all(any(True for _ in vault.iter_kind(kind)) for kind in kinds)
+    from_summaries = CaseloadService(vault, settings, CLOCK)
+    from_payloads = CaseloadService(_WholePayloads(vault), settings, CLOCK)
+    assert from_summaries.rows() == from_payloads.rows()
+    rows = from_summaries.link()
+    assert rows == from_payloads.link()
+    assert {r.plan_state for r in rows} >= {PlanState.NONE, PlanState.INCOMPLETE}
+    assert any(r.next_review for r in rows) and any(r.payment_pending for r in rows)
+    _card_id, card = next(iter(vault.iter_kind("card")))
+    for query in (rows[0].family_name[:3], rows[-1].postcode or "", card["number"], "01"):
+        assert from_summaries.search(query) == from_payloads.search(query)
+    carer_id = card["carer_id"]
+    for kind in ("plan", "card", "conversation"):
+        assert from_summaries.records_of(carer_id, kind) == from_payloads.records_of(carer_id, kind)

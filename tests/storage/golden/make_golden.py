@@ -6,6 +6,11 @@ The files in this folder were written by the release whose vault schema ends at
     git archive 10b25e6 | tar -x -C /tmp/release
     PYTHONPATH=/tmp/release .venv/bin/python tests/storage/golden/make_golden.py
 
+``vault-m003-listed.sqlite`` was written the same way by the release whose schema ends at
+``m003_authenticated_bookkeeping`` (commit 4d0f4e7), with ``listed`` only:
+
+    PYTHONPATH=/tmp/release .venv/bin/python tests/storage/golden/make_golden.py listed
+
 They must never be rewritten by a later version: they are what a laptop upgrading from
 that release holds. tests/storage/test_schema_upgrade.py and the canary test open them.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 
 from storage.kdf import KdfParams  # the release's, from PYTHONPATH
@@ -44,6 +50,49 @@ def records_only(name: str, stop_before: str) -> None:
     v = Vault.create(path, PASSPHRASE, actor="builder", kdf=KDF, _stop_before=stop_before)
     for i in range(25):
         v.put("carer", f"c{i}", carer(i))
+    v.close()
+
+
+def listed_payloads() -> list[tuple[str, str, dict[str, object]]]:
+    """The same records as tests/storage/conftest.py's LISTED_RECORDS: carers with every
+    field a list shows, and a conversation each."""
+    out: list[tuple[str, str, dict[str, object]]] = []
+    for i in range(12):
+        out.append(
+            (
+                "carer",
+                f"c{i}",
+                {
+                    "given_name": f"Given{i}",
+                    "family_name": f"Family{i}",
+                    "date_of_birth": "1950-01-02",
+                    "team": "north",
+                    "address": {"line1": f"{i} Long Street", "postcode": "OX1 1AA"},
+                    "contact": {"phone": f"01865 00000{i % 10}"},
+                    "notes": "Talked about respite. " * 20,
+                },
+            )
+        )
+        out.append(
+            (
+                "conversation",
+                f"v{i}",
+                {"carer_id": f"c{i}", "completed_on": "2026-01-05", "review_date": "2027-01-05"},
+            )
+        )
+    return out
+
+
+def listed(name: str) -> None:
+    """A sealed vault (m003) holding records a list shows, some edited and one deleted."""
+    from carer_desk.ports import RecordWrite
+
+    path = HERE / name
+    path.unlink(missing_ok=True)
+    v = Vault.create(path, PASSPHRASE, actor="builder", kdf=KDF)
+    v.put_many(RecordWrite(kind, rid, payload) for kind, rid, payload in listed_payloads())
+    v.delete("carer", "c11")
+    v.delete("conversation", "v11")
     v.close()
 
 
@@ -104,7 +153,9 @@ def history(name: str) -> None:
     v.close()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["listed"]:
+    listed("vault-m003-listed.sqlite")
+elif __name__ == "__main__":
     records_only("vault-m001.sqlite", "m002_outbox_drain_index")
     records_only("vault-m002.sqlite", "m003_authenticated_bookkeeping")
     canary("vault-m001-canary.sqlite")
