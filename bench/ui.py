@@ -151,34 +151,12 @@ def _fresh_process_env(root: Path, **extra: str) -> dict[str, str]:
 def start_time(folder: Path, root: Path = ROOT) -> float:
     """A real process: ``carer-desk window`` (offscreen) from its start until it says its
     unlock window has been painted; best of 3. ``root``: the source tree to run (another
-    checkout, to compare with, in the same run).
+    checkout, to compare with, in the same run)."""
+    from bench.window_start import to_unlock_window
 
-    The process goes on after that (it finishes loading, in the background, what the
-    unlocked window needs, then quits): that is not part of the figure, as the person
-    already sees the window and types their passphrase meanwhile."""
     env = _fresh_process_env(root, CARER_DESK_SMOKE_TEST="1")
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carer_desk", "--data-dir", str(folder), "window"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=root,
-        )
-        assert process.stdout is not None
-        shown = None
-        for line in process.stdout:
-            if "showing unlock" in line:
-                shown = time.perf_counter() - started
-                break
-        _out, err = process.communicate(timeout=120)
-        if shown is None:
-            raise SystemExit(f"the window did not reach the unlock screen: {err[-500:]}")
-        best = min(best, shown)
-    return best
+    command = [sys.executable, "-m", "carer_desk", "--data-dir", str(folder), "window"]
+    return min(to_unlock_window(command, env, root)[0] for _ in range(3))
 
 
 def _window(folder: Path):

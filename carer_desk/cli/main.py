@@ -110,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # reason, not a stream of warnings (wrong passphrases are already reported as errors).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv and sys.stdout is None:
+        # The windowed Windows build (build.spec) started from its icon: there is no
+        # console to print the usage to, and the person wants the window.
+        argv = ["window"]
     register = None
     if command_of(argv) in WINDOW_COMMANDS and "--list" not in argv:
         # Opening the window: register only its commands, so the unlock window is not

@@ -37,11 +37,11 @@ from carer_desk.records.codec import KINDS, from_payload, to_payload
 from carer_desk.records.duplicates import DuplicateDecision, DuplicateOutcome, carer_pair
 from carer_desk.records.payment import WellbeingPaymentRequest
 from carer_desk.records.plan import EmergencyPlan
+from carer_desk.records.priority import priority_of_payload
 from carer_desk.rules.carer_merge import MergePlan, keep_sections_whole, plan_merge, repoint
 from carer_desk.rules.duplicates import find_duplicates_among, pair_key, person_key
 from carer_desk.rules.payment_cap import LAPTOP_CAVEAT, check_payment_cap
 from carer_desk.services.base import Service
-from carer_desk.services.repository import priority_of
 
 logger = logging.getLogger(__name__)
 
@@ -349,13 +349,18 @@ class DuplicateService(Service):
     ) -> list[RecordWrite]:
         writes = []
         if plan.carer_payload != keep:
-            carer = from_payload("carer", plan.carer_payload)
+            from_payload("carer", plan.carer_payload)  # the merged carer must still be valid
             writes.append(
-                RecordWrite("carer", plan.keep_id, plan.carer_payload, priority_of(carer))
+                RecordWrite(
+                    "carer",
+                    plan.keep_id,
+                    plan.carer_payload,
+                    priority_of_payload(plan.carer_payload),
+                )
             )
         for kind, record_id, payload in plan.moved:
-            record = from_payload(kind, payload)  # a re-pointed record must still be valid
-            writes.append(RecordWrite(kind, record_id, payload, priority_of(record)))
+            from_payload(kind, payload)  # a re-pointed record must still be valid
+            writes.append(RecordWrite(kind, record_id, payload, priority_of_payload(payload)))
         if new_decision:
             writes.append(RecordWrite(KIND, decision.id, to_payload(decision)))
         return writes

@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 from carer_desk.clock import SYSTEM_CLOCK, Clock
 from carer_desk.config import AgeBandSettings
 from carer_desk.errors import NotFoundError, RecordIntegrityError, ValidationError
-from carer_desk.ports import JSONDict, Priority, RecordStore, RecordWrite
+from carer_desk.ports import JSONDict, RecordStore, RecordWrite
 from carer_desk.records.bounds import input_problems
 from carer_desk.records.codec import KINDS, from_payload, kind_of, to_payload
 from carer_desk.records.plausible_dates import dates_after_today
+from carer_desk.records.priority import priority_of_payload
 
 T = TypeVar("T")
 
@@ -34,16 +35,6 @@ def kind_for(cls: type) -> str:
         return _KIND_BY_CLASS[cls]
     except KeyError:
         raise TypeError(f"{cls.__name__} is not a stored record kind") from None
-
-
-def priority_of(record: object) -> int:
-    """Safeguarding concerns sync first and are never held back by other records."""
-    if getattr(record, "safeguarding_flag", False):
-        return Priority.SAFEGUARDING
-    stage2 = getattr(record, "stage2", None)
-    if stage2 is not None and getattr(stage2, "safeguarding_concern", False):
-        return Priority.SAFEGUARDING
-    return Priority.NORMAL
 
 
 class Repository:
@@ -86,7 +77,7 @@ class Repository:
         record_id: str = record.id  # type: ignore[attr-defined]
         previous = None if new else self._stored(kind, record_id)
         payload = to_payload(record, keep_unknown_from=previous)
-        return RecordWrite(kind, record_id, payload, priority_of(record))
+        return RecordWrite(kind, record_id, payload, priority_of_payload(payload))
 
     def _stored(self, kind: str, record_id: str) -> JSONDict | None:
         try:
@@ -143,5 +134,4 @@ __all__ = [
     "RecordIntegrityError",
     "Repository",
     "kind_for",
-    "priority_of",
 ]

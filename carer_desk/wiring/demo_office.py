@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -114,6 +115,7 @@ class DemoOffice:
         )
         self.day = OfficeDay()
         self._server: uvicorn.Server | None = None
+        self._app: Any = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
         #: What the last seeding's pushes and decisions were refused, with the reasons
@@ -129,6 +131,7 @@ class DemoOffice:
         ensure_private_dir(self.settings.data_dir)
         self._ensure_users()
         app = create_app(self.settings, today=self.day)
+        self._app = app
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -157,6 +160,7 @@ class DemoOffice:
         if self._thread is not None:
             self._thread.join(10)
         self._server = self._thread = None
+        self._app = None
         self.url = None
 
     # --- filling -----------------------------------------------------------------------
@@ -193,6 +197,10 @@ class DemoOffice:
             wipe_vault_files(path)
         ensure_private_dir(path.parent)
         vault = Vault.create(path, DEMO_PASSPHRASE, actor=_DEMO_ADMIN, kdf=_SEEDING_KDF)
+        # The seeding's own devices (the administrator's laptop, the approver's
+        # connection): revoked once it is done, so the office's list of laptops holds only
+        # the ones demo people use.
+        seeding: list[str] = []
         try:
             # The office server now takes calls to the line, but they stay out of the
             # seeded office: adding them would draw the demo's random choices differently
@@ -206,11 +214,15 @@ class DemoOffice:
                 decided_at_the_office=True,
             )
             gateway = ServerSyncGateway(vault, server=url)
-            gateway.enrol(url, _DEMO_ADMIN, DEMO_PASSWORD, "demo seeding laptop")
+            identity = gateway.enrol(url, _DEMO_ADMIN, DEMO_PASSWORD, "demo seeding laptop")
+            seeding.append(identity.device_id)
             refusals = [f"{r.description}: {r.reason}" for r in gateway.sync_now().refused]
-            refusals += self._replay(url, gateway, vault, summary.decisions)
+            refusals += self._replay(url, gateway, vault, summary.decisions, seeding)
         finally:
             wipe_vault(vault)
+            store = self._app.state.services.store
+            for device_id in seeding:
+                store.revoke_device(device_id, by=_DEMO_ADMIN)
         self.refusals = refusals
         if refusals:
             log.warning("demo seeding: %d records refused", len(refusals))
@@ -227,6 +239,7 @@ class DemoOffice:
         gateway: ServerSyncGateway,
         vault: Vault,
         decisions: Sequence[OfficeDecision],
+        seeding: list[str],
     ) -> list[str]:
         """Day by day through the history: the requests submitted that day reach the
         office on it, that day's decisions are made, and the administrator's laptop hears
@@ -249,7 +262,7 @@ class DemoOffice:
                 report = gateway.sync_now()
             refusals.extend(f"{r.description}: {r.reason}" for r in report.refused)
 
-        with self._approver(url) as transport:
+        with self._approver(url, seeding) as transport:
             for day in sorted(submitted.keys() | decided.keys() | paid.keys()):
                 if day in submitted:
                     send(
@@ -267,8 +280,9 @@ class DemoOffice:
         return refusals
 
     @contextmanager
-    def _approver(self, url: str) -> Iterator[HttpTransport]:
-        """The demo approver's connection to the office (enrolled for the seeding)."""
+    def _approver(self, url: str, seeding: list[str]) -> Iterator[HttpTransport]:
+        """The demo approver's connection to the office (enrolled for the seeding; its
+        device added to ``seeding``)."""
         enrolling = HttpTransport(url, None)
         try:
             device = enrolling.enrol(
@@ -280,6 +294,7 @@ class DemoOffice:
             )
         finally:
             enrolling.close()
+        seeding.append(device.device_id)
         transport = HttpTransport(url, device.device_credential)
         try:
             yield transport

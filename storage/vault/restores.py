@@ -8,7 +8,10 @@ of it: records it sent (acknowledged, so never to be sent again) or pulled after
 * sends again, as an ordinary outbox change based on the version held here, every record
   the server lacks or holds an older version of (the server merges it field by field
   against the nearest version it kept, like any edit made at the same time as another);
-  a record with a change already waiting needs nothing more: that change goes anyway;
+  a record with a change already waiting needs nothing more: that change goes anyway.
+  Each goes at the priority an edit of it would have (safeguarding first, read from its
+  payload by the core's ``priority_of_payload``), in the order the records came to this
+  laptop;
 * forgets the version of a read-only view the server holds older (so the pull brings the
   server's again) and drops one the server no longer holds;
 * sets the pull cursor back to the beginning (numbers after the backup are handed out
@@ -19,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from carer_desk.ports import Priority
 from carer_desk.records.kinds import View
+from carer_desk.records.priority import priority_of_payload
 from storage.vault.audit import AuditLog
 from storage.vault.context import VaultContext
 from storage.vault.outbox import Outbox
@@ -49,11 +52,13 @@ class RestoredServer:
         self._audit = audit
 
     def held(self) -> dict[str, int]:
-        """Every record here that the server has held, with the version it had."""
+        """Every record here that the server has held, with the version it had, in the
+        order the records came to this laptop."""
         return {
             rid: int(version)
             for rid, version in self._ctx.conn.execute(
-                "SELECT id, server_version FROM records WHERE server_version IS NOT NULL"
+                "SELECT id, server_version FROM records WHERE server_version IS NOT NULL "
+                "ORDER BY rowid"
             )
         }
 
@@ -77,7 +82,10 @@ class RestoredServer:
             if row.kind in _VIEWS:
                 (views_gone if there is None else views_again).append(rid)
             elif rid not in waiting and not row.deleted:
-                resend.append((rid, row.kind, row.server_version, Priority.NORMAL, True))
+                # A payload that does not open goes at the normal priority; the push's
+                # integrity check holds it back anyway.
+                priority = priority_of_payload(self._records.live_payload(rid, row.kind))
+                resend.append((rid, row.kind, row.server_version, priority, True))
                 after = sync_state_after(row.sync_state, edit_event(row.server_version))
                 states.append((rid, after))
         if resend:

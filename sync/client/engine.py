@@ -417,15 +417,14 @@ class SyncEngine:
         A laptop that never asked before keeps the generation it is told, unless it has
         synced before and the server has been restored since it was set up (then it
         follows the restore too: at worst it lists its records for nothing). A server that
-        predates generations (404) is left alone; so are transports and vaults without
-        them (tests' fakes)."""
+        predates generations (404) is left alone; so are transports without them
+        (tests' fakes)."""
         ask = getattr(self.transport, "generation", None)
         list_versions = getattr(self.transport, "versions", None)
-        known_of = getattr(self.vault, "server_generation", None)
-        if ask is None or list_versions is None or known_of is None:
+        if ask is None or list_versions is None:
             return 0
         cursor = self.vault.sync_cursor()
-        known = known_of()
+        known = self.vault.server_generation()
         try:
             generation = self._retrying(lambda: ask(cursor, known)).generation
         except ServerRefused as exc:
@@ -758,14 +757,13 @@ class SyncEngine:
 
     def _own_conflict(self, r: PulledRecord) -> dict[str, Any] | None:
         """The details of a conflict this device raised that is still open on the server."""
-        details_of = getattr(self.vault, "conflict_details", None)
-        if r.open_conflict_id is None or r.deleted or details_of is None:
+        if r.open_conflict_id is None or r.deleted:
             return None
         stashed = self._stashed.pop(r.record_id, None)
         if stashed is not None and stashed.get("conflict_id") == r.open_conflict_id:
             return stashed
         try:
-            details = details_of(r.record_id)
+            details = self.vault.conflict_details(r.record_id)
         except NotFoundError:
             return None
         if details and details.get("conflict_id") == r.open_conflict_id:

@@ -60,6 +60,31 @@ class SyncVault(Protocol):
         only sends); returns how many."""
         ...
 
+    def conflict_details(self, record_id: str) -> dict[str, Any] | None:
+        """What this laptop was shown of a record's open conflict (None: none kept)."""
+        ...
+
+    # --- following a server restored from a backup (SyncEngine.follow_restore) ----------
+
+    def server_generation(self) -> str | None:
+        """The generation of the server's database last synced with (None before the
+        first sync that asked)."""
+        ...
+
+    def adopt_server_generation(self, generation: str) -> None:
+        """Keep the server's generation and nothing else (a first sync)."""
+        ...
+
+    def held_server_versions(self) -> dict[str, int]:
+        """Every record here the server has held, with the version it had."""
+        ...
+
+    def follow_restored_server(self, server_versions: Mapping[str, int], generation: str) -> int:
+        """Queue again what the restored server lacks or holds older, at the priority an
+        edit of each record has; pull from the beginning; keep ``generation``. Returns how
+        many records are sent again."""
+        ...
+
 
 @runtime_checkable
 class WipeableVault(Protocol):

@@ -72,7 +72,7 @@ from sync.server.push import PushPipeline
 from sync.server.reports.desk import ReportDesk
 from sync.server.reports.facts import ensure_current as ensure_report_facts
 from sync.server.reports.routes import router as report_router
-from sync.server.restore import Generations
+from sync.server.restore import Generations, MarkerKeeper
 from sync.server.run_lock import ServingLocks
 from sync.server.secrets_hashing import password_hasher
 from sync.server.settings import ServerSettings
@@ -145,6 +145,8 @@ class Services:
         self.accounts = Accounts(self.store, hasher)
         self.pull = PullService(self.store)
         self.generations = Generations(self.store)
+        # The data directory's marker follows every write (sync.server.restore).
+        self.store.commit_listeners.append(MarkerKeeper(settings.data_dir))
         self._today = today
         self._settings_lock = threading.Lock()
         self._settings_seen = _file_signature(settings.settings_file)
@@ -155,6 +157,8 @@ class Services:
         whole, so a request already running finishes by the rules it started with."""
         today = self._today
         self.settings = settings
+        # What /v1/health tells anyone who asks, worked out once per settings in force.
+        self.settings_fingerprint = settings.fingerprint()
         self.payment_policy = PaymentPolicy(
             settings.payments, today, settings.payment_date_allowance_days
         )
@@ -292,7 +296,7 @@ def create_app(settings: ServerSettings, *, today: Callable[[], date] = service_
         return {
             "status": "ok",
             "api_version": API_VERSION,
-            "settings_fingerprint": services.settings.fingerprint(),
+            "settings_fingerprint": services.settings_fingerprint,
         }
 
     @app.post(

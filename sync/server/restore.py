@@ -21,7 +21,10 @@ of a restore), and on its own when the server notices:
   (``database-generation.json``: the generation and the sequence number it last saw): a
   database behind its marker, of another generation, or with records but no marker (the
   data directory was lost with it) is a restored one. A database migrated to this schema
-  by this very start is an upgrade, not a restore;
+  by this very start is an upgrade, not a restore. The marker is written at start-up, at
+  a clean stop, and while serving after every write that handed out sequence numbers
+  (:class:`MarkerKeeper`): so a server that did not stop cleanly still knows how far the
+  database had gone, and a backup restored under a surviving data directory is behind it;
 * when a laptop asks with a pull cursor past the database's last sequence number
   (:func:`generation_for`): the laptop saw numbers this database never handed out.
 """
@@ -32,6 +35,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,15 +163,56 @@ def remember_database(store: SqlStore, data_dir: Path) -> None:
     """Write the marker: this database's generation and the last sequence number it handed
     out (atomically, owner-only). At start-up and when the server stops."""
     with store.transaction() as tx:
-        marker = {"generation": tx.generation(), "seq": tx.max_seq()}
+        generation, seq = tx.generation(), tx.max_seq()
+    _write_marker(data_dir, generation, seq)
+
+
+def _write_marker(data_dir: Path, generation: int, seq: int) -> None:
     path = data_dir / MARKER_FILE
-    tmp = path.with_name(path.name + ".tmp")
+    # A name of its own per writer: the threads (and worker processes) of one host write it.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(marker, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"generation": generation, "seq": seq}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class MarkerKeeper:
+    """Keeps the marker current while the server serves: told by the store after every
+    committed write that handed out sequence numbers or started a generation
+    (``SqlStore.commit_listeners``), it writes the marker when that is further than it
+    last wrote. Without it the marker was only as fresh as the last start or clean stop,
+    and a nightly backup restored after a crash, under a surviving data directory, looked
+    current: work sent after the backup was lost without anyone knowing, and its sequence
+    numbers went to other records, which laptops that had seen the old ones then skipped.
+
+    One small file written and synced per writing request (a push is one). With several
+    worker processes each writes what it saw committed; the file may then lag by the last
+    few writes of another process, never run ahead of the database. A failure to write is
+    logged, never the request's: the write is committed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._lock = threading.Lock()
+        self._written: tuple[int, int] | None = None
+
+    def __call__(self, generation: int, seq: int) -> None:
+        with self._lock:
+            last = self._written
+            if last is not None and last[0] == generation and last[1] >= seq:
+                return
+            try:
+                _write_marker(self.data_dir, generation, seq)
+            except OSError as exc:
+                log.warning("%s not brought up to date (%s)", MARKER_FILE, exc)
+                return
+            self._written = (generation, seq)
 
 
 def restore_reason(store: SqlStore, data_dir: Path, *, upgraded: bool) -> str | None:

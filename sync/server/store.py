@@ -526,12 +526,13 @@ def _dumps(value: Any) -> str:
 _SET_SEQ = (
     update(t.counters).where(t.counters.c.name == "change_seq").values(value=bindparam("value"))
 )
-# What a writer reads first: the sequence counter and the version floor (see NewVersion).
-# Ordered, because on PostgreSQL the read takes both rows' locks: writers that took them
-# in the order the table's pages happened to hold them deadlocked each other.
+# What a writer reads first: the sequence counter, the version floor (see NewVersion) and
+# the generation (told to the commit listeners). Ordered, because on PostgreSQL the read
+# takes the rows' locks: writers that took them in the order the table's pages happened to
+# hold them deadlocked each other.
 _READ_COUNTERS = (
     select(t.counters.c.name, t.counters.c.value)
-    .where(t.counters.c.name.in_(["change_seq", "version_floor"]))
+    .where(t.counters.c.name.in_(["change_seq", "generation", "version_floor"]))
     .order_by(t.counters.c.name)
 )
 _ANY_OPEN_CONFLICT = (
@@ -571,9 +572,13 @@ class SqlTransaction:
         *,
         last_seq: int | None = None,
         version_floor: int = 0,
+        generation: int = 0,
     ):
         self.conn = conn
         self.keyring = keyring
+        #: The database's generation as this writing transaction leaves it.
+        self.generation_at_end = generation
+        self._generation_changed = False
         #: Every version this transaction writes is above it (set when the database was
         #: restored from a backup: see sync.server.restore).
         self.version_floor = version_floor
@@ -1189,6 +1194,15 @@ class SqlTransaction:
                 update(t.counters).where(t.counters.c.name == name).values(value=value)
             )
         self.version_floor = version_floor
+        self.generation_at_end = generation
+        self._generation_changed = True
+
+    def moved(self) -> tuple[int, int] | None:
+        """(generation, last sequence number) when this writing transaction handed out
+        sequence numbers or started a generation; None when it did neither."""
+        if not (self._seq_taken or self._generation_changed) or self._seq is None:
+            return None
+        return self.generation_at_end, self._seq
 
     def max_version(self) -> int:
         """The highest version of any record (0 for an empty database)."""
@@ -1336,6 +1350,9 @@ class SqlStore:
     def __init__(self, database_url: str, keyring: Keyring, *, pool: DatabasePool | None = None):
         self.keyring = keyring
         self.url = database_url
+        #: Called with (generation, last sequence number) after each writing transaction
+        #: that handed out sequence numbers or started a generation, once committed.
+        self.commit_listeners: list[Callable[[int, int], None]] = []
         self.engine = make_engine(database_url, pool)
         self.dialect = self.engine.dialect.name
         try:
@@ -1392,6 +1409,7 @@ class SqlStore:
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[SqlTransaction]:
+        moved = None
         with self.engine.connect() as conn:
             conn = conn.execution_options(carer_desk_write=write)
             with conn.begin():
@@ -1411,9 +1429,15 @@ class SqlStore:
                     self.keyring,
                     last_seq=counters["change_seq"],
                     version_floor=counters.get("version_floor", 0),
+                    generation=counters.get("generation", 0),
                 )
                 yield tx
                 tx.finish()
+            moved = tx.moved()
+        # Committed: tell who keeps track (sync.server.restore.MarkerKeeper).
+        if moved is not None:
+            for listener in self.commit_listeners:
+                listener(*moved)
 
     # --- users and devices ----------------------------------------------------------------
 

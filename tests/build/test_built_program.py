@@ -52,7 +52,8 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=1800,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    name = "carer-desk.exe" if sys.platform == "win32" else "carer-desk"
+    # On Windows carer-desk.exe is windowed (it cannot print); its console twin runs here.
+    name = "carer-desk-cli.exe" if sys.platform == "win32" else "carer-desk"
     program = build / "dist" / "carer-desk" / name
     assert program.is_file()
     return program
@@ -147,3 +148,30 @@ def test_the_help_finds_the_user_guide_and_its_pictures(program: Path):
     assert pictures, "the guide's screenshots are missing from the build"
     for picture in pictures:
         assert f"screenshots/{picture.name}" in guide.read_text("utf-8")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads ELF libraries with ldd")
+def test_no_library_in_the_build_needs_a_qt_library_it_left_out(program: Path):
+    """What build.spec leaves out (Qt Quick, EGLFS, ...) is needed by nothing it keeps."""
+    folder = program.parent / "_internal"
+    env = {**os.environ, "LD_LIBRARY_PATH": str(folder)}
+    missing = set()
+    for library in folder.rglob("*.so*"):
+        if library.is_symlink() or not library.is_file():
+            continue
+        done = subprocess.run(["ldd", str(library)], capture_output=True, text=True, env=env)
+        for line in done.stdout.splitlines():
+            needed = line.strip().split(" ", 1)[0]
+            if "not found" in line and needed.startswith("libQt6"):
+                missing.add(f"{library.relative_to(folder)} needs {needed}")
+    assert not missing, sorted(missing)
+
+
+def test_the_build_holds_no_test_tools_nor_what_the_laptop_never_loads(program: Path):
+    folder = program.parent / "_internal"
+    top = {path.name for path in folder.iterdir()}
+    for absent in ("tests", "pytest", "_pytest", "hypothesis", "psycopg", "yaml", "tkinter"):
+        assert absent not in top, absent
+    qt = folder / "PySide6"
+    assert not list(qt.rglob("*.qm")), "Qt's translations: the window is in English"
+    assert not list(qt.rglob("*Quick*")) and not list(qt.rglob("*virtualkeyboard*"))

@@ -391,3 +391,32 @@ def test_a_batch_acknowledging_two_changes_of_one_record_settles_them_in_order(
     assert vault.meta("c1").sync_state == SyncState.SYNCED
     assert vault.meta("c2").server_version == 2
     assert vault.get("carer", "c1") == carer(1, name="second edit")
+
+
+def test_records_sent_again_to_a_restored_server_keep_safeguarding_first(vault: Vault) -> None:
+    """After a restore the laptop sends again what the server lost: at the priority an edit
+    of each record has (safeguarding first), whether it was sent from here or pulled from
+    a colleague, and otherwise in the order the records came to this laptop."""
+    from carer_desk import factories as make
+    from carer_desk.records.codec import to_payload
+    from carer_desk.records.priority import priority_of_payload
+
+    plain, flagged = make.carer(), make.carer(safeguarding_flag=True)
+    concern = make.urgent_support(safeguarding_concern=True, safeguarding_details="Bruising")
+    raised = make.conversation(plain, stage2=concern)
+    later = make.carer()
+    for record in (plain, flagged):
+        payload = to_payload(record)
+        vault.put("carer", record.id, payload, priority=priority_of_payload(payload))
+    push_all(vault)
+    # Pulled from colleagues: they never passed through this laptop's outbox.
+    vault.apply_remote("conversation", raised.id, to_payload(raised), 1)
+    vault.apply_remote("carer", later.id, to_payload(later), 1)
+    assert vault.outbox_pending() == []
+
+    queued = vault.follow_restored_server({}, "after-the-restore")  # the server lost all four
+
+    assert queued == 4
+    pending = vault.outbox_pending()
+    assert [c.record_id for c in pending] == [flagged.id, raised.id, plain.id, later.id]
+    assert [c.priority for c in pending] == [Priority.SAFEGUARDING] * 2 + [Priority.NORMAL] * 2

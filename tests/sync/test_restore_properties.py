@@ -5,7 +5,8 @@ Real parts: three encrypted vaults, the real FastAPI server on SQLite (in proces
 real HTTP transport and sync engine. The backup is SQLite's online backup of the live
 database; the loss replaces the database with it. How the server learns it was restored
 varies: the IT officer runs ``mark-restored``, the data directory survived (its marker
-says the database went back), or the data directory was lost with the database.
+says the database went back, whether the server stopped cleanly or died), or the data
+directory was lost with the database.
 
 Invariants after the restore and three rounds of syncs:
 
@@ -52,7 +53,14 @@ STEP = st.one_of(
     st.tuples(st.just("sync"), DEVICE),
 )
 WORK = st.lists(STEP, min_size=1, max_size=10)
-HOW = st.sampled_from(("mark-restored", "marker says it went back", "data directory lost"))
+HOW = st.sampled_from(
+    (
+        "mark-restored",
+        "marker says it went back",
+        "the server died after the backup",  # no clean stop: the marker as its writes left it
+        "data directory lost",
+    )
+)
 
 
 class World:

@@ -136,3 +136,22 @@ def test_demo_sets_up_its_own_office_apart_from_real_work_and_lists_once(cli, tm
     assert again.stdout.strip().splitlines()[-1] == count
     # Nothing of the demo lands in the real data folder.
     assert not (cli.data_dir / "vault.sqlite").exists()
+
+
+def test_started_without_a_command_or_a_console_it_opens_the_window(monkeypatch, tmp_path):
+    """The windowed Windows build has no console (sys.stdout is None): started from its
+    icon, it opens the window instead of printing the usage to nowhere."""
+    import sys
+
+    from carer_desk.cli import main as cli_main
+    from carer_desk.cli import window_command
+
+    opened = []
+    monkeypatch.setattr(window_command, "cmd_window", lambda args, ctx: opened.append(args))
+    monkeypatch.setenv("CARER_DESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "stdout", None)
+    assert cli_main.main([]) == 0
+    assert len(opened) == 1
+    monkeypatch.undo()
+    assert cli_main.main([]) == 2  # with a console: the usage, as before
+    assert len(opened) == 1

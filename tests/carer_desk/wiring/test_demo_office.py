@@ -141,3 +141,24 @@ def test_the_demo_has_plans_overdue_for_review_and_due_soon(launcher: Launcher):
     worker = launcher.demo("demo-worker").set_up_demo()
     mine = {r.plan_state for r in worker.session.caseload.link()}
     assert {PlanState.OVERDUE, PlanState.REVIEW_DUE} <= mine
+
+
+def test_the_seeding_leaves_no_device_enrolled_but_the_demo_peoples_own(launcher: Launcher):
+    """The seeding's administrator laptop (wiped when done) and the approver's connection
+    are revoked once the office is filled; each demo person's laptop enrols afresh."""
+    worker = launcher.demo("demo-worker").set_up_demo()
+    office = launcher.demo_office()
+    store = office._app.state.services.store
+    devices = store.list_devices()
+    seeding = [d for d in devices if d.name.startswith("demo seeding")]
+    assert {d.username for d in seeding} == {"demo-admin", "demo-approver"}
+    assert all(d.revoked and d.revoked_by == "demo-admin" for d in seeding)
+    live = [d for d in devices if not d.revoked]
+    assert [d.device_id for d in live] == [worker.identity.device_id]
+    revoked = {a.device_id for a in store.iter_audit() if a.action == "revoke-device"}
+    assert revoked == {d.device_id for d in seeding}
+    # The approver and the administrator still sign in on laptops of their own.
+    approver = launcher.demo("demo-approver").set_up_demo()
+    assert approver.sync.sync_now().pulled == 0
+    admin = launcher.demo("demo-admin").set_up_demo()
+    assert admin.identity is not None and admin.identity.device_id not in revoked

@@ -12,6 +12,9 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -133,7 +136,28 @@ def lose_and_restore(  # type: ignore[no-untyped-def]
     server.start(timeout=60)
 
 
-def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Path, database):
+@dataclass
+class Office:
+    """The server on ``database`` with two workers' laptops enrolled, and where its backups go."""
+
+    server: ServerProcess
+    database: object
+    data: Path
+    backups: Path
+    amy: Laptop
+    ben: Laptop
+
+    def back_up(self) -> None:
+        back_up(self.database, self.data, self.backups)
+
+    def lose_and_restore(self, *, mark_restored: bool) -> None:
+        lose_and_restore(
+            self.server, self.database, self.data, self.backups, mark_restored=mark_restored
+        )
+
+
+@contextmanager
+def office(tmp_path: Path, database) -> Iterator[Office]:  # type: ignore[no-untyped-def]
     data = tmp_path / "server"
     server = ServerProcess(data, database.url)
     server.create_user("amy", PASSWORD)
@@ -142,14 +166,22 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
     try:
         amy = Laptop(tmp_path / "amy" / "vault.sqlite", server, "amy")
         ben = Laptop(tmp_path / "ben" / "vault.sqlite", server, "ben")
+        yield Office(server, database, data, tmp_path / "backups", amy, ben)
+    finally:
+        server.stop()
+
+
+def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Path, database):
+    with office(tmp_path, database) as o:
+        amy, ben = o.amy, o.ben
         before = set(add_carers(amy.vault, 12, prefix="A")) | set(add_carers(ben.vault, 7, "B"))
         for laptop in (amy, ben, amy):
             laptop.sync()
         assert amy.carers() == ben.carers() == before
 
-        backups = back_up(database, data, tmp_path / "backups")
+        o.back_up()
         # As docs/operations.md says, mark-restored included.
-        lose_and_restore(server, database, data, backups, mark_restored=True)
+        o.lose_and_restore(mark_restored=True)
 
         # Every laptop syncs on: nothing of theirs lost, new work flows both ways once.
         after = set(add_carers(ben.vault, 5, prefix="C"))
@@ -158,31 +190,23 @@ def test_back_up_lose_everything_restore_and_every_laptop_syncs_on(tmp_path: Pat
         assert amy.carers() == ben.carers() == before | after
         again = amy.engine.sync_now()
         assert again.pushed == 0 and not again.rejected
-    finally:
-        server.stop()
 
 
 def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(tmp_path: Path, database):
-    data = tmp_path / "server"
-    server = ServerProcess(data, database.url)
-    server.create_user("amy", PASSWORD)
-    server.create_user("ben", PASSWORD)
-    server.start(timeout=60)
-    try:
-        amy = Laptop(tmp_path / "amy" / "vault.sqlite", server, "amy")
-        ben = Laptop(tmp_path / "ben" / "vault.sqlite", server, "ben")
+    with office(tmp_path, database) as o:
+        amy, ben = o.amy, o.ben
         before = set(add_carers(amy.vault, 3, prefix="A"))
         for laptop in (amy, ben):
             laptop.sync()
 
-        backups = back_up(database, data, tmp_path / "backups")
+        o.back_up()
 
         # After the backup: amy sends work (and receives its own sequence numbers back).
         lost = set(add_carers(amy.vault, 2, prefix="L"))
         amy.sync()
 
         # mark-restored forgotten: the server notices its data directory was lost.
-        lose_and_restore(server, database, data, backups, mark_restored=False)
+        o.lose_and_restore(mark_restored=False)
 
         # Ben's new records take the sequence numbers amy's lost ones had.
         after = set(add_carers(ben.vault, 2, prefix="C"))
@@ -191,5 +215,3 @@ def test_work_sent_after_the_backup_reaches_every_laptop_after_a_restore(tmp_pat
         everything = before | lost | after
         assert ben.carers() == everything, "amy's work sent after the backup is lost"
         assert amy.carers() == everything, "amy missed ben's records that re-used numbers"
-    finally:
-        server.stop()

@@ -167,3 +167,64 @@ def test_mark_restored_from_the_command_line(tmp_path: Path, capsys) -> None:  #
 def test_versions_refuses_a_malformed_list(harness: Harness, ids: list[str]) -> None:
     amy = harness.device("amy", Role.OUTREACH_WORKER, "north")
     assert amy.post("/v1/versions", {"record_ids": ids}).status_code == 422
+
+
+def test_a_backup_restored_after_a_crash_under_the_same_data_directory_is_noticed(
+    tmp_path: Path,
+) -> None:
+    """The hole docs/operations.md warned of: the server ran for weeks since its last start
+    (its marker as it started), took a nightly backup, served more work, and died without
+    stopping cleanly; the database is restored from the backup while the data directory
+    survives, and mark-restored is forgotten. The marker now follows every write, so it is
+    ahead of the restored database and the start-up notices."""
+    import shutil
+    import sqlite3
+
+    from sync.server.store import sqlite_file
+
+    data = tmp_path / "server"
+    h = Harness(data)
+    database = sqlite_file(h.settings.database_url)
+    assert database is not None
+    try:
+        assert notice_at_start_up(h.store, data, upgraded=False) is None  # it starts
+        amy = h.device("amy", Role.OUTREACH_WORKER, "north")
+        amy.push_one(r.change(r.carer()))  # weeks of work
+        backup = tmp_path / "nightly.sqlite3"
+        with sqlite3.connect(database) as live, sqlite3.connect(backup) as copy:
+            live.backup(copy)
+        amy.push_one(r.change(r.carer()))  # sent after the backup: lost with the database
+    finally:
+        h.close()  # it dies: no clean stop, nothing remembered on the way out
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.copy2(backup, database)
+
+    again = Harness(data)
+    try:
+        mark = notice_at_start_up(again.store, data, upgraded=False)
+        assert mark is not None and "went back in time" in mark.reason
+        # The next start after that is an ordinary one.
+        assert restore_reason(again.store, data, upgraded=False) is None
+    finally:
+        again.close()
+
+
+def test_the_marker_follows_writes_and_a_new_generation_but_not_reads(harness: Harness) -> None:
+    data = harness.settings.data_dir
+    amy = harness.device("amy", Role.OUTREACH_WORKER, "north")
+
+    def marker() -> dict[str, int]:
+        return json.loads((data / MARKER_FILE).read_text())
+
+    amy.push(r.change(r.carer()), r.change(r.carer()))
+    assert marker()["seq"] == 2
+    with harness.store.transaction() as tx:
+        generation = tx.generation()
+    assert marker()["generation"] == generation
+    written = (data / MARKER_FILE).stat().st_mtime_ns
+    amy.pull_all()
+    assert (data / MARKER_FILE).stat().st_mtime_ns == written  # a pull writes nothing
+    mark = mark_restored(harness.store, by="admin-cli", reason="test")
+    assert marker() == {"generation": mark.generation, "seq": 2}
+    assert restore_reason(harness.store, data, upgraded=False) is None

@@ -226,3 +226,41 @@ def test_hosts_compare_settings_by_the_fingerprint_in_health(tmp_path, capsys):
     finally:
         one.close()
         two.close()
+
+
+def test_health_reads_the_settings_file_again_only_when_it_changed(harness, monkeypatch):
+    """/v1/health answers anyone, as often as a monitor asks: it looks at the settings
+    file's modification time (one stat) and reads and checks the file only when that
+    moved, so the rules in force change with the file and not otherwise."""
+    import os
+
+    from sync.server import app as server_app
+
+    reads = []
+    real = server_app.load_settings_file
+    monkeypatch.setattr(
+        server_app, "load_settings_file", lambda path: reads.append(path) or real(path)
+    )
+    services = harness.app.state.services
+    fingerprint = harness.client.get("/v1/health").json()["settings_fingerprint"]
+    for _ in range(20):
+        assert harness.client.get("/v1/health").json()["settings_fingerprint"] == fingerprint
+    assert reads == []
+
+    path = services.settings.settings_file
+    path.write_text("[payments]\ncap_pence = 25000\n")
+    changed = harness.client.get("/v1/health").json()["settings_fingerprint"]
+    assert changed != fingerprint and len(reads) == 1
+    for _ in range(20):
+        harness.client.get("/v1/health")
+    assert len(reads) == 1
+    # Rewritten in place with a new time (the same size): read again, once.
+    path.write_text("[payments]\ncap_pence = 26000\n")
+    later = path.stat().st_mtime_ns + 10_000_000
+    os.utime(path, ns=(later, later))
+    assert harness.client.get("/v1/health").json()["settings_fingerprint"] not in (
+        fingerprint,
+        changed,
+    )
+    harness.client.get("/v1/health")
+    assert len(reads) == 2
