@@ -48,7 +48,8 @@ def _register_vault(sub: argparse._SubParsersAction) -> None:
         "--recovery-public-key",
         type=Path,
         default=None,
-        help="the organisation's recovery public key (PEM); strongly advised",
+        help="the organisation's recovery public key (PEM); strongly advised (default: "
+        "the settings' vault.recovery_public_key_file, as the window's first run uses)",
     )
     init.set_defaults(handler=cmd_vault_init)
 
@@ -99,7 +100,10 @@ def _kdf_from_settings(ctx: CliContext) -> KdfParams:
 def cmd_vault_init(args: argparse.Namespace, ctx: CliContext) -> int:
     _warn_if_demo_settings(ctx)
     ctx.ensure_data_dir()
-    recovery_pem = _read_file(args.recovery_public_key) if args.recovery_public_key else None
+    # The same key the window's first run uses when none is named here: an IT officer who
+    # set it in the settings must not get a vault that no one can recover.
+    key_file = args.recovery_public_key or ctx.settings.vault.recovery_public_key_file
+    recovery_pem = _read_file(Path(key_file)) if key_file else None
     passphrase = ctx.secrets.read(PASSPHRASE_ENV, "New vault passphrase")
     vault = Vault.create(
         ctx.vault_path,
@@ -115,7 +119,7 @@ def cmd_vault_init(args: argparse.Namespace, ctx: CliContext) -> int:
         print(
             "Warning: no recovery key was given, so a forgotten passphrase cannot be "
             "recovered (not even by your administrator). Use --recovery-public-key with "
-            "your organisation's key.",
+            "your organisation's key, or set vault.recovery_public_key_file in the settings.",
             file=sys.stderr,
         )
     return 0

@@ -432,7 +432,13 @@ def run(args: argparse.Namespace) -> int:
                 state = " [disabled]" if user.disabled else ""
                 print(f"{user.username}\t{user.role}{team}{state}")
         elif command == "list-devices":
-            for d in store.list_devices():
+            devices = store.list_devices()
+            if not devices:
+                print(
+                    "No laptops are enrolled yet. A laptop enrols when its user first "
+                    "connects it to this server (docs/operations.md, 'Enrolling a laptop')."
+                )
+            for d in devices:
                 state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M} UTC" if d.revoked_at else "active"
                 seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
                 print(f"{d.device_id}\t{d.username}\t{d.name}\t{state}\tlast seen {seen}")

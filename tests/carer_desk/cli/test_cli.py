@@ -111,6 +111,36 @@ def test_recovery_with_the_organisation_key(cli, tmp_path):
     assert len(json.loads(listed.stdout)) == 3
 
 
+def test_vault_init_uses_the_recovery_key_named_in_the_settings(cli, tmp_path):
+    keys = cli(
+        "recovery-key",
+        "create",
+        "--private-out",
+        str(tmp_path / "org.pem"),
+        "--public-out",
+        str(tmp_path / "org.pub.pem"),
+        env={"CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password"},
+    )
+    assert keys.returncode == 0, keys.stderr
+    with cli.config.open("a") as config:
+        config.write(f'recovery_public_key_file = "{tmp_path / "org.pub.pem"}"\n')
+    made = cli("vault", "init", passphrase="forgotten passphrase")
+    assert made.returncode == 0, made.stderr
+    assert "no recovery key was given" not in made.stderr
+    recovered = cli(
+        "vault",
+        "recover",
+        "--recovery-key",
+        str(tmp_path / "org.pem"),
+        passphrase=None,
+        env={
+            "CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password",
+            "CARER_DESK_NEW_PASSPHRASE": "remembered this time",
+        },
+    )
+    assert recovered.returncode == 0, recovered.stderr
+
+
 def test_vault_check_reports_a_sound_vault(vault_cli):
     vault_cli("seed-demo", "--carers", "5")
     result = vault_cli("vault", "check")

@@ -203,6 +203,15 @@ def test_a_key_file_another_user_made_is_unreadable_not_damaged(
     assert key_file.read_bytes() == before
 
 
+def test_listing_devices_when_none_is_enrolled_says_so(data_dir: Path, monkeypatch, capsys):
+    # A first user, so the server's data directory exists; no laptop has connected yet.
+    args = ("create-user", "--username", "ann", "--role", "outreach-worker", "--team", "north")
+    assert cli(data_dir, *args, monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert cli(data_dir, "list-devices") == 0
+    assert "No laptops are enrolled yet" in capsys.readouterr().out
+
+
 def test_revoking_a_device_from_the_command_line(data_dir: Path, capsys) -> None:
     h = Harness(data_dir)
     try:
