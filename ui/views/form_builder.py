@@ -68,7 +68,8 @@ class FieldWidget:
         elif kind in (Kind.TEXT, Kind.DATE, Kind.NUMBER):
             w = QLineEdit(parent)
             if kind is Kind.DATE:
-                w.setPlaceholderText("e.g. 3/3/1961")
+                # Neutral for every date (a birth, a review): an example year fits only one.
+                w.setPlaceholderText("day/month/year")
                 w.setAccessibleDescription(DATE_HINT)
             if spec.placeholder:
                 w.setPlaceholderText(spec.placeholder)
