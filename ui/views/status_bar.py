@@ -3,7 +3,8 @@ and a progress bar that shows while a long sync runs (it never blocks the window
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from carer_desk.sync_status import SyncProgress
 from ui.controllers.sync import SyncController
@@ -11,6 +12,37 @@ from ui.views.widgets import button
 
 IDLE_DESCRIPTION = "Send your changes and fetch your colleagues' (F5)"
 RUNNING_DESCRIPTION = "A sync is running: it sends your changes and fetches your colleagues'"
+
+
+class PassingMessage(QLabel):
+    """A passing message in the status bar ("Sync finished: 3 sent"), shown for a few
+    seconds beside the sync status.
+
+    A label of its own rather than QStatusBar.showMessage: Qt draws that message in
+    whatever room the permanent widgets leave, and the sync status, stretched across the
+    bar, left it a letter's width ("S"). A label is laid out as wide as its text at the
+    text size in use, at any scaling."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setAccessibleName("Message")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setVisible(False)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear_now)
+
+    def show_for(self, text: str, milliseconds: int) -> None:
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.setVisible(bool(text))
+        self._timer.start(milliseconds)
+
+    def clear_now(self) -> None:
+        self._timer.stop()
+        self.setText("")
+        self.setAccessibleDescription("")
+        self.setVisible(False)
 
 
 class SyncStatusWidget(QWidget):
