@@ -93,8 +93,8 @@ def fit_columns(
         box = fm.height() + 8 if column in boxes else 0
         width = max(
             fm.horizontalAdvance(sample) + decoration_width(table, column) + pad + box,
-            header.sectionSizeHint(column) + fm.averageCharWidth(),
-            table.sizeHintForColumn(column) + fm.averageCharWidth() * 2,
+            header.sectionSizeHint(column),  # with its margins (and a sort arrow's room)
+            table.sizeHintForColumn(column),  # with the cells' margins and icons
         )
         header.resizeSection(column, width)
 
