@@ -6,8 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
-from carer_desk.sync_status import SyncProgress
+from carer_desk.sync_status import SyncProgress, SyncReport
 from ui.controllers.sync import SyncController
+from ui.events import UserMessage
 from ui.views.widgets import button
 
 IDLE_DESCRIPTION = "Send your changes and fetch your colleagues' (F5)"
@@ -37,6 +38,15 @@ class PassingMessage(QLabel):
         self.setAccessibleDescription(text)
         self.setVisible(bool(text))
         self._timer.start(milliseconds)
+
+    # Slots of this label itself, so a sync that ends after the window has gone (its
+    # report arrives from the hub, which outlives the window) is not shown on a label
+    # that is no more: Qt drops a connection when its receiver is destroyed.
+    def show_sync_finished(self, report: SyncReport) -> None:
+        self.show_for(report.describe(), 8_000)
+
+    def show_sync_failed(self, message: UserMessage) -> None:
+        self.show_for(message.text, 15_000)
 
     def clear_now(self) -> None:
         self._timer.stop()
