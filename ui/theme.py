@@ -13,10 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ui.resources import app_root
+
 LARGE_TEXT_FACTOR = 1.25
+# The arrows of combo and spin boxes, ticks and dots: per palette, in its text and muted
+# colours.
+ARROWS = app_root() / "resources" / "icons" / "arrows"
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,37 @@ def palette_for(c: Colours) -> QPalette:
     return p
 
 
-def style_sheet(c: Colours, base_points: float = 10.0) -> str:
+def style_sheet(c: Colours, base_points: float = 10.0, line_px: int | None = None) -> str:
     """The few styled details. Heading sizes follow the base text size (Qt's style
-    sheets take font sizes in points, not em), padding in em scales with the text."""
+    sheets take font sizes in points, not em), padding in em scales with the text.
+
+    A text field's padding is in pixels worked out from the line height ``line_px`` (a
+    logical pixel, so it holds at any scaling): the focus ring is a pixel thicker than the
+    plain border, and the field's padding is a pixel less while it has the focus, so the
+    room for the text stays the same (the same for buttons; a check box keeps a clear
+    2-pixel border that the focus colours). Qt sizes a control once, unfocused: a thicker
+    border taking a pixel a side from the text clipped its descenders."""
+    if line_px is None:
+        line_px = round(base_points * 96 / 72 * 1.2)
+    pad_v = max(2, round(line_px * 0.2))
+    pad_h = max(3, round(line_px * 0.35))
+    btn_v = max(2, round(line_px * 0.35))
+    btn_h = max(4, round(line_px * 0.9))
+    fields = "QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDateEdit"
+    # A combo box's and a spin box's arrows, a check box's tick and a radio button's dot:
+    # drawn from one small set of files, since Qt leaves a styled field's button half-drawn
+    # (a stray corner line over a tiny arrow), and Fusion outlines a box in a shade of the
+    # window colour, all but invisible in the dark palette.
+    button_px = max(14, round(line_px * 1.1))
+    arrow_px = max(8, round(line_px * 0.65))
+    box_px = max(11, round(line_px * 0.85))  # a check box's or radio button's box
+    look = "dark" if c == DARK else "light"
+
+    def arrow(direction: str, disabled: bool = False) -> str:
+        name = f"{direction}-{look}{'-disabled' if disabled else ''}.svg"
+        return (ARROWS / name).as_posix()
+
+    focused_fields = ", ".join(f"{f.strip()}:focus" for f in fields.split(","))
     h1 = round(base_points * 1.45, 1)
     h2 = round(base_points * 1.15, 1)
     nav = round(base_points * 1.05, 1)
@@ -120,19 +153,59 @@ def style_sheet(c: Colours, base_points: float = 10.0) -> str:
     line_head = round(base_points * 1.7, 1)
     return f"""
 QWidget:focus {{ outline: none; }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
-QDateEdit:focus, QAbstractItemView:focus, QPushButton:focus, QToolButton:focus,
+{focused_fields}, QAbstractItemView:focus, QPushButton:focus, QToolButton:focus,
 QCheckBox:focus, QRadioButton:focus, QTabBar::tab:focus {{
     border: 2px solid {c.accent};
 }}
-QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDateEdit {{
-    border: 1px solid {c.border}; border-radius: 3px; padding: 0.2em 0.35em;
+{fields} {{
+    border: 1px solid {c.border}; border-radius: 3px; padding: {pad_v}px {pad_h}px;
     background: {c.base}; color: {c.text};
 }}
+{focused_fields} {{ padding: {pad_v - 1}px {pad_h - 1}px; }}
+QCheckBox::indicator, QRadioButton::indicator {{
+    width: {box_px}px; height: {box_px}px; border: 1px solid {c.border}; background: {c.base};
+}}
+QCheckBox::indicator {{ border-radius: 2px; }}
+QRadioButton::indicator {{ border-radius: {(box_px + 2) // 2}px; }}
+QCheckBox::indicator:checked {{ image: url("{arrow("check")}"); }}
+QCheckBox::indicator:checked:disabled {{ image: url("{arrow("check", True)}"); }}
+QRadioButton::indicator:checked {{ image: url("{arrow("dot")}"); }}
+QRadioButton::indicator:checked:disabled {{ image: url("{arrow("dot", True)}"); }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {c.muted}; }}
+QComboBox::drop-down {{
+    subcontrol-origin: border; subcontrol-position: center right; width: {button_px}px;
+    border: none;
+}}
+QComboBox::down-arrow {{
+    image: url("{arrow("down")}"); width: {arrow_px}px; height: {arrow_px}px;
+}}
+QComboBox::down-arrow:disabled {{ image: url("{arrow("down", True)}"); }}
+QSpinBox::up-button, QDateEdit::up-button, QSpinBox::down-button, QDateEdit::down-button {{
+    subcontrol-origin: border; width: {button_px}px; border: none;
+    border-left: 1px solid {c.border}; background: {c.alternate};
+}}
+QSpinBox::up-button, QDateEdit::up-button {{
+    subcontrol-position: top right; border-top-right-radius: 3px;
+}}
+QSpinBox::down-button, QDateEdit::down-button {{
+    subcontrol-position: bottom right; border-bottom-right-radius: 3px;
+}}
+QSpinBox::up-arrow, QDateEdit::up-arrow {{
+    image: url("{arrow("up")}"); width: {arrow_px}px; height: {arrow_px}px;
+}}
+QSpinBox::down-arrow, QDateEdit::down-arrow {{
+    image: url("{arrow("down")}"); width: {arrow_px}px; height: {arrow_px}px;
+}}
+QSpinBox::up-arrow:disabled, QDateEdit::up-arrow:disabled, QSpinBox::up-arrow:off,
+QDateEdit::up-arrow:off {{ image: url("{arrow("up", True)}"); }}
+QSpinBox::down-arrow:disabled, QDateEdit::down-arrow:disabled, QSpinBox::down-arrow:off,
+QDateEdit::down-arrow:off {{ image: url("{arrow("down", True)}"); }}
 QPushButton {{
-    border: 1px solid {c.border}; border-radius: 4px; padding: 0.35em 0.9em;
+    border: 1px solid {c.border}; border-radius: 4px; padding: {btn_v}px {btn_h}px;
     background: {c.alternate}; color: {c.text};
 }}
+QPushButton:focus {{ padding: {btn_v - 1}px {btn_h - 1}px; }}
+QCheckBox, QRadioButton {{ border: 2px solid transparent; padding: 1px 2px; }}
 QPushButton[primary="true"] {{
     background: {c.accent}; color: {c.on_accent}; border: 1px solid {c.accent};
     font-weight: bold;
@@ -216,7 +289,7 @@ class Theme:
         self.app.setFont(font)
         self.app.setPalette(palette_for(c))
         points = font.pointSizeF() if font.pointSizeF() > 0 else font.pixelSize() * 0.75
-        self.app.setStyleSheet(style_sheet(c, points))
+        self.app.setStyleSheet(style_sheet(c, points, QFontMetrics(font).height()))
         from ui.icons import refresh_icons  # icons are drawn in the palette's text colour
 
         refresh_icons()

@@ -44,7 +44,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ["QT_SCALE_FACTOR"] = LOOKS[look]["scale"]
     sys.path.insert(0, str(ROOT))
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from carer_desk.config import Settings
@@ -65,7 +65,7 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
         # Settled: no background work, no sync running (one starts by itself after an
         # unlock), and no passing status-bar message (the sync's report, for 8 seconds).
         _spin(app, lambda: shell.runner.pending == 0 and not shell.sync.running, 30)
-        shell.window.statusBar().clearMessage()
+        shell.window.passing.clear_now()
         for _ in range(5):
             app.processEvents()
         target = widget or shell.window
@@ -77,6 +77,11 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     shell = Shell(app, launcher, launcher.office(), prefs=prefs)
     shell.theme.force_dark(bool(LOOKS[look]["dark"]))
     shell.window.resize(*SIZE)
+    # Someone at the window: on a loaded machine a render outlasts the idle lock, which
+    # would lock the window (and take its pages away) halfway through.
+    in_use = QTimer()
+    in_use.timeout.connect(lambda: _move_the_mouse(app, shell.window))
+    in_use.start(20_000)
     shell.start()
     _spin(app, lambda: shell.session.gate is Gate.WELCOME)
     shoot("welcome")
@@ -128,6 +133,22 @@ def render(look: str, out: Path, work: Path) -> list[Path]:
     return shots
 
 
+def _move_the_mouse(app, window) -> None:
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    at = QPointF(1, 1)
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        at,
+        at,
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    app.sendEvent(window, move)
+
+
 def _sync_now(app, shell) -> None:
     shell.window.sync_action.trigger()
     _spin(app, lambda: shell.sync.running, 5)
@@ -140,13 +161,20 @@ def _discard_chosen(app, shell, sync) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     before = sync.confirm
-    for _ in range(5):
-        _spin(app, lambda: shell.runner.pending == 0 and sync.refused_list.count() == 1, 30)
+
+    def listed() -> bool:
+        return shell.runner.pending == 0 and sync.refused_list.count() == 1
+
+    for _ in range(10):  # a loaded machine can take a while
+        _spin(app, listed, 30)
         sync.refused_list.setCurrentRow(0)
         sync.ask_discard()
-        if _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 5):
+        if _spin(app, lambda: sync.confirm is not before and sync.confirm is not None, 10):
             break
     box = sync.confirm
+    if box is None or box is before:
+        print("the Sync page did not ask to confirm; the refusal stays", file=sys.stderr)
+        return
     (discard,) = [
         b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
     ]
@@ -391,6 +419,7 @@ def _payment_request(app, shell, shoot) -> None:
     tab._edited()
     tab.controller.check()
     _spin(app, lambda: shell.runner.pending == 0)
+    tab.ensureWidgetVisible(tab.submit_button)  # the check and the buttons under it, whole
     tab.ensureWidgetVisible(tab.check_box)
     shoot("payment-request")
 
@@ -433,7 +462,8 @@ def _card_administrator(app, shell, shoot) -> None:
 
 
 def _office(app, shell, shoot) -> None:
-    """The service manager: the contract report with the records behind a figure, the
+    """The service manager: the contract report with another of its charts and the
+    records behind a figure, the
     budget, the work queues, users, a new user, laptops with a revoke confirmation, and
     the server's settings."""
     from carer_desk.roles import Area
@@ -452,6 +482,15 @@ def _office(app, shell, shoot) -> None:
     shell.go(Place(Area.REPORTS))  # again: the return to the last place may come late
     _spin(app, lambda: ws.current_page() is reports, 10)
     shoot("reports-contract")
+    charts = tab.chart_choice
+    other = next(
+        (i for i in range(charts.count()) if "Waiting-list" in charts.itemText(i)),
+        min(1, charts.count() - 1),
+    )
+    charts.setCurrentIndex(other)
+    _spin(app, lambda: shell.runner.pending == 0, 30)
+    shoot("reports-chart")
+    charts.setCurrentIndex(0)
     row = next(i for i in range(tab.model.rowCount()) if tab.model.key_at(i) == "referrals.total")
     tab.table.setCurrentIndex(tab.model.index(row, 3))
     tab.drill_current()

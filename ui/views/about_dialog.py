@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from carer_desk import __version__
-from ui.views.widgets import button, button_row, heading, paragraph
+from ui.views.widgets import Dialog, button, button_row, heading, paragraph
 
 LICENCES = (
     "Qt and PySide6: LGPL 3. Icons: Material Design Icons (Pictogrammers), Apache 2.0, "
@@ -15,7 +15,7 @@ LICENCES = (
 )
 
 
-class AboutDialog(QDialog):
+class AboutDialog(Dialog):
     def __init__(self, vault_location: str, demo: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Carer Desk")

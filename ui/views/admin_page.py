@@ -38,6 +38,7 @@ from ui.forms.payment_form import parse_amount
 from ui.models.office_model import TextRow, TextTable
 from ui.views.table import list_table
 from ui.views.widgets import (
+    Dialog,
     add_row,
     banner,
     button,
@@ -88,7 +89,7 @@ def _role_box(parent: QWidget) -> QComboBox:
     return box
 
 
-class OfficeDialog(QDialog):
+class OfficeDialog(Dialog):
     """A short decision sent to the office: it stays open until the office says yes, so
     a refusal (its sentence shown here) loses nothing typed; the passwords typed in it
     never outlive it."""

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from carer_desk.records.places import District
 from ui.controllers.caseload import CaseloadController
 from ui.models.caseload_model import Column
-from ui.views.table import ListStates
+from ui.views.table import ListStates, fit_columns
 from ui.views.widgets import heading, hint
 
 
@@ -79,6 +79,7 @@ class CaseloadPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self._sized_with_rows = False  # again once rows (and their icons) are there
         self._size_columns()
         self.states = ListStates(self.table, "Opening the caseload…", self)
         self.empty, self.loading = self.states.empty, self.states.loading
@@ -93,10 +94,8 @@ class CaseloadPage(QWidget):
         controller.load()
 
     def _size_columns(self) -> None:
-        """Each column as wide as its header or a typical value at the current text size
-        (measured, so it holds at 200 % scaling and with large text)."""
-        fm = self.table.fontMetrics()
-        header = self.table.horizontalHeader()
+        """Each column as wide as its header, its rows or a typical value at the current
+        text size (measured, so it holds at 200 % scaling and with large text)."""
         samples = {
             Column.NAME: "Margaret Fitzgerald-Ó'Brien",
             Column.PREFERRED: "Margaret",
@@ -107,12 +106,7 @@ class CaseloadPage(QWidget):
             Column.PAYMENT: "Pending",
             Column.SYNC: "Changed, waiting",
         }
-        pad = fm.averageCharWidth() * 4
-        for column, sample in samples.items():
-            title = str(self.table.model().headerData(column, Qt.Orientation.Horizontal))
-            extra = fm.height() + 8 if column is Column.SYNC else 0  # the icon
-            width = max(fm.horizontalAdvance(sample) + extra, fm.horizontalAdvance(title)) + pad
-            header.resizeSection(column, width)
+        fit_columns(self.table, samples)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -135,6 +129,9 @@ class CaseloadPage(QWidget):
             return
         self.count.setText(f"{shown} of {total} carers")
         if shown:
+            if not self._sized_with_rows:
+                self._sized_with_rows = True
+                self._size_columns()
             self.states.setCurrentWidget(self.table)
             if not self.table.currentIndex().isValid():
                 self.table.selectRow(0)

@@ -35,7 +35,7 @@ from ui.views.gate.setting_up import SettingUpView
 from ui.views.gate.unlock import UnlockView
 from ui.views.gate.welcome import WelcomeView
 from ui.views.message import show_message
-from ui.views.status_bar import SyncStatusWidget
+from ui.views.status_bar import PassingMessage, SyncStatusWidget
 from ui.views.workspace import PageFactory, RecordFactory, Workspace
 
 
@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel("", self)
         self.busy_label.setAccessibleName("Working")
         self.statusBar().addWidget(self.busy_label)
+        self.passing = PassingMessage(self)
+        self.statusBar().addWidget(self.passing)
 
         hub = ctx.hub
         session.gate_changed.connect(self.show_gate)
@@ -187,8 +189,8 @@ class MainWindow(QMainWindow):
         hub.unlocked.connect(self._unlocked)
         hub.locked.connect(self._locked)
         hub.problem.connect(self.show_problem)
-        hub.sync_failed.connect(lambda m: self.statusBar().showMessage(m.text, 15_000))
-        hub.sync_finished.connect(lambda r: self.statusBar().showMessage(r.describe(), 8_000))
+        hub.sync_failed.connect(self.passing.show_sync_failed)
+        hub.sync_finished.connect(self.passing.show_sync_finished)
         hub.busy_changed.connect(self.busy_label.setText)
         hub.navigate.connect(self.go)
         first_run.recovery_note_ready.connect(preview)
@@ -357,7 +359,7 @@ class MainWindow(QMainWindow):
         if callable(save):
             save()
         else:
-            self.statusBar().showMessage("Everything is saved.", 4_000)
+            self.passing.show_for("Everything is saved.", 4_000)
 
     def _sync_problems(self) -> None:
         self.go(Place(Area.SYNC))

@@ -16,6 +16,15 @@ from ui.models.plans_model import PlansColumn
 from ui.views.table import ListStates, list_table, open_on_enter
 from ui.views.widgets import banner, button, button_row, heading, hint, line_edit, paragraph
 
+# A typical value for each column but the last (which stretches): with the header and the
+# rows shown, what each column is sized to (ui/views/table.py).
+COLUMN_SAMPLES = {
+    PlansColumn.CARER: "Margaret Fitzgerald-O'Brien",
+    PlansColumn.STATE: "Review overdue",
+    PlansColumn.REVIEW: "2026-12-02",
+    PlansColumn.CARDS: "Cards to print",
+}
+
 
 class PlansPage(QWidget):
     def __init__(
@@ -81,14 +90,7 @@ class PlansPage(QWidget):
         controller.load()
 
     def _size_columns(self) -> None:
-        self.table.size_columns(
-            {
-                PlansColumn.CARER: "Margaret Fitzgerald-O'Brien",
-                PlansColumn.STATE: "Review overdue",
-                PlansColumn.REVIEW: "2026-12-02",
-                PlansColumn.CARDS: "Cards to print",
-            }
-        )
+        self.table.size_columns(COLUMN_SAMPLES)
 
     def shown(self) -> None:
         if self.controller.ready and self.controller.model.rowCount():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFrame,
     QGroupBox,
     QLabel,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from ui.controllers.settings import LaptopFacts, SettingsController
 from ui.views.widgets import (
+    Dialog,
     add_row,
     button,
     button_row,
@@ -25,7 +25,7 @@ from ui.views.widgets import (
 )
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(Dialog):
     def __init__(self, controller: SettingsController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller

@@ -10,7 +10,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from carer_desk.sync_status import ConflictItem, ConflictListing, RefusedChange
 from ui.controllers.conflicts import MINE, THEIRS, CallCorrection, ConflictsController
 from ui.events import UserMessage
 from ui.views.widgets import (
+    Dialog,
     add_row,
     banner,
     button,
@@ -117,7 +117,7 @@ class ConflictDetail(QWidget):
         layout.addStretch(1)
 
 
-class CorrectCallDialog(QDialog):
+class CorrectCallDialog(Dialog):
     """A refused call's outcome, corrected and sent again: the office's reason at the
     top, the parts it checks below. Stays open until the call is saved, so a problem
     (shown under its field) loses nothing typed; Escape keeps the call as it was."""

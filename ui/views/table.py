@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
+    QStyle,
     QTableView,
     QWidget,
 )
@@ -81,16 +82,38 @@ def open_on_enter(
 def fit_columns(
     table: QTableView, samples: Mapping[int, str], *, boxes: Collection[int] = ()
 ) -> None:
-    """Each column as wide as its header or ``samples[column]``, whichever is wider, and
-    room for the check box in the columns that draw one (``boxes``)."""
+    """Each column as wide as the widest of: its header as the header draws it (its own
+    font, margins and sort arrow), ``samples[column]`` with the column's icon if it draws
+    one, and the rows the table holds now; and room for the check box in the columns that
+    draw one (``boxes``). Measured at the text size and scaling in use."""
     fm = table.fontMetrics()
     header = table.horizontalHeader()
     pad = fm.averageCharWidth() * 4
-    model = table.model()
     for column, sample in samples.items():
-        title = str(model.headerData(column, Qt.Orientation.Horizontal))
-        width = max(fm.horizontalAdvance(sample), fm.horizontalAdvance(title)) + pad
-        header.resizeSection(column, width + (fm.height() + 8 if column in boxes else 0))
+        box = fm.height() + 8 if column in boxes else 0
+        width = max(
+            fm.horizontalAdvance(sample) + decoration_width(table, column) + pad + box,
+            header.sectionSizeHint(column),  # with its margins (and a sort arrow's room)
+            table.sizeHintForColumn(column),  # with the cells' margins and icons
+        )
+        header.resizeSection(column, width)
+
+
+def decoration_width(table: QTableView, column: int) -> int:
+    """The room an icon takes in ``column``'s cells (none when its first row has none)."""
+    model = table.model()
+    if model is None or not model.rowCount():
+        return 0
+    icon = model.data(model.index(0, column), Qt.ItemDataRole.DecorationRole)
+    if icon is None:
+        return 0
+    style = table.style()
+    size = table.iconSize()
+    side = size.width() if size.isValid() and size.width() > 0 else 0
+    if not side:
+        side = style.pixelMetric(QStyle.PixelMetric.PM_SmallIconSize, None, table)
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    return side + 2 * margin
 
 
 class ListStates(QStackedWidget):

@@ -7,8 +7,10 @@ label is visible the name repeats it, so a screen reader says what the eye reads
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -177,6 +179,40 @@ def centred_panel(content: QWidget, parent: QWidget | None = None, *, max_em: in
     v.addWidget(outer)
     v.addStretch(2)
     return wrapper
+
+
+class Dialog(QDialog):
+    """A dialog as tall as its text needs at the width it has.
+
+    Qt sizes a window from its layout's minimum, which leaves out wrapped text (a label's
+    height depends on its width): a dialog whose sentences wrap, or that shows a problem
+    after it opened, or one capped at two thirds of a small or 200 % screen, was shorter
+    than its contents, and its layout squeezed the fixed-height fields until their text
+    was cut off at the bottom. Here the least height follows the width, on every layout
+    change and resize (never taller than the screen)."""
+
+    def event(self, event: QEvent) -> bool:
+        done = super().event(event)
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self.fit_height()
+        return done
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit_height()
+
+    def fit_height(self) -> None:
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        need = max(layout.totalHeightForWidth(self.width()), layout.totalMinimumSize().height())
+        screen = self.screen()
+        if screen is not None:
+            frame = self.frameGeometry().height() - self.height()
+            need = min(need, screen.availableGeometry().height() - max(frame, 0))
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 def rule(parent: QWidget | None = None) -> QFrame:
