@@ -528,6 +528,15 @@ def _office(app, shell, shoot) -> None:
         admin.laptops.confirm.reject()
     admin.tabs.setCurrentWidget(admin.settings)
     shoot("admin-settings")
+    shell.go(Place(Area.PAYMENTS))
+    to_pay = ws.page_for(Area.PAYMENTS)
+    _spin(app, lambda: to_pay.controller.ready)
+    to_pay.table.setFocus()
+    shoot("payments-to-make")
+    to_pay.mark.click()
+    _spin(app, lambda: to_pay.confirm is not None and to_pay.confirm.isVisible(), 10)
+    shoot("payments-mark-paid-confirm", to_pay.confirm)
+    to_pay.confirm.reject()
 
 
 def _office_numbers(shell) -> tuple[str, str]:

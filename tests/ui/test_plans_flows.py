@@ -410,3 +410,18 @@ def test_the_next_plan_opens_on_the_same_page_with_nothing_of_the_last(worker: D
     # The typing left behind in the first plan was kept as its draft.
     draft = on_vault(worker, qtbot, lambda s: s.drafts.load(f"plan:{first_id}"))
     assert draft["pets"] == "Canaryfirst dog"
+
+
+def test_what_the_plan_still_needs_reads_left_to_right_whatever_script_a_name_is_in(qtbot):
+    from ui.forms.plan_form import Completeness
+    from ui.views.plan_page import CompletenessBox
+
+    box = CompletenessBox()
+    qtbot.addWidget(box)
+    gaps = ("سارة's consent to be an emergency contact", "the address where care is needed")
+    box.show_completeness(Completeness(missing=gaps, card_gaps=()))
+    lines = box.missing.text().split("\n")
+    # A left-to-right mark first: a line that starts with an Arabic name would otherwise
+    # be laid out right to left, its bullet at the far end.
+    assert lines == [f"\u200e• {g}" for g in gaps]
+    assert box.missing.accessibleDescription() == "; ".join(gaps)  # read without the mark

@@ -289,7 +289,9 @@ class CompletenessBox(QGroupBox):
 
     def show_completeness(self, c: Completeness) -> None:
         self.headline.setText(("✓ " if c.complete else "⚠ ") + c.headline())
-        listed = "\n".join(f"• {m}" for m in c.missing)
+        # Each line starts left to right whatever script a name in it is written in (a
+        # contact's Arabic name first made its line run right to left, bullet at the end).
+        listed = "\n".join(f"\u200e• {m}" for m in c.missing)
         self.missing.setText(listed)
         self.missing.setAccessibleDescription("; ".join(c.missing))
         self.missing.setVisible(bool(c.missing))
