@@ -8,6 +8,7 @@ label is visible the name repeats it, so a screen reader says what the eye reads
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -184,3 +186,33 @@ def rule(parent: QWidget | None = None) -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setAccessibleName("Separator")
     return line
+
+
+def follow_in_tab_order(anchor: QWidget, content: QWidget) -> None:
+    """Tab from ``anchor`` reaches ``content``'s controls next, in the order they were
+    made. A part built after the page's buttons (a tab filled in when first shown) would
+    otherwise come after them, so Tab from its tabs jumped to Print or Save."""
+    prev = anchor.focusProxy() or anchor
+    for w in content.findChildren(QWidget):
+        if w.focusProxy() is not None or not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        if w.window() is not anchor.window():
+            continue
+        QWidget.setTabOrder(prev, w)
+        prev = w
+
+
+def tab_keys(tabs: QTabWidget, page: QWidget) -> None:
+    """Ctrl+Tab and Ctrl+Shift+Tab move between ``tabs`` wherever focus is on ``page``:
+    a tab widget hears them only with focus inside it, and a page opens on Back."""
+
+    def move(step: int) -> None:
+        if tabs.count():
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
+
+    for keys, step in (
+        (QKeySequence.StandardKey.NextChild, 1),
+        (QKeySequence.StandardKey.PreviousChild, -1),
+    ):
+        shortcut = QShortcut(QKeySequence(keys), page)
+        shortcut.activated.connect(lambda step=step: move(step))

@@ -1,0 +1,76 @@
+"""Defects found by driving the real window by keyboard alone, as each person would on a
+real day (issue 8's walk-through), each kept here as the test that would have caught it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from carer_desk.roles import Area
+from tests.ui.conftest import Desk
+from tests.ui.test_conversation import adult_carer_id, open_conversations, start_conversation
+from ui.controllers.window import Place
+from ui.views.carer_page import CarerPage
+
+
+def _focused() -> QWidget | None:
+    QApplication.processEvents()
+    return QApplication.focusWidget()
+
+
+def _tab(times: int = 1) -> QWidget | None:
+    for _ in range(times):
+        QTest.keyClick(_focused(), Qt.Key.Key_Tab)
+        QApplication.processEvents()
+    return _focused()
+
+
+def test_a_conversation_opens_on_its_first_answer_and_tab_goes_through_the_stage_in_order(
+    worker: Desk, qtbot
+):
+    """Driven: on a new conversation focus sat nowhere visible, and Tab from the stage's
+    tabs jumped to Print/Save; the stage's answer boxes came after the page's buttons (a
+    stage is built when first shown, after them), so what was typed went nowhere."""
+    worker.window.activateWindow()
+    page = start_conversation(qtbot, worker, adult_carer_id(worker, qtbot))
+    prompts = page.controller.view.template.stage(1).prompts
+    first = page.fields[f"answer.{prompts[0].id}"].widget
+    second = page.fields[f"answer.{prompts[1].id}"].widget
+    qtbot.waitUntil(lambda: _focused() is first)
+
+    # From the stage tabs, Tab reaches the stage's first answer, then the next one.
+    page.stages.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    assert _tab() is first
+    QTest.keyClicks(first, "tired at night")
+    assert _tab() is second
+    # A stage built later (stage 3, by Alt+3) is reached from the tabs the same way.
+    QTest.keyClick(page, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.stages.currentIndex() == page.stage_tabs[3])
+    page.stages.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    reached = _tab()
+    stage3 = page.stages.currentWidget()
+    assert reached is not None and stage3.isAncestorOf(reached), reached
+    assert page.fields[f"answer.{prompts[0].id}"].widget.toPlainText() == "tired at night"
+
+
+def test_ctrl_tab_moves_between_a_carers_tabs_from_where_the_page_opens(worker: Desk, qtbot):
+    """Driven: a carer's page opens with focus on Back, where Ctrl+Tab (the guide's way
+    between tabs) did nothing: the tabs only heard it with focus inside them."""
+    worker.window.activateWindow()
+    carer_id = adult_carer_id(worker, qtbot)
+    open_conversations(qtbot, worker, carer_id)
+    worker.shell.go(Place(Area.CASELOAD, "carer", carer_id, None))
+    page = worker.window.workspace.record_page
+    assert isinstance(page, CarerPage)
+    worker.idle(qtbot)
+    page.back_button.setFocus()
+    start = page.tabs.currentIndex()
+    QTest.keyClick(page.back_button, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.tabs.currentIndex() == start + 1)
+    QTest.keyClick(
+        _focused(),
+        Qt.Key.Key_Backtab,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: page.tabs.currentIndex() == start)
