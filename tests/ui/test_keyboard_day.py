@@ -3,15 +3,19 @@ real day (issue 8's walk-through), each kept here as the test that would have ca
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from carer_desk.roles import Area
-from tests.ui.conftest import Desk
+from tests.ui.conftest import Desk, on_vault, type_into
 from tests.ui.test_conversation import adult_carer_id, open_conversations, start_conversation
 from ui.controllers.window import Place
+from ui.operations import Lane
 from ui.views.carer_page import CarerPage
+from ui.views.payments_tab import PaymentsTab
 
 
 def _focused() -> QWidget | None:
@@ -74,3 +78,41 @@ def test_ctrl_tab_moves_between_a_carers_tabs_from_where_the_page_opens(worker: 
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     qtbot.waitUntil(lambda: page.tabs.currentIndex() == start)
+
+
+def _no_requests(s) -> str:
+    for row in s.caseload.rows():
+        if not s.payments.list_for_carer(row.carer_id):
+            return row.carer_id
+    raise AssertionError("every demo carer has a payment request")
+
+
+def test_what_is_typed_before_the_payments_tab_has_loaded_is_kept(worker: Desk, qtbot):
+    """Driven: the amount, purpose and outcome typed straight after opening Payments
+    vanished a moment later, when the carer's requests (and any kept draft) came back
+    from the vault and the form was filled with them over the typing."""
+    carer_id = on_vault(worker, qtbot, _no_requests)
+    worker.window.workspace.open_record("carer", carer_id, None)
+    qtbot.waitUntil(lambda: isinstance(worker.window.workspace.record_page, CarerPage))
+    page = worker.window.workspace.record_page
+    worker.idle(qtbot)
+    gate = threading.Event()
+    # The vault is busy (another job in front), so the tab's load waits behind it.
+    worker.shell.runner.submit(Lane.VAULT, lambda: gate.wait(30), print, print)
+    QTest.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: isinstance(page.tabs.currentWidget(), PaymentsTab))
+    tab = page.tabs.currentWidget()
+    amount = tab.form.fields["amount"].widget
+    type_into(amount, "120")
+    type_into(tab.form.fields["wellbeing_outcome"].widget, "A day out with her sister.")
+    gate.set()
+    worker.idle(qtbot)
+    qtbot.wait(400)
+    worker.idle(qtbot)
+    assert amount.text() == "120"
+    assert tab.form.values()["wellbeing_outcome"] == "A day out with her sister."
+    assert "£120.00" in tab.check_box.verdict.text()
+    # No request in the list: nothing to cancel or submit, so no such buttons either.
+    assert tab.empty.isVisible()
+    assert not tab.cancel_request.isVisible()
+    assert not tab.submit_draft.isVisible()

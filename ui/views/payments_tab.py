@@ -192,6 +192,9 @@ class PaymentsTab(QScrollArea):
         has = self.controller.model.rowCount() > 0
         self.table.setVisible(has)
         self.empty.setVisible(not has)
+        # A request's own buttons only beside a list of requests to act on.
+        for b in (self.submit_draft, self.cancel_request):
+            b.setVisible(has and self.controller.editable)
         if has and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
         self._selected()
