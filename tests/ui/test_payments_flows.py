@@ -161,10 +161,12 @@ def test_approved_on_the_approvers_laptop_and_seen_by_the_worker_after_sync(
         if secret:
             assert secret not in shown
 
+    who = panel.title.text()
     panel.approve.click()
     qtbot.waitUntil(lambda: not page.controller.deciding, timeout=60_000)
     approver.idle(qtbot, timeout=60_000)
-    assert panel.result.text().startswith("Approved £120.00")
+    # The queue has moved on to the next request: the sentence names the one decided.
+    assert panel.result.text().startswith(f"{who}: Approved £120.00")
     qtbot.waitUntil(
         lambda: all(r.request.carer_id != carer_id for r in model.rows()), timeout=30_000
     )
