@@ -4,13 +4,16 @@ real day (issue 8's walk-through), each kept here as the test that would have ca
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from carer_desk.roles import Area
-from tests.ui.conftest import Desk, on_vault, type_into
+from tests.ui.conftest import Desk, _demo_person, on_vault, type_into
 from tests.ui.test_conversation import adult_carer_id, open_conversations, start_conversation
 from ui.controllers.window import Place
 from ui.operations import Lane
@@ -116,3 +119,24 @@ def test_what_is_typed_before_the_payments_tab_has_loaded_is_kept(worker: Desk, 
     assert tab.empty.isVisible()
     assert not tab.cancel_request.isVisible()
     assert not tab.submit_draft.isVisible()
+
+
+@pytest.fixture
+def cards(qtbot, tmp_path: Path) -> Iterator[Desk]:
+    """The demo's card administrator, set up and unlocked on the plans under review."""
+    yield from _demo_person(qtbot, tmp_path, "cards")
+
+
+def test_the_first_list_takes_the_keyboard_when_its_rows_arrive(cards: Desk, qtbot):
+    """Driven: the card administrator's (and the approver's) window opened with the
+    keyboard on the status bar's Sync button, not on the list: the page was shown
+    before its rows had come back, and nothing gave the list focus when they did."""
+    cards.window.activateWindow()
+    page = cards.window.workspace.page_for(Area.PLANS)
+    cards.idle(qtbot)
+    qtbot.waitUntil(lambda: page.controller.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: _focused() is page.table)
+    # Down moves along the list straight away, and its detail follows.
+    first = page.detail.text()
+    QTest.keyClick(page.table, Qt.Key.Key_Down)
+    assert page.detail.text() != first

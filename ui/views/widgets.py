@@ -10,14 +10,19 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -216,3 +221,23 @@ def tab_keys(tabs: QTabWidget, page: QWidget) -> None:
     ):
         shortcut = QShortcut(QKeySequence(keys), page)
         shortcut.activated.connect(lambda step=step: move(step))
+
+
+def focus_when_loaded(target: QWidget, page: QWidget) -> None:
+    """A list that came back from the vault takes the keyboard, so arrows and Enter work
+    on it at once: a page shown before its rows had arrived gave focus to nothing, and
+    it fell on the status bar's Sync button. Left alone: focus already on ``page`` (a
+    reload after a sync), typing anywhere (the search box), another window (a dialog)."""
+    if not target.isVisible():
+        return
+    focused = QApplication.focusWidget()
+    if focused is not None:
+        typing = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+        if (
+            page.isAncestorOf(focused)
+            or isinstance(focused, typing)
+            or (isinstance(focused, QComboBox) and focused.isEditable())
+            or focused.window() is not target.window()
+        ):
+            return
+    target.setFocus(Qt.FocusReason.OtherFocusReason)
