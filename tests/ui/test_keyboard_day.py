@@ -140,3 +140,19 @@ def test_the_first_list_takes_the_keyboard_when_its_rows_arrive(cards: Desk, qtb
     first = page.detail.text()
     QTest.keyClick(page.table, Qt.Key.Key_Down)
     assert page.detail.text() != first
+
+
+def test_a_field_reached_by_its_alt_letter_is_scrolled_into_sight(worker: Desk, qtbot):
+    """Driven: on a plan, Alt+N (the reissue or revoke reason) put the cursor in a box
+    far below the visible part of the page, which did not move: 'lost' went in blind."""
+    from tests.ui.test_plans_flows import _open_plan_from_carer_page
+
+    cards = on_vault(worker, qtbot, lambda s: [c for c in s.print_queue.rows() if not c.held_back])
+    worker.window.activateWindow()
+    page = _open_plan_from_carer_page(qtbot, worker, cards[0].carer_id)
+    reason = page.cards.reason
+    page.back_button.setFocus()
+    assert reason.visibleRegion().isEmpty()  # far down the plan
+    QTest.keyClick(page.back_button, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: _focused() is reason)
+    qtbot.waitUntil(lambda: not reason.visibleRegion().isEmpty())

@@ -37,6 +37,7 @@ from ui.views.widgets import (
     banner,
     button,
     button_row,
+    follow_focus,
     follow_in_tab_order,
     form_layout,
     heading,
@@ -198,7 +199,7 @@ class CarerPage(QWidget):
         self.tabs.setAccessibleName("Parts of the record")
         self.tabs.setDocumentMode(True)
         self.profile = ProfileForm(self._edited, self)
-        scroll = QScrollArea(self.tabs)
+        scroll = follow_focus(QScrollArea(self.tabs))
         scroll.setWidgetResizable(True)
         # Lines of a readable length, however wide the window (in text units).
         self.profile.setMaximumWidth(self.fontMetrics().averageCharWidth() * 110)

@@ -61,6 +61,7 @@ from ui.views.wellbeing_chart import WellbeingTrajectory
 from ui.views.widgets import (
     banner,
     button,
+    follow_focus,
     follow_in_tab_order,
     form_layout,
     heading,
@@ -107,7 +108,7 @@ def _stage_keys(stage: StageLayout, template: Any) -> set[str]:
 
 
 def _scrolled(content: QWidget, name: str, parent: QWidget) -> QScrollArea:
-    scroll = QScrollArea(parent)
+    scroll = follow_focus(QScrollArea(parent))
     scroll.setWidgetResizable(True)
     scroll.setWidget(content)
     scroll.setAccessibleName(name)
@@ -290,7 +291,7 @@ class ConversationPage(QWidget):
         follow_in_tab_order(self.stages, about)
         for stage in layout_for(template):
             name = f"Stage {stage.number}: {stage.title}"
-            scroll = QScrollArea(self.stages)
+            scroll = follow_focus(QScrollArea(self.stages))
             scroll.setWidgetResizable(True)
             scroll.setAccessibleName(name)
             index = self.stages.addTab(scroll, f"&{stage.number} {stage.title}")

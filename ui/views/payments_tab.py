@@ -22,7 +22,7 @@ from ui.forms.payment_form import assessment_choices
 from ui.models.payments_model import SYNC_MEANING, RequestColumn, life_cycle
 from ui.views.form_builder import FieldsBox
 from ui.views.table import list_table
-from ui.views.widgets import banner, button, button_row, hint, paragraph, subheading
+from ui.views.widgets import banner, button, button_row, follow_focus, hint, paragraph, subheading
 
 
 class CapCheckBox(QGroupBox):
@@ -147,6 +147,7 @@ class PaymentsTab(QScrollArea):
         layout.addWidget(self.form)
         layout.addStretch(1)
         self.setWidget(body)
+        follow_focus(self)
 
         editable = controller.editable
         for w in (self.form, self.submit_draft, self.cancel_request):

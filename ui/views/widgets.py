@@ -7,7 +7,7 @@ label is visible the name repeats it, so a screen reader says what the eye reads
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QTextEdit,
@@ -241,3 +242,28 @@ def focus_when_loaded(target: QWidget, page: QWidget) -> None:
         ):
             return
     target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class _FocusFollower(QObject):
+    """Scrolls its scroll area to whatever inside it takes the keyboard."""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self._scroll = scroll
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._moved)
+
+    @Slot(QWidget, QWidget)
+    def _moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        inner = self._scroll.widget()
+        if new is not None and inner is not None and inner.isAncestorOf(new):
+            self._scroll.ensureWidgetVisible(new)
+
+
+def follow_focus(scroll: QScrollArea) -> QScrollArea:
+    """``scroll`` shows the control that takes the keyboard, however it got there: Tab
+    scrolls by itself, but an Alt+letter or a red field given focus left the control
+    out of sight, so what was typed went in blind."""
+    _FocusFollower(scroll)
+    return scroll
