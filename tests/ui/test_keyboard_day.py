@@ -140,6 +140,14 @@ def test_the_first_list_takes_the_keyboard_when_its_rows_arrive(cards: Desk, qtb
     first = page.detail.text()
     QTest.keyClick(page.table, Qt.Key.Key_Down)
     assert page.detail.text() != first
+    # Arrowing through the work areas is not interrupted when a page's rows arrive.
+    nav = cards.window.workspace.nav
+    nav.setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(nav, Qt.Key.Key_Down)
+    queue = cards.window.workspace.page_for(Area.CARDS)
+    qtbot.waitUntil(lambda: queue.isVisible() and queue.controller.model.rowCount() > 0)
+    cards.idle(qtbot)
+    assert _focused() is nav
 
 
 def test_a_field_reached_by_its_alt_letter_is_scrolled_into_sight(worker: Desk, qtbot):

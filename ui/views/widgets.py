@@ -10,20 +10,17 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
+    QAbstractButton,
     QApplication,
-    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QTabWidget,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -227,21 +224,17 @@ def tab_keys(tabs: QTabWidget, page: QWidget) -> None:
 def focus_when_loaded(target: QWidget, page: QWidget) -> None:
     """A list that came back from the vault takes the keyboard, so arrows and Enter work
     on it at once: a page shown before its rows had arrived gave focus to nothing, and
-    it fell on the status bar's Sync button. Left alone: focus already on ``page`` (a
-    reload after a sync), typing anywhere (the search box), another window (a dialog)."""
+    it fell on the status bar's Sync button. Only then: focus anywhere else (the work
+    areas being arrowed through, the search box, a field of the page, a dialog) stays."""
     if not target.isVisible():
         return
     focused = QApplication.focusWidget()
-    if focused is not None:
-        typing = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
-        if (
-            page.isAncestorOf(focused)
-            or isinstance(focused, typing)
-            or (isinstance(focused, QComboBox) and focused.isEditable())
-            or focused.window() is not target.window()
-        ):
-            return
-    target.setFocus(Qt.FocusReason.OtherFocusReason)
+    if focused is None or (
+        isinstance(focused, QAbstractButton)
+        and focused.window() is target.window()
+        and not page.isAncestorOf(focused)
+    ):
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class _FocusFollower(QObject):
