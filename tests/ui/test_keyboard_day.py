@@ -164,3 +164,27 @@ def test_a_field_reached_by_its_alt_letter_is_scrolled_into_sight(worker: Desk, 
     QTest.keyClick(page.back_button, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: _focused() is reason)
     qtbot.waitUntil(lambda: not reason.visibleRegion().isEmpty())
+
+
+def test_enter_in_the_newcomer_form_adds_them_to_the_register(facilitator: Desk, qtbot):
+    """Driven: at the door, a newcomer's name, phone and agreement typed and Enter
+    pressed: nothing happened; only a click on the blue button added them."""
+    from tests.ui.test_groups_flows import _column, _open_todays_register
+    from ui.models.register_model import RegisterColumn
+
+    facilitator.window.activateWindow()
+    page = _open_todays_register(qtbot, facilitator)
+    QTest.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    form = page.newcomer
+    qtbot.waitUntil(lambda: form.isVisible() and _focused() is form.first_field())
+    QTest.keyClicks(_focused(), "Amara")
+    QTest.keyClick(_focused(), Qt.Key.Key_Tab)
+    QTest.keyClicks(_focused(), "Okoye")
+    type_into(form.fields["phone"].widget, "07700 900555")
+    consent = form.fields["consent"].widget
+    consent.setFocus()
+    QTest.keyClick(consent, Qt.Key.Key_Space)
+    QTest.keyClick(consent, Qt.Key.Key_Return)
+    facilitator.idle(qtbot)
+    qtbot.waitUntil(lambda: "Amara Okoye (new today)" in _column(page, RegisterColumn.NAME))
+    assert not form.isVisible()

@@ -174,6 +174,12 @@ class RegisterPage(QWidget):
         self.print_button.clicked.connect(controller.print_sign_in)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, controller.print_sign_in)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        # Enter in the newcomer form adds them, as its blue button says: typing a name
+        # and a phone number at the door and pressing Enter did nothing.
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            add = QShortcut(QKeySequence(key), self.newcomer)
+            add.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            add.activated.connect(self._add)
         self._back = back
         self._problem_row: QWidget | None = None
 
