@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 
 from carer_desk.roles import Area
 from tests.ui.conftest import Desk, _demo_person, on_vault, type_into
@@ -188,3 +188,31 @@ def test_enter_in_the_newcomer_form_adds_them_to_the_register(facilitator: Desk,
     facilitator.idle(qtbot)
     qtbot.waitUntil(lambda: "Amara Okoye (new today)" in _column(page, RegisterColumn.NAME))
     assert not form.isVisible()
+
+
+def test_a_stage_moved_to_by_its_alt_number_takes_the_keyboard_along(worker: Desk, qtbot):
+    """Driven: the crisis box ticked on About, then Alt+2 for urgent support: the
+    keyboard was passed on from the hidden About tab to the next control in the window,
+    and the next words typed went into the search box, which left the conversation."""
+    worker.window.activateWindow()
+    page = start_conversation(qtbot, worker, adult_carer_id(worker, qtbot))
+    QTest.keyClick(_focused(), Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.stages.currentIndex() == 0)
+    crisis = page.fields["crisis"].widget
+    crisis.setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(crisis, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: 2 in page.stage_tabs)
+    QTest.keyClick(crisis, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.stages.currentIndex() == page.stage_tabs[2])
+    stage2 = page.stages.currentWidget()
+    # On the stage's first answer box (not on the stage's scrolling page itself,
+    # which shows no focus and from which Tab went to the search box).
+    qtbot.waitUntil(lambda: isinstance(_focused(), QPlainTextEdit))
+    box = _focused()
+    assert stage2.isAncestorOf(box) and box.isVisible()
+    QTest.keyClicks(box, "She fell last week")
+    assert box.toPlainText() == "She fell last week"
+    after = _tab()
+    assert stage2.isAncestorOf(after) and after is not stage2
+    assert worker.window.workspace.record_page is page
+    assert worker.window.search.text() == ""

@@ -37,6 +37,7 @@ from ui.views.widgets import (
     banner,
     button,
     button_row,
+    focus_follows_tab,
     follow_focus,
     follow_in_tab_order,
     form_layout,
@@ -243,6 +244,7 @@ class CarerPage(QWidget):
         self.duplicates.anyway_button.clicked.connect(lambda: self._ask("register_anyway"))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, back)
         tab_keys(self.tabs, self)
+        focus_follows_tab(self.tabs)
 
     def bind(self, controller: CarerController, tab: str | None = None) -> None:
         """Show ``controller``'s carer (the previous controller goes with its signals)."""

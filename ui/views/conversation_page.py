@@ -61,6 +61,7 @@ from ui.views.wellbeing_chart import WellbeingTrajectory
 from ui.views.widgets import (
     banner,
     button,
+    focus_follows_tab,
     follow_focus,
     follow_in_tab_order,
     form_layout,
@@ -185,6 +186,7 @@ class ConversationPage(QWidget):
         self.side.setVisible(False)
         self.side.currentChanged.connect(lambda _i: self._draw_trajectory())
         self.stages.currentChanged.connect(self._build_stage)
+        focus_follows_tab(self.stages)
         layout.addWidget(self.splitter, 1)
 
         self.saved_label = hint("", self, name="Save result")

@@ -7,7 +7,7 @@ label is visible the name repeats it, so a screen reader says what the eye reads
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -260,3 +260,65 @@ def follow_focus(scroll: QScrollArea) -> QScrollArea:
     out of sight, so what was typed went in blind."""
     _FocusFollower(scroll)
     return scroll
+
+
+def first_control(page: QWidget) -> QWidget | None:
+    """The first control of ``page`` that Tab would reach, in the order they were made."""
+    if isinstance(page, QScrollArea) and page.widget() is not None:
+        page = page.widget()
+    return next(
+        (
+            w
+            for w in page.findChildren(QWidget)
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and w.focusProxy() is None
+            and w.isVisibleTo(page)
+        ),
+        None,
+    )
+
+
+class _TabFocus(QObject):
+    """Notices the keyboard pushed off a tab's page as it was hidden by a move to
+    another tab, and gives it to the new page's first control."""
+
+    def __init__(self, tabs: QTabWidget) -> None:
+        super().__init__(tabs)
+        self._tabs = tabs
+        self._pushed = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._moved)
+        # After the tab's own handlers: a tab may be built when first shown.
+        tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self, self._settle))
+
+    @Slot(QWidget, QWidget)
+    def _moved(self, old: QWidget | None, _new: QWidget | None) -> None:
+        tabs = self._tabs
+        if (
+            old is not None
+            and old is not tabs.tabBar()
+            and tabs.isAncestorOf(old)
+            and not old.isVisible()
+        ):
+            self._pushed = True  # its page was hidden under it
+
+    def _settle(self) -> None:
+        tabs, page = self._tabs, self._tabs.currentWidget()
+        focused = QApplication.focusWidget()
+        stranded = focused is not None and not focused.isVisible()
+        if not (self._pushed or stranded) or page is None:
+            return
+        self._pushed = False
+        if focused is not None and (
+            focused is tabs.tabBar() or (focused is not page and page.isAncestorOf(focused))
+        ):
+            return
+        (first_control(page) or tabs.tabBar()).setFocus(Qt.FocusReason.TabFocusReason)
+
+
+def focus_follows_tab(tabs: QTabWidget) -> None:
+    """Moving to another tab (its Alt+letter, Ctrl+Tab) takes the keyboard along when it
+    was on the tab left behind: Qt passed it on to whatever came next in the Tab order
+    (the search box, a button), so what was typed next went somewhere unseen."""
+    _TabFocus(tabs)
