@@ -216,3 +216,27 @@ def test_a_stage_moved_to_by_its_alt_number_takes_the_keyboard_along(worker: Des
     assert stage2.isAncestorOf(after) and after is not stage2
     assert worker.window.workspace.record_page is page
     assert worker.window.search.text() == ""
+
+
+def test_the_support_plan_printed_mid_visit_shows_what_was_just_typed(worker: Desk, qtbot):
+    """Driven: strengths typed, then Print support plan: the preview said "Not
+    recorded" under "What is going well", because the printout read the saved
+    conversation and the typing was only in the draft."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from ui.print_preview import PrintPreviewDialog
+
+    page = start_conversation(qtbot, worker, adult_carer_id(worker, qtbot))
+    type_into(page.fields["strengths"].widget, "Gardening with his grandson")
+    qtbot.wait(50)
+    rendered: list = []
+    page.controller.preview_ready.connect(rendered.append)
+    page.print_plan.click()
+    worker.idle(qtbot)
+    qtbot.waitUntil(lambda: isinstance(page.preview, PrintPreviewDialog))
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(rendered[0].pdf)).pages)
+    assert "Gardening with his grandson" in text
+    saved = on_vault(worker, qtbot, lambda s: s.conversations.get(page.controller.conversation_id))
+    assert saved.stage1 is not None and saved.stage1.strengths == "Gardening with his grandson"
