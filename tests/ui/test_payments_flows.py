@@ -243,7 +243,10 @@ def test_the_offices_refusal_is_shown_as_its_reason(worker: Desk, approver_windo
     page.panel.decline.click()
     assert "give the reason for declining" in page.notice.text()
     type_into(page.panel.reason, "Over this year's limit; the carer may apply again later.")
+    declined = page.panel.title.text()
     page.panel.decline.click()
     qtbot.waitUntil(lambda: not page.controller.deciding, timeout=60_000)
     approver.idle(qtbot, timeout=60_000)
-    assert page.panel.result.text().startswith("Declined:")
+    assert page.panel.result.text() == (
+        f"{declined}: Declined: Over this year's limit; the carer may apply again later."
+    )

@@ -61,6 +61,7 @@ from ui.views.wellbeing_chart import WellbeingTrajectory
 from ui.views.widgets import (
     banner,
     button,
+    first_control,
     focus_follows_tab,
     follow_focus,
     follow_in_tab_order,
@@ -484,18 +485,9 @@ class ConversationPage(QWidget):
         if focused is not None and self.stages.isAncestorOf(focused):
             return  # already typing in the conversation
         page = self.stages.currentWidget()
-        if isinstance(page, QScrollArea):
-            page = page.widget()
-        target = self.stages.tabBar()
+        target: QWidget = self.stages.tabBar()
         if editable and page is not None:
-            target = next(
-                (
-                    w
-                    for w in page.findChildren(QWidget)
-                    if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None
-                ),
-                target,
-            )
+            target = first_control(page) or target
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_state(self, view: ConversationView) -> None:
