@@ -161,10 +161,12 @@ def test_approved_on_the_approvers_laptop_and_seen_by_the_worker_after_sync(
         if secret:
             assert secret not in shown
 
+    who = panel.title.text()
     panel.approve.click()
     qtbot.waitUntil(lambda: not page.controller.deciding, timeout=60_000)
     approver.idle(qtbot, timeout=60_000)
-    assert panel.result.text().startswith("Approved £120.00")
+    # The queue has moved on to the next request: the sentence names the one decided.
+    assert panel.result.text().startswith(f"{who}: Approved £120.00")
     qtbot.waitUntil(
         lambda: all(r.request.carer_id != carer_id for r in model.rows()), timeout=30_000
     )
@@ -241,10 +243,13 @@ def test_the_offices_refusal_is_shown_as_its_reason(worker: Desk, approver_windo
     page.panel.decline.click()
     assert "give the reason for declining" in page.notice.text()
     type_into(page.panel.reason, "Over this year's limit; the carer may apply again later.")
+    declined = page.panel.title.text()
     page.panel.decline.click()
     qtbot.waitUntil(lambda: not page.controller.deciding, timeout=60_000)
     approver.idle(qtbot, timeout=60_000)
-    assert page.panel.result.text().startswith("Declined:")
+    assert page.panel.result.text() == (
+        f"{declined}: Declined: Over this year's limit; the carer may apply again later."
+    )
 
 
 def test_the_office_records_a_payment_it_has_made_and_the_office_server_takes_it(

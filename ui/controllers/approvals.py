@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from carer_desk.changes import Changes
 from carer_desk.errors import OfficeUnreachable, VaultLocked
+from carer_desk.formatting import money
 from carer_desk.payment_decisions import DECLINE_REASON_MAX, DecisionOutcome, DecisionRefused
 from carer_desk.services.payment_queue import DecisionQueue, QueueItem
 from carer_desk.session import DeskSession
@@ -117,15 +118,18 @@ class ApprovalsController(QObject):
                 expected_version=version,
             )
 
-        NetworkOp(self.ctx.runner, call).success(while_alive(self, self._decided)).failure(
-            while_alive(self, self._failed)
-        ).busy("Asking the office…").run()
+        # The queue moves on to the next request at once: the sentence names which
+        # request was decided, or it reads as said of the one now shown.
+        which = f"{money(item.request.amount_pence)} for {item.carer.display_name}"
+        NetworkOp(self.ctx.runner, call).success(
+            while_alive(self, lambda outcome: self._decided(outcome, which))
+        ).failure(while_alive(self, self._failed)).busy("Asking the office…").run()
 
     def _done_deciding(self) -> None:
         self.deciding = False
         self.deciding_changed.emit(False)
 
-    def _decided(self, outcome: DecisionOutcome) -> None:
+    def _decided(self, outcome: DecisionOutcome, which: str) -> None:
         self._done_deciding()
         self.draft.discard()
         self.reason_ready.emit("")
@@ -134,7 +138,7 @@ class ApprovalsController(QObject):
             if outcome.report is not None
             else " This laptop could not sync just now; the list catches up at the next sync."
         )
-        self.decided.emit(f"{outcome.message}{note}")
+        self.decided.emit(f"{which}: {outcome.message}{note}")
         report = outcome.report
         if report is None:
             self.load()

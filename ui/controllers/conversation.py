@@ -308,25 +308,47 @@ class ConversationController(QObject):
         carer_id, cid = self.carer_id, self.conversation_id
         if carer_id is None:
             return
-        QueryOp(
-            self.ctx.runner,
-            self.session,
+        self._print(
             lambda s: s.printing.support_plan(
                 carer_id, large_print=large_print, conversation_id=cid
             ),
-        ).success(self.preview_ready.emit).failure(
-            lambda exc: self.problem.emit(describe_failure(exc))
-        ).busy("Preparing the support plan…").run()
+            "Preparing the support plan…",
+        )
 
     def print_letter(self, *, large_print: bool = False) -> None:
         cid = self.conversation_id
-        QueryOp(
-            self.ctx.runner,
-            self.session,
+        self._print(
             lambda s: s.printing.letter_for_conversation(cid, large_print=large_print),
-        ).success(self.preview_ready.emit).failure(
+            "Preparing the decision letter…",
+        )
+
+    def _print(self, render: Callable[[DeskSession], Rendered], busy: str) -> None:
+        """What is on screen is what prints: typing not saved yet is saved first, in the
+        same step (the renderers read the saved conversation, so a support plan printed
+        mid-visit said "Not recorded" under what the worker had just typed)."""
+        built = None
+        if self.editable and self.draft.dirty and self._read_values is not None:
+            built = self._built(self._read_values())
+            if built is None:
+                return  # the problems are marked; nothing printed from a half-read form
+        key = draft_key(self.conversation_id)
+
+        def work(s: DeskSession) -> tuple[GuidedConversation | None, Rendered]:
+            saved = None
+            if built is not None:
+                saved = s.conversations.save_draft(built)
+                s.drafts.discard(key)
+            return saved, render(s)
+
+        def done(result: tuple[GuidedConversation | None, Rendered]) -> None:
+            saved, rendered = result
+            if saved is not None:
+                self._stored(saved, "Saved, so the printout shows what you typed.")
+            self.preview_ready.emit(rendered)
+
+        CoreOp(self.ctx.runner, self.session, work).success(done).failure(
             lambda exc: self.problem.emit(describe_failure(exc))
-        ).busy("Preparing the decision letter…").run()
+        ).busy(busy).run()
 
     def record_printed(self, rendered: Rendered) -> None:
         note = "Printed; the print is noted in the record's history."

@@ -87,6 +87,10 @@ class PaymentRequestController(QObject):
         self._advice_timer.setSingleShot(True)
         self._advice_timer.setInterval(ADVICE_AFTER_MS)
         self._advice_timer.timeout.connect(self.check)
+        # The form takes typing at once; what was typed before the requests and any kept
+        # draft came back from the vault is kept, never overwritten by them.
+        self._loaded_once = False
+        self._typed_early = False
         ctx.hub.changes_applied.connect(self._changes)
 
     # --- loading -----------------------------------------------------------------------
@@ -106,6 +110,10 @@ class PaymentRequestController(QObject):
         self.knowledge = knowledge
         self.model.set_rows(rows)
         self.rows_ready.emit()
+        self._loaded_once = True
+        if self._typed_early:  # the person is already typing: their words stay
+            self.check()
+            return
         from_draft = bool(draft and self.editable)
         values = dict(draft) if from_draft and draft else blank_values(self.assessments)
         self.draft.values, self.draft.dirty = dict(values), from_draft
@@ -140,6 +148,8 @@ class PaymentRequestController(QObject):
     def edited(self, values: dict[str, Any]) -> None:
         if not self.editable:
             return
+        if not self._loaded_once:
+            self._typed_early = True
         self.draft.edited(values)
         self._advice_timer.start()
 

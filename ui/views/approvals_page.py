@@ -23,7 +23,7 @@ from ui.controllers.approvals import ApprovalsController
 from ui.events import UserMessage
 from ui.models.payments_model import QueueColumn
 from ui.views.table import ListStates, list_table
-from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
+from ui.views.widgets import banner, button, button_row, focus_when_loaded, heading, hint, paragraph
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -220,6 +220,7 @@ class ApprovalsPage(QWidget):
             self.panel.show_item(None)
             return
         self._selected()
+        focus_when_loaded(self.table, self)
 
     def _selected(self) -> None:
         self.panel.show_item(self.controller.item(self._current_row()))

@@ -33,7 +33,18 @@ from ui.views import carer_tabs
 from ui.views.conversations_tab import conversations_tab
 from ui.views.form_builder import FieldWidget, ListEditor, build_fields, show_problems
 from ui.views.payments_tab import payments_tab_for
-from ui.views.widgets import banner, button, button_row, form_layout, heading, hint
+from ui.views.widgets import (
+    banner,
+    button,
+    button_row,
+    focus_follows_tab,
+    follow_focus,
+    follow_in_tab_order,
+    form_layout,
+    heading,
+    hint,
+    tab_keys,
+)
 
 TABS = ("profile", "conversations", "payments", "plan", "groups", "history")
 
@@ -189,7 +200,7 @@ class CarerPage(QWidget):
         self.tabs.setAccessibleName("Parts of the record")
         self.tabs.setDocumentMode(True)
         self.profile = ProfileForm(self._edited, self)
-        scroll = QScrollArea(self.tabs)
+        scroll = follow_focus(QScrollArea(self.tabs))
         scroll.setWidgetResizable(True)
         # Lines of a readable length, however wide the window (in text units).
         self.profile.setMaximumWidth(self.fontMetrics().averageCharWidth() * 110)
@@ -232,6 +243,8 @@ class CarerPage(QWidget):
         self.duplicates.apart_button.clicked.connect(self._keep_apart)
         self.duplicates.anyway_button.clicked.connect(lambda: self._ask("register_anyway"))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, back)
+        tab_keys(self.tabs, self)
+        focus_follows_tab(self.tabs)
 
     def bind(self, controller: CarerController, tab: str | None = None) -> None:
         """Show ``controller``'s carer (the previous controller goes with its signals)."""
@@ -413,6 +426,7 @@ class CarerPage(QWidget):
         try:
             self.tabs.insertTab(index, tab, label)
             self.tabs.removeTab(index + 1)
+            follow_in_tab_order(self.tabs, tab)
             self.tabs.setCurrentIndex(index)
         finally:
             self._swapping = False

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -57,7 +58,19 @@ from ui.models.sync_state import state_icon_name, state_word
 from ui.print_preview import preview_dialog
 from ui.views.form_builder import FieldWidget, ListEditor, build_fields, show_problems
 from ui.views.wellbeing_chart import WellbeingTrajectory
-from ui.views.widgets import banner, button, form_layout, heading, hint, paragraph, subheading
+from ui.views.widgets import (
+    banner,
+    button,
+    first_control,
+    focus_follows_tab,
+    follow_focus,
+    follow_in_tab_order,
+    form_layout,
+    heading,
+    hint,
+    paragraph,
+    subheading,
+)
 
 # Choices that change the decision shown while the conversation goes on.
 DECIDING = ("impact", "health_at_risk")
@@ -97,7 +110,7 @@ def _stage_keys(stage: StageLayout, template: Any) -> set[str]:
 
 
 def _scrolled(content: QWidget, name: str, parent: QWidget) -> QScrollArea:
-    scroll = QScrollArea(parent)
+    scroll = follow_focus(QScrollArea(parent))
     scroll.setWidgetResizable(True)
     scroll.setWidget(content)
     scroll.setAccessibleName(name)
@@ -174,6 +187,7 @@ class ConversationPage(QWidget):
         self.side.setVisible(False)
         self.side.currentChanged.connect(lambda _i: self._draw_trajectory())
         self.stages.currentChanged.connect(self._build_stage)
+        focus_follows_tab(self.stages)
         layout.addWidget(self.splitter, 1)
 
         self.saved_label = hint("", self, name="Save result")
@@ -277,9 +291,10 @@ class ConversationPage(QWidget):
         about_layout.addStretch(1)
         self.stages.blockSignals(True)
         self.stages.addTab(_scrolled(about, "About this conversation", self.stages), "&About")
+        follow_in_tab_order(self.stages, about)
         for stage in layout_for(template):
             name = f"Stage {stage.number}: {stage.title}"
-            scroll = QScrollArea(self.stages)
+            scroll = follow_focus(QScrollArea(self.stages))
             scroll.setWidgetResizable(True)
             scroll.setAccessibleName(name)
             index = self.stages.addTab(scroll, f"&{stage.number} {stage.title}")
@@ -321,6 +336,7 @@ class ConversationPage(QWidget):
         content.setMaximumWidth(content.fontMetrics().averageCharWidth() * 120)
         assert isinstance(scroll, QScrollArea)
         scroll.setWidget(content)
+        follow_in_tab_order(self.stages, content)
         new_lists = {k: v for k, v in self.lists.items() if k not in before_lists}
         self._adopt({k: v for k, v in made.items() if k not in before_fields}, new_lists)
         if hasattr(self, "decision"):
@@ -449,6 +465,7 @@ class ConversationPage(QWidget):
         else:
             self.saved_label.setText(f"{started}.")
         self._show_side(view)
+        self._focus_opening(editable)
         if c.determination is not None:
             d = c.determination
             self._set_decision(
@@ -460,6 +477,18 @@ class ConversationPage(QWidget):
                     ]
                 )
             )
+
+    def _focus_opening(self, editable: bool) -> None:
+        """Opening (or resuming) puts the cursor in the open stage's first answer, ready to
+        type; a read-only conversation opens on its stages' tabs, to move between them."""
+        focused = QApplication.focusWidget()
+        if focused is not None and self.stages.isAncestorOf(focused):
+            return  # already typing in the conversation
+        page = self.stages.currentWidget()
+        target: QWidget = self.stages.tabBar()
+        if editable and page is not None:
+            target = first_control(page) or target
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_state(self, view: ConversationView) -> None:
         """What moves without the form changing: the sync state and what is still to do."""

@@ -22,12 +22,12 @@ from ui.events import UserMessage
 from ui.models.groups_model import SessionColumn
 from ui.views.form_builder import FieldsBox
 from ui.views.table import list_table, open_on_enter
-from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
+from ui.views.widgets import banner, button, button_row, follow_focus, heading, hint, paragraph
 
 
 def _scrolling(content: QWidget, name: str, parent: QWidget) -> QScrollArea:
     """``content`` at a readable width, scrolling rather than squeezing its fields."""
-    area = QScrollArea(parent)
+    area = follow_focus(QScrollArea(parent))
     area.setWidgetResizable(True)
     area.setAccessibleName(name)
     area.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from ui.controllers.groups import GroupsController
 from ui.models.groups_model import GroupColumn
 from ui.views.table import ListStates, list_table, open_on_enter
-from ui.views.widgets import button, button_row, heading, hint
+from ui.views.widgets import button, button_row, focus_when_loaded, heading, hint
 
 
 class GroupsPage(QWidget):
@@ -96,6 +96,8 @@ class GroupsPage(QWidget):
         self.count.setText(self.controller.count_sentence() if count else "")
         self.states.show_rows(count, self.controller.empty_sentence())
         self._selection()
+        if count:
+            focus_when_loaded(self.table, self)
 
     def _selection(self) -> None:
         row = self.table.currentIndex().row()

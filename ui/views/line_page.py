@@ -36,6 +36,7 @@ from ui.views.widgets import (
     button,
     button_row,
     field_error,
+    follow_focus,
     form_layout,
     heading,
     hint,
@@ -156,7 +157,7 @@ class LinePage(QWidget):
         )
         outer.addWidget(self.hint)
 
-        self.scroll = QScrollArea(self)
+        self.scroll = follow_focus(QScrollArea(self))
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setAccessibleName("The plan and the call's outcome")

@@ -22,7 +22,7 @@ from ui.forms.payment_form import assessment_choices
 from ui.models.payments_model import SYNC_MEANING, RequestColumn, life_cycle
 from ui.views.form_builder import FieldsBox
 from ui.views.table import list_table
-from ui.views.widgets import banner, button, button_row, hint, paragraph, subheading
+from ui.views.widgets import banner, button, button_row, follow_focus, hint, paragraph, subheading
 
 
 class CapCheckBox(QGroupBox):
@@ -147,6 +147,7 @@ class PaymentsTab(QScrollArea):
         layout.addWidget(self.form)
         layout.addStretch(1)
         self.setWidget(body)
+        follow_focus(self)
 
         editable = controller.editable
         for w in (self.form, self.submit_draft, self.cancel_request):
@@ -192,6 +193,9 @@ class PaymentsTab(QScrollArea):
         has = self.controller.model.rowCount() > 0
         self.table.setVisible(has)
         self.empty.setVisible(not has)
+        # A request's own buttons only beside a list of requests to act on.
+        for b in (self.submit_draft, self.cancel_request):
+            b.setVisible(has and self.controller.editable)
         if has and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
         self._selected()

@@ -50,6 +50,7 @@ from ui.views.widgets import (
     banner,
     button,
     button_row,
+    follow_focus,
     form_layout,
     heading,
     hint,
@@ -460,7 +461,7 @@ class PlanPage(QWidget):
         self.back_contact.currentIndexChanged.connect(lambda _i: self._edited())
         self.cards = CardsBox(body)
         inner.addWidget(self.cards)
-        self.scroll = QScrollArea(self)
+        self.scroll = follow_focus(QScrollArea(self))
         self.scroll.setWidgetResizable(True)
         self.scroll.setAccessibleName("The plan")
         body.setMaximumWidth(self.fontMetrics().averageCharWidth() * 110)

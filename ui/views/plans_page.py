@@ -14,7 +14,16 @@ from ui.controllers.plans import PlansController
 from ui.events import UserMessage
 from ui.models.plans_model import PlansColumn
 from ui.views.table import ListStates, list_table, open_on_enter
-from ui.views.widgets import banner, button, button_row, heading, hint, line_edit, paragraph
+from ui.views.widgets import (
+    banner,
+    button,
+    button_row,
+    focus_when_loaded,
+    heading,
+    hint,
+    line_edit,
+    paragraph,
+)
 
 # A typical value for each column but the last (which stretches): with the header and the
 # rows shown, what each column is sized to (ui/views/table.py).
@@ -101,6 +110,8 @@ class PlansPage(QWidget):
         self.count.setText(self.controller.count_sentence())
         self.states.show_rows(count, self.controller.empty_sentence())
         self._selection()
+        if count:
+            focus_when_loaded(self.table, self)
 
     def _selection(self) -> None:
         row = self.controller.row_at(self.table.currentIndex().row())

@@ -14,7 +14,7 @@ from ui.events import UserMessage
 from ui.models.print_queue_model import QueueColumn
 from ui.print_preview import preview_dialog
 from ui.views.table import ListStates, list_table, open_on_enter
-from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
+from ui.views.widgets import banner, button, button_row, focus_when_loaded, heading, hint, paragraph
 
 
 class PrintQueuePage(QWidget):
@@ -108,6 +108,8 @@ class PrintQueuePage(QWidget):
         self.sheet_button.setEnabled(ready)
         self.fobs_button.setEnabled(ready)
         self._selection()
+        if count:
+            focus_when_loaded(self.table, self)
 
     def _selection(self) -> None:
         row = self.controller.row_at(self.table.currentIndex().row())

@@ -28,7 +28,7 @@ from ui.print_preview import preview_dialog
 from ui.views.check_delegate import CheckIconDelegate
 from ui.views.form_builder import FieldsBox
 from ui.views.table import SizedTable, setup_table
-from ui.views.widgets import banner, button, button_row, heading, hint, paragraph
+from ui.views.widgets import banner, button, button_row, follow_focus, heading, hint, paragraph
 
 KEYS_HINT = (
     "↑ ↓ move · Space: here or not here · F: ask for a follow-up · "
@@ -151,7 +151,7 @@ class RegisterPage(QWidget):
         self.cancel_button = button("Cance&l", name="Close the newcomer form", parent=self.newcomer)
         self.newcomer.layout_.addLayout(button_row(self.cancel_button, self.add_button))
         # Scrolls rather than squeezing its lines (large text, a short screen).
-        self.newcomer_area = QScrollArea(split)
+        self.newcomer_area = follow_focus(QScrollArea(split))
         self.newcomer_area.setWidgetResizable(True)
         self.newcomer_area.setAccessibleName("A newcomer")
         self.newcomer_area.setWidget(self.newcomer)
@@ -174,6 +174,12 @@ class RegisterPage(QWidget):
         self.print_button.clicked.connect(controller.print_sign_in)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, controller.print_sign_in)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+        # Enter in the newcomer form adds them, as its blue button says: typing a name
+        # and a phone number at the door and pressing Enter did nothing.
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            add = QShortcut(QKeySequence(key), self.newcomer)
+            add.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            add.activated.connect(self._add)
         self._back = back
         self._problem_row: QWidget | None = None
 

@@ -7,9 +7,11 @@ label is visible the name repeats it, so a screen reader says what the eye reads
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
     QDialog,
     QFormLayout,
     QFrame,
@@ -17,7 +19,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -220,3 +224,136 @@ def rule(parent: QWidget | None = None) -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setAccessibleName("Separator")
     return line
+
+
+def follow_in_tab_order(anchor: QWidget, content: QWidget) -> None:
+    """Tab from ``anchor`` reaches ``content``'s controls next, in the order they were
+    made. A part built after the page's buttons (a tab filled in when first shown) would
+    otherwise come after them, so Tab from its tabs jumped to Print or Save."""
+    prev = anchor.focusProxy() or anchor
+    for w in content.findChildren(QWidget):
+        if w.focusProxy() is not None or not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        if w.window() is not anchor.window():
+            continue
+        QWidget.setTabOrder(prev, w)
+        prev = w
+
+
+def tab_keys(tabs: QTabWidget, page: QWidget) -> None:
+    """Ctrl+Tab and Ctrl+Shift+Tab move between ``tabs`` wherever focus is on ``page``:
+    a tab widget hears them only with focus inside it, and a page opens on Back."""
+
+    def move(step: int) -> None:
+        if tabs.count():
+            tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
+
+    for keys, step in (
+        (QKeySequence.StandardKey.NextChild, 1),
+        (QKeySequence.StandardKey.PreviousChild, -1),
+    ):
+        shortcut = QShortcut(QKeySequence(keys), page)
+        shortcut.activated.connect(lambda step=step: move(step))
+
+
+def focus_when_loaded(target: QWidget, page: QWidget) -> None:
+    """A list that came back from the vault takes the keyboard, so arrows and Enter work
+    on it at once: a page shown before its rows had arrived gave focus to nothing, and
+    it fell on the status bar's Sync button. Only then: focus anywhere else (the work
+    areas being arrowed through, the search box, a field of the page, a dialog) stays."""
+    if not target.isVisible():
+        return
+    focused = QApplication.focusWidget()
+    if focused is None or (
+        isinstance(focused, QAbstractButton)
+        and focused.window() is target.window()
+        and not page.isAncestorOf(focused)
+    ):
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class _FocusFollower(QObject):
+    """Scrolls its scroll area to whatever inside it takes the keyboard."""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self._scroll = scroll
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._moved)
+
+    @Slot(QWidget, QWidget)
+    def _moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        inner = self._scroll.widget()
+        if new is not None and inner is not None and inner.isAncestorOf(new):
+            self._scroll.ensureWidgetVisible(new)
+
+
+def follow_focus(scroll: QScrollArea) -> QScrollArea:
+    """``scroll`` shows the control that takes the keyboard, however it got there: Tab
+    scrolls by itself, but an Alt+letter or a red field given focus left the control
+    out of sight, so what was typed went in blind."""
+    _FocusFollower(scroll)
+    return scroll
+
+
+def first_control(page: QWidget) -> QWidget | None:
+    """The first control of ``page`` that Tab would reach, in the order they were made."""
+    if isinstance(page, QScrollArea) and page.widget() is not None:
+        page = page.widget()
+    return next(
+        (
+            w
+            for w in page.findChildren(QWidget)
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and w.focusProxy() is None
+            and w.isVisibleTo(page)
+        ),
+        None,
+    )
+
+
+class _TabFocus(QObject):
+    """Notices the keyboard pushed off a tab's page as it was hidden by a move to
+    another tab, and gives it to the new page's first control."""
+
+    def __init__(self, tabs: QTabWidget) -> None:
+        super().__init__(tabs)
+        self._tabs = tabs
+        self._pushed = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._moved)
+        # After the tab's own handlers: a tab may be built when first shown.
+        tabs.currentChanged.connect(lambda _i: QTimer.singleShot(0, self, self._settle))
+
+    @Slot(QWidget, QWidget)
+    def _moved(self, old: QWidget | None, _new: QWidget | None) -> None:
+        tabs = self._tabs
+        if (
+            old is not None
+            and old is not tabs.tabBar()
+            and tabs.isAncestorOf(old)
+            and not old.isVisible()
+        ):
+            self._pushed = True  # its page was hidden under it
+
+    def _settle(self) -> None:
+        tabs, page = self._tabs, self._tabs.currentWidget()
+        focused = QApplication.focusWidget()
+        stranded = focused is not None and not focused.isVisible()
+        if not (self._pushed or stranded) or page is None:
+            return
+        self._pushed = False
+        if focused is not None and (
+            focused is tabs.tabBar() or (focused is not page and page.isAncestorOf(focused))
+        ):
+            return
+        (first_control(page) or tabs.tabBar()).setFocus(Qt.FocusReason.TabFocusReason)
+
+
+def focus_follows_tab(tabs: QTabWidget) -> None:
+    """Moving to another tab (its Alt+letter, Ctrl+Tab) takes the keyboard along when it
+    was on the tab left behind: Qt passed it on to whatever came next in the Tab order
+    (the search box, a button), so what was typed next went somewhere unseen."""
+    _TabFocus(tabs)
