@@ -100,6 +100,24 @@ def test_a_mistyped_digit_is_caught_before_any_look_up_then_the_right_number(ope
     assert len(audited) == before + 1 and audited[-1]["number"] == number
 
 
+def test_a_mistyped_number_after_a_look_up_takes_the_last_plan_off_the_screen(
+    operator: Desk, qtbot
+):
+    found = ready_card(_office(operator))
+    page = _page(operator)
+    _look_up(qtbot, operator, page, format_card_number(found.card.number))
+    qtbot.waitUntil(lambda: page.answer_box is not None)
+    person = found.plan.cared_for[0]
+    assert person.name in "\n".join(visible_texts(page))
+
+    # The next caller's number, misheard: the last carer's plan must not stay up under it.
+    _look_up(qtbot, operator, page, format_card_number(_mistype(found.card.number)))
+    assert page.number_error.isVisible()
+    assert page.answer_box is None and page.controller.answer is None
+    assert person.name not in "\n".join(visible_texts(page))
+    assert page.number.hasFocus()
+
+
 def test_the_call_is_recorded_and_nothing_is_left_in_any_widget(operator: Desk, qtbot):
     found = ready_card(_office(operator))
     page = _page(operator)

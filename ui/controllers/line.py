@@ -225,6 +225,13 @@ class LineController(QObject):
     def look_up(self, typed: str) -> None:
         number = self.check(typed)
         if number is None:
+            # The plan on screen is not the mistyped number's: it goes, as it would for a
+            # new look-up, so no one reads it as the new caller's (any answer still on its
+            # way is dropped too). Its outcome's draft stays, as for any new look-up.
+            self._asked += 1
+            if self.answer is not None:
+                self._drop_answer(call_over=False)
+            self.looking.emit(False)
             return
         if self.line is None:  # pragma: no cover - every desk the window opens has one
             self.notice.emit("This laptop has no way to the office server's card look-up.")

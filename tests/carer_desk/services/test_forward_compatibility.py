@@ -421,7 +421,7 @@ READS = {
     "PaymentService": {
         "budget_position", "cap_position", "financial_year", "flagged_for_office", "get",
         "list_for_carer", "open_requests", "stale_drafts", "waiting_for_decision",
-        "advise", "decision_queue",
+        "advise", "decision_queue", "payments_to_make",
     },
     "ConversationService": {
         "determination", "eligibility", "get", "list_for_carer", "previous", "reminders",
