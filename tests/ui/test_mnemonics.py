@@ -29,12 +29,27 @@ def test_the_mnemonic_reader():
     assert mnemonic("&File") == "f"
 
 
-def test_the_worker_has_one_control_per_letter_everywhere(worker: Desk, qtbot):
-    window = worker.window
+def _every_area(desk: Desk, qtbot, *, tabs: bool = False) -> None:
+    """Each work area in turn, checked; with ``tabs``, each tab of a page that has them
+    (the reports' and the office's own)."""
+    from PySide6.QtWidgets import QTabWidget
+
+    window = desk.window
     for area in window.workspace.areas:
         window.go(Place(area))
-        worker.idle(qtbot)
-        _none(worker, f"page {area.value}")
+        desk.idle(qtbot)
+        _none(desk, f"page {area.value}")
+        page_tabs = getattr(window.workspace.page_for(area), "tabs", None)
+        if tabs and isinstance(page_tabs, QTabWidget):
+            for index in range(page_tabs.count()):
+                page_tabs.setCurrentIndex(index)
+                desk.idle(qtbot)
+                _none(desk, f"page {area.value}, tab {page_tabs.tabText(index)}")
+
+
+def test_the_worker_has_one_control_per_letter_everywhere(worker: Desk, qtbot):
+    window = worker.window
+    _every_area(worker, qtbot)
     window.go(Place(Area.CASELOAD))
     worker.idle(qtbot)
     page = window.workspace.page_for(Area.CASELOAD)
@@ -129,16 +144,4 @@ def test_the_facilitator_has_one_control_per_letter(facilitator: Desk, qtbot):
 
 
 def test_the_service_manager_has_one_control_per_letter_on_every_page(manager: Desk, qtbot):
-    from PySide6.QtWidgets import QTabWidget
-
-    window = manager.window
-    for area in window.workspace.areas:
-        window.go(Place(area))
-        manager.idle(qtbot)
-        _none(manager, f"page {area.value}")
-        tabs = getattr(window.workspace.page_for(area), "tabs", None)
-        if isinstance(tabs, QTabWidget):  # the reports' and the office's own tabs
-            for index in range(tabs.count()):
-                tabs.setCurrentIndex(index)
-                manager.idle(qtbot)
-                _none(manager, f"page {area.value}, tab {tabs.tabText(index)}")
+    _every_area(manager, qtbot, tabs=True)

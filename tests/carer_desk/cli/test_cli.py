@@ -73,7 +73,8 @@ def test_change_passphrase_then_only_the_new_one_opens(vault_cli):
     assert vault_cli("list", "carers", passphrase="a brand new passphrase").returncode == 0
 
 
-def test_recovery_with_the_organisation_key(cli, tmp_path):
+def _make_organisation_keys(cli, tmp_path) -> None:
+    """org.pem (private, password-protected) and org.pub.pem in ``tmp_path``."""
     keys = cli(
         "recovery-key",
         "create",
@@ -84,6 +85,26 @@ def test_recovery_with_the_organisation_key(cli, tmp_path):
         env={"CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password"},
     )
     assert keys.returncode == 0, keys.stderr
+
+
+def _recover_with_the_organisation_key(cli, tmp_path) -> None:
+    """Recover the vault with org.pem; its new passphrase is "remembered this time"."""
+    recovered = cli(
+        "vault",
+        "recover",
+        "--recovery-key",
+        str(tmp_path / "org.pem"),
+        passphrase=None,
+        env={
+            "CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password",
+            "CARER_DESK_NEW_PASSPHRASE": "remembered this time",
+        },
+    )
+    assert recovered.returncode == 0, recovered.stderr
+
+
+def test_recovery_with_the_organisation_key(cli, tmp_path):
+    _make_organisation_keys(cli, tmp_path)
     assert (
         cli(
             "vault",
@@ -95,50 +116,19 @@ def test_recovery_with_the_organisation_key(cli, tmp_path):
         == 0
     )
     assert cli("seed-demo", "--carers", "3", passphrase="forgotten passphrase").returncode == 0
-    recovered = cli(
-        "vault",
-        "recover",
-        "--recovery-key",
-        str(tmp_path / "org.pem"),
-        passphrase=None,
-        env={
-            "CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password",
-            "CARER_DESK_NEW_PASSPHRASE": "remembered this time",
-        },
-    )
-    assert recovered.returncode == 0, recovered.stderr
+    _recover_with_the_organisation_key(cli, tmp_path)
     listed = cli("list", "carers", "--json", passphrase="remembered this time")
     assert len(json.loads(listed.stdout)) == 3
 
 
 def test_vault_init_uses_the_recovery_key_named_in_the_settings(cli, tmp_path):
-    keys = cli(
-        "recovery-key",
-        "create",
-        "--private-out",
-        str(tmp_path / "org.pem"),
-        "--public-out",
-        str(tmp_path / "org.pub.pem"),
-        env={"CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password"},
-    )
-    assert keys.returncode == 0, keys.stderr
+    _make_organisation_keys(cli, tmp_path)
     with cli.config.open("a") as config:
         config.write(f'recovery_public_key_file = "{tmp_path / "org.pub.pem"}"\n')
     made = cli("vault", "init", passphrase="forgotten passphrase")
     assert made.returncode == 0, made.stderr
     assert "no recovery key was given" not in made.stderr
-    recovered = cli(
-        "vault",
-        "recover",
-        "--recovery-key",
-        str(tmp_path / "org.pem"),
-        passphrase=None,
-        env={
-            "CARER_DESK_RECOVERY_KEY_PASSWORD": "office safe password",
-            "CARER_DESK_NEW_PASSPHRASE": "remembered this time",
-        },
-    )
-    assert recovered.returncode == 0, recovered.stderr
+    _recover_with_the_organisation_key(cli, tmp_path)
 
 
 def test_vault_check_reports_a_sound_vault(vault_cli):
